@@ -1,0 +1,124 @@
+package aws
+
+import (
+	"regexp"
+	"slices"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args are the inputs of PeerPods. The json tags are the stack config names
+// (under peerpods:aws) and the names validation errors use.
+type Args struct {
+	// InstanceID is a worker instance whose security groups and subnet
+	// are used (the docs' way). Exclusive with InfraID.
+	InstanceID string `json:"instanceId,omitempty"`
+	// InfraID is the cluster's infrastructure name: a running instance
+	// tagged kubernetes.io/cluster/<InfraID>=owned and named
+	// <InfraID>-worker-* is used. Exclusive with InstanceID.
+	InfraID string `json:"infraId,omitempty"`
+
+	// SecurityGroupIDs are the worker security groups; they replace the
+	// discovered ones.
+	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
+	// SubnetID is the subnet pod VMs are created in; it replaces the
+	// discovered one.
+	SubnetID string `json:"subnetId,omitempty"`
+	// VPCID is the cluster VPC; it replaces the discovered one.
+	VPCID string `json:"vpcId,omitempty"`
+
+	// PodVMInstanceType is PODVM_INSTANCE_TYPE, default t3.medium.
+	PodVMInstanceType string `json:"podvmInstanceType,omitempty"`
+	// PodVMInstanceTypes is PODVM_INSTANCE_TYPES, default t2.small,
+	// t2.medium, t3.large.
+	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitempty"`
+	// PodVMAMIID is PODVM_AMI_ID; empty lets the operator build an AMI.
+	PodVMAMIID string `json:"podvmAmiId,omitempty"`
+
+	// Settings are the common peer-pods settings.
+	Settings components.Settings `json:"-"`
+	// AccessKeyID and SecretAccessKey are the credentials cloud-api-adaptor
+	// uses; nil leaves them out of the values. They are made secret.
+	AccessKeyID     pulumi.StringInput `json:"-"`
+	SecretAccessKey pulumi.StringInput `json:"-"`
+}
+
+// Defaults of the AWS settings.
+const DefaultInstanceType = "t3.medium"
+
+// DefaultInstanceTypes is the default PODVM_INSTANCE_TYPES, as in the docs.
+var DefaultInstanceTypes = []string{"t2.small", "t2.medium", "t3.large"}
+
+var (
+	reInstanceID   = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	reSGID         = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	reSubnetID     = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	reVPCID        = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	reAMIID        = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	reInfraID      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$`)
+	reInstanceType = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+)
+
+const (
+	whatInstance = "a worker instance ID (i- and 8 or 17 hex digits)"
+	whatSG       = "a security group ID (sg- and 8 or 17 hex digits)"
+	whatSubnet   = "a subnet ID (subnet- and 8 or 17 hex digits)"
+	whatVPC      = "a VPC ID (vpc- and 8 or 17 hex digits)"
+	whatAMI      = "an AMI ID (ami- and 8 or 17 hex digits), or empty to let the operator build one"
+	whatInfraID  = "the cluster's infrastructure name (oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}')"
+	whatType     = "an EC2 instance type such as t3.medium"
+)
+
+// WithDefaults returns a copy of a with the AWS defaults filled in.
+func (a Args) WithDefaults() Args {
+	if a.PodVMInstanceType == "" {
+		a.PodVMInstanceType = DefaultInstanceType
+	}
+	if a.PodVMInstanceTypes == nil {
+		a.PodVMInstanceTypes = slices.Clone(DefaultInstanceTypes)
+	}
+	return a
+}
+
+// Validate checks the arguments (after WithDefaults) and reports every
+// problem in one error. Settings are named as under the peerpods:aws config
+// key, prefixed "aws.".
+func (a Args) Validate() error {
+	var p components.Problems
+	p.Add(a.Settings.Validate())
+	// Without groups or subnet a worker must be found; the VPC can always
+	// be read from the subnet.
+	needWorker := len(a.SecurityGroupIDs) == 0 || a.SubnetID == ""
+	switch {
+	case a.InstanceID != "" && a.InfraID != "":
+		p.Add(components.Invalid("aws.instanceId", "and aws.infraId are both set", "set only one of them: they are two ways to find the same worker"))
+	case a.InstanceID == "" && a.InfraID == "" && needWorker:
+		p.Add(components.Invalid("aws", "names no way to find the worker network",
+			"set aws.instanceId (a worker instance) or aws.infraId (the cluster's infrastructure name), or both aws.securityGroupIds and aws.subnetId"))
+	}
+	if a.InstanceID != "" {
+		p.Add(components.CheckPattern("aws.instanceId", a.InstanceID, reInstanceID, whatInstance))
+	}
+	if a.InfraID != "" {
+		p.Add(components.CheckPattern("aws.infraId", a.InfraID, reInfraID, whatInfraID))
+	}
+	if a.SecurityGroupIDs != nil {
+		if len(a.SecurityGroupIDs) == 0 {
+			p.Add(components.Invalid("aws.securityGroupIds", "is an empty list", "list the worker security groups, or remove the setting to discover them"))
+		}
+		p.Add(components.CheckEach("aws.securityGroupIds", a.SecurityGroupIDs, reSGID, whatSG))
+	}
+	if a.SubnetID != "" {
+		p.Add(components.CheckPattern("aws.subnetId", a.SubnetID, reSubnetID, whatSubnet))
+	}
+	if a.VPCID != "" {
+		p.Add(components.CheckPattern("aws.vpcId", a.VPCID, reVPCID, whatVPC))
+	}
+	if a.PodVMAMIID != "" {
+		p.Add(components.CheckPattern("aws.podvmAmiId", a.PodVMAMIID, reAMIID, whatAMI))
+	}
+	p.Add(components.CheckPattern("aws.podvmInstanceType", a.PodVMInstanceType, reInstanceType, whatType))
+	p.Add(components.CheckEach("aws.podvmInstanceTypes", a.PodVMInstanceTypes, reInstanceType, whatType))
+	return p.Err()
+}

@@ -1,0 +1,62 @@
+package aws
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/components"
+)
+
+func TestValidate(t *testing.T) {
+	const sg, sub, vpc = "sg-0123456789abcdef0", "subnet-01234567", "vpc-0123456789abcdef0"
+	cases := []struct {
+		name    string
+		args    Args
+		setting string // "" for valid
+		fix     string
+	}{
+		{"instance", Args{InstanceID: "i-0123456789abcdef0"}, "", ""},
+		{"infra id", Args{InfraID: "mycluster-x7k2p"}, "", ""},
+		{"explicit", Args{SecurityGroupIDs: []string{sg}, SubnetID: sub, VPCID: vpc}, "", ""},
+		{"nothing to find", Args{}, "aws", "aws.instanceId"},
+		{"groups and subnet", Args{SecurityGroupIDs: []string{sg}, SubnetID: sub}, "", ""},
+		{"groups without subnet", Args{SecurityGroupIDs: []string{sg}, VPCID: vpc}, "aws", "aws.subnetId"},
+		{"both ways", Args{InstanceID: "i-0123456789abcdef0", InfraID: "c-x7k2p"}, "aws.instanceId", "only one"},
+		{"malformed instance", Args{InstanceID: "i-xyz"}, "aws.instanceId", "i- and 8 or 17 hex digits"},
+		{"instance with spaces", Args{InstanceID: " i-0123456789abcdef0"}, "aws.instanceId", "worker instance ID"},
+		{"malformed infra id", Args{InfraID: "My_Cluster"}, "aws.infraId", "infrastructureName"},
+		{"empty group list", Args{InstanceID: "i-01234567", SecurityGroupIDs: []string{}}, "aws.securityGroupIds", "remove the setting"},
+		{"empty group", Args{InstanceID: "i-01234567", SecurityGroupIDs: []string{""}}, "aws.securityGroupIds[0]", "security group ID"},
+		{"malformed group", Args{InstanceID: "i-01234567", SecurityGroupIDs: []string{sg, "sg-12"}}, "aws.securityGroupIds[1]", "security group ID"},
+		{"duplicate groups", Args{InstanceID: "i-01234567", SecurityGroupIDs: []string{sg, sg}}, "aws.securityGroupIds", "once"},
+		{"malformed subnet", Args{InstanceID: "i-01234567", SubnetID: "sn-1"}, "aws.subnetId", "subnet ID"},
+		{"malformed vpc", Args{InstanceID: "i-01234567", VPCID: "vpc-XYZ"}, "aws.vpcId", "VPC ID"},
+		{"malformed ami", Args{InstanceID: "i-01234567", PodVMAMIID: "ami-1"}, "aws.podvmAmiId", "AMI ID"},
+		{"malformed instance type", Args{InstanceID: "i-01234567", PodVMInstanceType: "large"}, "aws.podvmInstanceType", "t3.medium"},
+		{"duplicate instance types", Args{InstanceID: "i-01234567", PodVMInstanceTypes: []string{"t3.large", "t3.large"}}, "aws.podvmInstanceTypes", "once"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.args.Settings = components.DefaultSettings(components.AWS)
+			err := c.args.WithDefaults().Validate()
+			if c.setting == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			ies := components.InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Error(), c.fix) {
+				t.Fatalf("want one error on %s mentioning %q, got %v", c.setting, c.fix, err)
+			}
+		})
+	}
+}
+
+func TestValidateIncludesSettings(t *testing.T) {
+	a := Args{InstanceID: "i-01234567", Settings: components.DefaultSettings(components.AWS)}
+	a.Settings.LimitPerNode = 0
+	if ies := components.InputErrors(a.WithDefaults().Validate()); len(ies) != 1 || ies[0].Setting != "limitPerNode" {
+		t.Fatalf("got %v", ies)
+	}
+}

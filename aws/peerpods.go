@@ -1,0 +1,116 @@
+package aws
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/peerpods/provisioner/components"
+	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PeerPodsType is the type token of PeerPods.
+const PeerPodsType = "peerpods:aws:PeerPods"
+
+// PeerPods opens the peer-pods ports within each worker security group and
+// holds the AWS peer-pods values.
+type PeerPods struct {
+	pulumi.ResourceState
+
+	// Network is the worker network the rules were written for.
+	Network Network
+	// Values are the peer-pods values for the ClusterHandoff.
+	Values components.Values
+	// Rules are the ingress rules created, one per group, port and protocol.
+	Rules []components.Rule
+
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// RuleIDs are the IDs of the ingress rules.
+	RuleIDs pulumi.StringArrayOutput `pulumi:"ruleIds"`
+}
+
+// NewPeerPods validates args, discovers the worker network through the AWS
+// provider passed with pulumi.Provider or pulumi.Providers, and creates one
+// ingress rule per worker security group, port and protocol, with the group
+// itself as the source. Nothing is registered when args are invalid.
+func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
+	args = args.WithDefaults()
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	provider, err := components.RequireProvider[*awsp.Provider]("AWS", opts)
+	if err != nil {
+		return nil, err
+	}
+	network, err := Discover(ctx, args, provider)
+	if err != nil {
+		return nil, err
+	}
+
+	c := &PeerPods{Network: network}
+	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	childOpts := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(provider)}
+
+	var ruleIDs pulumi.StringArray
+	var ready []pulumi.Resource
+	for _, sg := range network.SecurityGroupIDs {
+		for _, port := range args.Settings.Ports() {
+			ruleName := fmt.Sprintf("%s-%s-%s", name, sg, port.Key())
+			rule, err := vpc.NewSecurityGroupIngressRule(ctx, ruleName, &vpc.SecurityGroupIngressRuleArgs{
+				SecurityGroupId:           pulumi.String(sg),
+				ReferencedSecurityGroupId: pulumi.String(sg),
+				IpProtocol:                pulumi.String(string(port.Protocol)),
+				FromPort:                  pulumi.Int(port.Number),
+				ToPort:                    pulumi.Int(port.Number),
+				Description:               pulumi.String(fmt.Sprintf("peer pods %s %s within %s", port.Role, port, sg)),
+				Tags: pulumi.StringMap{
+					"Name":                  pulumi.String(ruleName),
+					components.ManagedByTag: pulumi.String(components.ManagedBy),
+				},
+			}, childOpts...)
+			if err != nil {
+				return nil, err
+			}
+			c.Rules = append(c.Rules, components.Rule{Name: ruleName, ID: rule.ID(), Target: sg, Ports: []components.Port{port}})
+			ruleIDs = append(ruleIDs, rule.ID().ToStringOutput())
+			ready = append(ready, rule)
+		}
+	}
+
+	c.Values = args.values(network)
+	c.Values.Ready = ready
+	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
+	c.RuleIDs = ruleIDs.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"configMap": c.ConfigMap,
+		"ruleIds":   c.RuleIDs,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// values are the AWS peer-pods values for the network.
+func (a Args) values(n Network) components.Values {
+	cm := a.Settings.ConfigMap(components.AWS)
+	cm[components.KeyAWSRegion] = n.Region
+	cm[components.KeyAWSSubnetID] = n.SubnetID
+	cm[components.KeyAWSVPCID] = n.VPCID
+	cm[components.KeyAWSSGIDs] = strings.Join(n.SecurityGroupIDs, ",")
+	cm[components.KeyPodVMInstanceType] = a.PodVMInstanceType
+	cm[components.KeyPodVMInstanceTypes] = strings.Join(a.PodVMInstanceTypes, ",")
+	cm[components.KeyPodVMAMIID] = a.PodVMAMIID
+
+	secret := pulumi.StringMap{}
+	if a.AccessKeyID != nil {
+		secret[components.KeyAWSAccessKeyID] = pulumi.ToSecret(a.AccessKeyID).(pulumi.StringOutput)
+	}
+	if a.SecretAccessKey != nil {
+		secret[components.KeyAWSSecretAccessKey] = pulumi.ToSecret(a.SecretAccessKey).(pulumi.StringOutput)
+	}
+	return components.Values{Cloud: components.AWS, ConfigMap: components.PlainMap(cm), Secret: secret}
+}

@@ -1,0 +1,153 @@
+package components
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestPortsDefault(t *testing.T) {
+	got := DefaultSettings(AWS).Ports()
+	want := []Port{
+		{Role: RoleKataAgent, Number: 15150, Protocol: TCP},
+		{Role: RoleTunnel, Number: 9000, Protocol: TCP},
+		{Role: RoleTunnel, Number: 9000, Protocol: UDP},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Ports() = %v, want %v", got, want)
+	}
+	if got[0].Key() != "kata-agent-tcp" || got[2].String() != "9000/udp" {
+		t.Fatalf("Key/String: %q %q", got[0].Key(), got[2].String())
+	}
+}
+
+func TestPortsConfigured(t *testing.T) {
+	s := DefaultSettings(AWS)
+	s.TunnelPort, s.TunnelProtocols = 4789, []string{"UDP"}
+	want := []Port{{RoleKataAgent, 15150, TCP}, {RoleTunnel, 4789, UDP}}
+	if got := s.Ports(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Ports() = %v, want %v", got, want)
+	}
+}
+
+func TestSettingsConfigMap(t *testing.T) {
+	s := DefaultSettings(AWS)
+	s.Tags = map[string]string{"team": "kata", "env": "prod"}
+	want := map[string]string{
+		"CLOUD_PROVIDER":          "aws",
+		"VXLAN_PORT":              "9000",
+		"PROXY_TIMEOUT":           "5m",
+		"PEERPODS_LIMIT_PER_NODE": "10",
+		"ROOT_VOLUME_SIZE":        "6",
+		"TAGS":                    "env=prod,team=kata",
+		"DISABLECVM":              "true",
+	}
+	if got := s.ConfigMap(AWS); !reflect.DeepEqual(got, want) {
+		t.Fatalf("ConfigMap = %v\nwant %v", got, want)
+	}
+	s.InitData = "aW5pdA=="
+	if got := s.ConfigMap(AWS)["INITDATA"]; got != "aW5pdA==" {
+		t.Fatalf("INITDATA = %q", got)
+	}
+	if got := DefaultSettings(Libvirt).ConfigMap(Libvirt)["PROXY_TIMEOUT"]; got != "15m" {
+		t.Fatalf("libvirt PROXY_TIMEOUT = %q, want 15m", got)
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(*Settings)
+		setting string // "" for valid
+		fix     string
+	}{
+		{"defaults", func(*Settings) {}, "", ""},
+		{"port 0", func(s *Settings) { s.TunnelPort = 0 }, "tunnelPort", "1 to 65535"},
+		{"port 65536", func(s *Settings) { s.TunnelPort = 65536 }, "tunnelPort", "1 to 65535"},
+		{"port 65535 ok", func(s *Settings) { s.TunnelPort = 65535 }, "", ""},
+		{"port clashes with agent", func(s *Settings) { s.TunnelPort = 15150 }, "tunnelPort", "another port"},
+		{"no protocol", func(s *Settings) { s.TunnelProtocols = []string{} }, "tunnelProtocols", "at least one"},
+		{"bad protocol", func(s *Settings) { s.TunnelProtocols = []string{"sctp"} }, "tunnelProtocols", `"tcp" and/or "udp"`},
+		{"repeated protocol", func(s *Settings) { s.TunnelProtocols = []string{"tcp", "TCP"} }, "tunnelProtocols", "once"},
+		{"limit 0", func(s *Settings) { s.LimitPerNode = 0 }, "limitPerNode", "at least 1"},
+		{"limit 1 ok", func(s *Settings) { s.LimitPerNode = 1 }, "", ""},
+		{"root volume 5", func(s *Settings) { s.RootVolumeSize = 5 }, "rootVolumeSize", "at least 6"},
+		{"timeout garbage", func(s *Settings) { s.ProxyTimeout = "soon" }, "proxyTimeout", "duration"},
+		{"timeout negative", func(s *Settings) { s.ProxyTimeout = "-5m" }, "proxyTimeout", "duration"},
+		{"tag key with comma", func(s *Settings) { s.Tags = map[string]string{"a,b": "c"} }, "tags", "no ',' or '='"},
+		{"tag value with equals", func(s *Settings) { s.Tags = map[string]string{"a": "b=c"} }, "tags.a", "without"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := DefaultSettings(AWS)
+			c.change(&s)
+			err := s.Validate()
+			if c.setting == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			ies := InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Fix, c.fix) {
+				t.Fatalf("want one error on %s with fix containing %q, got %v", c.setting, c.fix, err)
+			}
+		})
+	}
+}
+
+func TestProblemsReportsAllInOneError(t *testing.T) {
+	s := DefaultSettings(AWS)
+	s.TunnelPort, s.LimitPerNode, s.RootVolumeSize = 0, 0, 1
+	err := s.Validate()
+	if n := len(InputErrors(err)); n != 3 {
+		t.Fatalf("want 3 problems, got %d: %v", n, err)
+	}
+	if !strings.HasPrefix(err.Error(), "3 invalid settings:\n  - tunnelPort is 0") {
+		t.Fatalf("message: %q", err)
+	}
+	var p Problems
+	p.AddWithin("peerpods:", err)
+	p.AddWithin("x", nil)
+	if ies := InputErrors(p.Err()); len(ies) != 3 || ies[0].Setting != "peerpods:tunnelPort" {
+		t.Fatalf("AddWithin: %v", p.Err())
+	}
+}
+
+func TestCheckHelpers(t *testing.T) {
+	if err := CheckName("pool", "a/b"); err == nil || !strings.Contains(err.Error(), "without /") {
+		t.Errorf("CheckName a/b: %v", err)
+	}
+	if err := CheckName("pool", ""); err == nil {
+		t.Error("CheckName empty: nil")
+	}
+	if err := CheckName("pool", " x"); err == nil {
+		t.Error("CheckName space: nil")
+	}
+	if err := CheckName("pool", "default"); err != nil {
+		t.Errorf("CheckName default: %v", err)
+	}
+	if _, err := ParsePrefix("cidr", "10.0.0.1/14"); err == nil || !strings.Contains(err.Error(), `"10.0.0.0/14"`) {
+		t.Errorf("ParsePrefix host bits: %v", err)
+	}
+	if _, err := ParsePrefix("cidr", "10.0.0.0/33"); err == nil {
+		t.Error("ParsePrefix /33: nil")
+	}
+	if p, err := ParsePrefix("cidr", "192.168.0.0/16"); err != nil || p.Bits() != 16 {
+		t.Errorf("ParsePrefix ok: %v %v", p, err)
+	}
+	if got := FormatTags(nil); got != "" {
+		t.Errorf("FormatTags(nil) = %q", got)
+	}
+}
+
+func TestParseHandoffMode(t *testing.T) {
+	for _, ok := range []string{"cluster", "off"} {
+		if m, err := ParseHandoffMode("handoff", ok); err != nil || string(m) != ok {
+			t.Errorf("%s: %v %v", ok, m, err)
+		}
+	}
+	if _, err := ParseHandoffMode("handoff", "on"); err == nil || !strings.Contains(err.Error(), `"cluster"`) {
+		t.Errorf("on: %v", err)
+	}
+}

@@ -1,0 +1,119 @@
+package components
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// CheckPort checks that n is a TCP/UDP port number.
+func CheckPort(setting string, n int) error {
+	if n < 1 || n > 65535 {
+		return Invalid(setting, fmt.Sprintf("is %d, outside 1-65535", n), "use a port number from 1 to 65535")
+	}
+	return nil
+}
+
+// CheckAtLeast checks that n >= min.
+func CheckAtLeast(setting string, n, min int, fix string) error {
+	if n < min {
+		return Invalid(setting, fmt.Sprintf("is %d, less than %d", n, min), fix)
+	}
+	return nil
+}
+
+// CheckPattern checks that value matches re; what describes a valid value,
+// such as "a subnet ID (subnet- and 8 or 17 hex digits)".
+func CheckPattern(setting, value string, re *regexp.Regexp, what string) error {
+	if value == "" {
+		return Invalid(setting, "is empty", "set it to "+what)
+	}
+	if !re.MatchString(value) {
+		return Invalid(setting, fmt.Sprintf("is %q, which is not %s", value, what), "set it to "+what)
+	}
+	return nil
+}
+
+// CheckEach runs CheckPattern on every value of a list and checks that no
+// value is repeated.
+func CheckEach(setting string, values []string, re *regexp.Regexp, what string) error {
+	seen := map[string]bool{}
+	for i, v := range values {
+		if err := CheckPattern(fmt.Sprintf("%s[%d]", setting, i), v, re, what); err != nil {
+			return err
+		}
+		if seen[v] {
+			return Invalid(setting, fmt.Sprintf("lists %q twice", v), "list each value once")
+		}
+		seen[v] = true
+	}
+	return nil
+}
+
+// CheckDuration checks that value is a Go duration such as "5m", above zero.
+func CheckDuration(setting, value string) error {
+	d, err := time.ParseDuration(value)
+	if err != nil || d <= 0 {
+		return Invalid(setting, fmt.Sprintf("is %q, which is not a positive duration", value), `use a duration such as "5m" or "90s"`)
+	}
+	return nil
+}
+
+// CheckName checks that value is a name usable in a resource name and path:
+// not empty, no "/" and no surrounding white space.
+func CheckName(setting, value string) error {
+	switch {
+	case value == "":
+		return Invalid(setting, "is empty", "give it a name")
+	case strings.ContainsAny(value, "/\x00"):
+		return Invalid(setting, fmt.Sprintf("is %q, which contains %q", value, "/"), "use a plain name without /")
+	case strings.TrimSpace(value) != value:
+		return Invalid(setting, fmt.Sprintf("is %q, which has surrounding white space", value), "remove the white space")
+	}
+	return nil
+}
+
+// CheckTags checks tags for the TAGS key (key=value,...): keys and values
+// must not contain "," or "=", and keys must not be empty.
+func CheckTags(setting string, tags map[string]string) error {
+	for k, v := range tags {
+		if k == "" || strings.ContainsAny(k, ",=") {
+			return Invalid(setting, fmt.Sprintf("has the key %q", k), "use tag keys that are not empty and contain no ',' or '='")
+		}
+		if strings.ContainsAny(v, ",=") {
+			return Invalid(fmt.Sprintf("%s.%s", setting, k), fmt.Sprintf("is %q, which contains ',' or '='", v), "use a tag value without ',' or '='")
+		}
+	}
+	return nil
+}
+
+// FormatTags renders tags as TAGS wants them: key=value pairs, sorted by
+// key, joined by commas.
+func FormatTags(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	pairs := make([]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = k + "=" + tags[k]
+	}
+	return strings.Join(pairs, ",")
+}
+
+// ParsePrefix parses a CIDR prefix such as "10.0.0.0/14", requiring it to be
+// in canonical form (no host bits set).
+func ParsePrefix(setting, value string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(value)
+	if err != nil {
+		return netip.Prefix{}, Invalid(setting, fmt.Sprintf("is %q, which is not a CIDR prefix", value), `use a prefix such as "192.168.0.0/16"`)
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, Invalid(setting, fmt.Sprintf("is %q, which has host bits set", value), fmt.Sprintf("use %q", p.Masked().String()))
+	}
+	return p, nil
+}

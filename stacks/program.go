@@ -1,0 +1,136 @@
+package stacks
+
+import (
+	"github.com/peerpods/provisioner/aws"
+	"github.com/peerpods/provisioner/components"
+	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Stack output names: a stable interface for operators and CI.
+const (
+	// OutputCloud is the cloud prepared: aws, azure, gcp or libvirt.
+	OutputCloud = "cloud"
+	// OutputConfigMap is the peer-pods-cm data, key by key.
+	OutputConfigMap = "configMap"
+	// OutputSecret is the peer-pods-secret data, a secret.
+	OutputSecret = "secret"
+	// OutputSSHKeySecret is the ssh-key-secret data, a secret; only for
+	// clouds that use one.
+	OutputSSHKeySecret = "sshKeySecret"
+	// OutputRules lists the network rules created: name, id, target, ports.
+	OutputRules = "rules"
+	// OutputHandoff says where the values went: mode, namespace, objects.
+	OutputHandoff = "handoff"
+)
+
+// Deployment is what the program built: the cloud's values and rules, the
+// handoff (nil when off) and the stack outputs.
+type Deployment struct {
+	Config  Config
+	Values  components.Values
+	Rules   []components.Rule
+	Handoff *components.ClusterHandoff
+	Outputs pulumi.Map
+}
+
+// Run is the Pulumi program: Deploy, then export the outputs.
+func Run(ctx *pulumi.Context) error {
+	d, err := Deploy(ctx)
+	if err != nil {
+		return err
+	}
+	for k, v := range d.Outputs {
+		ctx.Export(k, v)
+	}
+	return nil
+}
+
+// Deploy loads and validates the configuration, then registers the
+// providers, the cloud component and the handoff. When the configuration is
+// invalid it returns the error and registers nothing.
+func Deploy(ctx *pulumi.Context) (*Deployment, error) {
+	cfg, err := Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &Deployment{Config: cfg}
+
+	switch cfg.Cloud {
+	case components.AWS:
+		c, err := deployAWS(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		d.Values, d.Rules = c.Values, c.Rules
+	}
+
+	if err := d.Values.Check(cfg.Handoff == components.HandoffCluster); err != nil {
+		return nil, err
+	}
+	if cfg.Handoff == components.HandoffCluster {
+		k8s, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
+			Kubeconfig:             pulumi.ToSecret(pulumi.String(cfg.Kubeconfig)).(pulumi.StringOutput),
+			Context:                optional(cfg.KubeContext),
+			EnableConfigMapMutable: pulumi.Bool(true),
+			EnableSecretMutable:    pulumi.Bool(true),
+		})
+		if err != nil {
+			return nil, err
+		}
+		d.Handoff, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: d.Values},
+			pulumi.Provider(k8s))
+		if err != nil {
+			return nil, err
+		}
+	}
+	d.Outputs = outputs(d)
+	return d, nil
+}
+
+func deployAWS(ctx *pulumi.Context, cfg Config) (*aws.PeerPods, error) {
+	args := cfg.AWS.Args
+	if v, ok := cfg.Secrets[components.KeyAWSAccessKeyID]; ok {
+		args.AccessKeyID = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+	}
+	if v, ok := cfg.Secrets[components.KeyAWSSecretAccessKey]; ok {
+		args.SecretAccessKey = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+	}
+	provider, err := awsp.NewProvider(ctx, "aws", &awsp.ProviderArgs{
+		Region:  optional(cfg.AWS.Region),
+		Profile: optional(cfg.AWS.Profile),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return aws.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
+}
+
+func outputs(d *Deployment) pulumi.Map {
+	objects := pulumi.StringArray{pulumi.String(components.ConfigMapName), pulumi.String(components.SecretName)}
+	out := pulumi.Map{
+		OutputCloud:     pulumi.String(string(d.Values.Cloud)),
+		OutputConfigMap: d.Values.ConfigMap,
+		OutputSecret:    d.Values.SecretOutput(),
+		OutputRules:     components.RulesOutput(d.Rules),
+	}
+	if d.Values.SSHKey != nil {
+		out[OutputSSHKeySecret] = d.Values.SSHKeyOutput()
+		objects = append(objects, pulumi.String(components.SSHKeySecretName))
+	}
+	out[OutputHandoff] = pulumi.Map{
+		"mode":      pulumi.String(string(d.Config.Handoff)),
+		"namespace": pulumi.String(components.OperatorNamespace),
+		"objects":   objects,
+	}
+	return out
+}
+
+// optional is a string pointer input that is nil for "".
+func optional(s string) pulumi.StringPtrInput {
+	if s == "" {
+		return nil
+	}
+	return pulumi.String(s)
+}

@@ -1,0 +1,358 @@
+package stacks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+)
+
+const (
+	sgA      = "sg-0aaaaaaaaaaaaaaa0"
+	subnetA  = "subnet-0aaaaaaaaaaaaaaa0"
+	vpcA     = "vpc-0aaaaaaaaaaaaaaa0"
+	workerA  = "i-0aaaaaaaaaaaaaaa0"
+	keyID    = "AKIAEXAMPLEKEYID0001"
+	secret   = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	kubeconf = "apiVersion: v1\nkind: Config\nclusters: []\n"
+)
+
+// stackConfig reads stacks/Pulumi.<stack>.yaml as the engine hands it to the
+// program: scalars as strings, lists and objects as JSON.
+func stackConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("Pulumi." + stack + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("%s: %v", stack, err)
+	}
+	out := map[string]string{}
+	for k, v := range file.Config {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case map[string]any, []any:
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[k] = string(b)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// withSecrets adds the stack secrets a user sets with pulumi config set
+// --secret.
+func withSecrets(values map[string]string) pulumitest.Config {
+	values["peerpods:awsAccessKeyId"] = keyID
+	values["peerpods:awsSecretAccessKey"] = secret
+	values["peerpods:kubeconfig"] = kubeconf
+	return pulumitest.Config{Values: values, Secrets: []string{"peerpods:awsAccessKeyId", "peerpods:awsSecretAccessKey", "peerpods:kubeconfig"}}
+}
+
+func awsMocks() *pulumitest.Mocks {
+	pm := resource.NewPropertyMapFromMap
+	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
+		"aws:index/getRegion:getRegion": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"name": "us-east-2"}), nil
+		},
+		"aws:ec2/getInstances:getInstances": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"ids": []string{workerA}}), nil
+		},
+		"aws:ec2/getInstance:getInstance": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"subnetId": subnetA, "vpcSecurityGroupIds": []string{sgA}}), nil
+		},
+		"aws:ec2/getSubnet:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"vpcId": vpcA}), nil
+		},
+	}}
+}
+
+func deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
+	t.Helper()
+	m := awsMocks()
+	var d *stacks.Deployment
+	err := pulumitest.Run(m, cfg, func(ctx *pulumi.Context) error {
+		var err error
+		d, err = stacks.Deploy(ctx)
+		return err
+	})
+	return m, d, err
+}
+
+func TestAWSExampleStackWithHandoff(t *testing.T) {
+	m, d, err := deploy(t, withSecrets(stackConfig(t, "aws-example")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-kata-agent-tcp",
+		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-tunnel-tcp",
+		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-tunnel-udp",
+		"kubernetes:core/v1:ConfigMap handoff-peer-pods-cm",
+		"kubernetes:core/v1:Secret handoff-peer-pods-secret",
+		"peerpods:aws:PeerPods peerpods",
+		"peerpods:components:ClusterHandoff handoff",
+		"pulumi:providers:aws aws",
+		"pulumi:providers:kubernetes cluster",
+	}
+	if got := m.Summary(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("graph %v\nwant %v", got, want)
+	}
+
+	awsProv := m.Get(t, "pulumi:providers:aws", "aws")
+	if awsProv.Inputs["region"].StringValue() != "us-east-2" {
+		t.Errorf("aws provider %v", awsProv.Inputs)
+	}
+	k8s := m.Get(t, "pulumi:providers:kubernetes", "cluster")
+	if kc := k8s.Inputs["kubeconfig"]; !kc.IsSecret() {
+		t.Errorf("kubeconfig is not secret: %v", kc)
+	}
+	for _, k := range []string{"enableConfigMapMutable", "enableSecretMutable"} {
+		if v := k8s.Inputs[resource.PropertyKey(k)]; !v.IsString() && !v.IsBool() {
+			t.Errorf("kubernetes provider %s = %v", k, v)
+		}
+	}
+	comp := m.Get(t, "peerpods:aws:PeerPods", "peerpods")
+	handoff := m.Get(t, "peerpods:components:ClusterHandoff", "handoff")
+	// DependsOn the component waits for all of its children: every rule
+	// exists before the operator is told to use the network.
+	var ruleURNs []string
+	for _, r := range m.OfType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+		if r.Parent != comp.URN {
+			t.Errorf("rule %s parent %s", r.Name, r.Parent)
+		}
+		ruleURNs = append(ruleURNs, r.URN)
+	}
+	sort.Strings(ruleURNs)
+	if deps := slices.Sorted(slices.Values(handoff.Dependencies)); !reflect.DeepEqual(deps, ruleURNs) {
+		t.Errorf("handoff depends on %v\nwant the rules %v", deps, ruleURNs)
+	}
+	if !contains(handoff.Providers, k8s.Ref()) {
+		t.Errorf("handoff providers %v", handoff.Providers)
+	}
+	for _, r := range m.Resources() {
+		if r.Type != "pulumi:providers:aws" && r.Type != "pulumi:providers:kubernetes" && r.Parent == "" {
+			t.Errorf("%s %s has no parent", r.Type, r.Name)
+		}
+		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") && r.Provider == "" {
+			t.Errorf("%s %s uses a default provider", r.Type, r.Name)
+		}
+	}
+
+	cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Inputs["data"].Mappable()
+	wantCM := map[string]any{
+		"CLOUD_PROVIDER": "aws", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
+		"ROOT_VOLUME_SIZE": "6", "TAGS": "team=platform", "DISABLECVM": "true",
+		"AWS_REGION": "us-east-2", "AWS_SUBNET_ID": subnetA, "AWS_VPC_ID": vpcA, "AWS_SG_IDS": sgA,
+		"PODVM_INSTANCE_TYPE": "t3.medium", "PODVM_INSTANCE_TYPES": "t2.small,t2.medium,t3.large", "PODVM_AMI_ID": "",
+	}
+	if !reflect.DeepEqual(cm, wantCM) {
+		t.Errorf("peer-pods-cm %v\nwant %v", cm, wantCM)
+	}
+	sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["stringData"]
+	if !sd.IsSecret() || !reflect.DeepEqual(sd.SecretValue().Element.Mappable(), map[string]any{"AWS_ACCESS_KEY_ID": keyID, "AWS_SECRET_ACCESS_KEY": secret}) {
+		t.Errorf("peer-pods-secret %v", sd)
+	}
+
+	outs := await(t, d.Outputs)
+	if got := keys(outs); !reflect.DeepEqual(got, []string{"cloud", "configMap", "handoff", "rules", "secret"}) {
+		t.Errorf("outputs %v", got)
+	}
+	if outs["cloud"].value != "aws" || !reflect.DeepEqual(toAny(outs["configMap"].value), wantCM) {
+		t.Errorf("cloud/configMap outputs %v %v", outs["cloud"].value, outs["configMap"].value)
+	}
+	if !outs["secret"].secret || outs["configMap"].secret || outs["rules"].secret {
+		t.Errorf("secretness: secret %v configMap %v rules %v", outs["secret"].secret, outs["configMap"].secret, outs["rules"].secret)
+	}
+	rules := outs["rules"].value.([]any)
+	if len(rules) != 3 || rules[0].(map[string]any)["target"] != sgA || rules[0].(map[string]any)["id"] == "" {
+		t.Errorf("rules output %v", rules)
+	}
+	wantHandoff := map[string]any{"mode": "cluster", "namespace": "openshift-sandboxed-containers-operator", "objects": []string{"peer-pods-cm", "peer-pods-secret"}}
+	if !reflect.DeepEqual(outs["handoff"].value, wantHandoff) {
+		t.Errorf("handoff output %v", outs["handoff"].value)
+	}
+}
+
+func TestHandoffOffKeepsValuesAsOutputs(t *testing.T) {
+	cfg := stackConfig(t, "aws-example")
+	cfg["peerpods:handoff"] = "off"
+	// No kubeconfig and no credentials: fine when nothing goes to a cluster.
+	m, d, err := deploy(t, pulumitest.Config{Values: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Summary() {
+		if strings.Contains(s, "kubernetes") || strings.Contains(s, "Handoff") {
+			t.Errorf("handoff off registered %s", s)
+		}
+	}
+	if len(m.OfType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) != 3 {
+		t.Errorf("rules: %v", m.Summary())
+	}
+	outs := await(t, d.Outputs)
+	if toAny(outs["configMap"].value)["AWS_SG_IDS"] != sgA || !outs["secret"].secret {
+		t.Errorf("outputs %v", outs)
+	}
+	if outs["handoff"].value.(map[string]any)["mode"] != "off" {
+		t.Errorf("handoff output %v", outs["handoff"].value)
+	}
+
+	// With credentials, they are still stack outputs (as secrets).
+	cfg = stackConfig(t, "aws-example")
+	cfg["peerpods:handoff"] = "off"
+	_, d, err = deploy(t, withSecrets(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs = await(t, d.Outputs)
+	if !outs["secret"].secret || toAny(outs["secret"].value)["AWS_SECRET_ACCESS_KEY"] != secret {
+		t.Errorf("secret output %v", outs["secret"])
+	}
+}
+
+func TestBadInputRegistersNothing(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(map[string]string)
+		plain   []string // secret keys stored in plain text
+		setting string
+		fix     string
+	}{
+		{"no cloud", func(c map[string]string) { delete(c, "peerpods:cloud") }, nil, "peerpods:cloud", `"aws"`},
+		{"unknown cloud", func(c map[string]string) { c["peerpods:cloud"] = "openstack" }, nil, "peerpods:cloud", `"aws", "azure", "gcp", "libvirt"`},
+		{"unknown handoff", func(c map[string]string) { c["peerpods:handoff"] = "yes" }, nil, "peerpods:handoff", `"off"`},
+		{"port 0", func(c map[string]string) { c["peerpods:tunnelPort"] = "0" }, nil, "peerpods:tunnelPort", "1 to 65535"},
+		{"port 65536", func(c map[string]string) { c["peerpods:tunnelPort"] = "65536" }, nil, "peerpods:tunnelPort", "1 to 65535"},
+		{"port not a number", func(c map[string]string) { c["peerpods:tunnelPort"] = "ninethousand" }, nil, "peerpods:tunnelPort", "default 9000"},
+		{"bad protocol", func(c map[string]string) { c["peerpods:tunnelProtocols"] = `["tcp","icmp"]` }, nil, "peerpods:tunnelProtocols", "udp"},
+		{"limit 0", func(c map[string]string) { c["peerpods:limitPerNode"] = "0" }, nil, "peerpods:limitPerNode", "at least 1"},
+		{"root volume 5", func(c map[string]string) { c["peerpods:rootVolumeSize"] = "5" }, nil, "peerpods:rootVolumeSize", "at least 6"},
+		{"disableCvm not bool", func(c map[string]string) { c["peerpods:disableCvm"] = "maybe" }, nil, "peerpods:disableCvm", "true or false"},
+		{"bad timeout", func(c map[string]string) { c["peerpods:proxyTimeout"] = "5" }, nil, "peerpods:proxyTimeout", "duration"},
+		{"both discovery ways", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","instanceId":"i-01234567"}` }, nil, "peerpods:aws.instanceId", "only one"},
+		{"no discovery way", func(c map[string]string) { c["peerpods:aws"] = `{"region":"us-east-2"}` }, nil, "peerpods:aws", "aws.infraId"},
+		{"empty instance id", func(c map[string]string) { c["peerpods:aws"] = `{"instanceId":"i-"}` }, nil, "peerpods:aws.instanceId", "hex digits"},
+		{"malformed subnet", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetId":"subnet-zz"}` }, nil, "peerpods:aws.subnetId", "subnet ID"},
+		{"duplicate groups", func(c map[string]string) {
+			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":["` + sgA + `","` + sgA + `"]}`
+		}, nil, "peerpods:aws.securityGroupIds", "once"},
+		{"misspelt setting", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnet":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnet"`},
+		{"wrong case", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetID":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnetID"`},
+		{"not an object", func(c map[string]string) { c["peerpods:aws"] = `c-x7k2p` }, nil, "peerpods:aws", "example stack files"},
+		{"wrong type", func(c map[string]string) {
+			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":"sg-01234567"}`
+		}, nil, "peerpods:aws", "example stack files"},
+		{"bad region", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","region":"ohio"}` }, nil, "peerpods:aws.region", "us-east-2"},
+		{"missing access key", func(c map[string]string) { delete(c, "peerpods:awsAccessKeyId") }, nil, "peerpods:awsAccessKeyId", "--secret awsAccessKeyId"},
+		{"missing secret key", func(c map[string]string) { delete(c, "peerpods:awsSecretAccessKey") }, nil, "peerpods:awsSecretAccessKey", "handoff to off"},
+		{"missing kubeconfig", func(c map[string]string) { delete(c, "peerpods:kubeconfig") }, nil, "peerpods:kubeconfig", "--secret kubeconfig"},
+		{"kubeconfig path", func(c map[string]string) { c["peerpods:kubeconfig"] = "/root/.kube/config" }, nil, "peerpods:kubeconfig", "contents, not its path"},
+		{"plain-text secret", func(map[string]string) {}, []string{"peerpods:awsSecretAccessKey"}, "peerpods:awsSecretAccessKey", "--secret awsSecretAccessKey"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := withSecrets(stackConfig(t, "aws-example"))
+			c.change(cfg.Values)
+			for _, p := range c.plain {
+				cfg.Secrets = without(cfg.Secrets, p)
+			}
+			m, _, err := deploy(t, cfg)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, c.setting+" ") || !strings.Contains(msg, "fix: ") || !strings.Contains(msg, c.fix) {
+				t.Errorf("error does not name %s with a fix containing %q:\n%s", c.setting, c.fix, msg)
+			}
+			if strings.Contains(msg, secret) || strings.Contains(msg, keyID) {
+				t.Errorf("error shows a secret: %s", msg)
+			}
+			if got := m.Resources(); len(got) != 0 {
+				t.Errorf("registered on bad input: %v", m.Summary())
+			}
+			if got := m.Invokes(); len(got) != 0 {
+				t.Errorf("invoked on bad input: %v", got)
+			}
+		})
+	}
+}
+
+func TestAllProblemsInOneError(t *testing.T) {
+	cfg := withSecrets(stackConfig(t, "aws-example"))
+	cfg.Values["peerpods:tunnelPort"] = "0"
+	cfg.Values["peerpods:limitPerNode"] = "0"
+	delete(cfg.Values, "peerpods:kubeconfig")
+	_, _, err := deploy(t, cfg)
+	if err == nil || !strings.Contains(err.Error(), "3 invalid settings") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+type outputValue struct {
+	value  any
+	secret bool
+}
+
+func await(t *testing.T, m pulumi.Map) map[string]outputValue {
+	t.Helper()
+	out := map[string]outputValue{}
+	for k, v := range m {
+		val, sec := pulumitest.Await(t, pulumi.ToOutput(v))
+		out[k] = outputValue{val, sec}
+	}
+	return out
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func toAny(v any) map[string]any {
+	out := map[string]any{}
+	switch m := v.(type) {
+	case map[string]string:
+		for k, x := range m {
+			out[k] = x
+		}
+	case map[string]any:
+		return m
+	}
+	return out
+}
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+func without(list []string, s string) []string {
+	var out []string
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
