@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"github.com/peerpods/provisioner/aws"
+	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/gcp"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -35,9 +37,17 @@ type Config struct {
 	Settings components.Settings
 	// AWS is the AWS configuration (peerpods:aws) when Cloud is aws.
 	AWS AWSConfig
+	// Azure is the Azure configuration (peerpods:azure) when Cloud is
+	// azure.
+	Azure AzureConfig
+	// GCP is the GCP configuration (peerpods:gcp) when Cloud is gcp.
+	GCP GCPConfig
 	// Secrets are the peer-pods-secret values found in the stack secrets,
 	// by operator key.
 	Secrets map[string]string
+	// SSHPrivateKey is a supplied SSH private key (peerpods:sshPrivateKey,
+	// a secret) for clouds that use ssh-key-secret; empty generates one.
+	SSHPrivateKey string
 }
 
 // AWSConfig is peerpods:aws: the provider settings and the component's
@@ -51,14 +61,50 @@ type AWSConfig struct {
 	aws.Args
 }
 
-// secretKeys maps, per cloud, the stack secret config keys to the
-// peer-pods-secret keys they fill.
-var secretKeys = map[components.Cloud][]struct{ config, key string }{
+// AzureConfig is peerpods:azure: the subscription of the providers and the
+// component's arguments.
+type AzureConfig struct {
+	// Subscription is the subscription of the azure providers and
+	// AZURE_SUBSCRIPTION_ID; empty uses the providers' default and the
+	// resource group's subscription.
+	Subscription string `json:"subscriptionId,omitempty"`
+	azure.Args
+}
+
+// GCPConfig is peerpods:gcp: the component's arguments (the provider uses
+// its project and zone).
+type GCPConfig struct {
+	gcp.Args
+}
+
+// secretSetting is a stack config key whose value goes into
+// peer-pods-secret.
+type secretSetting struct {
+	config string // the key under peerpods:
+	key    string // the peer-pods-secret key
+	// sensitive values must be stored encrypted (pulumi config set
+	// --secret); identifiers need not be.
+	sensitive bool
+}
+
+// secretKeys lists, per cloud, the stack config keys that fill
+// peer-pods-secret. All are needed when the handoff is on.
+var secretKeys = map[components.Cloud][]secretSetting{
 	components.AWS: {
-		{"awsAccessKeyId", components.KeyAWSAccessKeyID},
-		{"awsSecretAccessKey", components.KeyAWSSecretAccessKey},
+		{"awsAccessKeyId", components.KeyAWSAccessKeyID, false},
+		{"awsSecretAccessKey", components.KeyAWSSecretAccessKey, true},
+	},
+	components.Azure: {
+		{"azureClientId", components.KeyAzureClientID, false},
+		{"azureClientSecret", components.KeyAzureClientSecret, true},
+		{"azureTenantId", components.KeyAzureTenantID, false},
+	},
+	components.GCP: {
+		{"gcpCredentials", components.KeyGCPCredentials, true},
 	},
 }
+
+var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 var reRegion = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 
@@ -85,8 +131,8 @@ func load(src source) (Config, error) {
 		r.fail(components.Invalid("peerpods:cloud", "is not set", fmt.Sprintf("set it to one of %s", cloudList())))
 	case !slices.Contains(components.Clouds, components.Cloud(cloud)):
 		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which is not a known cloud", cloud), fmt.Sprintf("set it to one of %s", cloudList())))
-	case components.Cloud(cloud) != components.AWS:
-		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which this version cannot prepare yet", cloud), `use "aws"`))
+	case components.Cloud(cloud) == components.Libvirt:
+		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which this version cannot prepare yet", cloud), `use "aws", "azure" or "gcp"`))
 	}
 	c.Cloud = components.Cloud(cloud)
 
@@ -95,7 +141,10 @@ func load(src source) (Config, error) {
 	c.Handoff = mode
 	c.KubeContext = r.str("kubeContext", "")
 	if c.Handoff == components.HandoffCluster {
-		c.Kubeconfig = r.secret("kubeconfig", "the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config")
+		c.Kubeconfig = r.value("kubeconfig", true)
+		if c.Kubeconfig == "" && !r.bad("kubeconfig") {
+			r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
+		}
 		if c.Kubeconfig != "" && !strings.Contains(c.Kubeconfig, "clusters") {
 			r.fail(components.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
 				"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
@@ -115,12 +164,13 @@ func load(src source) (Config, error) {
 
 	c.Secrets = map[string]string{}
 	for _, sk := range secretKeys[c.Cloud] {
-		if v := r.secret(sk.config, ""); v != "" {
+		if v := r.value(sk.config, sk.sensitive); v != "" {
 			c.Secrets[sk.key] = v
 		}
 	}
 
-	if c.Cloud == components.AWS {
+	switch c.Cloud {
+	case components.AWS:
 		r.object("aws", &c.AWS)
 		if c.AWS.Region != "" && !reRegion.MatchString(c.AWS.Region) {
 			r.fail(components.Invalid("peerpods:aws.region", fmt.Sprintf("is %q, which is not an AWS region", c.AWS.Region), `use a region name such as "us-east-2"`))
@@ -128,14 +178,33 @@ func load(src source) (Config, error) {
 		c.AWS.Args.Settings = c.Settings
 		c.AWS.Args = c.AWS.Args.WithDefaults()
 		r.p.AddWithin("peerpods:", c.AWS.Args.Validate())
-	} else {
+	case components.Azure:
+		r.object("azure", &c.Azure)
+		if c.Azure.Subscription != "" && !reUUID.MatchString(c.Azure.Subscription) {
+			r.fail(components.Invalid("peerpods:azure.subscriptionId", fmt.Sprintf("is %q, which is not a subscription ID", c.Azure.Subscription), "use the subscription's GUID (az account show --query id)"))
+		}
+		c.Azure.Args.Settings = c.Settings
+		c.Azure.Args = c.Azure.Args.WithDefaults()
+		r.p.AddWithin("peerpods:", c.Azure.Args.Validate())
+		if c.SSHPrivateKey = r.value("sshPrivateKey", true); c.SSHPrivateKey != "" {
+			r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey))
+		}
+	case components.GCP:
+		r.object("gcp", &c.GCP)
+		c.GCP.Args.Settings = c.Settings
+		c.GCP.Args = c.GCP.Args.WithDefaults()
+		r.p.AddWithin("peerpods:", c.GCP.Args.Validate())
+		if creds, ok := c.Secrets[components.KeyGCPCredentials]; ok {
+			r.fail(checkServiceAccount("peerpods:gcpCredentials", creds))
+		}
+	default:
 		// Common settings are validated by the cloud's Args otherwise.
 		r.p.AddWithin("peerpods:", c.Settings.Validate())
 	}
 
 	if c.Handoff == components.HandoffCluster {
 		for _, sk := range secretKeys[c.Cloud] {
-			if _, ok := c.Secrets[sk.key]; !ok {
+			if _, ok := c.Secrets[sk.key]; !ok && !r.bad(sk.config) {
 				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.key),
 					fmt.Sprintf("pulumi config set --secret %s <value>, or set peerpods:handoff to off", sk.config)))
 			}
@@ -252,21 +321,43 @@ func fieldNames(t reflect.Type) []string {
 	return names
 }
 
-// secret reads a secret value: it must be stored encrypted. need, when not
-// empty, makes the value required and says how to set it.
-func (r *reader) secret(key, need string) string {
+// value reads a value that goes into a Secret; a sensitive one must be
+// stored encrypted. Its problems name the key, never the value.
+func (r *reader) value(key string, sensitive bool) string {
 	v, ok := r.get(key)
-	switch {
-	case !ok || v == "":
-		if need != "" {
-			r.fail(components.Invalid("peerpods:"+key, "is not set", "set "+need))
-		}
+	if !ok || v == "" {
 		return ""
-	case !r.src.IsConfigSecret(Namespace + ":" + key):
+	}
+	if sensitive && !r.src.IsConfigSecret(Namespace+":"+key) {
 		r.fail(components.Invalid("peerpods:"+key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", key)))
 		return ""
 	}
 	return v
+}
+
+// bad reports whether a problem was already recorded for key.
+func (r *reader) bad(key string) bool {
+	for _, ie := range components.InputErrors(r.p.Err()) {
+		if ie.Setting == "peerpods:"+key {
+			return true
+		}
+	}
+	return false
+}
+
+// checkServiceAccount checks that creds is a service-account key file,
+// without echoing it.
+func checkServiceAccount(setting, creds string) error {
+	var key struct {
+		Type        string `json:"type"`
+		ClientEmail string `json:"client_email"`
+		PrivateKey  string `json:"private_key"`
+	}
+	if err := json.Unmarshal([]byte(creds), &key); err != nil || key.Type != "service_account" || key.ClientEmail == "" || key.PrivateKey == "" {
+		return components.Invalid(setting, "is not a service-account key (JSON with type service_account, client_email and private_key)",
+			"store the key file's contents: pulumi config set --secret gcpCredentials < key.json")
+	}
+	return nil
 }
 
 // jsonProblem words a JSON decoding error without echoing values.

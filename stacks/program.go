@@ -2,9 +2,15 @@ package stacks
 
 import (
 	"github.com/peerpods/provisioner/aws"
+	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/gcp"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
+	azureclassic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
+	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -56,14 +62,16 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 		return nil, err
 	}
 	d := &Deployment{Config: cfg}
-
 	switch cfg.Cloud {
 	case components.AWS:
-		c, err := deployAWS(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		d.Values, d.Rules = c.Values, c.Rules
+		d.Values, d.Rules, err = deployAWS(ctx, cfg)
+	case components.Azure:
+		d.Values, d.Rules, err = deployAzure(ctx, cfg)
+	case components.GCP:
+		d.Values, d.Rules, err = deployGCP(ctx, cfg)
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	if err := d.Values.Check(cfg.Handoff == components.HandoffCluster); err != nil {
@@ -89,22 +97,89 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 	return d, nil
 }
 
-func deployAWS(ctx *pulumi.Context, cfg Config) (*aws.PeerPods, error) {
+func deployAWS(ctx *pulumi.Context, cfg Config) (components.Values, []components.Rule, error) {
 	args := cfg.AWS.Args
-	if v, ok := cfg.Secrets[components.KeyAWSAccessKeyID]; ok {
-		args.AccessKeyID = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
-	}
-	if v, ok := cfg.Secrets[components.KeyAWSSecretAccessKey]; ok {
-		args.SecretAccessKey = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
-	}
+	args.AccessKeyID = cfg.secret(components.KeyAWSAccessKeyID)
+	args.SecretAccessKey = cfg.secret(components.KeyAWSSecretAccessKey)
 	provider, err := awsp.NewProvider(ctx, "aws", &awsp.ProviderArgs{
 		Region:  optional(cfg.AWS.Region),
 		Profile: optional(cfg.AWS.Profile),
 	})
 	if err != nil {
-		return nil, err
+		return components.Values{}, nil, err
 	}
-	return aws.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
+	c, err := aws.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
+	if err != nil {
+		return components.Values{}, nil, err
+	}
+	return c.Values, c.Rules, nil
+}
+
+func deployAzure(ctx *pulumi.Context, cfg Config) (components.Values, []components.Rule, error) {
+	args := cfg.Azure.Args
+	args.ClientID = cfg.secret(components.KeyAzureClientID)
+	args.ClientSecret = cfg.secret(components.KeyAzureClientSecret)
+	args.TenantID = cfg.secret(components.KeyAzureTenantID)
+	if cfg.Azure.Subscription != "" {
+		args.SubscriptionID = pulumi.String(cfg.Azure.Subscription)
+	}
+	var providers []pulumi.ProviderResource
+	native, err := azurenative.NewProvider(ctx, "azure-native", &azurenative.ProviderArgs{SubscriptionId: optional(cfg.Azure.Subscription)})
+	if err != nil {
+		return components.Values{}, nil, err
+	}
+	providers = append(providers, native)
+	if args.NeedsClassicProvider() {
+		classic, err := azureclassic.NewProvider(ctx, "azure", &azureclassic.ProviderArgs{
+			Features:       &azureclassic.ProviderFeaturesArgs{},
+			SubscriptionId: optional(cfg.Azure.Subscription),
+		})
+		if err != nil {
+			return components.Values{}, nil, err
+		}
+		providers = append(providers, classic)
+	}
+	if cfg.SSHPrivateKey != "" {
+		args.SSHPrivateKey = pulumi.ToSecret(pulumi.String(cfg.SSHPrivateKey)).(pulumi.StringOutput)
+	} else {
+		t, err := tls.NewProvider(ctx, "tls", &tls.ProviderArgs{})
+		if err != nil {
+			return components.Values{}, nil, err
+		}
+		providers = append(providers, t)
+	}
+	c, err := azure.NewPeerPods(ctx, "peerpods", args, pulumi.Providers(providers...))
+	if err != nil {
+		return components.Values{}, nil, err
+	}
+	return c.Values, c.Rules, nil
+}
+
+func deployGCP(ctx *pulumi.Context, cfg Config) (components.Values, []components.Rule, error) {
+	args := cfg.GCP.Args
+	args.Credentials = cfg.secret(components.KeyGCPCredentials)
+	provider, err := gcpp.NewProvider(ctx, "gcp", &gcpp.ProviderArgs{
+		Project: pulumi.String(args.ProjectID),
+		Zone:    pulumi.String(args.Zone),
+	})
+	if err != nil {
+		return components.Values{}, nil, err
+	}
+	c, err := gcp.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
+	if err != nil {
+		return components.Values{}, nil, err
+	}
+	return c.Values, c.Rules, nil
+}
+
+// secret is the stack secret for a peer-pods-secret key as a secret input,
+// nil when the stack has none.
+func (c Config) secret(key string) pulumi.StringInput {
+	v, ok := c.Secrets[key]
+	if !ok {
+		return nil
+	}
+	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
 }
 
 func outputs(d *Deployment) pulumi.Map {

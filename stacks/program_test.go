@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -59,18 +60,61 @@ func stackConfig(t *testing.T, stack string) map[string]string {
 	return out
 }
 
-// withSecrets adds the stack secrets a user sets with pulumi config set
-// --secret.
-func withSecrets(values map[string]string) pulumitest.Config {
-	values["peerpods:awsAccessKeyId"] = keyID
-	values["peerpods:awsSecretAccessKey"] = secret
-	values["peerpods:kubeconfig"] = kubeconf
-	return pulumitest.Config{Values: values, Secrets: []string{"peerpods:awsAccessKeyId", "peerpods:awsSecretAccessKey", "peerpods:kubeconfig"}}
+// stackSecrets are the stack secrets a user sets with pulumi config set
+// --secret, for every cloud.
+var stackSecrets = map[string]string{
+	"peerpods:awsAccessKeyId":     keyID,
+	"peerpods:awsSecretAccessKey": secret,
+	"peerpods:azureClientId":      "app-id",
+	"peerpods:azureClientSecret":  secret,
+	"peerpods:azureTenantId":      "tenant-id",
+	"peerpods:gcpCredentials":     `{"type":"service_account","client_email":"pp@p.iam.gserviceaccount.com","private_key":"` + secret + `"}`,
+	"peerpods:kubeconfig":         kubeconf,
 }
 
-func awsMocks() *pulumitest.Mocks {
+// withSecrets adds the stack secrets of every cloud.
+func withSecrets(values map[string]string) pulumitest.Config {
+	cfg := pulumitest.Config{Values: values}
+	for k, v := range stackSecrets {
+		values[k] = v
+		cfg.Secrets = append(cfg.Secrets, k)
+	}
+	return cfg
+}
+
+const (
+	azureRG     = "mycluster-x7k2p-rg"
+	azureRGID   = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/" + azureRG
+	azureVNetID = azureRGID + "/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet"
+)
+
+// cloudMocks answers the discovery invokes of every cloud.
+func cloudMocks() *pulumitest.Mocks {
 	pm := resource.NewPropertyMapFromMap
 	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
+		"azure-native:resources:getResourceGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureRGID, "location": "eastus", "name": azureRG}), nil
+		},
+		"azure:core/getResources:getResources": func(a resource.PropertyMap) (resource.PropertyMap, error) {
+			name := "mycluster-x7k2p-nsg"
+			if a["type"].StringValue() == "Microsoft.Network/virtualNetworks" {
+				name = "mycluster-x7k2p-vnet"
+			}
+			return pm(map[string]any{"resources": []any{map[string]any{"name": name}}}), nil
+		},
+		"azure-native:network:getVirtualNetwork": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureVNetID, "addressSpace": map[string]any{"addressPrefixes": []any{"10.0.0.0/14"}},
+				"subnets": []any{map[string]any{"name": "mycluster-x7k2p-worker-subnet"}}}), nil
+		},
+		"azure-native:network:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureVNetID + "/subnets/mycluster-x7k2p-worker-subnet", "addressPrefix": "10.0.128.0/17"}), nil
+		},
+		"azure-native:network:getNetworkSecurityGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureRGID + "/providers/Microsoft.Network/networkSecurityGroups/mycluster-x7k2p-nsg"}), nil
+		},
+		"gcp:compute/getNetwork:getNetwork": func(a resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"selfLink": "https://www.googleapis.com/compute/v1/projects/p/global/networks/" + a["name"].StringValue()}), nil
+		},
 		"aws:index/getRegion:getRegion": func(resource.PropertyMap) (resource.PropertyMap, error) {
 			return pm(map[string]any{"name": "us-east-2"}), nil
 		},
@@ -88,7 +132,7 @@ func awsMocks() *pulumitest.Mocks {
 
 func deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
 	t.Helper()
-	m := awsMocks()
+	m := cloudMocks()
 	var d *stacks.Deployment
 	err := pulumitest.Run(m, cfg, func(ctx *pulumi.Context) error {
 		var err error
@@ -237,42 +281,73 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		plain   []string // secret keys stored in plain text
 		setting string
 		fix     string
+		stack   string // default aws-example
 	}{
-		{"no cloud", func(c map[string]string) { delete(c, "peerpods:cloud") }, nil, "peerpods:cloud", `"aws"`},
-		{"unknown cloud", func(c map[string]string) { c["peerpods:cloud"] = "openstack" }, nil, "peerpods:cloud", `"aws", "azure", "gcp", "libvirt"`},
-		{"unknown handoff", func(c map[string]string) { c["peerpods:handoff"] = "yes" }, nil, "peerpods:handoff", `"off"`},
-		{"port 0", func(c map[string]string) { c["peerpods:tunnelPort"] = "0" }, nil, "peerpods:tunnelPort", "1 to 65535"},
-		{"port 65536", func(c map[string]string) { c["peerpods:tunnelPort"] = "65536" }, nil, "peerpods:tunnelPort", "1 to 65535"},
-		{"port not a number", func(c map[string]string) { c["peerpods:tunnelPort"] = "ninethousand" }, nil, "peerpods:tunnelPort", "default 9000"},
-		{"bad protocol", func(c map[string]string) { c["peerpods:tunnelProtocols"] = `["tcp","icmp"]` }, nil, "peerpods:tunnelProtocols", "udp"},
-		{"limit 0", func(c map[string]string) { c["peerpods:limitPerNode"] = "0" }, nil, "peerpods:limitPerNode", "at least 1"},
-		{"root volume 5", func(c map[string]string) { c["peerpods:rootVolumeSize"] = "5" }, nil, "peerpods:rootVolumeSize", "at least 6"},
-		{"disableCvm not bool", func(c map[string]string) { c["peerpods:disableCvm"] = "maybe" }, nil, "peerpods:disableCvm", "true or false"},
-		{"bad timeout", func(c map[string]string) { c["peerpods:proxyTimeout"] = "5" }, nil, "peerpods:proxyTimeout", "duration"},
-		{"both discovery ways", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","instanceId":"i-01234567"}` }, nil, "peerpods:aws.instanceId", "only one"},
-		{"no discovery way", func(c map[string]string) { c["peerpods:aws"] = `{"region":"us-east-2"}` }, nil, "peerpods:aws", "aws.infraId"},
-		{"empty instance id", func(c map[string]string) { c["peerpods:aws"] = `{"instanceId":"i-"}` }, nil, "peerpods:aws.instanceId", "hex digits"},
-		{"malformed subnet", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetId":"subnet-zz"}` }, nil, "peerpods:aws.subnetId", "subnet ID"},
+		{"no cloud", func(c map[string]string) { delete(c, "peerpods:cloud") }, nil, "peerpods:cloud", `"aws"`, ""},
+		{"unknown cloud", func(c map[string]string) { c["peerpods:cloud"] = "openstack" }, nil, "peerpods:cloud", `"aws", "azure", "gcp", "libvirt"`, ""},
+		{"unknown handoff", func(c map[string]string) { c["peerpods:handoff"] = "yes" }, nil, "peerpods:handoff", `"off"`, ""},
+		{"port 0", func(c map[string]string) { c["peerpods:tunnelPort"] = "0" }, nil, "peerpods:tunnelPort", "1 to 65535", ""},
+		{"port 65536", func(c map[string]string) { c["peerpods:tunnelPort"] = "65536" }, nil, "peerpods:tunnelPort", "1 to 65535", ""},
+		{"port not a number", func(c map[string]string) { c["peerpods:tunnelPort"] = "ninethousand" }, nil, "peerpods:tunnelPort", "default 9000", ""},
+		{"bad protocol", func(c map[string]string) { c["peerpods:tunnelProtocols"] = `["tcp","icmp"]` }, nil, "peerpods:tunnelProtocols", "udp", ""},
+		{"limit 0", func(c map[string]string) { c["peerpods:limitPerNode"] = "0" }, nil, "peerpods:limitPerNode", "at least 1", ""},
+		{"root volume 5", func(c map[string]string) { c["peerpods:rootVolumeSize"] = "5" }, nil, "peerpods:rootVolumeSize", "at least 6", ""},
+		{"disableCvm not bool", func(c map[string]string) { c["peerpods:disableCvm"] = "maybe" }, nil, "peerpods:disableCvm", "true or false", ""},
+		{"bad timeout", func(c map[string]string) { c["peerpods:proxyTimeout"] = "5" }, nil, "peerpods:proxyTimeout", "duration", ""},
+		{"both discovery ways", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","instanceId":"i-01234567"}` }, nil, "peerpods:aws.instanceId", "only one", ""},
+		{"no discovery way", func(c map[string]string) { c["peerpods:aws"] = `{"region":"us-east-2"}` }, nil, "peerpods:aws", "aws.infraId", ""},
+		{"empty instance id", func(c map[string]string) { c["peerpods:aws"] = `{"instanceId":"i-"}` }, nil, "peerpods:aws.instanceId", "hex digits", ""},
+		{"malformed subnet", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetId":"subnet-zz"}` }, nil, "peerpods:aws.subnetId", "subnet ID", ""},
 		{"duplicate groups", func(c map[string]string) {
 			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":["` + sgA + `","` + sgA + `"]}`
-		}, nil, "peerpods:aws.securityGroupIds", "once"},
-		{"misspelt setting", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnet":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnet"`},
-		{"wrong case", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetID":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnetID"`},
-		{"not an object", func(c map[string]string) { c["peerpods:aws"] = `c-x7k2p` }, nil, "peerpods:aws", "example stack files"},
+		}, nil, "peerpods:aws.securityGroupIds", "once", ""},
+		{"misspelt setting", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnet":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnet"`, ""},
+		{"wrong case", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetID":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnetID"`, ""},
+		{"not an object", func(c map[string]string) { c["peerpods:aws"] = `c-x7k2p` }, nil, "peerpods:aws", "example stack files", ""},
 		{"wrong type", func(c map[string]string) {
 			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":"sg-01234567"}`
-		}, nil, "peerpods:aws", "example stack files"},
-		{"bad region", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","region":"ohio"}` }, nil, "peerpods:aws.region", "us-east-2"},
-		{"missing access key", func(c map[string]string) { delete(c, "peerpods:awsAccessKeyId") }, nil, "peerpods:awsAccessKeyId", "--secret awsAccessKeyId"},
-		{"missing secret key", func(c map[string]string) { delete(c, "peerpods:awsSecretAccessKey") }, nil, "peerpods:awsSecretAccessKey", "handoff to off"},
-		{"missing kubeconfig", func(c map[string]string) { delete(c, "peerpods:kubeconfig") }, nil, "peerpods:kubeconfig", "--secret kubeconfig"},
-		{"kubeconfig path", func(c map[string]string) { c["peerpods:kubeconfig"] = "/root/.kube/config" }, nil, "peerpods:kubeconfig", "contents, not its path"},
-		{"plain-text secret", func(map[string]string) {}, []string{"peerpods:awsSecretAccessKey"}, "peerpods:awsSecretAccessKey", "--secret awsSecretAccessKey"},
+		}, nil, "peerpods:aws", "example stack files", ""},
+		{"bad region", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","region":"ohio"}` }, nil, "peerpods:aws.region", "us-east-2", ""},
+		{"missing access key", func(c map[string]string) { delete(c, "peerpods:awsAccessKeyId") }, nil, "peerpods:awsAccessKeyId", "--secret awsAccessKeyId", ""},
+		{"missing secret key", func(c map[string]string) { delete(c, "peerpods:awsSecretAccessKey") }, nil, "peerpods:awsSecretAccessKey", "handoff to off", ""},
+		{"missing kubeconfig", func(c map[string]string) { delete(c, "peerpods:kubeconfig") }, nil, "peerpods:kubeconfig", "--secret kubeconfig", ""},
+		{"kubeconfig path", func(c map[string]string) { c["peerpods:kubeconfig"] = "/root/.kube/config" }, nil, "peerpods:kubeconfig", "contents, not its path", ""},
+		{"plain-text secret", func(map[string]string) {}, []string{"peerpods:awsSecretAccessKey"}, "peerpods:awsSecretAccessKey", "--secret awsSecretAccessKey", ""},
+		{"azure: plain-text client secret", func(map[string]string) {}, []string{"peerpods:azureClientSecret"}, "peerpods:azureClientSecret", "--secret azureClientSecret", "azure-worker-subnet"},
+		{"azure: missing tenant", func(c map[string]string) { delete(c, "peerpods:azureTenantId") }, nil, "peerpods:azureTenantId", "--secret azureTenantId", "azure-worker-subnet"},
+		{"azure: bad subscription", func(c map[string]string) { c["peerpods:azure"] = `{"resourceGroup":"rg","subscriptionId":"prod"}` }, nil, "peerpods:azure.subscriptionId", "GUID", "azure-worker-subnet"},
+		{"azure: no resource group", func(c map[string]string) { c["peerpods:azure"] = `{"outbound":"peer-vnet"}` }, nil, "peerpods:azure.resourceGroup", "resource group name", "azure-peer-vnet"},
+		{"azure: overlapping peer VNet", func(c map[string]string) {
+			c["peerpods:azure"] = `{"resourceGroup":"rg","outbound":"peer-vnet","peerVnet":{"addressPrefix":"10.2.0.0/16"}}`
+		}, nil, "peerpods:azure.peerVnet.addressPrefix", "overlaps 10.0.0.0/14", "azure-peer-vnet"},
+		{"azure: subnet outside VNet", func(c map[string]string) {
+			c["peerpods:azure"] = `{"resourceGroup":"rg","outbound":"peer-vnet","peerVnet":{"subnetPrefix":"192.169.0.0/24"}}`
+		}, nil, "peerpods:azure.peerVnet.subnetPrefix", "inside 192.168.0.0/16", "azure-peer-vnet"},
+		{"azure: priority clash", func(c map[string]string) {
+			c["peerpods:azure"] = `{"resourceGroup":"rg","nsgPriorities":{"kataAgent":111}}`
+		}, nil, "peerpods:azure.nsgPriorities.tunnelTcp", "own priority", "azure-worker-subnet"},
+		{"azure: misspelt nested setting", func(c map[string]string) {
+			c["peerpods:azure"] = `{"resourceGroup":"rg","peerVnet":{"prefix":"192.168.0.0/16"}}`
+		}, nil, "peerpods:azure", "example stack files", "azure-peer-vnet"},
+		{"azure: bad ssh key", func(c map[string]string) { c["peerpods:sshPrivateKey"] = "ssh-rsa AAAA" }, []string{}, "peerpods:sshPrivateKey", "ssh-keygen", "azure-worker-subnet"},
+		{"gcp: open to the world", func(c map[string]string) {
+			c["peerpods:gcp"] = `{"projectId":"my-project-1","zone":"us-central1-a","network":"net","sourceRanges":["0.0.0.0/0"]}`
+		}, nil, "peerpods:gcp.sourceRanges[0]", "machine network", "gcp-example"},
+		{"gcp: credentials not a key file", func(c map[string]string) { c["peerpods:gcpCredentials"] = "/root/key.json" }, nil, "peerpods:gcpCredentials", "< key.json", "gcp-example"},
+		{"gcp: plain-text credentials", func(map[string]string) {}, []string{"peerpods:gcpCredentials"}, "peerpods:gcpCredentials", "--secret gcpCredentials", "gcp-example"},
+		{"libvirt not yet", func(c map[string]string) { c["peerpods:cloud"] = "libvirt" }, nil, "peerpods:cloud", "cannot prepare yet", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := withSecrets(stackConfig(t, "aws-example"))
+			stack := c.stack
+			if stack == "" {
+				stack = "aws-example"
+			}
+			cfg := withSecrets(stackConfig(t, stack))
 			c.change(cfg.Values)
+			if c.plain != nil && len(c.plain) == 0 { // a secret set encrypted by the user
+				cfg.Secrets = append(cfg.Secrets, "peerpods:sshPrivateKey")
+			}
 			for _, p := range c.plain {
 				cfg.Secrets = without(cfg.Secrets, p)
 			}
@@ -354,5 +429,77 @@ func without(list []string, s string) []string {
 			out = append(out, x)
 		}
 	}
+	return out
+}
+
+// TestExampleStacks runs every example stack file with its secrets, handoff
+// on, and checks the contract with the operator: exactly the keys of the
+// reference, the right objects, the rules ready before the handoff.
+func TestExampleStacks(t *testing.T) {
+	for _, tc := range []struct {
+		stack, cloud string
+		rules        int
+		objects      []string
+	}{
+		{"aws-example", "aws", 3, []string{"peer-pods-cm", "peer-pods-secret"}},
+		{"azure-worker-subnet", "azure", 3, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
+		{"azure-peer-vnet", "azure", 3, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
+		{"gcp-example", "gcp", 1, []string{"peer-pods-cm", "peer-pods-secret"}},
+	} {
+		t.Run(tc.stack, func(t *testing.T) {
+			m, d, err := deploy(t, withSecrets(stackConfig(t, tc.stack)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys := components.Keys[components.Cloud(tc.cloud)]
+			cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Inputs["data"].Mappable().(map[string]any)
+			if got := sortedKeys(cm); !reflect.DeepEqual(got, sorted(keys.ConfigMap)) {
+				t.Errorf("peer-pods-cm keys %v\nwant %v", got, sorted(keys.ConfigMap))
+			}
+			if cm["CLOUD_PROVIDER"] != tc.cloud {
+				t.Errorf("CLOUD_PROVIDER %v", cm["CLOUD_PROVIDER"])
+			}
+			sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["stringData"]
+			if !sd.IsSecret() {
+				t.Fatal("peer-pods-secret data is not secret")
+			}
+			if got := sortedKeys(sd.SecretValue().Element.Mappable().(map[string]any)); !reflect.DeepEqual(got, sorted(keys.Secret)) {
+				t.Errorf("peer-pods-secret keys %v\nwant %v", got, sorted(keys.Secret))
+			}
+			var objects []string
+			for _, r := range m.Resources() {
+				if strings.HasPrefix(r.Type, "kubernetes:core/v1:") {
+					objects = append(objects, r.Inputs["metadata"].ObjectValue()["name"].StringValue())
+				}
+				if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") && (r.Provider == "" || r.Parent == "") {
+					t.Errorf("%s %s: provider %q parent %q", r.Type, r.Name, r.Provider, r.Parent)
+				}
+			}
+			if sort.Strings(objects); !reflect.DeepEqual(objects, tc.objects) {
+				t.Errorf("objects %v, want %v", objects, tc.objects)
+			}
+			if ssh, ok := d.Outputs["sshKeySecret"]; ok != keys.SSHKey {
+				t.Errorf("sshKeySecret output present %v", ok)
+			} else if ok {
+				if _, secret := pulumitest.Await(t, pulumi.ToOutput(ssh)); !secret {
+					t.Error("sshKeySecret output is not secret")
+				}
+			}
+			if len(d.Rules) != tc.rules {
+				t.Errorf("%d rules", len(d.Rules))
+			}
+			handoff := m.Get(t, "peerpods:components:ClusterHandoff", "handoff")
+			if len(handoff.Dependencies) != len(d.Values.Ready) || len(d.Values.Ready) < tc.rules {
+				t.Errorf("handoff waits for %d resources, the cloud made %d ready", len(handoff.Dependencies), len(d.Values.Ready))
+			}
+		})
+	}
+}
+
+func sortedKeys(m map[string]any) []string { return keys(m) }
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	sort.Strings(out)
 	return out
 }

@@ -1,0 +1,290 @@
+package azure
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Outbound modes: where the pod VMs live and get their outbound NAT.
+const (
+	// OutboundWorkerSubnet puts the pod VMs on the worker subnet and
+	// attaches a NAT gateway to it.
+	OutboundWorkerSubnet = "worker-subnet"
+	// OutboundPeerVNet puts the pod VMs in a dedicated VNet with its own
+	// NAT gateway, peered both ways with the cluster VNet.
+	OutboundPeerVNet = "peer-vnet"
+)
+
+// Args are the inputs of PeerPods. The json tags are the stack config names
+// (under peerpods:azure) and the names validation errors use.
+type Args struct {
+	// ResourceGroup is the cluster's resource group (<infraID>-rg):
+	// everything is created there.
+	ResourceGroup string `json:"resourceGroup"`
+	// NetworkResourceGroup holds the cluster VNet; default ResourceGroup.
+	NetworkResourceGroup string `json:"networkResourceGroup,omitempty"`
+	// VNetName, WorkerSubnetName and NSGName name the cluster network;
+	// each is discovered when empty, as the docs do: the only VNet of the
+	// network resource group, its subnet whose name contains "worker", the
+	// only NSG of the resource group.
+	VNetName         string `json:"vnetName,omitempty"`
+	WorkerSubnetName string `json:"workerSubnetName,omitempty"`
+	NSGName          string `json:"nsgName,omitempty"`
+
+	// Outbound is OutboundWorkerSubnet (default) or OutboundPeerVNet.
+	Outbound string `json:"outbound,omitempty"`
+	// PeerVNet describes the peer-pod VNet of OutboundPeerVNet.
+	PeerVNet PeerVNet `json:"peerVnet,omitempty"`
+	// ClusterVNetPrefixes are the cluster VNet's address prefixes as the
+	// stack declares them (default 10.0.0.0/14); the discovered ones are
+	// checked too.
+	ClusterVNetPrefixes []string `json:"clusterVnetPrefixes,omitempty"`
+	// OtherPrefixes are further ranges the peer-pod VNet must not overlap
+	// (other peered networks, on-premises ranges).
+	OtherPrefixes []string `json:"otherPrefixes,omitempty"`
+
+	// NATGatewayName and PublicIPName name the NAT gateway and its IP.
+	NATGatewayName string `json:"natGatewayName,omitempty"`
+	PublicIPName   string `json:"publicIpName,omitempty"`
+	// Priorities are the NSG rule priorities.
+	Priorities Priorities `json:"nsgPriorities,omitempty"`
+
+	// InstanceSize, InstanceSizes and ImageID are AZURE_INSTANCE_SIZE,
+	// AZURE_INSTANCE_SIZES and AZURE_IMAGE_ID (empty: the operator builds
+	// the image).
+	InstanceSize  string   `json:"instanceSize,omitempty"`
+	InstanceSizes []string `json:"instanceSizes,omitempty"`
+	ImageID       string   `json:"imageId,omitempty"`
+
+	// Settings are the common peer-pods settings.
+	Settings components.Settings `json:"-"`
+	// ClientID, ClientSecret and TenantID are the service principal
+	// cloud-api-adaptor uses; nil leaves a key out. SubscriptionID defaults
+	// to the resource group's subscription. All are made secret.
+	ClientID       pulumi.StringInput `json:"-"`
+	ClientSecret   pulumi.StringInput `json:"-"`
+	TenantID       pulumi.StringInput `json:"-"`
+	SubscriptionID pulumi.StringInput `json:"-"`
+	// SSHPrivateKey is a key pair the user supplies for ssh-key-secret;
+	// nil generates one with the TLS provider.
+	SSHPrivateKey pulumi.StringInput `json:"-"`
+}
+
+// PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
+type PeerVNet struct {
+	// Name of the VNet, default peerpod-vnet.
+	Name string `json:"name,omitempty"`
+	// AddressPrefix of the VNet, default 192.168.0.0/16.
+	AddressPrefix string `json:"addressPrefix,omitempty"`
+	// SubnetName, default peerpod-subnet.
+	SubnetName string `json:"subnetName,omitempty"`
+	// SubnetPrefix, default the whole VNet.
+	SubnetPrefix string `json:"subnetPrefix,omitempty"`
+	// ClusterToPeerName and PeerToClusterName name the two peerings.
+	ClusterToPeerName string `json:"clusterToPeerName,omitempty"`
+	PeerToClusterName string `json:"peerToClusterName,omitempty"`
+}
+
+// Priorities are the priorities of the NSG rules this stack creates.
+type Priorities struct {
+	KataAgent int `json:"kataAgent,omitempty"`
+	TunnelTCP int `json:"tunnelTcp,omitempty"`
+	TunnelUDP int `json:"tunnelUdp,omitempty"`
+}
+
+// Defaults, as in the product documentation.
+const (
+	DefaultNATGatewayName    = "peerpod-nat-gw"
+	DefaultPublicIPName      = "peerpod-nat-gw-ip"
+	DefaultPeerVNetName      = "peerpod-vnet"
+	DefaultPeerVNetPrefix    = "192.168.0.0/16"
+	DefaultPeerSubnetName    = "peerpod-subnet"
+	DefaultClusterToPeerName = "peerpod-azure-vnet-to-peerpod-vnet"
+	DefaultPeerToClusterName = "peerpod-peerpod-vnet-to-azure-vnet"
+	DefaultClusterVNetPrefix = "10.0.0.0/14"
+	DefaultInstanceSize      = "Standard_B2als_v2"
+	DefaultKataAgentPriority = 112
+	DefaultTunnelTCPPriority = 111
+	DefaultTunnelUDPPriority = 110
+	minPriority, maxPriority = 100, 4096
+	kataAgentRuleName        = "Allow-Kata-Agent-Internal"
+	tunnelRuleName           = "Allow-VXLAN-Internal"
+	tunnelUDPRuleNameSuffix  = "-UDP"
+)
+
+// DefaultInstanceSizes is the default AZURE_INSTANCE_SIZES.
+var DefaultInstanceSizes = []string{"Standard_B2als_v2", "Standard_D2as_v5", "Standard_D4as_v5", "Standard_D2ads_v5"}
+
+var (
+	reResourceGroup = regexp.MustCompile(`^[-\w.()]{0,89}[-\w()]$`)
+	reName          = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$`)
+	reSize          = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
+	reImageID       = regexp.MustCompile(`^/(subscriptions|CommunityGalleries|SharedGalleries)/\S+$`)
+)
+
+const (
+	whatRG    = "a resource group name, such as mycluster-x7k2p-rg"
+	whatName  = "an Azure resource name (letters, digits, '_', '.', '-'; at most 80)"
+	whatSize  = "a VM size such as Standard_B2als_v2"
+	whatImage = "an image resource ID (/subscriptions/..., /CommunityGalleries/... or /SharedGalleries/...), or empty to let the operator build one"
+)
+
+// WithDefaults returns a copy of a with the defaults filled in.
+func (a Args) WithDefaults() Args {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&a.NetworkResourceGroup, a.ResourceGroup)
+	def(&a.Outbound, OutboundWorkerSubnet)
+	def(&a.NATGatewayName, DefaultNATGatewayName)
+	def(&a.PublicIPName, DefaultPublicIPName)
+	def(&a.InstanceSize, DefaultInstanceSize)
+	def(&a.PeerVNet.Name, DefaultPeerVNetName)
+	def(&a.PeerVNet.AddressPrefix, DefaultPeerVNetPrefix)
+	def(&a.PeerVNet.SubnetName, DefaultPeerSubnetName)
+	def(&a.PeerVNet.SubnetPrefix, a.PeerVNet.AddressPrefix)
+	def(&a.PeerVNet.ClusterToPeerName, DefaultClusterToPeerName)
+	def(&a.PeerVNet.PeerToClusterName, DefaultPeerToClusterName)
+	if a.InstanceSizes == nil {
+		a.InstanceSizes = slices.Clone(DefaultInstanceSizes)
+	}
+	if a.ClusterVNetPrefixes == nil {
+		a.ClusterVNetPrefixes = []string{DefaultClusterVNetPrefix}
+	}
+	if a.Priorities.KataAgent == 0 {
+		a.Priorities.KataAgent = DefaultKataAgentPriority
+	}
+	if a.Priorities.TunnelTCP == 0 {
+		a.Priorities.TunnelTCP = DefaultTunnelTCPPriority
+	}
+	if a.Priorities.TunnelUDP == 0 {
+		a.Priorities.TunnelUDP = DefaultTunnelUDPPriority
+	}
+	return a
+}
+
+// Validate checks the arguments (after WithDefaults) and reports every
+// problem in one error, settings named "azure.<name>".
+func (a Args) Validate() error {
+	var p components.Problems
+	p.Add(a.Settings.Validate())
+	p.Add(components.CheckPattern("azure.resourceGroup", a.ResourceGroup, reResourceGroup, whatRG))
+	if a.NetworkResourceGroup != a.ResourceGroup {
+		p.Add(components.CheckPattern("azure.networkResourceGroup", a.NetworkResourceGroup, reResourceGroup, whatRG))
+	}
+	for _, f := range []field{
+		{"azure.vnetName", a.VNetName}, {"azure.workerSubnetName", a.WorkerSubnetName}, {"azure.nsgName", a.NSGName},
+	} {
+		if f.value != "" {
+			p.Add(components.CheckPattern(f.setting, f.value, reName, whatName))
+		}
+	}
+	for _, f := range []field{{"azure.natGatewayName", a.NATGatewayName}, {"azure.publicIpName", a.PublicIPName}} {
+		p.Add(components.CheckPattern(f.setting, f.value, reName, whatName))
+	}
+	p.Add(components.CheckPattern("azure.instanceSize", a.InstanceSize, reSize, whatSize))
+	p.Add(components.CheckEach("azure.instanceSizes", a.InstanceSizes, reSize, whatSize))
+	if a.ImageID != "" {
+		p.Add(components.CheckPattern("azure.imageId", a.ImageID, reImageID, whatImage))
+	}
+	p.Add(components.CheckPriorities(a.priorities(), minPriority, maxPriority))
+
+	clusterPrefixes, err := components.ParsePrefixes("azure.clusterVnetPrefixes", a.ClusterVNetPrefixes)
+	p.Add(err)
+	others, err := components.ParsePrefixes("azure.otherPrefixes", a.OtherPrefixes)
+	p.Add(err)
+
+	switch a.Outbound {
+	case OutboundWorkerSubnet:
+	case OutboundPeerVNet:
+		for _, f := range []field{
+			{"azure.peerVnet.name", a.PeerVNet.Name}, {"azure.peerVnet.subnetName", a.PeerVNet.SubnetName},
+			{"azure.peerVnet.clusterToPeerName", a.PeerVNet.ClusterToPeerName}, {"azure.peerVnet.peerToClusterName", a.PeerVNet.PeerToClusterName},
+		} {
+			p.Add(components.CheckPattern(f.setting, f.value, reName, whatName))
+		}
+		if a.VNetName != "" && a.VNetName == a.PeerVNet.Name && a.NetworkResourceGroup == a.ResourceGroup {
+			p.Add(components.Invalid("azure.peerVnet.name", fmt.Sprintf("is %q, the cluster VNet's name", a.VNetName), "give the peer-pod VNet its own name"))
+		}
+		var declared []components.NamedPrefix
+		for i, c := range clusterPrefixes {
+			declared = append(declared, components.NamedPrefix{Name: fmt.Sprintf("azure.clusterVnetPrefixes[%d]", i), Prefix: c})
+		}
+		for i, o := range others {
+			declared = append(declared, components.NamedPrefix{Name: fmt.Sprintf("azure.otherPrefixes[%d]", i), Prefix: o})
+		}
+		p.Add(a.checkPeerPrefixes(declared))
+	default:
+		p.Add(components.Invalid("azure.outbound", fmt.Sprintf("is %q, which is not an outbound mode", a.Outbound),
+			fmt.Sprintf("use %q (NAT gateway on the worker subnet) or %q (a peered peer-pod VNet)", OutboundWorkerSubnet, OutboundPeerVNet)))
+	}
+	return p.Err()
+}
+
+// field is a setting and its value.
+type field struct{ setting, value string }
+
+// checkPeerPrefixes checks the peer-pod VNet and subnet prefixes against
+// each other and against others.
+func (a Args) checkPeerPrefixes(others []components.NamedPrefix) error {
+	vnet, err := components.ParsePrefix("azure.peerVnet.addressPrefix", a.PeerVNet.AddressPrefix)
+	if err != nil {
+		return err
+	}
+	subnet, err := components.ParsePrefix("azure.peerVnet.subnetPrefix", a.PeerVNet.SubnetPrefix)
+	if err != nil {
+		return err
+	}
+	var p components.Problems
+	p.Add(components.CheckWithin("azure.peerVnet.subnetPrefix", subnet, vnet, "azure.peerVnet.addressPrefix"))
+	p.Add(components.CheckDisjoint("azure.peerVnet.addressPrefix", vnet, others))
+	return p.Err()
+}
+
+// priorities lists the priorities of the rules the settings create.
+func (a Args) priorities() []components.Priority {
+	var out []components.Priority
+	for _, r := range a.rules() {
+		out = append(out, components.Priority{Setting: r.setting, Value: r.priority})
+	}
+	return out
+}
+
+// nsgRule is one NSG rule to create.
+type nsgRule struct {
+	name     string
+	port     components.Port
+	priority int
+	setting  string
+}
+
+// rules are the NSG rules to create, one per port and protocol.
+func (a Args) rules() []nsgRule {
+	var out []nsgRule
+	for _, port := range a.Settings.Ports() {
+		r := nsgRule{port: port}
+		switch {
+		case port.Role == components.RoleKataAgent:
+			r.name, r.priority, r.setting = kataAgentRuleName, a.Priorities.KataAgent, "azure.nsgPriorities.kataAgent"
+		case port.Protocol == components.TCP:
+			r.name, r.priority, r.setting = tunnelRuleName, a.Priorities.TunnelTCP, "azure.nsgPriorities.tunnelTcp"
+		default:
+			r.name, r.priority, r.setting = tunnelRuleName+tunnelUDPRuleNameSuffix, a.Priorities.TunnelUDP, "azure.nsgPriorities.tunnelUdp"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// peerPrefixes returns the parsed peer VNet and subnet prefixes of valid
+// args.
+func (a Args) peerPrefixes() (vnet, subnet netip.Prefix) {
+	return netip.MustParsePrefix(a.PeerVNet.AddressPrefix), netip.MustParsePrefix(a.PeerVNet.SubnetPrefix)
+}

@@ -1,0 +1,97 @@
+package azure
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/components"
+)
+
+func validArgs(outbound string) Args {
+	return Args{ResourceGroup: "mycluster-x7k2p-rg", Outbound: outbound, Settings: components.DefaultSettings(components.Azure)}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(*Args)
+		setting string // "" for valid
+		fix     string
+	}{
+		{"worker-subnet defaults", func(*Args) {}, "", ""},
+		{"peer-vnet defaults", func(a *Args) { a.Outbound = OutboundPeerVNet }, "", ""},
+		{"no resource group", func(a *Args) { a.ResourceGroup = "" }, "azure.resourceGroup", "resource group name"},
+		{"resource group ends with dot", func(a *Args) { a.ResourceGroup = "rg." }, "azure.resourceGroup", "resource group name"},
+		{"unknown outbound", func(a *Args) { a.Outbound = "nat" }, "azure.outbound", `"peer-vnet"`},
+		{"bad vnet name", func(a *Args) { a.VNetName = "my vnet" }, "azure.vnetName", "Azure resource name"},
+		{"bad nat name", func(a *Args) { a.NATGatewayName = "-gw" }, "azure.natGatewayName", "Azure resource name"},
+		{"bad size", func(a *Args) { a.InstanceSize = "B2als" }, "azure.instanceSize", "Standard_B2als_v2"},
+		{"duplicate sizes", func(a *Args) { a.InstanceSizes = []string{"Standard_D2as_v5", "Standard_D2as_v5"} }, "azure.instanceSizes", "once"},
+		{"bad image", func(a *Args) { a.ImageID = "myimage" }, "azure.imageId", "/subscriptions/"},
+		{"priority clash", func(a *Args) { a.Priorities.TunnelUDP = 112 }, "azure.nsgPriorities.tunnelUdp", "the same as azure.nsgPriorities.kataAgent"},
+		{"priority too low", func(a *Args) { a.Priorities.KataAgent = 99 }, "azure.nsgPriorities.kataAgent", "100 to 4096"},
+		{"priority too high", func(a *Args) { a.Priorities.TunnelTCP = 4097 }, "azure.nsgPriorities.tunnelTcp", "100 to 4096"},
+		{"udp priority unused without udp", func(a *Args) { a.Settings.TunnelProtocols = []string{"tcp"}; a.Priorities.TunnelUDP = 112 }, "", ""},
+		{"bad cluster prefix", func(a *Args) { a.ClusterVNetPrefixes = []string{"10.0.0.0"} }, "azure.clusterVnetPrefixes[0]", "192.168.0.0/16"},
+		{"peer vnet host bits", func(a *Args) { a.Outbound = OutboundPeerVNet; a.PeerVNet.AddressPrefix = "192.168.1.0/16" }, "azure.peerVnet.addressPrefix", `"192.168.0.0/16"`},
+		{"peer subnet outside vnet", func(a *Args) {
+			a.Outbound, a.PeerVNet.SubnetPrefix = OutboundPeerVNet, "192.169.0.0/24"
+		}, "azure.peerVnet.subnetPrefix", "inside 192.168.0.0/16"},
+		{"peer subnet larger than vnet", func(a *Args) {
+			a.Outbound, a.PeerVNet.AddressPrefix, a.PeerVNet.SubnetPrefix = OutboundPeerVNet, "192.168.0.0/24", "192.168.0.0/16"
+		}, "azure.peerVnet.subnetPrefix", "inside 192.168.0.0/24"},
+		{"peer subnet part of vnet", func(a *Args) { a.Outbound, a.PeerVNet.SubnetPrefix = OutboundPeerVNet, "192.168.8.0/24" }, "", ""},
+		{"peer vnet overlaps cluster", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "10.3.0.0/16" }, "azure.peerVnet.addressPrefix", "outside 10.0.0.0/14"},
+		{"peer vnet contains cluster", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "10.0.0.0/8" }, "azure.peerVnet.addressPrefix", "overlaps 10.0.0.0/14"},
+		{"peer vnet touches cluster", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "10.4.0.0/16" }, "", ""},
+		{"peer vnet touches cluster below", func(a *Args) {
+			a.Outbound, a.ClusterVNetPrefixes, a.PeerVNet.AddressPrefix = OutboundPeerVNet, []string{"10.4.0.0/14"}, "10.0.0.0/14"
+		}, "", ""},
+		{"peer vnet overlaps other prefix", func(a *Args) {
+			a.Outbound, a.OtherPrefixes = OutboundPeerVNet, []string{"172.16.0.0/12", "192.168.100.0/24"}
+		}, "azure.peerVnet.addressPrefix", "azure.otherPrefixes[1]"},
+		{"peer vnet named like cluster vnet", func(a *Args) { a.Outbound, a.VNetName, a.PeerVNet.Name = OutboundPeerVNet, "v", "v" }, "azure.peerVnet.name", "own name"},
+		{"peer prefixes ignored for worker-subnet", func(a *Args) { a.PeerVNet.AddressPrefix = "10.0.0.0/8" }, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := validArgs(OutboundWorkerSubnet)
+			c.change(&a)
+			err := a.WithDefaults().Validate()
+			if c.setting == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			ies := components.InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Error(), c.fix) {
+				t.Fatalf("want one error on %s mentioning %q, got %v", c.setting, c.fix, err)
+			}
+		})
+	}
+}
+
+func TestNeedsClassicProvider(t *testing.T) {
+	a := validArgs(OutboundPeerVNet)
+	if !a.NeedsClassicProvider() {
+		t.Error("peer-vnet without names needs it for discovery")
+	}
+	a.VNetName, a.NSGName = "v", "n"
+	if a.NeedsClassicProvider() {
+		t.Error("peer-vnet with names does not need it")
+	}
+	a.Outbound = OutboundWorkerSubnet
+	if !a.NeedsClassicProvider() {
+		t.Error("worker-subnet needs it for the association")
+	}
+}
+
+func TestSubscriptionOf(t *testing.T) {
+	if got := subscriptionOf("/subscriptions/abc/resourceGroups/rg"); got != "abc" {
+		t.Errorf("got %q", got)
+	}
+	if got := subscriptionOf("garbage"); got != "" {
+		t.Errorf("got %q", got)
+	}
+}

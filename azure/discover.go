@@ -1,0 +1,201 @@
+package azure
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	"github.com/pulumi/pulumi-azure/sdk/v6/go/azure/core"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Network is the cluster's Azure network as discovered.
+type Network struct {
+	// Region is the resource group's location.
+	Region string
+	// SubscriptionID is the subscription of the resource group.
+	SubscriptionID string
+	// VNetName, VNetID and VNetPrefixes describe the cluster VNet.
+	VNetName     string
+	VNetID       string
+	VNetPrefixes []netip.Prefix
+	// WorkerSubnetID and WorkerSubnetPrefixes describe the worker subnet;
+	// WorkerSubnetNATGatewayID is the NAT gateway attached to it, if any.
+	WorkerSubnetName         string
+	WorkerSubnetID           string
+	WorkerSubnetPrefixes     []netip.Prefix
+	WorkerSubnetNATGatewayID string
+	// NSGName and NSGID describe the cluster NSG; NSGRules are its rules.
+	NSGName  string
+	NSGID    string
+	NSGRules []ExistingRule
+}
+
+// ExistingRule is a rule already on the cluster NSG.
+type ExistingRule struct {
+	Name      string
+	Priority  int
+	Direction string
+}
+
+// Providers are the providers a PeerPods uses: azure-native for everything
+// it creates and reads, the classic azure provider to list the resource
+// group and to attach the NAT gateway to the installer's subnet.
+type Providers struct {
+	Native  pulumi.ProviderResource
+	Classic pulumi.ProviderResource
+}
+
+// Discover reads the cluster network: names given in args are looked up,
+// missing ones are found as the docs find them.
+func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
+	native := pulumi.Provider(p.Native)
+	rg, err := resources.LookupResourceGroup(ctx, &resources.LookupResourceGroupArgs{ResourceGroupName: args.ResourceGroup}, native)
+	if err != nil {
+		return Network{}, fmt.Errorf("azure: reading resource group %s: %w", args.ResourceGroup, err)
+	}
+	n := Network{Region: rg.Location, SubscriptionID: subscriptionOf(rg.Id)}
+
+	n.VNetName = args.VNetName
+	if n.VNetName == "" {
+		exclude := ""
+		if args.Outbound == OutboundPeerVNet && args.NetworkResourceGroup == args.ResourceGroup {
+			exclude = args.PeerVNet.Name // ours, from an earlier run
+		}
+		if n.VNetName, err = only(ctx, p, args.NetworkResourceGroup, "Microsoft.Network/virtualNetworks", exclude, "azure.vnetName", "VNet"); err != nil {
+			return Network{}, err
+		}
+	}
+	vnet, err := network.LookupVirtualNetwork(ctx, &network.LookupVirtualNetworkArgs{
+		ResourceGroupName: args.NetworkResourceGroup, VirtualNetworkName: n.VNetName,
+	}, native)
+	if err != nil {
+		return Network{}, fmt.Errorf("azure: reading VNet %s/%s: %w", args.NetworkResourceGroup, n.VNetName, err)
+	}
+	n.VNetID = deref(vnet.Id)
+	if vnet.AddressSpace != nil {
+		if n.VNetPrefixes, err = parseDiscovered("VNet "+n.VNetName, vnet.AddressSpace.AddressPrefixes); err != nil {
+			return Network{}, err
+		}
+	}
+
+	n.WorkerSubnetName = args.WorkerSubnetName
+	if n.WorkerSubnetName == "" {
+		var workers []string
+		for _, s := range vnet.Subnets {
+			if name := deref(s.Name); strings.Contains(name, "worker") {
+				workers = append(workers, name)
+			}
+		}
+		if len(workers) != 1 {
+			return Network{}, components.Invalid("azure.workerSubnetName", fmt.Sprintf("cannot be discovered: VNet %s has %d subnets named *worker* %v", n.VNetName, len(workers), workers),
+				"set azure.workerSubnetName to the subnet of the worker nodes")
+		}
+		n.WorkerSubnetName = workers[0]
+	}
+	subnet, err := network.LookupSubnet(ctx, &network.LookupSubnetArgs{
+		ResourceGroupName: args.NetworkResourceGroup, VirtualNetworkName: n.VNetName, SubnetName: n.WorkerSubnetName,
+	}, native)
+	if err != nil {
+		return Network{}, fmt.Errorf("azure: reading subnet %s of VNet %s: %w", n.WorkerSubnetName, n.VNetName, err)
+	}
+	n.WorkerSubnetID = deref(subnet.Id)
+	prefixes := subnet.AddressPrefixes
+	if subnet.AddressPrefix != nil {
+		prefixes = append([]string{*subnet.AddressPrefix}, prefixes...)
+	}
+	if n.WorkerSubnetPrefixes, err = parseDiscovered("subnet "+n.WorkerSubnetName, slices.Compact(prefixes)); err != nil {
+		return Network{}, err
+	}
+	if subnet.NatGateway != nil {
+		n.WorkerSubnetNATGatewayID = subnet.NatGateway.Id
+	}
+
+	n.NSGName = args.NSGName
+	if n.NSGName == "" {
+		if n.NSGName, err = only(ctx, p, args.ResourceGroup, "Microsoft.Network/networkSecurityGroups", "", "azure.nsgName", "NSG"); err != nil {
+			return Network{}, err
+		}
+	}
+	nsg, err := network.LookupNetworkSecurityGroup(ctx, &network.LookupNetworkSecurityGroupArgs{
+		ResourceGroupName: args.ResourceGroup, NetworkSecurityGroupName: n.NSGName,
+	}, native)
+	if err != nil {
+		return Network{}, fmt.Errorf("azure: reading NSG %s/%s: %w", args.ResourceGroup, n.NSGName, err)
+	}
+	n.NSGID = deref(nsg.Id)
+	for _, r := range nsg.SecurityRules {
+		n.NSGRules = append(n.NSGRules, ExistingRule{Name: deref(r.Name), Priority: r.Priority, Direction: r.Direction})
+	}
+	if n.WorkerSubnetID == "" || n.NSGID == "" || n.VNetID == "" {
+		return Network{}, fmt.Errorf("azure: the cluster network was read without IDs (VNet %q, subnet %q, NSG %q)", n.VNetID, n.WorkerSubnetID, n.NSGID)
+	}
+	return n, nil
+}
+
+// only lists the resources of type kind in a resource group (ignoring
+// exclude) and returns the name of the only one.
+func only(ctx *pulumi.Context, p Providers, group, kind, exclude, setting, what string) (string, error) {
+	if p.Classic == nil {
+		return "", components.Invalid(setting, "is not set and cannot be discovered without the classic azure provider", "set "+setting+", or pass the classic azure provider")
+	}
+	res, err := core.GetResources(ctx, &core.GetResourcesArgs{ResourceGroupName: &group, Type: &kind}, pulumi.Provider(p.Classic))
+	if err != nil {
+		return "", fmt.Errorf("azure: listing the %ss of resource group %s: %w", what, group, err)
+	}
+	var names []string
+	for _, r := range res.Resources {
+		if r.Name != exclude {
+			names = append(names, r.Name)
+		}
+	}
+	slices.Sort(names)
+	if len(names) != 1 {
+		return "", components.Invalid(setting, fmt.Sprintf("cannot be discovered: resource group %s has %d %ss %v", group, len(names), what, names),
+			fmt.Sprintf("set %s to the cluster's %s", setting, what))
+	}
+	return names[0], nil
+}
+
+// parseDiscovered parses prefixes Azure reported for what.
+func parseDiscovered(what string, values []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(values))
+	for _, v := range values {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return nil, fmt.Errorf("azure: %s reports the address prefix %q: %w", what, v, err)
+		}
+		out = append(out, p.Masked())
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("azure: %s has no address prefix", what)
+	}
+	return out, nil
+}
+
+// subscriptionOf returns the subscription ID of an ARM resource ID.
+func subscriptionOf(id string) string {
+	parts := strings.Split(id, "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if strings.EqualFold(parts[i], "subscriptions") {
+			return parts[i+1]
+		}
+	}
+	return ""
+}
+
+// natGatewayID is the ARM ID the NAT gateway of args will have.
+func natGatewayID(subscription string, args Args) string {
+	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/natGateways/%s", subscription, args.ResourceGroup, args.NATGatewayName)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,312 @@
+package azure
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
+	classic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
+	classicnet "github.com/pulumi/pulumi-azure/sdk/v6/go/azure/network"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PeerPodsType is the type token of PeerPods.
+const PeerPodsType = "peerpods:azure:PeerPods"
+
+// PeerPods is the Azure side of peer pods: outbound NAT for the pod VMs,
+// NSG rules for the kata agent and the tunnel, an SSH key pair, and the
+// Azure peer-pods values.
+type PeerPods struct {
+	pulumi.ResourceState
+
+	// Network is the cluster network as discovered.
+	Network Network
+	// Values are the peer-pods values for the ClusterHandoff.
+	Values components.Values
+	// Rules are the NSG rules created.
+	Rules []components.Rule
+
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// NATGatewayID is the NAT gateway's ID.
+	NATGatewayID pulumi.StringOutput `pulumi:"natGatewayId"`
+	// OutboundIP is the public IP the pod VMs reach the internet from.
+	OutboundIP pulumi.StringPtrOutput `pulumi:"outboundIp"`
+	// PodSubnetID is AZURE_SUBNET_ID, the subnet the pod VMs use.
+	PodSubnetID pulumi.StringOutput `pulumi:"podSubnetId"`
+}
+
+// NewPeerPods validates args, discovers the cluster network and creates the
+// Azure side of peer pods. Providers come from opts: azure-native always,
+// the classic azure provider for the worker-subnet mode and for discovery,
+// the TLS provider when no SSH key is supplied. Nothing is registered when
+// args are invalid or the network does not fit them.
+func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
+	args = args.WithDefaults()
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	keyArgs := components.SSHKeyPairArgs{PrivateKey: args.SSHPrivateKey}
+	if err := keyArgs.Check(opts); err != nil {
+		return nil, err
+	}
+	var providers Providers
+	var err error
+	if providers.Native, err = components.RequireProvider[*azurenative.Provider]("azure-native", opts); err != nil {
+		return nil, err
+	}
+	if args.NeedsClassicProvider() {
+		if providers.Classic, err = components.RequireProvider[*classic.Provider]("azure (classic, for discovery and the NAT association)", opts); err != nil {
+			return nil, err
+		}
+	}
+	n, err := Discover(ctx, args, providers)
+	if err != nil {
+		return nil, err
+	}
+	if err := args.checkNetwork(n); err != nil {
+		return nil, err
+	}
+
+	c := &PeerPods{Network: n}
+	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	nativeOpts := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
+		return append([]pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(providers.Native)}, more...)
+	}
+	tags := pulumi.StringMap{components.ManagedByTag: pulumi.String(components.ManagedBy)}
+	var ready []pulumi.Resource
+
+	key, err := components.NewSSHKeyPair(ctx, name+"-ssh", keyArgs, c, opts...)
+	if err != nil {
+		return nil, err
+	}
+
+	ip, err := network.NewPublicIPAddress(ctx, name+"-nat-ip", &network.PublicIPAddressArgs{
+		PublicIpAddressName:      pulumi.String(args.PublicIPName),
+		ResourceGroupName:        pulumi.String(args.ResourceGroup),
+		Location:                 pulumi.String(n.Region),
+		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+		PublicIPAllocationMethod: pulumi.String("Static"),
+		PublicIPAddressVersion:   pulumi.String("IPv4"),
+		Tags:                     tags,
+	}, nativeOpts()...)
+	if err != nil {
+		return nil, err
+	}
+	natgw, err := network.NewNatGateway(ctx, name+"-nat-gw", &network.NatGatewayArgs{
+		NatGatewayName:    pulumi.String(args.NATGatewayName),
+		ResourceGroupName: pulumi.String(args.ResourceGroup),
+		Location:          pulumi.String(n.Region),
+		Sku:               &network.NatGatewaySkuArgs{Name: pulumi.String("Standard")},
+		PublicIpAddresses: network.SubResourceArray{&network.SubResourceArgs{Id: ip.ID().ToStringOutput()}},
+		Tags:              tags,
+	}, nativeOpts()...)
+	if err != nil {
+		return nil, err
+	}
+
+	// The prefixes the NSG rules allow between: the pod VMs' subnet and the
+	// workers' (the same subnet in worker-subnet mode).
+	prefixes := pulumi.StringArray{}
+	var podSubnetID pulumi.StringOutput
+	switch args.Outbound {
+	case OutboundWorkerSubnet:
+		// The worker subnet belongs to the OpenShift installer: the
+		// association resource attaches the NAT gateway to it and detaches
+		// it on delete, without managing (or rewriting) the subnet itself.
+		// azure-native has no association resource; the classic provider's
+		// is the one resource that owns exactly this link.
+		assoc, err := classicnet.NewSubnetNatGatewayAssociation(ctx, name+"-worker-subnet-nat", &classicnet.SubnetNatGatewayAssociationArgs{
+			SubnetId:     pulumi.String(n.WorkerSubnetID),
+			NatGatewayId: natgw.ID().ToStringOutput(),
+		}, pulumi.Parent(c), pulumi.Provider(providers.Classic), pulumi.DependsOn([]pulumi.Resource{natgw}))
+		if err != nil {
+			return nil, err
+		}
+		ready = append(ready, assoc)
+		podSubnetID = pulumi.String(n.WorkerSubnetID).ToStringOutput()
+		for _, p := range n.WorkerSubnetPrefixes {
+			prefixes = append(prefixes, pulumi.String(p.String()))
+		}
+	case OutboundPeerVNet:
+		vnetPrefix, subnetPrefix := args.peerPrefixes()
+		vnet, err := network.NewVirtualNetwork(ctx, name+"-peer-vnet", &network.VirtualNetworkArgs{
+			VirtualNetworkName: pulumi.String(args.PeerVNet.Name),
+			ResourceGroupName:  pulumi.String(args.ResourceGroup),
+			Location:           pulumi.String(n.Region),
+			AddressSpace:       &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(vnetPrefix.String())}},
+			Tags:               tags,
+		}, nativeOpts()...)
+		if err != nil {
+			return nil, err
+		}
+		subnet, err := network.NewSubnet(ctx, name+"-peer-subnet", &network.SubnetArgs{
+			SubnetName:         pulumi.String(args.PeerVNet.SubnetName),
+			VirtualNetworkName: pulumi.String(args.PeerVNet.Name),
+			ResourceGroupName:  pulumi.String(args.ResourceGroup),
+			AddressPrefix:      pulumi.String(subnetPrefix.String()),
+			NatGateway:         &network.SubResourceArgs{Id: natgw.ID().ToStringOutput()},
+		}, nativeOpts(pulumi.DependsOn([]pulumi.Resource{vnet, natgw}))...)
+		if err != nil {
+			return nil, err
+		}
+		// Peerings go after the subnet (one operation at a time on a VNet)
+		// and, on destroy, before the VNet.
+		toPeer, err := network.NewVirtualNetworkPeering(ctx, name+"-cluster-to-peer", &network.VirtualNetworkPeeringArgs{
+			VirtualNetworkPeeringName: pulumi.String(args.PeerVNet.ClusterToPeerName),
+			VirtualNetworkName:        pulumi.String(n.VNetName),
+			ResourceGroupName:         pulumi.String(args.NetworkResourceGroup),
+			RemoteVirtualNetwork:      &network.SubResourceArgs{Id: vnet.ID().ToStringOutput()},
+			AllowVirtualNetworkAccess: pulumi.Bool(true),
+			AllowForwardedTraffic:     pulumi.Bool(true),
+		}, nativeOpts(pulumi.DependsOn([]pulumi.Resource{vnet, subnet}))...)
+		if err != nil {
+			return nil, err
+		}
+		toCluster, err := network.NewVirtualNetworkPeering(ctx, name+"-peer-to-cluster", &network.VirtualNetworkPeeringArgs{
+			VirtualNetworkPeeringName: pulumi.String(args.PeerVNet.PeerToClusterName),
+			VirtualNetworkName:        pulumi.String(args.PeerVNet.Name),
+			ResourceGroupName:         pulumi.String(args.ResourceGroup),
+			RemoteVirtualNetwork:      &network.SubResourceArgs{Id: pulumi.String(n.VNetID)},
+			AllowVirtualNetworkAccess: pulumi.Bool(true),
+			AllowForwardedTraffic:     pulumi.Bool(true),
+		}, nativeOpts(pulumi.DependsOn([]pulumi.Resource{vnet, subnet, toPeer}))...)
+		if err != nil {
+			return nil, err
+		}
+		ready = append(ready, subnet, toPeer, toCluster)
+		podSubnetID = subnet.ID().ToStringOutput()
+		prefixes = append(prefixes, pulumi.String(subnetPrefix.String()))
+		for _, p := range n.WorkerSubnetPrefixes {
+			prefixes = append(prefixes, pulumi.String(p.String()))
+		}
+	}
+
+	for _, r := range args.rules() {
+		rule, err := network.NewSecurityRule(ctx, name+"-"+strings.ToLower(r.name), &network.SecurityRuleArgs{
+			SecurityRuleName:           pulumi.String(r.name),
+			NetworkSecurityGroupName:   pulumi.String(n.NSGName),
+			ResourceGroupName:          pulumi.String(args.ResourceGroup),
+			Priority:                   pulumi.Int(r.priority),
+			Direction:                  pulumi.String("Inbound"),
+			Access:                     pulumi.String("Allow"),
+			Protocol:                   pulumi.String(protocolName(r.port.Protocol)),
+			SourcePortRange:            pulumi.String("*"),
+			DestinationPortRange:       pulumi.String(strconv.Itoa(r.port.Number)),
+			SourceAddressPrefixes:      prefixes,
+			DestinationAddressPrefixes: prefixes,
+			Description:                pulumi.String(fmt.Sprintf("peer pods %s %s", r.port.Role, r.port)),
+		}, nativeOpts()...)
+		if err != nil {
+			return nil, err
+		}
+		ready = append(ready, rule)
+		c.Rules = append(c.Rules, components.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []components.Port{r.port}})
+	}
+
+	c.Values = args.values(n, podSubnetID, key)
+	c.Values.Ready = ready
+	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
+	c.NATGatewayID = natgw.ID().ToStringOutput()
+	c.OutboundIP = ip.IpAddress
+	c.PodSubnetID = podSubnetID
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"configMap":    c.ConfigMap,
+		"natGatewayId": c.NATGatewayID,
+		"outboundIp":   c.OutboundIP,
+		"podSubnetId":  c.PodSubnetID,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// NeedsClassicProvider reports whether the classic azure provider is needed:
+// for the NAT association of the worker-subnet mode, and to list the
+// resource group when the VNet or NSG is not named.
+func (a Args) NeedsClassicProvider() bool {
+	a = a.WithDefaults()
+	return a.Outbound == OutboundWorkerSubnet || a.VNetName == "" || a.NSGName == ""
+}
+
+// checkNetwork checks what discovery found against args, before anything
+// is registered.
+func (a Args) checkNetwork(n Network) error {
+	var p components.Problems
+	switch a.Outbound {
+	case OutboundWorkerSubnet:
+		if n.WorkerSubnetNATGatewayID != "" && !components.EqualFoldID(n.WorkerSubnetNATGatewayID, natGatewayID(n.SubscriptionID, a)) {
+			p.Add(components.Invalid("azure.outbound", fmt.Sprintf("is %q, but worker subnet %s already uses NAT gateway %s", a.Outbound, n.WorkerSubnetName, n.WorkerSubnetNATGatewayID),
+				fmt.Sprintf("use %q, or detach that NAT gateway from the worker subnet first", OutboundPeerVNet)))
+		}
+	case OutboundPeerVNet:
+		var others []components.NamedPrefix
+		for _, v := range n.VNetPrefixes {
+			others = append(others, components.NamedPrefix{Name: "cluster VNet " + n.VNetName, Prefix: v})
+		}
+		others = append(others, a.declaredPrefixes()...)
+		p.Add(a.checkPeerPrefixes(others))
+	}
+	for _, r := range a.rules() {
+		for _, e := range n.NSGRules {
+			if e.Priority == r.priority && strings.EqualFold(e.Direction, "Inbound") && e.Name != r.name {
+				p.Add(components.Invalid(r.setting, fmt.Sprintf("is %d, already used by rule %s of NSG %s", r.priority, e.Name, n.NSGName),
+					"choose a priority no inbound rule of the NSG uses"))
+			}
+		}
+	}
+	return p.Err()
+}
+
+// declaredPrefixes are the prefixes of OtherPrefixes (the declared cluster
+// prefixes are replaced by the discovered ones).
+func (a Args) declaredPrefixes() []components.NamedPrefix {
+	var out []components.NamedPrefix
+	for i, v := range a.OtherPrefixes {
+		p, _ := components.ParsePrefix("", v)
+		out = append(out, components.NamedPrefix{Name: fmt.Sprintf("azure.otherPrefixes[%d]", i), Prefix: p})
+	}
+	return out
+}
+
+// protocolName is the NSG spelling of a protocol.
+func protocolName(p components.Protocol) string {
+	if p == components.UDP {
+		return "Udp"
+	}
+	return "Tcp"
+}
+
+// values are the Azure peer-pods values.
+func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components.SSHKeyPair) components.Values {
+	cm := components.PlainMap(a.Settings.ConfigMap(components.Azure))
+	cm[components.KeyAzureRegion] = pulumi.String(n.Region)
+	cm[components.KeyAzureResourceGroup] = pulumi.String(a.ResourceGroup)
+	cm[components.KeyAzureSubnetID] = podSubnetID
+	cm[components.KeyAzureNSGID] = pulumi.String(n.NSGID)
+	cm[components.KeyAzureInstanceSize] = pulumi.String(a.InstanceSize)
+	cm[components.KeyAzureInstanceSizes] = pulumi.String(strings.Join(a.InstanceSizes, ","))
+	cm[components.KeyAzureImageID] = pulumi.String(a.ImageID)
+
+	secret := pulumi.StringMap{}
+	subscription := a.SubscriptionID
+	if subscription == nil && n.SubscriptionID != "" {
+		subscription = pulumi.String(n.SubscriptionID)
+	}
+	for k, v := range map[string]pulumi.StringInput{
+		components.KeyAzureClientID:       a.ClientID,
+		components.KeyAzureClientSecret:   a.ClientSecret,
+		components.KeyAzureTenantID:       a.TenantID,
+		components.KeyAzureSubscriptionID: subscription,
+	} {
+		if v != nil {
+			secret[k] = pulumi.ToSecret(v).(pulumi.StringOutput)
+		}
+	}
+	return components.Values{Cloud: components.Azure, ConfigMap: cm, Secret: secret, SSHKey: key.SecretData()}
+}

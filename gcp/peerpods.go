@@ -1,0 +1,176 @@
+package gcp
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/peerpods/provisioner/components"
+	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args are the inputs of PeerPods. The json tags are the stack config names
+// (under peerpods:gcp) and the names validation errors use.
+type Args struct {
+	// ProjectID is the cluster's project (GCP_PROJECT_ID).
+	ProjectID string `json:"projectId"`
+	// Zone is where pod VMs are created (GCP_ZONE).
+	Zone string `json:"zone"`
+	// Network is the cluster network's name (<infraID>-network); GCP_NETWORK
+	// is written as global/networks/<Network>.
+	Network string `json:"network"`
+	// SourceRanges may reach the ports: the workers' and pod VMs' ranges.
+	// Required; a range covering every address is refused.
+	SourceRanges []string `json:"sourceRanges"`
+	// TargetTags, when set, limit the rule to instances with these tags.
+	TargetTags []string `json:"targetTags,omitempty"`
+	// FirewallName names the rule, default allow-port-15150-restricted.
+	FirewallName string `json:"firewallName,omitempty"`
+	// MachineType is GCP_MACHINE_TYPE, default e2-medium.
+	MachineType string `json:"machineType,omitempty"`
+	// ImageName is PODVM_IMAGE_NAME; empty lets the operator build one.
+	ImageName string `json:"podvmImageName,omitempty"`
+
+	// Settings are the common peer-pods settings.
+	Settings components.Settings `json:"-"`
+	// Credentials is the service-account JSON (GCP_CREDENTIALS); nil leaves
+	// it out. It is made secret.
+	Credentials pulumi.StringInput `json:"-"`
+}
+
+// Defaults, as in the product documentation.
+const (
+	DefaultFirewallName = "allow-port-15150-restricted"
+	DefaultMachineType  = "e2-medium"
+)
+
+var (
+	reProject     = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	reZone        = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`)
+	reRFC1035     = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	reMachineType = regexp.MustCompile(`^[a-z0-9]+-[a-z0-9-]+$`)
+)
+
+// WithDefaults returns a copy of a with the defaults filled in.
+func (a Args) WithDefaults() Args {
+	if a.FirewallName == "" {
+		a.FirewallName = DefaultFirewallName
+	}
+	if a.MachineType == "" {
+		a.MachineType = DefaultMachineType
+	}
+	return a
+}
+
+// Validate checks the arguments (after WithDefaults) and reports every
+// problem in one error, settings named "gcp.<name>".
+func (a Args) Validate() error {
+	var p components.Problems
+	p.Add(a.Settings.Validate())
+	p.Add(components.CheckPattern("gcp.projectId", a.ProjectID, reProject, "a project ID (6-30 lower-case letters, digits, '-')"))
+	p.Add(components.CheckPattern("gcp.zone", a.Zone, reZone, "a zone such as us-central1-a"))
+	p.Add(components.CheckPattern("gcp.network", a.Network, reRFC1035, "the cluster network's name, such as mycluster-x7k2p-network"))
+	p.Add(components.CheckPattern("gcp.firewallName", a.FirewallName, reRFC1035, "a firewall rule name (lower-case letters, digits, '-')"))
+	p.Add(components.CheckPattern("gcp.machineType", a.MachineType, reMachineType, "a machine type such as e2-medium"))
+	if a.ImageName != "" {
+		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, reRFC1035, "an image name, or empty to let the operator build one"))
+	}
+	if len(a.SourceRanges) == 0 {
+		p.Add(components.Invalid("gcp.sourceRanges", "is empty", "list the ranges the workers and pod VMs use, such as the cluster's machine network (10.0.0.0/16)"))
+	}
+	if ranges, err := components.ParsePrefixes("gcp.sourceRanges", a.SourceRanges); err != nil {
+		p.Add(err)
+	} else {
+		for i, r := range ranges {
+			p.Add(components.CheckNotOpen(fmt.Sprintf("gcp.sourceRanges[%d]", i), r))
+		}
+	}
+	p.Add(components.CheckEach("gcp.targetTags", a.TargetTags, reRFC1035, "a network tag (lower-case letters, digits, '-')"))
+	return p.Err()
+}
+
+// PeerPodsType is the type token of PeerPods.
+const PeerPodsType = "peerpods:gcp:PeerPods"
+
+// PeerPods is the GCP side of peer pods: a firewall rule for the kata agent
+// and tunnel ports, and the GCP peer-pods values.
+type PeerPods struct {
+	pulumi.ResourceState
+
+	// Values are the peer-pods values for the ClusterHandoff.
+	Values components.Values
+	// Rules holds the firewall rule created.
+	Rules []components.Rule
+
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// FirewallID is the firewall rule's ID.
+	FirewallID pulumi.StringOutput `pulumi:"firewallId"`
+}
+
+// NewPeerPods validates args, checks that the network exists (through the
+// GCP provider from opts) and creates the firewall rule. Nothing is
+// registered when args are invalid.
+func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
+	args = args.WithDefaults()
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	provider, err := components.RequireProvider[*gcpp.Provider]("GCP", opts)
+	if err != nil {
+		return nil, err
+	}
+	net, err := compute.LookupNetwork(ctx, &compute.LookupNetworkArgs{Name: args.Network, Project: &args.ProjectID}, pulumi.Provider(provider))
+	if err != nil {
+		return nil, fmt.Errorf("gcp: reading network %s of project %s: %w", args.Network, args.ProjectID, err)
+	}
+
+	c := &PeerPods{}
+	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	ports := args.Settings.Ports()
+	protocols, byProtocol := components.PortsByProtocol(ports)
+	allows := compute.FirewallAllowArray{}
+	for _, proto := range protocols {
+		var nums pulumi.StringArray
+		for _, n := range byProtocol[proto] {
+			nums = append(nums, pulumi.String(strconv.Itoa(n)))
+		}
+		allows = append(allows, &compute.FirewallAllowArgs{Protocol: pulumi.String(string(proto)), Ports: nums})
+	}
+	fw, err := compute.NewFirewall(ctx, name+"-"+args.FirewallName, &compute.FirewallArgs{
+		Name:         pulumi.String(args.FirewallName),
+		Project:      pulumi.String(args.ProjectID),
+		Network:      pulumi.String(net.SelfLink),
+		Direction:    pulumi.String("INGRESS"),
+		Allows:       allows,
+		SourceRanges: pulumi.ToStringArray(args.SourceRanges),
+		TargetTags:   pulumi.ToStringArray(args.TargetTags),
+		Description:  pulumi.String("peer pods: kata agent and tunnel, managed by peerpods"),
+	}, pulumi.Parent(c), pulumi.Provider(provider))
+	if err != nil {
+		return nil, err
+	}
+	c.Rules = []components.Rule{{Name: args.FirewallName, ID: fw.ID(), Target: args.Network, Ports: ports}}
+
+	cm := args.Settings.ConfigMap(components.GCP)
+	cm[components.KeyGCPProjectID] = args.ProjectID
+	cm[components.KeyGCPZone] = args.Zone
+	cm[components.KeyGCPNetwork] = "global/networks/" + args.Network
+	cm[components.KeyGCPMachineType] = args.MachineType
+	cm[components.KeyPodVMImageName] = args.ImageName
+	secret := pulumi.StringMap{}
+	if args.Credentials != nil {
+		secret[components.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
+	}
+	c.Values = components.Values{Cloud: components.GCP, ConfigMap: components.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
+	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
+	c.FirewallID = fw.ID().ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"configMap": c.ConfigMap, "firewallId": c.FirewallID}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,174 @@
+package gcp_test
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/gcp"
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const selfLink = "https://www.googleapis.com/compute/v1/projects/my-openshift-project/global/networks/mycluster-x7k2p-network"
+
+func mocks() *pulumitest.Mocks {
+	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
+		"gcp:compute/getNetwork:getNetwork": func(a resource.PropertyMap) (resource.PropertyMap, error) {
+			if a["name"].StringValue() != "mycluster-x7k2p-network" || a["project"].StringValue() != "my-openshift-project" {
+				return nil, fmt.Errorf("network %s not found", a["name"].StringValue())
+			}
+			return resource.NewPropertyMapFromMap(map[string]any{"name": "mycluster-x7k2p-network", "selfLink": selfLink}), nil
+		},
+	}}
+}
+
+func baseArgs() gcp.Args {
+	return gcp.Args{
+		ProjectID: "my-openshift-project", Zone: "us-central1-a", Network: "mycluster-x7k2p-network",
+		SourceRanges: []string{"10.0.0.0/16"}, Settings: components.DefaultSettings(components.GCP),
+	}
+}
+
+func deploy(t *testing.T, args gcp.Args, withProvider bool) (*pulumitest.Mocks, *gcp.PeerPods, error) {
+	t.Helper()
+	m := mocks()
+	var pp *gcp.PeerPods
+	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
+		var opts []pulumi.ResourceOption
+		if withProvider {
+			p, err := gcpp.NewProvider(ctx, "gcp", &gcpp.ProviderArgs{})
+			if err != nil {
+				return err
+			}
+			opts = append(opts, pulumi.Provider(p))
+		}
+		var err error
+		pp, err = gcp.NewPeerPods(ctx, "peerpods", args, opts...)
+		return err
+	})
+	return m, pp, err
+}
+
+func TestFirewallAndValues(t *testing.T) {
+	args := baseArgs()
+	args.TargetTags = []string{"mycluster-x7k2p-worker"}
+	args.Credentials = pulumi.String(`{"type":"service_account"}`)
+	m, pp, err := deploy(t, args, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"gcp:compute/firewall:Firewall peerpods-allow-port-15150-restricted",
+		"peerpods:gcp:PeerPods peerpods",
+		"pulumi:providers:gcp gcp",
+	}
+	if got := m.Summary(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("graph %v\nwant %v", got, want)
+	}
+	fw := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-allow-port-15150-restricted")
+	wantFW := map[string]any{
+		"name": "allow-port-15150-restricted", "project": "my-openshift-project", "network": selfLink,
+		"direction": "INGRESS",
+		"allows": []any{
+			map[string]any{"protocol": "tcp", "ports": []any{"9000", "15150"}},
+			map[string]any{"protocol": "udp", "ports": []any{"9000"}},
+		},
+		"sourceRanges": []any{"10.0.0.0/16"}, "targetTags": []any{"mycluster-x7k2p-worker"},
+		"description": "peer pods: kata agent and tunnel, managed by peerpods",
+	}
+	if got := fw.Inputs.Mappable(); !reflect.DeepEqual(got, wantFW) {
+		t.Errorf("firewall %v\nwant %v", got, wantFW)
+	}
+	if fw.Parent != m.Get(t, gcp.PeerPodsType, "peerpods").URN || fw.Provider != m.Get(t, "pulumi:providers:gcp", "gcp").Ref() {
+		t.Errorf("parent %s provider %s", fw.Parent, fw.Provider)
+	}
+	cm, _ := pulumitest.Await(t, pp.ConfigMap)
+	wantCM := map[string]string{
+		"CLOUD_PROVIDER": "gcp", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
+		"ROOT_VOLUME_SIZE": "6", "TAGS": "", "DISABLECVM": "true",
+		"GCP_PROJECT_ID": "my-openshift-project", "GCP_ZONE": "us-central1-a", "GCP_NETWORK": "global/networks/mycluster-x7k2p-network",
+		"GCP_MACHINE_TYPE": "e2-medium", "PODVM_IMAGE_NAME": "",
+	}
+	if !reflect.DeepEqual(cm, wantCM) {
+		t.Errorf("ConfigMap %v\nwant %v", cm, wantCM)
+	}
+	sec, secret := pulumitest.Await(t, pp.Values.SecretOutput())
+	if !secret || sec.(map[string]string)["GCP_CREDENTIALS"] != `{"type":"service_account"}` {
+		t.Errorf("secret %v %v", sec, secret)
+	}
+	if err := pp.Values.Check(true); err != nil {
+		t.Error(err)
+	}
+	if len(pp.Rules) != 1 || len(pp.Rules[0].Ports) != 3 || len(pp.Values.Ready) != 1 {
+		t.Errorf("rules %+v", pp.Rules)
+	}
+}
+
+func TestTunnelUDPOnly(t *testing.T) {
+	args := baseArgs()
+	args.Settings.TunnelPort, args.Settings.TunnelProtocols = 4789, []string{"udp"}
+	m, _, err := deploy(t, args, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allows := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-allow-port-15150-restricted").Inputs.Mappable()["allows"]
+	want := []any{map[string]any{"protocol": "tcp", "ports": []any{"15150"}}, map[string]any{"protocol": "udp", "ports": []any{"4789"}}}
+	if !reflect.DeepEqual(allows, want) {
+		t.Errorf("allows %v", allows)
+	}
+}
+
+func TestBadInputRegistersNothing(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(*gcp.Args)
+		noProv  bool
+		setting string
+		fix     string
+	}{
+		{"open to the world", func(a *gcp.Args) { a.SourceRanges = []string{"10.0.0.0/16", "0.0.0.0/0"} }, false, "gcp.sourceRanges[1]", "opens the peer-pods ports to every address"},
+		{"open to the world v6", func(a *gcp.Args) { a.SourceRanges = []string{"::/0"} }, false, "gcp.sourceRanges[0]", "every address"},
+		{"no ranges", func(a *gcp.Args) { a.SourceRanges = nil }, false, "gcp.sourceRanges", "machine network"},
+		{"range with host bits", func(a *gcp.Args) { a.SourceRanges = []string{"10.0.0.1/16"} }, false, "gcp.sourceRanges[0]", `"10.0.0.0/16"`},
+		{"bad project", func(a *gcp.Args) { a.ProjectID = "My_Project" }, false, "gcp.projectId", "project ID"},
+		{"no zone", func(a *gcp.Args) { a.Zone = "" }, false, "gcp.zone", "us-central1-a"},
+		{"region for zone", func(a *gcp.Args) { a.Zone = "us-central1" }, false, "gcp.zone", "us-central1-a"},
+		{"bad network", func(a *gcp.Args) { a.Network = "Net_1" }, false, "gcp.network", "network's name"},
+		{"bad tag", func(a *gcp.Args) { a.TargetTags = []string{"Worker"} }, false, "gcp.targetTags[0]", "network tag"},
+		{"bad machine type", func(a *gcp.Args) { a.MachineType = "medium" }, false, "gcp.machineType", "e2-medium"},
+		{"bad image", func(a *gcp.Args) { a.ImageName = "Pod VM" }, false, "gcp.podvmImageName", "image name"},
+		{"limit 0", func(a *gcp.Args) { a.Settings.LimitPerNode = 0 }, false, "limitPerNode", "at least 1"},
+		{"no provider", func(*gcp.Args) {}, true, "provider", "never uses a default provider"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := baseArgs()
+			c.change(&args)
+			m, _, err := deploy(t, args, !c.noProv)
+			ies := components.InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Error(), c.fix) {
+				t.Fatalf("want one error on %s mentioning %q, got %v", c.setting, c.fix, err)
+			}
+			if n := len(m.Resources()); n > 1 || len(m.Invokes()) != 0 {
+				t.Errorf("registered %v, invoked %v", m.Summary(), m.Invokes())
+			}
+		})
+	}
+}
+
+func TestUnknownNetwork(t *testing.T) {
+	args := baseArgs()
+	args.Network = "other-network"
+	m, _, err := deploy(t, args, true)
+	if err == nil || !strings.Contains(err.Error(), "reading network other-network") {
+		t.Fatalf("got %v", err)
+	}
+	if len(m.Resources()) != 1 {
+		t.Errorf("registered %v", m.Summary())
+	}
+}
