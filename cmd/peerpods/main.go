@@ -1,0 +1,136 @@
+// Command peerpods drives the project's stacks from CI with the Pulumi
+// Automation API: the program runs in this process (no language plugin),
+// the stack files are those of stacks/.
+//
+//	peerpods preview --stack S [--json FILE] [--markdown FILE]
+//	peerpods up      --stack S
+//	peerpods destroy --stack S [--remove]
+//	peerpods refresh --stack S [--expect-no-changes]
+//	peerpods outputs --stack S [--show-secrets] [--file FILE]
+//
+// Common flags: --backend URL (default PULUMI_BACKEND_URL, else the Pulumi
+// default), --dir DIR (the project; default: the directory of the nearest
+// Pulumi.yaml). File backends need PULUMI_CONFIG_PASSPHRASE (or _FILE).
+//
+// Exit codes: 0 success (preview: no changes; refresh --expect-no-changes:
+// no drift), 2 preview found changes or refresh found drift, 1 failure,
+// 64 bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitChanges = 2
+	exitUsage   = 64
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// changesFound is returned when a preview has changes or a refresh drift.
+var changesFound = errors.New("changes found")
+
+const usage = `usage: peerpods <preview|up|destroy|refresh|outputs> --stack STACK [flags]
+run "peerpods <command> -h" for the flags of a command`
+
+// run executes one command and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, changesFound):
+		return exitChanges
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "peerpods: %s\n%s\n", ue.msg, usage)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "peerpods: %v\n", err)
+		return exitFailure
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"no command"}
+	}
+	cmd, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("peerpods "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.stack, "stack", "", "stack name (stacks/Pulumi.<stack>.yaml)")
+	fs.StringVar(&o.backend, "backend", "", "state backend URL, such as file:///var/lib/peerpods (default: PULUMI_BACKEND_URL, else the Pulumi default)")
+	fs.StringVar(&o.dir, "dir", "", "project directory (default: the nearest directory with Pulumi.yaml)")
+	var jsonFile, mdFile, outFile string
+	var expectNoChanges, showSecrets, remove bool
+	switch cmd {
+	case "preview":
+		fs.StringVar(&jsonFile, "json", "", "write the change report as JSON to this file")
+		fs.StringVar(&mdFile, "markdown", "", "write the change report as Markdown (a pull-request comment) to this file")
+	case "refresh":
+		fs.BoolVar(&expectNoChanges, "expect-no-changes", false, "only check for drift: change no state, exit 2 on drift")
+	case "destroy":
+		fs.BoolVar(&remove, "remove", false, "remove the stack and its config history from the backend after destroying")
+	case "outputs":
+		fs.BoolVar(&showSecrets, "show-secrets", false, "show secret outputs in plain text")
+		fs.StringVar(&outFile, "file", "", "write the outputs to this file instead of standard output")
+	case "up":
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if o.stack == "" {
+		return usageError{"--stack is required"}
+	}
+	s, err := open(ctx, o)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "preview":
+		return s.preview(ctx, jsonFile, mdFile, stdout, stderr)
+	case "up":
+		return s.up(ctx, stdout)
+	case "destroy":
+		return s.destroy(ctx, remove, stdout)
+	case "refresh":
+		return s.refresh(ctx, expectNoChanges, stdout)
+	default:
+		return s.outputs(ctx, showSecrets, outFile, stdout)
+	}
+}

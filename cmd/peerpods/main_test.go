@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+)
+
+func TestUsage(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, exitUsage, "no command"},
+		{[]string{"apply"}, exitUsage, `unknown command "apply"`},
+		{[]string{"up"}, exitUsage, "--stack is required"},
+		{[]string{"preview", "--stack", "s", "extra"}, exitUsage, `unexpected argument "extra"`},
+		{[]string{"outputs", "--stack", "s", "--json", "x"}, exitUsage, "flag provided but not defined: -json"},
+		{[]string{"help"}, exitOK, "usage: peerpods"},
+		{[]string{"up", "-h"}, exitOK, "-stack"},
+		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitFailure, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+	}
+	for _, c := range cases {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), c.args, &out, &errOut)
+		if code != c.code || !strings.Contains(out.String()+errOut.String(), c.want) {
+			t.Errorf("%v: exit %d, output %q; want %d and %q", c.args, code, out.String()+errOut.String(), c.code, c.want)
+		}
+	}
+}
+
+func TestRenderOutputs(t *testing.T) {
+	outs := auto.OutputMap{
+		"cloud":  {Value: "libvirt"},
+		"secret": {Value: map[string]any{"LIBVIRT_URI": "qemu+ssh://root@h/system"}, Secret: true},
+	}
+	masked := renderOutputs(outs, false)
+	if !reflect.DeepEqual(masked, map[string]any{"cloud": "libvirt", "secret": "[secret]"}) {
+		t.Errorf("masked %v", masked)
+	}
+	shown := renderOutputs(outs, true)
+	if shown["secret"].(map[string]any)["LIBVIRT_URI"] != "qemu+ssh://root@h/system" {
+		t.Errorf("shown %v", shown)
+	}
+}
+
+func TestCounts(t *testing.T) {
+	if got := counts(map[string]int{"same": 5, "create": 2}); got != "2 create, 5 same" {
+		t.Errorf("%q", got)
+	}
+	if got := counts(map[string]int(nil)); got != "no resources" {
+		t.Errorf("%q", got)
+	}
+	if changed(map[string]int{"same": 3}) || !changed(map[string]int{"same": 3, "update": 1}) {
+		t.Error("changed")
+	}
+	m := map[string]int{"a": 1}
+	if deref(&m)["a"] != 1 || deref(nil) != nil {
+		t.Error("deref")
+	}
+}

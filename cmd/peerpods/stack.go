@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/peerpods/provisioner/internal/diffreport"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// options are the flags every command shares.
+type options struct {
+	stack, backend, dir string
+}
+
+// stack is an opened stack of the project, running stacks.Run inline.
+type stack struct {
+	name string
+	auto.Stack
+}
+
+// open selects (or creates) the stack in the project directory.
+func open(ctx context.Context, o options) (*stack, error) {
+	dir := o.dir
+	if dir == "" {
+		var err error
+		if dir, err = findProject(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stacks", "Pulumi."+o.stack+".yaml")); err != nil {
+		return nil, fmt.Errorf("stack %q has no stack file stacks/Pulumi.%s.yaml in %s", o.stack, o.stack, dir)
+	}
+	env := map[string]string{}
+	if o.backend != "" {
+		env["PULUMI_BACKEND_URL"] = o.backend
+	}
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Program(stacks.Run), auto.EnvVars(env))
+	if err != nil {
+		return nil, fmt.Errorf("opening the project in %s: %w", dir, err)
+	}
+	s, err := auto.UpsertStack(ctx, o.stack, ws)
+	if err != nil {
+		return nil, fmt.Errorf("opening stack %s: %w", o.stack, err)
+	}
+	return &stack{name: o.stack, Stack: s}, nil
+}
+
+// findProject returns the nearest directory, from the working directory
+// up, that holds Pulumi.yaml.
+func findProject() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no Pulumi.yaml here or above; run in the project or pass --dir")
+		}
+		dir = parent
+	}
+}
+
+// collect gathers engine events until the engine closes the channel.
+func collect() (chan events.EngineEvent, func() []apitype.EngineEvent) {
+	ch := make(chan events.EngineEvent)
+	done := make(chan struct{})
+	var got []apitype.EngineEvent
+	go func() {
+		defer close(done)
+		for e := range ch {
+			if e.Error == nil {
+				got = append(got, e.EngineEvent)
+			}
+		}
+	}()
+	return ch, func() []apitype.EngineEvent {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second): // the engine never started
+		}
+		return got
+	}
+}
+
+func (s *stack) preview(ctx context.Context, jsonFile, mdFile string, stdout, stderr io.Writer) error {
+	ch, wait := collect()
+	_, err := s.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(stderr), optpreview.Diff())
+	evs := wait()
+	if err != nil {
+		return fmt.Errorf("preview of %s failed: %w", s.name, err)
+	}
+	report := diffreport.FromEvents(s.name, evs)
+	md := report.Markdown(diffreport.MaxMarkdown)
+	if mdFile != "" {
+		if err := os.WriteFile(mdFile, []byte(md), 0o644); err != nil {
+			return err
+		}
+	}
+	if jsonFile != "" {
+		b, err := report.JSON()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonFile, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprint(stdout, md)
+	if report.HasChanges() {
+		return changesFound
+	}
+	return nil
+}
+
+func (s *stack) up(ctx context.Context, stdout io.Writer) error {
+	res, err := s.Up(ctx, optup.ProgressStreams(stdout))
+	if err != nil {
+		return fmt.Errorf("up of %s failed: %w", s.name, err)
+	}
+	fmt.Fprintf(stdout, "\nup of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
+	return nil
+}
+
+func (s *stack) destroy(ctx context.Context, remove bool, stdout io.Writer) error {
+	res, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout))
+	if err != nil {
+		return fmt.Errorf("destroy of %s failed: %w", s.name, err)
+	}
+	fmt.Fprintf(stdout, "\ndestroy of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
+	if remove {
+		if err := s.Workspace().RemoveStack(ctx, s.name); err != nil {
+			return fmt.Errorf("removing stack %s: %w", s.name, err)
+		}
+		fmt.Fprintf(stdout, "stack %s removed\n", s.name)
+	}
+	return nil
+}
+
+func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout io.Writer) error {
+	if expectNoChanges {
+		// A drift check changes no state.
+		res, err := s.PreviewRefresh(ctx, optrefresh.ProgressStreams(stdout))
+		if err != nil {
+			return fmt.Errorf("refresh preview of %s failed: %w", s.name, err)
+		}
+		fmt.Fprintf(stdout, "\nrefresh of %s: %s\n", s.name, counts(res.ChangeSummary))
+		if changed(res.ChangeSummary) {
+			fmt.Fprintf(stdout, "drift: the cloud differs from the state of %s\n", s.name)
+			return changesFound
+		}
+		return nil
+	}
+	res, err := s.Refresh(ctx, optrefresh.ProgressStreams(stdout))
+	if err != nil {
+		return fmt.Errorf("refresh of %s failed: %w", s.name, err)
+	}
+	fmt.Fprintf(stdout, "\nrefresh of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
+	return nil
+}
+
+// outputs writes the stack outputs as one JSON object, secrets masked
+// unless showSecrets.
+func (s *stack) outputs(ctx context.Context, showSecrets bool, file string, stdout io.Writer) error {
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the outputs of %s: %w", s.name, err)
+	}
+	b, err := json.MarshalIndent(renderOutputs(outs, showSecrets), "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if file != "" {
+		return os.WriteFile(file, b, 0o600)
+	}
+	_, err = stdout.Write(b)
+	return err
+}
+
+// renderOutputs maps output names to values, "[secret]" for secrets unless
+// showSecrets.
+func renderOutputs(outs auto.OutputMap, showSecrets bool) map[string]any {
+	m := make(map[string]any, len(outs))
+	for k, v := range outs {
+		if v.Secret && !showSecrets {
+			m[k] = diffreport.Secret
+		} else {
+			m[k] = v.Value
+		}
+	}
+	return m
+}
+
+// counts renders a change summary such as "2 create, 5 same".
+func counts[K ~string](summary map[K]int) string {
+	if len(summary) == 0 {
+		return "no resources"
+	}
+	var parts []string
+	for k, n := range summary {
+		parts = append(parts, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+func changed[K ~string](summary map[K]int) bool {
+	for k, n := range summary {
+		if k != "same" && n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func deref(m *map[string]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	return *m
+}
