@@ -1,10 +1,10 @@
 package aws
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/internal/pulumitest"
 )
 
 func TestValidate(t *testing.T) {
@@ -39,16 +39,7 @@ func TestValidate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.args.Settings = components.DefaultSettings(components.AWS)
 			err := c.args.WithDefaults().Validate()
-			if c.setting == "" {
-				if err != nil {
-					t.Fatalf("want valid, got %v", err)
-				}
-				return
-			}
-			ies := components.InputErrors(err)
-			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Error(), c.fix) {
-				t.Fatalf("want one error on %s mentioning %q, got %v", c.setting, c.fix, err)
-			}
+			pulumitest.RequireInputError(t, err, c.setting, c.fix)
 		})
 	}
 }

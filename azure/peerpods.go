@@ -24,10 +24,10 @@ type PeerPods struct {
 
 	// Network is the cluster network as discovered.
 	Network Network
-	// Values are the peer-pods values for the ClusterHandoff.
-	Values components.Values
-	// Rules are the NSG rules created.
-	Rules []components.Rule
+	// Result holds the values and the rules created (AWS: one ingress
+	// rule per group, port and protocol; Azure: the NSG rules; GCP: the
+	// firewall rule).
+	components.Result
 
 	// ConfigMap is the peer-pods-cm data.
 	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`

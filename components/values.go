@@ -109,6 +109,15 @@ func PlainMap(m map[string]string) pulumi.StringMap {
 	return out
 }
 
+// Result is what every cloud component hands on: the values and the
+// network rules it created.
+type Result struct {
+	// Values are the peer-pods values for the ClusterHandoff.
+	Values Values
+	// Rules are the network rules created.
+	Rules []Rule
+}
+
 // Rule describes one network rule a cloud component created, as the
 // "rules" stack output lists it.
 type Rule struct {

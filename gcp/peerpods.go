@@ -99,10 +99,10 @@ const PeerPodsType = "peerpods:gcp:PeerPods"
 type PeerPods struct {
 	pulumi.ResourceState
 
-	// Values are the peer-pods values for the ClusterHandoff.
-	Values components.Values
-	// Rules holds the firewall rule created.
-	Rules []components.Rule
+	// Result holds the values and the rules created (AWS: one ingress
+	// rule per group, port and protocol; Azure: the NSG rules; GCP: the
+	// firewall rule).
+	components.Result
 
 	// ConfigMap is the peer-pods-cm data.
 	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`

@@ -150,10 +150,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 			args := baseArgs()
 			c.change(&args)
 			m, _, err := deploy(t, args, !c.noProv)
-			ies := components.InputErrors(err)
-			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Error(), c.fix) {
-				t.Fatalf("want one error on %s mentioning %q, got %v", c.setting, c.fix, err)
-			}
+			pulumitest.RequireInputError(t, err, c.setting, c.fix)
 			if n := len(m.Resources()); n > 1 || len(m.Invokes()) != 0 {
 				t.Errorf("registered %v, invoked %v", m.Summary(), m.Invokes())
 			}

@@ -34,9 +34,8 @@ const (
 // Deployment is what the program built: the cloud's values and rules, the
 // handoff (nil when off) and the stack outputs.
 type Deployment struct {
-	Config  Config
-	Values  components.Values
-	Rules   []components.Rule
+	Config Config
+	components.Result
 	Handoff *components.ClusterHandoff
 	Outputs pulumi.Map
 }
@@ -64,11 +63,11 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 	d := &Deployment{Config: cfg}
 	switch cfg.Cloud {
 	case components.AWS:
-		d.Values, d.Rules, err = deployAWS(ctx, cfg)
+		d.Result, err = deployAWS(ctx, cfg)
 	case components.Azure:
-		d.Values, d.Rules, err = deployAzure(ctx, cfg)
+		d.Result, err = deployAzure(ctx, cfg)
 	case components.GCP:
-		d.Values, d.Rules, err = deployGCP(ctx, cfg)
+		d.Result, err = deployGCP(ctx, cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -97,7 +96,7 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 	return d, nil
 }
 
-func deployAWS(ctx *pulumi.Context, cfg Config) (components.Values, []components.Rule, error) {
+func deployAWS(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.AWS.Args
 	args.AccessKeyID = cfg.secret(components.KeyAWSAccessKeyID)
 	args.SecretAccessKey = cfg.secret(components.KeyAWSSecretAccessKey)
@@ -106,16 +105,16 @@ func deployAWS(ctx *pulumi.Context, cfg Config) (components.Values, []components
 		Profile: optional(cfg.AWS.Profile),
 	})
 	if err != nil {
-		return components.Values{}, nil, err
+		return components.Result{}, err
 	}
 	c, err := aws.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
 	if err != nil {
-		return components.Values{}, nil, err
+		return components.Result{}, err
 	}
-	return c.Values, c.Rules, nil
+	return c.Result, nil
 }
 
-func deployAzure(ctx *pulumi.Context, cfg Config) (components.Values, []components.Rule, error) {
+func deployAzure(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.Azure.Args
 	args.ClientID = cfg.secret(components.KeyAzureClientID)
 	args.ClientSecret = cfg.secret(components.KeyAzureClientSecret)
@@ -126,7 +125,7 @@ func deployAzure(ctx *pulumi.Context, cfg Config) (components.Values, []componen
 	var providers []pulumi.ProviderResource
 	native, err := azurenative.NewProvider(ctx, "azure-native", &azurenative.ProviderArgs{SubscriptionId: optional(cfg.Azure.Subscription)})
 	if err != nil {
-		return components.Values{}, nil, err
+		return components.Result{}, err
 	}
 	providers = append(providers, native)
 	if args.NeedsClassicProvider() {
@@ -135,7 +134,7 @@ func deployAzure(ctx *pulumi.Context, cfg Config) (components.Values, []componen
 			SubscriptionId: optional(cfg.Azure.Subscription),
 		})
 		if err != nil {
-			return components.Values{}, nil, err
+			return components.Result{}, err
 		}
 		providers = append(providers, classic)
 	}
@@ -144,18 +143,18 @@ func deployAzure(ctx *pulumi.Context, cfg Config) (components.Values, []componen
 	} else {
 		t, err := tls.NewProvider(ctx, "tls", &tls.ProviderArgs{})
 		if err != nil {
-			return components.Values{}, nil, err
+			return components.Result{}, err
 		}
 		providers = append(providers, t)
 	}
 	c, err := azure.NewPeerPods(ctx, "peerpods", args, pulumi.Providers(providers...))
 	if err != nil {
-		return components.Values{}, nil, err
+		return components.Result{}, err
 	}
-	return c.Values, c.Rules, nil
+	return c.Result, nil
 }
 
-func deployGCP(ctx *pulumi.Context, cfg Config) (components.Values, []components.Rule, error) {
+func deployGCP(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.GCP.Args
 	args.Credentials = cfg.secret(components.KeyGCPCredentials)
 	provider, err := gcpp.NewProvider(ctx, "gcp", &gcpp.ProviderArgs{
@@ -163,13 +162,13 @@ func deployGCP(ctx *pulumi.Context, cfg Config) (components.Values, []components
 		Zone:    pulumi.String(args.Zone),
 	})
 	if err != nil {
-		return components.Values{}, nil, err
+		return components.Result{}, err
 	}
 	c, err := gcp.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
 	if err != nil {
-		return components.Values{}, nil, err
+		return components.Result{}, err
 	}
-	return c.Values, c.Rules, nil
+	return c.Result, nil
 }
 
 // secret is the stack secret for a peer-pods-secret key as a secret input,

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/peerpods/provisioner/components"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -171,4 +173,21 @@ func Await(tb testing.TB, o pulumi.Output) (any, bool) {
 		tb.Fatalf("output is unknown")
 	}
 	return r.Value, r.Secret
+}
+
+// RequireInputError fails the test unless err holds exactly one
+// *components.InputError, on setting, whose message contains fix; with
+// setting "", err must be nil.
+func RequireInputError(tb testing.TB, err error, setting, fix string) {
+	tb.Helper()
+	if setting == "" {
+		if err != nil {
+			tb.Fatalf("want no error, got %v", err)
+		}
+		return
+	}
+	ies := components.InputErrors(err)
+	if len(ies) != 1 || ies[0].Setting != setting || !strings.Contains(ies[0].Error(), fix) {
+		tb.Fatalf("want one error on %s mentioning %q, got %v", setting, fix, err)
+	}
 }
