@@ -442,3 +442,11 @@ func fingerprint(line string) string {
 	}
 	return k.Type() + " " + ssh.FingerprintSHA256(k)
 }
+
+// WireDependencies keeps every credential secret in the state, generated
+// ones included.
+func (*KvmHostAccess) WireDependencies(f infer.FieldSelector, _ *KvmHostAccessArgs, s *KvmHostAccessState) {
+	f.OutputField(&s.PrivateKey).AlwaysSecret()
+	f.OutputField(&s.Password).AlwaysSecret()
+	f.OutputField(&s.BootstrapPrivateKey).AlwaysSecret()
+}

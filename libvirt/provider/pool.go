@@ -402,3 +402,8 @@ func dirExists(l *libvirt.Libvirt, dir string) (bool, error) {
 func formatUUID(u libvirt.UUID) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
+
+// WireDependencies keeps the SSH private key secret in the state.
+func (*StoragePool) WireDependencies(f infer.FieldSelector, _ *StoragePoolArgs, s *StoragePoolState) {
+	f.OutputField(&s.PrivateKey).AlwaysSecret()
+}

@@ -359,3 +359,8 @@ func readVolume(l *libvirt.Libvirt, vol libvirt.StorageVol, s *StorageVolumeStat
 	}
 	return nil
 }
+
+// WireDependencies keeps the SSH private key secret in the state.
+func (*StorageVolume) WireDependencies(f infer.FieldSelector, _ *StorageVolumeArgs, s *StorageVolumeState) {
+	f.OutputField(&s.PrivateKey).AlwaysSecret()
+}
