@@ -85,26 +85,31 @@ func CheckFormat(setting, format string) error {
 	return nil
 }
 
+// SourceSettings name the settings CheckSource reports problems on.
+type SourceSettings struct{ Source, Format, Capacity string }
+
 // CheckSource checks an image against the volume's format and capacity
-// (nil: the image's size). Every problem names setting prefix+field.
-func CheckSource(prefix, path, format string, capacity *int) (image.Info, error) {
+// (nil: the image's size).
+func CheckSource(names SourceSettings, path, format string, capacity *int) (image.Info, error) {
 	var ps components.Problems
 	if !filepath.IsAbs(path) {
-		return image.Info{}, components.Invalid(prefix+"source", fmt.Sprintf("is %q, which is not an absolute path", path), "give the image's absolute path")
+		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("is %q, which is not an absolute path", path), "give the image's absolute path")
 	}
 	info, err := image.Inspect(path)
 	if err != nil {
-		return image.Info{}, components.Invalid(prefix+"source", fmt.Sprintf("cannot be read: %v", err), "give an existing image file")
+		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("cannot be read: %v", err), "give an existing image file")
 	}
 	if info.Format != format {
-		ps.Add(components.Invalid(prefix+"format", fmt.Sprintf("is %q, but %s is a %s image", format, path, info.Format), fmt.Sprintf("set it to %q or give a %s image", info.Format, format)))
+		ps.Add(components.Invalid(names.Format, fmt.Sprintf("is %q, but %s is a %s image", format, path, info.Format), fmt.Sprintf("set it to %q or give a %s image", info.Format, format)))
 	}
 	if capacity != nil && int64(*capacity) < info.VirtualSize {
-		ps.Add(components.Invalid(prefix+"capacity", fmt.Sprintf("is %d bytes, smaller than the image %s (%d bytes)", *capacity, path, info.VirtualSize),
+		ps.Add(components.Invalid(names.Capacity, fmt.Sprintf("is %d bytes, smaller than the image %s (%d bytes)", *capacity, path, info.VirtualSize),
 			fmt.Sprintf("use at least %d, or leave it unset to use the image's size", info.VirtualSize)))
 	}
 	return info, ps.Err()
 }
+
+var resourceSettings = SourceSettings{Source: "source", Format: "format", Capacity: "capacity"}
 
 // Check validates the inputs, the image included, before anything is
 // created.
@@ -123,7 +128,7 @@ func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.
 	}
 	switch {
 	case args.Source != nil && len(fs) == 0:
-		_, err := CheckSource("", *args.Source, args.Format, args.Capacity)
+		_, err := CheckSource(resourceSettings, *args.Source, args.Format, args.Capacity)
 		fs.addErr(err)
 	case args.Source == nil && args.Capacity == nil:
 		fs.add("capacity", "is needed for a volume without source image; fix: set capacity (bytes) or source")
@@ -175,7 +180,7 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	var info image.Info
 	if in.Source != nil {
 		var err error
-		if info, err = CheckSource("", *in.Source, in.Format, in.Capacity); err != nil {
+		if info, err = CheckSource(resourceSettings, *in.Source, in.Format, in.Capacity); err != nil {
 			return infer.CreateResponse[StorageVolumeState]{}, err
 		}
 		if state.SourceSha256, err = image.SHA256(*in.Source); err != nil {
