@@ -31,7 +31,7 @@ e2e:
 # Sparse upload benchmark: this provider's upload vs virsh vol-upload --sparse
 # (2 GiB image, 1.5 GiB of holes), same backends as e2e.
 bench:
-	hack/e2e.sh -run '^$$' -bench SparseUpload -benchtime 3x ./libvirt/upload/
+	hack/e2e.sh -run '^$$' -bench SparseUpload -benchtime 6x ./libvirt/upload/
 
 # The Pulumi CLI, built from source (no binary download needed).
 pulumi: $(CACHE)/bin/pulumi
