@@ -4,10 +4,10 @@ GO    ?= go
 # Builds shared between runs (the Pulumi CLI, later the real backends).
 CACHE ?= $(HOME)/.cache/peerpods
 # Packages whose statement coverage must stay at or above MIN_COVERAGE.
-COVERED      := aws azure gcp components stacks
+COVERED      := aws azure gcp libvirt components stacks
 MIN_COVERAGE := 80
 
-.PHONY: test lint unit build pulumi clean
+.PHONY: test lint unit build pulumi clean e2e bench
 
 test: lint unit
 
@@ -22,6 +22,16 @@ unit:
 
 build:
 	$(GO) build ./...
+
+# End-to-end tests of the libvirt provider against a real libvirtd and sshd
+# (installed with apt-get and started by hack/backends; needs root).
+e2e:
+	hack/e2e.sh ./libvirt/...
+
+# Sparse upload benchmark: this provider's upload vs virsh vol-upload --sparse
+# (2 GiB image, 1.5 GiB of holes), same backends as e2e.
+bench:
+	hack/e2e.sh -run '^$$' -bench SparseUpload -benchtime 6x ./libvirt/upload/
 
 # The Pulumi CLI, built from source (no binary download needed).
 pulumi: $(CACHE)/bin/pulumi

@@ -207,3 +207,24 @@ func TestRulesOutput(t *testing.T) {
 		t.Fatalf("rules %#v\nwant %#v", got, want)
 	}
 }
+
+func TestLibvirtOfflineTokenIsOptional(t *testing.T) {
+	cm := components.DefaultSettings(components.Libvirt).ConfigMap(components.Libvirt)
+	for _, k := range []string{"LIBVIRT_POOL", "LIBVIRT_VOL_NAME", "LIBVIRT_DIR_NAME", "LIBVIRT_NET"} {
+		cm[k] = "x"
+	}
+	v := components.Values{
+		Cloud:     components.Libvirt,
+		ConfigMap: components.PlainMap(cm),
+		Secret:    components.PlainMap(map[string]string{"LIBVIRT_URI": "qemu+ssh://root@h/system", "LIBVIRT_POOL": "x", "LIBVIRT_VOL_NAME": "x"}),
+		SSHKey:    components.PlainMap(map[string]string{"id_rsa": "k", "id_rsa.pub": "p"}),
+	}
+	if err := v.Check(true); err != nil || len(v.MissingSecrets()) != 0 {
+		t.Fatalf("without REDHAT_OFFLINE_TOKEN: %v, missing %v", err, v.MissingSecrets())
+	}
+	v.Secret["REDHAT_OFFLINE_TOKEN"] = pulumi.String("t")
+	v.Secret["REDHAT_TOKEN"] = pulumi.String("t")
+	if err := v.Check(true); err == nil || !strings.Contains(err.Error(), "does not read the key REDHAT_TOKEN") || strings.Contains(err.Error(), "REDHAT_OFFLINE_TOKEN") {
+		t.Fatalf("with the token and an unknown key: %v", err)
+	}
+}

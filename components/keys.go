@@ -106,6 +106,9 @@ type KeySet struct {
 	ConfigMap         []string
 	OptionalConfigMap []string
 	Secret            []string
+	// OptionalSecret are peer-pods-secret keys the operator reads only in
+	// some setups; they may be left out.
+	OptionalSecret []string
 	// SSHKey is true when the cloud needs ssh-key-secret.
 	SSHKey bool
 }
@@ -142,7 +145,10 @@ var Keys = map[Cloud]KeySet{
 		ConfigMap: append(commonConfigMap[:len(commonConfigMap):len(commonConfigMap)],
 			KeyLibvirtPool, KeyLibvirtVolName, KeyLibvirtDirName, KeyLibvirtNet),
 		OptionalConfigMap: []string{KeyInitData},
-		Secret:            []string{KeyLibvirtURI, KeyLibvirtPool, KeyLibvirtVolName, KeyRedHatOfflineToken},
-		SSHKey:            true,
+		Secret:            []string{KeyLibvirtURI, KeyLibvirtPool, KeyLibvirtVolName},
+		// The operator needs the token only to build the pod VM image
+		// itself; with the image uploaded into the volume it is unused.
+		OptionalSecret: []string{KeyRedHatOfflineToken},
+		SSHKey:         true,
 	},
 }

@@ -60,8 +60,9 @@ func (v Values) Check(complete bool) error {
 			p.Add(fmt.Errorf("%s: the key %s is missing for %s", ConfigMapName, k, v.Cloud))
 		}
 	}
+	allowedSecret := append(slices.Clone(keys.Secret), keys.OptionalSecret...)
 	for _, k := range sortedKeys(v.Secret) {
-		if !slices.Contains(keys.Secret, k) {
+		if !slices.Contains(allowedSecret, k) {
 			p.Add(fmt.Errorf("%s: the operator does not read the key %s for %s", SecretName, k, v.Cloud))
 		}
 	}

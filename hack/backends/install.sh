@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install.sh: installs libvirtd, virsh, qemu-img and sshd for the e2e tests
+# (Debian; runs apt-get update once, only when something is missing), and
+# the accounts they need.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./env.sh
+
+need=()
+command -v libvirtd >/dev/null || need+=(libvirt-daemon)
+command -v virsh >/dev/null || need+=(libvirt-clients)
+command -v qemu-img >/dev/null || need+=(qemu-utils)
+command -v sshd >/dev/null || need+=(openssh-server)
+[ -x /usr/bin/time ] || need+=(time)
+if ((${#need[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# libvirtd exits at start without this user (qemu.conf user="root" does not help).
+getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+id libvirt-qemu >/dev/null 2>&1 || useradd --system --no-create-home -g libvirt-qemu libvirt-qemu
+# The unprivileged account the SSH tests log in as (the "KVM host admin").
+id "$PEERPODS_E2E_SSH_USER" >/dev/null 2>&1 ||
+  useradd --create-home --home-dir "/var/lib/$PEERPODS_E2E_SSH_USER" --shell /bin/sh "$PEERPODS_E2E_SSH_USER"
+mkdir -p /var/log/libvirt /run/sshd
+echo "backends installed"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# start.sh: starts a private libvirtd (unix socket under $PEERPODS_E2E_STATE,
+# no TCP) and an sshd on 127.0.0.1:$PEERPODS_E2E_SSH_PORT that lets
+# $PEERPODS_E2E_SSH_USER in by password or key. No systemd needed.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./env.sh
+s=$PEERPODS_E2E_STATE
+mkdir -p "$s/run" "$s/pools" "$s/ssh"
+chmod 755 "$s"
+
+if pid=$(pgrep -x libvirtd) && [ "$pid" != "$(cat "$s/libvirtd.pid" 2>/dev/null)" ]; then
+  echo "start.sh: another libvirtd (pid $pid) runs; it would share /etc/libvirt and /run/libvirt with ours" >&2
+  exit 1
+fi
+cat >"$s/libvirtd.conf" <<CONF
+unix_sock_dir = "$s/run"
+unix_sock_group = "$PEERPODS_E2E_SSH_USER"
+unix_sock_rw_perms = "0770"
+unix_sock_ro_perms = "0770"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+listen_tls = 0
+listen_tcp = 0
+log_outputs = "3:file:$s/libvirtd.log"
+CONF
+if [ ! -S "$PEERPODS_E2E_LIBVIRT_SOCKET" ] || ! virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" uri >/dev/null 2>&1; then
+  libvirtd -d --config "$s/libvirtd.conf" --pid-file "$s/libvirtd.pid"
+fi
+for _ in $(seq 100); do
+  virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" uri >/dev/null 2>&1 && break
+  sleep 0.1
+done
+virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" uri >/dev/null || { echo "libvirtd did not start; see $s/libvirtd.log" >&2; exit 1; }
+
+# sshd: own host key, loopback only, password (bootstrap) and key auth.
+[ -f "$s/ssh/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$s/ssh/host_ed25519"
+if [ ! -f "$PEERPODS_E2E_SSH_PASSWORD_FILE" ]; then
+  (umask 077; head -c 18 /dev/urandom | base64 >"$PEERPODS_E2E_SSH_PASSWORD_FILE")
+fi
+echo "$PEERPODS_E2E_SSH_USER:$(cat "$PEERPODS_E2E_SSH_PASSWORD_FILE")" | chpasswd
+cat >"$s/ssh/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $PEERPODS_E2E_SSH_PORT
+HostKey $s/ssh/host_ed25519
+PidFile $s/ssh/sshd.pid
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AllowUsers $PEERPODS_E2E_SSH_USER
+AllowStreamLocalForwarding yes
+LogLevel VERBOSE
+CONF
+mkdir -p /run/sshd
+if ! { [ -f "$s/ssh/sshd.pid" ] && kill -0 "$(cat "$s/ssh/sshd.pid")" 2>/dev/null; }; then
+  /usr/sbin/sshd -f "$s/ssh/sshd_config" -E "$s/ssh/sshd.log"
+fi
+for _ in $(seq 50); do
+  (exec 3<>/dev/tcp/127.0.0.1/"$PEERPODS_E2E_SSH_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+(exec 3<>/dev/tcp/127.0.0.1/"$PEERPODS_E2E_SSH_PORT") || { echo "sshd did not start; see $s/ssh/sshd.log" >&2; exit 1; }
+echo "backends up: $PEERPODS_E2E_LIBVIRT_URI, sshd $PEERPODS_E2E_SSH_ADDR"

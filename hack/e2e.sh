@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# e2e.sh [go test args...]: installs and starts the real backends (libvirtd
+# on a private socket, sshd on 127.0.0.1), runs the e2e tests (build tag
+# e2e) against them, and stops the backends even when a test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+hack/backends/install.sh
+trap 'hack/backends/stop.sh' EXIT
+hack/backends/start.sh
+source hack/backends/env.sh
+export PEERPODS_E2E=1
+go test -tags e2e -count=1 "${@:-./libvirt/...}"

@@ -1,0 +1,166 @@
+package libvirt
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/libvirt/image"
+	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Defaults of the libvirt settings (as in the product documentation).
+const (
+	DefaultURI     = "qemu:///system"
+	DefaultPool    = "default"
+	DefaultDir     = provider.DefaultPoolPath
+	DefaultVolume  = provider.DefaultVolumeName
+	DefaultFormat  = image.QCOW2
+	DefaultNetwork = "default"
+	DefaultSSHUser = "root"
+	DefaultSSHPort = 22
+)
+
+// Args are the inputs of PeerPods. The json tags are the stack config names
+// (under peerpods:libvirt) and the names validation errors use.
+type Args struct {
+	// URI is the libvirt URI of a libvirtd the program's machine reaches
+	// directly (qemu:///system by default). Ignored with Host, which
+	// reaches the host over qemu+ssh.
+	URI string `json:"uri,omitempty"`
+	// Host, when set, is a remote KVM host: a key pair gets SSH access to
+	// it and everything else goes over qemu+ssh.
+	Host *HostArgs `json:"host,omitempty"`
+	// Pool is the storage pool (LIBVIRT_POOL); an existing pool of this
+	// name and Dir is adopted.
+	Pool string `json:"pool,omitempty"`
+	// Dir is the pool's directory (LIBVIRT_DIR_NAME).
+	Dir string `json:"dir,omitempty"`
+	// Volume is the pod VM image volume (LIBVIRT_VOL_NAME).
+	Volume string `json:"volume,omitempty"`
+	// Format is the volume format, qcow2 or raw.
+	Format string `json:"format,omitempty"`
+	// Capacity is the volume's virtual size in bytes; 0 means the image's.
+	Capacity int `json:"capacity,omitempty"`
+	// Image is the local pod VM image uploaded into the volume; without
+	// it the volume is created empty and Capacity is required.
+	Image string `json:"image,omitempty"`
+	// Network is the libvirt network of the pod VMs (LIBVIRT_NET).
+	Network string `json:"network,omitempty"`
+
+	// Settings are the common peer-pods settings.
+	Settings components.Settings `json:"-"`
+	// RedHatOfflineToken is REDHAT_OFFLINE_TOKEN; nil leaves it out.
+	RedHatOfflineToken pulumi.StringInput `json:"-"`
+}
+
+// HostArgs describe a remote KVM host.
+type HostArgs struct {
+	// Address is the host's name or address.
+	Address string `json:"address"`
+	// Port is the SSH port (22).
+	Port int `json:"port,omitempty"`
+	// User is the SSH user (root).
+	User string `json:"user,omitempty"`
+	// KnownHostKey pins the host's SSH key; empty trusts it on first use.
+	KnownHostKey string `json:"knownHostKey,omitempty"`
+	// KeyType is the type of the generated key pair, rsa or ed25519.
+	KeyType string `json:"keyType,omitempty"`
+	// LibvirtSocket is libvirtd's socket on the host, when not the default.
+	LibvirtSocket string `json:"libvirtSocket,omitempty"`
+
+	// Password or BootstrapPrivateKey (secrets) log in once to install
+	// the key pair; one is required.
+	Password            pulumi.StringInput `json:"-"`
+	BootstrapPrivateKey pulumi.StringInput `json:"-"`
+	// PrivateKey (secret) is a key pair to install instead of a generated
+	// one.
+	PrivateKey pulumi.StringInput `json:"-"`
+}
+
+// WithDefaults returns a copy of a with the libvirt defaults filled in.
+func (a Args) WithDefaults() Args {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&a.URI, DefaultURI)
+	def(&a.Pool, DefaultPool)
+	def(&a.Dir, DefaultDir)
+	def(&a.Volume, DefaultVolume)
+	def(&a.Format, DefaultFormat)
+	def(&a.Network, DefaultNetwork)
+	if a.Host != nil {
+		h := *a.Host
+		def(&h.User, DefaultSSHUser)
+		def(&h.KeyType, provider.KeyTypeRSA)
+		if h.Port == 0 {
+			h.Port = DefaultSSHPort
+		}
+		a.Host = &h
+	}
+	return a
+}
+
+var reNetwork = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// Validate checks the arguments (after WithDefaults), the image included,
+// and reports every problem in one error. Settings are named as under the
+// peerpods:libvirt config key, prefixed "libvirt.".
+func (a Args) Validate() error {
+	var p components.Problems
+	p.Add(a.Settings.Validate())
+	if a.Host == nil {
+		if _, err := conn.Parse(a.URI); err != nil {
+			p.Add(components.Invalid("libvirt.uri", err.Error(), "use qemu:///system, qemu+unix:///system?socket=PATH, or set libvirt.host for a remote KVM host"))
+		}
+	} else {
+		h := a.Host
+		// The secrets may be outputs of other resources: only their
+		// presence is checked here, their content by the provider.
+		var bootstrap *string
+		if h.Password != nil || h.BootstrapPrivateKey != nil {
+			bootstrap = new(string)
+			*bootstrap = "given"
+		}
+		p.Add(provider.CheckHostAccess("libvirt.host.", provider.KvmHostAccessArgs{
+			Host: h.Address, Port: h.Port, User: h.User, Password: bootstrap,
+			KnownHostKey: optional(h.KnownHostKey), KeyType: h.KeyType, LibvirtSocket: optional(h.LibvirtSocket),
+		}))
+	}
+	p.Add(components.CheckName("libvirt.pool", a.Pool))
+	p.Add(provider.CheckPoolPath("libvirt.dir", a.Dir))
+	p.Add(components.CheckName("libvirt.volume", a.Volume))
+	p.Add(components.CheckPattern("libvirt.network", a.Network, reNetwork, "a libvirt network name such as default"))
+	formatErr := provider.CheckFormat("libvirt.format", a.Format)
+	p.Add(formatErr)
+	if a.Capacity < 0 {
+		p.Add(components.Invalid("libvirt.capacity", fmt.Sprintf("is %d", a.Capacity), "give the volume size in bytes, or 0 for the image's size"))
+	}
+	switch {
+	case a.Image != "" && formatErr == nil:
+		_, err := provider.CheckSource(provider.SourceSettings{Source: "libvirt.image", Format: "libvirt.format", Capacity: "libvirt.capacity"},
+			a.Image, a.Format, optionalInt(a.Capacity))
+		p.Add(err)
+	case a.Image == "" && a.Capacity == 0:
+		p.Add(components.Invalid("libvirt.image", "is not set, and neither is libvirt.capacity", "give the pod VM image to upload (libvirt.image), or the size of an empty volume (libvirt.capacity, bytes)"))
+	}
+	return p.Err()
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optionalInt(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}

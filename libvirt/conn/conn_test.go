@@ -1,0 +1,51 @@
+package conn
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	ok := map[string]Target{
+		"qemu:///system":                         {Transport: "unix"},
+		"qemu+unix:///system?socket=/run/x/sock": {Transport: "unix", Socket: "/run/x/sock"},
+		"qemu+ssh://kvm1/system":                 {Transport: "ssh", User: "root", Host: "kvm1", Port: "22"},
+		"qemu+ssh://admin@[::1]:2222/system":     {Transport: "ssh", User: "admin", Host: "::1", Port: "2222"},
+	}
+	for uri, want := range ok {
+		got, err := Parse(uri)
+		want.URI = uri
+		if err != nil || got != want {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", uri, got, err, want)
+		}
+	}
+	bad := map[string]string{
+		"qemu+ssh://root@h/system?no_verify=1":         "no_verify",
+		"qemu+ssh://root@h/system?known_hosts_verify=": "known_hosts_verify",
+		"qemu+tcp://h/system":                          "not supported",
+		"qemu:///session":                              "/system",
+		"qemu+ssh:///system":                           "needs a host",
+		"qemu+ssh://root:pw@h/system":                  "password",
+		"qemu+unix:///system?socket=rel/sock":          "absolute",
+		"qemu://h/system":                              "qemu+ssh",
+	}
+	for uri, want := range bad {
+		if _, err := Parse(uri); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", uri, err, want)
+		}
+		if strings.Contains(uri, "pw") {
+			if _, err := Parse(uri); strings.Contains(err.Error(), "pw") {
+				t.Errorf("error reveals the password: %v", err)
+			}
+		}
+	}
+}
+
+func TestOpenSSHNeedsPinnedKey(t *testing.T) {
+	if _, err := Open("qemu+ssh://root@127.0.0.1:1/system", Credentials{PrivateKey: "x"}); err == nil || !strings.Contains(err.Error(), "host key") {
+		t.Errorf("without host key: %v", err)
+	}
+	if _, err := Open("qemu+ssh://root@127.0.0.1:1/system", Credentials{HostKey: "x"}); err == nil || !strings.Contains(err.Error(), "private key") {
+		t.Errorf("without private key: %v", err)
+	}
+}

@@ -1,0 +1,134 @@
+package libvirt
+
+import (
+	"github.com/peerpods/provisioner/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PeerPodsType is the type token of PeerPods.
+const PeerPodsType = "peerpods:libvirt:PeerPods"
+
+// PeerPods prepares a libvirt host for peer pods: the storage pool, the pod
+// VM image volume and, for a remote KVM host, SSH key access with a pinned
+// host key. It holds the libvirt peer-pods values.
+type PeerPods struct {
+	pulumi.ResourceState
+
+	// Values are the peer-pods values for the ClusterHandoff.
+	Values components.Values
+	// Pool, Volume and Access (nil without Host) are the resources.
+	Pool   *StoragePool
+	Volume *StorageVolume
+	Access *KvmHostAccess
+
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// KnownHosts is the KVM host's pinned host key as a known_hosts line
+	// (empty without Host): what the cluster's SSH client must trust.
+	KnownHosts pulumi.StringOutput `pulumi:"knownHosts"`
+}
+
+// NewPeerPods validates args and registers the pool, the volume and, with
+// Host, the host access, through the peerpods provider passed with
+// pulumi.Provider or pulumi.Providers. Nothing is registered when args are
+// invalid.
+func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
+	args = args.WithDefaults()
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	prov, err := components.RequireProvider[*Provider]("peerpods", opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &PeerPods{}
+	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(prov)}
+
+	connection := Connection{URI: pulumi.String(args.URI)}
+	ready := []pulumi.Resource{}
+	c.KnownHosts = pulumi.String("").ToStringOutput()
+	if h := args.Host; h != nil {
+		access, err := NewKvmHostAccess(ctx, name+"-host", KvmHostAccessArgs{
+			Host: pulumi.String(h.Address), Port: pulumi.Int(h.Port), User: pulumi.String(h.User),
+			Password: h.Password, BootstrapPrivateKey: h.BootstrapPrivateKey, PrivateKey: h.PrivateKey,
+			KnownHostKey: optionalInput(h.KnownHostKey), KeyType: pulumi.String(h.KeyType),
+			LibvirtSocket: optionalInput(h.LibvirtSocket),
+		}, child...)
+		if err != nil {
+			return nil, err
+		}
+		c.Access = access
+		connection = Connection{URI: access.LibvirtURI, PrivateKey: access.PrivateKey, HostKey: access.HostKey}
+		c.KnownHosts = access.HostKey
+		ready = append(ready, access)
+	}
+
+	pool, err := NewStoragePool(ctx, name+"-pool", StoragePoolArgs{
+		Connection: connection, Name: pulumi.String(args.Pool), Path: pulumi.String(args.Dir),
+	}, child...)
+	if err != nil {
+		return nil, err
+	}
+	volArgs := StorageVolumeArgs{
+		Connection: connection, Pool: pool.Name, Name: pulumi.String(args.Volume), Format: pulumi.String(args.Format),
+	}
+	if args.Capacity > 0 {
+		volArgs.Capacity = pulumi.Int(args.Capacity)
+	}
+	if args.Image != "" {
+		volArgs.Source = pulumi.String(args.Image)
+	}
+	vol, err := NewStorageVolume(ctx, name+"-volume", volArgs, child...)
+	if err != nil {
+		return nil, err
+	}
+	c.Pool, c.Volume = pool, vol
+	ready = append(ready, pool, vol)
+
+	c.Values = args.values(connection.URI, c.Access)
+	c.Values.Ready = ready
+	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"configMap":  c.ConfigMap,
+		"knownHosts": c.KnownHosts,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// values are the libvirt peer-pods values.
+func (a Args) values(uri pulumi.StringInput, access *KvmHostAccess) components.Values {
+	cm := a.Settings.ConfigMap(components.Libvirt)
+	cm[components.KeyLibvirtPool] = a.Pool
+	cm[components.KeyLibvirtVolName] = a.Volume
+	cm[components.KeyLibvirtDirName] = a.Dir
+	cm[components.KeyLibvirtNet] = a.Network
+
+	secret := pulumi.StringMap{
+		components.KeyLibvirtURI:     pulumi.ToSecret(uri).(pulumi.StringOutput),
+		components.KeyLibvirtPool:    pulumi.String(a.Pool),
+		components.KeyLibvirtVolName: pulumi.String(a.Volume),
+	}
+	if a.RedHatOfflineToken != nil {
+		secret[components.KeyRedHatOfflineToken] = pulumi.ToSecret(a.RedHatOfflineToken).(pulumi.StringOutput)
+	}
+	v := components.Values{Cloud: components.Libvirt, ConfigMap: components.PlainMap(cm), Secret: secret}
+	if access != nil {
+		v.SSHKey = pulumi.StringMap{
+			components.KeySSHPrivateKey: pulumi.ToSecret(access.PrivateKey).(pulumi.StringOutput),
+			components.KeySSHPublicKey:  access.PublicKey,
+		}
+	}
+	return v
+}
+
+func optionalInput(s string) pulumi.StringInput {
+	if s == "" {
+		return nil
+	}
+	return pulumi.String(s)
+}

@@ -1,0 +1,452 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/libvirt/conn"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// KvmHostAccess gives the peer-pods key pair access to a KVM host: it logs
+// in once with a bootstrap credential, appends the public key to the
+// user's ~/.ssh/authorized_keys (once; removed on delete), pins the host's
+// SSH host key (trust on first use, or knownHostKey), and checks that
+// libvirt answers over qemu+ssh with the new key.
+type KvmHostAccess struct{}
+
+// KvmHostAccessArgs are the inputs of a KvmHostAccess.
+type KvmHostAccessArgs struct {
+	// Host, Port and User address the KVM host's SSH server.
+	Host string `pulumi:"host"`
+	Port int    `pulumi:"port,optional"`
+	User string `pulumi:"user,optional"`
+	// Password and BootstrapPrivateKey are the credential used to install
+	// the key; at least one is needed.
+	Password            *string `pulumi:"password,optional" provider:"secret"`
+	BootstrapPrivateKey *string `pulumi:"bootstrapPrivateKey,optional" provider:"secret"`
+	// KnownHostKey pins the host key up front (known_hosts line or public
+	// key); without it the key presented at first contact is pinned.
+	KnownHostKey *string `pulumi:"knownHostKey,optional"`
+	// PrivateKey is a key pair to install instead of a generated one.
+	PrivateKey *string `pulumi:"privateKey,optional" provider:"secret"`
+	// KeyType is the type of the generated key: rsa (4096 bits) or ed25519.
+	KeyType string `pulumi:"keyType,optional"`
+	// LibvirtSocket is libvirtd's socket on the host, when not the default.
+	LibvirtSocket *string `pulumi:"libvirtSocket,optional"`
+}
+
+// KvmHostAccessState is the state of a KvmHostAccess.
+type KvmHostAccessState struct {
+	Host                string  `pulumi:"host"`
+	Port                int     `pulumi:"port"`
+	User                string  `pulumi:"user"`
+	Password            *string `pulumi:"password,optional" provider:"secret"`
+	BootstrapPrivateKey *string `pulumi:"bootstrapPrivateKey,optional" provider:"secret"`
+	KnownHostKey        *string `pulumi:"knownHostKey,optional"`
+	KeyType             string  `pulumi:"keyType"`
+	LibvirtSocket       *string `pulumi:"libvirtSocket,optional"`
+	// SuppliedKey is true when the key pair came from the privateKey input.
+	SuppliedKey bool `pulumi:"suppliedKey"`
+
+	// LibvirtURI is qemu+ssh://user@host[:port]/system, for LIBVIRT_URI.
+	LibvirtURI string `pulumi:"libvirtUri"`
+	// HostKey is the pinned host key as a known_hosts line.
+	HostKey string `pulumi:"hostKey"`
+	// PublicKey is the authorized_keys line installed (id_rsa.pub).
+	PublicKey string `pulumi:"publicKey"`
+	// PrivateKey is the key pair's private key (id_rsa).
+	PrivateKey string `pulumi:"privateKey" provider:"secret"`
+	// Installed is false when the key no longer lets us in.
+	Installed bool `pulumi:"installed"`
+	// LibvirtVersion is what libvirtd reported over qemu+ssh.
+	LibvirtVersion string `pulumi:"libvirtVersion"`
+}
+
+// Annotate describes the resource and sets its token.
+func (r *KvmHostAccess) Annotate(a infer.Annotator) {
+	a.Describe(r, "SSH key access for peer pods to a KVM host's libvirtd, with a pinned host key.")
+	a.SetToken(Module, "KvmHostAccess")
+}
+
+// Annotate describes the inputs.
+func (a *KvmHostAccessArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.Host, "KVM host name or address.")
+	an.Describe(&a.Port, "SSH port.")
+	an.SetDefault(&a.Port, 22)
+	an.Describe(&a.User, "SSH user whose authorized_keys receives the key.")
+	an.SetDefault(&a.User, "root")
+	an.Describe(&a.Password, "Bootstrap password.")
+	an.Describe(&a.BootstrapPrivateKey, "Bootstrap private key (an existing key the host accepts).")
+	an.Describe(&a.KnownHostKey, "The host's SSH host key (known_hosts line or public key); default: trust on first use.")
+	an.Describe(&a.PrivateKey, "Private key to install instead of generating one.")
+	an.Describe(&a.KeyType, "Type of the generated key: rsa (4096 bits) or ed25519.")
+	an.SetDefault(&a.KeyType, KeyTypeRSA)
+	an.Describe(&a.LibvirtSocket, "libvirtd's socket on the host, if not /var/run/libvirt/libvirt-sock.")
+}
+
+// Check validates the inputs.
+func (*KvmHostAccess) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[KvmHostAccessArgs], error) {
+	a, f, err := infer.DefaultCheck[KvmHostAccessArgs](ctx, req.NewInputs)
+	if err != nil || len(f) > 0 {
+		return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: f}, err
+	}
+	var fs failures
+	fs.addErr(CheckHostAccess("", a))
+	return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: fs}, nil
+}
+
+// CheckHostAccess validates host access arguments (after defaults); every
+// problem names its setting prefix+field.
+func CheckHostAccess(prefix string, a KvmHostAccessArgs) error {
+	var ps components.Problems
+	switch {
+	case a.Host == "":
+		ps.Add(components.Invalid(prefix+"host", "is empty", "give the KVM host's name or address"))
+	case strings.ContainsAny(a.Host, "/@ ?#") || strings.HasPrefix(a.Host, "["):
+		ps.Add(components.Invalid(prefix+"host", fmt.Sprintf("is %q, which is not a host name or address", a.Host), "give only the host's name or address, such as kvm1.example.com"))
+	}
+	ps.Add(components.CheckPort(prefix+"port", a.Port))
+	if a.User == "" || strings.ContainsAny(a.User, "/@:; ") {
+		ps.Add(components.Invalid(prefix+"user", fmt.Sprintf("is %q, which is not a user name", a.User), "give the SSH user, such as root"))
+	}
+	if deref(a.Password) == "" && deref(a.BootstrapPrivateKey) == "" {
+		ps.Add(components.Invalid(prefix+"password", "and "+prefix+"bootstrapPrivateKey are both unset", "give the password or an existing private key the host accepts, as secrets, to install the new key once"))
+	}
+	if k := deref(a.BootstrapPrivateKey); k != "" {
+		if _, err := ssh.ParsePrivateKey([]byte(k)); err != nil {
+			ps.Add(components.Invalid(prefix+"bootstrapPrivateKey", "does not parse", "give an unencrypted OpenSSH or PEM private key"))
+		}
+	}
+	if k := deref(a.PrivateKey); k != "" {
+		if _, err := parseKey(k); err != nil {
+			ps.Add(components.Invalid(prefix+"privateKey", "does not parse", "give an unencrypted OpenSSH or PEM private key, or leave it unset to generate one"))
+		}
+	}
+	if k := deref(a.KnownHostKey); k != "" {
+		if _, err := conn.ParseHostKey(k); err != nil {
+			ps.Add(components.Invalid(prefix+"knownHostKey", "does not parse", `give a known_hosts line or a public key ("ssh-ed25519 AAAA...", from ssh-keyscan)`))
+		}
+	}
+	if a.KeyType != KeyTypeRSA && a.KeyType != KeyTypeED25519 {
+		ps.Add(components.Invalid(prefix+"keyType", fmt.Sprintf("is %q, which is not a key type", a.KeyType), `use "rsa" or "ed25519"`))
+	}
+	if s := deref(a.LibvirtSocket); a.LibvirtSocket != nil && !strings.HasPrefix(s, "/") {
+		ps.Add(components.Invalid(prefix+"libvirtSocket", fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
+	}
+	return ps.Err()
+}
+
+// LibvirtURI is the qemu+ssh URI of the host's libvirtd.
+func LibvirtURI(user, host string, port int, socket string) string {
+	u := url.URL{Scheme: "qemu+ssh", User: url.User(user), Host: host, Path: "/system"}
+	if port != 22 {
+		u.Host = net.JoinHostPort(host, strconv.Itoa(port))
+	} else if strings.Contains(host, ":") {
+		u.Host = "[" + host + "]"
+	}
+	if socket != "" {
+		u.RawQuery = url.Values{"socket": {socket}}.Encode()
+	}
+	return u.String()
+}
+
+func (s KvmHostAccessState) addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// Diff replaces the access when the host, user, key or pinned host key
+// change; new bootstrap credentials are only recorded; a key that no
+// longer works is installed again.
+func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.DiffResponse, error) {
+	d := map[string]p.PropertyDiff{}
+	s, in := req.State, req.Inputs
+	replace := func(k string, changed bool) {
+		if changed {
+			d[k] = p.PropertyDiff{Kind: p.UpdateReplace}
+		}
+	}
+	replace("host", s.Host != in.Host)
+	replace("port", s.Port != in.Port)
+	replace("user", s.User != in.User)
+	replace("knownHostKey", deref(s.KnownHostKey) != deref(in.KnownHostKey))
+	replace("libvirtSocket", deref(s.LibvirtSocket) != deref(in.LibvirtSocket))
+	if in.PrivateKey != nil {
+		replace("privateKey", !s.SuppliedKey || s.PrivateKey != *in.PrivateKey)
+	} else {
+		replace("privateKey", s.SuppliedKey)
+		replace("keyType", s.KeyType != in.KeyType)
+	}
+	if deref(s.Password) != deref(in.Password) {
+		d["password"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if deref(s.BootstrapPrivateKey) != deref(in.BootstrapPrivateKey) {
+		d["bootstrapPrivateKey"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if !s.Installed {
+		d["installed"] = p.PropertyDiff{Kind: p.Update}
+	}
+	return infer.DiffResponse{HasChanges: len(d) > 0, DetailedDiff: d}, nil
+}
+
+// Create installs the key pair and checks libvirt over qemu+ssh; if the
+// check fails the key is removed again.
+func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHostAccessArgs]) (infer.CreateResponse[KvmHostAccessState], error) {
+	in := req.Inputs
+	s := KvmHostAccessState{
+		Host: in.Host, Port: in.Port, User: in.User, Password: in.Password,
+		BootstrapPrivateKey: in.BootstrapPrivateKey, KnownHostKey: in.KnownHostKey,
+		KeyType: in.KeyType, LibvirtSocket: in.LibvirtSocket, SuppliedKey: in.PrivateKey != nil,
+		LibvirtURI: LibvirtURI(in.User, in.Host, in.Port, deref(in.LibvirtSocket)),
+	}
+	id := in.User + "@" + s.addr()
+	if req.DryRun {
+		return infer.CreateResponse[KvmHostAccessState]{ID: id, Output: s}, nil
+	}
+	var kp keyPair
+	var err error
+	if in.PrivateKey != nil {
+		kp, err = parseKey(*in.PrivateKey)
+	} else {
+		kp, err = generateKey(in.KeyType)
+	}
+	if err != nil {
+		return infer.CreateResponse[KvmHostAccessState]{}, err
+	}
+	s.PrivateKey, s.PublicKey = kp.Private, kp.Public
+
+	client, hostKey, err := dialBootstrap(s, deref(in.KnownHostKey))
+	if err != nil {
+		return infer.CreateResponse[KvmHostAccessState]{}, err
+	}
+	defer client.Close()
+	s.HostKey = hostKey
+	if in.KnownHostKey == nil {
+		p.GetLogger(ctx).Infof("pinned the SSH host key of %s on first contact: %s", s.addr(), fingerprint(hostKey))
+	}
+	if err := runScript(client, installScript, kp.Public); err != nil {
+		return infer.CreateResponse[KvmHostAccessState]{}, fmt.Errorf("installing the key for %s: %w", id, err)
+	}
+	if err := checkLibvirt(&s); err != nil {
+		if rerr := runScript(client, removeScript, kp.Public); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("removing the key again: %w", rerr))
+		}
+		return infer.CreateResponse[KvmHostAccessState]{}, err
+	}
+	s.Installed = true
+	return infer.CreateResponse[KvmHostAccessState]{ID: id, Output: s}, nil
+}
+
+// Read checks that the key still lets us in (to the pinned host).
+func (*KvmHostAccess) Read(ctx context.Context, req infer.ReadRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.ReadResponse[KvmHostAccessArgs, KvmHostAccessState], error) {
+	s := req.State
+	client, err := dialWithKey(s)
+	var authErr *authError
+	switch {
+	case errors.As(err, &authErr):
+		s.Installed = false
+	case err != nil:
+		return infer.ReadResponse[KvmHostAccessArgs, KvmHostAccessState]{}, err
+	default:
+		client.Close()
+		s.Installed = true
+	}
+	return infer.ReadResponse[KvmHostAccessArgs, KvmHostAccessState]{ID: req.ID, Inputs: req.Inputs, State: s}, nil
+}
+
+// Update installs the key again where it no longer works, and records new
+// bootstrap credentials.
+func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.UpdateResponse[KvmHostAccessState], error) {
+	s := req.State
+	s.Password, s.BootstrapPrivateKey = req.Inputs.Password, req.Inputs.BootstrapPrivateKey
+	if req.DryRun || s.Installed {
+		return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
+	}
+	client, _, err := dialBootstrap(s, s.HostKey)
+	if err != nil {
+		return infer.UpdateResponse[KvmHostAccessState]{}, err
+	}
+	defer client.Close()
+	if err := runScript(client, installScript, s.PublicKey); err != nil {
+		return infer.UpdateResponse[KvmHostAccessState]{}, err
+	}
+	if err := checkLibvirt(&s); err != nil {
+		return infer.UpdateResponse[KvmHostAccessState]{}, err
+	}
+	s.Installed = true
+	return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
+}
+
+// Delete removes the key from authorized_keys, logging in with the key
+// itself or, failing that, the bootstrap credential.
+func (*KvmHostAccess) Delete(ctx context.Context, req infer.DeleteRequest[KvmHostAccessState]) (infer.DeleteResponse, error) {
+	s := req.State
+	client, err := dialWithKey(s)
+	var authErr *authError
+	if errors.As(err, &authErr) {
+		client, _, err = dialBootstrap(s, s.HostKey)
+	}
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	defer client.Close()
+	if err := runScript(client, removeScript, s.PublicKey); err != nil {
+		return infer.DeleteResponse{}, fmt.Errorf("removing the key from %s@%s: %w", s.User, s.addr(), err)
+	}
+	return infer.DeleteResponse{}, nil
+}
+
+// installScript appends the key line read from stdin to authorized_keys
+// unless it is there already.
+const installScript = `set -e
+umask 077
+read -r key
+mkdir -p "$HOME/.ssh"
+f="$HOME/.ssh/authorized_keys"
+touch "$f"
+if ! grep -qxF "$key" "$f"; then
+  if [ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ]; then echo >>"$f"; fi
+  printf '%s\n' "$key" >>"$f"
+fi`
+
+// removeScript removes the key line read from stdin from authorized_keys.
+const removeScript = `set -e
+umask 077
+read -r key
+f="$HOME/.ssh/authorized_keys"
+[ -f "$f" ] || exit 0
+grep -vxF "$key" "$f" >"$f.peerpods" || true
+cat "$f.peerpods" >"$f"
+rm -f "$f.peerpods"`
+
+func runScript(c *ssh.Client, script, key string) error {
+	sess, err := c.NewSession()
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	sess.Stdin = strings.NewReader(key + "\n")
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	if err := sess.Run("sh -c '" + strings.ReplaceAll(script, "'", `'\''`) + "'"); err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// authError is an SSH login refused by the server.
+type authError struct{ err error }
+
+func (e *authError) Error() string { return e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
+// hostKeyCallback pins want (a known_hosts line or public key); with want
+// empty it accepts the first key and records it in *got.
+func hostKeyCallback(addr, want string, got *string) (ssh.HostKeyCallback, error) {
+	var pinned ssh.PublicKey
+	if want != "" {
+		k, err := conn.ParseHostKey(want)
+		if err != nil {
+			return nil, err
+		}
+		pinned = k
+	}
+	return func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		if pinned != nil && !bytes.Equal(pinned.Marshal(), key.Marshal()) {
+			return fmt.Errorf("the SSH host key of %s changed: pinned %s %s, presented %s %s; fix: if the host was reinstalled, verify the new key and set knownHostKey to it (this replaces the access)",
+				addr, pinned.Type(), ssh.FingerprintSHA256(pinned), key.Type(), ssh.FingerprintSHA256(key))
+		}
+		*got = knownhosts.Line([]string{knownhosts.Normalize(addr)}, key)
+		return nil
+	}, nil
+}
+
+func dial(addr, user, wantHostKey string, auth []ssh.AuthMethod, what string) (*ssh.Client, string, error) {
+	var got string
+	cb, err := hostKeyCallback(addr, wantHostKey, &got)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: conn.Timeout})
+	if err != nil {
+		if strings.Contains(err.Error(), "unable to authenticate") {
+			return nil, "", &authError{fmt.Errorf("SSH login as %s@%s with %s was refused: %w", user, addr, what, err)}
+		}
+		return nil, "", fmt.Errorf("SSH to %s: %w", addr, err)
+	}
+	return c, got, nil
+}
+
+// dialBootstrap logs in with the bootstrap credential.
+func dialBootstrap(s KvmHostAccessState, wantHostKey string) (*ssh.Client, string, error) {
+	var auth []ssh.AuthMethod
+	var what []string
+	if k := deref(s.BootstrapPrivateKey); k != "" {
+		signer, err := ssh.ParsePrivateKey([]byte(k))
+		if err != nil {
+			return nil, "", errors.New("bootstrapPrivateKey does not parse")
+		}
+		auth = append(auth, ssh.PublicKeys(signer))
+		what = append(what, "the bootstrap key")
+	}
+	if pw := deref(s.Password); pw != "" {
+		auth = append(auth, ssh.Password(pw))
+		what = append(what, "the password")
+	}
+	c, key, err := dial(s.addr(), s.User, wantHostKey, auth, strings.Join(what, " or "))
+	var ae *authError
+	if errors.As(err, &ae) {
+		err = fmt.Errorf("%w; fix: check password/bootstrapPrivateKey", err)
+	}
+	return c, key, err
+}
+
+// dialWithKey logs in with the installed key, to the pinned host key.
+func dialWithKey(s KvmHostAccessState) (*ssh.Client, error) {
+	kp, err := parseKey(s.PrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := dial(s.addr(), s.User, s.HostKey, []ssh.AuthMethod{ssh.PublicKeys(kp.signer)}, "the peer-pods key")
+	return c, err
+}
+
+// checkLibvirt connects to libvirtd over qemu+ssh with the new key and the
+// pinned host key, and records its version.
+func checkLibvirt(s *KvmHostAccessState) error {
+	l, err := conn.Open(s.LibvirtURI, conn.Credentials{PrivateKey: s.PrivateKey, HostKey: s.HostKey})
+	if err != nil {
+		return fmt.Errorf("libvirt does not answer over %s with the new key: %w", s.LibvirtURI, err)
+	}
+	defer l.Disconnect()
+	v, err := l.ConnectGetLibVersion()
+	if err != nil {
+		return fmt.Errorf("libvirt over %s: %w", s.LibvirtURI, err)
+	}
+	s.LibvirtVersion = fmt.Sprintf("%d.%d.%d", v/1000000, v/1000%1000, v%1000)
+	return nil
+}
+
+func fingerprint(line string) string {
+	k, err := conn.ParseHostKey(line)
+	if err != nil {
+		return line
+	}
+	return k.Type() + " " + ssh.FingerprintSHA256(k)
+}
+
+// WireDependencies keeps every credential secret in the state, generated
+// ones included.
+func (*KvmHostAccess) WireDependencies(f infer.FieldSelector, _ *KvmHostAccessArgs, s *KvmHostAccessState) {
+	f.OutputField(&s.PrivateKey).AlwaysSecret()
+	f.OutputField(&s.Password).AlwaysSecret()
+	f.OutputField(&s.BootstrapPrivateKey).AlwaysSecret()
+}

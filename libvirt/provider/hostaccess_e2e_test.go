@@ -1,0 +1,237 @@
+//go:build e2e
+
+package provider_test
+
+import (
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/libvirt/conn"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/integration"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+// sshBackend describes the e2e sshd and its user.
+type sshBackend struct {
+	host, user, password, socket string
+	port                         int
+	authorizedKeys               string
+}
+
+func sshd(t *testing.T) sshBackend {
+	t.Helper()
+	addr := backend(t, "PEERPODS_E2E_SSH_ADDR")
+	host, portStr, _ := strings.Cut(addr, ":")
+	port, _ := strconv.Atoi(portStr)
+	pw, err := os.ReadFile(backend(t, "PEERPODS_E2E_SSH_PASSWORD_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := backend(t, "PEERPODS_E2E_SSH_USER")
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sshBackend{
+		host: host, port: port, user: name, password: strings.TrimSpace(string(pw)),
+		socket:         backend(t, "PEERPODS_E2E_LIBVIRT_SOCKET"),
+		authorizedKeys: filepath.Join(u.HomeDir, ".ssh", "authorized_keys"),
+	}
+}
+
+func (b sshBackend) inputs(extra map[string]any) property.Map {
+	m := map[string]any{
+		"host": b.host, "port": b.port, "user": b.user,
+		"password": property.New(b.password).WithSecret(true), "libvirtSocket": b.socket,
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return props(m)
+}
+
+// count returns how often line is in the user's authorized_keys.
+func (b sshBackend) count(t *testing.T, line string) int {
+	t.Helper()
+	data, err := os.ReadFile(b.authorizedKeys)
+	if os.IsNotExist(err) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if l == line {
+			n++
+		}
+	}
+	return n
+}
+
+func (b sshBackend) hostKeyLine(t *testing.T) string {
+	t.Helper()
+	pub, err := os.ReadFile(filepath.Join(backend(t, "PEERPODS_E2E_STATE"), "ssh", "host_ed25519.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(pub))
+}
+
+func TestKvmHostAccessLifeCycle(t *testing.T) {
+	b := sshd(t)
+	var public, first string
+	integration.LifeCycleTest{
+		Resource: accessType,
+		Create: integration.Operation{
+			Inputs: b.inputs(map[string]any{"keyType": "ed25519"}),
+			Hook: func(_, out property.Map) {
+				public = out.Get("publicKey").AsString()
+				first = public
+				wantURI := "qemu+ssh://" + b.user + "@" + b.host + ":" + strconv.Itoa(b.port) + "/system?socket=" + strings.ReplaceAll(b.socket, "/", "%2F")
+				if got := out.Get("libvirtUri").AsString(); got != wantURI || strings.Contains(got, "no_verify") {
+					t.Errorf("libvirtUri %q, want %q", got, wantURI)
+				}
+				if !strings.HasPrefix(public, "ssh-ed25519 ") || b.count(t, public) != 1 {
+					t.Errorf("public key %q installed %d times, want once", public, b.count(t, public))
+				}
+				if hk := out.Get("hostKey").AsString(); !strings.Contains(hk, strings.Fields(b.hostKeyLine(t))[1]) || !strings.HasPrefix(hk, "[127.0.0.1]:") {
+					t.Errorf("hostKey %q does not pin the sshd's key", hk)
+				}
+				if pk := out.Get("privateKey"); !pk.Secret() || !strings.Contains(pk.AsString(), "PRIVATE KEY") {
+					t.Errorf("privateKey not a secret private key: secret=%v", pk.Secret())
+				}
+				if pw := out.Get("password"); !pw.Secret() {
+					t.Error("password output is not secret")
+				}
+				if out.Get("libvirtVersion").AsString() == "" {
+					t.Error("libvirt version not read over qemu+ssh")
+				}
+			},
+		},
+		Updates: []integration.Operation{{
+			// A new key type replaces the access (create before delete:
+			// no moment without access).
+			Inputs: b.inputs(map[string]any{"keyType": "rsa"}),
+			Hook: func(_, out property.Map) {
+				public = out.Get("publicKey").AsString()
+				if !strings.HasPrefix(public, "ssh-rsa ") || b.count(t, public) != 1 {
+					t.Errorf("new key %q installed %d times", public, b.count(t, public))
+				}
+			},
+		}},
+	}.Run(t, server(t))
+	if b.count(t, public) != 0 || b.count(t, first) != 0 {
+		t.Fatal("a key is still installed after replace and delete")
+	}
+}
+
+// TestKvmHostAccessRemotePool uses the access's outputs to manage a pool
+// over qemu+ssh, and checks the key is installed once however often it is
+// installed, and that drift (a removed key) is seen and repaired.
+func TestKvmHostAccessRemotePool(t *testing.T) {
+	b, s := sshd(t), server(t)
+	key := filepath.Join(t.TempDir(), "id")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v %s", err, out)
+	}
+	private, _ := os.ReadFile(key)
+	in := b.inputs(map[string]any{"privateKey": property.New(string(private)).WithSecret(true), "knownHostKey": b.hostKeyLine(t)})
+	a1 := create(t, s, accessType, in)
+	a2 := create(t, s, accessType, in) // the same key again: still once
+	public := a1.Properties.Get("publicKey").AsString()
+	if n := b.count(t, public); n != 1 {
+		t.Fatalf("key installed %d times, want once", n)
+	}
+	del(t, s, accessType, a2)
+	if n := b.count(t, public); n != 0 {
+		t.Fatalf("key installed %d times after delete", n)
+	}
+
+	// Drift: the key is gone; Read notices, Update installs it again.
+	rd, err := s.Read(p.ReadRequest{ID: a1.ID, Urn: urn(accessType), Properties: a1.Properties, Inputs: in})
+	if err != nil || rd.Properties.Get("installed").AsBool() {
+		t.Fatalf("Read after removal: installed=%v %v", rd.Properties.Get("installed"), err)
+	}
+	chk, err := s.Check(p.CheckRequest{Urn: urn(accessType), Inputs: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Diff(p.DiffRequest{ID: a1.ID, Urn: urn(accessType), State: rd.Properties, Inputs: chk.Inputs})
+	if err != nil || d.DetailedDiff["installed"].Kind != p.Update {
+		t.Fatalf("Diff: %+v %v", d, err)
+	}
+	up, err := s.Update(p.UpdateRequest{ID: a1.ID, Urn: urn(accessType), State: rd.Properties, Inputs: chk.Inputs})
+	if err != nil || !up.Properties.Get("installed").AsBool() || b.count(t, public) != 1 {
+		t.Fatalf("Update: %v, installed %d times", err, b.count(t, public))
+	}
+	a1.Properties = up.Properties
+	defer del(t, s, accessType, a1)
+
+	// A pool over qemu+ssh with the new key and the pinned host key.
+	uri := a1.Properties.Get("libvirtUri").AsString()
+	if _, err := conn.Parse(uri); err != nil {
+		t.Fatal(err)
+	}
+	dir := poolDir(t, "remote")
+	pool := create(t, s, poolType, props(map[string]any{
+		"uri": uri, "name": "ppe2e-remote", "path": dir,
+		"privateKey": a1.Properties.Get("privateKey"), "hostKey": a1.Properties.Get("hostKey"),
+	}))
+	if active, _, path := poolInfo(t, direct(t), "ppe2e-remote"); !active || path != dir {
+		t.Fatalf("remote pool active=%v path=%s", active, path)
+	}
+	del(t, s, poolType, pool)
+}
+
+func TestKvmHostAccessBadInput(t *testing.T) {
+	b, s := sshd(t), server(t)
+	before, _ := os.ReadFile(b.authorizedKeys)
+	// A host key that is not the sshd's.
+	other := filepath.Join(t.TempDir(), "other")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v %s", err, out)
+	}
+	otherPub, _ := os.ReadFile(other + ".pub")
+	cases := []struct {
+		name string
+		in   property.Map
+		want []string
+	}{
+		{"wrong password", b.inputs(map[string]any{"password": property.New("not-the-password").WithSecret(true)}), []string{"refused", "check password"}},
+		{"changed host key", b.inputs(map[string]any{"knownHostKey": string(otherPub)}), []string{"host key", "changed", "knownHostKey"}},
+		{"no bootstrap credential", props(map[string]any{"host": b.host, "port": b.port, "user": b.user}), []string{"password", "bootstrapPrivateKey"}},
+		{"bad key type", b.inputs(map[string]any{"keyType": "dsa"}), []string{"keyType"}},
+		{"unreachable host", b.inputs(map[string]any{"port": 1}), []string{"SSH to 127.0.0.1:1"}},
+		{"no libvirt behind", b.inputs(map[string]any{"libvirtSocket": "/nonexistent/libvirt-sock"}), []string{"libvirt does not answer"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := tryCreate(t, s, accessType, c.in)
+			wantErr(t, err, c.want...)
+			if after, _ := os.ReadFile(b.authorizedKeys); string(after) != string(before) {
+				t.Fatalf("authorized_keys changed after bad input:\n%s", after)
+			}
+		})
+	}
+
+	// A host key that changes after first contact: every later connection
+	// fails.
+	r := create(t, s, accessType, b.inputs(nil))
+	state := r.Properties
+	forged := state.Set("hostKey", property.New("[127.0.0.1]:"+strconv.Itoa(b.port)+" "+strings.TrimSpace(string(otherPub))))
+	_, err := s.Read(p.ReadRequest{ID: r.ID, Urn: urn(accessType), Properties: forged})
+	wantErr(t, err, "host key", "changed")
+	_, err = tryCreate(t, s, poolType, props(map[string]any{
+		"uri": state.Get("libvirtUri").AsString(), "name": "ppe2e-forged", "path": poolDir(t, "forged"),
+		"privateKey": state.Get("privateKey"), "hostKey": forged.Get("hostKey"),
+	}))
+	wantErr(t, err, "connecting to libvirt")
+	del(t, s, accessType, r)
+}

@@ -1,0 +1,122 @@
+// Package provider implements the peerpods provider's libvirt resources
+// (StoragePool, StorageVolume, KvmHostAccess) with pulumi-go-provider's
+// infer, on go-libvirt: no cgo libvirt binding and no virsh.
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/digitalocean/go-libvirt"
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/libvirt/conn"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+)
+
+// Name and Version of the provider plugin (pulumi-resource-peerpods).
+const (
+	Name    = "peerpods"
+	Version = "0.1.0"
+	// Module is the token module of the libvirt resources.
+	Module = "libvirt"
+)
+
+// New returns the provider serving the libvirt resources.
+func New() (p.Provider, error) {
+	return infer.NewProviderBuilder().
+		WithDisplayName("peerpods").
+		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: libvirt storage and KVM host access.").
+		WithNamespace("peerpods").
+		WithResources(
+			infer.Resource(&StoragePool{}),
+			infer.Resource(&StorageVolume{}),
+			infer.Resource(&KvmHostAccess{}),
+		).
+		Build()
+}
+
+// Connection says how a resource reaches libvirtd; its fields are
+// repeated in each resource's Args.
+type Connection struct {
+	URI        string
+	PrivateKey *string
+	HostKey    *string
+}
+
+func (c Connection) open() (*libvirt.Libvirt, error) {
+	return conn.Open(c.URI, conn.Credentials{PrivateKey: deref(c.PrivateKey), HostKey: deref(c.HostKey)})
+}
+
+// check validates the connection inputs.
+func (c Connection) check(f *failures) {
+	t, err := conn.Parse(c.URI)
+	if err != nil {
+		f.add("uri", err.Error())
+		return
+	}
+	if t.Transport == "ssh" {
+		if deref(c.PrivateKey) == "" {
+			f.add("privateKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess privateKey output")
+		}
+		if deref(c.HostKey) == "" {
+			f.add("hostKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess hostKey output")
+		} else if _, err := conn.ParseHostKey(*c.HostKey); err != nil {
+			f.add("hostKey", err.Error())
+		}
+	}
+}
+
+func deref[T any](v *T) T {
+	var zero T
+	if v == nil {
+		return zero
+	}
+	return *v
+}
+
+// failures collects check failures.
+type failures []p.CheckFailure
+
+func (f *failures) add(property, reason string) {
+	*f = append(*f, p.CheckFailure{Property: property, Reason: reason})
+}
+
+// addErr records an error of the components validation helpers, whose
+// Setting is the property.
+func (f *failures) addErr(err error) {
+	for _, ie := range components.InputErrors(err) {
+		f.add(ie.Setting, ie.Problem+"; fix: "+ie.Fix)
+	}
+}
+
+// isNotFound reports whether err is libvirt's "no such pool/volume".
+func isNotFound(err error) bool {
+	var le libvirt.Error
+	if errors.As(err, &le) {
+		return le.Code == uint32(libvirt.ErrNoStoragePool) || le.Code == uint32(libvirt.ErrNoStorageVol)
+	}
+	return false
+}
+
+func disconnect(ctx context.Context, l *libvirt.Libvirt) {
+	if err := l.Disconnect(); err != nil {
+		p.GetLogger(ctx).Debugf("disconnecting from libvirt: %v", err)
+	}
+}
+
+// errorf wraps err with a message, keeping libvirt's own message readable.
+func errorf(err error, format string, a ...any) error {
+	return fmt.Errorf("%s: %s", fmt.Sprintf(format, a...), strings.TrimSpace(err.Error()))
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}

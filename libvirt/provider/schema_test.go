@@ -1,0 +1,88 @@
+package provider_test
+
+import (
+	"encoding/json"
+	"sort"
+	"testing"
+
+	"github.com/blang/semver"
+	"github.com/peerpods/provisioner/libvirt/provider"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/integration"
+)
+
+// TestSchema checks the resource tokens and that every secret field is
+// marked secret in the schema, as input and as output.
+func TestSchema(t *testing.T) {
+	prov, err := provider.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.GetSchema(p.GetSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type prop struct {
+		Secret bool `json:"secret"`
+	}
+	var schema struct {
+		Name      string `json:"name"`
+		Resources map[string]struct {
+			Properties      map[string]prop `json:"properties"`
+			InputProperties map[string]prop `json:"inputProperties"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal([]byte(resp.Schema), &schema); err != nil {
+		t.Fatal(err)
+	}
+	if schema.Name != "peerpods" {
+		t.Errorf("package %q", schema.Name)
+	}
+	secret := func(m map[string]prop) []string {
+		var out []string
+		for k, v := range m {
+			if v.Secret {
+				out = append(out, k)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	want := map[string][2][]string{
+		"peerpods:libvirt:StoragePool":   {{"privateKey"}, {"privateKey"}},
+		"peerpods:libvirt:StorageVolume": {{"privateKey"}, {"privateKey"}},
+		"peerpods:libvirt:KvmHostAccess": {{"bootstrapPrivateKey", "password", "privateKey"}, {"bootstrapPrivateKey", "password", "privateKey"}},
+	}
+	if len(schema.Resources) != len(want) {
+		t.Errorf("resources %v", schema.Resources)
+	}
+	for token, w := range want {
+		r, ok := schema.Resources[token]
+		if !ok {
+			t.Errorf("no resource %s", token)
+			continue
+		}
+		if got := secret(r.InputProperties); !equal(got, w[0]) {
+			t.Errorf("%s secret inputs %v, want %v", token, got, w[0])
+		}
+		if got := secret(r.Properties); !equal(got, w[1]) {
+			t.Errorf("%s secret outputs %v, want %v", token, got, w[1])
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,371 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/digitalocean/go-libvirt"
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/libvirt/image"
+	"github.com/peerpods/provisioner/libvirt/upload"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"libvirt.org/go/libvirtxml"
+)
+
+// DefaultVolumeName is the volume name unless told otherwise.
+const DefaultVolumeName = "podvm-base.qcow2"
+
+// StorageVolume is a volume in a storage pool, optionally filled from a
+// local image file through a sparse StorageVolUpload stream. A changed
+// image (SHA-256) replaces the volume.
+type StorageVolume struct{}
+
+// StorageVolumeArgs are the inputs of a StorageVolume.
+type StorageVolumeArgs struct {
+	// URI, PrivateKey and HostKey: as for StoragePool.
+	URI        string  `pulumi:"uri"`
+	PrivateKey *string `pulumi:"privateKey,optional" provider:"secret"`
+	HostKey    *string `pulumi:"hostKey,optional"`
+	// Pool is the storage pool's name.
+	Pool string `pulumi:"pool"`
+	// Name is the volume's name.
+	Name string `pulumi:"name,optional"`
+	// Format is qcow2 or raw; it must match the source image.
+	Format string `pulumi:"format,optional"`
+	// Capacity is the volume's (virtual) size in bytes; at least the
+	// source image's virtual size, which is the default.
+	Capacity *int `pulumi:"capacity,optional"`
+	// Source is a local image file uploaded into the volume.
+	Source *string `pulumi:"source,optional"`
+}
+
+// StorageVolumeState is the state of a StorageVolume.
+type StorageVolumeState struct {
+	StorageVolumeArgs
+	// SourceSha256 is the SHA-256 of the uploaded image.
+	SourceSha256 string `pulumi:"sourceSha256"`
+	// Key is libvirt's key of the volume: its path on the host.
+	Key string `pulumi:"key"`
+	// ActualCapacity and Allocation are the volume's sizes as last read.
+	ActualCapacity int `pulumi:"actualCapacity"`
+	Allocation     int `pulumi:"allocation"`
+	// ActualFormat is the format libvirt detects.
+	ActualFormat string `pulumi:"actualFormat"`
+}
+
+// Annotate describes the resource and sets its token.
+func (r *StorageVolume) Annotate(a infer.Annotator) {
+	a.Describe(r, "A libvirt storage volume holding the peer-pods pod VM image.")
+	a.SetToken(Module, "StorageVolume")
+}
+
+// Annotate describes the inputs.
+func (a *StorageVolumeArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.Pool, "Name of the storage pool.")
+	an.Describe(&a.Name, "Volume name.")
+	an.SetDefault(&a.Name, DefaultVolumeName)
+	an.Describe(&a.Format, "Volume format: qcow2 or raw; must match the source image.")
+	an.SetDefault(&a.Format, image.QCOW2)
+	an.Describe(&a.Capacity, "Virtual size in bytes; at least, and by default, the source image's.")
+	an.Describe(&a.Source, "Local image file uploaded into the volume (sparse: holes are not sent).")
+}
+
+func (a StorageVolumeArgs) connection() Connection {
+	return Connection{URI: a.URI, PrivateKey: a.PrivateKey, HostKey: a.HostKey}
+}
+
+// CheckFormat checks a volume format name.
+func CheckFormat(setting, format string) error {
+	if format != image.QCOW2 && format != image.Raw {
+		return components.Invalid(setting, fmt.Sprintf("is %q, which is not a supported format", format), `use "qcow2" or "raw"`)
+	}
+	return nil
+}
+
+// SourceSettings name the settings CheckSource reports problems on.
+type SourceSettings struct{ Source, Format, Capacity string }
+
+// CheckSource checks an image against the volume's format and capacity
+// (nil: the image's size).
+func CheckSource(names SourceSettings, path, format string, capacity *int) (image.Info, error) {
+	var ps components.Problems
+	if !filepath.IsAbs(path) {
+		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("is %q, which is not an absolute path", path), "give the image's absolute path")
+	}
+	info, err := image.Inspect(path)
+	if err != nil {
+		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("cannot be read: %v", err), "give an existing image file")
+	}
+	if info.Format != format {
+		ps.Add(components.Invalid(names.Format, fmt.Sprintf("is %q, but %s is a %s image", format, path, info.Format), fmt.Sprintf("set it to %q or give a %s image", info.Format, format)))
+	}
+	if capacity != nil && int64(*capacity) < info.VirtualSize {
+		ps.Add(components.Invalid(names.Capacity, fmt.Sprintf("is %d bytes, smaller than the image %s (%d bytes)", *capacity, path, info.VirtualSize),
+			fmt.Sprintf("use at least %d, or leave it unset to use the image's size", info.VirtualSize)))
+	}
+	return info, ps.Err()
+}
+
+var resourceSettings = SourceSettings{Source: "source", Format: "format", Capacity: "capacity"}
+
+// Check validates the inputs, the image included, before anything is
+// created.
+func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[StorageVolumeArgs], error) {
+	args, f, err := infer.DefaultCheck[StorageVolumeArgs](ctx, req.NewInputs)
+	if err != nil || len(f) > 0 {
+		return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: f}, err
+	}
+	var fs failures
+	args.connection().check(&fs)
+	fs.addErr(components.CheckName("pool", args.Pool))
+	fs.addErr(components.CheckName("name", args.Name))
+	fs.addErr(CheckFormat("format", args.Format))
+	if args.Capacity != nil && *args.Capacity <= 0 {
+		fs.add("capacity", fmt.Sprintf("is %d, not a positive number of bytes", *args.Capacity))
+	}
+	switch {
+	case args.Source != nil && len(fs) == 0:
+		_, err := CheckSource(resourceSettings, *args.Source, args.Format, args.Capacity)
+		fs.addErr(err)
+	case args.Source == nil && args.Capacity == nil:
+		fs.add("capacity", "is needed for a volume without source image; fix: set capacity (bytes) or source")
+	}
+	return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: fs}, nil
+}
+
+// Diff replaces the volume when where it lives, its format, shrinking
+// capacity or the image content (SHA-256) change; a larger capacity is an
+// update (resize).
+func (*StorageVolume) Diff(ctx context.Context, req infer.DiffRequest[StorageVolumeArgs, StorageVolumeState]) (infer.DiffResponse, error) {
+	d := map[string]p.PropertyDiff{}
+	s, in := req.State, req.Inputs
+	replace := func(k string, changed bool) {
+		if changed {
+			d[k] = p.PropertyDiff{Kind: p.UpdateReplace}
+		}
+	}
+	replace("uri", s.URI != in.URI)
+	replace("pool", s.Pool != in.Pool)
+	replace("name", s.Name != in.Name)
+	replace("format", s.Format != in.Format)
+	replace("source", deref(s.Source) != deref(in.Source))
+	if in.Source != nil && deref(s.Source) == *in.Source {
+		sum, err := image.SHA256(*in.Source)
+		if err != nil {
+			return infer.DiffResponse{}, err
+		}
+		replace("sourceSha256", sum != s.SourceSha256)
+	}
+	if c := deref(in.Capacity); in.Capacity != nil && c != s.ActualCapacity {
+		kind := p.Update
+		if c < s.ActualCapacity {
+			kind = p.UpdateReplace
+		}
+		d["capacity"] = p.PropertyDiff{Kind: kind}
+	}
+	if deref(s.PrivateKey) != deref(in.PrivateKey) || deref(s.HostKey) != deref(in.HostKey) {
+		d["privateKey"] = p.PropertyDiff{Kind: p.Update}
+	}
+	return infer.DiffResponse{DeleteBeforeReplace: true, HasChanges: len(d) > 0, DetailedDiff: d}, nil
+}
+
+// Create creates the volume and uploads the image into it; on any failure
+// the volume is deleted again.
+func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[StorageVolumeArgs]) (infer.CreateResponse[StorageVolumeState], error) {
+	in := req.Inputs
+	state := StorageVolumeState{StorageVolumeArgs: in}
+	var info image.Info
+	if in.Source != nil {
+		var err error
+		if info, err = CheckSource(resourceSettings, *in.Source, in.Format, in.Capacity); err != nil {
+			return infer.CreateResponse[StorageVolumeState]{}, err
+		}
+		if state.SourceSha256, err = image.SHA256(*in.Source); err != nil {
+			return infer.CreateResponse[StorageVolumeState]{}, err
+		}
+	}
+	id := in.Pool + "/" + in.Name
+	if req.DryRun {
+		return infer.CreateResponse[StorageVolumeState]{ID: id, Output: state}, nil
+	}
+	l, err := in.connection().open()
+	if err != nil {
+		return infer.CreateResponse[StorageVolumeState]{}, err
+	}
+	defer disconnect(ctx, l)
+	pool, err := l.StoragePoolLookupByName(in.Pool)
+	if err != nil {
+		return infer.CreateResponse[StorageVolumeState]{}, errorf(err, "storage pool %q", in.Pool)
+	}
+	if _, err := l.StorageVolLookupByName(pool, in.Name); err == nil {
+		return infer.CreateResponse[StorageVolumeState]{}, fmt.Errorf("storage volume %q already exists in pool %q; fix: delete it or use another name", in.Name, in.Pool)
+	}
+
+	// With an image, the volume starts as an empty sparse raw file of the
+	// image's length, so that the image's holes read as zeros; libvirt
+	// detects the image's own format when the upload ends.
+	def := libvirtxml.StorageVolume{
+		Name:       in.Name,
+		Allocation: &libvirtxml.StorageVolumeSize{Unit: "bytes", Value: 0},
+		Target:     &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: in.Format}},
+	}
+	if in.Source != nil {
+		def.Capacity = &libvirtxml.StorageVolumeSize{Unit: "bytes", Value: uint64(info.Size)}
+		def.Target.Format.Type = image.Raw
+	} else {
+		def.Capacity = &libvirtxml.StorageVolumeSize{Unit: "bytes", Value: uint64(*in.Capacity)}
+	}
+	xml, err := def.Marshal()
+	if err != nil {
+		return infer.CreateResponse[StorageVolumeState]{}, err
+	}
+	vol, err := l.StorageVolCreateXML(pool, xml, 0)
+	if err != nil {
+		return infer.CreateResponse[StorageVolumeState]{}, errorf(err, "creating storage volume %q in pool %q", in.Name, in.Pool)
+	}
+	undo := func(cause error) (infer.CreateResponse[StorageVolumeState], error) {
+		if err := l.StorageVolDelete(vol, 0); err != nil {
+			p.GetLogger(ctx).Warningf("removing the half-created volume %s: %v", id, err)
+		}
+		return infer.CreateResponse[StorageVolumeState]{}, cause
+	}
+	if in.Source != nil {
+		if err := uploadImage(ctx, in, info); err != nil {
+			return undo(err)
+		}
+		if in.Capacity != nil && int64(*in.Capacity) > info.VirtualSize {
+			if err := l.StorageVolResize(vol, uint64(*in.Capacity), 0); err != nil {
+				return undo(errorf(err, "resizing storage volume %s", id))
+			}
+		}
+	}
+	if err := readVolume(l, vol, &state); err != nil {
+		return undo(err)
+	}
+	if state.ActualFormat != in.Format {
+		return undo(fmt.Errorf("storage volume %s: libvirt sees format %q, not %q", id, state.ActualFormat, in.Format))
+	}
+	return infer.CreateResponse[StorageVolumeState]{ID: id, Output: state}, nil
+}
+
+// uploadImage streams the image into the volume, logging progress.
+func uploadImage(ctx context.Context, in StorageVolumeArgs, info image.Info) error {
+	log := p.GetLogger(ctx)
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	log.Infof("uploading %s (%.0f MiB) into %s/%s", info.Path, mib(info.Size), in.Pool, in.Name)
+	creds := conn.Credentials{PrivateKey: deref(in.PrivateKey), HostKey: deref(in.HostKey)}
+	st, err := upload.File(ctx, in.URI, creds, in.Pool, in.Name, info.Path, func(done, holes, total int64) {
+		log.InfoStatusf("uploading %s: %.0f of %.0f MiB (%.0f MiB holes skipped)", filepath.Base(info.Path), mib(done), mib(total), mib(holes))
+	})
+	if err != nil {
+		return err
+	}
+	log.Infof("uploaded %s: %.0f MiB sent, %.0f MiB of holes skipped", info.Path, mib(st.Sent), mib(st.Holes))
+	return nil
+}
+
+// Read reports the volume as it is, or gone.
+func (*StorageVolume) Read(ctx context.Context, req infer.ReadRequest[StorageVolumeArgs, StorageVolumeState]) (infer.ReadResponse[StorageVolumeArgs, StorageVolumeState], error) {
+	s := req.State
+	l, err := s.connection().open()
+	if err != nil {
+		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
+	}
+	defer disconnect(ctx, l)
+	vol, err := lookupVolume(l, s.Pool, s.Name)
+	if isNotFound(err) {
+		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, nil
+	}
+	if err != nil {
+		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
+	}
+	if err := readVolume(l, vol, &s); err != nil {
+		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
+	}
+	return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{ID: req.ID, Inputs: req.Inputs, State: s}, nil
+}
+
+// Update grows the volume and records new credentials.
+func (*StorageVolume) Update(ctx context.Context, req infer.UpdateRequest[StorageVolumeArgs, StorageVolumeState]) (infer.UpdateResponse[StorageVolumeState], error) {
+	s := req.State
+	s.StorageVolumeArgs = req.Inputs
+	if req.DryRun {
+		return infer.UpdateResponse[StorageVolumeState]{Output: s}, nil
+	}
+	l, err := s.connection().open()
+	if err != nil {
+		return infer.UpdateResponse[StorageVolumeState]{}, err
+	}
+	defer disconnect(ctx, l)
+	vol, err := lookupVolume(l, s.Pool, s.Name)
+	if err != nil {
+		return infer.UpdateResponse[StorageVolumeState]{}, err
+	}
+	if c := deref(req.Inputs.Capacity); req.Inputs.Capacity != nil && c > req.State.ActualCapacity {
+		if err := l.StorageVolResize(vol, uint64(c), 0); err != nil {
+			return infer.UpdateResponse[StorageVolumeState]{}, errorf(err, "resizing storage volume %s/%s", s.Pool, s.Name)
+		}
+	}
+	err = readVolume(l, vol, &s)
+	return infer.UpdateResponse[StorageVolumeState]{Output: s}, err
+}
+
+// Delete removes the volume.
+func (*StorageVolume) Delete(ctx context.Context, req infer.DeleteRequest[StorageVolumeState]) (infer.DeleteResponse, error) {
+	s := req.State
+	l, err := s.connection().open()
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	defer disconnect(ctx, l)
+	vol, err := lookupVolume(l, s.Pool, s.Name)
+	if isNotFound(err) {
+		return infer.DeleteResponse{}, nil
+	}
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	if err := l.StorageVolDelete(vol, 0); err != nil {
+		return infer.DeleteResponse{}, errorf(err, "deleting storage volume %s/%s", s.Pool, s.Name)
+	}
+	return infer.DeleteResponse{}, nil
+}
+
+func lookupVolume(l *libvirt.Libvirt, pool, name string) (libvirt.StorageVol, error) {
+	pl, err := l.StoragePoolLookupByName(pool)
+	if err != nil {
+		return libvirt.StorageVol{}, err
+	}
+	return l.StorageVolLookupByName(pl, name)
+}
+
+// readVolume fills the observed fields of s.
+func readVolume(l *libvirt.Libvirt, vol libvirt.StorageVol, s *StorageVolumeState) error {
+	x, err := l.StorageVolGetXMLDesc(vol, 0)
+	if err != nil {
+		return errorf(err, "reading storage volume %q", vol.Name)
+	}
+	var def libvirtxml.StorageVolume
+	if err := def.Unmarshal(x); err != nil {
+		return err
+	}
+	s.Key = vol.Key
+	if def.Capacity != nil {
+		s.ActualCapacity = int(def.Capacity.Value)
+	}
+	if def.Allocation != nil {
+		s.Allocation = int(def.Allocation.Value)
+	}
+	if def.Target != nil && def.Target.Format != nil {
+		s.ActualFormat = def.Target.Format.Type
+	}
+	return nil
+}
+
+// WireDependencies keeps the SSH private key secret in the state.
+func (*StorageVolume) WireDependencies(f infer.FieldSelector, _ *StorageVolumeArgs, s *StorageVolumeState) {
+	f.OutputField(&s.PrivateKey).AlwaysSecret()
+}
