@@ -215,6 +215,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	c.NATGatewayID = natgw.ID().ToStringOutput()
 	c.OutboundIP = ip.IpAddress
 	c.PodSubnetID = podSubnetID
+	c.CloudOutputs = pulumi.Map{"outboundIp": c.OutboundIP}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"configMap":    c.ConfigMap,
 		"natGatewayId": c.NATGatewayID,

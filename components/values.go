@@ -117,6 +117,9 @@ type Result struct {
 	Values Values
 	// Rules are the network rules created.
 	Rules []Rule
+	// CloudOutputs are cloud-specific stack outputs, such as the NAT
+	// gateway's public IP or the KVM host's pinned key.
+	CloudOutputs pulumi.Map
 }
 
 // Rule describes one network rule a cloud component created, as the

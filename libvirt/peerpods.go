@@ -14,8 +14,9 @@ const PeerPodsType = "peerpods:libvirt:PeerPods"
 type PeerPods struct {
 	pulumi.ResourceState
 
-	// Values are the peer-pods values for the ClusterHandoff.
-	Values components.Values
+	// Result holds the values (no network rules: libvirt has none) and the
+	// knownHosts output.
+	components.Result
 	// Pool, Volume and Access (nil without Host) are the resources.
 	Pool   *StoragePool
 	Volume *StorageVolume
@@ -90,6 +91,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 	c.Values = args.values(connection.URI, c.Access)
 	c.Values.Ready = ready
+	c.CloudOutputs = pulumi.Map{"knownHosts": c.KnownHosts}
 	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"configMap":  c.ConfigMap,

@@ -15,6 +15,7 @@ import (
 	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/gcp"
+	"github.com/peerpods/provisioner/libvirt"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -42,6 +43,9 @@ type Config struct {
 	Azure AzureConfig
 	// GCP is the GCP configuration (peerpods:gcp) when Cloud is gcp.
 	GCP GCPConfig
+	// Libvirt is the libvirt configuration (peerpods:libvirt) when Cloud
+	// is libvirt, host credentials included.
+	Libvirt LibvirtConfig
 	// Secrets are the peer-pods-secret values found in the stack secrets,
 	// by operator key.
 	Secrets map[string]string
@@ -77,6 +81,11 @@ type GCPConfig struct {
 	gcp.Args
 }
 
+// LibvirtConfig is peerpods:libvirt: the component's arguments.
+type LibvirtConfig struct {
+	libvirt.Args
+}
+
 // secretSetting is a stack config key whose value goes into
 // peer-pods-secret.
 type secretSetting struct {
@@ -85,22 +94,27 @@ type secretSetting struct {
 	// sensitive values must be stored encrypted (pulumi config set
 	// --secret); identifiers need not be.
 	sensitive bool
+	// optional values are not needed by the handoff.
+	optional bool
 }
 
 // secretKeys lists, per cloud, the stack config keys that fill
 // peer-pods-secret. All are needed when the handoff is on.
 var secretKeys = map[components.Cloud][]secretSetting{
 	components.AWS: {
-		{"awsAccessKeyId", components.KeyAWSAccessKeyID, false},
-		{"awsSecretAccessKey", components.KeyAWSSecretAccessKey, true},
+		{"awsAccessKeyId", components.KeyAWSAccessKeyID, false, false},
+		{"awsSecretAccessKey", components.KeyAWSSecretAccessKey, true, false},
 	},
 	components.Azure: {
-		{"azureClientId", components.KeyAzureClientID, false},
-		{"azureClientSecret", components.KeyAzureClientSecret, true},
-		{"azureTenantId", components.KeyAzureTenantID, false},
+		{"azureClientId", components.KeyAzureClientID, false, false},
+		{"azureClientSecret", components.KeyAzureClientSecret, true, false},
+		{"azureTenantId", components.KeyAzureTenantID, false, false},
 	},
 	components.GCP: {
-		{"gcpCredentials", components.KeyGCPCredentials, true},
+		{"gcpCredentials", components.KeyGCPCredentials, true, false},
+	},
+	components.Libvirt: {
+		{"redhatOfflineToken", components.KeyRedHatOfflineToken, true, true},
 	},
 }
 
@@ -131,8 +145,6 @@ func load(src source) (Config, error) {
 		r.fail(components.Invalid("peerpods:cloud", "is not set", fmt.Sprintf("set it to one of %s", cloudList())))
 	case !slices.Contains(components.Clouds, components.Cloud(cloud)):
 		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which is not a known cloud", cloud), fmt.Sprintf("set it to one of %s", cloudList())))
-	case components.Cloud(cloud) == components.Libvirt:
-		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which this version cannot prepare yet", cloud), `use "aws", "azure" or "gcp"`))
 	}
 	c.Cloud = components.Cloud(cloud)
 
@@ -197,6 +209,22 @@ func load(src source) (Config, error) {
 		if creds, ok := c.Secrets[components.KeyGCPCredentials]; ok {
 			r.fail(checkServiceAccount("peerpods:gcpCredentials", creds))
 		}
+	case components.Libvirt:
+		r.object("libvirt", &c.Libvirt)
+		c.Libvirt.Args.Settings = c.Settings
+		if h := c.Libvirt.Host; h != nil {
+			h.Password = secretInput(r.value("libvirtHostPassword", true))
+			h.BootstrapPrivateKey = secretInput(r.value("libvirtHostBootstrapKey", true))
+			if c.SSHPrivateKey = r.value("sshPrivateKey", true); c.SSHPrivateKey != "" {
+				r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey))
+				h.PrivateKey = secretInput(c.SSHPrivateKey)
+			}
+		} else if c.Handoff == components.HandoffCluster {
+			r.fail(components.Invalid("peerpods:libvirt.host", "is not set, and the handoff needs a remote KVM host the cluster reaches over qemu+ssh",
+				"set libvirt.host (address, user) and peerpods:libvirtHostPassword, or set peerpods:handoff to off"))
+		}
+		c.Libvirt.Args = c.Libvirt.Args.WithDefaults()
+		r.p.AddWithin("peerpods:", c.Libvirt.Args.Validate())
 	default:
 		// Common settings are validated by the cloud's Args otherwise.
 		r.p.AddWithin("peerpods:", c.Settings.Validate())
@@ -204,7 +232,7 @@ func load(src source) (Config, error) {
 
 	if c.Handoff == components.HandoffCluster {
 		for _, sk := range secretKeys[c.Cloud] {
-			if _, ok := c.Secrets[sk.key]; !ok && !r.bad(sk.config) {
+			if _, ok := c.Secrets[sk.key]; !ok && !sk.optional && !r.bad(sk.config) {
 				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.key),
 					fmt.Sprintf("pulumi config set --secret %s <value>, or set peerpods:handoff to off", sk.config)))
 			}
@@ -333,6 +361,14 @@ func (r *reader) value(key string, sensitive bool) string {
 		return ""
 	}
 	return v
+}
+
+// secretInput is v as a secret input, nil for "".
+func secretInput(v string) pulumi.StringInput {
+	if v == "" {
+		return nil
+	}
+	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
 }
 
 // bad reports whether a problem was already recorded for key.

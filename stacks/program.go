@@ -5,6 +5,7 @@ import (
 	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/gcp"
+	"github.com/peerpods/provisioner/libvirt"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	azureclassic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
@@ -68,6 +69,8 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 		d.Result, err = deployAzure(ctx, cfg)
 	case components.GCP:
 		d.Result, err = deployGCP(ctx, cfg)
+	case components.Libvirt:
+		d.Result, err = deployLibvirt(ctx, cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -171,6 +174,20 @@ func deployGCP(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	return c.Result, nil
 }
 
+func deployLibvirt(ctx *pulumi.Context, cfg Config) (components.Result, error) {
+	args := cfg.Libvirt.Args
+	args.RedHatOfflineToken = cfg.secret(components.KeyRedHatOfflineToken)
+	provider, err := libvirt.NewProvider(ctx, "peerpods")
+	if err != nil {
+		return components.Result{}, err
+	}
+	c, err := libvirt.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
+	if err != nil {
+		return components.Result{}, err
+	}
+	return c.Result, nil
+}
+
 // secret is the stack secret for a peer-pods-secret key as a secret input,
 // nil when the stack has none.
 func (c Config) secret(key string) pulumi.StringInput {
@@ -192,6 +209,9 @@ func outputs(d *Deployment) pulumi.Map {
 	if d.Values.SSHKey != nil {
 		out[OutputSSHKeySecret] = d.Values.SSHKeyOutput()
 		objects = append(objects, pulumi.String(components.SSHKeySecretName))
+	}
+	for k, v := range d.CloudOutputs {
+		out[k] = v
 	}
 	out[OutputHandoff] = pulumi.Map{
 		"mode":      pulumi.String(string(d.Config.Handoff)),

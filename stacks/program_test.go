@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -63,13 +64,15 @@ func stackConfig(t *testing.T, stack string) map[string]string {
 // stackSecrets are the stack secrets a user sets with pulumi config set
 // --secret, for every cloud.
 var stackSecrets = map[string]string{
-	"peerpods:awsAccessKeyId":     keyID,
-	"peerpods:awsSecretAccessKey": secret,
-	"peerpods:azureClientId":      "app-id",
-	"peerpods:azureClientSecret":  secret,
-	"peerpods:azureTenantId":      "tenant-id",
-	"peerpods:gcpCredentials":     `{"type":"service_account","client_email":"pp@p.iam.gserviceaccount.com","private_key":"` + secret + `"}`,
-	"peerpods:kubeconfig":         kubeconf,
+	"peerpods:awsAccessKeyId":      keyID,
+	"peerpods:awsSecretAccessKey":  secret,
+	"peerpods:azureClientId":       "app-id",
+	"peerpods:azureClientSecret":   secret,
+	"peerpods:azureTenantId":       "tenant-id",
+	"peerpods:gcpCredentials":      `{"type":"service_account","client_email":"pp@p.iam.gserviceaccount.com","private_key":"` + secret + `"}`,
+	"peerpods:kubeconfig":          kubeconf,
+	"peerpods:libvirtHostPassword": secret,
+	"peerpods:redhatOfflineToken":  "offline-token",
 }
 
 // withSecrets adds the stack secrets of every cloud.
@@ -335,7 +338,16 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		}, nil, "peerpods:gcp.sourceRanges[0]", "machine network", "gcp-example"},
 		{"gcp: credentials not a key file", func(c map[string]string) { c["peerpods:gcpCredentials"] = "/root/key.json" }, nil, "peerpods:gcpCredentials", "< key.json", "gcp-example"},
 		{"gcp: plain-text credentials", func(map[string]string) {}, []string{"peerpods:gcpCredentials"}, "peerpods:gcpCredentials", "--secret gcpCredentials", "gcp-example"},
-		{"libvirt not yet", func(c map[string]string) { c["peerpods:cloud"] = "libvirt" }, nil, "peerpods:cloud", "cannot prepare yet", ""},
+		{"libvirt: handoff without a KVM host", func(c map[string]string) { c["peerpods:handoff"] = "cluster" }, nil, "peerpods:libvirt.host", "peerpods:handoff to off", "libvirt-local"},
+		{"libvirt: no image", func(c map[string]string) { c["peerpods:libvirt"] = `{"uri":"qemu:///system"}` }, nil, "peerpods:libvirt.image", "libvirt.capacity", "libvirt-local"},
+		{"libvirt: relative pool dir", func(c map[string]string) {
+			c["peerpods:libvirt"] = `{"uri":"qemu:///system","dir":"images","capacity":1073741824}`
+		}, nil, "peerpods:libvirt.dir", "", "libvirt-local"},
+		{"libvirt: pool name with slash", func(c map[string]string) {
+			c["peerpods:libvirt"] = `{"uri":"qemu:///system","pool":"a/b","capacity":1073741824}`
+		}, nil, "peerpods:libvirt.pool", "without /", "libvirt-local"},
+		{"libvirt: no bootstrap credential", func(c map[string]string) { delete(c, "peerpods:libvirtHostPassword") }, nil, "peerpods:libvirt.host.password", "", "libvirt-example"},
+		{"libvirt: plain-text host password", func(map[string]string) {}, []string{"peerpods:libvirtHostPassword"}, "peerpods:libvirtHostPassword", "--secret libvirtHostPassword", "libvirt-example"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -436,6 +448,10 @@ func without(list []string, s string) []string {
 // on, and checks the contract with the operator: exactly the keys of the
 // reference, the right objects, the rules ready before the handoff.
 func TestExampleStacks(t *testing.T) {
+	image := filepath.Join(t.TempDir(), "podvm.raw")
+	if err := os.WriteFile(image, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		stack, cloud string
 		rules        int
@@ -445,9 +461,14 @@ func TestExampleStacks(t *testing.T) {
 		{"azure-worker-subnet", "azure", 3, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
 		{"azure-peer-vnet", "azure", 3, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
 		{"gcp-example", "gcp", 1, []string{"peer-pods-cm", "peer-pods-secret"}},
+		{"libvirt-example", "libvirt", 0, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
 	} {
 		t.Run(tc.stack, func(t *testing.T) {
-			m, d, err := deploy(t, withSecrets(stackConfig(t, tc.stack)))
+			cfg := stackConfig(t, tc.stack)
+			if tc.cloud == "libvirt" { // the image the stack names exists only on a real machine
+				cfg["peerpods:libvirt"] = strings.Replace(strings.Replace(cfg["peerpods:libvirt"], "/var/tmp/peerpods/podvm.qcow2", image, 1), `"qcow2"`, `"raw"`, 1)
+			}
+			m, d, err := deploy(t, withSecrets(cfg))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -463,8 +484,10 @@ func TestExampleStacks(t *testing.T) {
 			if !sd.IsSecret() {
 				t.Fatal("peer-pods-secret data is not secret")
 			}
-			if got := sortedKeys(sd.SecretValue().Element.Mappable().(map[string]any)); !reflect.DeepEqual(got, sorted(keys.Secret)) {
-				t.Errorf("peer-pods-secret keys %v\nwant %v", got, sorted(keys.Secret))
+			// The tests give every optional secret too.
+			wantSecret := sorted(append(slices.Clone(keys.Secret), keys.OptionalSecret...))
+			if got := sortedKeys(sd.SecretValue().Element.Mappable().(map[string]any)); !reflect.DeepEqual(got, wantSecret) {
+				t.Errorf("peer-pods-secret keys %v\nwant %v", got, wantSecret)
 			}
 			var objects []string
 			for _, r := range m.Resources() {
@@ -485,11 +508,15 @@ func TestExampleStacks(t *testing.T) {
 					t.Error("sshKeySecret output is not secret")
 				}
 			}
+			extra := map[string]string{"libvirt": "knownHosts", "azure": "outboundIp"}[tc.cloud]
+			if _, ok := d.Outputs[extra]; extra != "" && !ok {
+				t.Errorf("no %s output", extra)
+			}
 			if len(d.Rules) != tc.rules {
 				t.Errorf("%d rules", len(d.Rules))
 			}
 			handoff := m.Get(t, "peerpods:components:ClusterHandoff", "handoff")
-			if len(handoff.Dependencies) != len(d.Values.Ready) || len(d.Values.Ready) < tc.rules {
+			if len(handoff.Dependencies) != len(d.Values.Ready) || len(d.Values.Ready) < max(tc.rules, 1) {
 				t.Errorf("handoff waits for %d resources, the cloud made %d ready", len(handoff.Dependencies), len(d.Values.Ready))
 			}
 		})
@@ -502,4 +529,42 @@ func sorted(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
 	return out
+}
+
+// TestLibvirtLocalStack runs the libvirt-local stack file (handoff off): the
+// provider, pool and volume, parented and on the peerpods provider, and the
+// libvirt values as outputs.
+func TestLibvirtLocalStack(t *testing.T) {
+	image := filepath.Join(t.TempDir(), "podvm.raw")
+	if err := os.WriteFile(image, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := stackConfig(t, "libvirt-local")
+	cfg["peerpods:libvirt"] = strings.Replace(strings.Replace(cfg["peerpods:libvirt"], "/var/tmp/peerpods/podvm-demo.qcow2", image, 1), `"qcow2"`, `"raw"`, 1)
+	m, d, err := deploy(t, pulumitest.Config{Values: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"peerpods:libvirt:PeerPods peerpods",
+		"peerpods:libvirt:StoragePool peerpods-pool",
+		"peerpods:libvirt:StorageVolume peerpods-volume",
+		"pulumi:providers:peerpods peerpods",
+	}
+	if got := m.Summary(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("graph %v\nwant %v", got, want)
+	}
+	outs := await(t, d.Outputs)
+	cm := toAny(outs["configMap"].value)
+	if cm["LIBVIRT_POOL"] != "peerpods-local" || cm["LIBVIRT_DIR_NAME"] != "/var/lib/libvirt/images/peerpods-local" ||
+		cm["LIBVIRT_VOL_NAME"] != "podvm-base.qcow2" || cm["PROXY_TIMEOUT"] != "15m" || cm["CLOUD_PROVIDER"] != "libvirt" {
+		t.Errorf("configMap %v", cm)
+	}
+	sec := toAny(outs["secret"].value)
+	if !outs["secret"].secret || sec["LIBVIRT_URI"] != "qemu:///system" || sec["LIBVIRT_POOL"] != "peerpods-local" {
+		t.Errorf("secret %v", outs["secret"])
+	}
+	if outs["handoff"].value.(map[string]any)["mode"] != "off" {
+		t.Errorf("handoff %v", outs["handoff"].value)
+	}
 }
