@@ -7,7 +7,7 @@ CACHE ?= $(HOME)/.cache/peerpods
 COVERED      := aws azure gcp libvirt components stacks
 MIN_COVERAGE := 80
 
-.PHONY: test lint unit build pulumi clean e2e bench
+.PHONY: test lint unit build pulumi clean e2e bench binaries demo demo-down
 
 test: lint unit
 
@@ -25,8 +25,25 @@ build:
 
 # End-to-end tests of the libvirt provider against a real libvirtd and sshd
 # (installed with apt-get and started by hack/backends; needs root).
-e2e:
-	hack/e2e.sh ./libvirt/...
+# End-to-end tests on real backends: libvirtd and sshd (installed and
+# started by hack/e2e.sh, stopped afterwards) and the real Pulumi engine
+# (the CLI built from source, cached under $(CACHE)).
+e2e: pulumi
+	PATH="$(CACHE)/bin:$$PATH" hack/e2e.sh ./libvirt/... ./tests/...
+
+# The binaries of this project: the command for CI and the provider plugin,
+# into $(CACHE)/bin (put it on PATH).
+binaries:
+	@mkdir -p $(CACHE)/bin
+	$(GO) build -o $(CACHE)/bin/peerpods ./cmd/peerpods
+	$(GO) build -o $(CACHE)/bin/pulumi-resource-peerpods ./cmd/pulumi-resource-peerpods
+
+# The main job, offline: this machine's libvirtd, the libvirt-local stack on
+# a file:// backend; demo-down destroys it.
+demo: pulumi binaries
+	PATH="$(CACHE)/bin:$$PATH" hack/demo.sh up
+demo-down: pulumi binaries
+	PATH="$(CACHE)/bin:$$PATH" hack/demo.sh down
 
 # Sparse upload benchmark: this provider's upload vs virsh vol-upload --sparse
 # (2 GiB image, 1.5 GiB of holes), same backends as e2e.

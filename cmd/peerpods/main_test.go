@@ -64,3 +64,27 @@ func TestCounts(t *testing.T) {
 		t.Error("deref")
 	}
 }
+
+func TestConfigMapManifest(t *testing.T) {
+	b, err := configMapManifest(map[string]any{"configMap": map[string]any{"LIBVIRT_POOL": "p", "VXLAN_PORT": "9000"}, "secret": "[secret]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `apiVersion: v1
+data:
+    LIBVIRT_POOL: p
+    VXLAN_PORT: "9000"
+kind: ConfigMap
+metadata:
+    labels:
+        app.kubernetes.io/managed-by: peerpods
+    name: peer-pods-cm
+    namespace: openshift-sandboxed-containers-operator
+`
+	if string(b) != want {
+		t.Errorf("manifest:\n%s\nwant:\n%s", b, want)
+	}
+	if _, err := configMapManifest(map[string]any{}); err == nil {
+		t.Error("no error without a configMap output")
+	}
+}

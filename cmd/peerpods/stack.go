@@ -148,10 +148,18 @@ func (s *stack) destroy(ctx context.Context, remove bool, stdout io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "\ndestroy of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
 	if remove {
-		if err := s.Workspace().RemoveStack(ctx, s.name); err != nil {
-			return fmt.Errorf("removing stack %s: %w", s.name, err)
+		// Workspace.RemoveStack would delete stacks/Pulumi.<stack>.yaml, a
+		// file of the repository: keep it.
+		ws := s.Workspace()
+		var env []string
+		for k, v := range ws.GetEnvVars() {
+			env = append(env, k+"="+v)
 		}
-		fmt.Fprintf(stdout, "stack %s removed\n", s.name)
+		if _, stderr, _, err := ws.PulumiCommand().Run(ctx, ws.WorkDir(), nil, nil, nil, env,
+			"stack", "rm", "--yes", "--preserve-config", s.name); err != nil {
+			return fmt.Errorf("removing stack %s: %w: %s", s.name, err, stderr)
+		}
+		fmt.Fprintf(stdout, "stack %s removed from the backend (its stack file is kept)\n", s.name)
 	}
 	return nil
 }
@@ -179,17 +187,23 @@ func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout io.Wri
 }
 
 // outputs writes the stack outputs as one JSON object, secrets masked
-// unless showSecrets.
-func (s *stack) outputs(ctx context.Context, showSecrets bool, file string, stdout io.Writer) error {
+// unless showSecrets, or with configMap the peer-pods-cm manifest.
+func (s *stack) outputs(ctx context.Context, showSecrets, configMap bool, file string, stdout io.Writer) error {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the outputs of %s: %w", s.name, err)
 	}
-	b, err := json.MarshalIndent(renderOutputs(outs, showSecrets), "", "  ")
+	rendered := renderOutputs(outs, showSecrets)
+	var b []byte
+	if configMap {
+		b, err = configMapManifest(rendered)
+	} else {
+		b, err = json.MarshalIndent(rendered, "", "  ")
+		b = append(b, '\n')
+	}
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
 	if file != "" {
 		return os.WriteFile(file, b, 0o600)
 	}
