@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -17,6 +18,9 @@ const (
 	// HandoffCluster writes the objects into the cluster through
 	// pulumi-kubernetes.
 	HandoffCluster HandoffMode = "cluster"
+	// HandoffManifests writes nothing to the cluster: the objects are one
+	// multi-document YAML stack output (secret), for GitOps and oc apply.
+	HandoffManifests HandoffMode = "manifests"
 	// HandoffOff writes nothing to the cluster; the values are only stack
 	// outputs.
 	HandoffOff HandoffMode = "off"
@@ -25,11 +29,11 @@ const (
 // ParseHandoffMode checks a handoff mode name.
 func ParseHandoffMode(setting, value string) (HandoffMode, error) {
 	switch m := HandoffMode(value); m {
-	case HandoffCluster, HandoffOff:
+	case HandoffCluster, HandoffManifests, HandoffOff:
 		return m, nil
 	}
 	return "", Invalid(setting, fmt.Sprintf("is %q, which is not a handoff mode", value),
-		`use "cluster" (write peer-pods-cm and the secrets into the cluster) or "off" (stack outputs only)`)
+		`use "cluster" (write peer-pods-cm and the secrets into the cluster), "manifests" (the same objects as a YAML stack output) or "off" (the values as stack outputs only)`)
 }
 
 // ClusterHandoffArgs are the inputs of a ClusterHandoff.
@@ -37,14 +41,18 @@ type ClusterHandoffArgs struct {
 	// Values are what the cloud component handed on. Every key the operator
 	// needs must be present.
 	Values Values
+	// Options add the optional operator objects.
+	Options HandoffOptions
 }
 
-// ClusterHandoff writes peer-pods-cm, peer-pods-secret and, when the cloud
-// has one, ssh-key-secret into the operator's namespace. It knows no cloud:
-// it writes the Values it is given, after checking them against the key
-// reference. The Kubernetes provider comes from the caller; a provider with
-// EnableConfigMapMutable and EnableSecretMutable updates the objects in
-// place instead of replacing them.
+// ClusterHandoff writes the HandoffObjects of its values into the cluster:
+// peer-pods-cm, peer-pods-secret and, when the cloud has one,
+// ssh-key-secret in the operator's namespace (created when missing, never
+// deleted), and the optional operator objects. It knows no cloud: it
+// writes the Values it is given, after checking them against the key
+// reference. The Kubernetes provider comes from the caller; a provider
+// with EnableConfigMapMutable and EnableSecretMutable updates the objects
+// in place instead of replacing them.
 type ClusterHandoff struct {
 	pulumi.ResourceState
 
@@ -63,11 +71,8 @@ const ClusterHandoffType = "peerpods:components:ClusterHandoff"
 // the resources in Values.Ready exist. The Kubernetes provider must be
 // passed with pulumi.Provider or pulumi.Providers.
 func NewClusterHandoff(ctx *pulumi.Context, name string, args ClusterHandoffArgs, opts ...pulumi.ResourceOption) (*ClusterHandoff, error) {
-	if err := args.Values.Check(true); err != nil {
+	if err := args.Values.CheckComplete(); err != nil {
 		return nil, err
-	}
-	if missing := args.Values.MissingSecrets(); len(missing) > 0 {
-		return nil, fmt.Errorf("%s: missing %v; the operator needs them to create pod VMs", SecretName, missing)
 	}
 	provider, err := RequireProvider[*kubernetes.Provider]("Kubernetes", opts)
 	if err != nil {
@@ -79,38 +84,23 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args ClusterHandoffArgs
 	if err := ctx.RegisterComponentResource(ClusterHandoffType, name, h, opts...); err != nil {
 		return nil, err
 	}
-	child := []pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider)}
-	meta := func(objName string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(objName),
-			Namespace: pulumi.String(OperatorNamespace),
-			Labels:    pulumi.StringMap{ManagedByLabel: pulumi.String(ManagedBy)},
+	var secrets pulumi.StringArray
+	var previous []pulumi.Resource // the namespace first, then the rest
+	for _, obj := range HandoffObjects(args.Values, args.Options) {
+		child := []pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider), pulumi.DependsOn(previous)}
+		if obj.Retain {
+			child = append(child, pulumi.RetainOnDelete(true))
 		}
-	}
-
-	if _, err := corev1.NewConfigMap(ctx, name+"-"+ConfigMapName, &corev1.ConfigMapArgs{
-		Metadata: meta(ConfigMapName),
-		Data:     args.Values.ConfigMap,
-	}, child...); err != nil {
-		return nil, err
-	}
-	secrets := pulumi.StringArray{pulumi.String(SecretName)}
-	if _, err := corev1.NewSecret(ctx, name+"-"+SecretName, &corev1.SecretArgs{
-		Metadata:   meta(SecretName),
-		Type:       pulumi.String("Opaque"),
-		StringData: args.Values.SecretOutput(),
-	}, child...); err != nil {
-		return nil, err
-	}
-	if args.Values.SSHKey != nil {
-		if _, err := corev1.NewSecret(ctx, name+"-"+SSHKeySecretName, &corev1.SecretArgs{
-			Metadata:   meta(SSHKeySecretName),
-			Type:       pulumi.String("Opaque"),
-			StringData: args.Values.SSHKeyOutput(),
-		}, child...); err != nil {
+		res, err := newObject(ctx, name+"-"+obj.Name, obj, child...)
+		if err != nil {
 			return nil, err
 		}
-		secrets = append(secrets, pulumi.String(SSHKeySecretName))
+		if obj.Kind == "Namespace" {
+			previous = []pulumi.Resource{res}
+		}
+		if obj.Kind == "Secret" {
+			secrets = append(secrets, pulumi.String(obj.Name))
+		}
 	}
 
 	h.Namespace = pulumi.String(OperatorNamespace).ToStringOutput()
@@ -124,4 +114,37 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args ClusterHandoffArgs
 		return nil, err
 	}
 	return h, nil
+}
+
+// newObject registers the pulumi-kubernetes resource for an object of the
+// model: the typed resource of core kinds, a (patch of a) custom resource
+// otherwise.
+func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(o.Name)}
+	if o.Namespace != "" {
+		meta.Namespace = pulumi.String(o.Namespace)
+	}
+	if len(o.Labels) > 0 {
+		meta.Labels = pulumi.ToStringMap(o.Labels)
+	}
+	switch {
+	case o.Kind == "Namespace":
+		return corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{Metadata: meta}, opts...)
+	case o.Kind == "ConfigMap":
+		return corev1.NewConfigMap(ctx, name, &corev1.ConfigMapArgs{Metadata: meta, Data: o.Data}, opts...)
+	case o.Kind == "Secret":
+		return corev1.NewSecret(ctx, name, &corev1.SecretArgs{
+			Metadata: meta, Type: pulumi.String("Opaque"), StringData: pulumi.ToSecret(o.Data).(pulumi.StringMapOutput),
+		}, opts...)
+	case o.Patch:
+		return apiextensions.NewCustomResourcePatch(ctx, name, &apiextensions.CustomResourcePatchArgs{
+			ApiVersion: pulumi.String(o.APIVersion), Kind: pulumi.String(o.Kind), Metadata: meta,
+			OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
+		}, opts...)
+	default:
+		return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String(o.APIVersion), Kind: pulumi.String(o.Kind), Metadata: meta,
+			OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
+		}, opts...)
+	}
 }

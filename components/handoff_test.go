@@ -2,6 +2,7 @@ package components_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,6 +55,7 @@ func TestClusterHandoffWritesExactObjects(t *testing.T) {
 	}
 	want := []string{
 		"kubernetes:core/v1:ConfigMap handoff-peer-pods-cm",
+		"kubernetes:core/v1:Namespace handoff-openshift-sandboxed-containers-operator",
 		"kubernetes:core/v1:Secret handoff-peer-pods-secret",
 		"peerpods:components:ClusterHandoff handoff",
 		"pulumi:providers:kubernetes k8s",
@@ -64,9 +66,20 @@ func TestClusterHandoffWritesExactObjects(t *testing.T) {
 	comp := m.Get(t, components.ClusterHandoffType, "handoff")
 	prov := m.Get(t, "pulumi:providers:kubernetes", "k8s")
 
+	// The namespace is created when missing, never deleted, and first.
+	ns := m.Get(t, "kubernetes:core/v1:Namespace", "handoff-openshift-sandboxed-containers-operator")
+	if !ns.Retain || ns.Inputs["metadata"].ObjectValue()["name"].StringValue() != "openshift-sandboxed-containers-operator" {
+		t.Errorf("namespace %v retain %v", ns.Inputs, ns.Retain)
+	}
+	if _, labelled := ns.Inputs["metadata"].ObjectValue()["labels"]; labelled {
+		t.Error("the operator's namespace gets our label")
+	}
 	cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm")
 	if cm.Parent != comp.URN || cm.Provider != prov.Ref() {
 		t.Errorf("ConfigMap parent %s provider %s", cm.Parent, cm.Provider)
+	}
+	if cm.Retain || !slices.Contains(cm.Dependencies, ns.URN) {
+		t.Errorf("ConfigMap retain %v dependencies %v", cm.Retain, cm.Dependencies)
 	}
 	meta := cm.Inputs["metadata"].ObjectValue()
 	if meta["name"].StringValue() != "peer-pods-cm" || meta["namespace"].StringValue() != "openshift-sandboxed-containers-operator" {

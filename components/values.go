@@ -80,6 +80,18 @@ func (v Values) Check(complete bool) error {
 	return p.Err()
 }
 
+// CheckComplete checks that the values are all the operator needs: the key
+// contract (Check) and every Secret key.
+func (v Values) CheckComplete() error {
+	if err := v.Check(true); err != nil {
+		return err
+	}
+	if missing := v.MissingSecrets(); len(missing) > 0 {
+		return fmt.Errorf("%s: missing %v; the operator needs them to create pod VMs", SecretName, missing)
+	}
+	return nil
+}
+
 // MissingSecrets returns the peer-pods-secret keys the cloud needs that v
 // does not have, in the order of the key reference.
 func (v Values) MissingSecrets() []string {

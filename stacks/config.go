@@ -36,6 +36,9 @@ type Config struct {
 	KubeContext string
 	// Settings are the common peer-pods settings.
 	Settings components.Settings
+	// Operator are the optional operator objects of the handoff
+	// (peerpods:kataConfig, peerpods:peerPodConfig).
+	Operator components.HandoffOptions
 	// AWS is the AWS configuration (peerpods:aws) when Cloud is aws.
 	AWS AWSConfig
 	// Azure is the Azure configuration (peerpods:azure) when Cloud is
@@ -173,6 +176,9 @@ func load(src source) (Config, error) {
 	r.object("tags", &s.Tags)
 	s.DisableCVM = r.boolean("disableCvm", s.DisableCVM)
 	s.InitData = r.str("initdata", "")
+	r.object("kataConfig", &c.Operator.KataConfig)
+	r.object("peerPodConfig", &c.Operator.PeerPodConfig)
+	c.Operator.LimitPerNode = s.LimitPerNode
 
 	c.Secrets = map[string]string{}
 	for _, sk := range secretKeys[c.Cloud] {
@@ -219,7 +225,7 @@ func load(src source) (Config, error) {
 				r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey))
 				h.PrivateKey = secretInput(c.SSHPrivateKey)
 			}
-		} else if c.Handoff == components.HandoffCluster {
+		} else if c.Handoff != components.HandoffOff {
 			r.fail(components.Invalid("peerpods:libvirt.host", "is not set, and the handoff needs a remote KVM host the cluster reaches over qemu+ssh",
 				"set libvirt.host (address, user) and peerpods:libvirtHostPassword, or set peerpods:handoff to off"))
 		}
@@ -230,7 +236,7 @@ func load(src source) (Config, error) {
 		r.p.AddWithin("peerpods:", c.Settings.Validate())
 	}
 
-	if c.Handoff == components.HandoffCluster {
+	if c.Handoff != components.HandoffOff {
 		for _, sk := range secretKeys[c.Cloud] {
 			if _, ok := c.Secrets[sk.key]; !ok && !sk.optional && !r.bad(sk.config) {
 				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.key),

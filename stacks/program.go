@@ -30,6 +30,9 @@ const (
 	OutputRules = "rules"
 	// OutputHandoff says where the values went: mode, namespace, objects.
 	OutputHandoff = "handoff"
+	// OutputManifests is every handoff object as one multi-document YAML,
+	// a secret; only with handoff manifests.
+	OutputManifests = "manifests"
 )
 
 // Deployment is what the program built: the cloud's values and rules, the
@@ -37,6 +40,9 @@ const (
 type Deployment struct {
 	Config Config
 	components.Result
+	// Objects are the handoff's Kubernetes objects (written, rendered, or
+	// only described, by handoff mode).
+	Objects []components.Object
 	Handoff *components.ClusterHandoff
 	Outputs pulumi.Map
 }
@@ -76,9 +82,15 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 		return nil, err
 	}
 
-	if err := d.Values.Check(cfg.Handoff == components.HandoffCluster); err != nil {
+	if cfg.Handoff == components.HandoffOff {
+		err = d.Values.Check(false)
+	} else {
+		err = d.Values.CheckComplete()
+	}
+	if err != nil {
 		return nil, err
 	}
+	d.Objects = components.HandoffObjects(d.Values, cfg.Operator)
 	if cfg.Handoff == components.HandoffCluster {
 		k8s, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
 			Kubeconfig:             pulumi.ToSecret(pulumi.String(cfg.Kubeconfig)).(pulumi.StringOutput),
@@ -89,7 +101,7 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Handoff, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: d.Values},
+		d.Handoff, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: d.Values, Options: cfg.Operator},
 			pulumi.Provider(k8s))
 		if err != nil {
 			return nil, err
@@ -199,7 +211,10 @@ func (c Config) secret(key string) pulumi.StringInput {
 }
 
 func outputs(d *Deployment) pulumi.Map {
-	objects := pulumi.StringArray{pulumi.String(components.ConfigMapName), pulumi.String(components.SecretName)}
+	var objects pulumi.StringArray
+	for _, o := range d.Objects {
+		objects = append(objects, pulumi.String(o.Kind+"/"+o.Name))
+	}
 	out := pulumi.Map{
 		OutputCloud:     pulumi.String(string(d.Values.Cloud)),
 		OutputConfigMap: d.Values.ConfigMap,
@@ -208,7 +223,9 @@ func outputs(d *Deployment) pulumi.Map {
 	}
 	if d.Values.SSHKey != nil {
 		out[OutputSSHKeySecret] = d.Values.SSHKeyOutput()
-		objects = append(objects, pulumi.String(components.SSHKeySecretName))
+	}
+	if d.Config.Handoff == components.HandoffManifests {
+		out[OutputManifests] = components.RenderManifests(d.Objects)
 	}
 	for k, v := range d.CloudOutputs {
 		out[k] = v

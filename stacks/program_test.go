@@ -155,6 +155,7 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-tunnel-tcp",
 		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-tunnel-udp",
 		"kubernetes:core/v1:ConfigMap handoff-peer-pods-cm",
+		"kubernetes:core/v1:Namespace handoff-openshift-sandboxed-containers-operator",
 		"kubernetes:core/v1:Secret handoff-peer-pods-secret",
 		"peerpods:aws:PeerPods peerpods",
 		"peerpods:components:ClusterHandoff handoff",
@@ -234,7 +235,7 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	if len(rules) != 3 || rules[0].(map[string]any)["target"] != sgA || rules[0].(map[string]any)["id"] == "" {
 		t.Errorf("rules output %v", rules)
 	}
-	wantHandoff := map[string]any{"mode": "cluster", "namespace": "openshift-sandboxed-containers-operator", "objects": []string{"peer-pods-cm", "peer-pods-secret"}}
+	wantHandoff := map[string]any{"mode": "cluster", "namespace": "openshift-sandboxed-containers-operator", "objects": []string{"Namespace/openshift-sandboxed-containers-operator", "ConfigMap/peer-pods-cm", "Secret/peer-pods-secret"}}
 	if !reflect.DeepEqual(outs["handoff"].value, wantHandoff) {
 		t.Errorf("handoff output %v", outs["handoff"].value)
 	}
@@ -457,11 +458,11 @@ func TestExampleStacks(t *testing.T) {
 		rules        int
 		objects      []string
 	}{
-		{"aws-example", "aws", 3, []string{"peer-pods-cm", "peer-pods-secret"}},
-		{"azure-worker-subnet", "azure", 3, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
-		{"azure-peer-vnet", "azure", 3, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
-		{"gcp-example", "gcp", 1, []string{"peer-pods-cm", "peer-pods-secret"}},
-		{"libvirt-example", "libvirt", 0, []string{"peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
+		{"aws-example", "aws", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret"}},
+		{"azure-worker-subnet", "azure", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
+		{"azure-peer-vnet", "azure", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
+		{"gcp-example", "gcp", 1, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret"}},
+		{"libvirt-example", "libvirt", 0, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret", "ssh-key-secret"}},
 	} {
 		t.Run(tc.stack, func(t *testing.T) {
 			cfg := stackConfig(t, tc.stack)
@@ -566,5 +567,51 @@ func TestLibvirtLocalStack(t *testing.T) {
 	}
 	if outs["handoff"].value.(map[string]any)["mode"] != "off" {
 		t.Errorf("handoff %v", outs["handoff"].value)
+	}
+}
+
+// TestManifestsMode renders the handoff of an example stack as YAML: no
+// Kubernetes provider, the same objects as the cluster mode, a secret.
+func TestManifestsMode(t *testing.T) {
+	cfg := withSecrets(stackConfig(t, "azure-worker-subnet"))
+	cfg.Values["peerpods:handoff"] = "manifests"
+	delete(cfg.Values, "peerpods:kubeconfig") // not needed
+	cfg.Values["peerpods:kataConfig"] = `{"poolSelector":{"node-role.kubernetes.io/kata-oc":""}}`
+	cfg.Values["peerpods:peerPodConfig"] = `{}`
+	m, d, err := deploy(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Summary() {
+		if strings.Contains(s, "kubernetes") {
+			t.Errorf("manifests mode registered %s", s)
+		}
+	}
+	outs := await(t, d.Outputs)
+	man := outs["manifests"]
+	if !man.secret {
+		t.Fatal("manifests output is not secret")
+	}
+	dec := yaml.NewDecoder(strings.NewReader(man.value.(string)))
+	var kinds []string
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); err != nil {
+			break
+		}
+		kinds = append(kinds, fmt.Sprint(doc["kind"], "/", doc["metadata"].(map[string]any)["name"]))
+		if doc["kind"] == "Secret" && doc["metadata"].(map[string]any)["name"] == "peer-pods-secret" {
+			if got := sortedKeys(doc["stringData"].(map[string]any)); !reflect.DeepEqual(got, sorted(components.Keys[components.Azure].Secret)) {
+				t.Errorf("peer-pods-secret keys %v", got)
+			}
+		}
+	}
+	want := []string{"Namespace/openshift-sandboxed-containers-operator", "ConfigMap/peer-pods-cm", "Secret/peer-pods-secret",
+		"Secret/ssh-key-secret", "KataConfig/cluster-kataconfig", "PeerPodConfig/peerpodconfig-openshift"}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Errorf("manifests %v\nwant %v", kinds, want)
+	}
+	if got := outs["handoff"].value.(map[string]any)["objects"]; len(got.([]string)) != len(want) {
+		t.Errorf("handoff objects %v", got)
 	}
 }

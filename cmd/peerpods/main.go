@@ -6,7 +6,7 @@
 //	peerpods up      --stack S
 //	peerpods destroy --stack S [--remove]
 //	peerpods refresh --stack S [--expect-no-changes]
-//	peerpods outputs --stack S [--show-secrets] [--configmap] [--file FILE]
+//	peerpods outputs --stack S [--show-secrets] [--configmap | --manifests] [--file FILE]
 //
 // Common flags: --backend URL (default PULUMI_BACKEND_URL, else the Pulumi
 // default), --dir DIR (the project; default: the directory of the nearest
@@ -86,7 +86,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.backend, "backend", "", "state backend URL, such as file:///var/lib/peerpods (default: PULUMI_BACKEND_URL, else the Pulumi default)")
 	fs.StringVar(&o.dir, "dir", "", "project directory (default: the nearest directory with Pulumi.yaml)")
 	var jsonFile, mdFile, outFile string
-	var expectNoChanges, showSecrets, remove, configMap bool
+	var expectNoChanges, showSecrets, remove, configMap, manifests bool
 	switch cmd {
 	case "preview":
 		fs.StringVar(&jsonFile, "json", "", "write the change report as JSON to this file")
@@ -99,6 +99,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.BoolVar(&showSecrets, "show-secrets", false, "show secret outputs in plain text")
 		fs.StringVar(&outFile, "file", "", "write the outputs to this file instead of standard output")
 		fs.BoolVar(&configMap, "configmap", false, "write the peer-pods-cm manifest (YAML) instead of the outputs")
+		fs.BoolVar(&manifests, "manifests", false, "write every handoff object as YAML (handoff manifests; needs --show-secrets: it holds the secrets)")
 	case "up":
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
@@ -118,6 +119,12 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.stack == "" {
 		return usageError{"--stack is required"}
 	}
+	if manifests && !showSecrets {
+		return usageError{"--manifests writes the secrets in plain text: add --show-secrets to confirm"}
+	}
+	if manifests && configMap {
+		return usageError{"--manifests and --configmap exclude each other"}
+	}
 	s, err := open(ctx, o)
 	if err != nil {
 		return err
@@ -132,6 +139,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "refresh":
 		return s.refresh(ctx, expectNoChanges, stdout)
 	default:
-		return s.outputs(ctx, showSecrets, configMap, outFile, stdout)
+		format := outputJSON
+		switch {
+		case configMap:
+			format = outputConfigMap
+		case manifests:
+			format = outputManifests
+		}
+		return s.outputs(ctx, showSecrets, format, outFile, stdout)
 	}
 }

@@ -22,6 +22,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"preview", "--stack", "s", "extra"}, exitUsage, `unexpected argument "extra"`},
 		{[]string{"outputs", "--stack", "s", "--json", "x"}, exitUsage, "flag provided but not defined: -json"},
 		{[]string{"help"}, exitOK, "usage: peerpods"},
+		{[]string{"outputs", "--stack", "s", "--manifests"}, exitUsage, "add --show-secrets"},
+		{[]string{"outputs", "--stack", "s", "--manifests", "--show-secrets", "--configmap"}, exitUsage, "exclude each other"},
 		{[]string{"up", "-h"}, exitOK, "-stack"},
 		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitFailure, "no stack file stacks/Pulumi.no-such-stack.yaml"},
 	}

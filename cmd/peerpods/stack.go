@@ -186,18 +186,32 @@ func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout io.Wri
 	return nil
 }
 
-// outputs writes the stack outputs as one JSON object, secrets masked
-// unless showSecrets, or with configMap the peer-pods-cm manifest.
-func (s *stack) outputs(ctx context.Context, showSecrets, configMap bool, file string, stdout io.Writer) error {
+// What peerpods outputs writes.
+const (
+	outputJSON      = iota // the stack outputs as one JSON object
+	outputConfigMap        // the peer-pods-cm manifest
+	outputManifests        // the manifests output (handoff manifests)
+)
+
+// outputs writes the stack outputs in format, secrets masked unless
+// showSecrets. Files are written readable by the owner only.
+func (s *stack) outputs(ctx context.Context, showSecrets bool, format int, file string, stdout io.Writer) error {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the outputs of %s: %w", s.name, err)
 	}
 	rendered := renderOutputs(outs, showSecrets)
 	var b []byte
-	if configMap {
+	switch format {
+	case outputConfigMap:
 		b, err = configMapManifest(rendered)
-	} else {
+	case outputManifests:
+		m, ok := rendered["manifests"].(string)
+		if !ok {
+			return fmt.Errorf("stack %s has no manifests output: set peerpods:handoff to manifests and run up", s.name)
+		}
+		b = []byte(m)
+	default:
 		b, err = json.MarshalIndent(rendered, "", "  ")
 		b = append(b, '\n')
 	}

@@ -36,6 +36,7 @@ type Resource struct {
 	Provider     string   // provider reference "<urn>::<id>", custom resources
 	Providers    []string // provider references, components
 	Dependencies []string // URNs of explicit dependencies
+	Retain       bool     // RetainOnDelete
 }
 
 // Invoke is one function call a program made.
@@ -65,6 +66,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if rpc := args.RegisterRPC; rpc != nil {
 		r.Parent = rpc.GetParent()
 		r.Dependencies = rpc.GetDependencies()
+		r.Retain = rpc.GetRetainOnDelete()
 		for _, ref := range rpc.GetProviders() {
 			r.Providers = append(r.Providers, ref)
 		}

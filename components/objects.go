@@ -1,0 +1,165 @@
+package components
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+)
+
+// Object is one Kubernetes object of the handoff. It is the one model of
+// what reaches the cluster: the pulumi-kubernetes resources of
+// ClusterHandoff, the rendered manifests and the contract tests are all
+// derived from HandoffObjects.
+type Object struct {
+	APIVersion string
+	Kind       string
+	Name       string
+	// Namespace is empty for cluster-scoped objects.
+	Namespace string
+	// Labels of the object; the objects this project owns carry
+	// ManagedByLabel.
+	Labels map[string]string
+	// Patch marks an object this project does not own: only the fields
+	// given are applied (server-side apply), and only they are removed.
+	Patch bool
+	// Retain keeps the object when the stack is destroyed.
+	Retain bool
+	// Data is a ConfigMap's data or a Secret's stringData.
+	Data pulumi.StringMap
+	// Spec is a custom resource's spec.
+	Spec pulumi.Map
+	// Secret marks objects whose content is secret.
+	Secret bool
+}
+
+// KataConfigOptions ask for a KataConfig (kataconfiguration.openshift.io/v1)
+// with peer pods enabled.
+type KataConfigOptions struct {
+	// Name of the KataConfig, default DefaultKataConfigName.
+	Name string `json:"name,omitempty"`
+	// PoolSelector, when set, is kataConfigPoolSelector.matchLabels: the
+	// nodes the kata runtime goes to.
+	PoolSelector map[string]string `json:"poolSelector,omitempty"`
+}
+
+// PeerPodConfigOptions ask for the per-node pod VM limit to be set on the
+// operator's PeerPodConfig (spec.limit, from Settings.LimitPerNode).
+type PeerPodConfigOptions struct {
+	// Name of the PeerPodConfig, default DefaultPeerPodConfigName.
+	Name string `json:"name,omitempty"`
+}
+
+// Operator custom resources.
+const (
+	KataConfigAPIVersion     = "kataconfiguration.openshift.io/v1"
+	KataConfigKind           = "KataConfig"
+	DefaultKataConfigName    = "cluster-kataconfig"
+	PeerPodConfigAPIVersion  = "confidentialcontainers.org/v1alpha1"
+	PeerPodConfigKind        = "PeerPodConfig"
+	DefaultPeerPodConfigName = "peerpodconfig-openshift"
+)
+
+// HandoffOptions are the optional objects of the handoff; all are off when
+// nil.
+type HandoffOptions struct {
+	KataConfig    *KataConfigOptions
+	PeerPodConfig *PeerPodConfigOptions
+	// LimitPerNode is the value PeerPodConfig's spec.limit gets.
+	LimitPerNode int
+}
+
+// HandoffObjects is the handoff for values: the operator's namespace
+// (created when missing, never deleted), peer-pods-cm, peer-pods-secret,
+// ssh-key-secret when the cloud has one, and the optional operator custom
+// resources, in the order they are applied.
+func HandoffObjects(v Values, o HandoffOptions) []Object {
+	owned := func() map[string]string { return map[string]string{ManagedByLabel: ManagedBy} }
+	objs := []Object{
+		{APIVersion: "v1", Kind: "Namespace", Name: OperatorNamespace, Retain: true},
+		{APIVersion: "v1", Kind: "ConfigMap", Name: ConfigMapName, Namespace: OperatorNamespace, Labels: owned(), Data: v.ConfigMap},
+		{APIVersion: "v1", Kind: "Secret", Name: SecretName, Namespace: OperatorNamespace, Labels: owned(), Data: v.Secret, Secret: true},
+	}
+	if v.SSHKey != nil {
+		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: SSHKeySecretName, Namespace: OperatorNamespace, Labels: owned(), Data: v.SSHKey, Secret: true})
+	}
+	if k := o.KataConfig; k != nil {
+		spec := pulumi.Map{"enablePeerPods": pulumi.Bool(true)}
+		if len(k.PoolSelector) > 0 {
+			spec["kataConfigPoolSelector"] = pulumi.Map{"matchLabels": pulumi.ToStringMap(k.PoolSelector)}
+		}
+		objs = append(objs, Object{APIVersion: KataConfigAPIVersion, Kind: KataConfigKind, Name: orDefault(k.Name, DefaultKataConfigName), Labels: owned(), Spec: spec})
+	}
+	if p := o.PeerPodConfig; p != nil {
+		objs = append(objs, Object{APIVersion: PeerPodConfigAPIVersion, Kind: PeerPodConfigKind, Name: orDefault(p.Name, DefaultPeerPodConfigName),
+			Namespace: OperatorNamespace, Patch: true, Spec: pulumi.Map{"limit": pulumi.String(strconv.Itoa(o.LimitPerNode))}})
+	}
+	return objs
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Manifest is the object as a Kubernetes manifest (apiVersion, kind,
+// metadata and content), values still outputs.
+func (o Object) Manifest() pulumi.Map {
+	meta := pulumi.Map{"name": pulumi.String(o.Name)}
+	if o.Namespace != "" {
+		meta["namespace"] = pulumi.String(o.Namespace)
+	}
+	if len(o.Labels) > 0 {
+		meta["labels"] = pulumi.ToStringMap(o.Labels)
+	}
+	m := pulumi.Map{"apiVersion": pulumi.String(o.APIVersion), "kind": pulumi.String(o.Kind), "metadata": meta}
+	switch {
+	case o.Kind == "ConfigMap":
+		m["data"] = o.Data
+	case o.Kind == "Secret":
+		m["type"] = pulumi.String("Opaque")
+		m["stringData"] = o.Data
+	case o.Spec != nil:
+		m["spec"] = o.Spec
+	}
+	return m
+}
+
+// RenderManifests renders objects as one multi-document YAML, a secret
+// output when any object is secret.
+func RenderManifests(objs []Object) pulumi.StringOutput {
+	docs := make(pulumi.Array, len(objs))
+	secret := false
+	for i, o := range objs {
+		docs[i] = o.Manifest()
+		secret = secret || o.Secret
+	}
+	out := docs.ToArrayOutput().ApplyT(func(docs []any) (string, error) { return RenderYAML(docs) }).(pulumi.StringOutput)
+	if secret {
+		out = pulumi.ToSecret(out).(pulumi.StringOutput)
+	}
+	return out
+}
+
+// RenderYAML renders resolved manifests as a multi-document YAML stream.
+func RenderYAML(docs []any) (string, error) {
+	var b bytes.Buffer
+	for i, d := range docs {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		enc := yaml.NewEncoder(&b)
+		enc.SetIndent(2)
+		if err := enc.Encode(d); err != nil {
+			return "", fmt.Errorf("rendering manifest %d: %w", i, err)
+		}
+		if err := enc.Close(); err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
+}
