@@ -2,15 +2,19 @@
 // with StorageVolUpload, in constant memory, sending the file's holes as
 // hole records of a sparse stream instead of zeros.
 //
-// go-libvirt's stream API (Socket.SendStream) only sends data packets
-// (VIR_NET_STREAM); it has no way to send a hole (VIR_NET_STREAM_HOLE).
-// This package adds it at the framing layer: the Reader handed to
-// StorageVolUpload returns a hole's 12-byte virNetStreamHole payload and
-// marks it; go-libvirt frames it as the next stream packet, and the
-// connection wrapper (holeConn) rewrites that packet's type from
-// VIR_NET_STREAM (3) to VIR_NET_STREAM_HOLE (6). Packet lengths do not
-// change. The upload runs on a connection of its own, so no other call
-// interleaves.
+// go-libvirt makes the calls (StorageVolUpload, and the stream's final
+// packet), but its stream API (Socket.SendStream) only sends data packets
+// (VIR_NET_STREAM) and has no way to send a hole (VIR_NET_STREAM_HOLE).
+// So this package frames the stream's packets itself, on the same
+// connection: the connection wrapper (streamConn) notes the header of the
+// StorageVolUpload call as go-libvirt sends it, and the source handed to
+// StorageVolUpload writes each data or hole packet of that stream straight
+// to the connection when go-libvirt asks it for more (returning no bytes
+// to go-libvirt), then io.EOF, on which go-libvirt sends the stream's end.
+// Data goes from the file to a unix socket with sendfile (no copy through
+// this process), elsewhere (SSH) with one read and one write per packet
+// from a single reused buffer. The upload runs on a connection of its own,
+// so no other call interleaves.
 package upload
 
 import (
@@ -22,7 +26,7 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync/atomic"
+	"syscall"
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/libvirt/conn"
@@ -53,10 +57,10 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 	if err != nil {
 		return Stats{}, err
 	}
-	var hc *holeConn
+	var sc *streamConn
 	l, err := conn.OpenWrapped(uri, creds, func(c net.Conn) net.Conn {
-		hc = &holeConn{Conn: c}
-		return hc
+		sc = newStreamConn(c)
+		return sc
 	})
 	if err != nil {
 		return Stats{}, err
@@ -70,30 +74,30 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 	if err != nil {
 		return Stats{}, fmt.Errorf("storage volume %q in pool %q: %w", vol, pool, err)
 	}
-	r := &Reader{f: f, size: fi.Size(), markHole: hc.markHole, progress: progress, ctx: ctx}
+	s := &source{f: f, size: fi.Size(), conn: sc, progress: progress, ctx: ctx}
 	// Length 0: up to the end of the stream; the stream's end sets the
 	// volume's size (libvirt truncates it there).
-	if err := l.StorageVolUpload(v, r, 0, 0, libvirt.StorageVolUploadSparseStream); err != nil {
-		return r.stats(), fmt.Errorf("uploading %s into %s/%s: %w", path, pool, vol, err)
+	if err := l.StorageVolUpload(v, s, 0, 0, libvirt.StorageVolUploadSparseStream); err != nil {
+		return s.stats(), fmt.Errorf("uploading %s into %s/%s: %w", path, pool, vol, err)
 	}
-	if hc.pending.Load() {
-		return r.stats(), errors.New("upload: a hole record was not framed")
+	if s.progress != nil {
+		s.progress(s.pos, s.holes, s.size)
 	}
-	if r.progress != nil {
-		r.progress(r.pos, r.holes, r.size)
-	}
-	return r.stats(), nil
+	return s.stats(), nil
 }
 
-// Reader reads a file as a libvirt sparse stream: data as it is, each
-// hole as one virNetStreamHole payload, announced with markHole.
-type Reader struct {
+// source sends a file as the packets of a libvirt sparse stream: data as
+// it is, each hole as one virNetStreamHole record. It is the io.Reader
+// handed to StorageVolUpload, but each Read sends the next packet itself
+// on conn and returns no bytes; at the end it returns io.EOF, and
+// go-libvirt sends the stream's final packet.
+type source struct {
 	f        *os.File
 	size     int64
 	pos      int64 // next offset to handle
 	dataEnd  int64 // end of the data extent pos is in, when pos < dataEnd
 	holes    int64
-	markHole func()
+	conn     *streamConn
 	progress Progress
 	reported int64
 	ctx      context.Context
@@ -103,62 +107,61 @@ type Reader struct {
 // unsigned int flags}.
 const holeRecordSize = 12
 
-// maxChunk caps the data of one stream packet (1 MiB measured fastest
-// against 64 KiB-4 MiB: go-libvirt copies each packet once more); override with
+// maxChunk caps the data of one stream packet. libvirt's own clients
+// (virStreamSendAll, virStreamSparseSendAll, so virsh vol-upload) send
+// VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX = 262120 bytes, a 256 KiB message
+// with its header. Larger packets cost libvirtd more: 1 MiB packets made
+// it fault in and clear fresh memory for each message, and its fd-stream
+// thread spent about 4 times the CPU writing the same data. Override with
 // PEERPODS_UPLOAD_CHUNK (bytes) for experiments.
-var maxChunk = chunkFromEnv(1 << 20)
+var maxChunk = chunkFromEnv(262120)
 
 // progressStep is how often progress is reported.
 const progressStep = 256 << 20
 
-// Read implements io.Reader.
-func (r *Reader) Read(p []byte) (int, error) {
-	if r.ctx != nil {
-		if err := r.ctx.Err(); err != nil {
+// Read implements io.Reader for go-libvirt's stream loop: it sends the
+// next packet (data up to maxChunk, or a whole hole) and returns 0 bytes,
+// or io.EOF when the file is done.
+func (s *source) Read([]byte) (int, error) {
+	if s.ctx != nil {
+		if err := s.ctx.Err(); err != nil {
 			return 0, err
 		}
 	}
-	if r.pos >= r.size {
+	if s.pos >= s.size {
 		return 0, io.EOF
 	}
-	if r.progress != nil && r.pos-r.reported >= progressStep {
-		r.reported = r.pos
-		r.progress(r.pos, r.holes, r.size)
+	if s.progress != nil && s.pos-s.reported >= progressStep {
+		s.reported = s.pos
+		s.progress(s.pos, s.holes, s.size)
 	}
-	if r.pos >= r.dataEnd {
-		data, err := seek(r.f, r.pos, unix.SEEK_DATA, r.size)
+	if s.pos >= s.dataEnd {
+		data, err := seek(s.f, s.pos, unix.SEEK_DATA, s.size)
 		if err != nil {
 			return 0, err
 		}
-		if data > r.pos {
-			if len(p) < holeRecordSize {
-				return 0, io.ErrShortBuffer
+		if data > s.pos {
+			n := data - s.pos
+			if err := s.conn.sendHole(n); err != nil {
+				return 0, err
 			}
-			n := data - r.pos
-			binary.BigEndian.PutUint64(p[0:8], uint64(n))
-			binary.BigEndian.PutUint32(p[8:12], 0)
-			r.markHole()
-			r.pos, r.holes = data, r.holes+n
-			return holeRecordSize, nil
+			s.pos, s.holes = data, s.holes+n
+			return 0, nil
 		}
-		if r.dataEnd, err = seek(r.f, r.pos, unix.SEEK_HOLE, r.size); err != nil {
+		if s.dataEnd, err = seek(s.f, s.pos, unix.SEEK_HOLE, s.size); err != nil {
 			return 0, err
 		}
 	}
-	n := min(int64(len(p)), r.dataEnd-r.pos, maxChunk)
-	m, err := r.f.ReadAt(p[:n], r.pos)
-	r.pos += int64(m)
-	if err == io.EOF && m > 0 {
-		err = nil
+	n := int(min(s.dataEnd-s.pos, maxChunk))
+	if err := s.conn.sendData(s.f, s.pos, n); err != nil {
+		return 0, err
 	}
-	if err == io.EOF {
-		err = fmt.Errorf("%s shrank while being uploaded", r.f.Name())
-	}
-	return m, err
+	s.pos += int64(n)
+	return 0, nil
 }
 
-func (r *Reader) stats() Stats {
-	return Stats{Size: r.size, Sent: r.pos - r.holes, Holes: r.holes}
+func (s *source) stats() Stats {
+	return Stats{Size: s.size, Sent: s.pos - s.holes, Holes: s.holes}
 }
 
 // seek finds the next data (SEEK_DATA) or hole (SEEK_HOLE) at or after off;
@@ -181,54 +184,179 @@ func seek(f *os.File, off int64, whence int, size int64) (int64, error) {
 const (
 	packetPrefix   = 4 + 24
 	typeOffset     = 4 + 12
+	typeCall       = 0 // VIR_NET_CALL
 	typeStream     = 3 // VIR_NET_STREAM
 	typeStreamHole = 6 // VIR_NET_STREAM_HOLE
+	statusContinue = 2 // VIR_NET_CONTINUE
+	procVolUpload  = 208
 )
 
-// holeConn passes everything written through, and turns the next stream
-// packet after markHole into a hole packet.
-type holeConn struct {
+// streamConn passes everything go-libvirt writes through unchanged,
+// keeping track of packet boundaries and of the last call's header, and
+// sends the packets of that call's stream.
+type streamConn struct {
 	net.Conn
-	pending atomic.Bool
-	prefix  []byte // bytes of the current packet's prefix seen so far
-	rest    int64  // payload bytes of the current packet still to pass
+	prefix []byte // bytes of the current packet's prefix seen so far
+	rest   int64  // payload bytes of the current packet still to pass
+	call   []byte // prefix of the last call packet, nil before one
+	// raw is the socket when data can go to it with sendfile.
+	raw syscall.RawConn
+	buf []byte // packet buffer when it cannot
 }
 
-func (c *holeConn) markHole() { c.pending.Store(true) }
+func newStreamConn(c net.Conn) *streamConn {
+	sc := &streamConn{Conn: c, prefix: make([]byte, 0, packetPrefix)}
+	if s, ok := c.(syscall.Conn); ok {
+		if raw, err := s.SyscallConn(); err == nil {
+			sc.raw = raw
+		}
+	}
+	return sc
+}
 
 // Write implements net.Conn.
-func (c *holeConn) Write(p []byte) (int, error) {
-	written := 0
+func (c *streamConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.track(p[:n])
+	return n, err
+}
+
+// track follows the packets in p, written through.
+func (c *streamConn) track(p []byte) {
 	for len(p) > 0 {
 		if c.rest > 0 {
-			n := int(min(c.rest, int64(len(p))))
-			if _, err := c.Conn.Write(p[:n]); err != nil {
-				return written, err
-			}
-			c.rest -= int64(n)
-			p, written = p[n:], written+n
+			n := min(c.rest, int64(len(p)))
+			c.rest -= n
+			p = p[n:]
 			continue
 		}
 		n := min(packetPrefix-len(c.prefix), len(p))
 		c.prefix = append(c.prefix, p[:n]...)
-		p, written = p[n:], written+n
+		p = p[n:]
 		if len(c.prefix) < packetPrefix {
 			continue
 		}
-		length := binary.BigEndian.Uint32(c.prefix[0:4])
-		if binary.BigEndian.Uint32(c.prefix[typeOffset:]) == typeStream && c.pending.CompareAndSwap(true, false) {
-			if length != packetPrefix+holeRecordSize {
-				return written, fmt.Errorf("upload: hole record framed in a %d-byte packet", length)
-			}
-			binary.BigEndian.PutUint32(c.prefix[typeOffset:], typeStreamHole)
+		if binary.BigEndian.Uint32(c.prefix[typeOffset:]) == typeCall {
+			c.call = append(c.call[:0], c.prefix...)
 		}
-		if _, err := c.Conn.Write(c.prefix); err != nil {
-			return written, err
-		}
-		c.rest = int64(length) - packetPrefix
+		c.rest = int64(binary.BigEndian.Uint32(c.prefix[0:4])) - packetPrefix
 		c.prefix = c.prefix[:0]
 	}
-	return written, nil
+}
+
+// header returns the prefix of a packet of the upload call's stream.
+func (c *streamConn) header(b []byte, typ uint32, payload int) error {
+	if c.call == nil || binary.BigEndian.Uint32(c.call[12:16]) != procVolUpload {
+		return errors.New("upload: stream packet before the StorageVolUpload call")
+	}
+	if len(c.prefix) > 0 || c.rest > 0 {
+		return errors.New("upload: stream packet inside another packet")
+	}
+	copy(b, c.call[:packetPrefix])
+	binary.BigEndian.PutUint32(b[0:4], uint32(packetPrefix+payload))
+	binary.BigEndian.PutUint32(b[typeOffset:], typ)
+	binary.BigEndian.PutUint32(b[packetPrefix-4:], statusContinue)
+	return nil
+}
+
+// sendHole sends a hole record of n bytes.
+func (c *streamConn) sendHole(n int64) error {
+	var b [packetPrefix + holeRecordSize]byte
+	if err := c.header(b[:], typeStreamHole, holeRecordSize); err != nil {
+		return err
+	}
+	binary.BigEndian.PutUint64(b[packetPrefix:], uint64(n))
+	binary.BigEndian.PutUint32(b[packetPrefix+8:], 0)
+	_, err := c.Conn.Write(b[:])
+	return err
+}
+
+// sendData sends n bytes of f at off as one data packet.
+func (c *streamConn) sendData(f *os.File, off int64, n int) error {
+	if c.raw != nil {
+		var h [packetPrefix]byte
+		if err := c.header(h[:], typeStream, n); err != nil {
+			return err
+		}
+		if _, err := c.Conn.Write(h[:]); err != nil {
+			return err
+		}
+		sent, err := c.sendfile(f, off, n)
+		if err == nil || sent > 0 || !sendfileUnsupported(err) {
+			return err
+		}
+		// The header is out: send this payload (and the next
+		// packets) from the buffer.
+		c.raw = nil
+		b := c.buffer(n)
+		if err := readFull(f, b[packetPrefix:], off); err != nil {
+			return err
+		}
+		_, err = c.Conn.Write(b[packetPrefix:])
+		return err
+	}
+	b := c.buffer(n)
+	if err := c.header(b, typeStream, n); err != nil {
+		return err
+	}
+	if err := readFull(f, b[packetPrefix:], off); err != nil {
+		return err
+	}
+	_, err := c.Conn.Write(b)
+	return err
+}
+
+// buffer returns the packet buffer, room for a prefix and n bytes.
+func (c *streamConn) buffer(n int) []byte {
+	if cap(c.buf) < packetPrefix+n {
+		c.buf = make([]byte, packetPrefix+int(max(int64(n), maxChunk)))
+	}
+	return c.buf[:packetPrefix+n]
+}
+
+// sendfile sends n bytes of f at off to the socket, without copying them
+// through this process; it waits for the socket as Write does.
+func (c *streamConn) sendfile(f *os.File, off int64, n int) (int, error) {
+	sent := 0
+	var serr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for sent < n {
+			o := off + int64(sent)
+			k, err := unix.Sendfile(int(fd), int(f.Fd()), &o, n-sent)
+			if k > 0 {
+				sent += k
+			}
+			switch {
+			case err == unix.EAGAIN:
+				return false // wait until the socket takes more
+			case err == unix.EINTR:
+			case err != nil:
+				serr = err
+				return true
+			case k == 0:
+				serr = fmt.Errorf("%s shrank while being uploaded", f.Name())
+				return true
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return sent, err
+	}
+	return sent, serr
+}
+
+func sendfileUnsupported(err error) bool {
+	return errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP)
+}
+
+// readFull reads len(b) bytes of f at off.
+func readFull(f *os.File, b []byte, off int64) error {
+	_, err := f.ReadAt(b, off)
+	if err == io.EOF {
+		err = fmt.Errorf("%s shrank while being uploaded", f.Name())
+	}
+	return err
 }
 
 func chunkFromEnv(def int64) int64 {
