@@ -7,6 +7,7 @@ package diffreport
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -89,11 +90,31 @@ func FromEvents(stack string, events []apitype.EngineEvent) Report {
 			r.Changes = append(r.Changes, Change{Op: op, Type: md.Type, Name: resource.URN(md.URN).Name(), URN: md.URN})
 			r.Counts[op]++
 		}
-		if props := properties(md); len(props) > 0 && md.Op != apitype.OpDeleteReplaced {
-			r.Changes[i].Properties = props
-		}
+		r.Changes[i].Properties = merge(r.Changes[i].Properties, properties(md))
 	}
 	return r
+}
+
+// merge adds the properties of another step of the same resource: the
+// steps of a replacement each know part of the values (in a preview the
+// replace step's new state may have no inputs).
+func merge(have, more []Property) []Property {
+	for _, m := range more {
+		i := slices.IndexFunc(have, func(p Property) bool { return p.Path == m.Path })
+		if i < 0 {
+			have = append(have, m)
+			continue
+		}
+		if have[i].Old == nil {
+			have[i].Old = m.Old
+		}
+		if have[i].New == nil {
+			have[i].New = m.New
+		}
+		have[i].Replaces = have[i].Replaces || m.Replaces
+	}
+	sort.Slice(have, func(i, j int) bool { return have[i].Path < have[j].Path })
+	return have
 }
 
 // properties lists the changed properties of a step, sorted by path.
@@ -129,21 +150,36 @@ func properties(md apitype.StepEventMetadata) []Property {
 	return out
 }
 
-// lookup finds the value at a property path in a step's inputs (or
-// outputs), masking secrets.
-func lookup(state *apitype.StepEventStateMetadata, path string, inputs bool) any {
+// lookup finds the value at a property path of a step's state, in the
+// inputs or outputs first as the diff says, then in the other (for an
+// output diff the new outputs are unknown in a preview, while the new
+// inputs hold the value). Secrets are masked.
+func lookup(state *apitype.StepEventStateMetadata, path string, inputsFirst bool) any {
 	if state == nil {
 		return nil
-	}
-	root := state.Inputs
-	if !inputs || root == nil {
-		root = state.Outputs
 	}
 	pp, err := resource.ParsePropertyPath(path)
 	if err != nil {
 		return nil
 	}
+	roots := []map[string]any{state.Inputs, state.Outputs}
+	if !inputsFirst { // an output diff: outputs are the truth where known
+		roots = []map[string]any{state.Outputs, state.Inputs}
+	}
+	for _, root := range roots {
+		if v := walk(root, pp); v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// walk follows a property path through decoded JSON, masking secrets.
+func walk(root map[string]any, pp resource.PropertyPath) any {
 	var v any = root
+	if root == nil {
+		return nil
+	}
 	for _, elem := range pp {
 		if isSecret(v) {
 			return Secret

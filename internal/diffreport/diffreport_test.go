@@ -180,3 +180,39 @@ func TestCode(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestReplacementStepsMerge: in a preview, the replace step may carry no new
+// inputs; the create-replacement step has them. The report has both values.
+func TestReplacementStepsMerge(t *testing.T) {
+	typ := "peerpods:libvirt:StorageVolume"
+	diff := map[string]apitype.PropertyDiff{"name": {Kind: apitype.DiffUpdateReplace, InputDiff: true}}
+	events := []apitype.EngineEvent{
+		step(apitype.OpCreateReplacement, typ, "vol", map[string]any{"name": "a"}, map[string]any{"name": "b"}, diff),
+		step(apitype.OpReplace, typ, "vol", map[string]any{"name": "a"}, map[string]any{}, diff),
+		step(apitype.OpDeleteReplaced, typ, "vol", map[string]any{"name": "a"}, nil, nil),
+	}
+	r := FromEvents("dev", events)
+	want := []Property{{Path: "name", Kind: "update", Replaces: true, Old: "a", New: "b"}}
+	if len(r.Changes) != 1 || !reflect.DeepEqual(r.Changes[0].Properties, want) {
+		t.Errorf("changes %+v", r.Changes)
+	}
+}
+
+// TestOutputDiffInPreview: a provider that diffs outputs (InputDiff false);
+// in a preview the new outputs are unknown, the new inputs have the value.
+func TestOutputDiffInPreview(t *testing.T) {
+	typ := "peerpods:libvirt:StorageVolume"
+	md := apitype.StepEventMetadata{Op: apitype.OpReplace, Type: typ, URN: urnPrefix + typ + "::vol",
+		Old:          &apitype.StepEventStateMetadata{Inputs: map[string]any{"name": "a"}, Outputs: map[string]any{"name": "a", "key": "/p/a"}},
+		New:          &apitype.StepEventStateMetadata{Inputs: map[string]any{"name": "b"}, Outputs: map[string]any{}},
+		DetailedDiff: map[string]apitype.PropertyDiff{"name": {Kind: apitype.DiffUpdateReplace}, "key": {Kind: apitype.DiffUpdate}},
+	}
+	r := FromEvents("dev", []apitype.EngineEvent{{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: md}}})
+	want := []Property{
+		{Path: "key", Kind: "update", Old: "/p/a"},
+		{Path: "name", Kind: "update", Replaces: true, Old: "a", New: "b"},
+	}
+	if !reflect.DeepEqual(r.Changes[0].Properties, want) {
+		t.Errorf("properties %+v", r.Changes[0].Properties)
+	}
+}
