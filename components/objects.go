@@ -79,7 +79,7 @@ func HandoffObjects(v Values, o HandoffOptions) []Object {
 	owned := func() map[string]string { return map[string]string{ManagedByLabel: ManagedBy} }
 	objs := []Object{
 		{APIVersion: "v1", Kind: "Namespace", Name: OperatorNamespace, Retain: true},
-		{APIVersion: "v1", Kind: "ConfigMap", Name: ConfigMapName, Namespace: OperatorNamespace, Labels: owned(), Data: v.ConfigMap},
+		ConfigMapObject(v.ConfigMap),
 		{APIVersion: "v1", Kind: "Secret", Name: SecretName, Namespace: OperatorNamespace, Labels: owned(), Data: v.Secret, Secret: true},
 	}
 	if v.SSHKey != nil {
@@ -99,6 +99,12 @@ func HandoffObjects(v Values, o HandoffOptions) []Object {
 	return objs
 }
 
+// ConfigMapObject is the peer-pods-cm object with data.
+func ConfigMapObject(data pulumi.StringMap) Object {
+	return Object{APIVersion: "v1", Kind: "ConfigMap", Name: ConfigMapName, Namespace: OperatorNamespace,
+		Labels: map[string]string{ManagedByLabel: ManagedBy}, Data: data}
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -109,22 +115,37 @@ func orDefault(s, def string) string {
 // Manifest is the object as a Kubernetes manifest (apiVersion, kind,
 // metadata and content), values still outputs.
 func (o Object) Manifest() pulumi.Map {
-	meta := pulumi.Map{"name": pulumi.String(o.Name)}
+	var content any
+	switch {
+	case o.Kind == "ConfigMap" || o.Kind == "Secret":
+		content = o.Data
+	case o.Spec != nil:
+		content = o.Spec
+	}
+	return pulumi.ToMap(o.manifest(content))
+}
+
+// PlainManifest is the object as a manifest with resolved content: the
+// data of a ConfigMap or Secret, the spec of a custom resource.
+func (o Object) PlainManifest(content any) map[string]any { return o.manifest(content) }
+
+func (o Object) manifest(content any) map[string]any {
+	meta := map[string]any{"name": o.Name}
 	if o.Namespace != "" {
-		meta["namespace"] = pulumi.String(o.Namespace)
+		meta["namespace"] = o.Namespace
 	}
 	if len(o.Labels) > 0 {
-		meta["labels"] = pulumi.ToStringMap(o.Labels)
+		meta["labels"] = o.Labels
 	}
-	m := pulumi.Map{"apiVersion": pulumi.String(o.APIVersion), "kind": pulumi.String(o.Kind), "metadata": meta}
+	m := map[string]any{"apiVersion": o.APIVersion, "kind": o.Kind, "metadata": meta}
 	switch {
 	case o.Kind == "ConfigMap":
-		m["data"] = o.Data
+		m["data"] = content
 	case o.Kind == "Secret":
-		m["type"] = pulumi.String("Opaque")
-		m["stringData"] = o.Data
-	case o.Spec != nil:
-		m["spec"] = o.Spec
+		m["type"] = "Opaque"
+		m["stringData"] = content
+	case content != nil:
+		m["spec"] = content
 	}
 	return m
 }

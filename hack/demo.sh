@@ -43,6 +43,7 @@ down)
   peerpods destroy --stack "$stack" --remove
   if [ -f "$demo/libvirtd-started-by-demo" ]; then
     pkill -x libvirtd || true
+    for _ in $(seq 100); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
     rm -f "$demo/libvirtd-started-by-demo"
   fi
   ;;

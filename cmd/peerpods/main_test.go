@@ -74,14 +74,14 @@ func TestConfigMapManifest(t *testing.T) {
 	}
 	want := `apiVersion: v1
 data:
-    LIBVIRT_POOL: p
-    VXLAN_PORT: "9000"
+  LIBVIRT_POOL: p
+  VXLAN_PORT: "9000"
 kind: ConfigMap
 metadata:
-    labels:
-        app.kubernetes.io/managed-by: peerpods
-    name: peer-pods-cm
-    namespace: openshift-sandboxed-containers-operator
+  labels:
+    app.kubernetes.io/managed-by: peerpods
+  name: peer-pods-cm
+  namespace: openshift-sandboxed-containers-operator
 `
 	if string(b) != want {
 		t.Errorf("manifest:\n%s\nwant:\n%s", b, want)
