@@ -1,7 +1,7 @@
 # peerpods: make test runs everything that runs on this machine.
 SHELL := /bin/bash
 GO    ?= go
-# Builds shared between runs (the Pulumi CLI, later the real backends).
+# Builds shared between runs (the Pulumi CLI, kube-apiserver, etcd).
 CACHE ?= $(HOME)/.cache/peerpods
 # Heavy builds run at the lowest CPU and I/O priority (harmless in CI).
 NICE  ?= nice -n 19 ionice -c3
@@ -27,11 +27,9 @@ build:
 
 # End-to-end tests of the libvirt provider against a real libvirtd and sshd
 # (installed with apt-get and started by hack/backends; needs root).
-# End-to-end tests on real backends: libvirtd and sshd (installed and
-# started by hack/e2e.sh, stopped afterwards) and the real Pulumi engine
-# (the CLI built from source, cached under $(CACHE)).
-# A real kube-apiserver and etcd (built from source, cached under $(CACHE))
-# take the cluster side.
+# End-to-end tests on real backends: libvirtd, sshd, etcd and kube-apiserver
+# (started by hack/e2e.sh, stopped afterwards) and the real Pulumi engine
+# (the CLI, kube-apiserver and etcd built from source, cached under $(CACHE)).
 e2e: pulumi kube
 	PATH="$(CACHE)/bin:$$PATH" hack/e2e.sh ./libvirt/... ./tests/... ./internal/kubetest/...
 

@@ -35,7 +35,8 @@ mkdir -p "$k/pki"
 chmod 700 "$k"
 start=$(date +%s.%N)
 
-# fail NAME: reports a server that did not come up, with its log tail.
+# fail MESSAGE LOG: reports a server that did not come up, with the tail of
+# its log $k/LOG.log.
 fail() {
   echo "kube-start.sh: $1; last lines of $k/$2.log:" >&2
   tail -n 25 "$k/$2.log" >&2 || true
