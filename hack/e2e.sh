@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # e2e.sh [go test args...]: installs and starts the real backends (libvirtd
-# on a private socket, sshd on 127.0.0.1), runs the e2e tests (build tag
-# e2e) against them, and stops the backends even when a test fails.
+# on a private socket, sshd on 127.0.0.1, etcd and kube-apiserver on
+# 127.0.0.1), runs the e2e tests (build tag e2e) against them, and stops the
+# backends even when a test fails. kube-apiserver and etcd must be on PATH
+# (make e2e builds them and puts $CACHE/bin on PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 hack/backends/install.sh
-trap 'hack/backends/stop.sh' EXIT
+trap 'hack/backends/kube-stop.sh; hack/backends/stop.sh' EXIT
 hack/backends/start.sh
+# PEERPODS_E2E_KUBE=0 leaves the API server out (make bench needs none).
+[ "${PEERPODS_E2E_KUBE:-1}" = 0 ] || hack/backends/kube-start.sh
 source hack/backends/env.sh
 export PEERPODS_E2E=1
 go test -tags e2e -count=1 "${@:-./libvirt/...}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# install.sh: installs libvirtd, virsh, qemu-img and sshd for the e2e tests
+# install.sh: installs libvirtd, virsh, qemu-img, sshd, openssl and curl for
+# the e2e tests
 # (Debian; runs apt-get update once, only when something is missing), and
 # the accounts they need.
 set -euo pipefail
@@ -12,6 +13,10 @@ command -v virsh >/dev/null || need+=(libvirt-clients)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
 command -v sshd >/dev/null || need+=(openssh-server)
 [ -x /usr/bin/time ] || need+=(time)
+# kube-start.sh: keys and readiness probes (etcd and kube-apiserver come
+# from make kube).
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
 if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

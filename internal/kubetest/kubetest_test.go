@@ -1,0 +1,66 @@
+package kubetest
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func TestDecodeYAML(t *testing.T) {
+	objs, err := DecodeYAML([]byte("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n# empty\n---\n{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"b\"}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 2 || objs[0].GetKind() != "ConfigMap" || objs[1].GetName() != "b" {
+		t.Fatalf("got %v", objs)
+	}
+	if _, err := DecodeYAML([]byte("a: [")); err == nil {
+		t.Fatal("want an error for broken YAML")
+	}
+}
+
+func TestUniqueName(t *testing.T) {
+	a, b := UniqueName("x-"), UniqueName("x")
+	if !strings.HasPrefix(a, "x-") || len(a) != len("x-")+6 || a == b {
+		t.Fatalf("UniqueName: %q, %q", a, b)
+	}
+}
+
+// The CRD stand-ins: the kinds, scopes and versions the operator uses.
+func TestPeerPodsCRDs(t *testing.T) {
+	want := map[string]string{
+		"kataconfigs.kataconfiguration.openshift.io": "KataConfig Cluster v1",
+		"peerpodconfigs.confidentialcontainers.org":  "PeerPodConfig Namespaced v1alpha1",
+	}
+	files := PeerPodsCRDs(t)
+	if len(files) != len(want) {
+		t.Fatalf("CRD files %v, want %d", files, len(want))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := DecodeYAML(data)
+		if err != nil || len(objs) != 1 {
+			t.Fatalf("%s: %d objects, %v", f, len(objs), err)
+		}
+		crd := objs[0].Object
+		kind, _, _ := unstructured.NestedString(crd, "spec", "names", "kind")
+		scope, _, _ := unstructured.NestedString(crd, "spec", "scope")
+		versions, _, _ := unstructured.NestedSlice(crd, "spec", "versions")
+		if len(versions) != 1 {
+			t.Fatalf("%s: versions %v", f, versions)
+		}
+		v := versions[0].(map[string]any)
+		if got := kind + " " + scope + " " + v["name"].(string); got != want[objs[0].GetName()] {
+			t.Fatalf("%s: %s is %q, want %q", f, objs[0].GetName(), got, want[objs[0].GetName()])
+		}
+		preserve, _, _ := unstructured.NestedBool(v, "schema", "openAPIV3Schema", "properties", "spec", "x-kubernetes-preserve-unknown-fields")
+		if !preserve {
+			t.Fatalf("%s: spec does not preserve unknown fields", f)
+		}
+	}
+}
