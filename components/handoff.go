@@ -134,7 +134,7 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 		return corev1.NewConfigMap(ctx, name, &corev1.ConfigMapArgs{Metadata: meta, Data: o.Data}, opts...)
 	case o.Kind == "Secret":
 		return corev1.NewSecret(ctx, name, &corev1.SecretArgs{
-			Metadata: meta, Type: pulumi.String("Opaque"), StringData: pulumi.ToSecret(o.Data).(pulumi.StringMapOutput),
+			Metadata: meta, Type: pulumi.String("Opaque"), Data: o.SecretData(),
 		}, opts...)
 	case o.Patch:
 		return apiextensions.NewCustomResourcePatch(ctx, name, &apiextensions.CustomResourcePatchArgs{

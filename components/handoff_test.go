@@ -109,12 +109,15 @@ func TestClusterHandoffWritesExactObjects(t *testing.T) {
 	if sec.Inputs["metadata"].ObjectValue()["name"].StringValue() != "peer-pods-secret" || sec.Inputs["type"].StringValue() != "Opaque" {
 		t.Errorf("Secret %v", sec.Inputs)
 	}
-	sd := sec.Inputs["stringData"]
+	if _, ok := sec.Inputs["stringData"]; ok {
+		t.Error("the Secret uses stringData, whose keys server-side apply cannot remove")
+	}
+	sd := sec.Inputs["data"]
 	if !sd.IsSecret() {
-		t.Fatalf("stringData is not secret: %v", sd)
+		t.Fatalf("data is not secret: %v", sd)
 	}
 	got := sd.SecretValue().Element.ObjectValue()
-	if len(got) != 2 || got["AWS_ACCESS_KEY_ID"].StringValue() != "AKIAEXAMPLE" || got["AWS_SECRET_ACCESS_KEY"].StringValue() != "s3cr3t" {
+	if len(got) != 2 || got["AWS_ACCESS_KEY_ID"].StringValue() != "QUtJQUVYQU1QTEU=" || got["AWS_SECRET_ACCESS_KEY"].StringValue() != "czNjcjN0" {
 		t.Errorf("Secret data %v", got)
 	}
 }
@@ -137,7 +140,7 @@ func TestClusterHandoffSSHKeySecret(t *testing.T) {
 	if ssh.Inputs["metadata"].ObjectValue()["name"].StringValue() != "ssh-key-secret" {
 		t.Errorf("name %v", ssh.Inputs["metadata"])
 	}
-	if sd := ssh.Inputs["stringData"]; !sd.IsSecret() || sd.SecretValue().Element.ObjectValue()["id_rsa"].StringValue() != "PRIVATE" {
+	if sd := ssh.Inputs["data"]; !sd.IsSecret() || sd.SecretValue().Element.ObjectValue()["id_rsa"].StringValue() != "UFJJVkFURQ==" {
 		t.Errorf("ssh-key-secret data not secret or wrong: %v", sd)
 	}
 }

@@ -2,6 +2,7 @@ package components
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 
@@ -27,7 +28,11 @@ type Object struct {
 	Patch bool
 	// Retain keeps the object when the stack is destroyed.
 	Retain bool
-	// Data is a ConfigMap's data or a Secret's stringData.
+	// Data is a ConfigMap's data or a Secret's data, in plain text here; a
+	// Secret is written with data (base64), not stringData: server-side
+	// apply tracks the owner of each data key, so a key the stack stops
+	// sending is removed, while keys written through the write-only
+	// stringData would stay behind.
 	Data pulumi.StringMap
 	// Spec is a custom resource's spec.
 	Spec pulumi.Map
@@ -117,16 +122,31 @@ func orDefault(s, def string) string {
 func (o Object) Manifest() pulumi.Map {
 	var content any
 	switch {
-	case o.Kind == "ConfigMap" || o.Kind == "Secret":
+	case o.Kind == "ConfigMap":
 		content = o.Data
+	case o.Kind == "Secret":
+		content = o.SecretData()
 	case o.Spec != nil:
 		content = o.Spec
 	}
 	return pulumi.ToMap(o.manifest(content))
 }
 
+// SecretData is a Secret's data, base64-encoded as the API wants it, a
+// secret output.
+func (o Object) SecretData() pulumi.StringMapOutput {
+	return pulumi.ToSecret(o.Data.ToStringMapOutput().ApplyT(func(m map[string]string) map[string]string {
+		enc := make(map[string]string, len(m))
+		for k, v := range m {
+			enc[k] = base64.StdEncoding.EncodeToString([]byte(v))
+		}
+		return enc
+	})).(pulumi.StringMapOutput)
+}
+
 // PlainManifest is the object as a manifest with resolved content: the
-// data of a ConfigMap or Secret, the spec of a custom resource.
+// data of a ConfigMap, the base64 data of a Secret, the spec of a custom
+// resource.
 func (o Object) PlainManifest(content any) map[string]any { return o.manifest(content) }
 
 func (o Object) manifest(content any) map[string]any {
@@ -143,7 +163,7 @@ func (o Object) manifest(content any) map[string]any {
 		m["data"] = content
 	case o.Kind == "Secret":
 		m["type"] = "Opaque"
-		m["stringData"] = content
+		m["data"] = content
 	case content != nil:
 		m["spec"] = content
 	}

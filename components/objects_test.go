@@ -80,14 +80,14 @@ metadata:
   namespace: openshift-sandboxed-containers-operator
 ---
 apiVersion: v1
+data:
+  GCP_CREDENTIALS: eyJ0eXBlIjoic2VydmljZV9hY2NvdW50In0=
 kind: Secret
 metadata:
   labels:
     app.kubernetes.io/managed-by: peerpods
   name: peer-pods-secret
   namespace: openshift-sandboxed-containers-operator
-stringData:
-  GCP_CREDENTIALS: '{"type":"service_account"}'
 type: Opaque
 ---
 apiVersion: kataconfiguration.openshift.io/v1

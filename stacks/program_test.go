@@ -1,7 +1,7 @@
 package stacks_test
 
 import (
-	"encoding/json"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,137 +13,26 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/internal/pulumitest"
-	"github.com/peerpods/provisioner/stacks"
+	"github.com/peerpods/provisioner/internal/stacktest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
+// Shared with the contract tests, in internal/stacktest.
 const (
-	sgA      = "sg-0aaaaaaaaaaaaaaa0"
-	subnetA  = "subnet-0aaaaaaaaaaaaaaa0"
-	vpcA     = "vpc-0aaaaaaaaaaaaaaa0"
-	workerA  = "i-0aaaaaaaaaaaaaaa0"
-	keyID    = "AKIAEXAMPLEKEYID0001"
-	secret   = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	kubeconf = "apiVersion: v1\nkind: Config\nclusters: []\n"
+	sgA     = stacktest.SGA
+	subnetA = stacktest.SubnetA
+	vpcA    = stacktest.VPCA
+	keyID   = stacktest.KeyID
+	secret  = stacktest.Secret
 )
 
-// stackConfig reads stacks/Pulumi.<stack>.yaml as the engine hands it to the
-// program: scalars as strings, lists and objects as JSON.
-func stackConfig(t *testing.T, stack string) map[string]string {
-	t.Helper()
-	raw, err := os.ReadFile("Pulumi." + stack + ".yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
-		Config map[string]any `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("%s: %v", stack, err)
-	}
-	out := map[string]string{}
-	for k, v := range file.Config {
-		switch v := v.(type) {
-		case string:
-			out[k] = v
-		case map[string]any, []any:
-			b, err := json.Marshal(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[k] = string(b)
-		default:
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	return out
-}
-
-// stackSecrets are the stack secrets a user sets with pulumi config set
-// --secret, for every cloud.
-var stackSecrets = map[string]string{
-	"peerpods:awsAccessKeyId":      keyID,
-	"peerpods:awsSecretAccessKey":  secret,
-	"peerpods:azureClientId":       "app-id",
-	"peerpods:azureClientSecret":   secret,
-	"peerpods:azureTenantId":       "tenant-id",
-	"peerpods:gcpCredentials":      `{"type":"service_account","client_email":"pp@p.iam.gserviceaccount.com","private_key":"` + secret + `"}`,
-	"peerpods:kubeconfig":          kubeconf,
-	"peerpods:libvirtHostPassword": secret,
-	"peerpods:redhatOfflineToken":  "offline-token",
-}
-
-// withSecrets adds the stack secrets of every cloud.
-func withSecrets(values map[string]string) pulumitest.Config {
-	cfg := pulumitest.Config{Values: values}
-	for k, v := range stackSecrets {
-		values[k] = v
-		cfg.Secrets = append(cfg.Secrets, k)
-	}
-	return cfg
-}
-
-const (
-	azureRG     = "mycluster-x7k2p-rg"
-	azureRGID   = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/" + azureRG
-	azureVNetID = azureRGID + "/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet"
+var (
+	stackConfig = stacktest.StackConfig
+	withSecrets = stacktest.WithSecrets
+	deploy      = stacktest.Deploy
 )
-
-// cloudMocks answers the discovery invokes of every cloud.
-func cloudMocks() *pulumitest.Mocks {
-	pm := resource.NewPropertyMapFromMap
-	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
-		"azure-native:resources:getResourceGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"id": azureRGID, "location": "eastus", "name": azureRG}), nil
-		},
-		"azure:core/getResources:getResources": func(a resource.PropertyMap) (resource.PropertyMap, error) {
-			name := "mycluster-x7k2p-nsg"
-			if a["type"].StringValue() == "Microsoft.Network/virtualNetworks" {
-				name = "mycluster-x7k2p-vnet"
-			}
-			return pm(map[string]any{"resources": []any{map[string]any{"name": name}}}), nil
-		},
-		"azure-native:network:getVirtualNetwork": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"id": azureVNetID, "addressSpace": map[string]any{"addressPrefixes": []any{"10.0.0.0/14"}},
-				"subnets": []any{map[string]any{"name": "mycluster-x7k2p-worker-subnet"}}}), nil
-		},
-		"azure-native:network:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"id": azureVNetID + "/subnets/mycluster-x7k2p-worker-subnet", "addressPrefix": "10.0.128.0/17"}), nil
-		},
-		"azure-native:network:getNetworkSecurityGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"id": azureRGID + "/providers/Microsoft.Network/networkSecurityGroups/mycluster-x7k2p-nsg"}), nil
-		},
-		"gcp:compute/getNetwork:getNetwork": func(a resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"selfLink": "https://www.googleapis.com/compute/v1/projects/p/global/networks/" + a["name"].StringValue()}), nil
-		},
-		"aws:index/getRegion:getRegion": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"name": "us-east-2"}), nil
-		},
-		"aws:ec2/getInstances:getInstances": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"ids": []string{workerA}}), nil
-		},
-		"aws:ec2/getInstance:getInstance": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"subnetId": subnetA, "vpcSecurityGroupIds": []string{sgA}}), nil
-		},
-		"aws:ec2/getSubnet:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
-			return pm(map[string]any{"vpcId": vpcA}), nil
-		},
-	}}
-}
-
-func deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
-	t.Helper()
-	m := cloudMocks()
-	var d *stacks.Deployment
-	err := pulumitest.Run(m, cfg, func(ctx *pulumi.Context) error {
-		var err error
-		d, err = stacks.Deploy(ctx)
-		return err
-	})
-	return m, d, err
-}
 
 func TestAWSExampleStackWithHandoff(t *testing.T) {
 	m, d, err := deploy(t, withSecrets(stackConfig(t, "aws-example")))
@@ -216,8 +105,8 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	if !reflect.DeepEqual(cm, wantCM) {
 		t.Errorf("peer-pods-cm %v\nwant %v", cm, wantCM)
 	}
-	sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["stringData"]
-	if !sd.IsSecret() || !reflect.DeepEqual(sd.SecretValue().Element.Mappable(), map[string]any{"AWS_ACCESS_KEY_ID": keyID, "AWS_SECRET_ACCESS_KEY": secret}) {
+	sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["data"]
+	if !sd.IsSecret() || !reflect.DeepEqual(sd.SecretValue().Element.Mappable(), map[string]any{"AWS_ACCESS_KEY_ID": b64(keyID), "AWS_SECRET_ACCESS_KEY": b64(secret)}) {
 		t.Errorf("peer-pods-secret %v", sd)
 	}
 
@@ -481,7 +370,7 @@ func TestExampleStacks(t *testing.T) {
 			if cm["CLOUD_PROVIDER"] != tc.cloud {
 				t.Errorf("CLOUD_PROVIDER %v", cm["CLOUD_PROVIDER"])
 			}
-			sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["stringData"]
+			sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["data"]
 			if !sd.IsSecret() {
 				t.Fatal("peer-pods-secret data is not secret")
 			}
@@ -601,7 +490,7 @@ func TestManifestsMode(t *testing.T) {
 		}
 		kinds = append(kinds, fmt.Sprint(doc["kind"], "/", doc["metadata"].(map[string]any)["name"]))
 		if doc["kind"] == "Secret" && doc["metadata"].(map[string]any)["name"] == "peer-pods-secret" {
-			if got := sortedKeys(doc["stringData"].(map[string]any)); !reflect.DeepEqual(got, sorted(components.Keys[components.Azure].Secret)) {
+			if got := sortedKeys(doc["data"].(map[string]any)); !reflect.DeepEqual(got, sorted(components.Keys[components.Azure].Secret)) {
 				t.Errorf("peer-pods-secret keys %v", got)
 			}
 		}
@@ -615,3 +504,5 @@ func TestManifestsMode(t *testing.T) {
 		t.Errorf("handoff objects %v", got)
 	}
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -1,0 +1,156 @@
+// Package stacktest runs the program on mocks with the example stack files:
+// the stack files as the engine hands them to the program, the stack
+// secrets, and fake clouds answering every discovery invoke.
+package stacktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+)
+
+// StacksDir is the repository's stacks/ directory.
+func StacksDir(t *testing.T) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the repository")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..", "stacks")
+}
+
+const (
+	SGA        = "sg-0aaaaaaaaaaaaaaa0"
+	SubnetA    = "subnet-0aaaaaaaaaaaaaaa0"
+	VPCA       = "vpc-0aaaaaaaaaaaaaaa0"
+	WorkerA    = "i-0aaaaaaaaaaaaaaa0"
+	KeyID      = "AKIAEXAMPLEKEYID0001"
+	Secret     = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	Kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\n"
+)
+
+// StackConfig reads stacks/Pulumi.<stack>.yaml as the engine hands it to the
+// program: scalars as strings, lists and objects as JSON.
+func StackConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(StacksDir(t), "Pulumi."+stack+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("%s: %v", stack, err)
+	}
+	out := map[string]string{}
+	for k, v := range file.Config {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case map[string]any, []any:
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[k] = string(b)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// StackSecrets are the stack secrets a user sets with pulumi config set
+// --secret, for every cloud.
+var StackSecrets = map[string]string{
+	"peerpods:awsAccessKeyId":      KeyID,
+	"peerpods:awsSecretAccessKey":  Secret,
+	"peerpods:azureClientId":       "app-id",
+	"peerpods:azureClientSecret":   Secret,
+	"peerpods:azureTenantId":       "tenant-id",
+	"peerpods:gcpCredentials":      `{"type":"service_account","client_email":"pp@p.iam.gserviceaccount.com","private_key":"` + Secret + `"}`,
+	"peerpods:kubeconfig":          Kubeconfig,
+	"peerpods:libvirtHostPassword": Secret,
+	"peerpods:redhatOfflineToken":  "offline-token",
+}
+
+// WithSecrets adds the stack secrets of every cloud.
+func WithSecrets(values map[string]string) pulumitest.Config {
+	cfg := pulumitest.Config{Values: values}
+	for k, v := range StackSecrets {
+		values[k] = v
+		cfg.Secrets = append(cfg.Secrets, k)
+	}
+	return cfg
+}
+
+const (
+	azureRG     = "mycluster-x7k2p-rg"
+	azureRGID   = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/" + azureRG
+	azureVNetID = azureRGID + "/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet"
+)
+
+// CloudMocks answers the discovery invokes of every cloud.
+func CloudMocks() *pulumitest.Mocks {
+	pm := resource.NewPropertyMapFromMap
+	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
+		"azure-native:resources:getResourceGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureRGID, "location": "eastus", "name": azureRG}), nil
+		},
+		"azure:core/getResources:getResources": func(a resource.PropertyMap) (resource.PropertyMap, error) {
+			name := "mycluster-x7k2p-nsg"
+			if a["type"].StringValue() == "Microsoft.Network/virtualNetworks" {
+				name = "mycluster-x7k2p-vnet"
+			}
+			return pm(map[string]any{"resources": []any{map[string]any{"name": name}}}), nil
+		},
+		"azure-native:network:getVirtualNetwork": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureVNetID, "addressSpace": map[string]any{"addressPrefixes": []any{"10.0.0.0/14"}},
+				"subnets": []any{map[string]any{"name": "mycluster-x7k2p-worker-subnet"}}}), nil
+		},
+		"azure-native:network:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureVNetID + "/subnets/mycluster-x7k2p-worker-subnet", "addressPrefix": "10.0.128.0/17"}), nil
+		},
+		"azure-native:network:getNetworkSecurityGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"id": azureRGID + "/providers/Microsoft.Network/networkSecurityGroups/mycluster-x7k2p-nsg"}), nil
+		},
+		"gcp:compute/getNetwork:getNetwork": func(a resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"selfLink": "https://www.googleapis.com/compute/v1/projects/p/global/networks/" + a["name"].StringValue()}), nil
+		},
+		"aws:index/getRegion:getRegion": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"name": "us-east-2"}), nil
+		},
+		"aws:ec2/getInstances:getInstances": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"ids": []string{WorkerA}}), nil
+		},
+		"aws:ec2/getInstance:getInstance": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"subnetId": SubnetA, "vpcSecurityGroupIds": []string{SGA}}), nil
+		},
+		"aws:ec2/getSubnet:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return pm(map[string]any{"vpcId": VPCA}), nil
+		},
+	}}
+}
+
+// Deploy runs the program on CloudMocks with cfg.
+func Deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
+	t.Helper()
+	m := CloudMocks()
+	var d *stacks.Deployment
+	err := pulumitest.Run(m, cfg, func(ctx *pulumi.Context) error {
+		var err error
+		d, err = stacks.Deploy(ctx)
+		return err
+	})
+	return m, d, err
+}
