@@ -128,6 +128,16 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 		meta.Labels = pulumi.ToStringMap(o.Labels)
 	}
 	switch {
+	case o.Kind == "Node":
+		var taints corev1.TaintPatchArray
+		for _, t := range o.Taints {
+			taints = append(taints, &corev1.TaintPatchArgs{Key: pulumi.String(t.Key), Value: pulumi.StringPtr(t.Value), Effect: pulumi.String(t.Effect)})
+		}
+		args := &corev1.NodePatchArgs{Metadata: &metav1.ObjectMetaPatchArgs{Name: pulumi.String(o.Name), Labels: pulumi.ToStringMap(o.Labels)}}
+		if len(taints) > 0 {
+			args.Spec = &corev1.NodeSpecPatchArgs{Taints: taints}
+		}
+		return corev1.NewNodePatch(ctx, name, args, opts...)
 	case o.Kind == "Namespace":
 		return corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{Metadata: meta}, opts...)
 	case o.Kind == "ConfigMap":

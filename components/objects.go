@@ -36,6 +36,9 @@ type Object struct {
 	Data pulumi.StringMap
 	// Spec is a custom resource's spec.
 	Spec pulumi.Map
+	// Taints are a node patch's taints (spec.taints, a list the Kubernetes
+	// API treats as one field: the patch owns the node's whole list).
+	Taints []Taint
 	// Secret marks objects whose content is secret.
 	Secret bool
 }
@@ -74,12 +77,15 @@ type HandoffOptions struct {
 	PeerPodConfig *PeerPodConfigOptions
 	// LimitPerNode is the value PeerPodConfig's spec.limit gets.
 	LimitPerNode int
+	// Nodes are the node labels and taints of the placement.
+	Nodes []NodePatch
 }
 
 // HandoffObjects is the handoff for values: the operator's namespace
 // (created when missing, never deleted), peer-pods-cm, peer-pods-secret,
-// ssh-key-secret when the cloud has one, and the optional operator custom
-// resources, in the order they are applied.
+// ssh-key-secret when the cloud has one, the optional operator custom
+// resources and the node patches of the placement, in the order they are
+// applied.
 func HandoffObjects(v Values, o HandoffOptions) []Object {
 	owned := func() map[string]string { return map[string]string{ManagedByLabel: ManagedBy} }
 	objs := []Object{
@@ -100,6 +106,9 @@ func HandoffObjects(v Values, o HandoffOptions) []Object {
 	if p := o.PeerPodConfig; p != nil {
 		objs = append(objs, Object{APIVersion: PeerPodConfigAPIVersion, Kind: PeerPodConfigKind, Name: orDefault(p.Name, DefaultPeerPodConfigName),
 			Namespace: OperatorNamespace, Patch: true, Spec: pulumi.Map{"limit": pulumi.String(strconv.Itoa(o.LimitPerNode))}})
+	}
+	for _, n := range o.Nodes {
+		objs = append(objs, Object{APIVersion: "v1", Kind: "Node", Name: n.Name, Patch: true, Labels: n.Labels, Taints: n.Taints})
 	}
 	return objs
 }
@@ -164,10 +173,27 @@ func (o Object) manifest(content any) map[string]any {
 	case o.Kind == "Secret":
 		m["type"] = "Opaque"
 		m["data"] = content
+	case o.Kind == "Node": // its content is plain: labels and taints
+		if len(o.Taints) > 0 {
+			m["spec"] = map[string]any{"taints": o.taintList()}
+		}
 	case content != nil:
 		m["spec"] = content
 	}
 	return m
+}
+
+// taintList is a node patch's taints as the API writes them.
+func (o Object) taintList() []any {
+	out := make([]any, len(o.Taints))
+	for i, t := range o.Taints {
+		m := map[string]any{"key": t.Key, "effect": t.Effect}
+		if t.Value != "" {
+			m["value"] = t.Value
+		}
+		out[i] = m
+	}
+	return out
 }
 
 // RenderManifests renders objects as one multi-document YAML, a secret

@@ -142,3 +142,37 @@ func TestClusterHandoffOperatorObjects(t *testing.T) {
 		t.Errorf("PeerPodConfig patch %v", got)
 	}
 }
+
+func TestNodePatchObjects(t *testing.T) {
+	nodes := []components.NodePatch{{Name: "worker-0", Labels: map[string]string{"kata": ""},
+		Taints: []components.Taint{{Key: components.LabelControlPlane, Value: "true", Effect: "NoSchedule"}}}}
+	objs := components.HandoffObjects(awsValues(), components.HandoffOptions{Nodes: nodes})
+	node := objs[len(objs)-1]
+	if node.Kind != "Node" || !node.Patch || node.Namespace != "" {
+		t.Fatalf("node object %+v", node)
+	}
+	want := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": "worker-0", "labels": map[string]string{"kata": ""}},
+		"spec": map[string]any{"taints": []any{map[string]any{"key": components.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
+	if got := node.PlainManifest(nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("manifest %v\nwant %v", got, want)
+	}
+
+	m := &pulumitest.Mocks{}
+	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		_, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: awsValues(), Options: components.HandoffOptions{Nodes: nodes}}, pulumi.Provider(k8s))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-worker-0").Inputs.Mappable()
+	wantInputs := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": "worker-0", "labels": map[string]any{"kata": ""}},
+		"spec": map[string]any{"taints": []any{map[string]any{"key": components.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
+	if !reflect.DeepEqual(np, wantInputs) {
+		t.Errorf("NodePatch %v\nwant %v", np, wantInputs)
+	}
+}

@@ -179,6 +179,19 @@ func load(src source) (Config, error) {
 	r.object("kataConfig", &c.Operator.KataConfig)
 	r.object("peerPodConfig", &c.Operator.PeerPodConfig)
 	c.Operator.LimitPerNode = s.LimitPerNode
+	var placement components.Placement
+	r.object("placement", &placement)
+	var kataLabels map[string]string
+	if c.Operator.KataConfig != nil {
+		kataLabels = c.Operator.KataConfig.PoolSelector
+	}
+	nodes, err := placement.Nodes("placement", kataLabels)
+	r.p.AddWithin("peerpods:", err)
+	c.Operator.Nodes = nodes
+	if c.Handoff == components.HandoffOff && (len(nodes) > 0 || c.Operator.KataConfig != nil || c.Operator.PeerPodConfig != nil) {
+		r.fail(components.Invalid("peerpods:handoff", `is "off", but peerpods:placement, kataConfig or peerPodConfig ask for cluster objects`,
+			`set peerpods:handoff to "cluster" or "manifests", or remove those settings`))
+	}
 
 	c.Secrets = map[string]string{}
 	for _, sk := range secretKeys[c.Cloud] {

@@ -228,6 +228,15 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		}, nil, "peerpods:gcp.sourceRanges[0]", "machine network", "gcp-example"},
 		{"gcp: credentials not a key file", func(c map[string]string) { c["peerpods:gcpCredentials"] = "/root/key.json" }, nil, "peerpods:gcpCredentials", "< key.json", "gcp-example"},
 		{"gcp: plain-text credentials", func(map[string]string) {}, []string{"peerpods:gcpCredentials"}, "peerpods:gcpCredentials", "--secret gcpCredentials", "gcp-example"},
+		{"placement: bad node name", func(c map[string]string) {
+			c["peerpods:placement"] = `{"hostedControlPlane":[{"nodes":["Node_1"],"infra":true}]}`
+		}, nil, "peerpods:placement.hostedControlPlane[0].nodes[0]", "oc get nodes", ""},
+		{"placement: kata nodes without pool selector", func(c map[string]string) { c["peerpods:placement"] = `{"kataNodes":["w-0"]}` }, nil,
+			"peerpods:placement.kataNodes", "kataConfig.poolSelector", ""},
+		{"placement with handoff off", func(c map[string]string) {
+			c["peerpods:handoff"] = "off"
+			c["peerpods:placement"] = `{"hostedControlPlane":[{"nodes":["n-1"],"infra":true}]}`
+		}, nil, "peerpods:handoff", `"manifests"`, ""},
 		{"libvirt: handoff without a KVM host", func(c map[string]string) { c["peerpods:handoff"] = "cluster" }, nil, "peerpods:libvirt.host", "peerpods:handoff to off", "libvirt-local"},
 		{"libvirt: no image", func(c map[string]string) { c["peerpods:libvirt"] = `{"uri":"qemu:///system"}` }, nil, "peerpods:libvirt.image", "libvirt.capacity", "libvirt-local"},
 		{"libvirt: relative pool dir", func(c map[string]string) {

@@ -1,0 +1,145 @@
+package components
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+)
+
+// Node labels and taints of the placement.
+const (
+	LabelInfra        = "node-role.kubernetes.io/infra"
+	LabelControlPlane = "hypershift.openshift.io/control-plane"
+	LabelHCPCluster   = "hypershift.openshift.io/cluster"
+	LabelZone         = "topology.kubernetes.io/zone"
+	TaintNoSchedule   = "NoSchedule"
+)
+
+// Placement is where peer pods and hosted control planes go (the
+// peerpods:placement setting): the nodes that get the kata pool label, and
+// the node groups of a hosted-control-plane management cluster.
+type Placement struct {
+	// KataNodes get the labels of KataConfigOptions.PoolSelector, so that
+	// the KataConfig selects them.
+	KataNodes []string `json:"kataNodes,omitempty"`
+	// HostedControlPlane are node groups of a management cluster.
+	HostedControlPlane []NodeGroup `json:"hostedControlPlane,omitempty"`
+}
+
+// NodeGroup is a group of management-cluster nodes with one role.
+type NodeGroup struct {
+	// Nodes are the node names.
+	Nodes []string `json:"nodes"`
+	// Infra labels them node-role.kubernetes.io/infra.
+	Infra bool `json:"infra,omitempty"`
+	// ControlPlane labels and taints (NoSchedule) them
+	// hypershift.openshift.io/control-plane=true.
+	ControlPlane bool `json:"controlPlane,omitempty"`
+	// Cluster, a hosted cluster's namespace, labels and taints them
+	// hypershift.openshift.io/cluster=<Cluster>.
+	Cluster string `json:"cluster,omitempty"`
+	// Zone labels them topology.kubernetes.io/zone=<Zone>.
+	Zone string `json:"zone,omitempty"`
+}
+
+// Taint is a node taint.
+type Taint struct {
+	Key    string
+	Value  string
+	Effect string
+}
+
+// NodePatch is what the placement sets on one node.
+type NodePatch struct {
+	Name   string
+	Labels map[string]string
+	Taints []Taint
+}
+
+var reDNSSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+var reDNSLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+var reLabelValue = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$`)
+
+// Nodes turns the placement into one patch per node, merging what several
+// rules set on the same node, sorted by node name; kata are the labels of
+// the KataConfig pool selector. A label that two rules set to different
+// values is an error, as are bad names. setting names the placement in
+// errors (such as "placement").
+func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, error) {
+	var problems Problems
+	byName := map[string]*NodePatch{}
+	add := func(where, node string, labels map[string]string, taints []Taint) {
+		if len(node) > 253 || !reDNSSubdomain.MatchString(node) {
+			problems.Add(Invalid(where, fmt.Sprintf("has %q, which is not a node name", node), "use the names of oc get nodes"))
+			return
+		}
+		n := byName[node]
+		if n == nil {
+			n = &NodePatch{Name: node, Labels: map[string]string{}}
+			byName[node] = n
+		}
+		for k, v := range labels {
+			if old, ok := n.Labels[k]; ok && old != v {
+				problems.Add(Invalid(where, fmt.Sprintf("sets %s=%s on node %s, which another rule sets to %q", k, v, node, old), "give each node one value per label"))
+				continue
+			}
+			n.Labels[k] = v
+		}
+		for _, t := range taints {
+			if !slices.Contains(n.Taints, t) {
+				n.Taints = append(n.Taints, t)
+			}
+		}
+	}
+	if len(p.KataNodes) > 0 && len(kata) == 0 {
+		problems.Add(Invalid(setting+".kataNodes", "is set, but kataConfig.poolSelector is not", "set peerpods:kataConfig.poolSelector: the labels these nodes get"))
+	}
+	for i, node := range p.KataNodes {
+		add(fmt.Sprintf("%s.kataNodes[%d]", setting, i), node, kata, nil)
+	}
+	for i, g := range p.HostedControlPlane {
+		where := fmt.Sprintf("%s.hostedControlPlane[%d]", setting, i)
+		labels := map[string]string{}
+		var taints []Taint
+		if g.Infra {
+			labels[LabelInfra] = ""
+		}
+		if g.ControlPlane {
+			labels[LabelControlPlane] = "true"
+			taints = append(taints, Taint{Key: LabelControlPlane, Value: "true", Effect: TaintNoSchedule})
+		}
+		if g.Cluster != "" {
+			if !reDNSLabel.MatchString(g.Cluster) {
+				problems.Add(Invalid(where+".cluster", fmt.Sprintf("is %q, which is not a namespace name", g.Cluster), "use the hosted cluster's namespace, such as clusters-mycluster"))
+			}
+			labels[LabelHCPCluster] = g.Cluster
+			taints = append(taints, Taint{Key: LabelHCPCluster, Value: g.Cluster, Effect: TaintNoSchedule})
+		}
+		if g.Zone != "" {
+			if !reLabelValue.MatchString(g.Zone) {
+				problems.Add(Invalid(where+".zone", fmt.Sprintf("is %q, which is not a label value", g.Zone), "use the zone's name, such as us-east-1a"))
+			}
+			labels[LabelZone] = g.Zone
+		}
+		if len(g.Nodes) == 0 {
+			problems.Add(Invalid(where+".nodes", "is empty", "list the group's node names"))
+		}
+		if len(labels) == 0 {
+			problems.Add(Invalid(where, "sets nothing", "set infra, controlPlane, cluster or zone"))
+		}
+		for j, node := range g.Nodes {
+			add(fmt.Sprintf("%s.nodes[%d]", where, j), node, labels, taints)
+		}
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]NodePatch, 0, len(byName))
+	for _, n := range byName {
+		sort.Slice(n.Taints, func(i, j int) bool { return n.Taints[i].Key < n.Taints[j].Key })
+		out = append(out, *n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
