@@ -23,18 +23,9 @@ import (
 
 	golibvirt "github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/internal/diffreport"
+	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/libvirt/conn"
 )
-
-// env returns an environment variable make e2e sets, failing when unset.
-func env(t *testing.T, key string) string {
-	t.Helper()
-	v := os.Getenv(key)
-	if v == "" {
-		t.Fatalf("%s is not set: run the end-to-end tests with make e2e", key)
-	}
-	return v
-}
 
 func randomHex(t *testing.T, n int) string {
 	t.Helper()
@@ -100,8 +91,8 @@ func newHarness(t *testing.T) *harness {
 		"PULUMI_SKIP_UPDATE_CHECK=1",
 	)
 
-	uri := env(t, "PEERPODS_E2E_LIBVIRT_URI")
-	h.poolDir = filepath.Join(env(t, "PEERPODS_E2E_POOL_DIR"), h.pool)
+	uri := e2eenv.Require(t, "PEERPODS_E2E_LIBVIRT_URI")
+	h.poolDir = filepath.Join(e2eenv.Require(t, "PEERPODS_E2E_POOL_DIR"), h.pool)
 	h.lv, err = conn.Open(uri, conn.Credentials{})
 	if err != nil {
 		t.Fatalf("connecting to the test libvirtd: %v", err)

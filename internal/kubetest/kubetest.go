@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/peerpods/provisioner/internal/e2eenv"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,10 +67,7 @@ func Client(t testing.TB) *Clients {
 	if shared != nil {
 		return shared
 	}
-	path := os.Getenv(KubeconfigEnv)
-	if path == "" {
-		t.Fatalf("%s is not set: start the API server with hack/backends/kube-start.sh and source hack/backends/env.sh (make e2e does both)", KubeconfigEnv)
-	}
+	path := e2eenv.Require(t, KubeconfigEnv)
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("%s: %v (is the API server running? hack/backends/kube-start.sh writes it)", KubeconfigEnv, err)
 	}

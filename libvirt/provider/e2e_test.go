@@ -3,6 +3,7 @@
 package provider_test
 
 import (
+	"github.com/peerpods/provisioner/internal/e2eenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,14 +25,7 @@ import (
 
 // backend returns the value of an environment variable hack/backends/env.sh
 // sets, failing the test when it is not set.
-func backend(t *testing.T, key string) string {
-	t.Helper()
-	v := os.Getenv(key)
-	if v == "" {
-		t.Fatalf("%s is not set: start the backends with hack/backends/start.sh and source hack/backends/env.sh (make e2e does both)", key)
-	}
-	return v
-}
+func backend(t *testing.T, key string) string { t.Helper(); return e2eenv.Require(t, key) }
 
 func libvirtURI(t *testing.T) string { return backend(t, "PEERPODS_E2E_LIBVIRT_URI") }
 
