@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
@@ -14,6 +15,9 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"libvirt.org/go/libvirtxml"
 )
+
+// uploadSettle bounds the wait for libvirt's refresh after an upload.
+const uploadSettle = 10 * time.Second
 
 // DefaultVolumeName is the volume name unless told otherwise.
 const DefaultVolumeName = "podvm-base.qcow2"
@@ -235,6 +239,19 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	if in.Source != nil {
 		if err := uploadImage(ctx, in, info); err != nil {
 			return undo(err)
+		}
+		// libvirt detects the uploaded image's format in a pool refresh it
+		// runs in the background once the upload stream closes (and refuses
+		// an explicit refresh while that job counts). Until then it takes
+		// the volume for raw: a resize would only truncate the file. Wait,
+		// bounded, for the detection.
+		for deadline := time.Now().Add(uploadSettle); ; time.Sleep(50 * time.Millisecond) {
+			if err := readVolume(l, vol, &state); err != nil {
+				return undo(err)
+			}
+			if state.ActualFormat == in.Format || time.Now().After(deadline) {
+				break
+			}
 		}
 		if in.Capacity != nil && int64(*in.Capacity) > info.VirtualSize {
 			if err := l.StorageVolResize(vol, uint64(*in.Capacity), 0); err != nil {
