@@ -3,8 +3,6 @@ package stacks_test
 import (
 	"encoding/base64"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -347,10 +345,6 @@ func without(list []string, s string) []string {
 // on, and checks the contract with the operator: exactly the keys of the
 // reference, the right objects, the rules ready before the handoff.
 func TestExampleStacks(t *testing.T) {
-	image := filepath.Join(t.TempDir(), "podvm.raw")
-	if err := os.WriteFile(image, make([]byte, 1<<20), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		stack, cloud string
 		rules        int
@@ -364,8 +358,8 @@ func TestExampleStacks(t *testing.T) {
 	} {
 		t.Run(tc.stack, func(t *testing.T) {
 			cfg := stackConfig(t, tc.stack)
-			if tc.cloud == "libvirt" { // the image the stack names exists only on a real machine
-				cfg["peerpods:libvirt"] = strings.Replace(strings.Replace(cfg["peerpods:libvirt"], "/var/tmp/peerpods/podvm.qcow2", image, 1), `"qcow2"`, `"raw"`, 1)
+			if tc.cloud == "libvirt" {
+				stacktest.WithLocalImage(t, cfg)
 			}
 			m, d, err := deploy(t, withSecrets(cfg))
 			if err != nil {
@@ -434,12 +428,8 @@ func sorted(s []string) []string {
 // provider, pool and volume, parented and on the peerpods provider, and the
 // libvirt values as outputs.
 func TestLibvirtLocalStack(t *testing.T) {
-	image := filepath.Join(t.TempDir(), "podvm.raw")
-	if err := os.WriteFile(image, make([]byte, 1<<20), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cfg := stackConfig(t, "libvirt-local")
-	cfg["peerpods:libvirt"] = strings.Replace(strings.Replace(cfg["peerpods:libvirt"], "/var/tmp/peerpods/podvm-demo.qcow2", image, 1), `"qcow2"`, `"raw"`, 1)
+	stacktest.WithLocalImage(t, cfg)
 	m, d, err := deploy(t, pulumitest.Config{Values: cfg})
 	if err != nil {
 		t.Fatal(err)

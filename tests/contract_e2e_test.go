@@ -5,8 +5,6 @@ package tests
 import (
 	"encoding/base64"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -30,13 +28,8 @@ func handoffObjects(t *testing.T, stack string) (cloud components.Cloud, objs []
 	cfg.Values["peerpods:handoff"] = "manifests"
 	cfg.Values["peerpods:kataConfig"] = `{"poolSelector":{"node-role.kubernetes.io/kata-oc":""}}`
 	cfg.Values["peerpods:peerPodConfig"] = `{}`
-	if strings.HasPrefix(stack, "libvirt") { // the image the stack names exists only on a real machine
-		image := filepath.Join(t.TempDir(), "podvm.raw")
-		if err := os.WriteFile(image, make([]byte, 1<<20), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cfg.Values["peerpods:libvirt"] = strings.Replace(strings.Replace(cfg.Values["peerpods:libvirt"],
-			"/var/tmp/peerpods/podvm.qcow2", image, 1), `"qcow2"`, `"raw"`, 1)
+	if strings.HasPrefix(stack, "libvirt") {
+		stacktest.WithLocalImage(t, cfg.Values)
 	}
 	_, d, err := stacktest.Deploy(t, cfg)
 	if err != nil {

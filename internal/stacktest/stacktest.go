@@ -154,3 +154,24 @@ func Deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Dep
 	})
 	return m, d, err
 }
+
+// WithLocalImage points the libvirt settings of cfg (from an example stack
+// file) at a 1 MiB raw image made for the test, since the image a stack file
+// names exists only on a real machine.
+func WithLocalImage(t *testing.T, cfg map[string]string) {
+	t.Helper()
+	image := filepath.Join(t.TempDir(), "podvm.raw")
+	if err := os.WriteFile(image, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var lv map[string]any
+	if err := json.Unmarshal([]byte(cfg["peerpods:libvirt"]), &lv); err != nil {
+		t.Fatalf("peerpods:libvirt: %v", err)
+	}
+	lv["image"], lv["format"] = image, "raw"
+	b, err := json.Marshal(lv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["peerpods:libvirt"] = string(b)
+}
