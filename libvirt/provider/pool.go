@@ -25,12 +25,7 @@ type StoragePool struct{}
 
 // StoragePoolArgs are the inputs of a StoragePool.
 type StoragePoolArgs struct {
-	// URI is the libvirt URI: qemu:///system, qemu+unix:///system?socket=PATH
-	// or qemu+ssh://user@host[:port]/system.
-	URI string `pulumi:"uri"`
-	// PrivateKey and HostKey authenticate qemu+ssh (KvmHostAccess outputs).
-	PrivateKey *string `pulumi:"privateKey,optional" provider:"secret"`
-	HostKey    *string `pulumi:"hostKey,optional"`
+	Connection
 	// Name is the pool name.
 	Name string `pulumi:"name"`
 	// Path is the pool's directory on the host, absolute; its parent must
@@ -69,10 +64,6 @@ func (a *StoragePoolArgs) Annotate(an infer.Annotator) {
 	an.SetDefault(&a.Path, DefaultPoolPath)
 }
 
-func (a StoragePoolArgs) connection() Connection {
-	return Connection{URI: a.URI, PrivateKey: a.PrivateKey, HostKey: a.HostKey}
-}
-
 // Check validates the inputs.
 func (*StoragePool) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[StoragePoolArgs], error) {
 	args, f, err := infer.DefaultCheck[StoragePoolArgs](ctx, req.NewInputs)
@@ -80,7 +71,7 @@ func (*StoragePool) Check(ctx context.Context, req infer.CheckRequest) (infer.Ch
 		return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: f}, err
 	}
 	var fs failures
-	args.connection().check(&fs)
+	args.Connection.check(&fs)
 	fs.addErr(components.CheckName("name", args.Name))
 	fs.addErr(CheckPoolPath("path", args.Path))
 	return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: fs}, nil
@@ -136,7 +127,7 @@ func (*StoragePool) Create(ctx context.Context, req infer.CreateRequest[StorageP
 	if req.DryRun {
 		return infer.CreateResponse[StoragePoolState]{ID: in.Name, Output: state}, nil
 	}
-	l, err := in.connection().open()
+	l, err := in.Connection.open()
 	if err != nil {
 		return infer.CreateResponse[StoragePoolState]{}, err
 	}
@@ -213,7 +204,7 @@ func (*StoragePool) Create(ctx context.Context, req infer.CreateRequest[StorageP
 // Read reports the pool as it is: gone, stopped, not autostarted, or at
 // another path.
 func (*StoragePool) Read(ctx context.Context, req infer.ReadRequest[StoragePoolArgs, StoragePoolState]) (infer.ReadResponse[StoragePoolArgs, StoragePoolState], error) {
-	l, err := req.State.connection().open()
+	l, err := req.State.Connection.open()
 	if err != nil {
 		return infer.ReadResponse[StoragePoolArgs, StoragePoolState]{}, err
 	}
@@ -240,7 +231,7 @@ func (*StoragePool) Update(ctx context.Context, req infer.UpdateRequest[StorageP
 	if req.DryRun {
 		return infer.UpdateResponse[StoragePoolState]{Output: state}, nil
 	}
-	l, err := req.Inputs.connection().open()
+	l, err := req.Inputs.Connection.open()
 	if err != nil {
 		return infer.UpdateResponse[StoragePoolState]{}, err
 	}
@@ -269,7 +260,7 @@ func (*StoragePool) Delete(ctx context.Context, req infer.DeleteRequest[StorageP
 		p.GetLogger(ctx).Infof("storage pool %q was adopted: left in place", s.Name)
 		return infer.DeleteResponse{}, nil
 	}
-	l, err := s.connection().open()
+	l, err := s.Connection.open()
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}

@@ -39,12 +39,15 @@ func New() (p.Provider, error) {
 		Build()
 }
 
-// Connection says how a resource reaches libvirtd; its fields are
-// repeated in each resource's Args.
+// Connection says how a resource reaches libvirtd; StoragePoolArgs and
+// StorageVolumeArgs embed it.
 type Connection struct {
-	URI        string
-	PrivateKey *string
-	HostKey    *string
+	// URI is the libvirt URI: qemu:///system, qemu+unix:///system?socket=PATH
+	// or qemu+ssh://user@host[:port]/system.
+	URI string `pulumi:"uri"`
+	// PrivateKey and HostKey authenticate qemu+ssh (KvmHostAccess outputs).
+	PrivateKey *string `pulumi:"privateKey,optional" provider:"secret"`
+	HostKey    *string `pulumi:"hostKey,optional"`
 }
 
 func (c Connection) open() (*libvirt.Libvirt, error) {

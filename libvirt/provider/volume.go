@@ -29,10 +29,7 @@ type StorageVolume struct{}
 
 // StorageVolumeArgs are the inputs of a StorageVolume.
 type StorageVolumeArgs struct {
-	// URI, PrivateKey and HostKey: as for StoragePool.
-	URI        string  `pulumi:"uri"`
-	PrivateKey *string `pulumi:"privateKey,optional" provider:"secret"`
-	HostKey    *string `pulumi:"hostKey,optional"`
+	Connection
 	// Pool is the storage pool's name.
 	Pool string `pulumi:"pool"`
 	// Name is the volume's name.
@@ -77,10 +74,6 @@ func (a *StorageVolumeArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Source, "Local image file uploaded into the volume (sparse: holes are not sent).")
 }
 
-func (a StorageVolumeArgs) connection() Connection {
-	return Connection{URI: a.URI, PrivateKey: a.PrivateKey, HostKey: a.HostKey}
-}
-
 // CheckFormat checks a volume format name.
 func CheckFormat(setting, format string) error {
 	if format != image.QCOW2 && format != image.Raw {
@@ -123,7 +116,7 @@ func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.
 		return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: f}, err
 	}
 	var fs failures
-	args.connection().check(&fs)
+	args.Connection.check(&fs)
 	fs.addErr(components.CheckName("pool", args.Pool))
 	fs.addErr(components.CheckName("name", args.Name))
 	fs.addErr(CheckFormat("format", args.Format))
@@ -195,7 +188,7 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	if req.DryRun {
 		return infer.CreateResponse[StorageVolumeState]{ID: id, Output: state}, nil
 	}
-	l, err := in.connection().open()
+	l, err := in.Connection.open()
 	if err != nil {
 		return infer.CreateResponse[StorageVolumeState]{}, err
 	}
@@ -287,7 +280,7 @@ func uploadImage(ctx context.Context, in StorageVolumeArgs, info image.Info) err
 // Read reports the volume as it is, or gone.
 func (*StorageVolume) Read(ctx context.Context, req infer.ReadRequest[StorageVolumeArgs, StorageVolumeState]) (infer.ReadResponse[StorageVolumeArgs, StorageVolumeState], error) {
 	s := req.State
-	l, err := s.connection().open()
+	l, err := s.Connection.open()
 	if err != nil {
 		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
 	}
@@ -312,7 +305,7 @@ func (*StorageVolume) Update(ctx context.Context, req infer.UpdateRequest[Storag
 	if req.DryRun {
 		return infer.UpdateResponse[StorageVolumeState]{Output: s}, nil
 	}
-	l, err := s.connection().open()
+	l, err := s.Connection.open()
 	if err != nil {
 		return infer.UpdateResponse[StorageVolumeState]{}, err
 	}
@@ -333,7 +326,7 @@ func (*StorageVolume) Update(ctx context.Context, req infer.UpdateRequest[Storag
 // Delete removes the volume.
 func (*StorageVolume) Delete(ctx context.Context, req infer.DeleteRequest[StorageVolumeState]) (infer.DeleteResponse, error) {
 	s := req.State
-	l, err := s.connection().open()
+	l, err := s.Connection.open()
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
