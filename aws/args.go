@@ -47,8 +47,10 @@ type Args struct {
 // Defaults of the AWS settings.
 const DefaultInstanceType = "t3.medium"
 
-// DefaultInstanceTypes is the default PODVM_INSTANCE_TYPES, as in the docs.
-var DefaultInstanceTypes = []string{"t2.small", "t2.medium", "t3.large"}
+// DefaultInstanceTypes is the default PODVM_INSTANCE_TYPES: the docs' list
+// and the default type, which CAA refuses unless listed (CAA
+// src/cloud-providers/util.go VerifyCloudInstanceType).
+var DefaultInstanceTypes = []string{"t2.small", "t2.medium", "t3.medium", "t3.large"}
 
 var (
 	reInstanceID   = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
@@ -86,7 +88,7 @@ func (a Args) WithDefaults() Args {
 // key, prefixed "aws.".
 func (a Args) Validate() error {
 	var p components.Problems
-	p.Add(a.Settings.Validate())
+	p.Add(a.Settings.ValidateFor(components.AWS))
 	// Without groups or subnet a worker must be found; the VPC can always
 	// be read from the subnet.
 	needWorker := len(a.SecurityGroupIDs) == 0 || a.SubnetID == ""
@@ -120,5 +122,8 @@ func (a Args) Validate() error {
 	}
 	p.Add(components.CheckPattern("aws.podvmInstanceType", a.PodVMInstanceType, reInstanceType, whatType))
 	p.Add(components.CheckEach("aws.podvmInstanceTypes", a.PodVMInstanceTypes, reInstanceType, whatType))
+	if reInstanceType.MatchString(a.PodVMInstanceType) {
+		p.Add(components.CheckListed("aws.podvmInstanceType", a.PodVMInstanceType, "aws.podvmInstanceTypes", a.PodVMInstanceTypes))
+	}
 	return p.Err()
 }

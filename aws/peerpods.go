@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -97,20 +98,22 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 // values are the AWS peer-pods values for the network.
 func (a Args) values(n Network) components.Values {
 	cm := a.Settings.ConfigMap(components.AWS)
-	cm[components.KeyAWSRegion] = n.Region
-	cm[components.KeyAWSSubnetID] = n.SubnetID
-	cm[components.KeyAWSVPCID] = n.VPCID
-	cm[components.KeyAWSSGIDs] = strings.Join(n.SecurityGroupIDs, ",")
-	cm[components.KeyPodVMInstanceType] = a.PodVMInstanceType
-	cm[components.KeyPodVMInstanceTypes] = strings.Join(a.PodVMInstanceTypes, ",")
-	cm[components.KeyPodVMAMIID] = a.PodVMAMIID
+	cm[contract.KeyAWSRegion] = n.Region
+	cm[contract.KeyAWSSubnetID] = n.SubnetID
+	cm[contract.KeyAWSVPCID] = n.VPCID
+	cm[contract.KeyAWSSGIDs] = strings.Join(n.SecurityGroupIDs, ",")
+	cm[contract.KeyPodVMInstanceType] = a.PodVMInstanceType
+	cm[contract.KeyPodVMInstanceTypes] = strings.Join(a.PodVMInstanceTypes, ",")
+	if a.PodVMAMIID != "" { // else the operator's image job owns the key
+		cm[contract.KeyPodVMAMIID] = a.PodVMAMIID
+	}
 
 	secret := pulumi.StringMap{}
 	if a.AccessKeyID != nil {
-		secret[components.KeyAWSAccessKeyID] = pulumi.ToSecret(a.AccessKeyID).(pulumi.StringOutput)
+		secret[contract.KeyAWSAccessKeyID] = pulumi.ToSecret(a.AccessKeyID).(pulumi.StringOutput)
 	}
 	if a.SecretAccessKey != nil {
-		secret[components.KeyAWSSecretAccessKey] = pulumi.ToSecret(a.SecretAccessKey).(pulumi.StringOutput)
+		secret[contract.KeyAWSSecretAccessKey] = pulumi.ToSecret(a.SecretAccessKey).(pulumi.StringOutput)
 	}
 	return components.Values{Cloud: components.AWS, ConfigMap: components.PlainMap(cm), Secret: secret}
 }

@@ -183,10 +183,10 @@ func TestOneGroupExplicit(t *testing.T) {
 	}
 	want := map[string]string{
 		"CLOUD_PROVIDER": "aws", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
-		"ROOT_VOLUME_SIZE": "6", "TAGS": "", "DISABLECVM": "true",
-		"AWS_REGION": "us-east-2", "AWS_SUBNET_ID": subnet, "AWS_VPC_ID": vpcID, "AWS_SG_IDS": sg1,
-		"PODVM_INSTANCE_TYPE": "t3.medium", "PODVM_INSTANCE_TYPES": "t2.small,t2.medium,t3.large", "PODVM_AMI_ID": "",
-	}
+		"ROOT_VOLUME_SIZE": "6",
+		"AWS_REGION":       "us-east-2", "AWS_SUBNET_ID": subnet, "AWS_VPC_ID": vpcID, "AWS_SG_IDS": sg1,
+		"PODVM_INSTANCE_TYPE": "t3.medium", "PODVM_INSTANCE_TYPES": "t2.small,t2.medium,t3.medium,t3.large",
+	} // no PODVM_AMI_ID, DISABLECVM or INITDATA: the operator's keys unless set
 	if got := configMap(t, r.pp); !reflect.DeepEqual(got, want) {
 		t.Errorf("ConfigMap %v\nwant %v", got, want)
 	}
@@ -263,7 +263,7 @@ func TestSecretsAreSecretAndSettingsFlowIn(t *testing.T) {
 	args := baseArgs()
 	args.SecurityGroupIDs, args.SubnetID, args.VPCID = []string{sg1}, subnet, vpcID
 	args.AccessKeyID, args.SecretAccessKey = pulumi.String("AKIAEXAMPLE"), pulumi.String("s3cr3t")
-	args.PodVMAMIID, args.PodVMInstanceTypes = "ami-0123456789abcdef0", []string{"m5.large"}
+	args.PodVMAMIID, args.PodVMInstanceType, args.PodVMInstanceTypes = "ami-0123456789abcdef0", "m5.large", []string{"m5.large"}
 	args.Settings.TunnelPort, args.Settings.TunnelProtocols = 4789, []string{"udp"}
 	args.Settings.Tags = map[string]string{"owner": "kata"}
 	r := run(t, newCloud(), args, true)

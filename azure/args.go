@@ -174,7 +174,7 @@ func (a Args) WithDefaults() Args {
 // problem in one error, settings named "azure.<name>".
 func (a Args) Validate() error {
 	var p components.Problems
-	p.Add(a.Settings.Validate())
+	p.Add(a.Settings.ValidateFor(components.Azure))
 	p.Add(components.CheckPattern("azure.resourceGroup", a.ResourceGroup, reResourceGroup, whatRG))
 	if a.NetworkResourceGroup != a.ResourceGroup {
 		p.Add(components.CheckPattern("azure.networkResourceGroup", a.NetworkResourceGroup, reResourceGroup, whatRG))
@@ -191,6 +191,9 @@ func (a Args) Validate() error {
 	}
 	p.Add(components.CheckPattern("azure.instanceSize", a.InstanceSize, reSize, whatSize))
 	p.Add(components.CheckEach("azure.instanceSizes", a.InstanceSizes, reSize, whatSize))
+	if reSize.MatchString(a.InstanceSize) {
+		p.Add(components.CheckListed("azure.instanceSize", a.InstanceSize, "azure.instanceSizes", a.InstanceSizes))
+	}
 	if a.ImageID != "" {
 		p.Add(components.CheckPattern("azure.imageId", a.ImageID, reImageID, whatImage))
 	}

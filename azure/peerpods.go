@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	classic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
@@ -286,13 +287,15 @@ func protocolName(p components.Protocol) string {
 // values are the Azure peer-pods values.
 func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components.SSHKeyPair) components.Values {
 	cm := components.PlainMap(a.Settings.ConfigMap(components.Azure))
-	cm[components.KeyAzureRegion] = pulumi.String(n.Region)
-	cm[components.KeyAzureResourceGroup] = pulumi.String(a.ResourceGroup)
-	cm[components.KeyAzureSubnetID] = podSubnetID
-	cm[components.KeyAzureNSGID] = pulumi.String(n.NSGID)
-	cm[components.KeyAzureInstanceSize] = pulumi.String(a.InstanceSize)
-	cm[components.KeyAzureInstanceSizes] = pulumi.String(strings.Join(a.InstanceSizes, ","))
-	cm[components.KeyAzureImageID] = pulumi.String(a.ImageID)
+	cm[contract.KeyAzureRegion] = pulumi.String(n.Region)
+	cm[contract.KeyAzureResourceGroup] = pulumi.String(a.ResourceGroup)
+	cm[contract.KeyAzureSubnetID] = podSubnetID
+	cm[contract.KeyAzureNSGID] = pulumi.String(n.NSGID)
+	cm[contract.KeyAzureInstanceSize] = pulumi.String(a.InstanceSize)
+	cm[contract.KeyAzureInstanceSizes] = pulumi.String(strings.Join(a.InstanceSizes, ","))
+	if a.ImageID != "" { // else the operator's image job owns the key
+		cm[contract.KeyAzureImageID] = pulumi.String(a.ImageID)
+	}
 
 	secret := pulumi.StringMap{}
 	subscription := a.SubscriptionID
@@ -300,10 +303,10 @@ func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components
 		subscription = pulumi.String(n.SubscriptionID)
 	}
 	for k, v := range map[string]pulumi.StringInput{
-		components.KeyAzureClientID:       a.ClientID,
-		components.KeyAzureClientSecret:   a.ClientSecret,
-		components.KeyAzureTenantID:       a.TenantID,
-		components.KeyAzureSubscriptionID: subscription,
+		contract.KeyAzureClientID:       a.ClientID,
+		contract.KeyAzureClientSecret:   a.ClientSecret,
+		contract.KeyAzureTenantID:       a.TenantID,
+		contract.KeyAzureSubscriptionID: subscription,
 	} {
 		if v != nil {
 			secret[k] = pulumi.ToSecret(v).(pulumi.StringOutput)

@@ -260,10 +260,9 @@ func TestWorkerSubnet(t *testing.T) {
 	}
 	wantCM := map[string]string{
 		"CLOUD_PROVIDER": "azure", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
-		"ROOT_VOLUME_SIZE": "6", "TAGS": "", "DISABLECVM": "true",
-		"AZURE_REGION": "eastus", "AZURE_RESOURCE_GROUP": rg, "AZURE_SUBNET_ID": subnetID, "AZURE_NSG_ID": nsgID,
+		"ROOT_VOLUME_SIZE": "6",
+		"AZURE_REGION":     "eastus", "AZURE_RESOURCE_GROUP": rg, "AZURE_SUBNET_ID": subnetID, "AZURE_NSG_ID": nsgID,
 		"AZURE_INSTANCE_SIZE": "Standard_B2als_v2", "AZURE_INSTANCE_SIZES": "Standard_B2als_v2,Standard_D2as_v5,Standard_D4as_v5,Standard_D2ads_v5",
-		"AZURE_IMAGE_ID": "",
 	}
 	if got := configMap(t, r.pp); !reflect.DeepEqual(got, wantCM) {
 		t.Errorf("ConfigMap %v\nwant %v", got, wantCM)

@@ -85,9 +85,13 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args ClusterHandoffArgs
 		return nil, err
 	}
 	var secrets pulumi.StringArray
-	var previous []pulumi.Resource // the namespace first, then the rest
+	var namespace, registered []pulumi.Resource
 	for _, obj := range HandoffObjects(args.Values, args.Options) {
-		child := []pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider), pulumi.DependsOn(previous)}
+		deps := namespace // every object waits for the namespace
+		if obj.AfterAll {
+			deps = registered
+		}
+		child := []pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider), pulumi.DependsOn(deps)}
 		if obj.Retain {
 			child = append(child, pulumi.RetainOnDelete(true))
 		}
@@ -96,8 +100,9 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args ClusterHandoffArgs
 			return nil, err
 		}
 		if obj.Kind == "Namespace" {
-			previous = []pulumi.Resource{res}
+			namespace = []pulumi.Resource{res}
 		}
+		registered = append(registered, res)
 		if obj.Kind == "Secret" {
 			secrets = append(secrets, pulumi.String(obj.Name))
 		}

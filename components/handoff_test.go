@@ -94,7 +94,7 @@ func TestClusterHandoffWritesExactObjects(t *testing.T) {
 	}
 	wantData := map[string]string{
 		"CLOUD_PROVIDER": "aws", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
-		"ROOT_VOLUME_SIZE": "6", "TAGS": "", "DISABLECVM": "true",
+		"ROOT_VOLUME_SIZE": "6",
 		"AWS_REGION": "aws_region", "AWS_SUBNET_ID": "aws_subnet_id", "AWS_VPC_ID": "aws_vpc_id", "AWS_SG_IDS": "aws_sg_ids",
 		"PODVM_INSTANCE_TYPE": "podvm_instance_type", "PODVM_INSTANCE_TYPES": "podvm_instance_types", "PODVM_AMI_ID": "podvm_ami_id",
 	}
@@ -130,8 +130,8 @@ func TestClusterHandoffSSHKeySecret(t *testing.T) {
 		cm[k] = "x"
 	}
 	values.ConfigMap = components.PlainMap(cm)
-	values.Secret = components.PlainMap(map[string]string{"LIBVIRT_URI": "qemu+ssh://root@h/system", "LIBVIRT_POOL": "x", "LIBVIRT_VOL_NAME": "x", "REDHAT_OFFLINE_TOKEN": "t"})
-	values.SSHKey = components.PlainMap(map[string]string{"id_rsa": "PRIVATE", "id_rsa.pub": "ssh-rsa AAA"})
+	values.Secret = components.PlainMap(map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": "qemu+ssh://root@h/system", "REDHAT_OFFLINE_TOKEN": "t"})
+	values.SSHKey = components.PlainMap(map[string]string{"id_rsa": "PRIVATE", "id_rsa.pub": "ssh-rsa AAA", "known_hosts": "h ssh-ed25519 AAA"})
 	m, err := runHandoff(t, values, false)
 	if err != nil {
 		t.Fatal(err)
@@ -163,8 +163,8 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 		noProvider bool
 		want       string
 	}{
-		{"missing secret", missingSecret, false, "missing [AWS_SECRET_ACCESS_KEY]"},
-		{"unknown key", unknownKey, false, "does not read the key AWS_SG_ID"},
+		{"missing secret", missingSecret, false, "the key AWS_SECRET_ACCESS_KEY is missing for aws, and it is required (operator)"},
+		{"unknown key", unknownKey, false, "do not read the key AWS_SG_ID"},
 		{"missing ConfigMap key", missingCM, false, "the key AWS_VPC_ID is missing"},
 		{"ssh key for aws", sshForAWS, false, "ssh-key-secret: aws does not use it"},
 		{"azure without ssh key", azureNoSSH, false, "ssh-key-secret: missing"},
@@ -232,15 +232,15 @@ func TestLibvirtOfflineTokenIsOptional(t *testing.T) {
 	v := components.Values{
 		Cloud:     components.Libvirt,
 		ConfigMap: components.PlainMap(cm),
-		Secret:    components.PlainMap(map[string]string{"LIBVIRT_URI": "qemu+ssh://root@h/system", "LIBVIRT_POOL": "x", "LIBVIRT_VOL_NAME": "x"}),
-		SSHKey:    components.PlainMap(map[string]string{"id_rsa": "k", "id_rsa.pub": "p"}),
+		Secret:    components.PlainMap(map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": "qemu+ssh://root@h/system"}),
+		SSHKey:    components.PlainMap(map[string]string{"id_rsa": "k", "id_rsa.pub": "p", "known_hosts": "h ssh-ed25519 AAA"}),
 	}
 	if err := v.Check(true); err != nil || len(v.MissingSecrets()) != 0 {
 		t.Fatalf("without REDHAT_OFFLINE_TOKEN: %v, missing %v", err, v.MissingSecrets())
 	}
 	v.Secret["REDHAT_OFFLINE_TOKEN"] = pulumi.String("t")
 	v.Secret["REDHAT_TOKEN"] = pulumi.String("t")
-	if err := v.Check(true); err == nil || !strings.Contains(err.Error(), "does not read the key REDHAT_TOKEN") || strings.Contains(err.Error(), "REDHAT_OFFLINE_TOKEN") {
+	if err := v.Check(true); err == nil || !strings.Contains(err.Error(), "do not read the key REDHAT_TOKEN") || strings.Contains(err.Error(), "REDHAT_OFFLINE_TOKEN") {
 		t.Fatalf("with the token and an unknown key: %v", err)
 	}
 }

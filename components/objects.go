@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
@@ -41,6 +40,12 @@ type Object struct {
 	Taints []Taint
 	// Secret marks objects whose content is secret.
 	Secret bool
+	// AfterAll makes the object depend on every object before it in the
+	// handoff: the KataConfig, since the operator validates peer-pods-cm and
+	// peer-pods-secret when it is created and when it is deleted, and needs
+	// the node labels its pool selector matches. Destroy runs the other way
+	// round: the KataConfig goes first, while the rest still exists.
+	AfterAll bool
 }
 
 // KataConfigOptions ask for a KataConfig (kataconfiguration.openshift.io/v1)
@@ -53,39 +58,27 @@ type KataConfigOptions struct {
 	PoolSelector map[string]string `json:"poolSelector,omitempty"`
 }
 
-// PeerPodConfigOptions ask for the per-node pod VM limit to be set on the
-// operator's PeerPodConfig (spec.limit, from Settings.LimitPerNode).
-type PeerPodConfigOptions struct {
-	// Name of the PeerPodConfig, default DefaultPeerPodConfigName.
-	Name string `json:"name,omitempty"`
-}
-
 // Operator custom resources.
 const (
-	KataConfigAPIVersion     = "kataconfiguration.openshift.io/v1"
-	KataConfigKind           = "KataConfig"
-	DefaultKataConfigName    = "cluster-kataconfig"
-	PeerPodConfigAPIVersion  = "confidentialcontainers.org/v1alpha1"
-	PeerPodConfigKind        = "PeerPodConfig"
-	DefaultPeerPodConfigName = "peerpodconfig-openshift"
+	KataConfigAPIVersion  = "kataconfiguration.openshift.io/v1"
+	KataConfigKind        = "KataConfig"
+	DefaultKataConfigName = "cluster-kataconfig"
 )
 
 // HandoffOptions are the optional objects of the handoff; all are off when
 // nil.
 type HandoffOptions struct {
-	KataConfig    *KataConfigOptions
-	PeerPodConfig *PeerPodConfigOptions
-	// LimitPerNode is the value PeerPodConfig's spec.limit gets.
-	LimitPerNode int
+	KataConfig *KataConfigOptions
 	// Nodes are the node labels and taints of the placement.
 	Nodes []NodePatch
 }
 
 // HandoffObjects is the handoff for values: the operator's namespace
 // (created when missing, never deleted), peer-pods-cm, peer-pods-secret,
-// ssh-key-secret when the cloud has one, the optional operator custom
-// resources and the node patches of the placement, in the order they are
-// applied.
+// ssh-key-secret when the cloud has one, the node patches of the
+// placement and, last, the optional KataConfig, in the order they are
+// applied. (The operator 1.10 has no PeerPodConfig: PEERPODS_LIMIT_PER_NODE
+// in peer-pods-cm carries the limit.)
 func HandoffObjects(v Values, o HandoffOptions) []Object {
 	owned := func() map[string]string { return map[string]string{ManagedByLabel: ManagedBy} }
 	objs := []Object{
@@ -96,19 +89,16 @@ func HandoffObjects(v Values, o HandoffOptions) []Object {
 	if v.SSHKey != nil {
 		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: SSHKeySecretName, Namespace: OperatorNamespace, Labels: owned(), Data: v.SSHKey, Secret: true})
 	}
+	for _, n := range o.Nodes {
+		objs = append(objs, Object{APIVersion: "v1", Kind: "Node", Name: n.Name, Patch: true, Labels: n.Labels, Taints: n.Taints})
+	}
 	if k := o.KataConfig; k != nil {
 		spec := pulumi.Map{"enablePeerPods": pulumi.Bool(true)}
 		if len(k.PoolSelector) > 0 {
 			spec["kataConfigPoolSelector"] = pulumi.Map{"matchLabels": pulumi.ToStringMap(k.PoolSelector)}
 		}
-		objs = append(objs, Object{APIVersion: KataConfigAPIVersion, Kind: KataConfigKind, Name: orDefault(k.Name, DefaultKataConfigName), Labels: owned(), Spec: spec})
-	}
-	if p := o.PeerPodConfig; p != nil {
-		objs = append(objs, Object{APIVersion: PeerPodConfigAPIVersion, Kind: PeerPodConfigKind, Name: orDefault(p.Name, DefaultPeerPodConfigName),
-			Namespace: OperatorNamespace, Patch: true, Spec: pulumi.Map{"limit": pulumi.String(strconv.Itoa(o.LimitPerNode))}})
-	}
-	for _, n := range o.Nodes {
-		objs = append(objs, Object{APIVersion: "v1", Kind: "Node", Name: n.Name, Patch: true, Labels: n.Labels, Taints: n.Taints})
+		objs = append(objs, Object{APIVersion: KataConfigAPIVersion, Kind: KataConfigKind, Name: orDefault(k.Name, DefaultKataConfigName),
+			Labels: owned(), Spec: spec, AfterAll: true})
 	}
 	return objs
 }

@@ -2,6 +2,7 @@ package components_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,15 +29,20 @@ func TestHandoffObjects(t *testing.T) {
 	}
 	v.SSHKey = pulumi.StringMap{"id_rsa": pulumi.String("k")}
 	objs := components.HandoffObjects(v, components.HandoffOptions{
-		KataConfig:    &components.KataConfigOptions{PoolSelector: map[string]string{"node-role.kubernetes.io/kata-oc": ""}},
-		PeerPodConfig: &components.PeerPodConfigOptions{}, LimitPerNode: 4,
+		KataConfig: &components.KataConfigOptions{PoolSelector: map[string]string{"node-role.kubernetes.io/kata-oc": ""}},
+		Nodes:      []components.NodePatch{{Name: "w1", Labels: map[string]string{"node-role.kubernetes.io/kata-oc": ""}}},
 	})
-	want = append(want, "Secret/ssh-key-secret", "KataConfig/cluster-kataconfig", "PeerPodConfig/peerpodconfig-openshift")
+	want = append(want, "Secret/ssh-key-secret", "Node/w1", "KataConfig/cluster-kataconfig")
 	if got := kinds(objs); !reflect.DeepEqual(got, want) {
 		t.Errorf("objects %v", got)
 	}
-	if !objs[2].Secret || !objs[3].Secret || objs[1].Secret || !objs[5].Patch || objs[4].Patch || objs[4].Namespace != "" {
+	if !objs[2].Secret || !objs[3].Secret || objs[1].Secret || !objs[4].Patch || objs[5].Patch || objs[5].Namespace != "" {
 		t.Errorf("flags %+v", objs)
+	}
+	for i, o := range objs {
+		if o.AfterAll != (o.Kind == "KataConfig") {
+			t.Errorf("object %d %s/%s: AfterAll %v", i, o.Kind, o.Name, o.AfterAll)
+		}
 	}
 }
 
@@ -51,8 +57,7 @@ func TestRenderManifests(t *testing.T) {
 			Secret:    pulumi.StringMap{"GCP_CREDENTIALS": pulumi.String(`{"type":"service_account"}`)},
 		}
 		out = components.RenderManifests(components.HandoffObjects(v, components.HandoffOptions{
-			KataConfig:    &components.KataConfigOptions{Name: "kc", PoolSelector: map[string]string{"kata": "yes"}},
-			PeerPodConfig: &components.PeerPodConfigOptions{}, LimitPerNode: 3,
+			KataConfig: &components.KataConfigOptions{Name: "kc", PoolSelector: map[string]string{"kata": "yes"}},
 		}))
 		return nil
 	})
@@ -101,45 +106,72 @@ spec:
   kataConfigPoolSelector:
     matchLabels:
       kata: "yes"
----
-apiVersion: confidentialcontainers.org/v1alpha1
-kind: PeerPodConfig
-metadata:
-  name: peerpodconfig-openshift
-  namespace: openshift-sandboxed-containers-operator
-spec:
-  limit: "3"
 `
 	if got != want {
 		t.Errorf("manifests:\n%s\nwant:\n%s", got, want)
 	}
 }
 
-func TestClusterHandoffOperatorObjects(t *testing.T) {
+// TestClusterHandoffOrder checks the graph's order: every object after the
+// namespace; the KataConfig after peer-pods-cm, both Secrets and the node
+// patches, since the operator validates the ConfigMap and Secret when the
+// KataConfig is created and again while it is deleted (so destroy, which
+// runs the dependencies backwards, removes the KataConfig first).
+func TestClusterHandoffOrder(t *testing.T) {
 	m := &pulumitest.Mocks{}
+	// Azure: a public cloud with ssh-key-secret.
+	cm := components.DefaultSettings(components.Azure).ConfigMap(components.Azure)
+	cm["AZURE_REGION"], cm["AZURE_RESOURCE_GROUP"] = "eastus", "rg"
+	cm["AZURE_SUBNET_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+	v := components.Values{Cloud: components.Azure, ConfigMap: components.PlainMap(cm),
+		Secret: components.PlainMap(map[string]string{"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "t", "AZURE_SUBSCRIPTION_ID": "u"}),
+		SSHKey: pulumi.StringMap{"id_rsa": pulumi.String("k"), "id_rsa.pub": pulumi.String("p")}}
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
 		if err != nil {
 			return err
 		}
-		_, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{
-			Values: awsValues(),
-			Options: components.HandoffOptions{
-				KataConfig: &components.KataConfigOptions{}, PeerPodConfig: &components.PeerPodConfigOptions{}, LimitPerNode: 7,
-			},
-		}, pulumi.Provider(k8s))
+		_, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: v, Options: components.HandoffOptions{
+			KataConfig: &components.KataConfigOptions{PoolSelector: map[string]string{"kata": ""}},
+			Nodes:      []components.NodePatch{{Name: "w1", Labels: map[string]string{"kata": ""}}, {Name: "w2", Labels: map[string]string{"kata": ""}}},
+		}}, pulumi.Provider(k8s))
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	urn := func(typ, name string) string { return m.Get(t, typ, name).URN }
+	ns := urn("kubernetes:core/v1:Namespace", "handoff-openshift-sandboxed-containers-operator")
+	cmURN := urn("kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm")
+	sec := urn("kubernetes:core/v1:Secret", "handoff-peer-pods-secret")
+	ssh := urn("kubernetes:core/v1:Secret", "handoff-ssh-key-secret")
+	w1 := urn("kubernetes:core/v1:NodePatch", "handoff-w1")
+	w2 := urn("kubernetes:core/v1:NodePatch", "handoff-w2")
+	for _, name := range []string{"handoff-peer-pods-cm", "handoff-peer-pods-secret", "handoff-ssh-key-secret"} {
+		typ := "kubernetes:core/v1:Secret"
+		if name == "handoff-peer-pods-cm" {
+			typ = "kubernetes:core/v1:ConfigMap"
+		}
+		if got := m.Get(t, typ, name).Dependencies; !reflect.DeepEqual(got, []string{ns}) {
+			t.Errorf("%s depends on %v, want the namespace only", name, got)
+		}
+	}
 	kc := m.Get(t, "kubernetes:kataconfiguration.openshift.io/v1:KataConfig", "handoff-cluster-kataconfig")
-	if got := kc.Inputs.Mappable()["spec"]; !reflect.DeepEqual(got, map[string]any{"enablePeerPods": true}) {
+	want := []string{ns, cmURN, sec, ssh, w1, w2}
+	got := slices.Clone(kc.Dependencies)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("KataConfig depends on %v\nwant %v", got, want)
+	}
+	if got := kc.Inputs.Mappable()["spec"]; !reflect.DeepEqual(got, map[string]any{"enablePeerPods": true,
+		"kataConfigPoolSelector": map[string]any{"matchLabels": map[string]any{"kata": ""}}}) {
 		t.Errorf("KataConfig spec %v", got)
 	}
-	ppc := m.Get(t, "kubernetes:confidentialcontainers.org/v1alpha1:PeerPodConfigPatch", "handoff-peerpodconfig-openshift")
-	if got := ppc.Inputs.Mappable(); got["spec"].(map[string]any)["limit"] != "7" || !strings.Contains(ppc.Type, "Patch") {
-		t.Errorf("PeerPodConfig patch %v", got)
+	for _, r := range m.Resources() {
+		if strings.Contains(r.Type, "PeerPodConfig") {
+			t.Errorf("registered %s: the operator 1.10 has no PeerPodConfig", r.Type)
+		}
 	}
 }
 

@@ -1,6 +1,10 @@
 package components
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/peerpods/provisioner/components/contract"
+)
 
 // Settings are the peer-pods settings every cloud shares. Start from
 // DefaultSettings and change what differs; Validate before use.
@@ -18,11 +22,13 @@ type Settings struct {
 	RootVolumeSize int
 	// Tags are the pod VM tags (TAGS), rendered key=value,... sorted by key.
 	Tags map[string]string
-	// DisableCVM is DISABLECVM: true runs pod VMs without confidential
-	// computing. Default true.
-	DisableCVM bool
-	// InitData is the optional INITDATA value; empty leaves the key out.
+	// InitData is INITDATA as CAA reads it (base64 of gzip-compressed
+	// initdata TOML, see contract.EncodeInitData); empty leaves the key to
+	// the operator.
 	InitData string
+	// Extra are further CAA keys (peerpods:extra), checked against the
+	// contract by Validate.
+	Extra map[string]string
 }
 
 // Defaults and minimums of the common keys.
@@ -32,7 +38,8 @@ const (
 	MinRootVolumeSize     = 6
 )
 
-// DefaultSettings returns the defaults of DESIGN.md for cloud.
+// DefaultSettings returns the defaults for cloud (PROXY_TIMEOUT 15m for
+// libvirt, whose pod VMs boot from a local image).
 func DefaultSettings(cloud Cloud) Settings {
 	timeout := "5m"
 	if cloud == Libvirt {
@@ -44,7 +51,6 @@ func DefaultSettings(cloud Cloud) Settings {
 		ProxyTimeout:    timeout,
 		LimitPerNode:    DefaultLimitPerNode,
 		RootVolumeSize:  DefaultRootVolumeSize,
-		DisableCVM:      true,
 	}
 }
 
@@ -62,6 +68,21 @@ func (s Settings) Validate() error {
 	p.Add(CheckAtLeast("limitPerNode", s.LimitPerNode, 1, "allow at least 1 pod VM per node (default 10)"))
 	p.Add(CheckAtLeast("rootVolumeSize", s.RootVolumeSize, MinRootVolumeSize, "use at least 6 (GB), the pod VM image's size"))
 	p.Add(CheckTags("tags", s.Tags))
+	if s.InitData != "" {
+		if err := contract.InitData.Check(s.InitData); err != nil {
+			p.Add(Invalid("initdata", err.Error(), "give the initdata TOML file as peerpods:initdataFile, or its gzip+base64 encoding as peerpods:initdata"))
+		}
+	}
+	return p.Err()
+}
+
+// ValidateFor checks the settings (Validate) and the extra keys against
+// cloud's contract: each must be a key peerpods:extra may set, with a
+// value of the key's format.
+func (s Settings) ValidateFor(cloud Cloud) error {
+	var p Problems
+	p.Add(s.Validate())
+	p.Add(CheckExtra("extra", cloud, s.Extra))
 	return p.Err()
 }
 
@@ -72,19 +93,34 @@ func (s Settings) Ports() []Port {
 	return Ports(s.TunnelPort, protocols)
 }
 
-// ConfigMap returns the common peer-pods-cm keys for cloud.
+// ConfigMap returns the peer-pods-cm keys of the common settings that
+// cloud's contract has, and the extra keys: operator-owned and user keys
+// only when set.
 func (s Settings) ConfigMap(cloud Cloud) map[string]string {
-	m := map[string]string{
-		KeyCloudProvider:        string(cloud),
-		KeyVXLANPort:            strconv.Itoa(s.TunnelPort),
-		KeyProxyTimeout:         s.ProxyTimeout,
-		KeyPeerPodsLimitPerNode: strconv.Itoa(s.LimitPerNode),
-		KeyRootVolumeSize:       strconv.Itoa(s.RootVolumeSize),
-		KeyTags:                 FormatTags(s.Tags),
-		KeyDisableCVM:           strconv.FormatBool(s.DisableCVM),
+	all := map[string]string{
+		contract.KeyCloudProvider:        string(cloud),
+		contract.KeyVXLANPort:            strconv.Itoa(s.TunnelPort),
+		contract.KeyProxyTimeout:         s.ProxyTimeout,
+		contract.KeyPeerPodsLimitPerNode: strconv.Itoa(s.LimitPerNode),
+		contract.KeyRootVolumeSize:       strconv.Itoa(s.RootVolumeSize),
+	}
+	if len(s.Tags) > 0 {
+		all[contract.KeyTags] = FormatTags(s.Tags)
 	}
 	if s.InitData != "" {
-		m[KeyInitData] = s.InitData
+		all[contract.KeyInitData] = s.InitData
+	}
+	set := contract.MustFor(cloud)
+	m := map[string]string{}
+	for k, v := range all {
+		if key, ok := set.Key(k); ok && key.In.Has(contract.ConfigMap) {
+			m[k] = v
+		}
+	}
+	for k, v := range s.Extra {
+		if key, ok := set.Key(k); ok && key.Extra() && key.In.Has(contract.ConfigMap) {
+			m[k] = v
+		}
 	}
 	return m
 }

@@ -40,7 +40,6 @@ func TestSettingsConfigMap(t *testing.T) {
 		"PEERPODS_LIMIT_PER_NODE": "10",
 		"ROOT_VOLUME_SIZE":        "6",
 		"TAGS":                    "env=prod,team=kata",
-		"DISABLECVM":              "true",
 	}
 	if got := s.ConfigMap(AWS); !reflect.DeepEqual(got, want) {
 		t.Fatalf("ConfigMap = %v\nwant %v", got, want)
@@ -48,6 +47,10 @@ func TestSettingsConfigMap(t *testing.T) {
 	s.InitData = "aW5pdA=="
 	if got := s.ConfigMap(AWS)["INITDATA"]; got != "aW5pdA==" {
 		t.Fatalf("INITDATA = %q", got)
+	}
+	// libvirt's CAA reads neither ROOT_VOLUME_SIZE nor TAGS.
+	if got := s.ConfigMap(Libvirt); got["TAGS"] != "" || got["ROOT_VOLUME_SIZE"] != "" || got["CLOUD_PROVIDER"] != "libvirt" {
+		t.Fatalf("libvirt ConfigMap %v", got)
 	}
 	if got := DefaultSettings(Libvirt).ConfigMap(Libvirt)["PROXY_TIMEOUT"]; got != "15m" {
 		t.Fatalf("libvirt PROXY_TIMEOUT = %q, want 15m", got)

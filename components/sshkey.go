@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"golang.org/x/crypto/ssh"
@@ -27,7 +28,7 @@ type SSHKeyPair struct {
 
 // SecretData is the ssh-key-secret data.
 func (k *SSHKeyPair) SecretData() pulumi.StringMap {
-	return pulumi.StringMap{KeySSHPrivateKey: k.PrivateKey, KeySSHPublicKey: k.PublicKey}
+	return pulumi.StringMap{contract.KeySSHPrivateKey: k.PrivateKey, contract.KeySSHPublicKey: k.PublicKey}
 }
 
 // CheckPrivateKey checks that key parses as an unencrypted SSH private key.

@@ -2,8 +2,10 @@ package components
 
 import (
 	"fmt"
+	"github.com/peerpods/provisioner/components/contract"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -116,4 +118,31 @@ func ParsePrefix(setting, value string) (netip.Prefix, error) {
 		return netip.Prefix{}, Invalid(setting, fmt.Sprintf("is %q, which has host bits set", value), fmt.Sprintf("use %q", p.Masked().String()))
 	}
 	return p, nil
+}
+
+// CheckListed checks that value, a default instance type or size, is one of
+// list: cloud-api-adaptor refuses a pod that asks for a type or size the
+// list does not have, and its vCPU and memory fit only picks listed ones
+// (CAA src/cloud-providers/util.go SelectInstanceTypeToUse,
+// VerifyCloudInstanceType), so an unlisted default could not be asked for.
+// It says nothing about a list with duplicates (CheckEach reports them).
+func CheckListed(setting, value, listSetting string, list []string) error {
+	if len(list) == 0 || slices.Contains(list, value) || len(slices.Compact(slices.Sorted(slices.Values(list)))) != len(list) {
+		return nil
+	}
+	return Invalid(setting, fmt.Sprintf("is %q, which %s does not list (cloud-api-adaptor refuses pods that ask for it)", value, listSetting),
+		fmt.Sprintf("add %q to %s, or set %s to one of %s", value, listSetting, setting, strings.Join(list, ", ")))
+}
+
+// CheckContract checks value against the format the contract gives key for
+// cloud.
+func CheckContract(setting string, cloud Cloud, key, value string) error {
+	k, ok := contract.MustFor(cloud).Key(key)
+	if !ok {
+		return fmt.Errorf("contract: %s has no key %s", cloud, key)
+	}
+	if err := k.Format.Check(value); err != nil {
+		return Invalid(setting, err.Error(), "set it to "+k.Format.Describe)
+	}
+	return nil
 }

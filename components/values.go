@@ -2,8 +2,12 @@ package components
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
+
+	"github.com/peerpods/provisioner/components/contract"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -39,49 +43,64 @@ func (v Values) SSHKeyOutput() pulumi.StringMapOutput {
 	return pulumi.ToSecret(v.SSHKey.ToStringMapOutput()).(pulumi.StringMapOutput)
 }
 
-// Check compares the key names with the operator's contract for the cloud:
-// no key the operator does not read, every required ConfigMap key present,
-// and, when complete is true (the values are written to a cluster), every
-// Secret key and the SSH key too.
+// Check compares the values with the operator's contract for the cloud
+// (package contract): no key the operator and CAA do not read, or in the
+// wrong object; every key the stack always writes and that the operator or
+// CAA requires present; and, when complete is true (the values are written
+// to a cluster), the user's required keys (credentials) and ssh-key-secret
+// too. Keys the operator owns are never required: the operator fills them.
 func (v Values) Check(complete bool) error {
-	keys, ok := Keys[v.Cloud]
+	set, ok := contract.For(v.Cloud)
 	if !ok {
 		return fmt.Errorf("values for unknown cloud %q", v.Cloud)
 	}
 	var p Problems
-	allowedCM := append(slices.Clone(keys.ConfigMap), keys.OptionalConfigMap...)
-	for _, k := range sortedKeys(v.ConfigMap) {
-		if !slices.Contains(allowedCM, k) {
-			p.Add(fmt.Errorf("%s: the operator does not read the key %s for %s", ConfigMapName, k, v.Cloud))
+	for _, obj := range []struct {
+		o    contract.Object
+		name string
+		data pulumi.StringMap
+	}{{contract.ConfigMap, ConfigMapName, v.ConfigMap}, {contract.Secret, SecretName, v.Secret}} {
+		for _, k := range sortedKeys(obj.data) {
+			key, known := set.Key(k)
+			switch {
+			case !known:
+				p.Add(fmt.Errorf("%s: the operator and cloud-api-adaptor do not read the key %s for %s", obj.name, k, v.Cloud))
+			case !key.In.Has(obj.o):
+				p.Add(fmt.Errorf("%s: the key %s belongs in %s for %s", obj.name, k, key.In, v.Cloud))
+			}
+		}
+		for _, key := range set.In(obj.o) {
+			if _, ok := obj.data[key.Name]; ok || key.Need == contract.Optional || key.Owner == contract.OperatorOwned {
+				continue
+			}
+			if key.Owner == contract.Stack || complete {
+				p.Add(fmt.Errorf("%s: the key %s is missing for %s, and it is %s", obj.name, key.Name, v.Cloud, key.Need))
+			}
 		}
 	}
-	for _, k := range keys.ConfigMap {
-		if _, ok := v.ConfigMap[k]; !ok {
-			p.Add(fmt.Errorf("%s: the key %s is missing for %s", ConfigMapName, k, v.Cloud))
-		}
-	}
-	allowedSecret := append(slices.Clone(keys.Secret), keys.OptionalSecret...)
-	for _, k := range sortedKeys(v.Secret) {
-		if !slices.Contains(allowedSecret, k) {
-			p.Add(fmt.Errorf("%s: the operator does not read the key %s for %s", SecretName, k, v.Cloud))
-		}
-	}
-	if v.SSHKey != nil && !keys.SSHKey {
+	switch {
+	case v.SSHKey != nil && set.SSHKeys == nil:
 		p.Add(fmt.Errorf("%s: %s does not use it", SSHKeySecretName, v.Cloud))
-	}
-	if complete && keys.SSHKey && v.SSHKey == nil {
+	case complete && set.SSHKeys != nil && v.SSHKey == nil:
 		p.Add(fmt.Errorf("%s: missing; %s needs an SSH key pair", SSHKeySecretName, v.Cloud))
 	}
 	for _, k := range sortedKeys(v.SSHKey) {
-		if k != KeySSHPrivateKey && k != KeySSHPublicKey {
+		if _, ok := set.SSHKey(k); !ok {
 			p.Add(fmt.Errorf("%s: unknown key %s", SSHKeySecretName, k))
+		}
+	}
+	if v.SSHKey != nil {
+		for _, key := range set.SSHKeys {
+			if _, ok := v.SSHKey[key.Name]; !ok && key.Need != contract.Optional {
+				p.Add(fmt.Errorf("%s: the key %s is missing for %s, and it is %s", SSHKeySecretName, key.Name, v.Cloud, key.Need))
+			}
 		}
 	}
 	return p.Err()
 }
 
 // CheckComplete checks that the values are all the operator needs: the key
-// contract (Check) and every Secret key.
+// contract (Check) and every required Secret key.
 func (v Values) CheckComplete() error {
 	if err := v.Check(true); err != nil {
 		return err
@@ -92,16 +111,45 @@ func (v Values) CheckComplete() error {
 	return nil
 }
 
-// MissingSecrets returns the peer-pods-secret keys the cloud needs that v
-// does not have, in the order of the key reference.
+// MissingSecrets returns the required peer-pods-secret keys the user
+// provides that v does not have, in the contract's order.
 func (v Values) MissingSecrets() []string {
 	var missing []string
-	for _, k := range Keys[v.Cloud].Secret {
-		if _, ok := v.Secret[k]; !ok {
-			missing = append(missing, k)
+	for _, k := range contract.MustFor(v.Cloud).In(contract.Secret) {
+		if _, ok := v.Secret[k.Name]; !ok && k.Need != contract.Optional && k.Owner == contract.User {
+			missing = append(missing, k.Name)
 		}
 	}
 	return missing
+}
+
+// CheckExtra checks the peerpods:extra keys against cloud's contract: each
+// must be a key the pass-through may set, with a value of its format.
+// Errors name setting.<KEY> and, for a key that has a setting of its own,
+// that setting.
+func CheckExtra(setting string, cloud Cloud, extra map[string]string) error {
+	set, ok := contract.For(cloud)
+	if !ok || len(extra) == 0 {
+		return nil
+	}
+	var p Problems
+	names := strings.Join(contract.Names(set.Extras()), ", ")
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		key, known := set.Key(k)
+		switch {
+		case !known:
+			p.Add(Invalid(setting+"."+k, fmt.Sprintf("is not a key cloud-api-adaptor reads for %s", cloud),
+				fmt.Sprintf("use one of %s (see the README's %s key table)", names, cloud)))
+		case !key.Extra():
+			p.Add(Invalid(setting+"."+k, "is not set through peerpods:extra",
+				fmt.Sprintf("set %s instead", key.Setting)))
+		default:
+			if err := key.Format.Check(extra[k]); err != nil {
+				p.Add(Invalid(setting+"."+k, err.Error(), "set it to "+key.Format.Describe))
+			}
+		}
+	}
+	return p.Err()
 }
 
 func sortedKeys(m pulumi.StringMap) []string {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -30,7 +31,15 @@ type Args struct {
 	FirewallName string `json:"firewallName,omitempty"`
 	// MachineType is GCP_MACHINE_TYPE, default e2-medium.
 	MachineType string `json:"machineType,omitempty"`
-	// ImageName is PODVM_IMAGE_NAME; empty lets the operator build one.
+	// Subnetwork is GCP_SUBNETWORK: the subnetwork of the pod VMs, needed
+	// in a custom-mode VPC (a name, or regions/<region>/subnetworks/<name>).
+	// cloud-api-adaptor reads it from OSC's osc-release-v1.12 on; 1.10
+	// ignores it and lets GCP pick the subnetwork of an auto-mode network.
+	Subnetwork string `json:"subnetwork,omitempty"`
+	// ImageName is PODVM_IMAGE_NAME, the pod VM image in the project.
+	// cloud-api-adaptor exits without it (entrypoint.sh gcp() test_vars),
+	// so empty leaves the key to the operator, whose image job builds an
+	// image and writes the key before it starts cloud-api-adaptor.
 	ImageName string `json:"podvmImageName,omitempty"`
 
 	// Settings are the common peer-pods settings.
@@ -68,14 +77,17 @@ func (a Args) WithDefaults() Args {
 // problem in one error, settings named "gcp.<name>".
 func (a Args) Validate() error {
 	var p components.Problems
-	p.Add(a.Settings.Validate())
+	p.Add(a.Settings.ValidateFor(components.GCP))
 	p.Add(components.CheckPattern("gcp.projectId", a.ProjectID, reProject, "a project ID (6-30 lower-case letters, digits, '-')"))
 	p.Add(components.CheckPattern("gcp.zone", a.Zone, reZone, "a zone such as us-central1-a"))
 	p.Add(components.CheckPattern("gcp.network", a.Network, reRFC1035, "the cluster network's name, such as mycluster-x7k2p-network"))
 	p.Add(components.CheckPattern("gcp.firewallName", a.FirewallName, reRFC1035, "a firewall rule name (lower-case letters, digits, '-')"))
 	p.Add(components.CheckPattern("gcp.machineType", a.MachineType, reMachineType, "a machine type such as e2-medium"))
 	if a.ImageName != "" {
-		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, reRFC1035, "an image name, or empty to let the operator build one"))
+		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, reRFC1035, "a GCP image name (lower-case letters, digits, '-')"))
+	}
+	if a.Subnetwork != "" {
+		p.Add(components.CheckContract("gcp.subnetwork", components.GCP, contract.KeyGCPSubnetwork, a.Subnetwork))
 	}
 	if len(a.SourceRanges) == 0 {
 		p.Add(components.Invalid("gcp.sourceRanges", "is empty", "list the ranges the workers and pod VMs use, such as the cluster's machine network (10.0.0.0/16)"))
@@ -157,14 +169,19 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	c.Rules = []components.Rule{{Name: args.FirewallName, ID: fw.ID(), Target: args.Network, Ports: ports}}
 
 	cm := args.Settings.ConfigMap(components.GCP)
-	cm[components.KeyGCPProjectID] = args.ProjectID
-	cm[components.KeyGCPZone] = args.Zone
-	cm[components.KeyGCPNetwork] = "global/networks/" + args.Network
-	cm[components.KeyGCPMachineType] = args.MachineType
-	cm[components.KeyPodVMImageName] = args.ImageName
+	cm[contract.KeyGCPProjectID] = args.ProjectID
+	cm[contract.KeyGCPZone] = args.Zone
+	cm[contract.KeyGCPNetwork] = "global/networks/" + args.Network
+	cm[contract.KeyGCPMachineType] = args.MachineType
+	if args.ImageName != "" { // else the operator's image job owns the key
+		cm[contract.KeyPodVMImageName] = args.ImageName
+	}
+	if args.Subnetwork != "" {
+		cm[contract.KeyGCPSubnetwork] = args.Subnetwork
+	}
 	secret := pulumi.StringMap{}
 	if args.Credentials != nil {
-		secret[components.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
+		secret[contract.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
 	}
 	c.Values = components.Values{Cloud: components.GCP, ConfigMap: components.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
 	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()

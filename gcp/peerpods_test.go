@@ -90,9 +90,9 @@ func TestFirewallAndValues(t *testing.T) {
 	cm, _ := pulumitest.Await(t, pp.ConfigMap)
 	wantCM := map[string]string{
 		"CLOUD_PROVIDER": "gcp", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
-		"ROOT_VOLUME_SIZE": "6", "TAGS": "", "DISABLECVM": "true",
-		"GCP_PROJECT_ID": "my-openshift-project", "GCP_ZONE": "us-central1-a", "GCP_NETWORK": "global/networks/mycluster-x7k2p-network",
-		"GCP_MACHINE_TYPE": "e2-medium", "PODVM_IMAGE_NAME": "",
+		"ROOT_VOLUME_SIZE": "6",
+		"GCP_PROJECT_ID":   "my-openshift-project", "GCP_ZONE": "us-central1-a", "GCP_NETWORK": "global/networks/mycluster-x7k2p-network",
+		"GCP_MACHINE_TYPE": "e2-medium", // no PODVM_IMAGE_NAME: the operator's unless set
 	}
 	if !reflect.DeepEqual(cm, wantCM) {
 		t.Errorf("ConfigMap %v\nwant %v", cm, wantCM)

@@ -54,6 +54,9 @@ type Args struct {
 	Settings components.Settings `json:"-"`
 	// RedHatOfflineToken is REDHAT_OFFLINE_TOKEN; nil leaves it out.
 	RedHatOfflineToken pulumi.StringInput `json:"-"`
+	// HostKeyCerts is HOST_KEY_CERTS (IBM Z Secure Execution host key
+	// documents for the operator's image build); nil leaves it out.
+	HostKeyCerts pulumi.StringInput `json:"-"`
 }
 
 // HostArgs describe a remote KVM host.
@@ -112,7 +115,7 @@ var reNetwork = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // peerpods:libvirt config key, prefixed "libvirt.".
 func (a Args) Validate() error {
 	var p components.Problems
-	p.Add(a.Settings.Validate())
+	p.Add(a.Settings.ValidateFor(components.Libvirt))
 	if a.Host == nil {
 		if _, err := conn.Parse(a.URI); err != nil {
 			p.Add(components.Invalid("libvirt.uri", err.Error(), "use qemu:///system, qemu+unix:///system?socket=PATH, or set libvirt.host for a remote KVM host"))

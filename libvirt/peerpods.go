@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -105,24 +106,37 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 // values are the libvirt peer-pods values.
 func (a Args) values(uri pulumi.StringInput, access *KvmHostAccess) components.Values {
 	cm := a.Settings.ConfigMap(components.Libvirt)
-	cm[components.KeyLibvirtPool] = a.Pool
-	cm[components.KeyLibvirtVolName] = a.Volume
-	cm[components.KeyLibvirtDirName] = a.Dir
-	cm[components.KeyLibvirtNet] = a.Network
+	cm[contract.KeyLibvirtPool] = a.Pool
+	cm[contract.KeyLibvirtVolName] = a.Volume
+	cm[contract.KeyLibvirtDirName] = a.Dir
+	cm[contract.KeyLibvirtNet] = a.Network
+	if a.Image != "" {
+		// The stack put the image into the volume: say so as the
+		// operator's image job does (libvirt-podvm-image-handler.sh), so
+		// that the operator runs no image job over the stack's volume.
+		cm[contract.KeyLibvirtImageID] = a.Volume
+	}
 
 	secret := pulumi.StringMap{
-		components.KeyLibvirtURI:     pulumi.ToSecret(uri).(pulumi.StringOutput),
-		components.KeyLibvirtPool:    pulumi.String(a.Pool),
-		components.KeyLibvirtVolName: pulumi.String(a.Volume),
+		contract.KeyCloudProvider: pulumi.String(string(components.Libvirt)),
+		contract.KeyLibvirtURI:    pulumi.ToSecret(uri).(pulumi.StringOutput),
 	}
 	if a.RedHatOfflineToken != nil {
-		secret[components.KeyRedHatOfflineToken] = pulumi.ToSecret(a.RedHatOfflineToken).(pulumi.StringOutput)
+		secret[contract.KeyRedHatOfflineToken] = pulumi.ToSecret(a.RedHatOfflineToken).(pulumi.StringOutput)
+	}
+	if a.HostKeyCerts != nil {
+		secret[contract.KeyHostKeyCerts] = pulumi.ToSecret(a.HostKeyCerts).(pulumi.StringOutput)
 	}
 	v := components.Values{Cloud: components.Libvirt, ConfigMap: components.PlainMap(cm), Secret: secret}
 	if access != nil {
 		v.SSHKey = pulumi.StringMap{
-			components.KeySSHPrivateKey: pulumi.ToSecret(access.PrivateKey).(pulumi.StringOutput),
-			components.KeySSHPublicKey:  access.PublicKey,
+			contract.KeySSHPrivateKey: pulumi.ToSecret(access.PrivateKey).(pulumi.StringOutput),
+			contract.KeySSHPublicKey:  access.PublicKey,
+			// CAA's libvirt runs OpenSSH as root, which checks the
+			// host against /root/.ssh/known_hosts, where the whole
+			// secret is mounted: the pinned key, as a known_hosts line
+			// ([host]:port for a port other than 22).
+			contract.KeySSHKnownHosts: access.HostKey,
 		}
 	}
 	return v

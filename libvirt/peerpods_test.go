@@ -175,14 +175,15 @@ func TestRemoteHostGraph(t *testing.T) {
 	cm, _ := pulumitest.Await(t, v.ConfigMap.ToStringMapOutput())
 	wantCM := map[string]string{
 		"CLOUD_PROVIDER": "libvirt", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "15m", "PEERPODS_LIMIT_PER_NODE": "10",
-		"ROOT_VOLUME_SIZE": "6", "TAGS": "", "DISABLECVM": "true",
 		"LIBVIRT_POOL": "default", "LIBVIRT_VOL_NAME": "podvm-base.qcow2", "LIBVIRT_DIR_NAME": "/var/lib/libvirt/images", "LIBVIRT_NET": "default",
+		// The stack uploaded the image: the operator's image job marker.
+		"LIBVIRT_IMAGE_ID": "podvm-base.qcow2",
 	}
 	if !reflect.DeepEqual(cm, wantCM) {
 		t.Errorf("ConfigMap %v\nwant %v", cm, wantCM)
 	}
 	sec, isSecret := pulumitest.Await(t, v.SecretOutput())
-	wantSec := map[string]string{"LIBVIRT_URI": fakeURI, "LIBVIRT_POOL": "default", "LIBVIRT_VOL_NAME": "podvm-base.qcow2", "REDHAT_OFFLINE_TOKEN": "offline-token"}
+	wantSec := map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": fakeURI, "REDHAT_OFFLINE_TOKEN": "offline-token"}
 	if !isSecret || !reflect.DeepEqual(sec, wantSec) {
 		t.Errorf("Secret (secret=%v) %v\nwant %v", isSecret, sec, wantSec)
 	}
@@ -190,7 +191,7 @@ func TestRemoteHostGraph(t *testing.T) {
 		t.Fatal("test URI")
 	}
 	ssh, isSecret := pulumitest.Await(t, v.SSHKeyOutput())
-	if !isSecret || !reflect.DeepEqual(ssh, map[string]string{"id_rsa": fakePrivate, "id_rsa.pub": fakePublic}) {
+	if !isSecret || !reflect.DeepEqual(ssh, map[string]string{"id_rsa": fakePrivate, "id_rsa.pub": fakePublic, "known_hosts": fakeHostKey}) {
 		t.Errorf("ssh-key-secret (secret=%v) %v", isSecret, ssh)
 	}
 	if _, secret := pulumitest.Await(t, v.Secret["LIBVIRT_URI"].ToStringOutput()); !secret {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/peerpods/provisioner/aws"
 	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/gcp"
 	"github.com/peerpods/provisioner/libvirt"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -37,7 +39,7 @@ type Config struct {
 	// Settings are the common peer-pods settings.
 	Settings components.Settings
 	// Operator are the optional operator objects of the handoff
-	// (peerpods:kataConfig, peerpods:peerPodConfig).
+	// (peerpods:kataConfig, peerpods:placement).
 	Operator components.HandoffOptions
 	// AWS is the AWS configuration (peerpods:aws) when Cloud is aws.
 	AWS AWSConfig
@@ -105,19 +107,20 @@ type secretSetting struct {
 // peer-pods-secret. All are needed when the handoff is on.
 var secretKeys = map[components.Cloud][]secretSetting{
 	components.AWS: {
-		{"awsAccessKeyId", components.KeyAWSAccessKeyID, false, false},
-		{"awsSecretAccessKey", components.KeyAWSSecretAccessKey, true, false},
+		{"awsAccessKeyId", contract.KeyAWSAccessKeyID, false, false},
+		{"awsSecretAccessKey", contract.KeyAWSSecretAccessKey, true, false},
 	},
 	components.Azure: {
-		{"azureClientId", components.KeyAzureClientID, false, false},
-		{"azureClientSecret", components.KeyAzureClientSecret, true, false},
-		{"azureTenantId", components.KeyAzureTenantID, false, false},
+		{"azureClientId", contract.KeyAzureClientID, false, false},
+		{"azureClientSecret", contract.KeyAzureClientSecret, true, false},
+		{"azureTenantId", contract.KeyAzureTenantID, false, false},
 	},
 	components.GCP: {
-		{"gcpCredentials", components.KeyGCPCredentials, true, false},
+		{"gcpCredentials", contract.KeyGCPCredentials, true, false},
 	},
 	components.Libvirt: {
-		{"redhatOfflineToken", components.KeyRedHatOfflineToken, true, true},
+		{"redhatOfflineToken", contract.KeyRedHatOfflineToken, true, true},
+		{"hostKeyCerts", contract.KeyHostKeyCerts, false, true},
 	},
 }
 
@@ -174,11 +177,17 @@ func load(src source) (Config, error) {
 	s.LimitPerNode = r.integer("limitPerNode", s.LimitPerNode)
 	s.RootVolumeSize = r.integer("rootVolumeSize", s.RootVolumeSize)
 	r.object("tags", &s.Tags)
-	s.DisableCVM = r.boolean("disableCvm", s.DisableCVM)
-	s.InitData = r.str("initdata", "")
+	if _, ok := r.get("disableCvm"); ok {
+		r.fail(components.Invalid("peerpods:disableCvm", "is set, but the operator writes DISABLECVM itself on every reconcile (\"true\" unless its confidential feature gate is on), so a value from the stack would be overwritten",
+			"remove peerpods:disableCvm; to run confidential pod VMs, set confidential: \"true\" in the operator's osc-feature-gates ConfigMap"))
+	}
+	s.InitData = r.initData()
+	r.object("extra", &s.Extra)
 	r.object("kataConfig", &c.Operator.KataConfig)
-	r.object("peerPodConfig", &c.Operator.PeerPodConfig)
-	c.Operator.LimitPerNode = s.LimitPerNode
+	if _, ok := r.get("peerPodConfig"); ok {
+		r.fail(components.Invalid("peerpods:peerPodConfig", "is set, but the operator 1.10 has no PeerPodConfig (it copies an old one's spec.limit into PEERPODS_LIMIT_PER_NODE and deletes it)",
+			"remove peerpods:peerPodConfig: peerpods:limitPerNode already sets PEERPODS_LIMIT_PER_NODE in peer-pods-cm"))
+	}
 	var placement components.Placement
 	r.object("placement", &placement)
 	var kataLabels map[string]string
@@ -188,8 +197,8 @@ func load(src source) (Config, error) {
 	nodes, err := placement.Nodes("placement", kataLabels)
 	r.p.AddWithin("peerpods:", err)
 	c.Operator.Nodes = nodes
-	if c.Handoff == components.HandoffOff && (len(nodes) > 0 || c.Operator.KataConfig != nil || c.Operator.PeerPodConfig != nil) {
-		r.fail(components.Invalid("peerpods:handoff", `is "off", but peerpods:placement, kataConfig or peerPodConfig ask for cluster objects`,
+	if c.Handoff == components.HandoffOff && (len(nodes) > 0 || c.Operator.KataConfig != nil) {
+		r.fail(components.Invalid("peerpods:handoff", `is "off", but peerpods:placement or kataConfig ask for cluster objects`,
 			`set peerpods:handoff to "cluster" or "manifests", or remove those settings`))
 	}
 
@@ -222,15 +231,23 @@ func load(src source) (Config, error) {
 		}
 	case components.GCP:
 		r.object("gcp", &c.GCP)
+		if v, ok := r.get("gcp"); ok && strings.Contains(strings.ReplaceAll(v, " ", ""), `"podvmImageName":""`) {
+			r.fail(components.Invalid("peerpods:gcp.podvmImageName", "is empty, and cloud-api-adaptor exits without PODVM_IMAGE_NAME",
+				"name the pod VM image in the project (gcloud compute images list), or remove the setting to let the operator's image job build one"))
+		}
 		c.GCP.Args.Settings = c.Settings
 		c.GCP.Args = c.GCP.Args.WithDefaults()
 		r.p.AddWithin("peerpods:", c.GCP.Args.Validate())
-		if creds, ok := c.Secrets[components.KeyGCPCredentials]; ok {
+		if creds, ok := c.Secrets[contract.KeyGCPCredentials]; ok {
 			r.fail(checkServiceAccount("peerpods:gcpCredentials", creds))
 		}
 	case components.Libvirt:
 		r.object("libvirt", &c.Libvirt)
 		c.Libvirt.Args.Settings = c.Settings
+		if _, ok := r.get("hostKeyCerts"); ok && c.Libvirt.Image != "" {
+			r.fail(components.Invalid("peerpods:hostKeyCerts", "is set, but only the operator's own image build reads HOST_KEY_CERTS, and the stack uploads peerpods:libvirt.image",
+				"remove peerpods:hostKeyCerts, or remove libvirt.image to let the operator build the image"))
+		}
 		if h := c.Libvirt.Host; h != nil {
 			h.Password = secretInput(r.value("libvirtHostPassword", true))
 			h.BootstrapPrivateKey = secretInput(r.value("libvirtHostBootstrapKey", true))
@@ -422,4 +439,39 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("%s should be %s, not %s", te.Field, te.Type, te.Value)
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// initData reads INITDATA: peerpods:initdataFile, an initdata TOML file
+// (a Kata agent policy and more) that is checked and encoded as CAA reads
+// it (gzip, then base64), or peerpods:initdata, the encoded value, checked
+// to decode to valid initdata. Both set is an error.
+func (r *reader) initData() string {
+	file, hasFile := r.get("initdataFile")
+	raw, hasRaw := r.get("initdata")
+	switch {
+	case hasFile && hasRaw:
+		r.fail(components.Invalid("peerpods:initdata", "and peerpods:initdataFile are both set", "set only one: the TOML file (initdataFile) or its gzip+base64 encoding (initdata)"))
+	case hasFile:
+		doc, err := os.ReadFile(file)
+		if err != nil {
+			r.fail(components.Invalid("peerpods:initdataFile", fmt.Sprintf("is %q, which cannot be read (%v)", file, errors.Unwrap(err)),
+				"give the path of the initdata TOML file, absolute or relative to the project directory"))
+			return ""
+		}
+		enc, err := contract.EncodeInitData(doc)
+		if err != nil {
+			r.fail(components.Invalid("peerpods:initdataFile", fmt.Sprintf("(%s) %s", file, err),
+				"fix the file: a TOML document with algorithm (sha256, sha384 or sha512), version and a [data] table"))
+			return ""
+		}
+		return enc
+	case hasRaw:
+		if err := contract.InitData.Check(raw); err != nil {
+			r.fail(components.Invalid("peerpods:initdata", err.Error(),
+				"give the initdata TOML file as peerpods:initdataFile instead, or its encoding: gzip < initdata.toml | base64 -w0"))
+			return ""
+		}
+		return raw
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/peerpods/provisioner/aws"
 	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/gcp"
 	"github.com/peerpods/provisioner/libvirt"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -113,8 +114,8 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 
 func deployAWS(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.AWS.Args
-	args.AccessKeyID = cfg.secret(components.KeyAWSAccessKeyID)
-	args.SecretAccessKey = cfg.secret(components.KeyAWSSecretAccessKey)
+	args.AccessKeyID = cfg.secret(contract.KeyAWSAccessKeyID)
+	args.SecretAccessKey = cfg.secret(contract.KeyAWSSecretAccessKey)
 	provider, err := awsp.NewProvider(ctx, "aws", &awsp.ProviderArgs{
 		Region:  optional(cfg.AWS.Region),
 		Profile: optional(cfg.AWS.Profile),
@@ -131,9 +132,9 @@ func deployAWS(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 
 func deployAzure(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.Azure.Args
-	args.ClientID = cfg.secret(components.KeyAzureClientID)
-	args.ClientSecret = cfg.secret(components.KeyAzureClientSecret)
-	args.TenantID = cfg.secret(components.KeyAzureTenantID)
+	args.ClientID = cfg.secret(contract.KeyAzureClientID)
+	args.ClientSecret = cfg.secret(contract.KeyAzureClientSecret)
+	args.TenantID = cfg.secret(contract.KeyAzureTenantID)
 	if cfg.Azure.Subscription != "" {
 		args.SubscriptionID = pulumi.String(cfg.Azure.Subscription)
 	}
@@ -171,7 +172,7 @@ func deployAzure(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 
 func deployGCP(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.GCP.Args
-	args.Credentials = cfg.secret(components.KeyGCPCredentials)
+	args.Credentials = cfg.secret(contract.KeyGCPCredentials)
 	provider, err := gcpp.NewProvider(ctx, "gcp", &gcpp.ProviderArgs{
 		Project: pulumi.String(args.ProjectID),
 		Zone:    pulumi.String(args.Zone),
@@ -188,7 +189,8 @@ func deployGCP(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 
 func deployLibvirt(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.Libvirt.Args
-	args.RedHatOfflineToken = cfg.secret(components.KeyRedHatOfflineToken)
+	args.RedHatOfflineToken = cfg.secret(contract.KeyRedHatOfflineToken)
+	args.HostKeyCerts = cfg.secret(contract.KeyHostKeyCerts)
 	provider, err := libvirt.NewProvider(ctx, "peerpods")
 	if err != nil {
 		return components.Result{}, err

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/internal/kubetest"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/stacktest"
@@ -104,8 +105,8 @@ func TestHandoffContract(t *testing.T) {
 			if got, want := slices.Sorted(maps.Keys(cm.Data)), slices.Sorted(slices.Values(keys.ConfigMap)); !slices.Equal(got, want) {
 				t.Errorf("peer-pods-cm keys %v, the operator reads %v", got, want)
 			}
-			if cm.Labels[components.ManagedByLabel] != components.ManagedBy || cm.Data[components.KeyCloudProvider] != string(cloud) {
-				t.Errorf("peer-pods-cm labels %v, CLOUD_PROVIDER %q", cm.Labels, cm.Data[components.KeyCloudProvider])
+			if cm.Labels[components.ManagedByLabel] != components.ManagedBy || cm.Data[contract.KeyCloudProvider] != string(cloud) {
+				t.Errorf("peer-pods-cm labels %v, CLOUD_PROVIDER %q", cm.Labels, cm.Data[contract.KeyCloudProvider])
 			}
 
 			secretNames := []string{components.SecretName}
@@ -141,7 +142,7 @@ func TestHandoffContract(t *testing.T) {
 							t.Errorf("peer-pods-secret lacks %s", k)
 						}
 					}
-				} else if _, ok := s.Data[components.KeySSHPublicKey]; !ok || len(s.Data) != 2 {
+				} else if _, ok := s.Data[contract.KeySSHPublicKey]; !ok || len(s.Data) != 2 {
 					t.Errorf("ssh-key-secret keys %v", slices.Collect(maps.Keys(s.Data)))
 				}
 			}
@@ -157,8 +158,8 @@ func TestHandoffContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if limit, _, _ := unstructured.NestedString(ppc.Object, "spec", "limit"); limit != cm.Data[components.KeyPeerPodsLimitPerNode] {
-				t.Errorf("PeerPodConfig limit %q, PEERPODS_LIMIT_PER_NODE %q", limit, cm.Data[components.KeyPeerPodsLimitPerNode])
+			if limit, _, _ := unstructured.NestedString(ppc.Object, "spec", "limit"); limit != cm.Data[contract.KeyPeerPodsLimitPerNode] {
+				t.Errorf("PeerPodConfig limit %q, PEERPODS_LIMIT_PER_NODE %q", limit, cm.Data[contract.KeyPeerPodsLimitPerNode])
 			}
 
 			// Re-applying is a no-op. (The API server records the managed
@@ -186,7 +187,7 @@ func TestHandoffContract(t *testing.T) {
 
 			// Changing one value changes exactly that key.
 			changed := find(t, objs, "ConfigMap", components.ConfigMapName).DeepCopy()
-			if err := unstructured.SetNestedField(changed.Object, "9999", "data", components.KeyVXLANPort); err != nil {
+			if err := unstructured.SetNestedField(changed.Object, "9999", "data", contract.KeyVXLANPort); err != nil {
 				t.Fatal(err)
 			}
 			kubetest.ApplyObjects(t, []*unstructured.Unstructured{changed}, manager)
@@ -195,7 +196,7 @@ func TestHandoffContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			for k, v := range cm.Data {
-				if k == components.KeyVXLANPort {
+				if k == contract.KeyVXLANPort {
 					if after.Data[k] != "9999" {
 						t.Errorf("%s = %q after the change", k, after.Data[k])
 					}
