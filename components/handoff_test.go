@@ -95,7 +95,7 @@ func TestClusterHandoffWritesExactObjects(t *testing.T) {
 	wantData := map[string]string{
 		"CLOUD_PROVIDER": "aws", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
 		"ROOT_VOLUME_SIZE": "6",
-		"AWS_REGION": "aws_region", "AWS_SUBNET_ID": "aws_subnet_id", "AWS_VPC_ID": "aws_vpc_id", "AWS_SG_IDS": "aws_sg_ids",
+		"AWS_REGION":       "aws_region", "AWS_SUBNET_ID": "aws_subnet_id", "AWS_VPC_ID": "aws_vpc_id", "AWS_SG_IDS": "aws_sg_ids",
 		"PODVM_INSTANCE_TYPE": "podvm_instance_type", "PODVM_INSTANCE_TYPES": "podvm_instance_types", "PODVM_AMI_ID": "podvm_ami_id",
 	}
 	if !reflect.DeepEqual(data, wantData) {

@@ -204,8 +204,20 @@ func load(src source) (Config, error) {
 
 	c.Secrets = map[string]string{}
 	for _, sk := range secretKeys[c.Cloud] {
-		if v := r.value(sk.config, sk.sensitive); v != "" {
-			c.Secrets[sk.key] = v
+		v := r.value(sk.config, sk.sensitive)
+		if v == "" {
+			continue
+		}
+		c.Secrets[sk.key] = v
+		// The value's format, from the contract; the error never shows
+		// the value.
+		if key, ok := contract.MustFor(c.Cloud).Key(sk.key); ok && key.Format.Check(v) != nil {
+			input := "<" + key.Format.Describe + ">"
+			if key.Name == contract.KeyGCPCredentials {
+				input = "< key.json (the service account's key file)"
+			}
+			r.fail(components.Invalid("peerpods:"+sk.config, "is not "+key.Format.Describe,
+				fmt.Sprintf("pulumi config set --secret %s %s", sk.config, input)))
 		}
 	}
 
@@ -238,9 +250,6 @@ func load(src source) (Config, error) {
 		c.GCP.Args.Settings = c.Settings
 		c.GCP.Args = c.GCP.Args.WithDefaults()
 		r.p.AddWithin("peerpods:", c.GCP.Args.Validate())
-		if creds, ok := c.Secrets[contract.KeyGCPCredentials]; ok {
-			r.fail(checkServiceAccount("peerpods:gcpCredentials", creds))
-		}
 	case components.Libvirt:
 		r.object("libvirt", &c.Libvirt)
 		c.Libvirt.Args.Settings = c.Settings
@@ -415,21 +424,6 @@ func (r *reader) bad(key string) bool {
 		}
 	}
 	return false
-}
-
-// checkServiceAccount checks that creds is a service-account key file,
-// without echoing it.
-func checkServiceAccount(setting, creds string) error {
-	var key struct {
-		Type        string `json:"type"`
-		ClientEmail string `json:"client_email"`
-		PrivateKey  string `json:"private_key"`
-	}
-	if err := json.Unmarshal([]byte(creds), &key); err != nil || key.Type != "service_account" || key.ClientEmail == "" || key.PrivateKey == "" {
-		return components.Invalid(setting, "is not a service-account key (JSON with type service_account, client_email and private_key)",
-			"store the key file's contents: pulumi config set --secret gcpCredentials < key.json")
-	}
-	return nil
 }
 
 // jsonProblem words a JSON decoding error without echoing values.

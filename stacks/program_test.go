@@ -191,7 +191,9 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"initdata not encoded", func(c map[string]string) { c["peerpods:initdata"] = "algorithm = \"sha256\"" }, nil, "peerpods:initdata", "initdataFile", ""},
 		{"initdata and initdataFile", func(c map[string]string) { c["peerpods:initdata"] = "x"; c["peerpods:initdataFile"] = "y" }, nil, "peerpods:initdata", "only one", ""},
 		{"initdataFile missing", func(c map[string]string) { c["peerpods:initdataFile"] = "/nonexistent/initdata.toml" }, nil, "peerpods:initdataFile", "path", ""},
-		{"instance type not listed", func(c map[string]string) { c["peerpods:aws"] = `{"instanceId":"i-0123456789abcdef0","podvmInstanceType":"m5.large"}` }, nil, "peerpods:aws.podvmInstanceType", "podvmInstanceTypes", ""},
+		{"instance type not listed", func(c map[string]string) {
+			c["peerpods:aws"] = `{"instanceId":"i-0123456789abcdef0","podvmInstanceType":"m5.large"}`
+		}, nil, "peerpods:aws.podvmInstanceType", "podvmInstanceTypes", ""},
 		{"bad timeout", func(c map[string]string) { c["peerpods:proxyTimeout"] = "5" }, nil, "peerpods:proxyTimeout", "duration", ""},
 		{"both discovery ways", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","instanceId":"i-01234567"}` }, nil, "peerpods:aws.instanceId", "only one", ""},
 		{"no discovery way", func(c map[string]string) { c["peerpods:aws"] = `{"region":"us-east-2"}` }, nil, "peerpods:aws", "aws.infraId", ""},

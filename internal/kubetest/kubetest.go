@@ -238,8 +238,9 @@ func RepoFile(t testing.TB, rel string) string {
 	}
 }
 
-// PeerPodsCRDs returns the paths of the test stand-ins for the operator's
-// CRDs (KataConfig, PeerPodConfig) under tests/testdata/crds.
+// PeerPodsCRDs returns the paths of the operator's CRDs (KataConfig, and the
+// PeerPodConfig of operators before 1.10) under tests/testdata/crds, copied
+// from the operator at the commits tests/testdata/crds/SOURCE.md names.
 func PeerPodsCRDs(t testing.TB) []string {
 	t.Helper()
 	files, err := filepath.Glob(RepoFile(t, "tests/testdata/crds/*.yaml"))

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/peerpods/provisioner/internal/kubetest"
@@ -15,6 +16,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -197,7 +199,34 @@ func TestOperatorCRDs(t *testing.T) {
 		gotSpec, _, _ := unstructured.NestedMap(got.Object, "spec")
 		wantSpec, _, _ := unstructured.NestedMap(want.Object, "spec")
 		if !reflect.DeepEqual(gotSpec, wantSpec) {
-			t.Fatalf("%s spec = %v, want %v (unknown fields must be kept)", want.GetKind(), gotSpec, wantSpec)
+			t.Fatalf("%s spec = %v, want %v", want.GetKind(), gotSpec, wantSpec)
+		}
+	}
+	// The real schemas refuse a misspelt field (strict field validation,
+	// as kubectl uses by default) and prune it otherwise.
+	for _, o := range []*unstructured.Unstructured{kata, ppc} {
+		bad := o.DeepCopy()
+		if err := unstructured.SetNestedField(bad.Object, true, "spec", "enablePeerPod"); err != nil {
+			t.Fatal(err)
+		}
+		ri, err := c.Resource(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := bad.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ri.Patch(t.Context(), bad.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: "peerpods-test", FieldValidation: "Strict"})
+		if err == nil || !strings.Contains(err.Error(), "enablePeerPod") {
+			t.Errorf("%s with spec.enablePeerPod under strict validation: %v", o.GetKind(), err)
+		}
+		got, err := ri.Patch(t.Context(), bad.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: "peerpods-test", FieldValidation: "Ignore"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _ := unstructured.NestedFieldNoCopy(got.Object, "spec", "enablePeerPod"); found {
+			t.Errorf("%s kept the unknown field spec.enablePeerPod", o.GetKind())
 		}
 	}
 	// Installing again is harmless.

@@ -46,6 +46,9 @@ type Invoke struct {
 	Provider string
 }
 
+// FakeFunc returns a resource's ID and the outputs to add to its inputs.
+type FakeFunc func(name string, inputs resource.PropertyMap) (id string, outputs resource.PropertyMap)
+
 // CallFunc answers an invoke.
 type CallFunc func(args resource.PropertyMap) (resource.PropertyMap, error)
 
@@ -54,6 +57,9 @@ type CallFunc func(args resource.PropertyMap) (resource.PropertyMap, error)
 // are answered by Calls, an unexpected invoke fails the run.
 type Mocks struct {
 	Calls map[string]CallFunc
+	// Fakes give resources of a type token the ID and outputs their
+	// provider would; others get "<name>-id" and their inputs.
+	Fakes map[string]FakeFunc
 
 	mu        sync.Mutex
 	resources []Resource
@@ -80,6 +86,14 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	m.mu.Lock()
 	m.resources = append(m.resources, r)
 	m.mu.Unlock()
+	if f, ok := m.Fakes[args.TypeToken]; ok {
+		id, outs := f(args.Name, args.Inputs)
+		state := args.Inputs.Copy()
+		for k, v := range outs {
+			state[k] = v
+		}
+		return id, state, nil
+	}
 	return args.Name + "-id", args.Inputs, nil
 }
 

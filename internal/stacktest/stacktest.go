@@ -4,18 +4,26 @@
 package stacktest
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/internal/kubetest"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // StacksDir is the repository's stacks/ directory.
@@ -75,9 +83,9 @@ func StackConfig(t *testing.T, stack string) map[string]string {
 var StackSecrets = map[string]string{
 	"peerpods:awsAccessKeyId":      KeyID,
 	"peerpods:awsSecretAccessKey":  Secret,
-	"peerpods:azureClientId":       "app-id",
+	"peerpods:azureClientId":       "0a1b2c3d-0000-4000-8000-00000000c11d",
 	"peerpods:azureClientSecret":   Secret,
-	"peerpods:azureTenantId":       "tenant-id",
+	"peerpods:azureTenantId":       "0a1b2c3d-0000-4000-8000-0000000071d0",
 	"peerpods:gcpCredentials":      `{"type":"service_account","client_email":"pp@p.iam.gserviceaccount.com","private_key":"` + Secret + `"}`,
 	"peerpods:kubeconfig":          Kubeconfig,
 	"peerpods:libvirtHostPassword": Secret,
@@ -100,10 +108,49 @@ const (
 	azureVNetID = azureRGID + "/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet"
 )
 
-// CloudMocks answers the discovery invokes of every cloud.
+// A fixed SSH key pair and KVM host key, for the outputs the tls provider
+// and KvmHostAccess would give: real keys, so that the rendered objects
+// pass the contract's format checks.
+var (
+	FakePrivateKey, FakePublicKey = fakeKeyPair(1)
+	_, fakeHostPublic             = fakeKeyPair(2)
+	// FakeKnownHosts is the KVM host's known_hosts line.
+	FakeKnownHosts = "kvm.example.com " + fakeHostPublic
+	// FakeLibvirtURI is the KVM host's qemu+ssh URI.
+	FakeLibvirtURI = "qemu+ssh://root@kvm.example.com/system"
+)
+
+func fakeKeyPair(seed byte) (private, public string) {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))
+	block, err := ssh.MarshalPrivateKey(key, "")
+	if err != nil {
+		panic(err)
+	}
+	pub, err := ssh.NewPublicKey(key.Public())
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))
+}
+
+// CloudMocks answers the discovery invokes of every cloud, and gives the
+// resources whose outputs reach the handoff the outputs their providers
+// would.
 func CloudMocks() *pulumitest.Mocks {
 	pm := resource.NewPropertyMapFromMap
-	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
+	str := resource.NewStringProperty
+	return &pulumitest.Mocks{Fakes: map[string]pulumitest.FakeFunc{
+		"tls:index/privateKey:PrivateKey": func(name string, _ resource.PropertyMap) (string, resource.PropertyMap) {
+			return name + "-id", resource.PropertyMap{"privateKeyOpenssh": resource.MakeSecret(str(FakePrivateKey)), "publicKeyOpenssh": str(FakePublicKey + "\n")}
+		},
+		"peerpods:libvirt:KvmHostAccess": func(name string, _ resource.PropertyMap) (string, resource.PropertyMap) {
+			return name + "-id", resource.PropertyMap{"libvirtUri": str(FakeLibvirtURI), "hostKey": str(FakeKnownHosts),
+				"publicKey": str(FakePublicKey), "privateKey": resource.MakeSecret(str(FakePrivateKey))}
+		},
+		"azure-native:network:Subnet": func(name string, in resource.PropertyMap) (string, resource.PropertyMap) {
+			return azureRGID + "/providers/Microsoft.Network/virtualNetworks/" + in["virtualNetworkName"].StringValue() + "/subnets/" + in["subnetName"].StringValue(), nil
+		},
+	}, Calls: map[string]pulumitest.CallFunc{
 		"azure-native:resources:getResourceGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
 			return pm(map[string]any{"id": azureRGID, "location": "eastus", "name": azureRG}), nil
 		},
@@ -175,3 +222,37 @@ func WithLocalImage(t *testing.T, cfg map[string]string) {
 	}
 	cfg["peerpods:libvirt"] = string(b)
 }
+
+// RenderHandoff runs an example stack on CloudMocks in manifests mode, with
+// its secrets, a KataConfig and change applied to the config, and returns
+// the handoff objects as the manifests output renders them (Secret data
+// base64, as the API server stores it).
+func RenderHandoff(t *testing.T, stack string, change func(map[string]string)) (components.Cloud, []*unstructured.Unstructured) {
+	t.Helper()
+	cfg := WithSecrets(StackConfig(t, stack))
+	cfg.Values["peerpods:handoff"] = "manifests"
+	cfg.Values["peerpods:kataConfig"] = `{"poolSelector":{"node-role.kubernetes.io/kata-oc":""}}`
+	if strings.HasPrefix(stack, "libvirt") {
+		WithLocalImage(t, cfg.Values)
+	}
+	if change != nil {
+		change(cfg.Values)
+	}
+	_, d, err := Deploy(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, secret := pulumitest.Await(t, d.Outputs["manifests"].(pulumi.Output))
+	if !secret {
+		t.Error("the manifests output is not secret")
+	}
+	objs, err := kubetest.DecodeYAML([]byte(rendered.(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Values.Cloud, objs
+}
+
+// ExampleStacks are the example stack files whose handoff goes to a
+// cluster.
+var ExampleStacks = []string{"aws-example", "azure-worker-subnet", "azure-peer-vnet", "gcp-example", "libvirt-example"}
