@@ -1,8 +1,12 @@
 package stacks_test
 
 import (
+	"compress/gzip"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -541,3 +545,46 @@ func TestManifestsMode(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestInitdataFileAndExtra: an initdata TOML file becomes INITDATA as CAA
+// decodes it (base64, then gzip), and peerpods:extra keys reach
+// peer-pods-cm as given.
+func TestInitdataFileAndExtra(t *testing.T) {
+	doc := "algorithm = \"sha256\"\nversion = \"0.1.0\"\n\n[data]\n\"policy.rego\" = \"package agent_policy\\n\"\n"
+	file := filepath.Join(t.TempDir(), "initdata.toml")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := withSecrets(stackConfig(t, "libvirt-example"))
+	stacktest.WithLocalImage(t, cfg.Values)
+	cfg.Values["peerpods:initdataFile"] = file
+	cfg.Values["peerpods:extra"] = `{"LIBVIRT_CPU":"4","LIBVIRT_MEMORY":"4096"}`
+	m, _, err := deploy(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Inputs["data"].Mappable().(map[string]any)
+	if cm["LIBVIRT_CPU"] != "4" || cm["LIBVIRT_MEMORY"] != "4096" {
+		t.Errorf("extra keys in peer-pods-cm: %v", cm)
+	}
+	zr, err := gzip.NewReader(base64.NewDecoder(base64.StdEncoding, strings.NewReader(cm["INITDATA"].(string))))
+	if err != nil {
+		t.Fatalf("INITDATA %q: %v", cm["INITDATA"], err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || string(got) != doc {
+		t.Errorf("INITDATA decodes to %q (%v), want the file", got, err)
+	}
+
+	// A malformed file is refused with its line, nothing registered.
+	if err := os.WriteFile(file, []byte("algorithm = \"sha256\"\nversion = [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err = deploy(t, cfg)
+	if err == nil || !strings.Contains(err.Error(), "peerpods:initdataFile") || !strings.Contains(err.Error(), "line") {
+		t.Fatalf("malformed initdata file: %v", err)
+	}
+	if n := len(m.Resources()); n != 0 {
+		t.Errorf("%d resources registered on bad input", n)
+	}
+}

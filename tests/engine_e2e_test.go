@@ -50,7 +50,9 @@ type harness struct {
 	poolDir string
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness makes a project for the stack whose file stackFile writes
+// (given the repository root and a temporary directory).
+func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp string) string) *harness {
 	t.Helper()
 	if _, err := exec.LookPath("pulumi"); err != nil {
 		t.Fatalf("the Pulumi CLI is not on PATH (make e2e builds it with make pulumi): %v", err)
@@ -62,7 +64,7 @@ func newHarness(t *testing.T) *harness {
 	tmp := t.TempDir()
 	h := &harness{
 		t: t, dir: filepath.Join(tmp, "project"), state: filepath.Join(tmp, "state"), bin: filepath.Join(tmp, "bin"),
-		stack: "libvirt-e2e", pool: "peerpods-e2e-" + randomHex(t, 3),
+		stack: stack, pool: "peerpods-e2e-" + randomHex(t, 3),
 	}
 	for _, d := range []string{filepath.Join(h.dir, "stacks"), h.state, h.bin} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -98,9 +100,15 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("connecting to the test libvirtd: %v", err)
 	}
 	t.Cleanup(func() { h.lv.Disconnect() })
+	h.writeStack(stackFile(h, root, tmp))
+	return h
+}
 
-	// The libvirt-local stack of stacks/, pointed at the test libvirtd, a
-	// fresh pool and a generated image.
+// localStack is the libvirt-local stack of stacks/, pointed at the test
+// libvirtd, a fresh pool and a generated image.
+func localStack(h *harness, root, tmp string) string {
+	t := h.t
+	uri := e2eenv.Require(t, "PEERPODS_E2E_LIBVIRT_URI")
 	image := filepath.Join(tmp, "podvm.qcow2")
 	h.run("qemu-img", "create", "-q", "-f", "qcow2", image, "64M")
 	base, err := os.ReadFile(filepath.Join(root, "stacks", "Pulumi.libvirt-local.yaml"))
@@ -118,8 +126,7 @@ func newHarness(t *testing.T) *harness {
 			t.Fatalf("stacks/Pulumi.libvirt-local.yaml changed shape; could not set %s", want)
 		}
 	}
-	h.writeStack(stackFile)
-	return h
+	return stackFile
 }
 
 // summary returns the rest of the output line that starts with prefix.
@@ -228,7 +235,7 @@ func (h *harness) outputs(extra ...string) (map[string]any, string) {
 // refresh and repaired by up, a preview report after a config change,
 // destroy, and no plaintext secret anywhere.
 func TestEngineLibvirtLocal(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, "libvirt-e2e", localStack)
 	token := "offline-token-" + randomHex(t, 12)
 	h.run("pulumi", "stack", "init", h.stack)
 	h.run("pulumi", "config", "set", "--secret", "redhatOfflineToken", token, "--stack", h.stack)
@@ -260,7 +267,7 @@ func TestEngineLibvirtLocal(t *testing.T) {
 		t.Errorf("secret output shown without --show-secrets: %v", outs["secret"])
 	}
 	shown, _ := h.outputs("--show-secrets") // the one file meant to hold it
-	if sec, _ := shown["secret"].(map[string]any); sec["REDHAT_OFFLINE_TOKEN"] != token || sec["LIBVIRT_POOL"] != h.pool {
+	if sec, _ := shown["secret"].(map[string]any); sec["REDHAT_OFFLINE_TOKEN"] != token || sec["CLOUD_PROVIDER"] != "libvirt" {
 		t.Errorf("secret output with --show-secrets: %v", shown["secret"])
 	}
 

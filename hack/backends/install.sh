@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# install.sh: installs libvirtd, virsh, qemu-img, sshd, openssl and curl for
-# the e2e tests
+# install.sh: installs libvirtd, virsh, qemu-img, sshd, nc, openssl and curl
+# for the e2e tests
 # (Debian; runs apt-get update once, only when something is missing), and
 # the accounts they need.
 set -euo pipefail
@@ -12,6 +12,10 @@ command -v libvirtd >/dev/null || need+=(libvirt-daemon)
 command -v virsh >/dev/null || need+=(libvirt-clients)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
 command -v sshd >/dev/null || need+=(openssh-server)
+# virsh over qemu+ssh to a libvirtd on a private socket (?socket=) runs nc
+# on the host side; unshare mounts ssh-key-secret where CAA has it.
+command -v nc >/dev/null || need+=(netcat-openbsd)
+command -v unshare >/dev/null || need+=(util-linux)
 [ -x /usr/bin/time ] || need+=(time)
 # kube-start.sh: keys and readiness probes (etcd and kube-apiserver come
 # from make kube).

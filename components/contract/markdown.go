@@ -1,0 +1,44 @@
+package contract
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Markdown renders the contract as the README's key tables: per cloud, one
+// row per key of peer-pods-cm, peer-pods-secret and ssh-key-secret.
+func Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Read from %s and %s", Operator, CAA)
+	fmt.Fprintf(&b, " (%s for keys 1.10 does not read yet).\n", CAANext)
+	for _, c := range Clouds {
+		s := MustFor(c)
+		fmt.Fprintf(&b, "\n#### %s\n\n", c)
+		b.WriteString("| key | object | needed | owner | format | set by | source |\n")
+		b.WriteString("|---|---|---|---|---|---|---|\n")
+		for _, k := range s.Keys {
+			row(&b, k, k.In.String())
+		}
+		for _, k := range s.SSHKeys {
+			row(&b, k, SSHKeySecretName)
+		}
+	}
+	return b.String()
+}
+
+func row(b *strings.Builder, k Key, object string) {
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s |\n",
+		k.Name, object, k.Need, k.Owner, cell(k.Format.Describe), cell(setting(k)), cell(k.Source))
+}
+
+func setting(k Key) string {
+	if strings.HasPrefix(k.Setting, "peerpods:") {
+		name, rest, _ := strings.Cut(k.Setting, " ")
+		if rest != "" {
+			return "`" + name + "` " + rest
+		}
+		return "`" + name + "`"
+	}
+	return k.Setting
+}
