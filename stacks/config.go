@@ -103,25 +103,20 @@ type secretSetting struct {
 	optional bool
 }
 
-// secretKeys lists, per cloud, the stack config keys that fill
-// peer-pods-secret. All are needed when the handoff is on.
-var secretKeys = map[components.Cloud][]secretSetting{
-	components.AWS: {
-		{"awsAccessKeyId", contract.KeyAWSAccessKeyID, false, false},
-		{"awsSecretAccessKey", contract.KeyAWSSecretAccessKey, true, false},
-	},
-	components.Azure: {
-		{"azureClientId", contract.KeyAzureClientID, false, false},
-		{"azureClientSecret", contract.KeyAzureClientSecret, true, false},
-		{"azureTenantId", contract.KeyAzureTenantID, false, false},
-	},
-	components.GCP: {
-		{"gcpCredentials", contract.KeyGCPCredentials, true, false},
-	},
-	components.Libvirt: {
-		{"redhatOfflineToken", contract.KeyRedHatOfflineToken, true, true},
-		{"hostKeyCerts", contract.KeyHostKeyCerts, false, true},
-	},
+// secretSettings are the stack config keys that fill peer-pods-secret for
+// cloud, from the contract: its user-given Secret keys with a setting of
+// their own.
+func secretSettings(cloud components.Cloud) []secretSetting {
+	set, ok := contract.For(cloud)
+	if !ok {
+		return nil
+	}
+	var out []secretSetting
+	for _, k := range set.UserSecrets() {
+		out = append(out, secretSetting{config: strings.TrimPrefix(k.Setting, "peerpods:"), key: k.Name,
+			sensitive: k.Sensitive, optional: k.Need == contract.Optional})
+	}
+	return out
 }
 
 var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -203,7 +198,7 @@ func load(src source) (Config, error) {
 	}
 
 	c.Secrets = map[string]string{}
-	for _, sk := range secretKeys[c.Cloud] {
+	for _, sk := range secretSettings(c.Cloud) {
 		v := r.value(sk.config, sk.sensitive)
 		if v == "" {
 			continue
@@ -276,7 +271,7 @@ func load(src source) (Config, error) {
 	}
 
 	if c.Handoff != components.HandoffOff {
-		for _, sk := range secretKeys[c.Cloud] {
+		for _, sk := range secretSettings(c.Cloud) {
 			if _, ok := c.Secrets[sk.key]; !ok && !sk.optional && !r.bad(sk.config) {
 				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.key),
 					fmt.Sprintf("pulumi config set --secret %s <value>, or set peerpods:handoff to off", sk.config)))

@@ -61,17 +61,9 @@ func TestHandoffContract(t *testing.T) {
 			// As pulumi-kubernetes applies them: server-side apply, its
 			// own field manager, not forced; strict field validation
 			// proves every field is in the real schemas.
+			force := false
 			for _, o := range objs {
-				ri, err := c.Resource(o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, err := o.MarshalJSON()
-				if err != nil {
-					t.Fatal(err)
-				}
-				force := false
-				if _, err := ri.Patch(ctx, o.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: manager, Force: &force, FieldValidation: "Strict"}); err != nil {
+				if _, err := c.ApplyPatch(ctx, o, metav1.PatchOptions{FieldManager: manager, Force: &force, FieldValidation: "Strict"}); err != nil {
 					t.Fatalf("apply %s/%s: %v", o.GetKind(), o.GetName(), err)
 				}
 			}

@@ -111,22 +111,29 @@ func localStack(h *harness, root, tmp string) string {
 	uri := e2eenv.Require(t, "PEERPODS_E2E_LIBVIRT_URI")
 	image := filepath.Join(tmp, "podvm.qcow2")
 	h.run("qemu-img", "create", "-q", "-f", "qcow2", image, "64M")
-	base, err := os.ReadFile(filepath.Join(root, "stacks", "Pulumi.libvirt-local.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stackFile := strings.NewReplacer(
+	return exampleStack(t, root, "libvirt-local",
 		"uri: qemu:///system", "uri: "+quote(uri),
 		"pool: peerpods-local", "pool: "+h.pool,
 		"dir: /var/lib/libvirt/images/peerpods-local", "dir: "+h.poolDir,
 		"image: /var/tmp/peerpods/podvm-demo.qcow2", "image: "+image,
-	).Replace(string(base))
-	for _, want := range []string{uri, h.poolDir, image} {
-		if !strings.Contains(stackFile, want) {
-			t.Fatalf("stacks/Pulumi.libvirt-local.yaml changed shape; could not set %s", want)
+	)
+}
+
+// exampleStack returns the stack file stacks/Pulumi.<name>.yaml with each
+// old string replaced by its new one (pairs, as strings.NewReplacer takes
+// them); an old string not found fails the test.
+func exampleStack(t *testing.T, root, name string, pairs ...string) string {
+	t.Helper()
+	base, err := os.ReadFile(filepath.Join(root, "stacks", "Pulumi."+name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		if !strings.Contains(string(base), pairs[i]) {
+			t.Fatalf("stacks/Pulumi.%s.yaml changed shape: no %q to replace", name, pairs[i])
 		}
 	}
-	return stackFile
+	return strings.NewReplacer(pairs...).Replace(string(base))
 }
 
 // summary returns the rest of the output line that starts with prefix.

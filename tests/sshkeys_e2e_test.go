@@ -28,11 +28,7 @@ func remoteStack(h *harness, root, tmp string) string {
 	host, port, _ := strings.Cut(addr, ":")
 	image := filepath.Join(tmp, "podvm.qcow2")
 	h.run("qemu-img", "create", "-q", "-f", "qcow2", image, "64M")
-	base, err := os.ReadFile(filepath.Join(root, "stacks", "Pulumi.libvirt-example.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stackFile := strings.NewReplacer(
+	return exampleStack(t, root, "libvirt-example",
 		"peerpods:handoff: cluster", "peerpods:handoff: manifests",
 		"address: kvm.example.com", "address: "+host,
 		"port: 22", "port: "+port,
@@ -40,13 +36,7 @@ func remoteStack(h *harness, root, tmp string) string {
 		"pool: peerpods", "pool: "+h.pool,
 		"dir: /var/lib/libvirt/images", "dir: "+h.poolDir,
 		"image: /var/tmp/peerpods/podvm.qcow2", "image: "+image,
-	).Replace(string(base))
-	for _, want := range []string{"handoff: manifests", "address: " + host, h.pool, h.poolDir, image} {
-		if !strings.Contains(stackFile, want) {
-			t.Fatalf("stacks/Pulumi.libvirt-example.yaml changed shape; could not set %s", want)
-		}
-	}
-	return stackFile
+	)
 }
 
 // TestEngineKnownHostsReachCAA: a remote-KVM-host stack on the real engine

@@ -14,6 +14,7 @@ package contract
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The sources the contract was read from, pinned.
@@ -156,6 +157,9 @@ type Key struct {
 	// Source cites where the operator or CAA reads it: repository at
 	// Operator, CAA or CAANext, file and function.
 	Source string
+	// Sensitive keys hold a credential: their setting must be stored
+	// encrypted, and no error or output shows the value.
+	Sensitive bool
 }
 
 // Extra reports whether the key can be set through peerpods:extra.
@@ -192,12 +196,14 @@ func MustFor(cloud Cloud) Set {
 }
 
 // Key returns the key called name.
-func (s Set) Key(name string) (Key, bool) {
-	i := slices.IndexFunc(s.Keys, func(k Key) bool { return k.Name == name })
+func (s Set) Key(name string) (Key, bool) { return lookup(s.Keys, name) }
+
+func lookup(keys []Key, name string) (Key, bool) {
+	i := slices.IndexFunc(keys, func(k Key) bool { return k.Name == name })
 	if i < 0 {
 		return Key{}, false
 	}
-	return s.Keys[i], true
+	return keys[i], true
 }
 
 // In returns the keys written to object o (keys written to Both count for
@@ -221,6 +227,19 @@ func Names(keys []Key) []string {
 	return out
 }
 
+// UserSecrets returns the peer-pods-secret keys the user gives as stack
+// settings of their own (peerpods:<name>), such as credentials.
+func (s Set) UserSecrets() []Key {
+	var out []Key
+	for _, k := range s.In(Secret) {
+		name, ok := strings.CutPrefix(k.Setting, "peerpods:")
+		if ok && k.Owner == User && !strings.ContainsAny(name, ". ") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // Extras returns the keys peerpods:extra may set.
 func (s Set) Extras() []Key {
 	var out []Key
@@ -233,10 +252,4 @@ func (s Set) Extras() []Key {
 }
 
 // SSHKey returns the ssh-key-secret key called name.
-func (s Set) SSHKey(name string) (Key, bool) {
-	i := slices.IndexFunc(s.SSHKeys, func(k Key) bool { return k.Name == name })
-	if i < 0 {
-		return Key{}, false
-	}
-	return s.SSHKeys[i], true
-}
+func (s Set) SSHKey(name string) (Key, bool) { return lookup(s.SSHKeys, name) }

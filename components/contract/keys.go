@@ -172,7 +172,7 @@ var sets = map[Cloud]Set{
 			Doc: "launch template for the pod VMs (takes precedence over the other VM keys)", Source: entrypoint + "aws() (-use-lt -aws-lt-name)"},
 		{Name: KeyAWSAccessKeyID, In: Secret, Need: NeededByOperator, Owner: User, Format: Pattern("an access key ID (AKIA or ASIA and 16 characters)", reAccessKeyID),
 			Setting: "peerpods:awsAccessKeyId", Doc: "CAA's AWS credentials", Source: validator + "; " + entrypoint + "aws() (test_vars)"},
-		{Name: KeyAWSSecretAccessKey, In: Secret, Need: NeededByOperator, Owner: User, Format: Opaque,
+		{Name: KeyAWSSecretAccessKey, In: Secret, Need: NeededByOperator, Owner: User, Sensitive: true, Format: Opaque,
 			Setting: "peerpods:awsSecretAccessKey", Doc: "CAA's AWS credentials", Source: validator + "; " + entrypoint + "aws() (test_vars)"},
 	})},
 
@@ -198,7 +198,7 @@ var sets = map[Cloud]Set{
 			Doc: "secure boot for the pod VMs", Source: entrypoint + "azure() (-enable-secure-boot when \"true\")"},
 		{Name: KeyAzureClientID, In: Secret, Need: NeededByOperator, Owner: User, Format: UUID, Setting: "peerpods:azureClientId",
 			Doc: "CAA's service principal", Source: validator + "; " + entrypoint + "azure() (test_vars)"},
-		{Name: KeyAzureClientSecret, In: Secret, Need: NeededByOperator, Owner: User, Format: Opaque, Setting: "peerpods:azureClientSecret",
+		{Name: KeyAzureClientSecret, In: Secret, Need: NeededByOperator, Owner: User, Sensitive: true, Format: Opaque, Setting: "peerpods:azureClientSecret",
 			Doc: "CAA's service principal", Source: validator},
 		{Name: KeyAzureTenantID, In: Secret, Need: NeededByOperator, Owner: User, Format: UUID, Setting: "peerpods:azureTenantId",
 			Doc: "CAA's service principal", Source: validator + "; " + entrypoint + "azure() (test_vars)"},
@@ -207,7 +207,7 @@ var sets = map[Cloud]Set{
 	}), SSHKeys: []Key{
 		{Name: KeySSHPublicKey, In: Secret, Need: NeededByCAA, Owner: Stack, Format: PublicKey, Setting: "generated, or from peerpods:sshPrivateKey",
 			Doc: "installed in the pod VMs", Source: caaFlag + "azure/manager.go ParseCmd (-ssh-key-path $HOME/.ssh/id_rsa.pub), azure/provider.go CreateInstance; " + caaDaemonSetMountsSSHKeys},
-		{Name: KeySSHPrivateKey, In: Secret, Owner: Stack, Format: PrivateKey, Setting: "generated, or peerpods:sshPrivateKey",
+		{Name: KeySSHPrivateKey, In: Secret, Owner: Stack, Sensitive: true, Format: PrivateKey, Setting: "generated, or peerpods:sshPrivateKey",
 			Doc: "the pair's private key", Source: operatorHandler + "osc-podvm-create-job.yaml (mounts only id_rsa at /root/.ssh)"},
 	}},
 
@@ -231,7 +231,7 @@ var sets = map[Cloud]Set{
 			Doc: "pod VM disk type (default pd-standard)", Source: entrypoint + "gcp() (-disk-type); " + caaFlag + "gcp/manager.go ParseCmd"},
 		{Name: KeyGCPConfidentialType, In: ConfigMap, Owner: User, Format: OneOf("TDX", "SEV", "SEV_SNP"), Setting: ExtraSetting,
 			Doc: "confidential VM type when DISABLECVM is false", Source: entrypoint + "gcp() (-confidential-type); " + caaFlag + "gcp/manager.go ParseCmd"},
-		{Name: KeyGCPCredentials, In: Secret, Need: NeededByOperator, Owner: User, Format: ServiceAccountKey, Setting: "peerpods:gcpCredentials",
+		{Name: KeyGCPCredentials, In: Secret, Need: NeededByOperator, Owner: User, Sensitive: true, Format: ServiceAccountKey, Setting: "peerpods:gcpCredentials",
 			Doc: "CAA's service-account key", Source: validator + "; " + entrypoint + "gcp() (test_vars, GOOGLE_APPLICATION_CREDENTIALS)"},
 	})},
 
@@ -257,11 +257,11 @@ var sets = map[Cloud]Set{
 		{Name: KeyHostKeyCerts, In: Secret, Owner: User, Format: Text, Setting: "peerpods:hostKeyCerts",
 			Doc:    "IBM Z Secure Execution host key documents (PEM) for the operator's own image build; not read by CAA",
 			Source: "operator config/peerpods/peerpodssecret.yaml (#HOST_KEY_CERTS); " + operatorHandler + "libvirt-podvm-image-handler.sh"},
-		{Name: KeyRedHatOfflineToken, In: Secret, Owner: User, Format: Opaque, Setting: "peerpods:redhatOfflineToken",
+		{Name: KeyRedHatOfflineToken, In: Secret, Owner: User, Sensitive: true, Format: Opaque, Setting: "peerpods:redhatOfflineToken",
 			Doc:    "only for the operator's own image build (not needed when the stack uploads the image)",
 			Source: operatorHandler + "libvirt-podvm-image-handler.sh (error_exit when empty)"},
 	}), SSHKeys: []Key{
-		{Name: KeySSHPrivateKey, In: Secret, Need: NeededByCAA, Owner: Stack, Format: PrivateKey, Setting: "generated, or peerpods:sshPrivateKey",
+		{Name: KeySSHPrivateKey, In: Secret, Need: NeededByCAA, Owner: Stack, Sensitive: true, Format: PrivateKey, Setting: "generated, or peerpods:sshPrivateKey",
 			Doc: "the key libvirt's qemu+ssh (OpenSSH) logs in to the KVM host with, ~/.ssh/id_rsa", Source: caaDaemonSetMountsSSHKeys + "; OpenSSH default identity"},
 		{Name: KeySSHPublicKey, In: Secret, Owner: Stack, Format: PublicKey, Setting: "generated, or from peerpods:sshPrivateKey",
 			Doc: "the pair's public key, installed on the KVM host", Source: "the docs' ssh-key-secret (--from-file=id_rsa.pub)"},

@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -133,6 +134,20 @@ func (c *Clients) Apply(ctx context.Context, obj *unstructured.Unstructured, fie
 		return nil, err
 	}
 	return ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: fieldManager, Force: force})
+}
+
+// ApplyPatch server-side applies obj with the given options (field
+// manager, force, field validation) and returns what the server stored.
+func (c *Clients) ApplyPatch(ctx context.Context, obj *unstructured.Unstructured, opts metav1.PatchOptions) (*unstructured.Unstructured, error) {
+	ri, err := c.Resource(obj)
+	if err != nil {
+		return nil, err
+	}
+	body, err := obj.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, body, opts)
 }
 
 // Get reads the current state of the object obj names.

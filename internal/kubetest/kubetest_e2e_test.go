@@ -209,26 +209,30 @@ func TestOperatorCRDs(t *testing.T) {
 			t.Errorf("KataConfig defaults from the real schema: %v", gotSpec)
 		}
 	}
-	// The real schemas refuse a misspelt field (strict field validation,
-	// as kubectl uses by default) and prune it otherwise.
+	// The real schemas refuse a misspelt field: server-side apply always
+	// (its typed patch needs every field declared), and a merge patch
+	// prunes it unless strict validation is asked for.
 	for _, o := range []*unstructured.Unstructured{kata, ppc} {
 		bad := o.DeepCopy()
 		if err := unstructured.SetNestedField(bad.Object, true, "spec", "enablePeerPod"); err != nil {
 			t.Fatal(err)
 		}
+		_, err := c.ApplyPatch(t.Context(), bad, metav1.PatchOptions{FieldManager: "peerpods-test", FieldValidation: "Strict"})
+		if err == nil || !strings.Contains(err.Error(), "enablePeerPod") {
+			t.Errorf("%s with spec.enablePeerPod under strict validation: %v", o.GetKind(), err)
+		}
+		if _, err := c.ApplyPatch(t.Context(), bad, metav1.PatchOptions{FieldManager: "peerpods-test", FieldValidation: "Ignore"}); err == nil {
+			t.Errorf("%s: server-side apply accepted spec.enablePeerPod", o.GetKind())
+		}
 		ri, err := c.Resource(bad)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, err := bad.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
+		merge := []byte(`{"spec":{"enablePeerPod":true}}`)
+		if _, err := ri.Patch(t.Context(), bad.GetName(), types.MergePatchType, merge, metav1.PatchOptions{FieldValidation: "Strict"}); err == nil {
+			t.Errorf("%s: strict merge patch accepted spec.enablePeerPod", o.GetKind())
 		}
-		_, err = ri.Patch(t.Context(), bad.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: "peerpods-test", FieldValidation: "Strict"})
-		if err == nil || !strings.Contains(err.Error(), "enablePeerPod") {
-			t.Errorf("%s with spec.enablePeerPod under strict validation: %v", o.GetKind(), err)
-		}
-		got, err := ri.Patch(t.Context(), bad.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: "peerpods-test", FieldValidation: "Ignore"})
+		got, err := ri.Patch(t.Context(), bad.GetName(), types.MergePatchType, merge, metav1.PatchOptions{FieldValidation: "Ignore"})
 		if err != nil {
 			t.Fatal(err)
 		}
