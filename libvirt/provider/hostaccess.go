@@ -67,6 +67,9 @@ type KvmHostAccessState struct {
 	PublicKey string `pulumi:"publicKey"`
 	// PrivateKey is the key pair's private key (id_rsa).
 	PrivateKey string `pulumi:"privateKey" provider:"secret"`
+	// Marker names this resource's line in authorized_keys (its comment is
+	// "peerpods:<marker>"); empty in state written before markers.
+	Marker string `pulumi:"marker,optional"`
 	// Installed is false when the key no longer lets us in.
 	Installed bool `pulumi:"installed"`
 	// LibvirtVersion is what libvirtd reported over qemu+ssh.
@@ -222,6 +225,10 @@ func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHos
 		return infer.CreateResponse[KvmHostAccessState]{}, err
 	}
 	s.PrivateKey, s.PublicKey = kp.Private, kp.Public
+	if s.Marker, err = newMarker(); err != nil {
+		return infer.CreateResponse[KvmHostAccessState]{}, err
+	}
+	line := keyLine(s.PublicKey, s.Marker)
 
 	client, hostKey, err := dialBootstrap(s, deref(in.KnownHostKey))
 	if err != nil {
@@ -232,11 +239,11 @@ func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHos
 	if in.KnownHostKey == nil {
 		p.GetLogger(ctx).Infof("pinned the SSH host key of %s on first contact: %s", s.addr(), fingerprint(hostKey))
 	}
-	if err := runScript(client, installScript, kp.Public); err != nil {
+	if err := editAuthorizedKeys(client, "add", line); err != nil {
 		return infer.CreateResponse[KvmHostAccessState]{}, fmt.Errorf("installing the key for %s: %w", id, err)
 	}
 	if err := checkLibvirt(&s); err != nil {
-		if rerr := runScript(client, removeScript, kp.Public); rerr != nil {
+		if rerr := editAuthorizedKeys(client, "remove", line); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("removing the key again: %w", rerr))
 		}
 		return infer.CreateResponse[KvmHostAccessState]{}, err
@@ -275,7 +282,7 @@ func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHos
 		return infer.UpdateResponse[KvmHostAccessState]{}, err
 	}
 	defer client.Close()
-	if err := runScript(client, installScript, s.PublicKey); err != nil {
+	if err := editAuthorizedKeys(client, "add", keyLine(s.PublicKey, s.Marker)); err != nil {
 		return infer.UpdateResponse[KvmHostAccessState]{}, err
 	}
 	if err := checkLibvirt(&s); err != nil {
@@ -298,48 +305,10 @@ func (*KvmHostAccess) Delete(ctx context.Context, req infer.DeleteRequest[KvmHos
 		return infer.DeleteResponse{}, err
 	}
 	defer client.Close()
-	if err := runScript(client, removeScript, s.PublicKey); err != nil {
+	if err := editAuthorizedKeys(client, "remove", keyLine(s.PublicKey, s.Marker)); err != nil {
 		return infer.DeleteResponse{}, fmt.Errorf("removing the key from %s@%s: %w", s.User, s.addr(), err)
 	}
 	return infer.DeleteResponse{}, nil
-}
-
-// installScript appends the key line read from stdin to authorized_keys
-// unless it is there already.
-const installScript = `set -e
-umask 077
-read -r key
-mkdir -p "$HOME/.ssh"
-f="$HOME/.ssh/authorized_keys"
-touch "$f"
-if ! grep -qxF "$key" "$f"; then
-  if [ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ]; then echo >>"$f"; fi
-  printf '%s\n' "$key" >>"$f"
-fi`
-
-// removeScript removes the key line read from stdin from authorized_keys.
-const removeScript = `set -e
-umask 077
-read -r key
-f="$HOME/.ssh/authorized_keys"
-[ -f "$f" ] || exit 0
-grep -vxF "$key" "$f" >"$f.peerpods" || true
-cat "$f.peerpods" >"$f"
-rm -f "$f.peerpods"`
-
-func runScript(c *ssh.Client, script, key string) error {
-	sess, err := c.NewSession()
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	sess.Stdin = strings.NewReader(key + "\n")
-	var stderr bytes.Buffer
-	sess.Stderr = &stderr
-	if err := sess.Run("sh -c '" + strings.ReplaceAll(script, "'", `'\''`) + "'"); err != nil {
-		return fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
 }
 
 // authError is an SSH login refused by the server.

@@ -56,8 +56,10 @@ func (b sshBackend) inputs(extra map[string]any) property.Map {
 	return props(m)
 }
 
-// count returns how often line is in the user's authorized_keys.
-func (b sshBackend) count(t *testing.T, line string) int {
+// count returns how many lines of the user's authorized_keys hold the key
+// of the authorized_keys line publicKey (whatever their comment: each
+// resource's line carries its own peerpods:<marker>).
+func (b sshBackend) count(t *testing.T, publicKey string) int {
 	t.Helper()
 	data, err := os.ReadFile(b.authorizedKeys)
 	if os.IsNotExist(err) {
@@ -66,13 +68,35 @@ func (b sshBackend) count(t *testing.T, line string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := strings.Fields(publicKey)
 	n := 0
 	for _, l := range strings.Split(string(data), "\n") {
-		if l == line {
+		if f := strings.Fields(l); len(f) >= 2 && len(want) >= 2 && f[0] == want[0] && f[1] == want[1] {
 			n++
 		}
 	}
 	return n
+}
+
+// dropKey removes every line of the key of publicKey from the user's
+// authorized_keys, as someone editing the host by hand would.
+func (b sshBackend) dropKey(t *testing.T, publicKey string) {
+	t.Helper()
+	data, err := os.ReadFile(b.authorizedKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Fields(publicKey)
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == want[0] && f[1] == want[1] {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	if err := os.WriteFile(b.authorizedKeys, []byte(strings.Join(keep, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (b sshBackend) hostKeyLine(t *testing.T) string {
@@ -144,15 +168,18 @@ func TestKvmHostAccessRemotePool(t *testing.T) {
 	private, _ := os.ReadFile(key)
 	in := b.inputs(map[string]any{"privateKey": property.New(string(private)).WithSecret(true), "knownHostKey": b.hostKeyLine(t)})
 	a1 := create(t, s, accessType, in)
-	a2 := create(t, s, accessType, in) // the same key again: still once
+	a2 := create(t, s, accessType, in) // the same key again: a line of its own
 	public := a1.Properties.Get("publicKey").AsString()
-	if n := b.count(t, public); n != 1 {
-		t.Fatalf("key installed %d times, want once", n)
+	if n := b.count(t, public); n != 2 || a1.Properties.Get("marker").AsString() == a2.Properties.Get("marker").AsString() {
+		t.Fatalf("key installed %d times, want one line per resource", n)
 	}
+	// Deleting one (a replacement's old resource, another stack) keeps the
+	// other's access.
 	del(t, s, accessType, a2)
-	if n := b.count(t, public); n != 0 {
-		t.Fatalf("key installed %d times after delete", n)
+	if n := b.count(t, public); n != 1 {
+		t.Fatalf("key installed %d times after deleting the second resource, want the first's line kept", n)
 	}
+	b.dropKey(t, public)
 
 	// Drift: the key is gone; Read notices, Update installs it again.
 	rd, err := s.Read(p.ReadRequest{ID: a1.ID, Urn: urn(accessType), Properties: a1.Properties, Inputs: in})

@@ -1,0 +1,104 @@
+package provider
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// markerPrefix starts the comment of every authorized_keys line this
+// provider installs; the rest is the owning resource's marker.
+const markerPrefix = "peerpods:"
+
+// newMarker returns a random marker naming one KvmHostAccess's line.
+func newMarker() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// keyLine is the authorized_keys line a resource owns: the public key with
+// the comment "peerpods:<marker>", so that a replacement of the resource,
+// or a second stack installing the same key, owns a line of its own and
+// removing one never removes the other. State written before markers
+// existed has none: its line is the public key as installed then.
+func keyLine(publicKey, marker string) string {
+	if marker == "" {
+		return publicKey
+	}
+	f := strings.Fields(publicKey)
+	if len(f) < 2 {
+		return publicKey
+	}
+	return f[0] + " " + f[1] + " " + markerPrefix + marker
+}
+
+// authorizedKeysScript adds ("add") or removes ("remove") the line read
+// from stdin in ~/.ssh/authorized_keys. The file is never edited in place:
+// the new content is written to a temporary file in the same directory
+// (created by copying the old one, so mode and owner are kept), synced and
+// renamed over the old one. Any failure exits non-zero before the rename,
+// leaving the file as it was, and removes the temporary file; so does a
+// grep that fails (exit 2) rather than finds nothing (exit 1). Adding a
+// line that is there, or removing one that is not, changes nothing.
+const authorizedKeysScript = `set -eu
+umask 077
+mode=$1
+IFS= read -r line
+dir="$HOME/.ssh"
+f="$dir/authorized_keys"
+present=1
+if [ -f "$f" ]; then
+  present=0
+  grep -qxF -- "$line" "$f" || present=$?
+  [ "$present" -le 1 ]
+fi
+if [ "$present" -eq 0 ]; then
+  [ "$mode" = add ] && exit 0
+else
+  [ "$mode" = remove ] && exit 0
+fi
+mkdir -p "$dir"
+tmp=$(mktemp "$dir/.authorized_keys.peerpods.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+if [ -f "$f" ]; then
+  cp -p "$f" "$tmp"
+fi
+if [ "$mode" = add ]; then
+  if [ -s "$tmp" ] && [ -n "$(tail -c 1 "$tmp")" ]; then echo >>"$tmp"; fi
+  printf '%s\n' "$line" >>"$tmp"
+else
+  status=0
+  grep -vxF -- "$line" "$f" >"$tmp" || status=$?
+  [ "$status" -le 1 ]
+fi
+sync "$tmp" 2>/dev/null || sync
+mv -f "$tmp" "$f"
+trap - EXIT`
+
+// editAuthorizedKeys runs authorizedKeysScript over the SSH connection.
+func editAuthorizedKeys(c *ssh.Client, mode, line string) error {
+	sess, err := c.NewSession()
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	sess.Stdin = strings.NewReader(line + "\n")
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	if err := sess.Run(authorizedKeysCommand(mode)); err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// authorizedKeysCommand is the shell command that runs the script.
+func authorizedKeysCommand(mode string) string {
+	return "sh -c '" + strings.ReplaceAll(authorizedKeysScript, "'", `'\''`) + "' sh " + mode
+}

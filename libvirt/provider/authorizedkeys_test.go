@@ -1,0 +1,169 @@
+package provider
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl peerpods"
+
+// runKeysScript runs the script the provider sends over SSH with the
+// system's sh, HOME at home and fakes (commands that fail) first on PATH.
+func runKeysScript(t *testing.T, home, mode, line string, failing ...string) error {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range failing {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho \"$0: simulated I/O error\" >&2\nexit 2\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("sh", "-c", authorizedKeysCommand(mode))
+	cmd.Env = []string{"HOME=" + home, "PATH=" + bin + ":" + os.Getenv("PATH")}
+	cmd.Stdin = strings.NewReader(line + "\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Logf("%s: %s", mode, out)
+	}
+	return err
+}
+
+func readKeys(t *testing.T, home string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(home, ".ssh", "authorized_keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// leftovers lists files in ~/.ssh other than authorized_keys.
+func leftovers(t *testing.T, home string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(home, ".ssh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Name() != "authorized_keys" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// TestAuthorizedKeysOwnership: each resource's line carries its own
+// marker; removing one resource's line (a replacement's old resource, or
+// another stack's) leaves the other, and everything else, in place; mode
+// and the user's lines survive; adding twice adds once.
+func TestAuthorizedKeysOwnership(t *testing.T) {
+	home := t.TempDir()
+	ssh := filepath.Join(home, ".ssh")
+	if err := os.Mkdir(ssh, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	user := "ssh-rsa AAAAB3NzaC1yc2E user@laptop" // no trailing newline
+	if err := os.WriteFile(filepath.Join(ssh, "authorized_keys"), []byte(user), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	a, b := keyLine(testKey, "aaaa"), keyLine(testKey, "bbbb")
+	if a == b || !strings.HasSuffix(a, " peerpods:aaaa") || keyLine(testKey, "") != testKey {
+		t.Fatalf("lines %q %q", a, b)
+	}
+	for _, line := range []string{a, b, a} {
+		if err := runKeysScript(t, home, "add", line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := readKeys(t, home), user+"\n"+a+"\n"+b+"\n"; got != want {
+		t.Fatalf("after adding: %q\nwant %q", got, want)
+	}
+	if err := runKeysScript(t, home, "remove", a); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readKeys(t, home), user+"\n"+b+"\n"; got != want {
+		t.Fatalf("after removing a: %q\nwant %q", got, want)
+	}
+	if err := runKeysScript(t, home, "remove", a); err != nil { // already gone
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(ssh, "authorized_keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want the file's 0640 kept", fi.Mode().Perm())
+	}
+	if l := leftovers(t, home); len(l) != 0 {
+		t.Errorf("files left in ~/.ssh: %v", l)
+	}
+
+	// No ~/.ssh at all: created, the file 0600.
+	fresh := t.TempDir()
+	if err := runKeysScript(t, fresh, "add", a); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(fresh, ".ssh", "authorized_keys")); err != nil || fi.Mode().Perm() != 0o600 || readKeys(t, fresh) != a+"\n" {
+		t.Fatalf("fresh authorized_keys: %v %v %q", err, fi, readKeys(t, fresh))
+	}
+	if err := runKeysScript(t, t.TempDir(), "remove", a); err != nil {
+		t.Fatalf("removing from a missing file: %v", err)
+	}
+}
+
+// TestAuthorizedKeysFailureLeavesFileAlone: when writing the new content,
+// syncing it or renaming it fails, the script fails, authorized_keys is
+// byte for byte what it was, and no temporary file is left behind.
+func TestAuthorizedKeysFailureLeavesFileAlone(t *testing.T) {
+	for _, c := range []struct {
+		mode, fail string
+	}{
+		{"add", "mv"}, {"add", "sync"}, {"add", "cp"}, {"remove", "mv"}, {"remove", "sync"}, {"remove", "cp"},
+	} {
+		t.Run(c.mode+" with failing "+c.fail, func(t *testing.T) {
+			home := t.TempDir()
+			if err := os.Mkdir(filepath.Join(home, ".ssh"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			before := "ssh-rsa AAAAB3NzaC1yc2E user@laptop\n" + keyLine(testKey, "aaaa") + "\n"
+			if err := os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte(before), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			line := keyLine(testKey, "aaaa")
+			if c.mode == "add" {
+				line = keyLine(testKey, "bbbb")
+			}
+			if err := runKeysScript(t, home, c.mode, line, c.fail); err == nil {
+				t.Fatal("the script succeeded although a command failed")
+			}
+			if got := readKeys(t, home); got != before {
+				t.Errorf("authorized_keys changed: %q", got)
+			}
+			if l := leftovers(t, home); len(l) != 0 {
+				t.Errorf("files left in ~/.ssh: %v", l)
+			}
+		})
+	}
+	// grep failing with an I/O error (exit 2) while filtering is a
+	// failure, not "no line left" (exit 1).
+	home := t.TempDir()
+	if err := os.Mkdir(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	before := keyLine(testKey, "aaaa") + "\n"
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte(before), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := runKeysScript(t, home, "remove", keyLine(testKey, "aaaa"), "grep"); err == nil {
+		t.Fatal("remove succeeded with grep failing")
+	}
+	if got := readKeys(t, home); got != before {
+		t.Errorf("authorized_keys changed: %q", got)
+	}
+}
