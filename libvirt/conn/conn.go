@@ -4,11 +4,11 @@
 package conn
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,7 +17,6 @@ import (
 	"github.com/digitalocean/go-libvirt/socket"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // DefaultRemoteSocket is where libvirtd listens on a KVM host.
@@ -123,24 +122,9 @@ func OpenWrapped(uri string, creds Credentials, wrap func(net.Conn) net.Conn) (*
 		}
 		d = dialers.NewLocal(opts...)
 	case "ssh":
-		dir, err := sshFiles(t, creds)
-		if err != nil {
+		if d, err = NewSSHDialer(t, creds); err != nil {
 			return nil, err
 		}
-		// go-libvirt's dialer reads both files when it dials, so they
-		// are removed right after Connect.
-		defer os.RemoveAll(dir)
-		remote := t.Socket
-		if remote == "" {
-			remote = DefaultRemoteSocket
-		}
-		d = dialers.NewSSH(t.Host,
-			dialers.UseSSHPort(t.Port),
-			dialers.UseSSHUsername(t.User),
-			dialers.UseKeyFile(filepath.Join(dir, "id")),
-			dialers.UseKnownHostsFile(filepath.Join(dir, "known_hosts")),
-			dialers.WithSSHAuthMethods((&dialers.SSHAuthMethods{}).PrivKey()),
-			dialers.WithRemoteSocket(remote))
 	}
 	if wrap != nil {
 		d = wrappedDialer{d, wrap}
@@ -152,36 +136,75 @@ func OpenWrapped(uri string, creds Credentials, wrap func(net.Conn) net.Conn) (*
 	return l, nil
 }
 
-// sshFiles writes the private key and a known_hosts file holding only the
-// pinned host key into a new private directory.
-func sshFiles(t Target, creds Credentials) (string, error) {
+// SSHDialer dials libvirtd's unix socket on a KVM host through an SSH
+// connection (a direct-streamlocal channel, as OpenSSH's ssh -W does):
+// key authentication, and only the pinned host key is accepted. The key
+// never touches the disk, and closing the connection closes the SSH
+// client too.
+type SSHDialer struct {
+	addr, socket string
+	config       *ssh.ClientConfig
+}
+
+// NewSSHDialer checks the credentials for the qemu+ssh target t.
+func NewSSHDialer(t Target, creds Credentials) (*SSHDialer, error) {
 	if creds.PrivateKey == "" {
-		return "", fmt.Errorf("libvirt URI %s: qemu+ssh needs a private key", t.URI)
+		return nil, fmt.Errorf("libvirt URI %s: qemu+ssh needs a private key", t.URI)
 	}
 	if creds.HostKey == "" {
-		return "", fmt.Errorf("libvirt URI %s: qemu+ssh needs the host's pinned host key", t.URI)
+		return nil, fmt.Errorf("libvirt URI %s: qemu+ssh needs the host's pinned host key", t.URI)
 	}
-	if _, err := ssh.ParsePrivateKey([]byte(creds.PrivateKey)); err != nil {
-		return "", errors.New("the SSH private key does not parse")
+	signer, err := ssh.ParsePrivateKey([]byte(creds.PrivateKey))
+	if err != nil {
+		return nil, errors.New("the SSH private key does not parse")
 	}
 	key, err := ParseHostKey(creds.HostKey)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "peerpods-ssh-")
+	remote := t.Socket
+	if remote == "" {
+		remote = DefaultRemoteSocket
+	}
+	return &SSHDialer{addr: t.Addr(), socket: remote, config: &ssh.ClientConfig{
+		User: t.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: pinned(t.Addr(), key), Timeout: Timeout,
+	}}, nil
+}
+
+// pinned accepts only key, naming both keys when another is presented.
+func pinned(addr string, key ssh.PublicKey) ssh.HostKeyCallback {
+	return func(_ string, _ net.Addr, got ssh.PublicKey) error {
+		if !bytes.Equal(got.Marshal(), key.Marshal()) {
+			return fmt.Errorf("the SSH host key of %s is %s %s, not the pinned %s %s",
+				addr, got.Type(), ssh.FingerprintSHA256(got), key.Type(), ssh.FingerprintSHA256(key))
+		}
+		return nil
+	}
+}
+
+// Dial connects to the host and opens a channel to libvirtd's socket.
+func (d *SSHDialer) Dial() (net.Conn, error) {
+	client, err := ssh.Dial("tcp", d.addr, d.config)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	line := knownhosts.Line([]string{knownhosts.Normalize(t.Addr())}, key) + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "id"), []byte(creds.PrivateKey), 0o600); err != nil {
-		os.RemoveAll(dir)
-		return "", err
+	c, err := client.Dial("unix", d.socket)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("libvirtd socket %s on %s: %w", d.socket, d.addr, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "known_hosts"), []byte(line), 0o600); err != nil {
-		os.RemoveAll(dir)
-		return "", err
-	}
-	return dir, nil
+	return &sshConn{Conn: c, client: client}, nil
+}
+
+// sshConn is a channel whose Close also closes its SSH client.
+type sshConn struct {
+	net.Conn
+	client *ssh.Client
+}
+
+func (c *sshConn) Close() error {
+	return errors.Join(c.Conn.Close(), c.client.Close())
 }
 
 // ParseHostKey reads a host key given as a known_hosts line ("host
