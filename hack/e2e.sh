@@ -13,4 +13,13 @@ hack/backends/start.sh
 [ "${PEERPODS_E2E_KUBE:-1}" = 0 ] || hack/backends/kube-start.sh
 source hack/backends/env.sh
 export PEERPODS_E2E=1
-go test -tags e2e -count=1 "${@:-./libvirt/...}"
+# PEERPODS_COVERDIR: write covdata of every package of the module, from the
+# test binaries and from the binaries the engine tests build and run
+# (peerpods, pulumi-resource-peerpods), for hack/coverage.sh.
+cover=()
+if [ -n "${PEERPODS_COVERDIR:-}" ]; then
+  rm -rf "$PEERPODS_COVERDIR" && mkdir -p "$PEERPODS_COVERDIR"
+  export PEERPODS_E2E_BIN_COVERDIR=$PEERPODS_COVERDIR
+  cover=(-cover "-coverpkg=$(go list -m)/..." -args "-test.gocoverdir=$PEERPODS_COVERDIR")
+fi
+go test -tags e2e -count=1 "${@:-./libvirt/...}" "${cover[@]}"

@@ -71,8 +71,15 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 			t.Fatal(err)
 		}
 	}
+	// With PEERPODS_E2E_BIN_COVERDIR (make e2e), the binaries record
+	// coverage there (GOCOVERDIR in h.env).
+	coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR")
 	for _, b := range []string{"peerpods", "pulumi-resource-peerpods"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(h.bin, b), "./cmd/"+b)
+		args := []string{"build", "-o", filepath.Join(h.bin, b)}
+		if coverDir != "" {
+			args = append(args, "-cover", "-coverpkg=github.com/peerpods/provisioner/...")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/"+b)...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("building %s: %v\n%s", b, err, out)
@@ -92,6 +99,9 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 		"PULUMI_HOME="+filepath.Join(tmp, "home"),
 		"PULUMI_SKIP_UPDATE_CHECK=1",
 	)
+	if coverDir != "" {
+		h.env = append(h.env, "GOCOVERDIR="+coverDir)
+	}
 
 	uri := e2eenv.Require(t, "PEERPODS_E2E_LIBVIRT_URI")
 	h.poolDir = filepath.Join(e2eenv.Require(t, "PEERPODS_E2E_POOL_DIR"), h.pool)

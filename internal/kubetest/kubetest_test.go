@@ -67,3 +67,16 @@ func TestPeerPodsCRDs(t *testing.T) {
 		}
 	}
 }
+
+// objName names objects in failure messages: namespace/name, or the name
+// of a cluster-scoped object.
+func TestObjName(t *testing.T) {
+	o := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "cm", "namespace": "ns"}}}
+	if got := objName(o); got != "ns/cm" {
+		t.Errorf("objName = %q", got)
+	}
+	o.SetNamespace("")
+	if got := objName(o); got != "cm" {
+		t.Errorf("objName = %q", got)
+	}
+}
