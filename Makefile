@@ -38,12 +38,13 @@ e2e: pulumi kube
 	@if [ -d .cover/unit ]; then dirs=.cover/unit,.cover/e2e; else dirs=.cover/e2e; echo "no unit coverage (make test first): gating e2e alone"; fi; \
 	  echo "coverage of every package, unit and e2e tests together:"; hack/coverage.sh $(MIN_COVERAGE) $$dirs
 
-# The binaries of this project: the command for CI and the provider plugin,
-# into $(CACHE)/bin (put it on PATH).
+# The binaries of this project: the command for CI into $(CACHE)/bin (put
+# it on PATH), the provider plugin into ./bin, where Pulumi.yaml's
+# plugins.providers entry points the engine.
 binaries:
-	@mkdir -p $(CACHE)/bin
+	@mkdir -p $(CACHE)/bin bin
 	$(GO) build -o $(CACHE)/bin/peerpods ./cmd/peerpods
-	$(GO) build -o $(CACHE)/bin/pulumi-resource-peerpods ./cmd/pulumi-resource-peerpods
+	$(GO) build -o bin/pulumi-resource-peerpods ./cmd/pulumi-resource-peerpods
 
 # The main job, offline: this machine's libvirtd, the libvirt-local stack on
 # a file:// backend; demo-down destroys it.

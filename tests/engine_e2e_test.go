@@ -66,7 +66,7 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 		t: t, dir: filepath.Join(tmp, "project"), state: filepath.Join(tmp, "state"), bin: filepath.Join(tmp, "bin"),
 		stack: stack, pool: "peerpods-e2e-" + randomHex(t, 3),
 	}
-	for _, d := range []string{filepath.Join(h.dir, "stacks"), h.state, h.bin} {
+	for _, d := range []string{filepath.Join(h.dir, "stacks"), filepath.Join(h.dir, "bin"), h.state, h.bin} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -74,8 +74,15 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 	// With PEERPODS_E2E_BIN_COVERDIR (make e2e), the binaries record
 	// coverage there (GOCOVERDIR in h.env).
 	coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR")
+	// The command goes on PATH; the plugin only into the project's bin/,
+	// where Pulumi.yaml's plugins.providers entry points the engine (so
+	// these tests prove that route: no PATH, no release lookup).
 	for _, b := range []string{"peerpods", "pulumi-resource-peerpods"} {
-		args := []string{"build", "-o", filepath.Join(h.bin, b)}
+		out := filepath.Join(h.bin, b)
+		if b == "pulumi-resource-peerpods" {
+			out = filepath.Join(h.dir, "bin", b)
+		}
+		args := []string{"build", "-o", out}
 		if coverDir != "" {
 			args = append(args, "-cover", "-coverpkg=github.com/peerpods/provisioner/...")
 		}
