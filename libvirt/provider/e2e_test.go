@@ -6,17 +6,12 @@ import (
 	"github.com/peerpods/provisioner/internal/e2eenv"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/blang/semver"
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/libvirt/conn"
-	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
@@ -52,48 +47,6 @@ func direct(t *testing.T) *libvirt.Libvirt {
 	return l
 }
 
-func server(t *testing.T) integration.Server {
-	t.Helper()
-	prov, err := provider.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func props(m map[string]any) property.Map {
-	out := map[string]property.Value{}
-	for k, v := range m {
-		switch v := v.(type) {
-		case string:
-			out[k] = property.New(v)
-		case int:
-			out[k] = property.New(float64(v))
-		case bool:
-			out[k] = property.New(v)
-		case property.Value:
-			out[k] = v
-		default:
-			panic(k)
-		}
-	}
-	return property.NewMap(out)
-}
-
-func urn(typ string) resource.URN {
-	return resource.NewURN("test", "provider", "", tokens.Type(typ), "test")
-}
-
-const (
-	poolType   = "peerpods:libvirt:StoragePool"
-	volumeType = "peerpods:libvirt:StorageVolume"
-	accessType = "peerpods:libvirt:KvmHostAccess"
-)
-
 // create runs Check and Create like the engine, failing the test on error.
 func create(t *testing.T, s integration.Server, typ string, in property.Map) p.CreateResponse {
 	t.Helper()
@@ -117,33 +70,10 @@ func tryCreate(t *testing.T, s integration.Server, typ string, in property.Map) 
 	return s.Create(p.CreateRequest{Urn: urn(typ), Properties: chk.Inputs})
 }
 
-type checkError []p.CheckFailure
-
-func (c checkError) Error() string {
-	var parts []string
-	for _, f := range c {
-		parts = append(parts, f.Property+": "+f.Reason)
-	}
-	return "check failed: " + strings.Join(parts, "; ")
-}
-
 func del(t *testing.T, s integration.Server, typ string, r p.CreateResponse) {
 	t.Helper()
 	if err := s.Delete(p.DeleteRequest{ID: r.ID, Urn: urn(typ), Properties: r.Properties}); err != nil {
 		t.Fatalf("delete %s %s: %v", typ, r.ID, err)
-	}
-}
-
-// wantErr fails unless err is an error containing every one of parts.
-func wantErr(t *testing.T, err error, parts ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("want an error containing %q, got none", parts)
-	}
-	for _, part := range parts {
-		if !strings.Contains(err.Error(), part) {
-			t.Fatalf("want an error containing %q, got: %v", part, err)
-		}
 	}
 }
 

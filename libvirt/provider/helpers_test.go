@@ -1,0 +1,88 @@
+package provider_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/blang/semver"
+	"github.com/peerpods/provisioner/libvirt/provider"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/integration"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+// Helpers shared by the unit tests and the e2e tests (build tag e2e).
+
+// server runs the provider in pulumi-go-provider's integration server
+// (in process, no engine).
+func server(t *testing.T) integration.Server {
+	t.Helper()
+	prov, err := provider.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// props builds a property map from plain values (int as number) and
+// property.Values.
+func props(m map[string]any) property.Map {
+	out := map[string]property.Value{}
+	for k, v := range m {
+		switch v := v.(type) {
+		case string:
+			out[k] = property.New(v)
+		case int:
+			out[k] = property.New(float64(v))
+		case bool:
+			out[k] = property.New(v)
+		case property.Value:
+			out[k] = v
+		default:
+			panic(k)
+		}
+	}
+	return property.NewMap(out)
+}
+
+// urn is the URN of a test resource of type typ.
+func urn(typ string) resource.URN {
+	return resource.NewURN("test", "provider", "", tokens.Type(typ), "test")
+}
+
+// Resource tokens.
+const (
+	poolType   = "peerpods:libvirt:StoragePool"
+	volumeType = "peerpods:libvirt:StorageVolume"
+	accessType = "peerpods:libvirt:KvmHostAccess"
+)
+
+// checkError is check failures as an error.
+type checkError []p.CheckFailure
+
+func (c checkError) Error() string {
+	var parts []string
+	for _, f := range c {
+		parts = append(parts, f.Property+": "+f.Reason)
+	}
+	return "check failed: " + strings.Join(parts, "; ")
+}
+
+// wantErr fails unless err is an error containing every one of parts.
+func wantErr(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want an error containing %q, got none", parts)
+	}
+	for _, part := range parts {
+		if !strings.Contains(err.Error(), part) {
+			t.Fatalf("want an error containing %q, got: %v", part, err)
+		}
+	}
+}
