@@ -98,53 +98,63 @@ func (a *KvmHostAccessArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.LibvirtSocket, "libvirtd's socket on the host, if not /var/run/libvirt/libvirt-sock.")
 }
 
-// Check validates the inputs.
+// Check validates the inputs that are known; unknown ones (in a preview)
+// are returned unknown and checked once known.
 func (*KvmHostAccess) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[KvmHostAccessArgs], error) {
 	a, f, err := infer.DefaultCheck[KvmHostAccessArgs](ctx, req.NewInputs)
 	if err != nil || len(f) > 0 {
 		return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: f}, err
 	}
 	var fs failures
-	fs.addErr(CheckHostAccess("", a))
+	fs.addErr(checkHostAccess("", a, unknownInputs(req.NewInputs)))
 	return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: fs}, nil
 }
 
 // CheckHostAccess validates host access arguments (after defaults); every
 // problem names its setting prefix+field.
 func CheckHostAccess(prefix string, a KvmHostAccessArgs) error {
+	return checkHostAccess(prefix, a, nil)
+}
+
+// checkHostAccess is CheckHostAccess of the arguments that are known (u:
+// the unknown ones, by property name).
+func checkHostAccess(prefix string, a KvmHostAccessArgs, u unknowns) error {
 	var ps components.Problems
 	switch {
+	case u["host"]:
 	case a.Host == "":
 		ps.Add(components.Invalid(prefix+"host", "is empty", "give the KVM host's name or address"))
 	case strings.ContainsAny(a.Host, "/@ ?#") || strings.HasPrefix(a.Host, "["):
 		ps.Add(components.Invalid(prefix+"host", fmt.Sprintf("is %q, which is not a host name or address", a.Host), "give only the host's name or address, such as kvm1.example.com"))
 	}
-	ps.Add(components.CheckPort(prefix+"port", a.Port))
-	if a.User == "" || strings.ContainsAny(a.User, "/@:; ") {
+	if !u["port"] {
+		ps.Add(components.CheckPort(prefix+"port", a.Port))
+	}
+	if !u["user"] && (a.User == "" || strings.ContainsAny(a.User, "/@:; ")) {
 		ps.Add(components.Invalid(prefix+"user", fmt.Sprintf("is %q, which is not a user name", a.User), "give the SSH user, such as root"))
 	}
-	if deref(a.Password) == "" && deref(a.BootstrapPrivateKey) == "" {
+	if !u["password"] && !u["bootstrapPrivateKey"] && deref(a.Password) == "" && deref(a.BootstrapPrivateKey) == "" {
 		ps.Add(components.Invalid(prefix+"password", "and "+prefix+"bootstrapPrivateKey are both unset", "give the password or an existing private key the host accepts, as secrets, to install the new key once"))
 	}
-	if k := deref(a.BootstrapPrivateKey); k != "" {
+	if k := deref(a.BootstrapPrivateKey); !u["bootstrapPrivateKey"] && k != "" {
 		if _, err := ssh.ParsePrivateKey([]byte(k)); err != nil {
 			ps.Add(components.Invalid(prefix+"bootstrapPrivateKey", "does not parse", "give an unencrypted OpenSSH or PEM private key"))
 		}
 	}
-	if k := deref(a.PrivateKey); k != "" {
+	if k := deref(a.PrivateKey); !u["privateKey"] && k != "" {
 		if _, err := parseKey(k); err != nil {
 			ps.Add(components.Invalid(prefix+"privateKey", "does not parse", "give an unencrypted OpenSSH or PEM private key, or leave it unset to generate one"))
 		}
 	}
-	if k := deref(a.KnownHostKey); k != "" {
+	if k := deref(a.KnownHostKey); !u["knownHostKey"] && k != "" {
 		if _, err := conn.ParseHostKey(k); err != nil {
 			ps.Add(components.Invalid(prefix+"knownHostKey", "does not parse", `give a known_hosts line or a public key ("ssh-ed25519 AAAA...", from ssh-keyscan)`))
 		}
 	}
-	if a.KeyType != KeyTypeRSA && a.KeyType != KeyTypeED25519 {
+	if !u["keyType"] && a.KeyType != KeyTypeRSA && a.KeyType != KeyTypeED25519 {
 		ps.Add(components.Invalid(prefix+"keyType", fmt.Sprintf("is %q, which is not a key type", a.KeyType), `use "rsa" or "ed25519"`))
 	}
-	if s := deref(a.LibvirtSocket); a.LibvirtSocket != nil && !strings.HasPrefix(s, "/") {
+	if s := deref(a.LibvirtSocket); !u["libvirtSocket"] && a.LibvirtSocket != nil && !strings.HasPrefix(s, "/") {
 		ps.Add(components.Invalid(prefix+"libvirtSocket", fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
 	}
 	return ps.Err()

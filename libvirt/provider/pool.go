@@ -64,16 +64,18 @@ func (a *StoragePoolArgs) Annotate(an infer.Annotator) {
 	an.SetDefault(&a.Path, DefaultPoolPath)
 }
 
-// Check validates the inputs.
+// Check validates the inputs that are known; unknown ones (in a preview)
+// are returned unknown and checked once known.
 func (*StoragePool) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[StoragePoolArgs], error) {
 	args, f, err := infer.DefaultCheck[StoragePoolArgs](ctx, req.NewInputs)
 	if err != nil || len(f) > 0 {
 		return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: f}, err
 	}
+	u := unknownInputs(req.NewInputs)
 	var fs failures
-	args.Connection.check(&fs)
-	fs.addErr(components.CheckName("name", args.Name))
-	fs.addErr(CheckPoolPath("path", args.Path))
+	args.Connection.check(&fs, u)
+	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
+	fs.addKnown(u, "path", func() error { return CheckPoolPath("path", args.Path) })
 	return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: fs}, nil
 }
 

@@ -27,7 +27,7 @@ const (
 
 // New returns the provider serving the libvirt resources.
 func New() (p.Provider, error) {
-	return infer.NewProviderBuilder().
+	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("peerpods").
 		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: libvirt storage and KVM host access.").
 		WithNamespace("peerpods").
@@ -37,6 +37,10 @@ func New() (p.Provider, error) {
 			infer.Resource(&KvmHostAccess{}),
 		).
 		Build()
+	if err != nil {
+		return p.Provider{}, err
+	}
+	return withUnknownInputs(prov), nil
 }
 
 // Connection says how a resource reaches libvirtd; StoragePoolArgs and
@@ -54,21 +58,37 @@ func (c Connection) open() (*libvirt.Libvirt, error) {
 	return conn.Open(c.URI, conn.Credentials{PrivateKey: deref(c.PrivateKey), HostKey: deref(c.HostKey)})
 }
 
-// check validates the connection inputs.
-func (c Connection) check(f *failures) {
+// check validates the connection inputs that are known (u: the unknown
+// ones).
+func (c Connection) check(f *failures, u unknowns) {
+	checkHostKey := func() {
+		if _, err := conn.ParseHostKey(*c.HostKey); err != nil {
+			f.add("hostKey", err.Error())
+		}
+	}
+	if u["uri"] {
+		// The transport is not known yet, so neither is whether the keys
+		// are needed; a host key given must still be one.
+		if !u["hostKey"] && deref(c.HostKey) != "" {
+			checkHostKey()
+		}
+		return
+	}
 	t, err := conn.Parse(c.URI)
 	if err != nil {
 		f.add("uri", err.Error())
 		return
 	}
 	if t.Transport == "ssh" {
-		if deref(c.PrivateKey) == "" {
+		if !u["privateKey"] && deref(c.PrivateKey) == "" {
 			f.add("privateKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess privateKey output")
 		}
-		if deref(c.HostKey) == "" {
+		switch {
+		case u["hostKey"]:
+		case deref(c.HostKey) == "":
 			f.add("hostKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess hostKey output")
-		} else if _, err := conn.ParseHostKey(*c.HostKey); err != nil {
-			f.add("hostKey", err.Error())
+		default:
+			checkHostKey()
 		}
 	}
 }
@@ -86,6 +106,13 @@ type failures []p.CheckFailure
 
 func (f *failures) add(property, reason string) {
 	*f = append(*f, p.CheckFailure{Property: property, Reason: reason})
+}
+
+// addKnown records the error check returns, unless property is unknown.
+func (f *failures) addKnown(u unknowns, property string, check func() error) {
+	if !u[property] {
+		f.addErr(check())
+	}
 }
 
 // addErr records an error of the components validation helpers, whose

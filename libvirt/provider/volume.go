@@ -85,8 +85,8 @@ func CheckFormat(setting, format string) error {
 // SourceSettings name the settings CheckSource reports problems on.
 type SourceSettings struct{ Source, Format, Capacity string }
 
-// CheckSource checks an image against the volume's format and capacity
-// (nil: the image's size).
+// CheckSource checks an image against the volume's format (empty: not
+// compared) and capacity (nil: the image's size).
 func CheckSource(names SourceSettings, path, format string, capacity *int) (image.Info, error) {
 	var ps components.Problems
 	if !filepath.IsAbs(path) {
@@ -96,7 +96,7 @@ func CheckSource(names SourceSettings, path, format string, capacity *int) (imag
 	if err != nil {
 		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("cannot be read: %v", err), "give an existing image file")
 	}
-	if info.Format != format {
+	if format != "" && info.Format != format {
 		ps.Add(components.Invalid(names.Format, fmt.Sprintf("is %q, but %s is a %s image", format, path, info.Format), fmt.Sprintf("set it to %q or give a %s image", info.Format, format)))
 	}
 	if capacity != nil && int64(*capacity) < info.VirtualSize {
@@ -108,26 +108,38 @@ func CheckSource(names SourceSettings, path, format string, capacity *int) (imag
 
 var resourceSettings = SourceSettings{Source: "source", Format: "format", Capacity: "capacity"}
 
-// Check validates the inputs, the image included, before anything is
-// created.
+// Check validates the inputs that are known, the image included, before
+// anything is created; unknown ones (in a preview) are returned unknown
+// and checked once known.
 func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[StorageVolumeArgs], error) {
 	args, f, err := infer.DefaultCheck[StorageVolumeArgs](ctx, req.NewInputs)
 	if err != nil || len(f) > 0 {
 		return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: f}, err
 	}
+	u := unknownInputs(req.NewInputs)
 	var fs failures
-	args.Connection.check(&fs)
-	fs.addErr(components.CheckName("pool", args.Pool))
-	fs.addErr(components.CheckName("name", args.Name))
-	fs.addErr(CheckFormat("format", args.Format))
-	if args.Capacity != nil && *args.Capacity <= 0 {
-		fs.add("capacity", fmt.Sprintf("is %d, not a positive number of bytes", *args.Capacity))
+	args.Connection.check(&fs, u)
+	fs.addKnown(u, "pool", func() error { return components.CheckName("pool", args.Pool) })
+	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
+	fs.addKnown(u, "format", func() error { return CheckFormat("format", args.Format) })
+	capacity := args.Capacity
+	if u["capacity"] {
+		capacity = nil
+	} else if capacity != nil && *capacity <= 0 {
+		fs.add("capacity", fmt.Sprintf("is %d, not a positive number of bytes", *capacity))
 	}
 	switch {
+	case u["source"]:
+		// Checked once known.
 	case args.Source != nil && len(fs) == 0:
-		_, err := CheckSource(resourceSettings, *args.Source, args.Format, args.Capacity)
+		// An unknown format or capacity is not compared with the image.
+		format := args.Format
+		if u["format"] {
+			format = ""
+		}
+		_, err := CheckSource(resourceSettings, *args.Source, format, capacity)
 		fs.addErr(err)
-	case args.Source == nil && args.Capacity == nil:
+	case args.Source == nil && args.Capacity == nil && !u["capacity"]:
 		fs.add("capacity", "is needed for a volume without source image; fix: set capacity (bytes) or source")
 	}
 	return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: fs}, nil
