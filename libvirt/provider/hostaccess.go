@@ -178,36 +178,32 @@ func (s KvmHostAccessState) addr() string { return net.JoinHostPort(s.Host, strc
 
 // Diff replaces the access when the host, user, key or pinned host key
 // change; new bootstrap credentials are only recorded; a key that no
-// longer works is installed again.
+// longer works is installed again. An input unknown in a preview is
+// reported as that change (see differ), not compared; the key type only
+// counts for a generated key.
 func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.DiffResponse, error) {
-	d := map[string]p.PropertyDiff{}
+	d := newDiffer(ctx)
 	s, in := req.State, req.Inputs
-	replace := func(k string, changed bool) {
-		if changed {
-			d[k] = p.PropertyDiff{Kind: p.UpdateReplace}
-		}
+	d.replace("host", s.Host != in.Host)
+	d.replace("port", s.Port != in.Port)
+	d.replace("user", s.User != in.User)
+	d.replace("knownHostKey", deref(s.KnownHostKey) != deref(in.KnownHostKey))
+	d.replace("libvirtSocket", deref(s.LibvirtSocket) != deref(in.LibvirtSocket))
+	switch {
+	case !d.known("privateKey"):
+		d.replace("privateKey", true)
+	case in.PrivateKey != nil:
+		d.replace("privateKey", !s.SuppliedKey || s.PrivateKey != *in.PrivateKey)
+	default:
+		d.replace("privateKey", s.SuppliedKey)
+		d.replace("keyType", s.KeyType != in.KeyType)
 	}
-	replace("host", s.Host != in.Host)
-	replace("port", s.Port != in.Port)
-	replace("user", s.User != in.User)
-	replace("knownHostKey", deref(s.KnownHostKey) != deref(in.KnownHostKey))
-	replace("libvirtSocket", deref(s.LibvirtSocket) != deref(in.LibvirtSocket))
-	if in.PrivateKey != nil {
-		replace("privateKey", !s.SuppliedKey || s.PrivateKey != *in.PrivateKey)
-	} else {
-		replace("privateKey", s.SuppliedKey)
-		replace("keyType", s.KeyType != in.KeyType)
-	}
-	if deref(s.Password) != deref(in.Password) {
-		d["password"] = p.PropertyDiff{Kind: p.Update}
-	}
-	if deref(s.BootstrapPrivateKey) != deref(in.BootstrapPrivateKey) {
-		d["bootstrapPrivateKey"] = p.PropertyDiff{Kind: p.Update}
-	}
+	d.update("password", deref(s.Password) != deref(in.Password))
+	d.update("bootstrapPrivateKey", deref(s.BootstrapPrivateKey) != deref(in.BootstrapPrivateKey))
 	if !s.Installed {
-		d["installed"] = p.PropertyDiff{Kind: p.Update}
+		d.set("installed", p.Update)
 	}
-	return infer.DiffResponse{HasChanges: len(d) > 0, DetailedDiff: d}, nil
+	return d.response(false), nil
 }
 
 // Create installs the key pair and checks libvirt over qemu+ssh; if the

@@ -2,6 +2,10 @@ package provider_test
 
 import (
 	"testing"
+
+	"github.com/peerpods/provisioner/libvirt/provider"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
 // TestKvmHostAccessCheckUnknowns: the host, the credentials and the keys
@@ -72,6 +76,90 @@ func TestKvmHostAccessCheckKnownBad(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			wantFailures(t, check(t, s, accessType, props(c.in)).Failures, c.want)
+		})
+	}
+}
+
+// accessState is the state of an access to kvm1 with a generated ed25519
+// key, installed with a password.
+func accessState(keys testKeys) property.Map {
+	return props(map[string]any{
+		"host": "kvm1", "port": 22, "user": "root", "password": secret("pw"), "keyType": provider.KeyTypeED25519,
+		"suppliedKey": false, "libvirtUri": "qemu+ssh://root@kvm1/system", "hostKey": keys.hostKey,
+		"publicKey": "ssh-ed25519 AAAA peerpods", "privateKey": secret(keys.private), "installed": true, "libvirtVersion": "10.0.0",
+	})
+}
+
+// TestKvmHostAccessDiffUnknowns: an unknown input is never compared as the
+// value infer decodes it to: it is reported as changed, with the kind of
+// change it may be. An unknown password at most updates the access (also
+// when none was set before, where "" would have compared equal); an
+// unknown host, pinned host key or supplied key at most replaces it; the
+// key type only counts for a generated key.
+func TestKvmHostAccessDiffUnknowns(t *testing.T) {
+	s := server(t)
+	keys := newKeys(t)
+	state := accessState(keys)
+	supplied := with(state, map[string]any{"suppliedKey": true})
+	noPassword := with(state, map[string]any{"bootstrapPrivateKey": secret(keys.private)}).Delete("password")
+	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": provider.KeyTypeED25519}
+	cases := []struct {
+		name  string
+		state property.Map
+		in    map[string]any
+		want  map[string]p.DiffKind
+	}{
+		{"password", state, map[string]any{"password": secretUnknown()},
+			map[string]p.DiffKind{"password": p.Update}},
+		{"password, none before", noPassword, map[string]any{"password": secretUnknown(), "bootstrapPrivateKey": secret(keys.private)},
+			map[string]p.DiffKind{"password": p.Update}},
+		{"host", state, map[string]any{"host": unknown()},
+			map[string]p.DiffKind{"host": p.UpdateReplace}},
+		{"pinned host key, none before", state, map[string]any{"knownHostKey": unknown()},
+			map[string]p.DiffKind{"knownHostKey": p.UpdateReplace}},
+		{"supplied key", supplied, map[string]any{"privateKey": secretUnknown()},
+			map[string]p.DiffKind{"privateKey": p.UpdateReplace}},
+		{"key type of a generated key", state, map[string]any{"keyType": unknown()},
+			map[string]p.DiffKind{"keyType": p.UpdateReplace}},
+		{"key type of a supplied key", supplied, map[string]any{"keyType": unknown(), "privateKey": secret(keys.private)},
+			nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := checked(t, s, accessType, with(props(base), c.in))
+			d := diff(t, s, accessType, c.state, in)
+			wantDiff(t, d, c.want)
+			if d.DeleteBeforeReplace {
+				t.Error("DeleteBeforeReplace is true")
+			}
+		})
+	}
+}
+
+// TestKvmHostAccessDiffKnown: with every input known, the same inputs are
+// no change; another host or key type replaces the access, another
+// password updates it.
+func TestKvmHostAccessDiffKnown(t *testing.T) {
+	s := server(t)
+	keys := newKeys(t)
+	state := accessState(keys)
+	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": provider.KeyTypeED25519}
+	cases := []struct {
+		name  string
+		in    map[string]any
+		state map[string]any
+		want  map[string]p.DiffKind
+	}{
+		{"same", nil, nil, nil},
+		{"other host", map[string]any{"host": "kvm2"}, nil, map[string]p.DiffKind{"host": p.UpdateReplace}},
+		{"other key type", map[string]any{"keyType": provider.KeyTypeRSA}, nil, map[string]p.DiffKind{"keyType": p.UpdateReplace}},
+		{"other password", map[string]any{"password": secret("pw2")}, nil, map[string]p.DiffKind{"password": p.Update}},
+		{"key no longer installed", nil, map[string]any{"installed": false}, map[string]p.DiffKind{"installed": p.Update}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := checked(t, s, accessType, with(props(base), c.in))
+			wantDiff(t, diff(t, s, accessType, with(state, c.state), in), c.want)
 		})
 	}
 }

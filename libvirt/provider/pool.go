@@ -93,32 +93,24 @@ func CheckPoolPath(setting, path string) error {
 }
 
 // Diff replaces the pool when its URI, name or path change, and updates it
-// when it is no longer active or autostarted.
+// when it is no longer active or autostarted or its credentials change. An
+// input unknown in a preview is reported as that change (see differ), not
+// compared.
 func (*StoragePool) Diff(ctx context.Context, req infer.DiffRequest[StoragePoolArgs, StoragePoolState]) (infer.DiffResponse, error) {
-	d := map[string]p.PropertyDiff{}
+	d := newDiffer(ctx)
 	s, in := req.State, req.Inputs
-	if s.URI != in.URI {
-		d["uri"] = p.PropertyDiff{Kind: p.UpdateReplace}
-	}
-	if s.Name != in.Name {
-		d["name"] = p.PropertyDiff{Kind: p.UpdateReplace}
-	}
-	if filepath.Clean(s.Path) != filepath.Clean(in.Path) {
-		d["path"] = p.PropertyDiff{Kind: p.UpdateReplace}
-	}
+	d.replace("uri", s.URI != in.URI)
+	d.replace("name", s.Name != in.Name)
+	d.replace("path", filepath.Clean(s.Path) != filepath.Clean(in.Path))
 	if !s.Active {
-		d["active"] = p.PropertyDiff{Kind: p.Update}
+		d.set("active", p.Update)
 	}
 	if !s.Autostart && !s.Adopted {
-		d["autostart"] = p.PropertyDiff{Kind: p.Update}
+		d.set("autostart", p.Update)
 	}
-	if deref(s.PrivateKey) != deref(in.PrivateKey) {
-		d["privateKey"] = p.PropertyDiff{Kind: p.Update}
-	}
-	if deref(s.HostKey) != deref(in.HostKey) {
-		d["hostKey"] = p.PropertyDiff{Kind: p.Update}
-	}
-	return infer.DiffResponse{DeleteBeforeReplace: true, HasChanges: len(d) > 0, DetailedDiff: d}, nil
+	d.update("privateKey", deref(s.PrivateKey) != deref(in.PrivateKey))
+	d.update("hostKey", deref(s.HostKey) != deref(in.HostKey))
+	return d.response(true), nil
 }
 
 // Create defines, builds, starts and autostarts the pool, or adopts an

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/libvirt/provider"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
 const sshURI = "qemu+ssh://root@kvm1.example.com/system"
@@ -91,6 +93,87 @@ func TestStoragePoolCheckKnownBad(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			wantFailures(t, check(t, s, poolType, props(c.in)).Failures, c.want)
+		})
+	}
+}
+
+// poolState is the state of a pool created over qemu+ssh with the
+// access's keys.
+func poolState(keys testKeys) property.Map {
+	return props(map[string]any{
+		"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey,
+		"name": "images", "path": provider.DefaultPoolPath,
+		"uuid": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "adopted": false, "createdDir": true, "active": true, "autostart": true,
+	})
+}
+
+// TestStoragePoolDiffUnknowns: an unknown input is never compared as the
+// value infer decodes it to (""): it is reported as changed, with the
+// kind of change it may be. An unknown URI may be another host: at most a
+// replacement; unknown keys: at most an update (new credentials), no
+// replacement; known inputs that did not change are not reported.
+func TestStoragePoolDiffUnknowns(t *testing.T) {
+	s := server(t)
+	keys := newKeys(t)
+	state := poolState(keys)
+	cases := []struct {
+		name   string
+		in     map[string]any
+		ignore []string
+		want   map[string]p.DiffKind
+	}{
+		{"connection", map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown()}, nil,
+			map[string]p.DiffKind{"uri": p.UpdateReplace, "privateKey": p.Update, "hostKey": p.Update}},
+		{"keys of the same URI", map[string]any{"privateKey": secretUnknown(), "hostKey": unknown()}, nil,
+			map[string]p.DiffKind{"privateKey": p.Update, "hostKey": p.Update}},
+		{"host key only", map[string]any{"hostKey": unknown()}, nil,
+			map[string]p.DiffKind{"hostKey": p.Update}},
+		{"name", map[string]any{"name": unknown()}, nil,
+			map[string]p.DiffKind{"name": p.UpdateReplace}},
+		// ignoreChanges: infer diffs the state's URI, which is known.
+		{"connection, uri ignored", map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown()}, []string{"uri"},
+			map[string]p.DiffKind{"privateKey": p.Update, "hostKey": p.Update}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := checked(t, s, poolType, with(props(map[string]any{
+				"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey, "name": "images",
+			}), c.in))
+			d := diff(t, s, poolType, state, in, c.ignore...)
+			wantDiff(t, d, c.want)
+			if !d.DeleteBeforeReplace {
+				t.Error("DeleteBeforeReplace is false")
+			}
+		})
+	}
+}
+
+// TestStoragePoolDiffKnown: with every input known, the same inputs are no
+// change, and a changed URI, name or path replaces the pool.
+func TestStoragePoolDiffKnown(t *testing.T) {
+	s := server(t)
+	keys, other := newKeys(t), newKeys(t)
+	state := poolState(keys)
+	base := map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey, "name": "images"}
+	cases := []struct {
+		name  string
+		in    map[string]any
+		state map[string]any
+		want  map[string]p.DiffKind
+	}{
+		{"same", nil, nil, nil},
+		{"same path, trailing slash", map[string]any{"path": provider.DefaultPoolPath + "/"}, nil, nil},
+		{"other URI", map[string]any{"uri": "qemu+ssh://root@kvm2.example.com/system"}, nil, map[string]p.DiffKind{"uri": p.UpdateReplace}},
+		{"other name", map[string]any{"name": "images2"}, nil, map[string]p.DiffKind{"name": p.UpdateReplace}},
+		{"other path", map[string]any{"path": "/srv/images"}, nil, map[string]p.DiffKind{"path": p.UpdateReplace}},
+		{"new keys", map[string]any{"privateKey": secret(other.private), "hostKey": other.hostKey}, nil,
+			map[string]p.DiffKind{"privateKey": p.Update, "hostKey": p.Update}},
+		{"stopped", nil, map[string]any{"active": false}, map[string]p.DiffKind{"active": p.Update}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := checked(t, s, poolType, with(props(base), c.in))
+			wantDiff(t, diff(t, s, poolType, with(state, c.state), in), c.want)
 		})
 	}
 }

@@ -70,6 +70,18 @@ func check(t *testing.T, s integration.Server, typ string, in property.Map) p.Ch
 	return resp
 }
 
+// checked runs Check like the engine before Diff, Create and Update,
+// failing the test on an error or a check failure, and returns the
+// checked inputs.
+func checked(t *testing.T, s integration.Server, typ string, in property.Map) property.Map {
+	t.Helper()
+	resp := check(t, s, typ, in)
+	if len(resp.Failures) > 0 {
+		t.Fatalf("Check %s: %v", typ, checkError(resp.Failures))
+	}
+	return resp.Inputs
+}
+
 // wantFailures fails unless the check failures are exactly want
 // (property: reason), in any order.
 func wantFailures(t *testing.T, got []p.CheckFailure, want map[string]string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
@@ -25,6 +26,12 @@ import (
 //     (infer/resource.go, derivedResourceController.Check re-encodes the
 //     returned args with it; ende.Encoder.Encode), so the checked inputs
 //     keep them, but for secret ones (see withUnknownInputs).
+//   - Diff gets only decoded structs (infer/resource.go, func diff, the
+//     CustomDiff branch, decodes req.Inputs with ende.Decode and drops its
+//     encoder), so withUnknownInputs reads the unknowns from the
+//     p.DiffRequest before infer decodes it and hands them to the typed
+//     Diff in its context (unknownsOf); the Diff methods report them with
+//     a differ.
 
 // unknowns is the set of a request's top-level inputs that are, or hold,
 // unknown values.
@@ -51,6 +58,11 @@ func unknownInputs(m property.Map) unknowns {
 //     deferred MakeComputed(p) returned), which would turn
 //     KvmHostAccess.privateKey, unknown in a preview, into an empty key.
 //     The value the engine sent is put back.
+//   - Diff: the inputs unknown in the request are put in the context for
+//     the resources' Diff methods (unknownsOf).
+//
+// pulumi-go-provider's middleware packages (middleware/context) wrap a
+// p.Provider's methods the same way.
 func withUnknownInputs(prov p.Provider) p.Provider {
 	if check := prov.Check; check != nil {
 		prov.Check = func(ctx context.Context, req p.CheckRequest) (p.CheckResponse, error) {
@@ -66,5 +78,91 @@ func withUnknownInputs(prov p.Provider) p.Provider {
 			return resp, nil
 		}
 	}
+	if diff := prov.Diff; diff != nil {
+		prov.Diff = func(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
+			u := unknownInputs(req.Inputs)
+			// infer's diff (infer/resource.go) sets an ignored input to its
+			// value in the state before decoding: that input is known.
+			for _, k := range req.IgnoreChanges {
+				if _, ok := req.State.GetOk(k); ok {
+					delete(u, k)
+				}
+			}
+			return diff(context.WithValue(ctx, unknownsKey{}, u), req)
+		}
+	}
 	return prov
+}
+
+// unknownsKey is the context key of a Diff request's unknown inputs.
+type unknownsKey struct{}
+
+// unknownsOf returns the unknown inputs withUnknownInputs recorded in ctx
+// (none when called otherwise).
+func unknownsOf(ctx context.Context) unknowns {
+	u, _ := ctx.Value(unknownsKey{}).(unknowns)
+	return u
+}
+
+// differ collects the property changes of a Diff.
+//
+// An unknown input is reported as changed, with the kind a change of that
+// property has: a replacement for a property whose change replaces the
+// resource, an update otherwise; it is never compared as the zero value
+// infer decoded it to. This follows pulumi-go-provider's own diff
+// (infer/resource.go, func diff, the branch for resources without a Diff
+// of their own): it compares old and new inputs as resource.PropertyMaps,
+// where an unknown never equals a known value (pulumi sdk
+// go/common/resource/properties_diff.go, PropertyValue.DeepEquals), so an
+// unknown input is a change (objDiff.AnyChanges() gives HasChanges);
+// plugin.NewDetailedDiffFromObjectDiff makes it an update, and forceReplace
+// turns that into UpdateReplace for a property whose change replaces
+// (replaceOnChanges, or a resource without Update). pulumi-go-provider has
+// no "unknown" diff result to return instead: p.DiffResponse.HasChanges is
+// a bool, sent as DIFF_SOME or DIFF_NONE (provider.go, DiffResponse.rpc).
+//
+// In a preview this reads as "at most this": the engine diffs again with
+// the values known when it runs the update, and an update plan lets a
+// planned replacement turn out as no change or an update, while a planned
+// update or no change may not turn into a replacement (pulumi pkg
+// resource/deploy/step.go, ConstrainedTo).
+type differ struct {
+	unknown unknowns
+	changes map[string]p.PropertyDiff
+}
+
+func newDiffer(ctx context.Context) *differ {
+	return &differ{unknown: unknownsOf(ctx), changes: map[string]p.PropertyDiff{}}
+}
+
+// known reports whether every one of the inputs keys is known.
+func (d *differ) known(keys ...string) bool {
+	for _, k := range keys {
+		if d.unknown[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// replace records the input k as replacing the resource when it changed
+// or is unknown.
+func (d *differ) replace(k string, changed bool) { d.record(k, changed, p.UpdateReplace) }
+
+// update records the input k as updating the resource when it changed or
+// is unknown.
+func (d *differ) update(k string, changed bool) { d.record(k, changed, p.Update) }
+
+func (d *differ) record(k string, changed bool, kind p.DiffKind) {
+	if changed || d.unknown[k] {
+		d.changes[k] = p.PropertyDiff{Kind: kind}
+	}
+}
+
+// set records a change of kind to k, an input or an output.
+func (d *differ) set(k string, kind p.DiffKind) { d.changes[k] = p.PropertyDiff{Kind: kind} }
+
+// response is the DiffResponse of the changes recorded.
+func (d *differ) response(deleteBeforeReplace bool) infer.DiffResponse {
+	return infer.DiffResponse{DeleteBeforeReplace: deleteBeforeReplace, HasChanges: len(d.changes) > 0, DetailedDiff: d.changes}
 }

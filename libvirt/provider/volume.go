@@ -147,38 +147,35 @@ func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.
 
 // Diff replaces the volume when where it lives, its format, shrinking
 // capacity or the image content (SHA-256) change; a larger capacity is an
-// update (resize).
+// update (resize), and so are new credentials. An input unknown in a
+// preview is reported as that change (see differ), not compared: an
+// unknown capacity as a replacement, since it may shrink.
 func (*StorageVolume) Diff(ctx context.Context, req infer.DiffRequest[StorageVolumeArgs, StorageVolumeState]) (infer.DiffResponse, error) {
-	d := map[string]p.PropertyDiff{}
+	d := newDiffer(ctx)
 	s, in := req.State, req.Inputs
-	replace := func(k string, changed bool) {
-		if changed {
-			d[k] = p.PropertyDiff{Kind: p.UpdateReplace}
-		}
-	}
-	replace("uri", s.URI != in.URI)
-	replace("pool", s.Pool != in.Pool)
-	replace("name", s.Name != in.Name)
-	replace("format", s.Format != in.Format)
-	replace("source", deref(s.Source) != deref(in.Source))
-	if in.Source != nil && deref(s.Source) == *in.Source {
+	d.replace("uri", s.URI != in.URI)
+	d.replace("pool", s.Pool != in.Pool)
+	d.replace("name", s.Name != in.Name)
+	d.replace("format", s.Format != in.Format)
+	d.replace("source", deref(s.Source) != deref(in.Source))
+	if d.known("source") && in.Source != nil && deref(s.Source) == *in.Source {
 		sum, err := image.SHA256(*in.Source)
 		if err != nil {
 			return infer.DiffResponse{}, err
 		}
-		replace("sourceSha256", sum != s.SourceSha256)
+		d.replace("sourceSha256", sum != s.SourceSha256)
 	}
-	if c := deref(in.Capacity); in.Capacity != nil && c != s.ActualCapacity {
-		kind := p.Update
-		if c < s.ActualCapacity {
-			kind = p.UpdateReplace
-		}
-		d["capacity"] = p.PropertyDiff{Kind: kind}
+	switch c := deref(in.Capacity); {
+	case !d.known("capacity"):
+		d.replace("capacity", true)
+	case in.Capacity != nil && c < s.ActualCapacity:
+		d.set("capacity", p.UpdateReplace)
+	case in.Capacity != nil && c > s.ActualCapacity:
+		d.set("capacity", p.Update)
 	}
-	if deref(s.PrivateKey) != deref(in.PrivateKey) || deref(s.HostKey) != deref(in.HostKey) {
-		d["privateKey"] = p.PropertyDiff{Kind: p.Update}
-	}
-	return infer.DiffResponse{DeleteBeforeReplace: true, HasChanges: len(d) > 0, DetailedDiff: d}, nil
+	d.update("privateKey", deref(s.PrivateKey) != deref(in.PrivateKey))
+	d.update("hostKey", deref(s.HostKey) != deref(in.HostKey))
+	return d.response(true), nil
 }
 
 // Create creates the volume and uploads the image into it; on any failure

@@ -6,7 +6,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/peerpods/provisioner/libvirt/image"
 	"github.com/peerpods/provisioner/libvirt/provider"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
 // rawImage writes a raw image of size bytes and returns its path.
@@ -108,6 +111,104 @@ func TestStorageVolumeCheckKnownBad(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			wantFailures(t, check(t, s, volumeType, props(c.in)).Failures, c.want)
+		})
+	}
+}
+
+// volumeState is the state of a volume uploaded from img over qemu+ssh.
+func volumeState(t *testing.T, keys testKeys, img string) property.Map {
+	t.Helper()
+	sum, err := image.SHA256(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return props(map[string]any{
+		"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey,
+		"pool": "images", "name": provider.DefaultVolumeName, "format": "raw", "source": img,
+		"sourceSha256": sum, "key": provider.DefaultPoolPath + "/" + provider.DefaultVolumeName,
+		"actualCapacity": 4096, "allocation": 4096, "actualFormat": "raw",
+	})
+}
+
+// TestStorageVolumeDiffUnknowns: an unknown input is never compared as the
+// value infer decodes it to ("", 0): it is reported as changed, with the
+// kind of change it may be: the URI, pool, source or format at most
+// replace the volume, and so does the capacity (it may shrink); the keys
+// at most update it. An unknown source is not hashed.
+func TestStorageVolumeDiffUnknowns(t *testing.T) {
+	s := server(t)
+	keys := newKeys(t)
+	img := rawImage(t, 4096)
+	state := volumeState(t, keys, img)
+	// A volume of capacity only, without an image.
+	empty := with(state, map[string]any{"sourceSha256": "", "capacity": 4096})
+	empty = empty.Delete("source")
+	base := map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey, "pool": "images", "format": "raw", "source": img}
+	cases := []struct {
+		name  string
+		state property.Map
+		in    map[string]any
+		drop  string
+		want  map[string]p.DiffKind
+	}{
+		{"connection and pool", state, map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown(), "pool": unknown()}, "",
+			map[string]p.DiffKind{"uri": p.UpdateReplace, "privateKey": p.Update, "hostKey": p.Update, "pool": p.UpdateReplace}},
+		{"keys", state, map[string]any{"privateKey": secretUnknown(), "hostKey": unknown()}, "",
+			map[string]p.DiffKind{"privateKey": p.Update, "hostKey": p.Update}},
+		{"source", state, map[string]any{"source": unknown()}, "",
+			map[string]p.DiffKind{"source": p.UpdateReplace}},
+		{"source of a volume without one", empty, map[string]any{"source": unknown()}, "",
+			map[string]p.DiffKind{"source": p.UpdateReplace}},
+		{"capacity", state, map[string]any{"capacity": unknown()}, "",
+			map[string]p.DiffKind{"capacity": p.UpdateReplace}},
+		{"capacity of a volume without source", empty, map[string]any{"capacity": unknown()}, "source",
+			map[string]p.DiffKind{"capacity": p.UpdateReplace}},
+		{"format", state, map[string]any{"format": unknown()}, "",
+			map[string]p.DiffKind{"format": p.UpdateReplace}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := with(props(base), c.in)
+			if c.drop != "" {
+				in = in.Delete(c.drop)
+			}
+			d := diff(t, s, volumeType, c.state, checked(t, s, volumeType, in))
+			wantDiff(t, d, c.want)
+			if !d.DeleteBeforeReplace {
+				t.Error("DeleteBeforeReplace is false")
+			}
+		})
+	}
+}
+
+// TestStorageVolumeDiffKnown: with every input known, the same inputs (and
+// image content) are no change; another image content or a smaller
+// capacity replaces the volume, a larger capacity or new keys update it.
+func TestStorageVolumeDiffKnown(t *testing.T) {
+	s := server(t)
+	keys, other := newKeys(t), newKeys(t)
+	img := rawImage(t, 4096)
+	state := volumeState(t, keys, img)
+	base := map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey, "pool": "images", "format": "raw", "source": img}
+	cases := []struct {
+		name  string
+		in    map[string]any
+		state map[string]any
+		want  map[string]p.DiffKind
+	}{
+		{"same", nil, nil, nil},
+		{"same capacity", map[string]any{"capacity": 4096}, nil, nil},
+		{"other image content", nil, map[string]any{"sourceSha256": "0000"}, map[string]p.DiffKind{"sourceSha256": p.UpdateReplace}},
+		{"other pool", map[string]any{"pool": "images2"}, nil, map[string]p.DiffKind{"pool": p.UpdateReplace}},
+		{"larger", map[string]any{"capacity": 8192}, nil, map[string]p.DiffKind{"capacity": p.Update}},
+		{"smaller", map[string]any{"capacity": 4096}, map[string]any{"actualCapacity": 8192}, map[string]p.DiffKind{"capacity": p.UpdateReplace}},
+		{"new host key", map[string]any{"hostKey": other.hostKey}, nil, map[string]p.DiffKind{"hostKey": p.Update}},
+		{"new private key", map[string]any{"privateKey": secret(other.private)}, nil, map[string]p.DiffKind{"privateKey": p.Update}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := checked(t, s, volumeType, with(props(base), c.in))
+			wantDiff(t, diff(t, s, volumeType, with(state, c.state), in), c.want)
 		})
 	}
 }
