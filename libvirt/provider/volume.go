@@ -179,10 +179,18 @@ func (*StorageVolume) Diff(ctx context.Context, req infer.DiffRequest[StorageVol
 }
 
 // Create creates the volume and uploads the image into it; on any failure
-// the volume is deleted again.
+// the volume is deleted again. A preview returns at once: Check has read
+// a known image already, and the source may be unknown.
 func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[StorageVolumeArgs]) (infer.CreateResponse[StorageVolumeState], error) {
 	in := req.Inputs
 	state := StorageVolumeState{StorageVolumeArgs: in}
+	id := in.Pool + "/" + in.Name
+	if req.DryRun {
+		// infer makes the outputs that are not inputs (sourceSha256, key,
+		// ...) unknown in a preview of a create (infer/resource.go,
+		// markComputed).
+		return infer.CreateResponse[StorageVolumeState]{ID: id, Output: state}, nil
+	}
 	var info image.Info
 	if in.Source != nil {
 		var err error
@@ -192,10 +200,6 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 		if state.SourceSha256, err = image.SHA256(*in.Source); err != nil {
 			return infer.CreateResponse[StorageVolumeState]{}, err
 		}
-	}
-	id := in.Pool + "/" + in.Name
-	if req.DryRun {
-		return infer.CreateResponse[StorageVolumeState]{ID: id, Output: state}, nil
 	}
 	l, err := in.Connection.open()
 	if err != nil {
