@@ -419,9 +419,22 @@ func fingerprint(line string) string {
 }
 
 // WireDependencies keeps every credential secret in the state, generated
-// ones included.
-func (*KvmHostAccess) WireDependencies(f infer.FieldSelector, _ *KvmHostAccessArgs, s *KvmHostAccessState) {
+// ones included, and says which outputs an Update may change.
+//
+// Update records new bootstrap credentials (password and
+// bootstrapPrivateKey follow their inputs, unknown when those are) and
+// may install the key again (installed, libvirtVersion); every other
+// output changes only with a replacement (see Diff). So in the preview of
+// an update libvirtUri, hostKey and privateKey stay known, and so do the
+// pool's and volume's inputs they feed: without this, infer makes every
+// output depend on every input (infer/resource.go, ensureDefaultComputed)
+// and unknown in the preview of any update (markComputed), and the pool
+// and volume would show as possibly replaced.
+func (*KvmHostAccess) WireDependencies(f infer.FieldSelector, a *KvmHostAccessArgs, s *KvmHostAccessState) {
 	f.OutputField(&s.PrivateKey).AlwaysSecret()
 	f.OutputField(&s.Password).AlwaysSecret()
 	f.OutputField(&s.BootstrapPrivateKey).AlwaysSecret()
+	inputs := f.InputField(a).Computed()
+	f.OutputField(&s.Installed).DependsOn(inputs)
+	f.OutputField(&s.LibvirtVersion).DependsOn(inputs)
 }

@@ -163,3 +163,47 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 		})
 	}
 }
+
+// TestKvmHostAccessUpdatePreviewKeepsOutputsKnown: an update of the access
+// (new bootstrap credentials, or installing a key no longer installed)
+// never changes its address, host key or key pair, so in its preview
+// those outputs stay known, and so do the pool's inputs fed by them: the
+// pool's Diff sees no change. Only password and bootstrapPrivateKey
+// follow their inputs, and installed and libvirtVersion may change.
+func TestKvmHostAccessUpdatePreviewKeepsOutputsKnown(t *testing.T) {
+	s := server(t)
+	keys := newKeys(t)
+	state := accessState(keys)
+	stable := []string{"host", "port", "user", "keyType", "suppliedKey", "libvirtUri", "hostKey", "publicKey", "privateKey"}
+	base := map[string]any{"host": "kvm1", "keyType": provider.KeyTypeED25519}
+	cases := []struct {
+		name    string
+		state   map[string]any
+		in      map[string]any
+		unknown []string
+	}{
+		{"new password", nil, map[string]any{"password": secret("pw2")}, nil},
+		{"unknown password", nil, map[string]any{"password": secretUnknown()}, []string{"password"}},
+		{"key no longer installed", map[string]any{"installed": false}, map[string]any{"password": secret("pw")}, []string{"installed", "libvirtVersion"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			old := with(state, c.state)
+			out := previewUpdate(t, s, accessType, old, with(props(base), c.in))
+			for _, k := range stable {
+				if got := out.Get(k); !got.Equals(old.Get(k)) {
+					t.Errorf("%s is not its value before (unknown: %v), want it known and unchanged", k, got.IsComputed())
+				}
+			}
+			wantUnknown(t, out, []string{"password"}, c.unknown...)
+			if pw := c.in["password"].(property.Value); !pw.IsComputed() && !out.Get("password").Equals(pw) {
+				t.Errorf("password = %v, want the new one", out.Get("password"))
+			}
+
+			// The pool fed by the access's outputs does not change.
+			pool := props(map[string]any{"uri": out.Get("libvirtUri"), "privateKey": out.Get("privateKey"), "hostKey": out.Get("hostKey"), "name": "images"})
+			poolOld := with(poolState(keys), map[string]any{"uri": old.Get("libvirtUri")})
+			wantDiff(t, diff(t, s, poolType, poolOld, checked(t, s, poolType, pool)), nil)
+		})
+	}
+}
