@@ -3,6 +3,7 @@ package aws
 import (
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -42,6 +43,9 @@ type Args struct {
 	// uses; nil leaves them out of the values. They are made secret.
 	AccessKeyID     pulumi.StringInput `json:"-"`
 	SecretAccessKey pulumi.StringInput `json:"-"`
+	// Recorded are the values discovered at the last up; discovery that
+	// finds others keeps them and reports the change.
+	Recorded components.Recorded `json:"-"`
 }
 
 // Defaults of the AWS settings.
@@ -126,4 +130,34 @@ func (a Args) Validate() error {
 		p.Add(components.CheckListed("aws.podvmInstanceType", a.PodVMInstanceType, "aws.podvmInstanceTypes", a.PodVMInstanceTypes))
 	}
 	return p.Err()
+}
+
+// discovered are the values of n that discovery decided (the settings the
+// user did not give), by setting name.
+func (a Args) discovered(n Network) map[string]string {
+	m := map[string]string{}
+	if a.SubnetID == "" {
+		m["aws.subnetId"] = n.SubnetID
+	}
+	if a.VPCID == "" {
+		m["aws.vpcId"] = n.VPCID
+	}
+	if len(a.SecurityGroupIDs) == 0 {
+		m["aws.securityGroupIds"] = strings.Join(n.SecurityGroupIDs, ",")
+	}
+	return m
+}
+
+// withRecorded returns a with the recorded values as if given.
+func (a Args) withRecorded() Args {
+	if v := a.Recorded["aws.subnetId"]; v != "" && a.SubnetID == "" {
+		a.SubnetID = v
+	}
+	if v := a.Recorded["aws.vpcId"]; v != "" && a.VPCID == "" {
+		a.VPCID = v
+	}
+	if v := a.Recorded["aws.securityGroupIds"]; v != "" && len(a.SecurityGroupIDs) == 0 {
+		a.SecurityGroupIDs = strings.Split(v, ",")
+	}
+	return a
 }

@@ -49,8 +49,17 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
+	found := args.discovered(network)
+	changes := components.Pins(args.Recorded, found)
+	if len(changes) > 0 { // plan with what the last up recorded
+		if network, err = Discover(ctx, args.withRecorded(), provider); err != nil {
+			return nil, err
+		}
+		found = args.discovered(network)
+	}
 
 	c := &PeerPods{Network: network}
+	c.Discovered, c.DiscoveryChanges = found, changes
 	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
 		return nil, err
 	}

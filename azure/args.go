@@ -73,6 +73,9 @@ type Args struct {
 	// SSHPrivateKey is a key pair the user supplies for ssh-key-secret;
 	// nil generates one with the TLS provider.
 	SSHPrivateKey pulumi.StringInput `json:"-"`
+	// Recorded are the values discovered at the last up; discovery that
+	// finds others keeps them and reports the change.
+	Recorded components.Recorded `json:"-"`
 }
 
 // PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
@@ -290,4 +293,32 @@ func (a Args) rules() []nsgRule {
 // args.
 func (a Args) peerPrefixes() (vnet, subnet netip.Prefix) {
 	return netip.MustParsePrefix(a.PeerVNet.AddressPrefix), netip.MustParsePrefix(a.PeerVNet.SubnetPrefix)
+}
+
+// discovered are the names of n that discovery decided (the settings the
+// user did not give), by setting name.
+func (a Args) discovered(n Network) map[string]string {
+	m := map[string]string{}
+	for _, v := range []struct{ setting, given, found string }{
+		{"azure.vnetName", a.VNetName, n.VNetName},
+		{"azure.workerSubnetName", a.WorkerSubnetName, n.WorkerSubnetName},
+		{"azure.nsgName", a.NSGName, n.NSGName},
+	} {
+		if v.given == "" {
+			m[v.setting] = v.found
+		}
+	}
+	return m
+}
+
+// withRecorded returns a with the recorded names as if given.
+func (a Args) withRecorded() Args {
+	for setting, field := range map[string]*string{
+		"azure.vnetName": &a.VNetName, "azure.workerSubnetName": &a.WorkerSubnetName, "azure.nsgName": &a.NSGName,
+	} {
+		if v := a.Recorded[setting]; v != "" && *field == "" {
+			*field = v
+		}
+	}
+	return a
 }

@@ -68,11 +68,20 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
+	found := args.discovered(n)
+	changes := components.Pins(args.Recorded, found)
+	if len(changes) > 0 { // plan with what the last up recorded
+		if n, err = Discover(ctx, args.withRecorded(), providers); err != nil {
+			return nil, err
+		}
+		found = args.discovered(n)
+	}
 	if err := args.checkNetwork(n); err != nil {
 		return nil, err
 	}
 
 	c := &PeerPods{Network: n}
+	c.Discovered, c.DiscoveryChanges = found, changes
 	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
 		return nil, err
 	}

@@ -180,6 +180,12 @@ type Result struct {
 	// CloudOutputs are cloud-specific stack outputs, such as the NAT
 	// gateway's public IP or the KVM host's pinned key.
 	CloudOutputs pulumi.Map
+	// Discovered are the values discovery decided (setting -> value), for
+	// the "discovered" stack output; the next run pins them.
+	Discovered map[string]string
+	// DiscoveryChanges are discovered values that differ from the recorded
+	// ones; the recorded values were used.
+	DiscoveryChanges []DiscoveryChange
 }
 
 // Rule describes one network rule a cloud component created, as the

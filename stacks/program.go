@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/peerpods/provisioner/aws"
 	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
@@ -34,6 +36,9 @@ const (
 	// OutputManifests is every handoff object as one multi-document YAML,
 	// a secret; only with handoff manifests.
 	OutputManifests = "manifests"
+	// OutputDiscovered are the values discovery decided (setting ->
+	// value); the next run reads them back and plans with them.
+	OutputDiscovered = "discovered"
 )
 
 // Deployment is what the program built: the cloud's values and rules, the
@@ -82,6 +87,11 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range d.DiscoveryChanges {
+		if err := ctx.Log.Warn(c.Message(), nil); err != nil {
+			return nil, err
+		}
+	}
 
 	if cfg.Handoff == components.HandoffOff {
 		err = d.Values.Check(false)
@@ -112,8 +122,36 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 	return d, nil
 }
 
+// recorded reads the values discovery decided at the last up, from this
+// stack's own "discovered" output (a reference to the stack itself; empty
+// on the first run).
+func recorded(ctx *pulumi.Context) (components.Recorded, error) {
+	self := ctx.Organization() + "/" + ctx.Project() + "/" + ctx.Stack()
+	ref, err := pulumi.NewStackReference(ctx, "recorded-discovery", &pulumi.StackReferenceArgs{Name: pulumi.String(self)})
+	if err != nil {
+		return nil, err
+	}
+	out, err := ref.GetOutputDetails(OutputDiscovered)
+	if err != nil {
+		return nil, fmt.Errorf("reading the values discovered at the last up (output %q of %s): %w", OutputDiscovered, self, err)
+	}
+	rec := components.Recorded{}
+	if m, ok := out.Value.(map[string]any); ok {
+		for k, v := range m {
+			if s, ok := v.(string); ok {
+				rec[k] = s
+			}
+		}
+	}
+	return rec, nil
+}
+
 func deployAWS(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.AWS.Args
+	var err error
+	if args.Recorded, err = recorded(ctx); err != nil {
+		return components.Result{}, err
+	}
 	args.AccessKeyID = cfg.secret(contract.KeyAWSAccessKeyID)
 	args.SecretAccessKey = cfg.secret(contract.KeyAWSSecretAccessKey)
 	provider, err := awsp.NewProvider(ctx, "aws", &awsp.ProviderArgs{
@@ -132,6 +170,10 @@ func deployAWS(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 
 func deployAzure(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.Azure.Args
+	var err error
+	if args.Recorded, err = recorded(ctx); err != nil {
+		return components.Result{}, err
+	}
 	args.ClientID = cfg.secret(contract.KeyAzureClientID)
 	args.ClientSecret = cfg.secret(contract.KeyAzureClientSecret)
 	args.TenantID = cfg.secret(contract.KeyAzureTenantID)
@@ -231,6 +273,9 @@ func outputs(d *Deployment) pulumi.Map {
 	}
 	for k, v := range d.CloudOutputs {
 		out[k] = v
+	}
+	if len(d.Discovered) > 0 {
+		out[OutputDiscovered] = pulumi.ToStringMap(d.Discovered)
 	}
 	out[OutputHandoff] = pulumi.Map{
 		"mode":      pulumi.String(string(d.Config.Handoff)),

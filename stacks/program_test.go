@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/stacktest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -51,6 +52,7 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 		"peerpods:components:ClusterHandoff handoff",
 		"pulumi:providers:aws aws",
 		"pulumi:providers:kubernetes cluster",
+		"pulumi:pulumi:StackReference recorded-discovery",
 	}
 	if got := m.Summary(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("graph %v\nwant %v", got, want)
@@ -88,7 +90,9 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 		t.Errorf("handoff providers %v", handoff.Providers)
 	}
 	for _, r := range m.Resources() {
-		if r.Type != "pulumi:providers:aws" && r.Type != "pulumi:providers:kubernetes" && r.Parent == "" {
+		// Providers and the stack's reference to itself are the
+		// program's own, at the top (the engine parents them to the stack).
+		if r.Type != "pulumi:providers:aws" && r.Type != "pulumi:providers:kubernetes" && r.Type != "pulumi:pulumi:StackReference" && r.Parent == "" {
 			t.Errorf("%s %s has no parent", r.Type, r.Name)
 		}
 		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") && r.Provider == "" {
@@ -112,7 +116,7 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	}
 
 	outs := await(t, d.Outputs)
-	if got := keys(outs); !reflect.DeepEqual(got, []string{"cloud", "configMap", "handoff", "rules", "secret"}) {
+	if got := keys(outs); !reflect.DeepEqual(got, []string{"cloud", "configMap", "discovered", "handoff", "rules", "secret"}) {
 		t.Errorf("outputs %v", got)
 	}
 	if outs["cloud"].value != "aws" || !reflect.DeepEqual(toAny(outs["configMap"].value), wantCM) {
@@ -586,5 +590,65 @@ func TestInitdataFileAndExtra(t *testing.T) {
 	}
 	if n := len(m.Resources()); n != 0 {
 		t.Errorf("%d resources registered on bad input", n)
+	}
+}
+
+// TestDiscoveryIsRecordedAndPinned: a run records what discovery decided
+// (the "discovered" output); a later run whose discovery finds another
+// worker network (here: the lowest running worker is now in another
+// subnet, with other groups) plans with the recorded values, says which
+// value changed (old and new) with the setting that follows the cluster,
+// and creates exactly the same rules.
+func TestDiscoveryIsRecordedAndPinned(t *testing.T) {
+	cfg := withSecrets(stackConfig(t, "aws-example"))
+	m1, d1, err := stacktest.Deploy(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := await(t, d1.Outputs)
+	rec := toAny(outs["discovered"].value)
+	if rec["aws.subnetId"] != stacktest.SubnetA || rec["aws.securityGroupIds"] != stacktest.SGA || rec["aws.vpcId"] != stacktest.VPCA {
+		t.Fatalf("discovered output %v", outs["discovered"].value)
+	}
+	if len(d1.DiscoveryChanges) != 0 {
+		t.Fatalf("changes on the first run: %v", d1.DiscoveryChanges)
+	}
+
+	// The cluster changed: the worker found now is in subnet B with group B.
+	m2 := stacktest.CloudMocks()
+	m2.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{"discovered": rec})
+	stacktest.MoveWorker(m2, "subnet-0bbbbbbbbbbbbbbb0", "sg-0bbbbbbbbbbbbbbb0")
+	_, d2, err := stacktest.DeployOn(t, m2, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []components.DiscoveryChange{
+		{Setting: "aws.securityGroupIds", Recorded: stacktest.SGA, Found: "sg-0bbbbbbbbbbbbbbb0"},
+		{Setting: "aws.subnetId", Recorded: stacktest.SubnetA, Found: "subnet-0bbbbbbbbbbbbbbb0"},
+	}
+	if !reflect.DeepEqual(d2.DiscoveryChanges, want) {
+		t.Fatalf("changes %+v\nwant %+v", d2.DiscoveryChanges, want)
+	}
+	msg := d2.DiscoveryChanges[1].Message()
+	for _, part := range []string{"peerpods:aws.subnetId", stacktest.SubnetA, "subnet-0bbbbbbbbbbbbbbb0", "set peerpods:aws.subnetId"} {
+		if !strings.Contains(msg, part) {
+			t.Errorf("message %q lacks %q", msg, part)
+		}
+	}
+	if got, want := m2.Summary(), m1.Summary(); !reflect.DeepEqual(got, want) {
+		t.Errorf("graph after the change %v\nwant the same as before %v", got, want)
+	}
+	cm := d2.Values.ConfigMap
+	if sub, _ := pulumitest.Await(t, cm["AWS_SUBNET_ID"].ToStringOutput()); sub != stacktest.SubnetA {
+		t.Errorf("AWS_SUBNET_ID %v, want the recorded %s", sub, stacktest.SubnetA)
+	}
+
+	// A user who sets the value follows the cluster: no change reported.
+	cfg.Values["peerpods:aws"] = strings.Replace(cfg.Values["peerpods:aws"], "{", `{"subnetId":"subnet-0bbbbbbbbbbbbbbb0","securityGroupIds":["sg-0bbbbbbbbbbbbbbb0"],`, 1)
+	m3 := stacktest.CloudMocks()
+	m3.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{"discovered": rec})
+	stacktest.MoveWorker(m3, "subnet-0bbbbbbbbbbbbbbb0", "sg-0bbbbbbbbbbbbbbb0")
+	if _, d3, err := stacktest.DeployOn(t, m3, cfg); err != nil || len(d3.DiscoveryChanges) != 0 {
+		t.Fatalf("with the values set: %v, changes %v", err, d3.DiscoveryChanges)
 	}
 }

@@ -140,6 +140,7 @@ func CloudMocks() *pulumitest.Mocks {
 	pm := resource.NewPropertyMapFromMap
 	str := resource.NewStringProperty
 	return &pulumitest.Mocks{Fakes: map[string]pulumitest.FakeFunc{
+		"pulumi:pulumi:StackReference": StackOutputs(nil),
 		"tls:index/privateKey:PrivateKey": func(name string, _ resource.PropertyMap) (string, resource.PropertyMap) {
 			return name + "-id", resource.PropertyMap{"privateKeyOpenssh": resource.MakeSecret(str(FakePrivateKey)), "publicKeyOpenssh": str(FakePublicKey + "\n")}
 		},
@@ -189,10 +190,27 @@ func CloudMocks() *pulumitest.Mocks {
 	}}
 }
 
+// StackOutputs answers a StackReference (the program's reference to its own
+// stack) with outputs, the stack outputs of an earlier run; nil is a stack
+// without outputs, as on the first run.
+func StackOutputs(outputs map[string]any) pulumitest.FakeFunc {
+	return func(name string, in resource.PropertyMap) (string, resource.PropertyMap) {
+		return in["name"].StringValue(), resource.PropertyMap{
+			"outputs":           resource.NewObjectProperty(resource.NewPropertyMapFromMap(outputs)),
+			"secretOutputNames": resource.NewArrayProperty(nil),
+		}
+	}
+}
+
 // Deploy runs the program on CloudMocks with cfg.
 func Deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
 	t.Helper()
-	m := CloudMocks()
+	return DeployOn(t, CloudMocks(), cfg)
+}
+
+// DeployOn runs the program on m with cfg.
+func DeployOn(t *testing.T, m *pulumitest.Mocks, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
+	t.Helper()
 	var d *stacks.Deployment
 	err := pulumitest.Run(m, cfg, func(ctx *pulumi.Context) error {
 		var err error
@@ -256,3 +274,12 @@ func RenderHandoff(t *testing.T, stack string, change func(map[string]string)) (
 // ExampleStacks are the example stack files whose handoff goes to a
 // cluster.
 var ExampleStacks = []string{"aws-example", "azure-worker-subnet", "azure-peer-vnet", "gcp-example", "libvirt-example"}
+
+// MoveWorker makes m's AWS discovery find the worker in subnet with the
+// security group sg (both in VPC A), as after the cluster's workers were
+// replaced.
+func MoveWorker(m *pulumitest.Mocks, subnet, sg string) {
+	m.Calls["aws:ec2/getInstance:getInstance"] = func(resource.PropertyMap) (resource.PropertyMap, error) {
+		return resource.NewPropertyMapFromMap(map[string]any{"subnetId": subnet, "vpcSecurityGroupIds": []string{sg}}), nil
+	}
+}
