@@ -148,11 +148,24 @@ func TestKvmHostAccessPreviewDoesNotDial(t *testing.T) {
 
 	in = with(in, map[string]any{"password": secretUnknown(), "knownHostKey": unknown()})
 	out := previewCreate(t, s, accessType, in)
-	wantUnknown(t, out, []string{"password", "privateKey"}, "password", "knownHostKey", "libvirtUri", "hostKey", "privateKey")
+	wantUnknown(t, out, []string{"privateKey"}, "knownHostKey", "libvirtUri", "hostKey", "privateKey")
+	noStoredCredential(t, out)
 	out = previewUpdate(t, s, accessType, notInstalled, in)
-	wantUnknown(t, out, []string{"password"}, "password")
+	noStoredCredential(t, out)
 	noDial(t, sshd, "a preview of an access")
 
 	out = previewCreate(t, s, accessType, props(map[string]any{"host": unknown(), "password": secretUnknown()}))
-	wantUnknown(t, out, []string{"password", "privateKey"}, "host", "password", "libvirtUri", "hostKey", "privateKey")
+	wantUnknown(t, out, []string{"privateKey"}, "host", "libvirtUri", "hostKey", "privateKey")
+	noStoredCredential(t, out)
+}
+
+// noStoredCredential fails when the access's state holds a bootstrap
+// credential: they are used to install the key, never stored.
+func noStoredCredential(t *testing.T, out property.Map) {
+	t.Helper()
+	for _, k := range []string{"password", "bootstrapPrivateKey"} {
+		if v, ok := out.GetOk(k); ok && !v.IsNull() {
+			t.Errorf("%s = %v in the state, want none kept", k, v)
+		}
+	}
 }

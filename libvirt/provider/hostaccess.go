@@ -51,6 +51,10 @@ type KvmHostAccessState struct {
 	Host                string  `pulumi:"host"`
 	Port                int     `pulumi:"port"`
 	User                string  `pulumi:"user"`
+	// Password and BootstrapPrivateKey are never stored: they are needed
+	// only to install the key (Create, or Update when the key was found
+	// missing) and are taken from the inputs then. The fields remain to
+	// clear what state written by earlier versions holds.
 	Password            *string `pulumi:"password,optional" provider:"secret"`
 	BootstrapPrivateKey *string `pulumi:"bootstrapPrivateKey,optional" provider:"secret"`
 	KnownHostKey        *string `pulumi:"knownHostKey,optional"`
@@ -198,8 +202,15 @@ func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAcc
 		d.replace("privateKey", s.SuppliedKey)
 		d.replace("keyType", s.KeyType != in.KeyType)
 	}
-	d.update("password", deref(s.Password) != deref(in.Password))
-	d.update("bootstrapPrivateKey", deref(s.BootstrapPrivateKey) != deref(in.BootstrapPrivateKey))
+	// The bootstrap credentials are not compared: they are used only to
+	// install the key. State of an earlier version that stored them is
+	// updated to drop them.
+	if s.Password != nil {
+		d.set("password", p.Update)
+	}
+	if s.BootstrapPrivateKey != nil {
+		d.set("bootstrapPrivateKey", p.Update)
+	}
 	if !s.Installed {
 		d.set("installed", p.Update)
 	}
@@ -211,8 +222,7 @@ func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAcc
 func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHostAccessArgs]) (infer.CreateResponse[KvmHostAccessState], error) {
 	in := req.Inputs
 	s := KvmHostAccessState{
-		Host: in.Host, Port: in.Port, User: in.User, Password: in.Password,
-		BootstrapPrivateKey: in.BootstrapPrivateKey, KnownHostKey: in.KnownHostKey,
+		Host: in.Host, Port: in.Port, User: in.User, KnownHostKey: in.KnownHostKey,
 		KeyType: in.KeyType, LibvirtSocket: in.LibvirtSocket, SuppliedKey: in.PrivateKey != nil,
 		LibvirtURI: LibvirtURI(in.User, in.Host, in.Port, deref(in.LibvirtSocket)),
 	}
@@ -236,7 +246,7 @@ func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHos
 	}
 	line := keyLine(s.PublicKey, s.Marker)
 
-	client, hostKey, err := dialBootstrap(s, deref(in.KnownHostKey))
+	client, hostKey, err := dialBootstrap(s, in.Password, in.BootstrapPrivateKey, deref(in.KnownHostKey))
 	if err != nil {
 		return infer.CreateResponse[KvmHostAccessState]{}, err
 	}
@@ -275,15 +285,16 @@ func (*KvmHostAccess) Read(ctx context.Context, req infer.ReadRequest[KvmHostAcc
 	return infer.ReadResponse[KvmHostAccessArgs, KvmHostAccessState]{ID: req.ID, Inputs: req.Inputs, State: s}, nil
 }
 
-// Update installs the key again where it no longer works, and records new
-// bootstrap credentials.
+// Update installs the key again where it no longer works, with the
+// bootstrap credential of the inputs, and drops credentials an earlier
+// version stored.
 func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.UpdateResponse[KvmHostAccessState], error) {
 	s := req.State
-	s.Password, s.BootstrapPrivateKey = req.Inputs.Password, req.Inputs.BootstrapPrivateKey
+	s.Password, s.BootstrapPrivateKey = nil, nil
 	if req.DryRun || s.Installed {
 		return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
 	}
-	client, _, err := dialBootstrap(s, s.HostKey)
+	client, _, err := dialBootstrap(s, req.Inputs.Password, req.Inputs.BootstrapPrivateKey, s.HostKey)
 	if err != nil {
 		return infer.UpdateResponse[KvmHostAccessState]{}, err
 	}
@@ -298,14 +309,16 @@ func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHos
 	return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
 }
 
-// Delete removes the key from authorized_keys, logging in with the key
-// itself or, failing that, the bootstrap credential.
+// Delete removes this resource's line from authorized_keys, logging in
+// with the key itself. When the key no longer logs in, its line is not
+// there to remove (no bootstrap credential is kept for this).
 func (*KvmHostAccess) Delete(ctx context.Context, req infer.DeleteRequest[KvmHostAccessState]) (infer.DeleteResponse, error) {
 	s := req.State
 	client, err := dialWithKey(s)
 	var authErr *authError
 	if errors.As(err, &authErr) {
-		client, _, err = dialBootstrap(s, s.HostKey)
+		p.GetLogger(ctx).Warningf("the key of %s@%s no longer logs in: its authorized_keys line is already gone", s.User, s.addr())
+		return infer.DeleteResponse{}, nil
 	}
 	if err != nil {
 		return infer.DeleteResponse{}, err
@@ -360,11 +373,11 @@ func dial(addr, user, wantHostKey string, auth []ssh.AuthMethod, what string) (*
 	return c, got, nil
 }
 
-// dialBootstrap logs in with the bootstrap credential.
-func dialBootstrap(s KvmHostAccessState, wantHostKey string) (*ssh.Client, string, error) {
+// dialBootstrap logs in with a bootstrap credential.
+func dialBootstrap(s KvmHostAccessState, password, bootstrapKey *string, wantHostKey string) (*ssh.Client, string, error) {
 	var auth []ssh.AuthMethod
 	var what []string
-	if k := deref(s.BootstrapPrivateKey); k != "" {
+	if k := deref(bootstrapKey); k != "" {
 		signer, err := ssh.ParsePrivateKey([]byte(k))
 		if err != nil {
 			return nil, "", errors.New("bootstrapPrivateKey does not parse")
@@ -372,7 +385,7 @@ func dialBootstrap(s KvmHostAccessState, wantHostKey string) (*ssh.Client, strin
 		auth = append(auth, ssh.PublicKeys(signer))
 		what = append(what, "the bootstrap key")
 	}
-	if pw := deref(s.Password); pw != "" {
+	if pw := deref(password); pw != "" {
 		auth = append(auth, ssh.Password(pw))
 		what = append(what, "the password")
 	}
@@ -421,9 +434,8 @@ func fingerprint(line string) string {
 // WireDependencies keeps every credential secret in the state, generated
 // ones included, and says which outputs an Update may change.
 //
-// Update records new bootstrap credentials (password and
-// bootstrapPrivateKey follow their inputs, unknown when those are) and
-// may install the key again (installed, libvirtVersion); every other
+// Update may install the key again (installed, libvirtVersion) and drops
+// bootstrap credentials an earlier version stored; every other
 // output changes only with a replacement (see Diff). So in the preview of
 // an update libvirtUri, hostKey and privateKey stay known, and so do the
 // pool's and volume's inputs they feed: without this, infer makes every

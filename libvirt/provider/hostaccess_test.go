@@ -84,7 +84,7 @@ func TestKvmHostAccessCheckKnownBad(t *testing.T) {
 // key, installed with a password.
 func accessState(keys testKeys) property.Map {
 	return props(map[string]any{
-		"host": "kvm1", "port": 22, "user": "root", "password": secret("pw"), "keyType": provider.KeyTypeED25519,
+		"host": "kvm1", "port": 22, "user": "root", "keyType": provider.KeyTypeED25519,
 		"suppliedKey": false, "libvirtUri": "qemu+ssh://root@kvm1/system", "hostKey": keys.hostKey,
 		"publicKey": "ssh-ed25519 AAAA peerpods", "privateKey": secret(keys.private), "installed": true, "libvirtVersion": "10.0.0",
 	})
@@ -101,7 +101,7 @@ func TestKvmHostAccessDiffUnknowns(t *testing.T) {
 	keys := newKeys(t)
 	state := accessState(keys)
 	supplied := with(state, map[string]any{"suppliedKey": true})
-	noPassword := with(state, map[string]any{"bootstrapPrivateKey": secret(keys.private)}).Delete("password")
+	noPassword := state
 	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": provider.KeyTypeED25519}
 	cases := []struct {
 		name  string
@@ -109,10 +109,10 @@ func TestKvmHostAccessDiffUnknowns(t *testing.T) {
 		in    map[string]any
 		want  map[string]p.DiffKind
 	}{
-		{"password", state, map[string]any{"password": secretUnknown()},
-			map[string]p.DiffKind{"password": p.Update}},
-		{"password, none before", noPassword, map[string]any{"password": secretUnknown(), "bootstrapPrivateKey": secret(keys.private)},
-			map[string]p.DiffKind{"password": p.Update}},
+		// The bootstrap credentials are only used to install the key:
+		// known or not, they are no change.
+		{"password", state, map[string]any{"password": secretUnknown()}, nil},
+		{"password and bootstrap key", noPassword, map[string]any{"password": secretUnknown(), "bootstrapPrivateKey": secret(keys.private)}, nil},
 		{"host", state, map[string]any{"host": unknown()},
 			map[string]p.DiffKind{"host": p.UpdateReplace}},
 		{"pinned host key, none before", state, map[string]any{"knownHostKey": unknown()},
@@ -137,8 +137,9 @@ func TestKvmHostAccessDiffUnknowns(t *testing.T) {
 }
 
 // TestKvmHostAccessDiffKnown: with every input known, the same inputs are
-// no change; another host or key type replaces the access, another
-// password updates it.
+// no change; another host or key type replaces the access; another
+// password is no change (it is used only to install the key), but state
+// that stored one (an earlier version) is updated to drop it.
 func TestKvmHostAccessDiffKnown(t *testing.T) {
 	s := server(t)
 	keys := newKeys(t)
@@ -153,7 +154,8 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 		{"same", nil, nil, nil},
 		{"other host", map[string]any{"host": "kvm2"}, nil, map[string]p.DiffKind{"host": p.UpdateReplace}},
 		{"other key type", map[string]any{"keyType": provider.KeyTypeRSA}, nil, map[string]p.DiffKind{"keyType": p.UpdateReplace}},
-		{"other password", map[string]any{"password": secret("pw2")}, nil, map[string]p.DiffKind{"password": p.Update}},
+		{"other password", map[string]any{"password": secret("pw2")}, nil, nil},
+		{"password stored by an earlier version", nil, map[string]any{"password": secret("pw")}, map[string]p.DiffKind{"password": p.Update}},
 		{"key no longer installed", nil, map[string]any{"installed": false}, map[string]p.DiffKind{"installed": p.Update}},
 	}
 	for _, c := range cases {
@@ -168,8 +170,8 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 // (new bootstrap credentials, or installing a key no longer installed)
 // never changes its address, host key or key pair, so in its preview
 // those outputs stay known, and so do the pool's inputs fed by them: the
-// pool's Diff sees no change. Only password and bootstrapPrivateKey
-// follow their inputs, and installed and libvirtVersion may change.
+// pool's Diff sees no change. Only installed and libvirtVersion may
+// change; password and bootstrapPrivateKey are never stored.
 func TestKvmHostAccessUpdatePreviewKeepsOutputsKnown(t *testing.T) {
 	s := server(t)
 	keys := newKeys(t)
@@ -182,8 +184,8 @@ func TestKvmHostAccessUpdatePreviewKeepsOutputsKnown(t *testing.T) {
 		in      map[string]any
 		unknown []string
 	}{
-		{"new password", nil, map[string]any{"password": secret("pw2")}, nil},
-		{"unknown password", nil, map[string]any{"password": secretUnknown()}, []string{"password"}},
+		{"stored password dropped", map[string]any{"password": secret("pw")}, map[string]any{"password": secret("pw2")}, nil},
+		{"unknown password, stored one dropped", map[string]any{"password": secret("pw")}, map[string]any{"password": secretUnknown()}, nil},
 		{"key no longer installed", map[string]any{"installed": false}, map[string]any{"password": secret("pw")}, []string{"installed", "libvirtVersion"}},
 	}
 	for _, c := range cases {
@@ -195,9 +197,11 @@ func TestKvmHostAccessUpdatePreviewKeepsOutputsKnown(t *testing.T) {
 					t.Errorf("%s is not its value before (unknown: %v), want it known and unchanged", k, got.IsComputed())
 				}
 			}
-			wantUnknown(t, out, []string{"password"}, c.unknown...)
-			if pw := c.in["password"].(property.Value); !pw.IsComputed() && !out.Get("password").Equals(pw) {
-				t.Errorf("password = %v, want the new one", out.Get("password"))
+			wantUnknown(t, out, nil, c.unknown...)
+			for _, k := range []string{"password", "bootstrapPrivateKey"} {
+				if v, ok := out.GetOk(k); ok && !v.IsNull() {
+					t.Errorf("%s = %v in the state, want none kept", k, v)
+				}
 			}
 
 			// The pool fed by the access's outputs does not change.
