@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +11,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
+// TestUsage: command-line mistakes exit 2 (the Pulumi CLI's code for
+// invalid arguments) with the message printed once; a stack without a
+// stack file exits 6 (Pulumi: stack not found).
 func TestUsage(t *testing.T) {
 	cases := []struct {
 		args []string
@@ -24,14 +28,20 @@ func TestUsage(t *testing.T) {
 		{[]string{"help"}, exitOK, "usage: peerpods"},
 		{[]string{"outputs", "--stack", "s", "--manifests"}, exitUsage, "add --show-secrets"},
 		{[]string{"outputs", "--stack", "s", "--manifests", "--show-secrets", "--configmap"}, exitUsage, "exclude each other"},
-		{[]string{"up", "-h"}, exitOK, "-stack"},
-		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitFailure, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+		{[]string{"up", "-h"}, exitOK, "  -stack string"},
+		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitNoStack, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+		{[]string{"preview", "--nope"}, exitUsage, "flag provided but not defined: -nope"},
+		{[]string{"refresh", "--stack"}, exitUsage, "flag needs an argument: -stack"},
 	}
 	for _, c := range cases {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), c.args, &out, &errOut)
-		if code != c.code || !strings.Contains(out.String()+errOut.String(), c.want) {
-			t.Errorf("%v: exit %d, output %q; want %d and %q", c.args, code, out.String()+errOut.String(), c.code, c.want)
+		all := out.String() + errOut.String()
+		if code != c.code || strings.Count(all, c.want) != 1 {
+			t.Errorf("%v: exit %d, output %q; want %d and %q once", c.args, code, all, c.code, c.want)
+		}
+		if c.code == exitUsage && strings.Count(all, "usage: peerpods") != 1 {
+			t.Errorf("%v: usage printed %d times: %q", c.args, strings.Count(all, "usage: peerpods"), all)
 		}
 	}
 }
@@ -58,7 +68,7 @@ func TestCounts(t *testing.T) {
 	if got := counts(map[string]int(nil)); got != "no resources" {
 		t.Errorf("%q", got)
 	}
-	if changed(map[string]int{"same": 3}) || !changed(map[string]int{"same": 3, "update": 1}) {
+	if changed(map[string]int{"same": 3}) || changed(map[string]int{"same": 3, "read": 1}) || !changed(map[string]int{"same": 3, "update": 1}) {
 		t.Error("changed")
 	}
 	m := map[string]int{"a": 1}
@@ -88,5 +98,17 @@ metadata:
 	}
 	if _, err := configMapManifest(map[string]any{}); err == nil {
 		t.Error("no error without a configMap output")
+	}
+}
+
+func TestEngineMessage(t *testing.T) {
+	for in, want := range map[string]string{
+		"failed to run up: exit status 1\ncode: 1\nstdout: a\nstderr: b\n": "failed to run up: exit status 1",
+		"plain":                  "plain",
+		"two\nlines\ncode: none": "two\nlines\ncode: none",
+	} {
+		if got := engineMessage(errors.New(in)); got != want {
+			t.Errorf("engineMessage(%q) = %q", in, got)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -43,8 +44,11 @@ func open(ctx context.Context, o options) (*stack, error) {
 			return nil, err
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "stacks", "Pulumi."+o.stack+".yaml")); err != nil {
-		return nil, fmt.Errorf("stack %q has no stack file stacks/Pulumi.%s.yaml in %s", o.stack, o.stack, dir)
+	file := filepath.Join("stacks", "Pulumi."+o.stack+".yaml")
+	if _, err := os.Stat(filepath.Join(dir, file)); errors.Is(err, fs.ErrNotExist) {
+		return nil, noStackError{fmt.Sprintf("stack %q has no stack file %s in %s", o.stack, file, dir)}
+	} else if err != nil {
+		return nil, fmt.Errorf("stack %q: %w", o.stack, err)
 	}
 	env := map[string]string{}
 	if o.backend != "" {
@@ -104,7 +108,7 @@ func collect() (chan events.EngineEvent, func() []apitype.EngineEvent) {
 
 func (s *stack) preview(ctx context.Context, jsonFile, mdFile string, stdout, stderr io.Writer) error {
 	ch, wait := collect()
-	_, err := s.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(stderr), optpreview.Diff())
+	_, err := s.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(stderr), optpreview.ErrorProgressStreams(stderr), optpreview.Diff())
 	evs := wait()
 	if err != nil {
 		return fmt.Errorf("preview of %s failed: %w", s.name, err)
@@ -132,8 +136,8 @@ func (s *stack) preview(ctx context.Context, jsonFile, mdFile string, stdout, st
 	return nil
 }
 
-func (s *stack) up(ctx context.Context, stdout io.Writer) error {
-	res, err := s.Up(ctx, optup.ProgressStreams(stdout))
+func (s *stack) up(ctx context.Context, stdout, stderr io.Writer) error {
+	res, err := s.Up(ctx, optup.ProgressStreams(stdout), optup.ErrorProgressStreams(stderr))
 	if err != nil {
 		return fmt.Errorf("up of %s failed: %w", s.name, err)
 	}
@@ -141,8 +145,8 @@ func (s *stack) up(ctx context.Context, stdout io.Writer) error {
 	return nil
 }
 
-func (s *stack) destroy(ctx context.Context, remove bool, stdout io.Writer) error {
-	res, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout))
+func (s *stack) destroy(ctx context.Context, remove bool, stdout, stderr io.Writer) error {
+	res, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout), optdestroy.ErrorProgressStreams(stderr))
 	if err != nil {
 		return fmt.Errorf("destroy of %s failed: %w", s.name, err)
 	}
@@ -164,10 +168,10 @@ func (s *stack) destroy(ctx context.Context, remove bool, stdout io.Writer) erro
 	return nil
 }
 
-func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout io.Writer) error {
+func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout, stderr io.Writer) error {
 	if expectNoChanges {
 		// A drift check changes no state.
-		res, err := s.PreviewRefresh(ctx, optrefresh.ProgressStreams(stdout))
+		res, err := s.PreviewRefresh(ctx, optrefresh.ProgressStreams(stdout), optrefresh.ErrorProgressStreams(stderr))
 		if err != nil {
 			return fmt.Errorf("refresh preview of %s failed: %w", s.name, err)
 		}
@@ -178,7 +182,7 @@ func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout io.Wri
 		}
 		return nil
 	}
-	res, err := s.Refresh(ctx, optrefresh.ProgressStreams(stdout))
+	res, err := s.Refresh(ctx, optrefresh.ProgressStreams(stdout), optrefresh.ErrorProgressStreams(stderr))
 	if err != nil {
 		return fmt.Errorf("refresh of %s failed: %w", s.name, err)
 	}
@@ -252,13 +256,10 @@ func counts[K ~string](summary map[K]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// changed reports whether a change summary has changes, as the engine
+// decides it (diffreport.IsChange).
 func changed[K ~string](summary map[K]int) bool {
-	for k, n := range summary {
-		if k != "same" && n > 0 {
-			return true
-		}
-	}
-	return false
+	return diffreport.ChangeCount(summary) > 0
 }
 
 func deref(m *map[string]int) map[string]int {
