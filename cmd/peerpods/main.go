@@ -177,13 +177,18 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if manifests && configMap {
 		return usageError{"--manifests and --configmap exclude each other"}
 	}
+	if cmd == "preview" {
+		engine, err := openPreview(ctx, o, stderr)
+		if err != nil {
+			return err
+		}
+		return runPreview(ctx, o.stack, engine, reportFiles{json: jsonFile, markdown: mdFile}, stdout, stderr)
+	}
 	s, err := open(ctx, o)
 	if err != nil {
 		return err
 	}
 	switch cmd {
-	case "preview":
-		return s.preview(ctx, jsonFile, mdFile, stdout, stderr)
 	case "up":
 		return s.up(ctx, stdout, stderr)
 	case "destroy":

@@ -11,17 +11,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/peerpods/provisioner/internal/diffreport"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
 // options are the flags every command shares.
@@ -82,58 +78,6 @@ func findProject() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-// collect gathers engine events until the engine closes the channel.
-func collect() (chan events.EngineEvent, func() []apitype.EngineEvent) {
-	ch := make(chan events.EngineEvent)
-	done := make(chan struct{})
-	var got []apitype.EngineEvent
-	go func() {
-		defer close(done)
-		for e := range ch {
-			if e.Error == nil {
-				got = append(got, e.EngineEvent)
-			}
-		}
-	}()
-	return ch, func() []apitype.EngineEvent {
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second): // the engine never started
-		}
-		return got
-	}
-}
-
-func (s *stack) preview(ctx context.Context, jsonFile, mdFile string, stdout, stderr io.Writer) error {
-	ch, wait := collect()
-	_, err := s.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(stderr), optpreview.ErrorProgressStreams(stderr), optpreview.Diff())
-	evs := wait()
-	if err != nil {
-		return fmt.Errorf("preview of %s failed: %w", s.name, err)
-	}
-	report := diffreport.FromEvents(s.name, evs)
-	md := report.Markdown(diffreport.MaxMarkdown)
-	if mdFile != "" {
-		if err := os.WriteFile(mdFile, []byte(md), 0o644); err != nil {
-			return err
-		}
-	}
-	if jsonFile != "" {
-		b, err := report.JSON()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(jsonFile, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
-	}
-	fmt.Fprint(stdout, md)
-	if report.HasChanges() {
-		return changesFound
-	}
-	return nil
 }
 
 func (s *stack) up(ctx context.Context, stdout, stderr io.Writer) error {
