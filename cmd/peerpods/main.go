@@ -131,7 +131,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// prints the error once, -h prints the flags below.
 	fs.SetOutput(io.Discard)
 	var o options
-	fs.StringVar(&o.stack, "stack", "", "stack name (stacks/Pulumi.<stack>.yaml)")
+	fs.StringVar(&o.stack, "stack", "", "stack name, or org/project/stack as the Pulumi CLI takes it (stacks/Pulumi.<stack>.yaml)")
 	fs.StringVar(&o.backend, "backend", "", "state backend URL, such as file:///var/lib/peerpods (default: PULUMI_BACKEND_URL, else the Pulumi default)")
 	fs.StringVar(&o.dir, "dir", "", "project directory (default: the nearest directory with Pulumi.yaml)")
 	var jsonFile, mdFile, outFile string
@@ -170,6 +170,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.stack == "" {
 		return usageError{"--stack is required"}
+	}
+	if _, err := stackFile(o.stack); err != nil {
+		return usageError{err.Error()}
 	}
 	if manifests && !showSecrets {
 		return usageError{"--manifests writes the secrets in plain text: add --show-secrets to confirm"}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,6 +32,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"outputs", "--stack", "s", "--manifests", "--show-secrets", "--configmap"}, exitUsage, "exclude each other"},
 		{[]string{"up", "-h"}, exitOK, "  -stack string"},
 		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitNoStack, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+		{[]string{"up", "--stack", "organization/peerpods/no-such-stack", "--dir", "../.."}, exitNoStack, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+		{[]string{"preview", "--stack", "../../etc/passwd"}, exitUsage, `stack name "../../etc/passwd": ".." is not allowed`},
+		{[]string{"up", "--stack", "org/peerpods/dev/x"}, exitUsage, "at most org/project/stack"},
 		{[]string{"preview", "--nope"}, exitUsage, "flag provided but not defined: -nope"},
 		{[]string{"refresh", "--stack"}, exitUsage, "flag needs an argument: -stack"},
 	}
@@ -42,6 +47,34 @@ func TestUsage(t *testing.T) {
 		}
 		if c.code == exitUsage && strings.Count(all, "usage: peerpods") != 1 {
 			t.Errorf("%v: usage printed %d times: %q", c.args, strings.Count(all, "usage: peerpods"), all)
+		}
+	}
+}
+
+// TestStackFile: a stack name, plain or fully qualified as the Pulumi CLI
+// takes it, names stacks/Pulumi.<last element>.yaml; path tricks are
+// refused.
+func TestStackFile(t *testing.T) {
+	for name, want := range map[string]string{
+		"aws-example":                         "stacks/Pulumi.aws-example.yaml",
+		"acme/aws-example":                    "stacks/Pulumi.aws-example.yaml",
+		"organization/peerpods/aws-example":   "stacks/Pulumi.aws-example.yaml",
+		"acme-corp/peerpods/libvirt_local.v2": "stacks/Pulumi.libvirt_local.v2.yaml",
+	} {
+		got, err := stackFile(name)
+		if err != nil || got != want {
+			t.Errorf("stackFile(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "stacks", "Pulumi.aws-example.yaml")); err != nil {
+		t.Errorf("the example stack file: %v", err)
+	}
+	for _, name := range []string{
+		"", "..", ".", "../x", "x/..", "org/../x", "a..b", "org//x", "/x", "x/", "/", "o/p/s/x",
+		`..\x`, `a\b`, "a b", "x\x00", "dev\n", "stacks/../../etc", "~root", "$HOME", "dé", strings.Repeat("s", 101),
+	} {
+		if f, err := stackFile(name); err == nil {
+			t.Errorf("stackFile(%q) = %q, want an error", name, f)
 		}
 	}
 }

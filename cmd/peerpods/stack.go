@@ -40,7 +40,10 @@ func open(ctx context.Context, o options) (*stack, error) {
 			return nil, err
 		}
 	}
-	file := filepath.Join("stacks", "Pulumi."+o.stack+".yaml")
+	file, err := stackFile(o.stack)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
 	if _, err := os.Stat(filepath.Join(dir, file)); errors.Is(err, fs.ErrNotExist) {
 		return nil, noStackError{fmt.Sprintf("stack %q has no stack file %s in %s", o.stack, file, dir)}
 	} else if err != nil {
@@ -59,6 +62,39 @@ func open(ctx context.Context, o options) (*stack, error) {
 		return nil, fmt.Errorf("opening stack %s: %w", o.stack, err)
 	}
 	return &stack{name: o.stack, Stack: s}, nil
+}
+
+// stackFile returns the stack file of a stack name, relative to the
+// project: stacks/Pulumi.<stack>.yaml, where <stack> is the last element of
+// a fully qualified name (org/project/stack, or org/stack) as the Pulumi
+// CLI names stack files. Each element is letters, digits, '-', '_' and
+// '.' (the characters Pulumi allows), the stack at most 100 of them; a
+// name with "..", an empty element or more than three elements is refused,
+// so the file is always inside stacks/.
+func stackFile(name string) (string, error) {
+	elems := strings.Split(name, "/")
+	switch {
+	case strings.Contains(name, ".."):
+		return "", fmt.Errorf("stack name %q: \"..\" is not allowed", name)
+	case len(elems) > 3:
+		return "", fmt.Errorf("stack name %q: at most org/project/stack", name)
+	case len(elems[len(elems)-1]) > 100:
+		return "", fmt.Errorf("stack name %q: the stack part exceeds 100 characters", name)
+	}
+	for _, e := range elems {
+		if e == "" || e == "." {
+			return "", fmt.Errorf("stack name %q: an empty or \".\" element; use stack, org/stack or org/project/stack", name)
+		}
+		if i := strings.IndexFunc(e, func(r rune) bool { return !stackNameChar(r) }); i >= 0 {
+			return "", fmt.Errorf("stack name %q: only letters, digits, '-', '_' and '.' (and '/' between org, project and stack) are allowed, not %q", name, []rune(e[i:])[0])
+		}
+	}
+	return filepath.Join("stacks", "Pulumi."+elems[len(elems)-1]+".yaml"), nil
+}
+
+// stackNameChar reports whether r may be in an element of a stack name.
+func stackNameChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
 }
 
 // findProject returns the nearest directory, from the working directory
