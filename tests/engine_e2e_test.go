@@ -315,7 +315,7 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	if err := h.lv.StorageVolDelete(v, 0); err != nil {
 		t.Fatal(err)
 	}
-	h.peerpods(2, "refresh", "--expect-no-changes")
+	h.peerpods(7, "refresh", "--expect-no-changes") // 7: drift (Pulumi: expectation about changes not met)
 	h.peerpods(0, "refresh")
 	if h.volume("podvm-base.qcow2") {
 		t.Fatal("refresh recreated the volume; it should only record that it is gone")
@@ -336,7 +336,7 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	}
 	mdFile, jsonFile := filepath.Join(h.dir, "preview.md"), filepath.Join(h.dir, "preview.json")
 	files = append(files, mdFile, jsonFile)
-	h.peerpods(2, "preview", "--markdown", mdFile, "--json", jsonFile)
+	h.peerpods(7, "preview", "--markdown", mdFile, "--json", jsonFile) // 7: changes found
 	var report diffreport.Report
 	raw, err := os.ReadFile(jsonFile)
 	if err != nil {

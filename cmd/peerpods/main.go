@@ -12,9 +12,11 @@
 // default), --dir DIR (the project; default: the directory of the nearest
 // Pulumi.yaml). File backends need PULUMI_CONFIG_PASSPHRASE (or _FILE).
 //
-// Exit codes: 0 success (preview: no changes; refresh --expect-no-changes:
-// no drift), 2 preview found changes or refresh found drift, 1 failure,
-// 64 bad usage.
+// Exit codes, those of the Pulumi CLI where the meaning is the same
+// (https://www.pulumi.com/docs/iac/cli/exit-codes/): 0 success (preview: no
+// changes; refresh --expect-no-changes: no drift), 1 failure, 2 bad command
+// line, 6 no such stack (no stack file), 7 preview found changes or refresh
+// found drift, 8 canceled (SIGINT, SIGTERM), 255 internal error (a panic).
 package main
 
 import (
@@ -25,15 +27,37 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
-// Exit codes.
+// Exit codes: the Pulumi CLI's stable exit codes (its "Error categories",
+// from v3.226.1) where peerpods means the same. The Go runtime's own exit
+// status for a crash outside the main goroutine is 2; it is a failure too.
 const (
-	exitOK      = 0
+	// exitOK is success; preview: no changes, refresh --expect-no-changes:
+	// no drift.
+	exitOK = 0
+	// exitFailure is any other failure (Pulumi: generic error), an engine
+	// failure or an error diagnostic among them.
 	exitFailure = 1
-	exitChanges = 2
-	exitUsage   = 64
+	// exitUsage is a bad command line (Pulumi: configuration and
+	// validation error, "invalid or missing arguments").
+	exitUsage = 2
+	// exitNoStack is a stack without a stack file (Pulumi: stack not
+	// found).
+	exitNoStack = 6
+	// exitChanges is a preview that found changes or a refresh
+	// --expect-no-changes that found drift (Pulumi: "no changes", an
+	// expectation about changes not met).
+	exitChanges = 7
+	// exitCanceled is a command stopped by SIGINT or SIGTERM (Pulumi:
+	// canceled run).
+	exitCanceled = 8
+	// exitInternal is a panic in peerpods (Pulumi: internal error), never
+	// the code of changes.
+	exitInternal = 255
 )
 
 func main() {
@@ -48,19 +72,39 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// noStackError is a stack name without a stack file.
+type noStackError struct{ msg string }
+
+func (e noStackError) Error() string { return e.msg }
+
 // changesFound is returned when a preview has changes or a refresh drift.
 var changesFound = errors.New("changes found")
 
 const usage = `usage: peerpods <preview|up|destroy|refresh|outputs> --stack STACK [flags]
 run "peerpods <command> -h" for the flags of a command`
 
-// run executes one command and returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	err := dispatch(ctx, args, stdout, stderr)
+// run executes one command and returns the exit code; a panic is an
+// internal error (exitInternal), printed with its stack.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "peerpods: internal error: %v\n%s", r, debug.Stack())
+			code = exitInternal
+		}
+	}()
+	return exitCode(ctx, dispatch(ctx, args, stdout, stderr), stderr)
+}
+
+// exitCode prints err (once) and returns its exit code.
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	var ue usageError
+	var ns noStackError
 	switch {
 	case err == nil:
 		return exitOK
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "peerpods: canceled: %s\n", engineMessage(err))
+		return exitCanceled
 	case errors.Is(err, changesFound):
 		return exitChanges
 	case errors.Is(err, flag.ErrHelp):
@@ -68,8 +112,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "peerpods: %s\n%s\n", ue.msg, usage)
 		return exitUsage
+	case errors.As(err, &ns):
+		fmt.Fprintf(stderr, "peerpods: %s\n", ns.msg)
+		return exitNoStack
 	default:
-		fmt.Fprintf(stderr, "peerpods: %v\n", err)
+		fmt.Fprintf(stderr, "peerpods: %s\n", engineMessage(err))
 		return exitFailure
 	}
 }
@@ -80,9 +127,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cmd, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("peerpods "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package would print a parse error and the flags; exitCode
+	// prints the error once, -h prints the flags below.
+	fs.SetOutput(io.Discard)
 	var o options
-	fs.StringVar(&o.stack, "stack", "", "stack name (stacks/Pulumi.<stack>.yaml)")
+	fs.StringVar(&o.stack, "stack", "", "stack name, or org/project/stack as the Pulumi CLI takes it (stacks/Pulumi.<stack>.yaml)")
 	fs.StringVar(&o.backend, "backend", "", "state backend URL, such as file:///var/lib/peerpods (default: PULUMI_BACKEND_URL, else the Pulumi default)")
 	fs.StringVar(&o.dir, "dir", "", "project directory (default: the nearest directory with Pulumi.yaml)")
 	var jsonFile, mdFile, outFile string
@@ -92,7 +141,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&jsonFile, "json", "", "write the change report as JSON to this file")
 		fs.StringVar(&mdFile, "markdown", "", "write the change report as Markdown (a pull-request comment) to this file")
 	case "refresh":
-		fs.BoolVar(&expectNoChanges, "expect-no-changes", false, "only check for drift: change no state, exit 2 on drift")
+		fs.BoolVar(&expectNoChanges, "expect-no-changes", false, "only check for drift: change no state, exit 7 on drift")
 	case "destroy":
 		fs.BoolVar(&remove, "remove", false, "remove the stack and its config history from the backend after destroying")
 	case "outputs":
@@ -109,6 +158,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "usage: peerpods %s --stack STACK [flags]\n", cmd)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 			return err
 		}
 		return usageError{err.Error()}
@@ -119,25 +171,33 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.stack == "" {
 		return usageError{"--stack is required"}
 	}
+	if _, err := stackFile(o.stack); err != nil {
+		return usageError{err.Error()}
+	}
 	if manifests && !showSecrets {
 		return usageError{"--manifests writes the secrets in plain text: add --show-secrets to confirm"}
 	}
 	if manifests && configMap {
 		return usageError{"--manifests and --configmap exclude each other"}
 	}
+	if cmd == "preview" {
+		engine, err := openPreview(ctx, o, stderr)
+		if err != nil {
+			return err
+		}
+		return runPreview(ctx, o.stack, engine, reportFiles{json: jsonFile, markdown: mdFile}, stdout, stderr)
+	}
 	s, err := open(ctx, o)
 	if err != nil {
 		return err
 	}
 	switch cmd {
-	case "preview":
-		return s.preview(ctx, jsonFile, mdFile, stdout, stderr)
 	case "up":
-		return s.up(ctx, stdout)
+		return s.up(ctx, stdout, stderr)
 	case "destroy":
-		return s.destroy(ctx, remove, stdout)
+		return s.destroy(ctx, remove, stdout, stderr)
 	case "refresh":
-		return s.refresh(ctx, expectNoChanges, stdout)
+		return s.refresh(ctx, expectNoChanges, stdout, stderr)
 	default:
 		format := outputJSON
 		switch {
@@ -148,4 +208,15 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return s.outputs(ctx, showSecrets, format, outFile, stdout)
 	}
+}
+
+// engineMessage is the message of an error, for an error of the
+// Automation API without the copy of the CLI's standard output and error
+// it carries: the commands stream those as progress already.
+func engineMessage(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "\ncode: "); i >= 0 && strings.Contains(s[i:], "\nstdout: ") {
+		s = s[:i]
+	}
+	return s
 }

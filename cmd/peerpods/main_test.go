@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +13,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
+// TestUsage: command-line mistakes exit 2 (the Pulumi CLI's code for
+// invalid arguments) with the message printed once; a stack without a
+// stack file exits 6 (Pulumi: stack not found).
 func TestUsage(t *testing.T) {
 	cases := []struct {
 		args []string
@@ -24,14 +30,51 @@ func TestUsage(t *testing.T) {
 		{[]string{"help"}, exitOK, "usage: peerpods"},
 		{[]string{"outputs", "--stack", "s", "--manifests"}, exitUsage, "add --show-secrets"},
 		{[]string{"outputs", "--stack", "s", "--manifests", "--show-secrets", "--configmap"}, exitUsage, "exclude each other"},
-		{[]string{"up", "-h"}, exitOK, "-stack"},
-		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitFailure, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+		{[]string{"up", "-h"}, exitOK, "  -stack string"},
+		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitNoStack, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+		{[]string{"up", "--stack", "organization/peerpods/no-such-stack", "--dir", "../.."}, exitNoStack, "no stack file stacks/Pulumi.no-such-stack.yaml"},
+		{[]string{"preview", "--stack", "../../etc/passwd"}, exitUsage, `stack name "../../etc/passwd": ".." is not allowed`},
+		{[]string{"up", "--stack", "org/peerpods/dev/x"}, exitUsage, "at most org/project/stack"},
+		{[]string{"preview", "--nope"}, exitUsage, "flag provided but not defined: -nope"},
+		{[]string{"refresh", "--stack"}, exitUsage, "flag needs an argument: -stack"},
 	}
 	for _, c := range cases {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), c.args, &out, &errOut)
-		if code != c.code || !strings.Contains(out.String()+errOut.String(), c.want) {
-			t.Errorf("%v: exit %d, output %q; want %d and %q", c.args, code, out.String()+errOut.String(), c.code, c.want)
+		all := out.String() + errOut.String()
+		if code != c.code || strings.Count(all, c.want) != 1 {
+			t.Errorf("%v: exit %d, output %q; want %d and %q once", c.args, code, all, c.code, c.want)
+		}
+		if c.code == exitUsage && strings.Count(all, "usage: peerpods") != 1 {
+			t.Errorf("%v: usage printed %d times: %q", c.args, strings.Count(all, "usage: peerpods"), all)
+		}
+	}
+}
+
+// TestStackFile: a stack name, plain or fully qualified as the Pulumi CLI
+// takes it, names stacks/Pulumi.<last element>.yaml; path tricks are
+// refused.
+func TestStackFile(t *testing.T) {
+	for name, want := range map[string]string{
+		"aws-example":                         "stacks/Pulumi.aws-example.yaml",
+		"acme/aws-example":                    "stacks/Pulumi.aws-example.yaml",
+		"organization/peerpods/aws-example":   "stacks/Pulumi.aws-example.yaml",
+		"acme-corp/peerpods/libvirt_local.v2": "stacks/Pulumi.libvirt_local.v2.yaml",
+	} {
+		got, err := stackFile(name)
+		if err != nil || got != want {
+			t.Errorf("stackFile(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "stacks", "Pulumi.aws-example.yaml")); err != nil {
+		t.Errorf("the example stack file: %v", err)
+	}
+	for _, name := range []string{
+		"", "..", ".", "../x", "x/..", "org/../x", "a..b", "org//x", "/x", "x/", "/", "o/p/s/x",
+		`..\x`, `a\b`, "a b", "x\x00", "dev\n", "stacks/../../etc", "~root", "$HOME", "dé", strings.Repeat("s", 101),
+	} {
+		if f, err := stackFile(name); err == nil {
+			t.Errorf("stackFile(%q) = %q, want an error", name, f)
 		}
 	}
 }
@@ -58,7 +101,7 @@ func TestCounts(t *testing.T) {
 	if got := counts(map[string]int(nil)); got != "no resources" {
 		t.Errorf("%q", got)
 	}
-	if changed(map[string]int{"same": 3}) || !changed(map[string]int{"same": 3, "update": 1}) {
+	if changed(map[string]int{"same": 3}) || changed(map[string]int{"same": 3, "read": 1}) || !changed(map[string]int{"same": 3, "update": 1}) {
 		t.Error("changed")
 	}
 	m := map[string]int{"a": 1}
@@ -88,5 +131,17 @@ metadata:
 	}
 	if _, err := configMapManifest(map[string]any{}); err == nil {
 		t.Error("no error without a configMap output")
+	}
+}
+
+func TestEngineMessage(t *testing.T) {
+	for in, want := range map[string]string{
+		"failed to run up: exit status 1\ncode: 1\nstdout: a\nstderr: b\n": "failed to run up: exit status 1",
+		"plain":                  "plain",
+		"two\nlines\ncode: none": "two\nlines\ncode: none",
+	} {
+		if got := engineMessage(errors.New(in)); got != want {
+			t.Errorf("engineMessage(%q) = %q", in, got)
+		}
 	}
 }

@@ -6,21 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/peerpods/provisioner/internal/diffreport"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
 // options are the flags every command shares.
@@ -43,8 +40,14 @@ func open(ctx context.Context, o options) (*stack, error) {
 			return nil, err
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "stacks", "Pulumi."+o.stack+".yaml")); err != nil {
-		return nil, fmt.Errorf("stack %q has no stack file stacks/Pulumi.%s.yaml in %s", o.stack, o.stack, dir)
+	file, err := stackFile(o.stack)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if _, err := os.Stat(filepath.Join(dir, file)); errors.Is(err, fs.ErrNotExist) {
+		return nil, noStackError{fmt.Sprintf("stack %q has no stack file %s in %s", o.stack, file, dir)}
+	} else if err != nil {
+		return nil, fmt.Errorf("stack %q: %w", o.stack, err)
 	}
 	env := map[string]string{}
 	if o.backend != "" {
@@ -59,6 +62,39 @@ func open(ctx context.Context, o options) (*stack, error) {
 		return nil, fmt.Errorf("opening stack %s: %w", o.stack, err)
 	}
 	return &stack{name: o.stack, Stack: s}, nil
+}
+
+// stackFile returns the stack file of a stack name, relative to the
+// project: stacks/Pulumi.<stack>.yaml, where <stack> is the last element of
+// a fully qualified name (org/project/stack, or org/stack) as the Pulumi
+// CLI names stack files. Each element is letters, digits, '-', '_' and
+// '.' (the characters Pulumi allows), the stack at most 100 of them; a
+// name with "..", an empty element or more than three elements is refused,
+// so the file is always inside stacks/.
+func stackFile(name string) (string, error) {
+	elems := strings.Split(name, "/")
+	switch {
+	case strings.Contains(name, ".."):
+		return "", fmt.Errorf("stack name %q: \"..\" is not allowed", name)
+	case len(elems) > 3:
+		return "", fmt.Errorf("stack name %q: at most org/project/stack", name)
+	case len(elems[len(elems)-1]) > 100:
+		return "", fmt.Errorf("stack name %q: the stack part exceeds 100 characters", name)
+	}
+	for _, e := range elems {
+		if e == "" || e == "." {
+			return "", fmt.Errorf("stack name %q: an empty or \".\" element; use stack, org/stack or org/project/stack", name)
+		}
+		if i := strings.IndexFunc(e, func(r rune) bool { return !stackNameChar(r) }); i >= 0 {
+			return "", fmt.Errorf("stack name %q: only letters, digits, '-', '_' and '.' (and '/' between org, project and stack) are allowed, not %q", name, []rune(e[i:])[0])
+		}
+	}
+	return filepath.Join("stacks", "Pulumi."+elems[len(elems)-1]+".yaml"), nil
+}
+
+// stackNameChar reports whether r may be in an element of a stack name.
+func stackNameChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
 }
 
 // findProject returns the nearest directory, from the working directory
@@ -80,60 +116,8 @@ func findProject() (string, error) {
 	}
 }
 
-// collect gathers engine events until the engine closes the channel.
-func collect() (chan events.EngineEvent, func() []apitype.EngineEvent) {
-	ch := make(chan events.EngineEvent)
-	done := make(chan struct{})
-	var got []apitype.EngineEvent
-	go func() {
-		defer close(done)
-		for e := range ch {
-			if e.Error == nil {
-				got = append(got, e.EngineEvent)
-			}
-		}
-	}()
-	return ch, func() []apitype.EngineEvent {
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second): // the engine never started
-		}
-		return got
-	}
-}
-
-func (s *stack) preview(ctx context.Context, jsonFile, mdFile string, stdout, stderr io.Writer) error {
-	ch, wait := collect()
-	_, err := s.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(stderr), optpreview.Diff())
-	evs := wait()
-	if err != nil {
-		return fmt.Errorf("preview of %s failed: %w", s.name, err)
-	}
-	report := diffreport.FromEvents(s.name, evs)
-	md := report.Markdown(diffreport.MaxMarkdown)
-	if mdFile != "" {
-		if err := os.WriteFile(mdFile, []byte(md), 0o644); err != nil {
-			return err
-		}
-	}
-	if jsonFile != "" {
-		b, err := report.JSON()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(jsonFile, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
-	}
-	fmt.Fprint(stdout, md)
-	if report.HasChanges() {
-		return changesFound
-	}
-	return nil
-}
-
-func (s *stack) up(ctx context.Context, stdout io.Writer) error {
-	res, err := s.Up(ctx, optup.ProgressStreams(stdout))
+func (s *stack) up(ctx context.Context, stdout, stderr io.Writer) error {
+	res, err := s.Up(ctx, optup.ProgressStreams(stdout), optup.ErrorProgressStreams(stderr))
 	if err != nil {
 		return fmt.Errorf("up of %s failed: %w", s.name, err)
 	}
@@ -141,8 +125,8 @@ func (s *stack) up(ctx context.Context, stdout io.Writer) error {
 	return nil
 }
 
-func (s *stack) destroy(ctx context.Context, remove bool, stdout io.Writer) error {
-	res, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout))
+func (s *stack) destroy(ctx context.Context, remove bool, stdout, stderr io.Writer) error {
+	res, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout), optdestroy.ErrorProgressStreams(stderr))
 	if err != nil {
 		return fmt.Errorf("destroy of %s failed: %w", s.name, err)
 	}
@@ -164,10 +148,10 @@ func (s *stack) destroy(ctx context.Context, remove bool, stdout io.Writer) erro
 	return nil
 }
 
-func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout io.Writer) error {
+func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout, stderr io.Writer) error {
 	if expectNoChanges {
 		// A drift check changes no state.
-		res, err := s.PreviewRefresh(ctx, optrefresh.ProgressStreams(stdout))
+		res, err := s.PreviewRefresh(ctx, optrefresh.ProgressStreams(stdout), optrefresh.ErrorProgressStreams(stderr))
 		if err != nil {
 			return fmt.Errorf("refresh preview of %s failed: %w", s.name, err)
 		}
@@ -178,7 +162,7 @@ func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout io.Wri
 		}
 		return nil
 	}
-	res, err := s.Refresh(ctx, optrefresh.ProgressStreams(stdout))
+	res, err := s.Refresh(ctx, optrefresh.ProgressStreams(stdout), optrefresh.ErrorProgressStreams(stderr))
 	if err != nil {
 		return fmt.Errorf("refresh of %s failed: %w", s.name, err)
 	}
@@ -252,13 +236,10 @@ func counts[K ~string](summary map[K]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// changed reports whether a change summary has changes, as the engine
+// decides it (diffreport.IsChange).
 func changed[K ~string](summary map[K]int) bool {
-	for k, n := range summary {
-		if k != "same" && n > 0 {
-			return true
-		}
-	}
-	return false
+	return diffreport.ChangeCount(summary) > 0
 }
 
 func deref(m *map[string]int) map[string]int {

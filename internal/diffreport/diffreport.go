@@ -1,7 +1,7 @@
-// Package diffreport turns the engine events of a Pulumi preview into a
-// report fit for a pull request: counts per operation and one row per
-// changed resource with the properties that change, as Markdown (cut
-// cleanly below a size limit) and as JSON.
+// Package diffreport turns a Pulumi preview into a report fit for a pull
+// request: the engine's counts per operation and one row per changed
+// resource with the properties that change (from the engine events), as
+// Markdown (cut cleanly below a size limit) and as JSON.
 package diffreport
 
 import (
@@ -29,10 +29,15 @@ type Report struct {
 	// Stack is the stack previewed.
 	Stack string `json:"stack"`
 	// Counts are the number of resources per operation (create, update,
-	// replace, delete, ...), "same" included.
+	// replace, delete, ...), "same" included: the engine's own change
+	// summary in a report of FromPreview.
 	Counts map[string]int `json:"counts"`
 	// Changes are the resources that change, in the engine's order.
 	Changes []Change `json:"changes"`
+	// Unlisted is how many changed resources Counts has that no engine
+	// event described (the event stream ended early or lost events): they
+	// are counted but have no row in Changes.
+	Unlisted int `json:"unlisted,omitempty"`
 }
 
 // Change is one resource that changes.
@@ -61,12 +66,59 @@ type Property struct {
 	New any `json:"new,omitempty"`
 }
 
-// HasChanges reports whether anything but "same" happens.
-func (r Report) HasChanges() bool { return len(r.Changes) > 0 }
+// IsChange reports whether an operation changes the stack, as the Pulumi
+// engine decides whether an update has changes: every operation but same,
+// read, read-replacement and discard (reads only look at existing
+// resources).
+func IsChange(op string) bool {
+	switch apitype.OpType(op) {
+	case apitype.OpSame, apitype.OpRead, apitype.OpReadReplacement, apitype.OpReadDiscard:
+		return false
+	}
+	return true
+}
 
-// FromEvents builds the report from a preview's engine events. The three
-// steps of a replacement (create-replacement, replace, delete-replaced)
-// become one "replace" change.
+// ChangeCount is the number of resources counts has for operations that
+// change the stack (IsChange).
+func ChangeCount[K ~string](counts map[K]int) int {
+	n := 0
+	for op, c := range counts {
+		if IsChange(string(op)) && c > 0 {
+			n += c
+		}
+	}
+	return n
+}
+
+// HasChanges reports whether Counts has an operation that changes the
+// stack; for a report of FromPreview that is the engine's own verdict.
+func (r Report) HasChanges() bool { return ChangeCount(r.Counts) > 0 }
+
+// FromPreview builds the report of a preview: the counts are the engine's
+// change summary (auto.PreviewResult.ChangeSummary), never recounted from
+// the events, so a report says "No changes" only when the engine does; the
+// rows come from the engine events, and changed resources the summary
+// counts beyond the rows are reported as Unlisted.
+func FromPreview(stack string, summary map[apitype.OpType]int, events []apitype.EngineEvent) Report {
+	r := FromEvents(stack, events)
+	r.Counts = make(map[string]int, len(summary))
+	for op, n := range summary {
+		r.Counts[string(op)] = n
+	}
+	listed := 0
+	for _, c := range r.Changes {
+		if IsChange(c.Op) {
+			listed++
+		}
+	}
+	r.Unlisted = max(0, ChangeCount(r.Counts)-listed)
+	return r
+}
+
+// FromEvents builds the report from a preview's engine events alone,
+// counting the operations of the events. The three steps of a replacement
+// (create-replacement, replace, delete-replaced) become one "replace"
+// change.
 func FromEvents(stack string, events []apitype.EngineEvent) Report {
 	r := Report{Stack: stack, Counts: map[string]int{}}
 	index := map[string]int{}
@@ -253,16 +305,26 @@ func (r Report) Markdown(limit int) string {
 		return b.String()
 	}
 	b.WriteString(r.summary() + "\n\n")
+	unlisted := ""
+	if r.Unlisted > 0 {
+		unlisted = fmt.Sprintf("\n_The engine counts %d more changed resources that its event stream did not describe; they have no row here nor in the JSON report._\n", r.Unlisted)
+	}
+	if len(r.Changes) == 0 {
+		b.WriteString(strings.TrimPrefix(unlisted, "\n"))
+		return b.String()
+	}
 	b.WriteString("| operation | type | name | changes |\n|---|---|---|---|\n")
-	const footerRoom = 200
+	footerRoom := 200 + len(unlisted)
 	for i, c := range r.Changes {
 		row := c.row()
 		if b.Len()+len(row)+footerRoom > limit {
 			fmt.Fprintf(&b, "\n_%d more changed resources are not shown; the JSON report has them all._\n", len(r.Changes)-i)
+			b.WriteString(unlisted)
 			return b.String()
 		}
 		b.WriteString(row)
 	}
+	b.WriteString(unlisted)
 	return b.String()
 }
 

@@ -216,3 +216,73 @@ func TestOutputDiffInPreview(t *testing.T) {
 		t.Errorf("properties %+v", r.Changes[0].Properties)
 	}
 }
+
+// TestFromPreviewCountsAreTheEngines: the counts, the verdict and the
+// summary line are the engine's change summary even when the events say
+// less (a stream that ended early) or nothing at all.
+func TestFromPreviewCountsAreTheEngines(t *testing.T) {
+	summary := map[apitype.OpType]int{apitype.OpSame: 2, apitype.OpCreate: 1, apitype.OpUpdate: 2, apitype.OpReplace: 1, apitype.OpDelete: 1}
+
+	// Every event: the rows are all there, nothing unlisted.
+	r := FromPreview("dev", summary, sample())
+	if r.Counts["update"] != 2 || r.Counts["same"] != 2 || r.Unlisted != 0 || len(r.Changes) != 5 || !r.HasChanges() {
+		t.Errorf("full stream: counts %v, %d rows, %d unlisted", r.Counts, len(r.Changes), r.Unlisted)
+	}
+
+	// The stream ended after the first update: three rows missing.
+	r = FromPreview("dev", summary, sample()[:5])
+	if r.Counts["delete"] != 1 || r.Counts["replace"] != 1 || len(r.Changes) != 2 || r.Unlisted != 3 {
+		t.Errorf("short stream: counts %v, %d rows, %d unlisted", r.Counts, len(r.Changes), r.Unlisted)
+	}
+	md := r.Markdown(MaxMarkdown)
+	for _, want := range []string{
+		"**1 to create, 2 to update, 1 to replace, 1 to delete, 2 unchanged**",
+		"| create | `aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule` | `rule-a` |",
+		"_The engine counts 3 more changed resources that its event stream did not describe",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("short-stream markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "No changes") {
+		t.Errorf("short-stream markdown says no changes:\n%s", md)
+	}
+
+	// No events at all (no summary event, no resource event).
+	r = FromPreview("dev", map[apitype.OpType]int{apitype.OpSame: 4, apitype.OpUpdate: 1}, nil)
+	md = r.Markdown(MaxMarkdown)
+	if !r.HasChanges() || r.Unlisted != 1 || strings.Contains(md, "No changes") || strings.Contains(md, "| operation |") ||
+		!strings.Contains(md, "**1 to update, 4 unchanged**") || !strings.Contains(md, "1 more changed resources") {
+		t.Errorf("no events: %+v\n%s", r, md)
+	}
+	b, err := r.JSON()
+	if err != nil || !strings.Contains(string(b), `"unlisted": 1`) || !strings.Contains(string(b), `"update": 1`) {
+		t.Errorf("no-events JSON %s (%v)", b, err)
+	}
+
+	// The engine says nothing changes: so does the report, whatever the
+	// events held (reads are no change, as for the engine).
+	r = FromPreview("dev", map[apitype.OpType]int{apitype.OpSame: 7, apitype.OpRead: 1}, sample()[:3])
+	if r.HasChanges() || r.Unlisted != 0 || !strings.Contains(r.Markdown(MaxMarkdown), "No changes (7 resources unchanged).") {
+		t.Errorf("no changes: %+v", r)
+	}
+	if b, _ := r.JSON(); strings.Contains(string(b), "unlisted") {
+		t.Errorf("unlisted shown when 0: %s", b)
+	}
+}
+
+func TestIsChange(t *testing.T) {
+	for op, want := range map[apitype.OpType]bool{
+		apitype.OpSame: false, apitype.OpRead: false, apitype.OpReadReplacement: false, apitype.OpReadDiscard: false,
+		apitype.OpCreate: true, apitype.OpUpdate: true, apitype.OpDelete: true, apitype.OpReplace: true,
+		apitype.OpCreateReplacement: true, apitype.OpDeleteReplaced: true, apitype.OpImport: true, apitype.OpRefresh: true,
+		apitype.OpRemovePendingReplace: true, apitype.OpDiscardReplaced: true,
+	} {
+		if IsChange(string(op)) != want {
+			t.Errorf("IsChange(%s) = %v", op, !want)
+		}
+	}
+	if n := ChangeCount(map[string]int{"same": 3, "read": 2, "create": 1, "delete": 2, "update": 0}); n != 3 {
+		t.Errorf("ChangeCount %d", n)
+	}
+}

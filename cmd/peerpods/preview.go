@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/peerpods/provisioner/internal/diffreport"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// previewEngine runs one preview on the engine, sending every engine event
+// to ch. The engine closes ch after its last event; after a failure it may
+// never have opened the stream, and then leaves ch alone. stack.engine is
+// the real one (auto.Stack.Preview); tests pass fakes.
+type previewEngine func(ctx context.Context, ch chan<- events.EngineEvent) (auto.PreviewResult, error)
+
+// openPreview opens the stack of o and returns its preview engine, its
+// progress written to progress; tests replace it.
+var openPreview = func(ctx context.Context, o options, progress io.Writer) (previewEngine, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return s.previewEngine(progress), nil
+}
+
+// previewEngine is the stack's preview on the Pulumi engine: its progress
+// display (standard output and standard error of the CLI) goes live to
+// progress, so nothing of it needs repeating in an error.
+func (s *stack) previewEngine(progress io.Writer) previewEngine {
+	return func(ctx context.Context, ch chan<- events.EngineEvent) (auto.PreviewResult, error) {
+		return s.Preview(ctx, optpreview.EventStreams(ch), optpreview.Diff(),
+			optpreview.ProgressStreams(progress), optpreview.ErrorProgressStreams(progress))
+	}
+}
+
+// How long preview waits for the engine's event stream to close: after a
+// failed preview at most failureGrace (the stream may never have been
+// opened; the events only add the diagnostics to the error, the outcome is
+// a failure either way); after a successful one until it closes (or the
+// command is interrupted), with one warning after stallWarning.
+var (
+	failureGrace = 5 * time.Second
+	stallWarning = 30 * time.Second
+)
+
+// reportFiles are the files preview writes the report to; "" for none.
+type reportFiles struct{ json, markdown string }
+
+// runPreview previews stack on engine and writes the report (Markdown on
+// stdout, and to files). The counts and the verdict are the engine's
+// change summary; the rows come from the events, collected until the
+// engine closes the stream. An error diagnostic or an engine failure makes
+// it fail with the message once; changes found return changesFound.
+func runPreview(ctx context.Context, stack string, engine previewEngine, files reportFiles, stdout, stderr io.Writer) error {
+	c := newCollector()
+	res, err := engine(ctx, c.ch)
+	c.wait(ctx, err != nil, stderr)
+	evs, streamErrs := c.result()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if diags := errorDiagnostics(evs); len(diags) > 0 {
+		return fmt.Errorf("preview of %s failed: %s", stack, strings.Join(diags, "\n"))
+	}
+	if err != nil {
+		return fmt.Errorf("preview of %s failed: %s", stack, engineMessage(err))
+	}
+	if res.ChangeSummary == nil {
+		return fmt.Errorf("preview of %s: the engine returned no change summary", stack)
+	}
+	for _, e := range streamErrs {
+		fmt.Fprintf(stderr, "peerpods: warning: the engine's event stream lost an event: %v\n", e)
+	}
+	report := diffreport.FromPreview(stack, res.ChangeSummary, evs)
+	md := report.Markdown(diffreport.MaxMarkdown)
+	if files.markdown != "" {
+		if err := os.WriteFile(files.markdown, []byte(md), 0o644); err != nil {
+			return err
+		}
+	}
+	if files.json != "" {
+		b, err := report.JSON()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(files.json, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprint(stdout, md)
+	if report.HasChanges() {
+		return changesFound
+	}
+	return nil
+}
+
+// collector gathers the engine events sent on ch until the engine closes
+// it.
+type collector struct {
+	ch   chan events.EngineEvent
+	done chan struct{} // closed when ch is
+
+	mu     sync.Mutex
+	events []apitype.EngineEvent
+	errs   []error // events the stream could not decode
+}
+
+func newCollector() *collector {
+	c := &collector{ch: make(chan events.EngineEvent), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		for e := range c.ch {
+			c.mu.Lock()
+			if e.Error != nil {
+				c.errs = append(c.errs, e.Error)
+			} else {
+				c.events = append(c.events, e.EngineEvent)
+			}
+			c.mu.Unlock()
+		}
+	}()
+	return c
+}
+
+// wait returns when the engine has closed the stream, when ctx ends, or,
+// after a failed preview, after failureGrace. It reports whether the
+// stream was closed.
+func (c *collector) wait(ctx context.Context, failed bool, stderr io.Writer) bool {
+	var grace <-chan time.Time
+	if failed {
+		t := time.NewTimer(failureGrace)
+		defer t.Stop()
+		grace = t.C
+	}
+	stall := time.NewTimer(stallWarning)
+	defer stall.Stop()
+	for {
+		select {
+		case <-c.done:
+			return true
+		case <-ctx.Done():
+			return false
+		case <-grace:
+			return false
+		case <-stall.C:
+			fmt.Fprintln(stderr, "peerpods: still waiting for the engine to close its event stream")
+		}
+	}
+}
+
+// result returns what the collector has gathered so far.
+func (c *collector) result() ([]apitype.EngineEvent, []error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]apitype.EngineEvent(nil), c.events...), append([]error(nil), c.errs...)
+}
+
+// errorDiagnostics lists the messages of the diagnostic events of severity
+// error, without color directives, each once, prefixed with the resource
+// they are about.
+func errorDiagnostics(evs []apitype.EngineEvent) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range evs {
+		d := e.DiagnosticEvent
+		if d == nil || d.Severity != "error" {
+			continue
+		}
+		msg := strings.TrimSpace(colors.Never.Colorize(d.Message))
+		if d.URN != "" {
+			urn := resource.URN(d.URN)
+			if urn.IsValid() {
+				msg = urn.Type().String() + " " + urn.Name() + ": " + msg
+			} else {
+				msg = d.URN + ": " + msg
+			}
+		}
+		if msg != "" && !seen[msg] {
+			seen[msg] = true
+			out = append(out, msg)
+		}
+	}
+	return out
+}
