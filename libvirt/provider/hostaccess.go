@@ -48,9 +48,9 @@ type KvmHostAccessArgs struct {
 
 // KvmHostAccessState is the state of a KvmHostAccess.
 type KvmHostAccessState struct {
-	Host                string  `pulumi:"host"`
-	Port                int     `pulumi:"port"`
-	User                string  `pulumi:"user"`
+	Host string `pulumi:"host"`
+	Port int    `pulumi:"port"`
+	User string `pulumi:"user"`
 	// Password and BootstrapPrivateKey are never stored: they are needed
 	// only to install the key (Create, or Update when the key was found
 	// missing) and are taken from the inputs then. The fields remain to
