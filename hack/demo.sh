@@ -32,7 +32,7 @@ up)
   fi
   mkdir -p /var/lib/libvirt/images
   [ -f "$image" ] || qemu-img create -q -f qcow2 "$image" 1G
-  peerpods up --stack "$stack"
+  peerpods up --yes --stack "$stack"
   echo; echo "== stack outputs (peerpods outputs --stack $stack)"
   peerpods outputs --stack "$stack"
   echo; echo "== the peer-pods ConfigMap it would hand to the cluster (peerpods outputs --stack $stack --configmap)"
@@ -40,7 +40,7 @@ up)
   echo; echo "tear down with: make demo-down"
   ;;
 down)
-  peerpods destroy --stack "$stack" --remove
+  peerpods destroy --yes --stack "$stack" --remove
   if [ -f "$demo/libvirtd-started-by-demo" ]; then
     pkill -x libvirtd || true
     for _ in $(seq 100); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done

@@ -215,6 +215,9 @@ func (h *harness) exec(name string, args ...string) (string, int) {
 func (h *harness) peerpods(wantCode int, args ...string) string {
 	h.t.Helper()
 	args = append(args, "--stack", h.stack, "--dir", h.dir)
+	if args[0] == "up" || args[0] == "destroy" {
+		args = append(args, "--yes") // no terminal here, as in CI
+	}
 	out, code := h.exec(filepath.Join(h.bin, "peerpods"), args...)
 	if code != wantCode {
 		h.t.Fatalf("peerpods %s: exit %d, want %d\n%s", strings.Join(args, " "), code, wantCode, out)
@@ -265,7 +268,7 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	h.run("pulumi", "config", "set", "--secret", "redhatOfflineToken", token, "--stack", h.stack)
 	t.Cleanup(func() {
 		if h.poolExists() { // leave nothing behind after a failure
-			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--stack", h.stack, "--dir", h.dir)
+			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
 		}
 	})
 	var files []string // every file the command wrote, grepped for the token at the end

@@ -3,16 +3,21 @@
 package tests
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/internal/diffreport"
 	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/internal/kubetest"
 	"golang.org/x/crypto/ssh"
@@ -49,8 +54,20 @@ func remoteStack(h *harness, root, tmp string) string {
 // private mount namespace: OpenSSH takes ~ from the password database, not
 // from $HOME), host-key checking on. pool-info and vol-info work; with a
 // wrong known_hosts, virsh is refused.
+//
+// It is also the remote-host stack's whole life on the engine, as a pull
+// request and its merge run it: preview first (the planned creates, exit
+// 7, nothing touched), up, a no-op up, a volume resize previewed and
+// applied as an update, refresh with no drift, destroy (the key's line
+// gone from authorized_keys, pool and volume gone).
 func TestEngineKnownHostsReachCAA(t *testing.T) {
 	h := newHarness(t, "libvirt-remote-e2e", remoteStack)
+	u, err := user.Lookup(e2eenv.Require(t, "PEERPODS_E2E_SSH_USER"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorizedKeys := filepath.Join(u.HomeDir, ".ssh", "authorized_keys")
+	readKeys := func() string { b, _ := os.ReadFile(authorizedKeys); return string(b) }
 	password, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_SSH_PASSWORD_FILE"))
 	if err != nil {
 		t.Fatal(err)
@@ -59,10 +76,36 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	h.run("pulumi", "config", "set", "--secret", "libvirtHostPassword", strings.TrimSpace(string(password)), "--stack", h.stack)
 	t.Cleanup(func() {
 		if h.poolExists() {
-			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--stack", h.stack, "--dir", h.dir)
+			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
 		}
 	})
+	// The pull request: a preview of a stack whose pool and volume take
+	// their connection from the host access's outputs, unknown until it
+	// exists.
+	keysBefore := readKeys()
+	reportFile := filepath.Join(h.dir, "preview.json")
+	h.peerpods(7, "preview", "--json", reportFile)
+	report := readReport(t, reportFile)
+	var creates []string
+	for _, c := range report.Changes {
+		if c.Op == "create" {
+			creates = append(creates, c.Type)
+		}
+	}
+	for _, typ := range []string{"peerpods:libvirt:KvmHostAccess", "peerpods:libvirt:StoragePool", "peerpods:libvirt:StorageVolume"} {
+		if !slices.Contains(creates, typ) {
+			t.Errorf("the preview plans no create of %s: %v", typ, creates)
+		}
+	}
+	if h.poolExists() || readKeys() != keysBefore {
+		t.Fatal("the preview changed the host")
+	}
+
+	// The merge: up, then up again with nothing to do.
 	h.peerpods(0, "up")
+	if got := summary(h.peerpods(0, "up"), "up of "+h.stack+": "); !strings.HasSuffix(got, " same") || strings.Contains(got, ",") {
+		t.Errorf("second up changed something: %q", got)
+	}
 
 	outs, _ := h.outputs("--show-secrets")
 	manifests, _ := outs["manifests"].(string)
@@ -142,10 +185,60 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 		t.Fatalf("virsh without known_hosts connected:\n%s", out)
 	}
 
+	// A bigger volume: previewed and applied as an update (a resize), not
+	// a replacement that would upload the image again.
+	stackPath := filepath.Join(h.dir, "stacks", "Pulumi."+h.stack+".yaml")
+	cur, err := os.ReadFile(stackPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stackPath, bytes.Replace(cur, []byte("    format: qcow2\n"), []byte("    format: qcow2\n    capacity: 134217728\n"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.peerpods(7, "preview", "--json", reportFile)
+	report = readReport(t, reportFile)
+	if len(report.Changes) != 1 || report.Changes[0].Op != "update" || report.Changes[0].Type != "peerpods:libvirt:StorageVolume" {
+		t.Fatalf("the resize's preview: %+v", report.Changes)
+	}
+	h.peerpods(0, "up")
+	pool, err := h.lv.StoragePoolLookupByName(h.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := h.lv.StorageVolLookupByName(pool, vol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, capacity, _, err := h.lv.StorageVolGetInfo(v); err != nil || capacity != 134217728 {
+		t.Errorf("volume capacity %d (%v), want 134217728", capacity, err)
+	}
+	h.peerpods(0, "refresh", "--expect-no-changes")
+
+	publicKey := strings.Fields(keys["id_rsa.pub"])[1]
+	if !strings.Contains(readKeys(), publicKey) {
+		t.Fatal("the stack's key is not in authorized_keys")
+	}
 	h.peerpods(0, "destroy")
 	if h.poolExists() {
 		t.Error("the pool is still defined after destroy")
 	}
+	if strings.Contains(readKeys(), publicKey) {
+		t.Error("the stack's key is still in authorized_keys after destroy")
+	}
+}
+
+// readReport reads a peerpods preview JSON report.
+func readReport(t *testing.T, file string) diffreport.Report {
+	t.Helper()
+	var r diffreport.Report
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return r
 }
 
 // virshAsCAA runs virsh as cloud-api-adaptor's libvirt would connect: root,

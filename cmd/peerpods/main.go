@@ -107,6 +107,9 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitCanceled
 	case errors.Is(err, changesFound):
 		return exitChanges
+	case errors.Is(err, errDeclined):
+		fmt.Fprintf(stderr, "peerpods: %s\n", err)
+		return exitCanceled
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
@@ -134,6 +137,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.stack, "stack", "", "stack name, or org/project/stack as the Pulumi CLI takes it (stacks/Pulumi.<stack>.yaml)")
 	fs.StringVar(&o.backend, "backend", "", "state backend URL, such as file:///var/lib/peerpods (default: PULUMI_BACKEND_URL, else the Pulumi default)")
 	fs.StringVar(&o.dir, "dir", "", "project directory (default: the nearest directory with Pulumi.yaml)")
+	addRunFlags(fs, cmd, &o.run)
 	var jsonFile, mdFile, outFile string
 	var expectNoChanges, showSecrets, remove, configMap, manifests bool
 	switch cmd {
@@ -193,11 +197,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch cmd {
 	case "up":
-		return s.up(ctx, stdout, stderr)
+		return s.up(ctx, o.run, terminal(os.Stdin), os.Stdin, stdout, stderr)
 	case "destroy":
-		return s.destroy(ctx, remove, stdout, stderr)
+		return s.destroy(ctx, o.run, remove, terminal(os.Stdin), os.Stdin, stdout, stderr)
 	case "refresh":
-		return s.refresh(ctx, expectNoChanges, stdout, stderr)
+		return s.refresh(ctx, o.run, expectNoChanges, stdout, stderr)
 	default:
 		format := outputJSON
 		switch {

@@ -31,16 +31,16 @@ var openPreview = func(ctx context.Context, o options, progress io.Writer) (prev
 	if err != nil {
 		return nil, err
 	}
-	return s.previewEngine(progress), nil
+	return s.previewEngine(o.run, progress), nil
 }
 
 // previewEngine is the stack's preview on the Pulumi engine: its progress
 // display (standard output and standard error of the CLI) goes live to
 // progress, so nothing of it needs repeating in an error.
-func (s *stack) previewEngine(progress io.Writer) previewEngine {
+func (s *stack) previewEngine(run runOptions, progress io.Writer) previewEngine {
 	return func(ctx context.Context, ch chan<- events.EngineEvent) (auto.PreviewResult, error) {
-		return s.Preview(ctx, optpreview.EventStreams(ch), optpreview.Diff(),
-			optpreview.ProgressStreams(progress), optpreview.ErrorProgressStreams(progress))
+		return s.Preview(ctx, append(run.preview(), optpreview.EventStreams(ch), optpreview.Diff(),
+			optpreview.ProgressStreams(progress), optpreview.ErrorProgressStreams(progress))...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 )
@@ -23,6 +24,7 @@ import (
 // options are the flags every command shares.
 type options struct {
 	stack, backend, dir string
+	run                 runOptions
 }
 
 // stack is an opened stack of the project, running stacks.Run inline.
@@ -116,8 +118,18 @@ func findProject() (string, error) {
 	}
 }
 
-func (s *stack) up(ctx context.Context, stdout, stderr io.Writer) error {
-	res, err := s.Up(ctx, optup.ProgressStreams(stdout), optup.ErrorProgressStreams(stderr))
+// up runs the update, after showing the plan and asking when r.yes is
+// not set. The engine's progress goes to stderr, the result to stdout.
+func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io.Reader, stdout, stderr io.Writer) error {
+	if !r.yes {
+		plan := func(ctx context.Context) (auto.PreviewResult, error) {
+			return s.Preview(ctx, append(r.preview(), optpreview.ProgressStreams(stderr), optpreview.ErrorProgressStreams(stderr))...)
+		}
+		if err := confirm(ctx, "up", s.name, interactive, plan, stdin, stderr); err != nil {
+			return err
+		}
+	}
+	res, err := s.Up(ctx, append(r.up(), optup.ProgressStreams(stderr), optup.ErrorProgressStreams(stderr))...)
 	if err != nil {
 		return fmt.Errorf("up of %s failed: %w", s.name, err)
 	}
@@ -125,8 +137,18 @@ func (s *stack) up(ctx context.Context, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func (s *stack) destroy(ctx context.Context, remove bool, stdout, stderr io.Writer) error {
-	res, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout), optdestroy.ErrorProgressStreams(stderr))
+// destroy deletes the stack's resources, after showing the plan and
+// asking when r.yes is not set.
+func (s *stack) destroy(ctx context.Context, r runOptions, remove, interactive bool, stdin io.Reader, stdout, stderr io.Writer) error {
+	if !r.yes {
+		plan := func(ctx context.Context) (auto.PreviewResult, error) {
+			return s.PreviewDestroy(ctx, append(r.destroy(), optdestroy.ProgressStreams(stderr), optdestroy.ErrorProgressStreams(stderr))...)
+		}
+		if err := confirm(ctx, "destroy", s.name, interactive, plan, stdin, stderr); err != nil {
+			return err
+		}
+	}
+	res, err := s.Destroy(ctx, append(r.destroy(), optdestroy.ProgressStreams(stderr), optdestroy.ErrorProgressStreams(stderr))...)
 	if err != nil {
 		return fmt.Errorf("destroy of %s failed: %w", s.name, err)
 	}
@@ -148,10 +170,10 @@ func (s *stack) destroy(ctx context.Context, remove bool, stdout, stderr io.Writ
 	return nil
 }
 
-func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout, stderr io.Writer) error {
+func (s *stack) refresh(ctx context.Context, r runOptions, expectNoChanges bool, stdout, stderr io.Writer) error {
 	if expectNoChanges {
 		// A drift check changes no state.
-		res, err := s.PreviewRefresh(ctx, optrefresh.ProgressStreams(stdout), optrefresh.ErrorProgressStreams(stderr))
+		res, err := s.PreviewRefresh(ctx, append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))...)
 		if err != nil {
 			return fmt.Errorf("refresh preview of %s failed: %w", s.name, err)
 		}
@@ -162,7 +184,7 @@ func (s *stack) refresh(ctx context.Context, expectNoChanges bool, stdout, stder
 		}
 		return nil
 	}
-	res, err := s.Refresh(ctx, optrefresh.ProgressStreams(stdout), optrefresh.ErrorProgressStreams(stderr))
+	res, err := s.Refresh(ctx, append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))...)
 	if err != nil {
 		return fmt.Errorf("refresh of %s failed: %w", s.name, err)
 	}

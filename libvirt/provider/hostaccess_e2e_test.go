@@ -131,8 +131,8 @@ func TestKvmHostAccessLifeCycle(t *testing.T) {
 				if pk := out.Get("privateKey"); !pk.Secret() || !strings.Contains(pk.AsString(), "PRIVATE KEY") {
 					t.Errorf("privateKey not a secret private key: secret=%v", pk.Secret())
 				}
-				if pw := out.Get("password"); !pw.Secret() {
-					t.Error("password output is not secret")
+				if pw, ok := out.GetOk("password"); ok && !pw.IsNull() {
+					t.Error("the bootstrap password is kept in the state")
 				}
 				if out.Get("libvirtVersion").AsString() == "" {
 					t.Error("libvirt version not read over qemu+ssh")
