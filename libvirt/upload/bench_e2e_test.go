@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -26,10 +27,17 @@ import (
 // separated by newlines.
 const helperEnv = "PEERPODS_UPLOAD_HELPER"
 
+// The helper's SSH credentials for a qemu+ssh URI (the test's own key).
+const (
+	helperKeyEnv     = "PEERPODS_UPLOAD_HELPER_KEY"
+	helperHostKeyEnv = "PEERPODS_UPLOAD_HELPER_HOST_KEY"
+)
+
 func TestMain(m *testing.M) {
 	if spec := os.Getenv(helperEnv); spec != "" {
 		f := strings.Split(spec, "\n")
-		if _, err := upload.File(context.Background(), f[0], conn.Credentials{}, f[1], f[2], f[3], nil); err != nil {
+		creds := conn.Credentials{PrivateKey: os.Getenv(helperKeyEnv), HostKey: os.Getenv(helperHostKeyEnv)}
+		if _, err := upload.File(context.Background(), f[0], creds, f[1], f[2], f[3], nil); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -146,7 +154,68 @@ func allocated(tb testing.TB, path string) int64 {
 // both peak RSS.
 func BenchmarkSparseUpload(b *testing.B) {
 	uri := env(b, "PEERPODS_E2E_LIBVIRT_URI")
-	l, err := conn.Open(uri, conn.Credentials{})
+	benchUpload(b, uri, conn.Credentials{}, func(args ...string) *exec.Cmd {
+		return exec.Command("virsh", append([]string{"-q", "-c", uri}, args...)...)
+	})
+}
+
+// BenchmarkSparseUploadSSH is BenchmarkSparseUpload over qemu+ssh through
+// the e2e sshd: this package with its own SSH dialer, and virsh with
+// OpenSSH (run as cloud-api-adaptor would: root, the key and known_hosts
+// in /root/.ssh of a private mount namespace), over the same URI.
+func BenchmarkSparseUploadSSH(b *testing.B) {
+	creds, sshDir := sshAccess(b)
+	host, port, _ := strings.Cut(env(b, "PEERPODS_E2E_SSH_ADDR"), ":")
+	uri := fmt.Sprintf("qemu+ssh://%s@%s:%s/system?socket=%s", env(b, "PEERPODS_E2E_SSH_USER"), host, port, env(b, "PEERPODS_E2E_LIBVIRT_SOCKET"))
+	script := `mount -t tmpfs -o mode=0700 tmpfs /root && mkdir -m 0700 /root/.ssh && mount --bind "$1" /root/.ssh && shift && exec env HOME=/root virsh -q -c "$@"`
+	benchUpload(b, uri, creds, func(args ...string) *exec.Cmd {
+		return exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", sshDir, uri}, args...)...)
+	})
+}
+
+// sshAccess installs a new key for the e2e SSH user (removed at the end)
+// and returns the credentials for conn and a directory with id_rsa and
+// known_hosts for OpenSSH.
+func sshAccess(tb testing.TB) (conn.Credentials, string) {
+	tb.Helper()
+	dir := filepath.Join(tb.TempDir(), "ssh")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "peerpods-bench", "-f", filepath.Join(dir, "id_rsa")).CombinedOutput(); err != nil {
+		tb.Fatalf("ssh-keygen: %v %s", err, out)
+	}
+	private, _ := os.ReadFile(filepath.Join(dir, "id_rsa"))
+	public, _ := os.ReadFile(filepath.Join(dir, "id_rsa.pub"))
+	hostPub, err := os.ReadFile(filepath.Join(env(tb, "PEERPODS_E2E_STATE"), "ssh", "host_ed25519.pub"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	host, port, _ := strings.Cut(env(tb, "PEERPODS_E2E_SSH_ADDR"), ":")
+	hostKey := strings.Join(strings.Fields(string(hostPub))[:2], " ")
+	if err := os.WriteFile(filepath.Join(dir, "known_hosts"), []byte("["+host+"]:"+port+" "+hostKey+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	u, err := user.Lookup(env(tb, "PEERPODS_E2E_SSH_USER"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ak := filepath.Join(u.HomeDir, ".ssh", "authorized_keys")
+	before, err := os.ReadFile(ak)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(ak, append(before, public...), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.WriteFile(ak, before, 0o600) })
+	return conn.Credentials{PrivateKey: string(private), HostKey: hostKey}, dir
+}
+
+// benchUpload runs the comparison against the libvirtd at uri; virsh
+// builds a virsh command line with the given arguments.
+func benchUpload(b *testing.B, uri string, creds conn.Credentials, virsh func(args ...string) *exec.Cmd) {
+	l, err := conn.Open(uri, creds)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -171,20 +240,21 @@ func BenchmarkSparseUpload(b *testing.B) {
 		ours := func() {
 			freshVolume(b, l, pool, "ours.img", size)
 			cmd := exec.Command(self)
-			cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{uri, "ppe2e-bench", "ours.img", src}, "\n"))
+			cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{uri, "ppe2e-bench", "ours.img", src}, "\n"),
+				helperKeyEnv+"="+creds.PrivateKey, helperHostKeyEnv+"="+creds.HostKey)
 			d, rss := timed(b, cmd)
 			oursT, oursRSS = oursT+d, max(oursRSS, rss)
 		}
-		virsh := func() {
+		theirs := func() {
 			freshVolume(b, l, pool, "virsh.img", size)
-			d, rss := timed(b, exec.Command("virsh", "-q", "-c", uri, "vol-upload", "--sparse", "virsh.img", src, "--pool", "ppe2e-bench"))
+			d, rss := timed(b, virsh("vol-upload", "--sparse", "virsh.img", src, "--pool", "ppe2e-bench"))
 			virshT, virshRSS = virshT+d, max(virshRSS, rss)
 		}
 		if i%2 == 0 {
 			ours()
-			virsh()
+			theirs()
 		} else {
-			virsh()
+			theirs()
 			ours()
 		}
 	}
