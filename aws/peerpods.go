@@ -45,17 +45,14 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	network, err := Discover(ctx, args, provider)
+	network, found, changes, err := components.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
+		if pinned {
+			return Discover(ctx, args.withRecorded(), provider)
+		}
+		return Discover(ctx, args, provider)
+	}, args.discovered)
 	if err != nil {
 		return nil, err
-	}
-	found := args.discovered(network)
-	changes := components.Pins(args.Recorded, found)
-	if len(changes) > 0 { // plan with what the last up recorded
-		if network, err = Discover(ctx, args.withRecorded(), provider); err != nil {
-			return nil, err
-		}
-		found = args.discovered(network)
 	}
 
 	c := &PeerPods{Network: network}

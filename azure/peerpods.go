@@ -64,17 +64,14 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			return nil, err
 		}
 	}
-	n, err := Discover(ctx, args, providers)
+	n, found, changes, err := components.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
+		if pinned {
+			return Discover(ctx, args.withRecorded(), providers)
+		}
+		return Discover(ctx, args, providers)
+	}, args.discovered)
 	if err != nil {
 		return nil, err
-	}
-	found := args.discovered(n)
-	changes := components.Pins(args.Recorded, found)
-	if len(changes) > 0 { // plan with what the last up recorded
-		if n, err = Discover(ctx, args.withRecorded(), providers); err != nil {
-			return nil, err
-		}
-		found = args.discovered(n)
 	}
 	if err := args.checkNetwork(n); err != nil {
 		return nil, err

@@ -42,3 +42,24 @@ func Pins(recorded Recorded, found map[string]string) []DiscoveryChange {
 	}
 	return out
 }
+
+// PinDiscovery runs discover, compares what it decided (decided: setting ->
+// value) with recorded and, when they differ, runs it again with the
+// recorded values as if given (discover(true)), so that the run plans what
+// the last up did. It returns the result, the values to record and the
+// changes found.
+func PinDiscovery[N any](recorded Recorded, discover func(pinned bool) (N, error), decided func(N) map[string]string) (N, map[string]string, []DiscoveryChange, error) {
+	n, err := discover(false)
+	if err != nil {
+		return n, nil, nil, err
+	}
+	found := decided(n)
+	changes := Pins(recorded, found)
+	if len(changes) > 0 {
+		if n, err = discover(true); err != nil {
+			return n, nil, nil, err
+		}
+		found = decided(n)
+	}
+	return n, found, changes, nil
+}

@@ -329,25 +329,12 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	}
 
 	// A config change: the preview report shows the volume's replacement.
-	stackPath := filepath.Join(h.dir, "stacks", "Pulumi."+h.stack+".yaml")
-	cur, err := os.ReadFile(stackPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(stackPath, bytes.Replace(cur, []byte("volume: podvm-base.qcow2"), []byte("volume: podvm-next.qcow2"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	stackPath := h.editStack("volume: podvm-base.qcow2", "volume: podvm-next.qcow2")
 	mdFile, jsonFile := filepath.Join(h.dir, "preview.md"), filepath.Join(h.dir, "preview.json")
 	files = append(files, mdFile, jsonFile)
 	h.peerpods(7, "preview", "--markdown", mdFile, "--json", jsonFile) // 7: changes found
-	var report diffreport.Report
-	raw, err := os.ReadFile(jsonFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &report); err != nil {
-		t.Fatal(err)
-	}
+	report := readReport(t, jsonFile)
+	raw, _ := json.Marshal(report)
 	if len(report.Changes) != 1 || report.Changes[0].Op != "replace" || report.Changes[0].Type != "peerpods:libvirt:StorageVolume" {
 		t.Fatalf("preview report: %s", raw)
 	}
@@ -430,4 +417,22 @@ func TestEngineLibvirtLocal(t *testing.T) {
 		t.Errorf("no state file found under %s to check: %v", h.state, files)
 	}
 	fmt.Fprintf(os.Stderr, "checked %d files for the secret\n", len(files))
+}
+
+// editStack replaces old by new in the stack file (old must be there) and
+// returns the file's path.
+func (h *harness) editStack(old, new string) string {
+	h.t.Helper()
+	path := filepath.Join(h.dir, "stacks", "Pulumi."+h.stack+".yaml")
+	cur, err := os.ReadFile(path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if !bytes.Contains(cur, []byte(old)) {
+		h.t.Fatalf("%s has no %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(cur, []byte(old), []byte(new), 1), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	return path
 }

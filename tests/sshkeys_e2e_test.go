@@ -3,7 +3,6 @@
 package tests
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -187,14 +186,7 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 
 	// A bigger volume: previewed and applied as an update (a resize), not
 	// a replacement that would upload the image again.
-	stackPath := filepath.Join(h.dir, "stacks", "Pulumi."+h.stack+".yaml")
-	cur, err := os.ReadFile(stackPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(stackPath, bytes.Replace(cur, []byte("    format: qcow2\n"), []byte("    format: qcow2\n    capacity: 134217728\n"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	h.editStack("    format: qcow2\n", "    format: qcow2\n    capacity: 134217728\n")
 	h.peerpods(7, "preview", "--json", reportFile)
 	report = readReport(t, reportFile)
 	if len(report.Changes) != 1 || report.Changes[0].Op != "update" || report.Changes[0].Type != "peerpods:libvirt:StorageVolume" {
