@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/internal/diffreport"
 	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/internal/kubetest"
@@ -123,6 +124,10 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 			m[k] = string(b)
 		}
 		return m
+	}
+	// The engine's rendered objects pass the operator's and CAA's checks.
+	if err := operatorAccepts(contract.Libvirt, clusterOf(t, objs)); err != nil {
+		t.Errorf("the engine's handoff objects: %v", err)
 	}
 	keys := secretData("ssh-key-secret")
 	uri := secretData("peer-pods-secret")["LIBVIRT_URI"]
