@@ -71,6 +71,7 @@ const (
 // Has reports whether o includes x.
 func (o Object) Has(x Object) bool { return o&x == x }
 
+// String names the object(s).
 func (o Object) String() string {
 	switch o {
 	case ConfigMap:
@@ -99,6 +100,7 @@ const (
 	NeededByOperator
 )
 
+// String says how much the key is needed, for the key tables.
 func (n Need) String() string {
 	switch n {
 	case NeededByCAA:
@@ -127,6 +129,7 @@ const (
 	OperatorOwned
 )
 
+// String names the owner, for the key tables.
 func (o Owner) String() string {
 	switch o {
 	case User:
