@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -57,13 +58,8 @@ const DefaultInstanceType = "t3.medium"
 var DefaultInstanceTypes = []string{"t2.small", "t2.medium", "t3.medium", "t3.large"}
 
 var (
-	reInstanceID   = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reSGID         = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reSubnetID     = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reVPCID        = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reAMIID        = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reInfraID      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$`)
-	reInstanceType = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	reInstanceID = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	reInfraID    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$`)
 )
 
 const (
@@ -113,20 +109,20 @@ func (a Args) Validate() error {
 		if len(a.SecurityGroupIDs) == 0 {
 			p.Add(components.Invalid("aws.securityGroupIds", "is an empty list", "list the worker security groups, or remove the setting to discover them"))
 		}
-		p.Add(components.CheckEach("aws.securityGroupIds", a.SecurityGroupIDs, reSGID, whatSG))
+		p.Add(components.CheckEach("aws.securityGroupIds", a.SecurityGroupIDs, contract.AWSSecurityGroupIDPattern, whatSG))
 	}
 	if a.SubnetID != "" {
-		p.Add(components.CheckPattern("aws.subnetId", a.SubnetID, reSubnetID, whatSubnet))
+		p.Add(components.CheckPattern("aws.subnetId", a.SubnetID, contract.AWSSubnetIDPattern, whatSubnet))
 	}
 	if a.VPCID != "" {
-		p.Add(components.CheckPattern("aws.vpcId", a.VPCID, reVPCID, whatVPC))
+		p.Add(components.CheckPattern("aws.vpcId", a.VPCID, contract.AWSVPCIDPattern, whatVPC))
 	}
 	if a.PodVMAMIID != "" {
-		p.Add(components.CheckPattern("aws.podvmAmiId", a.PodVMAMIID, reAMIID, whatAMI))
+		p.Add(components.CheckPattern("aws.podvmAmiId", a.PodVMAMIID, contract.AWSAMIIDPattern, whatAMI))
 	}
-	p.Add(components.CheckPattern("aws.podvmInstanceType", a.PodVMInstanceType, reInstanceType, whatType))
-	p.Add(components.CheckEach("aws.podvmInstanceTypes", a.PodVMInstanceTypes, reInstanceType, whatType))
-	if reInstanceType.MatchString(a.PodVMInstanceType) {
+	p.Add(components.CheckPattern("aws.podvmInstanceType", a.PodVMInstanceType, contract.EC2InstanceTypePattern, whatType))
+	p.Add(components.CheckEach("aws.podvmInstanceTypes", a.PodVMInstanceTypes, contract.EC2InstanceTypePattern, whatType))
+	if contract.EC2InstanceTypePattern.MatchString(a.PodVMInstanceType) {
 		p.Add(components.CheckListed("aws.podvmInstanceType", a.PodVMInstanceType, "aws.podvmInstanceTypes", a.PodVMInstanceTypes))
 	}
 	return p.Err()

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -127,7 +128,6 @@ var (
 	reResourceGroup = regexp.MustCompile(`^[-\w.()]{0,89}[-\w()]$`)
 	reName          = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$`)
 	reSize          = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
-	reImageID       = regexp.MustCompile(`^/(subscriptions|CommunityGalleries|SharedGalleries)/\S+$`)
 )
 
 const (
@@ -198,7 +198,7 @@ func (a Args) Validate() error {
 		p.Add(components.CheckListed("azure.instanceSize", a.InstanceSize, "azure.instanceSizes", a.InstanceSizes))
 	}
 	if a.ImageID != "" {
-		p.Add(components.CheckPattern("azure.imageId", a.ImageID, reImageID, whatImage))
+		p.Add(components.CheckPattern("azure.imageId", a.ImageID, contract.AzureImageIDPattern, whatImage))
 	}
 	p.Add(components.CheckPriorities(a.priorities(), minPriority, maxPriority))
 

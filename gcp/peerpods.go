@@ -56,9 +56,6 @@ const (
 )
 
 var (
-	reProject     = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
-	reZone        = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`)
-	reRFC1035     = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	reMachineType = regexp.MustCompile(`^[a-z0-9]+-[a-z0-9-]+$`)
 )
 
@@ -78,13 +75,13 @@ func (a Args) WithDefaults() Args {
 func (a Args) Validate() error {
 	var p components.Problems
 	p.Add(a.Settings.ValidateFor(components.GCP))
-	p.Add(components.CheckPattern("gcp.projectId", a.ProjectID, reProject, "a project ID (6-30 lower-case letters, digits, '-')"))
-	p.Add(components.CheckPattern("gcp.zone", a.Zone, reZone, "a zone such as us-central1-a"))
-	p.Add(components.CheckPattern("gcp.network", a.Network, reRFC1035, "the cluster network's name, such as mycluster-x7k2p-network"))
-	p.Add(components.CheckPattern("gcp.firewallName", a.FirewallName, reRFC1035, "a firewall rule name (lower-case letters, digits, '-')"))
+	p.Add(components.CheckPattern("gcp.projectId", a.ProjectID, contract.GCPProjectPattern, "a project ID (6-30 lower-case letters, digits, '-')"))
+	p.Add(components.CheckPattern("gcp.zone", a.Zone, contract.GCPZonePattern, "a zone such as us-central1-a"))
+	p.Add(components.CheckPattern("gcp.network", a.Network, contract.GCPNamePattern, "the cluster network's name, such as mycluster-x7k2p-network"))
+	p.Add(components.CheckPattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, "a firewall rule name (lower-case letters, digits, '-')"))
 	p.Add(components.CheckPattern("gcp.machineType", a.MachineType, reMachineType, "a machine type such as e2-medium"))
 	if a.ImageName != "" {
-		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, reRFC1035, "a GCP image name (lower-case letters, digits, '-')"))
+		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, contract.GCPNamePattern, "a GCP image name (lower-case letters, digits, '-')"))
 	}
 	if a.Subnetwork != "" {
 		p.Add(components.CheckContract("gcp.subnetwork", components.GCP, contract.KeyGCPSubnetwork, a.Subnetwork))
@@ -99,7 +96,7 @@ func (a Args) Validate() error {
 			p.Add(components.CheckNotOpen(fmt.Sprintf("gcp.sourceRanges[%d]", i), r))
 		}
 	}
-	p.Add(components.CheckEach("gcp.targetTags", a.TargetTags, reRFC1035, "a network tag (lower-case letters, digits, '-')"))
+	p.Add(components.CheckEach("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, "a network tag (lower-case letters, digits, '-')"))
 	return p.Err()
 }
 

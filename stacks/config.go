@@ -7,7 +7,6 @@ import (
 	"maps"
 	"os"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,10 +118,6 @@ func secretSettings(cloud components.Cloud) []secretSetting {
 	return out
 }
 
-var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-var reRegion = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-
 // source is where configuration is read from: a Pulumi context in the
 // program, a map in tests of Load's parsing.
 type source interface {
@@ -219,7 +214,7 @@ func load(src source) (Config, error) {
 	switch c.Cloud {
 	case components.AWS:
 		r.object("aws", &c.AWS)
-		if c.AWS.Region != "" && !reRegion.MatchString(c.AWS.Region) {
+		if c.AWS.Region != "" && !contract.AWSRegionPattern.MatchString(c.AWS.Region) {
 			r.fail(components.Invalid("peerpods:aws.region", fmt.Sprintf("is %q, which is not an AWS region", c.AWS.Region), `use a region name such as "us-east-2"`))
 		}
 		c.AWS.Args.Settings = c.Settings
@@ -227,7 +222,7 @@ func load(src source) (Config, error) {
 		r.p.AddWithin("peerpods:", c.AWS.Args.Validate())
 	case components.Azure:
 		r.object("azure", &c.Azure)
-		if c.Azure.Subscription != "" && !reUUID.MatchString(c.Azure.Subscription) {
+		if c.Azure.Subscription != "" && !contract.GUIDPattern.MatchString(c.Azure.Subscription) {
 			r.fail(components.Invalid("peerpods:azure.subscriptionId", fmt.Sprintf("is %q, which is not a subscription ID", c.Azure.Subscription), "use the subscription's GUID (az account show --query id)"))
 		}
 		c.Azure.Args.Settings = c.Settings

@@ -84,7 +84,7 @@ func TestFormats(t *testing.T) {
 		{"bool", Bool, []string{"true", "false"}, []string{"yes", "True", ""}, false},
 		{"duration", Duration, []string{"5m", "90s"}, []string{"5", "-1m", "5 m"}, false},
 		{"tags", KeyValueList, []string{"", "a=b", "a=b,c="}, []string{"a", "=b", "a=b=c", "a=b c"}, false},
-		{"sg list", CommaList(Pattern("a security group ID", reSG)), []string{"sg-0123456789abcdef0", "sg-01234567,sg-89abcdef"},
+		{"sg list", CommaList(Pattern("a security group ID", AWSSecurityGroupIDPattern)), []string{"sg-0123456789abcdef0", "sg-01234567,sg-89abcdef"},
 			[]string{"sg-1", "sg-01234567, sg-89abcdef", "sg-01234567,sg-01234567", ""}, false},
 		{"uuid", UUID, []string{"0a1b2c3d-0000-4000-8000-00000000c11d"}, []string{"app-id", ""}, false},
 		{"libvirt uri", LibvirtURI, []string{"qemu+ssh://root@h/system", "qemu+ssh://u@[::1]:2222/system?socket=/run/s", "qemu:///system"},

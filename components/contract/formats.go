@@ -175,15 +175,13 @@ var KeyValueList = format("key=value pairs joined by commas (no white space, no 
 	return nil
 })
 
-// Cloud checks CLOUD_PROVIDER for cloud.
+// cloudName is the format of CLOUD_PROVIDER for cloud.
 func cloudName(c Cloud) Format {
 	return OneOf(string(c))
 }
 
-var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // UUID is a GUID, as Azure IDs of tenants, clients and subscriptions are.
-var UUID = Pattern("a GUID", reUUID)
+var UUID = Pattern("a GUID", GUIDPattern)
 
 // AzureID is an Azure resource ID of the given provider type, such as
 // "Microsoft.Network/networkSecurityGroups".

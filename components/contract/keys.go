@@ -67,18 +67,9 @@ const (
 )
 
 var (
-	reAWSRegion    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-	reSubnet       = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reVPC          = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reSG           = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reAMI          = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reEC2Type      = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 	reAzureRegion  = regexp.MustCompile(`^[a-z][a-z0-9]+$`)
 	reAzureRG      = regexp.MustCompile(`^[-\w._()]{1,90}$`)
 	reAzureSize    = regexp.MustCompile(`^[A-Za-z]+_[A-Za-z0-9_]+$`)
-	reGCPProject   = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
-	reGCPZone      = regexp.MustCompile(`^[a-z]+-[a-z]+[0-9]+-[a-z]$`)
-	reGCPName      = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	reGCPNetwork   = regexp.MustCompile(`^(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/)?global/networks/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	reGCPSubnet    = regexp.MustCompile(`^((projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/)?regions/[a-z]+-[a-z]+[0-9]+/subnetworks/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	reGCPMachine   = regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`)
@@ -89,15 +80,15 @@ var (
 
 // Formats shared by several keys.
 var (
-	awsRegion     = Pattern("an AWS region such as us-east-2", reAWSRegion)
-	ec2Type       = Pattern("an EC2 instance type such as t3.medium", reEC2Type)
+	awsRegion     = Pattern("an AWS region such as us-east-2", AWSRegionPattern)
+	ec2Type       = Pattern("an EC2 instance type such as t3.medium", EC2InstanceTypePattern)
 	azureSize     = Pattern("an Azure VM size such as Standard_B2als_v2", reAzureSize)
 	libvirtName   = Pattern("a libvirt name (letters, digits, . _ + -)", reLibvirtName)
 	rootVolume    = IntRange(1, 65536)
 	limitPerNode  = IntRange(1, 10000)
 	gcpMachine    = Pattern("a GCP machine type such as e2-medium", reGCPMachine)
-	gcpImageName  = Pattern("a GCP image name (lower case letters, digits and -, at most 63)", reGCPName)
-	azureImageID  = Pattern("an Azure image ID (/subscriptions/…, /CommunityGalleries/… or /SharedGalleries/…)", regexp.MustCompile(`^/(subscriptions|CommunityGalleries|SharedGalleries)/\S+$`))
+	gcpImageName  = Pattern("a GCP image name (lower case letters, digits and -, at most 63)", GCPNamePattern)
+	azureImageID  = Pattern("an Azure image ID (/subscriptions/…, /CommunityGalleries/… or /SharedGalleries/…)", AzureImageIDPattern)
 	azureSubnetID = AzureID("an Azure subnet ID (…/virtualNetworks/<vnet>/subnets/<subnet>)", "Microsoft.Network/virtualNetworks")
 	azureNSGID    = AzureID("an Azure network security group ID", "Microsoft.Network/networkSecurityGroups")
 )
@@ -152,18 +143,18 @@ var sets = map[Cloud]Set{
 	AWS: {Cloud: AWS, Keys: join(common(AWS, ConfigMap, NeededByOperator), []Key{
 		{Name: KeyAWSRegion, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: awsRegion,
 			Setting: "the AWS provider's region (peerpods:aws.region)", Doc: "region of the pod VMs", Source: validator + "; " + entrypoint + "aws() (-aws-region)"},
-		{Name: KeyAWSSubnetID, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a subnet ID", reSubnet),
+		{Name: KeyAWSSubnetID, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a subnet ID", AWSSubnetIDPattern),
 			Setting: "discovered (peerpods:aws.subnetId)", Doc: "subnet of the pod VMs", Source: validator + "; " + entrypoint + "aws() (-subnetid)"},
-		{Name: KeyAWSVPCID, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a VPC ID", reVPC),
+		{Name: KeyAWSVPCID, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a VPC ID", AWSVPCIDPattern),
 			Setting: "discovered (peerpods:aws.vpcId)", Doc: "the cluster VPC", Source: validator},
-		{Name: KeyAWSSGIDs, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: CommaList(Pattern("a security group ID", reSG)),
+		{Name: KeyAWSSGIDs, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: CommaList(Pattern("a security group ID", AWSSecurityGroupIDPattern)),
 			Setting: "discovered (peerpods:aws.securityGroupIds)", Doc: "security groups of the pod VMs", Source: validator + "; " + entrypoint + "aws() (-securitygroupids)"},
 		{Name: KeyPodVMInstanceType, In: ConfigMap, Owner: Stack, Format: ec2Type, Setting: "peerpods:aws.podvmInstanceType",
 			Doc:    "default pod VM instance type; must be one of PODVM_INSTANCE_TYPES",
 			Source: entrypoint + "aws() (-instance-type); " + caaFlag + "util.go VerifyCloudInstanceType"},
 		{Name: KeyPodVMInstanceTypes, In: ConfigMap, Owner: Stack, Format: CommaList(ec2Type), Setting: "peerpods:aws.podvmInstanceTypes",
 			Doc: "instance types pods may ask for", Source: entrypoint + "aws() (-instance-types)"},
-		{Name: KeyPodVMAMIID, In: ConfigMap, Owner: OperatorOwned, Format: Pattern("an AMI ID", reAMI), Setting: "peerpods:aws.podvmAmiId",
+		{Name: KeyPodVMAMIID, In: ConfigMap, Owner: OperatorOwned, Format: Pattern("an AMI ID", AWSAMIIDPattern), Setting: "peerpods:aws.podvmAmiId",
 			Doc:    "pod VM image; left to the operator's image job unless set",
 			Source: operatorImageGenerator + " (peerpodsCMAWSImageKey); " + entrypoint + "aws() (-imageid)"},
 	}, vmKeys(AWS), []Key{
@@ -212,9 +203,9 @@ var sets = map[Cloud]Set{
 	}},
 
 	GCP: {Cloud: GCP, Keys: join(common(GCP, ConfigMap, NeededByOperator), []Key{
-		{Name: KeyGCPProjectID, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a GCP project ID", reGCPProject),
+		{Name: KeyGCPProjectID, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a GCP project ID", GCPProjectPattern),
 			Setting: "peerpods:gcp.projectId", Doc: "project of the pod VMs", Source: validator + "; " + entrypoint + "gcp() (test_vars, -gcp-project-id)"},
-		{Name: KeyGCPZone, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a GCP zone such as us-central1-a", reGCPZone),
+		{Name: KeyGCPZone, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a GCP zone such as us-central1-a", GCPZonePattern),
 			Setting: "peerpods:gcp.zone", Doc: "zone of the pod VMs", Source: validator + "; " + entrypoint + "gcp() (test_vars, -zone)"},
 		{Name: KeyGCPNetwork, In: ConfigMap, Owner: Stack, Format: Pattern("global/networks/<network>", reGCPNetwork),
 			Setting: "peerpods:gcp.network", Doc: "VPC network of the pod VMs", Source: entrypoint + "gcp() (-network)"},
