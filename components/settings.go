@@ -70,7 +70,7 @@ func (s Settings) Validate() error {
 	p.Add(CheckTags("tags", s.Tags))
 	if s.InitData != "" {
 		if err := contract.InitData.Check(s.InitData); err != nil {
-			p.Add(Invalid("initdata", err.Error(), "give the initdata TOML file as peerpods:initdataFile, or its gzip+base64 encoding as peerpods:initdata"))
+			p.Add(Invalid("initdata", err.Error(), "give the initdata TOML file as peerpods:initdataFile instead, or its encoding: gzip < initdata.toml | base64 -w0"))
 		}
 	}
 	return p.Err()

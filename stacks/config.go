@@ -427,8 +427,9 @@ func jsonProblem(err error) string {
 
 // initData reads INITDATA: peerpods:initdataFile, an initdata TOML file
 // (a Kata agent policy and more) that is checked and encoded as CAA reads
-// it (gzip, then base64), or peerpods:initdata, the encoded value, checked
-// to decode to valid initdata. Both set is an error.
+// it (gzip, then base64), or peerpods:initdata, the encoded value, which
+// Settings.Validate checks to decode to valid initdata. Both set is an
+// error.
 func (r *reader) initData() string {
 	file, hasFile := r.get("initdataFile")
 	raw, hasRaw := r.get("initdata")
@@ -449,12 +450,7 @@ func (r *reader) initData() string {
 			return ""
 		}
 		return enc
-	case hasRaw:
-		if err := contract.InitData.Check(raw); err != nil {
-			r.fail(components.Invalid("peerpods:initdata", err.Error(),
-				"give the initdata TOML file as peerpods:initdataFile instead, or its encoding: gzip < initdata.toml | base64 -w0"))
-			return ""
-		}
+	case hasRaw: // checked with the other settings (Settings.Validate)
 		return raw
 	}
 	return ""
