@@ -233,7 +233,7 @@ func load(src source) (Config, error) {
 		}
 	case components.GCP:
 		r.object("gcp", &c.GCP)
-		if v, ok := r.get("gcp"); ok && strings.Contains(strings.ReplaceAll(v, " ", ""), `"podvmImageName":""`) {
+		if v, ok := r.get("gcp"); ok && explicitlyEmpty(v, "podvmImageName") {
 			r.fail(components.Invalid("peerpods:gcp.podvmImageName", "is empty, and cloud-api-adaptor exits without PODVM_IMAGE_NAME",
 				"name the pod VM image in the project (gcloud compute images list), or remove the setting to let the operator's image job build one"))
 		}
@@ -454,4 +454,11 @@ func (r *reader) initData() string {
 		return raw
 	}
 	return ""
+}
+
+// explicitlyEmpty reports whether the JSON object obj sets field to "",
+// which decoding into a string cannot tell from leaving it out.
+func explicitlyEmpty(obj, field string) bool {
+	var fields map[string]json.RawMessage
+	return json.Unmarshal([]byte(obj), &fields) == nil && string(fields[field]) == `""`
 }
