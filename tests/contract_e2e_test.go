@@ -171,7 +171,7 @@ func TestHandoffContract(t *testing.T) {
 // the server, as the operator and CAA see them.
 func readBack(t *testing.T, c *kubetest.Clients, objs []*unstructured.Unstructured) cluster {
 	t.Helper()
-	var out cluster
+	var stored []*unstructured.Unstructured
 	for _, o := range objs {
 		if o.GetKind() != "ConfigMap" && o.GetKind() != "Secret" {
 			continue
@@ -180,17 +180,9 @@ func readBack(t *testing.T, c *kubetest.Clients, objs []*unstructured.Unstructur
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := data(t, got)
-		switch o.GetName() {
-		case components.ConfigMapName:
-			out.cm = d
-		case components.SecretName:
-			out.secret = d
-		case components.SSHKeySecretName:
-			out.ssh = d
-		}
+		stored = append(stored, got)
 	}
-	return out
+	return clusterOf(t, stored)
 }
 
 // TestOperatorOwnedKeyIsNeverFought: the operator's image job writes

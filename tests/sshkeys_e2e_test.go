@@ -5,10 +5,8 @@ package tests
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"slices"
@@ -113,24 +111,12 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	if err != nil || len(objs) == 0 {
 		t.Fatalf("manifests output: %v\n%s", err, manifests)
 	}
-	secretData := func(name string) map[string]string {
-		o := find(t, objs, "Secret", name)
-		m, _, _ := unstructured.NestedStringMap(o.Object, "data")
-		for k, v := range m {
-			b, err := base64.StdEncoding.DecodeString(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m[k] = string(b)
-		}
-		return m
-	}
 	// The engine's rendered objects pass the operator's and CAA's checks.
 	if err := operatorAccepts(contract.Libvirt, clusterOf(t, objs)); err != nil {
 		t.Errorf("the engine's handoff objects: %v", err)
 	}
-	keys := secretData("ssh-key-secret")
-	uri := secretData("peer-pods-secret")["LIBVIRT_URI"]
+	keys := data(t, find(t, objs, "Secret", "ssh-key-secret"))
+	uri := data(t, find(t, objs, "Secret", "peer-pods-secret"))["LIBVIRT_URI"]
 	if strings.Contains(uri, "no_verify") || !strings.HasPrefix(uri, "qemu+ssh://") {
 		t.Fatalf("LIBVIRT_URI %q", uri)
 	}
@@ -238,13 +224,8 @@ func readReport(t *testing.T, file string) diffreport.Report {
 	return r
 }
 
-// virshAsCAA runs virsh as cloud-api-adaptor's libvirt would connect: root,
-// HOME=/root, and /root/.ssh holding exactly the files of dir, in a private
-// mount namespace (a tmpfs over /root, so nothing of this machine's root
-// account is seen or changed).
+// virshAsCAA runs e2eenv.VirshAsCAA and returns its output.
 func virshAsCAA(dir, uri string, args ...string) (string, error) {
-	script := `mount -t tmpfs -o mode=0700 tmpfs /root && mkdir -m 0700 /root/.ssh && mount --bind "$1" /root/.ssh && shift && exec env HOME=/root virsh -c "$@"`
-	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", dir, uri}, args...)...)
-	out, err := cmd.CombinedOutput()
+	out, err := e2eenv.VirshAsCAA(dir, uri, args...).CombinedOutput()
 	return string(out), err
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
+	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
 	"github.com/peerpods/provisioner/libvirt/upload"
@@ -167,9 +168,8 @@ func BenchmarkSparseUploadSSH(b *testing.B) {
 	creds, sshDir := sshAccess(b)
 	host, port, _ := strings.Cut(env(b, "PEERPODS_E2E_SSH_ADDR"), ":")
 	uri := fmt.Sprintf("qemu+ssh://%s@%s:%s/system?socket=%s", env(b, "PEERPODS_E2E_SSH_USER"), host, port, env(b, "PEERPODS_E2E_LIBVIRT_SOCKET"))
-	script := `mount -t tmpfs -o mode=0700 tmpfs /root && mkdir -m 0700 /root/.ssh && mount --bind "$1" /root/.ssh && shift && exec env HOME=/root virsh -q -c "$@"`
 	benchUpload(b, uri, creds, func(args ...string) *exec.Cmd {
-		return exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", sshDir, uri}, args...)...)
+		return e2eenv.VirshAsCAA(sshDir, uri, append([]string{"-q"}, args...)...)
 	})
 }
 
