@@ -93,16 +93,7 @@ func wantFailures(t *testing.T, got []p.CheckFailure, want map[string]string) {
 		}
 		m[f.Property] = f.Reason
 	}
-	for k, w := range want {
-		if m[k] != w {
-			t.Errorf("failure of %s:\n got %q\nwant %q", k, m[k], w)
-		}
-	}
-	for k, g := range m {
-		if _, ok := want[k]; !ok {
-			t.Errorf("unexpected failure of %s: %q", k, g)
-		}
-	}
+	wantExactly(t, "failure", m, want)
 }
 
 // wantUnknown fails unless each of keys is unknown in m; secret ones
@@ -142,14 +133,21 @@ func wantDiff(t *testing.T, d p.DiffResponse, want map[string]p.DiffKind) {
 	for k, v := range d.DetailedDiff {
 		got[k] = v.Kind
 	}
+	wantExactly(t, "diff", got, want)
+}
+
+// wantExactly fails unless got has exactly the keys and values of want;
+// what names the values in messages.
+func wantExactly[V comparable](t *testing.T, what string, got, want map[string]V) {
+	t.Helper()
 	for k, w := range want {
 		if got[k] != w {
-			t.Errorf("diff of %s = %q, want %q", k, got[k], w)
+			t.Errorf("%s of %s:\n got %#v\nwant %#v", what, k, got[k], w)
 		}
 	}
 	for k, g := range got {
 		if _, ok := want[k]; !ok {
-			t.Errorf("unexpected diff of %s: %q", k, g)
+			t.Errorf("unexpected %s of %s: %#v", what, k, g)
 		}
 	}
 }

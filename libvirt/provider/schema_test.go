@@ -5,24 +5,13 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/blang/semver"
-	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
-	"github.com/pulumi/pulumi-go-provider/integration"
 )
 
 // TestSchema checks the resource tokens and that every secret field is
 // marked secret in the schema, as input and as output.
 func TestSchema(t *testing.T) {
-	prov, err := provider.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := s.GetSchema(p.GetSchemaRequest{})
+	resp, err := server(t).GetSchema(p.GetSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
