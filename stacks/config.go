@@ -94,12 +94,9 @@ type LibvirtConfig struct {
 // peer-pods-secret.
 type secretSetting struct {
 	config string // the key under peerpods:
-	key    string // the peer-pods-secret key
-	// sensitive values must be stored encrypted (pulumi config set
-	// --secret); identifiers need not be.
-	sensitive bool
-	// optional values are not needed by the handoff.
-	optional bool
+	// Key is the peer-pods-secret key: its name, whether it is sensitive
+	// (stored encrypted) or optional, its format.
+	contract.Key
 }
 
 // secretSettings are the stack config keys that fill peer-pods-secret for
@@ -112,8 +109,7 @@ func secretSettings(cloud components.Cloud) []secretSetting {
 	}
 	var out []secretSetting
 	for _, k := range set.UserSecrets() {
-		out = append(out, secretSetting{config: strings.TrimPrefix(k.Setting, "peerpods:"), key: k.Name,
-			sensitive: k.Sensitive, optional: k.Need == contract.Optional})
+		out = append(out, secretSetting{config: strings.TrimPrefix(k.Setting, "peerpods:"), Key: k})
 	}
 	return out
 }
@@ -194,19 +190,19 @@ func load(src source) (Config, error) {
 
 	c.Secrets = map[string]string{}
 	for _, sk := range secretSettings(c.Cloud) {
-		v := r.value(sk.config, sk.sensitive)
+		v := r.value(sk.config, sk.Sensitive)
 		if v == "" {
 			continue
 		}
-		c.Secrets[sk.key] = v
+		c.Secrets[sk.Name] = v
 		// The value's format, from the contract; the error never shows
 		// the value.
-		if key, ok := contract.MustFor(c.Cloud).Key(sk.key); ok && key.Format.Check(v) != nil {
-			input := "<" + key.Format.Describe + ">"
-			if key.Name == contract.KeyGCPCredentials {
+		if sk.Format.Check(v) != nil {
+			input := "<" + sk.Format.Describe + ">"
+			if sk.Name == contract.KeyGCPCredentials {
 				input = "< key.json (the service account's key file)"
 			}
-			r.fail(components.Invalid("peerpods:"+sk.config, "is not "+key.Format.Describe,
+			r.fail(components.Invalid("peerpods:"+sk.config, "is not "+sk.Format.Describe,
 				fmt.Sprintf("pulumi config set --secret %s %s", sk.config, input)))
 		}
 	}
@@ -267,8 +263,8 @@ func load(src source) (Config, error) {
 
 	if c.Handoff != components.HandoffOff {
 		for _, sk := range secretSettings(c.Cloud) {
-			if _, ok := c.Secrets[sk.key]; !ok && !sk.optional && !r.bad(sk.config) {
-				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.key),
+			if _, ok := c.Secrets[sk.Name]; !ok && sk.Need != contract.Optional && !r.bad(sk.config) {
+				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.Name),
 					fmt.Sprintf("pulumi config set --secret %s <value>, or set peerpods:handoff to off", sk.config)))
 			}
 		}
