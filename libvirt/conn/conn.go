@@ -91,6 +91,22 @@ func Parse(uri string) (Target, error) {
 	return t, nil
 }
 
+// SameHost reports whether two libvirt URIs name the same machine: both
+// local (unix socket), or both qemu+ssh to the same host name (compared
+// case-insensitively). The socket, the SSH port and user are how the
+// machine is reached, not which machine it is.
+func SameHost(a, b string) (bool, error) {
+	ta, err := Parse(a)
+	if err != nil {
+		return false, err
+	}
+	tb, err := Parse(b)
+	if err != nil {
+		return false, err
+	}
+	return ta.Transport == tb.Transport && strings.EqualFold(ta.Host, tb.Host), nil
+}
+
 // Credentials authenticate a qemu+ssh connection.
 type Credentials struct {
 	// PrivateKey is the client's private key (OpenSSH or PEM).

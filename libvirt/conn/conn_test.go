@@ -49,3 +49,25 @@ func TestOpenSSHNeedsPinnedKey(t *testing.T) {
 		t.Errorf("without private key: %v", err)
 	}
 }
+
+// TestSameHost: the socket, SSH port and user say how a host is reached,
+// not which host it is; local and remote, or two host names, differ.
+func TestSameHost(t *testing.T) {
+	cases := []struct {
+		a, b string
+		same bool
+	}{
+		{"qemu:///system", "qemu+unix:///system?socket=/run/l.sock", true},
+		{"qemu+ssh://root@kvm1/system", "qemu+ssh://admin@KVM1:2222/system?socket=/run/l.sock", true},
+		{"qemu+ssh://root@kvm1/system", "qemu+ssh://root@kvm2/system", false},
+		{"qemu:///system", "qemu+ssh://root@localhost/system", false},
+	}
+	for _, c := range cases {
+		if got, err := SameHost(c.a, c.b); err != nil || got != c.same {
+			t.Errorf("SameHost(%s, %s) = %v, %v; want %v", c.a, c.b, got, err, c.same)
+		}
+	}
+	if _, err := SameHost("qemu:///system", "http://h/system"); err == nil {
+		t.Error("SameHost of a bad URI: no error")
+	}
+}

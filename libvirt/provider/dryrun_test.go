@@ -44,9 +44,9 @@ func sshURIOf(w *tripwire) string {
 // libvirtd (unix socket) and a KvmHostAccess Create to sshd (TCP), and
 // fails there.
 func TestTripwireSeesDial(t *testing.T) {
-	s := server(t)
 	sock := newTripwire(t, "unix")
-	_, err := s.Create(p.CreateRequest{Urn: urn(poolType), Properties: checked(t, s, poolType, props(map[string]any{"uri": unixURI(sock), "name": "images"}))})
+	s := configured(t, map[string]any{"uri": unixURI(sock)})
+	_, err := s.Create(p.CreateRequest{Urn: urn(poolType), Properties: checked(t, s, poolType, props(map[string]any{"name": "images"}))})
 	if err == nil {
 		t.Error("Create against the tripwire socket succeeded")
 	}
@@ -66,35 +66,31 @@ func TestTripwireSeesDial(t *testing.T) {
 }
 
 // TestStoragePoolPreviewDoesNotDial: a preview Create or Update returns
-// without connecting to libvirt, with known inputs and with unknown ones,
-// which stay unknown in the outputs.
+// without connecting to libvirt, locally and over ssh, with known inputs
+// and with unknown ones, which stay unknown in the outputs; the preview
+// of a legacy pool's update already shows its connection dropped.
 func TestStoragePoolPreviewDoesNotDial(t *testing.T) {
-	s := server(t)
 	keys := newKeys(t)
-	t.Run("known, unix socket", func(t *testing.T) {
+	t.Run("unix socket", func(t *testing.T) {
 		sock := newTripwire(t, "unix")
-		in := props(map[string]any{"uri": unixURI(sock), "name": "images"})
+		s := configured(t, map[string]any{"uri": unixURI(sock)})
+		in := props(map[string]any{"name": "images"})
 		previewCreate(t, s, poolType, in)
-		stopped := with(poolState(keys), map[string]any{"uri": unixURI(sock), "active": false})
-		previewUpdate(t, s, poolType, stopped, in)
+		previewUpdate(t, s, poolType, with(poolState(), map[string]any{"active": false}), in)
+		out := previewCreate(t, s, poolType, props(map[string]any{"name": unknown(), "path": unknown()}))
+		wantUnknown(t, out, nil, "name", "path", "uuid")
 		noDial(t, sock, "a preview of a pool")
 	})
-	t.Run("unknown keys, ssh", func(t *testing.T) {
+	t.Run("ssh", func(t *testing.T) {
 		sshd := newTripwire(t, "tcp")
-		in := props(map[string]any{"uri": sshURIOf(sshd), "privateKey": secretUnknown(), "hostKey": unknown(), "name": "images"})
-		out := previewCreate(t, s, poolType, in)
-		wantUnknown(t, out, []string{"privateKey"}, "privateKey", "hostKey", "uuid")
-		state := with(poolState(keys), map[string]any{"uri": sshURIOf(sshd), "active": false})
-		out = previewUpdate(t, s, poolType, state, in)
-		wantUnknown(t, out, []string{"privateKey"}, "privateKey", "hostKey")
+		s := configured(t, map[string]any{"uri": sshURIOf(sshd), "privateKey": secret(keys.private), "hostKey": keys.hostKey})
+		in := props(map[string]any{"name": "images"})
+		previewCreate(t, s, poolType, in)
+		out := previewUpdate(t, s, poolType, legacyPoolState(keys, sshURIOf(sshd)), in)
+		if _, ok := out.GetOk("privateKey"); ok {
+			t.Error("the preview of a legacy pool's update keeps its privateKey")
+		}
 		noDial(t, sshd, "a preview of a pool")
-	})
-	t.Run("unknown connection", func(t *testing.T) {
-		in := props(map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown(), "name": "images"})
-		out := previewCreate(t, s, poolType, in)
-		wantUnknown(t, out, []string{"privateKey"}, "uri", "privateKey", "hostKey")
-		out = previewUpdate(t, s, poolType, poolState(keys), in)
-		wantUnknown(t, out, []string{"privateKey"}, "uri", "privateKey", "hostKey")
 	})
 }
 
@@ -103,33 +99,25 @@ func TestStoragePoolPreviewDoesNotDial(t *testing.T) {
 // (the source included: it is not read), which stay unknown in the
 // outputs.
 func TestStorageVolumePreviewDoesNotDial(t *testing.T) {
-	s := server(t)
 	keys := newKeys(t)
 	img := rawImage(t, 4096)
-	t.Run("known, unix socket", func(t *testing.T) {
+	t.Run("unix socket", func(t *testing.T) {
 		sock := newTripwire(t, "unix")
-		in := props(map[string]any{"uri": unixURI(sock), "pool": "images", "source": img, "format": "raw"})
+		s := configured(t, map[string]any{"uri": unixURI(sock)})
+		in := props(map[string]any{"pool": "images", "source": img, "format": "raw"})
 		previewCreate(t, s, volumeType, in)
-		state := with(volumeState(t, keys, img), map[string]any{"uri": unixURI(sock)})
-		previewUpdate(t, s, volumeType, state, with(in, map[string]any{"capacity": 8192}))
+		previewUpdate(t, s, volumeType, volumeState(t, img), with(in, map[string]any{"capacity": 8192}))
 		noDial(t, sock, "a preview of a volume")
 	})
-	t.Run("unknown keys and pool, ssh", func(t *testing.T) {
+	t.Run("unknown pool and source, ssh", func(t *testing.T) {
 		sshd := newTripwire(t, "tcp")
-		in := props(map[string]any{"uri": sshURIOf(sshd), "privateKey": secretUnknown(), "hostKey": unknown(), "pool": unknown(), "source": img, "format": "raw"})
+		s := configured(t, map[string]any{"uri": sshURIOf(sshd), "privateKey": secret(keys.private), "hostKey": keys.hostKey})
+		in := props(map[string]any{"pool": unknown(), "source": unknown()})
 		out := previewCreate(t, s, volumeType, in)
-		wantUnknown(t, out, []string{"privateKey"}, "privateKey", "hostKey", "pool", "key")
-		state := with(volumeState(t, keys, img), map[string]any{"uri": sshURIOf(sshd)})
-		out = previewUpdate(t, s, volumeType, state, with(in, map[string]any{"capacity": 8192}))
-		wantUnknown(t, out, []string{"privateKey"}, "privateKey", "hostKey", "pool")
+		wantUnknown(t, out, nil, "pool", "source", "sourceSha256", "key")
+		out = previewUpdate(t, s, volumeType, volumeState(t, img), props(map[string]any{"pool": unknown(), "source": img, "format": "raw", "capacity": unknown()}))
+		wantUnknown(t, out, nil, "pool", "capacity")
 		noDial(t, sshd, "a preview of a volume")
-	})
-	t.Run("unknown connection and source", func(t *testing.T) {
-		in := props(map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown(), "pool": unknown(), "source": unknown()})
-		out := previewCreate(t, s, volumeType, in)
-		wantUnknown(t, out, []string{"privateKey"}, "uri", "privateKey", "hostKey", "pool", "source", "sourceSha256")
-		out = previewUpdate(t, s, volumeType, volumeState(t, keys, img), with(in, map[string]any{"source": img, "format": "raw", "capacity": unknown()}))
-		wantUnknown(t, out, []string{"privateKey"}, "uri", "privateKey", "hostKey", "pool", "capacity")
 	})
 }
 

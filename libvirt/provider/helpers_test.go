@@ -30,6 +30,24 @@ func server(t *testing.T) integration.Server {
 	return s
 }
 
+// configured runs the provider configured as the engine configures a
+// provider instance: CheckConfig, then Configure with the checked values.
+func configured(t *testing.T, cfg map[string]any) integration.Server {
+	t.Helper()
+	s := server(t)
+	resp, err := s.CheckConfig(p.CheckRequest{Urn: urn(providerType), Inputs: props(cfg)})
+	if err != nil {
+		t.Fatalf("CheckConfig: %v", err)
+	}
+	if len(resp.Failures) > 0 {
+		t.Fatalf("CheckConfig: %v", checkError(resp.Failures))
+	}
+	if err := s.Configure(p.ConfigureRequest{Args: resp.Inputs}); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	return s
+}
+
 // props builds a property map from plain values (int as number) and
 // property.Values.
 func props(m map[string]any) property.Map {
@@ -61,6 +79,8 @@ const (
 	poolType   = "peerpods:libvirt:StoragePool"
 	volumeType = "peerpods:libvirt:StorageVolume"
 	accessType = "peerpods:libvirt:KvmHostAccess"
+	// providerType is the type of a provider instance.
+	providerType = "pulumi:providers:peerpods"
 )
 
 // checkError is check failures as an error.

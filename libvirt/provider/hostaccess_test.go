@@ -169,8 +169,8 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 // TestKvmHostAccessUpdatePreviewKeepsOutputsKnown: an update of the access
 // (new bootstrap credentials, or installing a key no longer installed)
 // never changes its address, host key or key pair, so in its preview
-// those outputs stay known, and so do the pool's inputs fed by them: the
-// pool's Diff sees no change. Only installed and libvirtVersion may
+// those outputs stay known, and so does the provider configuration fed by
+// them: its DiffConfig sees no change. Only installed and libvirtVersion may
 // change; password and bootstrapPrivateKey are never stored.
 func TestKvmHostAccessUpdatePreviewKeepsOutputsKnown(t *testing.T) {
 	s := server(t)
@@ -204,10 +204,12 @@ func TestKvmHostAccessUpdatePreviewKeepsOutputsKnown(t *testing.T) {
 				}
 			}
 
-			// The pool fed by the access's outputs does not change.
-			pool := props(map[string]any{"uri": out.Get("libvirtUri"), "privateKey": out.Get("privateKey"), "hostKey": out.Get("hostKey"), "name": "images"})
-			poolOld := with(poolState(keys), map[string]any{"uri": old.Get("libvirtUri")})
-			wantDiff(t, diff(t, s, poolType, poolOld, checked(t, s, poolType, pool)), nil)
+			// The provider configured from the access's outputs does
+			// not change.
+			cfg := func(m property.Map) property.Map {
+				return props(map[string]any{"uri": m.Get("libvirtUri"), "privateKey": m.Get("privateKey"), "hostKey": m.Get("hostKey")})
+			}
+			wantDiff(t, diffConfig(t, s, cfg(old), checkedConfig(t, s, cfg(out))), nil)
 		})
 	}
 }

@@ -25,7 +25,6 @@ type StoragePool struct{}
 
 // StoragePoolArgs are the inputs of a StoragePool.
 type StoragePoolArgs struct {
-	Connection
 	// Name is the pool name.
 	Name string `pulumi:"name"`
 	// Path is the pool's directory on the host, absolute; its parent must
@@ -36,6 +35,7 @@ type StoragePoolArgs struct {
 // StoragePoolState is the state of a StoragePool.
 type StoragePoolState struct {
 	StoragePoolArgs
+	LegacyConnection
 	// UUID is libvirt's UUID of the pool.
 	UUID string `pulumi:"uuid"`
 	// Adopted is true when the pool existed before and is left in place on
@@ -56,9 +56,6 @@ func (r *StoragePool) Annotate(a infer.Annotator) {
 
 // Annotate describes the inputs.
 func (a *StoragePoolArgs) Annotate(an infer.Annotator) {
-	an.Describe(&a.URI, "libvirt URI: qemu:///system, qemu+unix:///system?socket=PATH or qemu+ssh://user@host[:port]/system.")
-	an.Describe(&a.PrivateKey, "SSH private key for qemu+ssh (KvmHostAccess.privateKey).")
-	an.Describe(&a.HostKey, "Pinned SSH host key for qemu+ssh (KvmHostAccess.hostKey).")
 	an.Describe(&a.Name, "Pool name.")
 	an.Describe(&a.Path, "Absolute directory of the pool on the host; its parent must exist.")
 	an.SetDefault(&a.Path, DefaultPoolPath)
@@ -67,13 +64,13 @@ func (a *StoragePoolArgs) Annotate(an infer.Annotator) {
 // Check validates the inputs that are known; unknown ones (in a preview)
 // are returned unknown and checked once known.
 func (*StoragePool) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[StoragePoolArgs], error) {
-	args, f, err := infer.DefaultCheck[StoragePoolArgs](ctx, req.NewInputs)
-	if err != nil || len(f) > 0 {
-		return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: f}, err
-	}
-	u := unknownInputs(req.NewInputs)
 	var fs failures
-	args.Connection.check(&fs, u)
+	inputs := checkConnected(ctx, &fs, req.NewInputs)
+	args, f, err := infer.DefaultCheck[StoragePoolArgs](ctx, inputs)
+	if err != nil || len(f) > 0 {
+		return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: append(fs, f...)}, err
+	}
+	u := unknownInputs(inputs)
 	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
 	fs.addKnown(u, "path", func() error { return CheckPoolPath("path", args.Path) })
 	return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: fs}, nil
@@ -92,14 +89,17 @@ func CheckPoolPath(setting, path string) error {
 	return nil
 }
 
-// Diff replaces the pool when its URI, name or path change, and updates it
-// when it is no longer active or autostarted or its credentials change. An
-// input unknown in a preview is reported as that change (see differ), not
-// compared.
+// Diff replaces the pool when its name or path change, and updates it
+// when it is no longer active or autostarted, or to drop a legacy
+// connection (see legacyDiff). An input unknown in a preview is reported
+// as that change (see differ), not compared. Which host the pool lives on
+// is the provider's configuration (Config.Diff).
 func (*StoragePool) Diff(ctx context.Context, req infer.DiffRequest[StoragePoolArgs, StoragePoolState]) (infer.DiffResponse, error) {
 	d := newDiffer(ctx)
 	s, in := req.State, req.Inputs
-	d.replace("uri", s.URI != in.URI)
+	if err := legacyDiff(ctx, d, s.LegacyConnection); err != nil {
+		return infer.DiffResponse{}, err
+	}
 	d.replace("name", s.Name != in.Name)
 	d.replace("path", filepath.Clean(s.Path) != filepath.Clean(in.Path))
 	if !s.Active {
@@ -108,8 +108,6 @@ func (*StoragePool) Diff(ctx context.Context, req infer.DiffRequest[StoragePoolA
 	if !s.Autostart && !s.Adopted {
 		d.set("autostart", p.Update)
 	}
-	d.update("privateKey", deref(s.PrivateKey) != deref(in.PrivateKey))
-	d.update("hostKey", deref(s.HostKey) != deref(in.HostKey))
 	return d.response(true), nil
 }
 
@@ -121,7 +119,7 @@ func (*StoragePool) Create(ctx context.Context, req infer.CreateRequest[StorageP
 	if req.DryRun {
 		return infer.CreateResponse[StoragePoolState]{ID: in.Name, Output: state}, nil
 	}
-	l, err := in.Connection.open()
+	l, _, err := open(ctx, LegacyConnection{})
 	if err != nil {
 		return infer.CreateResponse[StoragePoolState]{}, err
 	}
@@ -198,7 +196,7 @@ func (*StoragePool) Create(ctx context.Context, req infer.CreateRequest[StorageP
 // Read reports the pool as it is: gone, stopped, not autostarted, or at
 // another path.
 func (*StoragePool) Read(ctx context.Context, req infer.ReadRequest[StoragePoolArgs, StoragePoolState]) (infer.ReadResponse[StoragePoolArgs, StoragePoolState], error) {
-	l, err := req.State.Connection.open()
+	l, _, err := open(ctx, req.State.LegacyConnection)
 	if err != nil {
 		return infer.ReadResponse[StoragePoolArgs, StoragePoolState]{}, err
 	}
@@ -217,15 +215,16 @@ func (*StoragePool) Read(ctx context.Context, req infer.ReadRequest[StoragePoolA
 	return infer.ReadResponse[StoragePoolArgs, StoragePoolState]{ID: req.ID, Inputs: req.Inputs, State: got.Output}, nil
 }
 
-// Update starts and autostarts the pool again, and records new
-// connection credentials.
+// Update starts and autostarts the pool again, and drops a legacy
+// connection from the state.
 func (*StoragePool) Update(ctx context.Context, req infer.UpdateRequest[StoragePoolArgs, StoragePoolState]) (infer.UpdateResponse[StoragePoolState], error) {
 	state := req.State
 	state.StoragePoolArgs = req.Inputs
+	state.LegacyConnection = LegacyConnection{}
 	if req.DryRun {
 		return infer.UpdateResponse[StoragePoolState]{Output: state}, nil
 	}
-	l, err := req.Inputs.Connection.open()
+	l, _, err := open(ctx, req.State.LegacyConnection)
 	if err != nil {
 		return infer.UpdateResponse[StoragePoolState]{}, err
 	}
@@ -254,7 +253,7 @@ func (*StoragePool) Delete(ctx context.Context, req infer.DeleteRequest[StorageP
 		p.GetLogger(ctx).Infof("storage pool %q was adopted: left in place", s.Name)
 		return infer.DeleteResponse{}, nil
 	}
-	l, err := s.Connection.open()
+	l, _, err := open(ctx, s.LegacyConnection)
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
@@ -388,7 +387,7 @@ func formatUUID(u libvirt.UUID) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
-// WireDependencies keeps the SSH private key secret in the state.
+// WireDependencies keeps a legacy SSH private key secret in the state.
 func (*StoragePool) WireDependencies(f infer.FieldSelector, _ *StoragePoolArgs, s *StoragePoolState) {
 	f.OutputField(&s.PrivateKey).AlwaysSecret()
 }

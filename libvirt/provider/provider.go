@@ -12,7 +12,6 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/libvirt/conn"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
@@ -20,7 +19,7 @@ import (
 // Name and Version of the provider plugin (pulumi-resource-peerpods).
 const (
 	Name    = "peerpods"
-	Version = "0.1.0"
+	Version = "0.2.0"
 	// Module is the token module of the libvirt resources.
 	Module = "libvirt"
 )
@@ -31,6 +30,7 @@ func New() (p.Provider, error) {
 		WithDisplayName("peerpods").
 		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: libvirt storage and KVM host access.").
 		WithNamespace("peerpods").
+		WithConfig(infer.Config(Config{})).
 		WithResources(
 			infer.Resource(&StoragePool{}),
 			infer.Resource(&StorageVolume{}),
@@ -40,57 +40,8 @@ func New() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
+	prov.DiffConfig = diffConfig
 	return withUnknownInputs(prov), nil
-}
-
-// Connection says how a resource reaches libvirtd; StoragePoolArgs and
-// StorageVolumeArgs embed it.
-type Connection struct {
-	// URI is the libvirt URI: qemu:///system, qemu+unix:///system?socket=PATH
-	// or qemu+ssh://user@host[:port]/system.
-	URI string `pulumi:"uri"`
-	// PrivateKey and HostKey authenticate qemu+ssh (KvmHostAccess outputs).
-	PrivateKey *string `pulumi:"privateKey,optional" provider:"secret"`
-	HostKey    *string `pulumi:"hostKey,optional"`
-}
-
-func (c Connection) open() (*libvirt.Libvirt, error) {
-	return conn.Open(c.URI, conn.Credentials{PrivateKey: deref(c.PrivateKey), HostKey: deref(c.HostKey)})
-}
-
-// check validates the connection inputs that are known (u: the unknown
-// ones).
-func (c Connection) check(f *failures, u unknowns) {
-	checkHostKey := func() {
-		if _, err := conn.ParseHostKey(*c.HostKey); err != nil {
-			f.add("hostKey", err.Error())
-		}
-	}
-	if u["uri"] {
-		// The transport is not known yet, so neither is whether the keys
-		// are needed; a host key given must still be one.
-		if !u["hostKey"] && deref(c.HostKey) != "" {
-			checkHostKey()
-		}
-		return
-	}
-	t, err := conn.Parse(c.URI)
-	if err != nil {
-		f.add("uri", err.Error())
-		return
-	}
-	if t.Transport == "ssh" {
-		if !u["privateKey"] && deref(c.PrivateKey) == "" {
-			f.add("privateKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess privateKey output")
-		}
-		switch {
-		case u["hostKey"]:
-		case deref(c.HostKey) == "":
-			f.add("hostKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess hostKey output")
-		default:
-			checkHostKey()
-		}
-	}
 }
 
 func deref[T any](v *T) T {

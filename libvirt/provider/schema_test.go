@@ -9,7 +9,9 @@ import (
 )
 
 // TestSchema checks the resource tokens and that every secret field is
-// marked secret in the schema, as input and as output.
+// marked secret in the schema, as input and as output, the provider's
+// configuration included. The pool's and volume's privateKey outputs are
+// the legacy connection (LegacyConnection).
 func TestSchema(t *testing.T) {
 	resp, err := server(t).GetSchema(p.GetSchemaRequest{})
 	if err != nil {
@@ -24,6 +26,12 @@ func TestSchema(t *testing.T) {
 			Properties      map[string]prop `json:"properties"`
 			InputProperties map[string]prop `json:"inputProperties"`
 		} `json:"resources"`
+		Config struct {
+			Variables map[string]prop `json:"variables"`
+		} `json:"config"`
+		Provider struct {
+			InputProperties map[string]prop `json:"inputProperties"`
+		} `json:"provider"`
 	}
 	if err := json.Unmarshal([]byte(resp.Schema), &schema); err != nil {
 		t.Fatal(err)
@@ -42,12 +50,18 @@ func TestSchema(t *testing.T) {
 		return out
 	}
 	want := map[string][2][]string{
-		"peerpods:libvirt:StoragePool":   {{"privateKey"}, {"privateKey"}},
-		"peerpods:libvirt:StorageVolume": {{"privateKey"}, {"privateKey"}},
+		"peerpods:libvirt:StoragePool":   {nil, {"privateKey"}},
+		"peerpods:libvirt:StorageVolume": {nil, {"privateKey"}},
 		"peerpods:libvirt:KvmHostAccess": {{"bootstrapPrivateKey", "password", "privateKey"}, {"bootstrapPrivateKey", "password", "privateKey"}},
 	}
 	if len(schema.Resources) != len(want) {
 		t.Errorf("resources %v", schema.Resources)
+	}
+	if got := secret(schema.Config.Variables); !equal(got, []string{"privateKey"}) {
+		t.Errorf("secret configuration %v, want [privateKey]", got)
+	}
+	if got := secret(schema.Provider.InputProperties); !equal(got, []string{"privateKey"}) {
+		t.Errorf("secret provider inputs %v, want [privateKey]", got)
 	}
 	for token, w := range want {
 		r, ok := schema.Resources[token]

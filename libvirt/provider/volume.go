@@ -8,7 +8,6 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
 	"github.com/peerpods/provisioner/libvirt/upload"
 	p "github.com/pulumi/pulumi-go-provider"
@@ -29,7 +28,6 @@ type StorageVolume struct{}
 
 // StorageVolumeArgs are the inputs of a StorageVolume.
 type StorageVolumeArgs struct {
-	Connection
 	// Pool is the storage pool's name.
 	Pool string `pulumi:"pool"`
 	// Name is the volume's name.
@@ -46,6 +44,7 @@ type StorageVolumeArgs struct {
 // StorageVolumeState is the state of a StorageVolume.
 type StorageVolumeState struct {
 	StorageVolumeArgs
+	LegacyConnection
 	// SourceSha256 is the SHA-256 of the uploaded image.
 	SourceSha256 string `pulumi:"sourceSha256"`
 	// Key is libvirt's key of the volume: its path on the host.
@@ -112,13 +111,13 @@ var resourceSettings = SourceSettings{Source: "source", Format: "format", Capaci
 // anything is created; unknown ones (in a preview) are returned unknown
 // and checked once known.
 func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[StorageVolumeArgs], error) {
-	args, f, err := infer.DefaultCheck[StorageVolumeArgs](ctx, req.NewInputs)
-	if err != nil || len(f) > 0 {
-		return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: f}, err
-	}
-	u := unknownInputs(req.NewInputs)
 	var fs failures
-	args.Connection.check(&fs, u)
+	inputs := checkConnected(ctx, &fs, req.NewInputs)
+	args, f, err := infer.DefaultCheck[StorageVolumeArgs](ctx, inputs)
+	if err != nil || len(f) > 0 {
+		return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: append(fs, f...)}, err
+	}
+	u := unknownInputs(inputs)
 	fs.addKnown(u, "pool", func() error { return components.CheckName("pool", args.Pool) })
 	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
 	fs.addKnown(u, "format", func() error { return CheckFormat("format", args.Format) })
@@ -145,15 +144,19 @@ func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.
 	return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: fs}, nil
 }
 
-// Diff replaces the volume when where it lives, its format, shrinking
-// capacity or the image content (SHA-256) change; a larger capacity is an
-// update (resize), and so are new credentials. An input unknown in a
-// preview is reported as that change (see differ), not compared: an
-// unknown capacity as a replacement, since it may shrink.
+// Diff replaces the volume when its pool, name, format, shrinking capacity
+// or the image content (SHA-256) change; a larger capacity is an update
+// (resize), and so is dropping a legacy connection (see legacyDiff). An
+// input unknown in a preview is reported as that change (see differ), not
+// compared: an unknown capacity as a replacement, since it may shrink.
+// Which host the volume lives on is the provider's configuration
+// (Config.Diff).
 func (*StorageVolume) Diff(ctx context.Context, req infer.DiffRequest[StorageVolumeArgs, StorageVolumeState]) (infer.DiffResponse, error) {
 	d := newDiffer(ctx)
 	s, in := req.State, req.Inputs
-	d.replace("uri", s.URI != in.URI)
+	if err := legacyDiff(ctx, d, s.LegacyConnection); err != nil {
+		return infer.DiffResponse{}, err
+	}
 	d.replace("pool", s.Pool != in.Pool)
 	d.replace("name", s.Name != in.Name)
 	d.replace("format", s.Format != in.Format)
@@ -173,8 +176,6 @@ func (*StorageVolume) Diff(ctx context.Context, req infer.DiffRequest[StorageVol
 	case in.Capacity != nil && c > s.ActualCapacity:
 		d.set("capacity", p.Update)
 	}
-	d.update("privateKey", deref(s.PrivateKey) != deref(in.PrivateKey))
-	d.update("hostKey", deref(s.HostKey) != deref(in.HostKey))
 	return d.response(true), nil
 }
 
@@ -201,7 +202,7 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 			return infer.CreateResponse[StorageVolumeState]{}, err
 		}
 	}
-	l, err := in.Connection.open()
+	l, c, err := open(ctx, LegacyConnection{})
 	if err != nil {
 		return infer.CreateResponse[StorageVolumeState]{}, err
 	}
@@ -243,7 +244,7 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 		return infer.CreateResponse[StorageVolumeState]{}, cause
 	}
 	if in.Source != nil {
-		if err := uploadImage(ctx, in, info); err != nil {
+		if err := uploadImage(ctx, c, in, info); err != nil {
 			return undo(err)
 		}
 		// libvirt detects the uploaded image's format in a pool refresh it
@@ -275,12 +276,11 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 }
 
 // uploadImage streams the image into the volume, logging progress.
-func uploadImage(ctx context.Context, in StorageVolumeArgs, info image.Info) error {
+func uploadImage(ctx context.Context, c Config, in StorageVolumeArgs, info image.Info) error {
 	log := p.GetLogger(ctx)
 	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
 	log.Infof("uploading %s (%.0f MiB) into %s/%s", info.Path, mib(info.Size), in.Pool, in.Name)
-	creds := conn.Credentials{PrivateKey: deref(in.PrivateKey), HostKey: deref(in.HostKey)}
-	st, err := upload.File(ctx, in.URI, creds, in.Pool, in.Name, info.Path, func(done, holes, total int64) {
+	st, err := upload.File(ctx, c.URI, c.credentials(), in.Pool, in.Name, info.Path, func(done, holes, total int64) {
 		log.InfoStatusf("uploading %s: %.0f of %.0f MiB (%.0f MiB holes skipped)", filepath.Base(info.Path), mib(done), mib(total), mib(holes))
 	})
 	if err != nil {
@@ -293,7 +293,7 @@ func uploadImage(ctx context.Context, in StorageVolumeArgs, info image.Info) err
 // Read reports the volume as it is, or gone.
 func (*StorageVolume) Read(ctx context.Context, req infer.ReadRequest[StorageVolumeArgs, StorageVolumeState]) (infer.ReadResponse[StorageVolumeArgs, StorageVolumeState], error) {
 	s := req.State
-	l, err := s.Connection.open()
+	l, _, err := open(ctx, s.LegacyConnection)
 	if err != nil {
 		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
 	}
@@ -311,14 +311,16 @@ func (*StorageVolume) Read(ctx context.Context, req infer.ReadRequest[StorageVol
 	return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{ID: req.ID, Inputs: req.Inputs, State: s}, nil
 }
 
-// Update grows the volume and records new credentials.
+// Update grows the volume and drops a legacy connection from the state;
+// the image is never uploaded again.
 func (*StorageVolume) Update(ctx context.Context, req infer.UpdateRequest[StorageVolumeArgs, StorageVolumeState]) (infer.UpdateResponse[StorageVolumeState], error) {
 	s := req.State
 	s.StorageVolumeArgs = req.Inputs
+	s.LegacyConnection = LegacyConnection{}
 	if req.DryRun {
 		return infer.UpdateResponse[StorageVolumeState]{Output: s}, nil
 	}
-	l, err := s.Connection.open()
+	l, _, err := open(ctx, req.State.LegacyConnection)
 	if err != nil {
 		return infer.UpdateResponse[StorageVolumeState]{}, err
 	}
@@ -339,7 +341,7 @@ func (*StorageVolume) Update(ctx context.Context, req infer.UpdateRequest[Storag
 // Delete removes the volume.
 func (*StorageVolume) Delete(ctx context.Context, req infer.DeleteRequest[StorageVolumeState]) (infer.DeleteResponse, error) {
 	s := req.State
-	l, err := s.Connection.open()
+	l, _, err := open(ctx, s.LegacyConnection)
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
@@ -388,7 +390,7 @@ func readVolume(l *libvirt.Libvirt, vol libvirt.StorageVol, s *StorageVolumeStat
 	return nil
 }
 
-// WireDependencies keeps the SSH private key secret in the state.
+// WireDependencies keeps a legacy SSH private key secret in the state.
 func (*StorageVolume) WireDependencies(f infer.FieldSelector, _ *StorageVolumeArgs, s *StorageVolumeState) {
 	f.OutputField(&s.PrivateKey).AlwaysSecret()
 }

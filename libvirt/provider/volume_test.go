@@ -22,30 +22,30 @@ func rawImage(t *testing.T, size int) string {
 	return path
 }
 
-// TestStorageVolumeCheckUnknowns: the connection inputs and the pool (the
-// StoragePool's name output) may be unknown in a preview, and so may the
-// source, format or capacity. Check passes and returns them still unknown.
+// TestStorageVolumeCheckUnknowns: the pool (the StoragePool's name
+// output) may be unknown in a preview, and so may the source, format or
+// capacity. Check passes and returns them still unknown.
 func TestStorageVolumeCheckUnknowns(t *testing.T) {
-	s := server(t)
+	s := sshServer(t, newKeys(t))
 	img := rawImage(t, 4096)
-	conn := map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown(), "pool": unknown()}
+	conn := map[string]any{"pool": unknown()}
 	cases := []struct {
 		name    string
 		in      map[string]any
 		unknown []string
 	}{
-		{"connection and pool, with capacity", map[string]any{"capacity": 1 << 30},
-			[]string{"uri", "privateKey", "hostKey", "pool"}},
-		{"connection and pool, with source", map[string]any{"source": img, "format": "raw"},
-			[]string{"uri", "privateKey", "hostKey", "pool"}},
+		{"pool, with capacity", map[string]any{"capacity": 1 << 30},
+			[]string{"pool"}},
+		{"pool, with source", map[string]any{"source": img, "format": "raw"},
+			[]string{"pool"}},
 		{"source, no capacity", map[string]any{"source": unknown()},
-			[]string{"uri", "privateKey", "hostKey", "pool", "source"}},
+			[]string{"pool", "source"}},
 		{"capacity, no source", map[string]any{"capacity": unknown()},
-			[]string{"uri", "privateKey", "hostKey", "pool", "capacity"}},
+			[]string{"pool", "capacity"}},
 		{"format and capacity of a known source", map[string]any{"source": img, "format": unknown(), "capacity": unknown()},
-			[]string{"uri", "privateKey", "hostKey", "pool", "format", "capacity"}},
+			[]string{"pool", "format", "capacity"}},
 		{"name", map[string]any{"name": unknown(), "capacity": 1 << 30},
-			[]string{"uri", "privateKey", "hostKey", "pool", "name"}},
+			[]string{"pool", "name"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -58,7 +58,7 @@ func TestStorageVolumeCheckUnknowns(t *testing.T) {
 			}
 			resp := check(t, s, volumeType, props(in))
 			wantFailures(t, resp.Failures, nil)
-			wantUnknown(t, resp.Inputs, []string{"privateKey"}, c.unknown...)
+			wantUnknown(t, resp.Inputs, nil, c.unknown...)
 			if _, ok := c.in["name"]; !ok && resp.Inputs.Get("name").AsString() != provider.DefaultVolumeName {
 				t.Errorf("name %v, want the default", resp.Inputs.Get("name"))
 			}
@@ -66,14 +66,14 @@ func TestStorageVolumeCheckUnknowns(t *testing.T) {
 	}
 }
 
-// TestStorageVolumeCheckKnownBad: known bad inputs fail with the same
-// failures as before, whether or not other inputs are unknown.
+// TestStorageVolumeCheckKnownBad: known bad inputs fail, whether or not
+// other inputs are unknown; the connection given as inputs (as up to
+// 0.1.0) or a provider without uri fail with the fix.
 func TestStorageVolumeCheckKnownBad(t *testing.T) {
-	s := server(t)
+	keys := newKeys(t)
+	s := sshServer(t, keys)
 	img := rawImage(t, 4096)
 	const (
-		needKey     = "is needed for " + sshURI + "; pass the KvmHostAccess privateKey output"
-		needHostKey = "is needed for " + sshURI + "; pass the KvmHostAccess hostKey output"
 		badPool     = `is "a/b", which contains "/"; fix: use a plain name without /`
 		badFormat   = `is "vmdk", which is not a supported format; fix: use "qcow2" or "raw"`
 		badCapacity = "is -1, not a positive number of bytes"
@@ -86,44 +86,45 @@ func TestStorageVolumeCheckKnownBad(t *testing.T) {
 		in   map[string]any
 		want map[string]string
 	}{
-		{"ssh without keys, bad pool, format, capacity", map[string]any{"uri": sshURI, "pool": "a/b", "format": "vmdk", "capacity": -1},
-			map[string]string{"privateKey": needKey, "hostKey": needHostKey, "pool": badPool, "format": badFormat, "capacity": badCapacity}},
-		{"no source, no capacity", map[string]any{"uri": "qemu:///system", "pool": "p"},
+		{"bad pool, format, capacity", map[string]any{"pool": "a/b", "format": "vmdk", "capacity": -1},
+			map[string]string{"pool": badPool, "format": badFormat, "capacity": badCapacity}},
+		{"connection as inputs, bad pool", map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey, "pool": "a/b", "capacity": 1},
+			map[string]string{"uri": isConfigured, "privateKey": isConfigured, "hostKey": isConfigured, "pool": badPool}},
+		{"no source, no capacity", map[string]any{"pool": "p"},
 			map[string]string{"capacity": needCap}},
-		{"relative source", map[string]any{"uri": "qemu:///system", "pool": "p", "source": "img.qcow2"},
+		{"relative source", map[string]any{"pool": "p", "source": "img.qcow2"},
 			map[string]string{"source": `is "img.qcow2", which is not an absolute path; fix: give the image's absolute path`}},
-		{"missing source", map[string]any{"uri": "qemu:///system", "pool": "p", "source": "/nonexistent/img.qcow2"},
+		{"missing source", map[string]any{"pool": "p", "source": "/nonexistent/img.qcow2"},
 			map[string]string{"source": "cannot be read: open /nonexistent/img.qcow2: no such file or directory; fix: give an existing image file"}},
-		{"capacity below the image", map[string]any{"uri": "qemu:///system", "pool": "p", "source": img, "format": "raw", "capacity": 1024},
+		{"capacity below the image", map[string]any{"pool": "p", "source": img, "format": "raw", "capacity": 1024},
 			map[string]string{"capacity": smallCap}},
-		{"format of another image", map[string]any{"uri": "qemu:///system", "pool": "p", "source": img},
+		{"format of another image", map[string]any{"pool": "p", "source": img},
 			map[string]string{"format": wrongFormat}},
 		// Unknown inputs are skipped, the known ones still checked.
-		{"bad pool, format, capacity, unknown connection", map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown(), "pool": "a/b", "format": "vmdk", "capacity": -1},
-			map[string]string{"pool": badPool, "format": badFormat, "capacity": badCapacity}},
-		{"format of another image, unknown connection and pool", map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown(), "pool": unknown(), "source": img},
+		{"format of another image, unknown pool", map[string]any{"pool": unknown(), "source": img},
 			map[string]string{"format": wrongFormat}},
-		{"capacity below the image, unknown format", map[string]any{"uri": "qemu:///system", "pool": "p", "source": img, "format": unknown(), "capacity": 1024},
+		{"capacity below the image, unknown format", map[string]any{"pool": "p", "source": img, "format": unknown(), "capacity": 1024},
 			map[string]string{"capacity": smallCap}},
-		{"no host key, unknown private key and pool", map[string]any{"uri": sshURI, "privateKey": secretUnknown(), "pool": unknown(), "capacity": 1},
-			map[string]string{"hostKey": needHostKey}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			wantFailures(t, check(t, s, volumeType, props(c.in)).Failures, c.want)
 		})
 	}
+	t.Run("provider without uri", func(t *testing.T) {
+		wantFailures(t, check(t, server(t), volumeType, props(map[string]any{"pool": "p", "capacity": 1})).Failures,
+			map[string]string{"": noURI})
+	})
 }
 
-// volumeState is the state of a volume uploaded from img over qemu+ssh.
-func volumeState(t *testing.T, keys testKeys, img string) property.Map {
+// volumeState is the state of a volume uploaded from img.
+func volumeState(t *testing.T, img string) property.Map {
 	t.Helper()
 	sum, err := image.SHA256(img)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return props(map[string]any{
-		"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey,
 		"pool": "images", "name": provider.DefaultVolumeName, "format": "raw", "source": img,
 		"sourceSha256": sum, "key": provider.DefaultPoolPath + "/" + provider.DefaultVolumeName,
 		"actualCapacity": 4096, "allocation": 4096, "actualFormat": "raw",
@@ -132,18 +133,17 @@ func volumeState(t *testing.T, keys testKeys, img string) property.Map {
 
 // TestStorageVolumeDiffUnknowns: an unknown input is never compared as the
 // value infer decodes it to ("", 0): it is reported as changed, with the
-// kind of change it may be: the URI, pool, source or format at most
-// replace the volume, and so does the capacity (it may shrink); the keys
-// at most update it. An unknown source is not hashed.
+// kind of change it may be: the pool, source or format at most replace
+// the volume, and so does the capacity (it may shrink). An unknown source
+// is not hashed.
 func TestStorageVolumeDiffUnknowns(t *testing.T) {
-	s := server(t)
-	keys := newKeys(t)
+	s := sshServer(t, newKeys(t))
 	img := rawImage(t, 4096)
-	state := volumeState(t, keys, img)
+	state := volumeState(t, img)
 	// A volume of capacity only, without an image.
 	empty := with(state, map[string]any{"sourceSha256": "", "capacity": 4096})
 	empty = empty.Delete("source")
-	base := map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey, "pool": "images", "format": "raw", "source": img}
+	base := map[string]any{"pool": "images", "format": "raw", "source": img}
 	cases := []struct {
 		name  string
 		state property.Map
@@ -151,10 +151,8 @@ func TestStorageVolumeDiffUnknowns(t *testing.T) {
 		drop  string
 		want  map[string]p.DiffKind
 	}{
-		{"connection and pool", state, map[string]any{"uri": unknown(), "privateKey": secretUnknown(), "hostKey": unknown(), "pool": unknown()}, "",
-			map[string]p.DiffKind{"uri": p.UpdateReplace, "privateKey": p.Update, "hostKey": p.Update, "pool": p.UpdateReplace}},
-		{"keys", state, map[string]any{"privateKey": secretUnknown(), "hostKey": unknown()}, "",
-			map[string]p.DiffKind{"privateKey": p.Update, "hostKey": p.Update}},
+		{"pool", state, map[string]any{"pool": unknown()}, "",
+			map[string]p.DiffKind{"pool": p.UpdateReplace}},
 		{"source", state, map[string]any{"source": unknown()}, "",
 			map[string]p.DiffKind{"source": p.UpdateReplace}},
 		{"source of a volume without one", empty, map[string]any{"source": unknown()}, "",
@@ -183,13 +181,19 @@ func TestStorageVolumeDiffUnknowns(t *testing.T) {
 
 // TestStorageVolumeDiffKnown: with every input known, the same inputs (and
 // image content) are no change; another image content or a smaller
-// capacity replaces the volume, a larger capacity or new keys update it.
+// capacity replaces the volume, a larger capacity updates it (a resize).
+// A volume of an earlier version, with its connection in its state, is
+// updated to drop it (its image is not uploaded again), or replaced when
+// its provider names another host.
 func TestStorageVolumeDiffKnown(t *testing.T) {
-	s := server(t)
-	keys, other := newKeys(t), newKeys(t)
+	keys := newKeys(t)
+	s := sshServer(t, keys)
 	img := rawImage(t, 4096)
-	state := volumeState(t, keys, img)
-	base := map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey, "pool": "images", "format": "raw", "source": img}
+	state := volumeState(t, img)
+	base := map[string]any{"pool": "images", "format": "raw", "source": img}
+	legacy := func(uri string) map[string]any {
+		return map[string]any{"uri": uri, "privateKey": secret(keys.private), "hostKey": keys.hostKey}
+	}
 	cases := []struct {
 		name  string
 		in    map[string]any
@@ -202,8 +206,11 @@ func TestStorageVolumeDiffKnown(t *testing.T) {
 		{"other pool", map[string]any{"pool": "images2"}, nil, map[string]p.DiffKind{"pool": p.UpdateReplace}},
 		{"larger", map[string]any{"capacity": 8192}, nil, map[string]p.DiffKind{"capacity": p.Update}},
 		{"smaller", map[string]any{"capacity": 4096}, map[string]any{"actualCapacity": 8192}, map[string]p.DiffKind{"capacity": p.UpdateReplace}},
-		{"new host key", map[string]any{"hostKey": other.hostKey}, nil, map[string]p.DiffKind{"hostKey": p.Update}},
-		{"new private key", map[string]any{"privateKey": secret(other.private)}, nil, map[string]p.DiffKind{"privateKey": p.Update}},
+		{"legacy, same host", nil, legacy(sshURI), map[string]p.DiffKind{"uri": p.Delete, "privateKey": p.Delete, "hostKey": p.Delete}},
+		{"legacy, larger", map[string]any{"capacity": 8192}, legacy(sshURI),
+			map[string]p.DiffKind{"uri": p.Delete, "privateKey": p.Delete, "hostKey": p.Delete, "capacity": p.Update}},
+		{"legacy, other host", nil, legacy("qemu:///system"),
+			map[string]p.DiffKind{"uri": p.DeleteReplace, "privateKey": p.Delete, "hostKey": p.Delete}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
