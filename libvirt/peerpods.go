@@ -3,6 +3,7 @@ package libvirt
 import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -18,10 +19,13 @@ type PeerPods struct {
 	// Result holds the values (no network rules: libvirt has none) and the
 	// knownHosts output.
 	components.Result
-	// Pool, Volume and Access (nil without Host) are the resources.
-	Pool   *StoragePool
-	Volume *StorageVolume
-	Access *KvmHostAccess
+	// Pool, Volume and Access (nil without Host) are the resources;
+	// Libvirt is the provider instance that serves the pool and the
+	// volume, configured for the host's libvirtd.
+	Pool    *StoragePool
+	Volume  *StorageVolume
+	Access  *KvmHostAccess
+	Libvirt *Provider
 
 	// ConfigMap is the peer-pods-cm data.
 	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
@@ -30,10 +34,11 @@ type PeerPods struct {
 	KnownHosts pulumi.StringOutput `pulumi:"knownHosts"`
 }
 
-// NewPeerPods validates args and registers the pool, the volume and, with
-// Host, the host access, through the peerpods provider passed with
-// pulumi.Provider or pulumi.Providers. Nothing is registered when args are
-// invalid.
+// NewPeerPods validates args and registers, with Host, the host access,
+// through the peerpods provider passed with pulumi.Provider or
+// pulumi.Providers, and a peerpods provider instance configured for the
+// host's libvirtd that serves the pool and the volume. Nothing is
+// registered when args are invalid.
 func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
 	args = args.WithDefaults()
 	if err := args.Validate(); err != nil {
@@ -47,10 +52,12 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(prov)}
-
-	connection := Connection{URI: pulumi.String(args.URI)}
-	ready := []pulumi.Resource{}
+	// The access is served by the caller's provider; the pool and the
+	// volume by a provider instance of their own, configured for the
+	// host's libvirtd (the connection is provider configuration: stored
+	// once, and only another host replaces what lives on it).
+	uri := args.URI
+	hostConfig := ProviderArgs{URI: pulumi.String(uri)}
 	c.KnownHosts = pulumi.String("").ToStringOutput()
 	if h := args.Host; h != nil {
 		access, err := NewKvmHostAccess(ctx, name+"-host", KvmHostAccessArgs{
@@ -58,24 +65,33 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			Password: h.Password, BootstrapPrivateKey: h.BootstrapPrivateKey, PrivateKey: h.PrivateKey,
 			KnownHostKey: optionalInput(h.KnownHostKey), KeyType: pulumi.String(h.KeyType),
 			LibvirtSocket: optionalInput(h.LibvirtSocket),
-		}, child...)
+		}, pulumi.Parent(c), pulumi.Provider(prov))
 		if err != nil {
 			return nil, err
 		}
 		c.Access = access
-		connection = Connection{URI: access.LibvirtURI, PrivateKey: access.PrivateKey, HostKey: access.HostKey}
 		c.KnownHosts = access.HostKey
-		ready = append(ready, access)
+		// The access's libvirtUri, computed here from known settings so
+		// that a preview knows which host the pool lives on even while
+		// the access is created or replaced.
+		uri = provider.LibvirtURI(h.User, h.Address, h.Port, h.LibvirtSocket)
+		hostConfig = ProviderArgs{URI: pulumi.String(uri), PrivateKey: access.PrivateKey, HostKey: access.HostKey}
 	}
+	libvirtd, err := NewProvider(ctx, name+"-libvirt", &hostConfig, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Libvirt = libvirtd
+	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(libvirtd)}
 
 	pool, err := NewStoragePool(ctx, name+"-pool", StoragePoolArgs{
-		Connection: connection, Name: pulumi.String(args.Pool), Path: pulumi.String(args.Dir),
+		Name: pulumi.String(args.Pool), Path: pulumi.String(args.Dir),
 	}, child...)
 	if err != nil {
 		return nil, err
 	}
 	volArgs := StorageVolumeArgs{
-		Connection: connection, Pool: pool.Name, Name: pulumi.String(args.Volume), Format: pulumi.String(args.Format),
+		Pool: pool.Name, Name: pulumi.String(args.Volume), Format: pulumi.String(args.Format),
 	}
 	if args.Capacity > 0 {
 		volArgs.Capacity = pulumi.Int(args.Capacity)
@@ -88,9 +104,12 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 	c.Pool, c.Volume = pool, vol
-	ready = append(ready, pool, vol)
+	ready := []pulumi.Resource{pool, vol}
+	if c.Access != nil {
+		ready = []pulumi.Resource{c.Access, pool, vol}
+	}
 
-	c.Values = args.values(connection.URI, c.Access)
+	c.Values = args.values(pulumi.String(uri), c.Access)
 	c.Values.Ready = ready
 	c.CloudOutputs = pulumi.Map{"knownHosts": c.KnownHosts}
 	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()

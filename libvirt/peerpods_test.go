@@ -79,7 +79,7 @@ func run(t *testing.T, args libvirt.Args, withProvider bool) result {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		var opts []pulumi.ResourceOption
 		if withProvider {
-			prov, err := libvirt.NewProvider(ctx, "peerpods")
+			prov, err := libvirt.NewProvider(ctx, "peerpods", &libvirt.ProviderArgs{})
 			if err != nil {
 				return err
 			}
@@ -132,6 +132,7 @@ func TestRemoteHostGraph(t *testing.T) {
 		"peerpods:libvirt:PeerPods lv",
 		"peerpods:libvirt:StoragePool lv-pool",
 		"peerpods:libvirt:StorageVolume lv-volume",
+		"pulumi:providers:peerpods lv-libvirt",
 		"pulumi:providers:peerpods peerpods",
 	}
 	if got := r.m.Summary(); !reflect.DeepEqual(got, want) {
@@ -142,10 +143,23 @@ func TestRemoteHostGraph(t *testing.T) {
 	if !reflect.DeepEqual(comp.Providers, []string(nil)) && len(comp.Providers) > 0 && comp.Providers[0] != prov.Ref() {
 		t.Errorf("component providers %v", comp.Providers)
 	}
-	for _, typ := range []string{libvirt.KvmHostAccessType, libvirt.StoragePoolType, libvirt.StorageVolumeType} {
+	// The access is served by the caller's provider; the pool and volume
+	// by the host's own instance, configured from the access's outputs
+	// (the key stored once, secret) and the URI computed from the
+	// settings.
+	libvirtd := r.m.Get(t, libvirt.ProviderType, "lv-libvirt")
+	if libvirtd.Parent != comp.URN {
+		t.Errorf("host provider parent %s", libvirtd.Parent)
+	}
+	wantConfig := map[string]any{"uri": fakeURI, "privateKey": "secret:" + fakePrivate, "hostKey": fakeHostKey}
+	if got := strings_(libvirtd.Inputs); !reflect.DeepEqual(got, wantConfig) {
+		t.Errorf("host provider configuration %v\nwant %v", got, wantConfig)
+	}
+	servedBy := map[string]string{libvirt.KvmHostAccessType: prov.Ref(), libvirt.StoragePoolType: libvirtd.Ref(), libvirt.StorageVolumeType: libvirtd.Ref()}
+	for typ, ref := range servedBy {
 		for _, res := range r.m.OfType(typ) {
-			if res.Parent != comp.URN || res.Provider != prov.Ref() {
-				t.Errorf("%s: parent %s provider %s", typ, res.Parent, res.Provider)
+			if res.Parent != comp.URN || res.Provider != ref {
+				t.Errorf("%s: parent %s provider %s, want %s", typ, res.Parent, res.Provider, ref)
 			}
 		}
 	}
@@ -156,12 +170,12 @@ func TestRemoteHostGraph(t *testing.T) {
 		t.Errorf("host access inputs %v\nwant %v", host, wantHost)
 	}
 	pool := strings_(r.m.Get(t, libvirt.StoragePoolType, "lv-pool").Inputs)
-	wantPool := map[string]any{"uri": fakeURI, "privateKey": "secret:" + fakePrivate, "hostKey": fakeHostKey, "name": "default", "path": "/var/lib/libvirt/images"}
+	wantPool := map[string]any{"name": "default", "path": "/var/lib/libvirt/images"}
 	if !reflect.DeepEqual(pool, wantPool) {
 		t.Errorf("pool inputs %v\nwant %v", pool, wantPool)
 	}
 	vol := strings_(r.m.Get(t, libvirt.StorageVolumeType, "lv-volume").Inputs)
-	wantVol := map[string]any{"uri": fakeURI, "privateKey": "secret:" + fakePrivate, "hostKey": fakeHostKey,
+	wantVol := map[string]any{
 		"pool": "default", "name": "podvm-base.qcow2", "format": "qcow2", "source": args.Image}
 	if !reflect.DeepEqual(vol, wantVol) {
 		t.Errorf("volume inputs %v\nwant %v", vol, wantVol)
@@ -222,8 +236,11 @@ func TestLocalGraph(t *testing.T) {
 	if n := len(r.m.OfType(libvirt.KvmHostAccessType)); n != 0 {
 		t.Fatalf("%d host accesses without host", n)
 	}
+	if got := strings_(r.m.Get(t, libvirt.ProviderType, "lv-libvirt").Inputs); !reflect.DeepEqual(got, map[string]any{"uri": args.URI}) {
+		t.Errorf("local provider configuration %v, want the uri alone", got)
+	}
 	vol := strings_(r.m.Get(t, libvirt.StorageVolumeType, "lv-volume").Inputs)
-	wantVol := map[string]any{"uri": args.URI, "pool": "peerpods", "name": "pod.img", "format": "raw", "capacity": float64(16 << 20), "source": img}
+	wantVol := map[string]any{"pool": "peerpods", "name": "pod.img", "format": "raw", "capacity": float64(16 << 20), "source": img}
 	if !reflect.DeepEqual(vol, wantVol) {
 		t.Errorf("volume inputs %v\nwant %v", vol, wantVol)
 	}

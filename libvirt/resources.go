@@ -18,44 +18,49 @@ type Provider struct {
 	pulumi.ProviderResourceState
 }
 
-// NewProvider registers a peerpods provider.
-func NewProvider(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) (*Provider, error) {
-	p := &Provider{}
-	if err := ctx.RegisterResource(ProviderType, name, pulumi.Map{}, p, opts...); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// Connection says how a resource reaches libvirtd: the URI and, for
-// qemu+ssh, the key pair and the pinned host key (KvmHostAccess outputs).
-type Connection struct {
+// ProviderArgs configure a provider instance: the libvirtd its pools and
+// volumes live on. A provider without URI serves KvmHostAccess only.
+type ProviderArgs struct {
+	// URI is the libvirt URI; for qemu+ssh, PrivateKey (made secret) and
+	// HostKey authenticate (KvmHostAccess outputs).
 	URI        pulumi.StringInput
 	PrivateKey pulumi.StringInput
 	HostKey    pulumi.StringInput
 }
 
-func (c Connection) props() pulumi.Map {
-	m := pulumi.Map{"uri": c.URI}
-	if c.PrivateKey != nil {
-		m["privateKey"] = pulumi.ToSecret(c.PrivateKey)
+// NewProvider registers a peerpods provider; nil args configure no
+// connection.
+func NewProvider(ctx *pulumi.Context, name string, args *ProviderArgs, opts ...pulumi.ResourceOption) (*Provider, error) {
+	if args == nil {
+		args = &ProviderArgs{}
 	}
-	if c.HostKey != nil {
-		m["hostKey"] = c.HostKey
+	m := pulumi.Map{}
+	if args.URI != nil {
+		m["uri"] = args.URI
 	}
-	return m
+	if args.PrivateKey != nil {
+		m["privateKey"] = pulumi.ToSecret(args.PrivateKey)
+	}
+	if args.HostKey != nil {
+		m["hostKey"] = args.HostKey
+	}
+	p := &Provider{}
+	if err := ctx.RegisterResource(ProviderType, name, m, p, opts...); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // StoragePoolArgs are the inputs of a StoragePool.
 type StoragePoolArgs struct {
-	Connection
 	// Name is the pool name.
 	Name pulumi.StringInput
 	// Path is the pool's directory; nil means /var/lib/libvirt/images.
 	Path pulumi.StringInput
 }
 
-// StoragePool is a libvirt dir storage pool (peerpods:libvirt:StoragePool).
+// StoragePool is a libvirt dir storage pool (peerpods:libvirt:StoragePool)
+// on the libvirtd of its provider (ProviderArgs).
 type StoragePool struct {
 	pulumi.CustomResourceState
 	// Name and Path are the pool's name and directory.
@@ -67,8 +72,7 @@ type StoragePool struct {
 
 // NewStoragePool registers a StoragePool.
 func NewStoragePool(ctx *pulumi.Context, name string, args StoragePoolArgs, opts ...pulumi.ResourceOption) (*StoragePool, error) {
-	m := args.props()
-	m["name"] = args.Name
+	m := pulumi.Map{"name": args.Name}
 	if args.Path != nil {
 		m["path"] = args.Path
 	}
@@ -81,7 +85,6 @@ func NewStoragePool(ctx *pulumi.Context, name string, args StoragePoolArgs, opts
 
 // StorageVolumeArgs are the inputs of a StorageVolume.
 type StorageVolumeArgs struct {
-	Connection
 	// Pool is the storage pool's name.
 	Pool pulumi.StringInput
 	// Name is the volume name; nil means podvm-base.qcow2.
@@ -94,7 +97,8 @@ type StorageVolumeArgs struct {
 	Source pulumi.StringInput
 }
 
-// StorageVolume is a libvirt storage volume (peerpods:libvirt:StorageVolume).
+// StorageVolume is a libvirt storage volume (peerpods:libvirt:StorageVolume)
+// on the libvirtd of its provider (ProviderArgs).
 type StorageVolume struct {
 	pulumi.CustomResourceState
 	// Name is the volume name; Key its path on the host.
@@ -106,8 +110,7 @@ type StorageVolume struct {
 
 // NewStorageVolume registers a StorageVolume.
 func NewStorageVolume(ctx *pulumi.Context, name string, args StorageVolumeArgs, opts ...pulumi.ResourceOption) (*StorageVolume, error) {
-	m := args.props()
-	m["pool"] = args.Pool
+	m := pulumi.Map{"pool": args.Pool}
 	for k, v := range map[string]pulumi.Input{"name": args.Name, "format": args.Format, "capacity": args.Capacity, "source": args.Source} {
 		if v != nil {
 			m[k] = v

@@ -233,7 +233,7 @@ func deployLibvirt(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 	args := cfg.Libvirt.Args
 	args.RedHatOfflineToken = cfg.secret(contract.KeyRedHatOfflineToken)
 	args.HostKeyCerts = cfg.secret(contract.KeyHostKeyCerts)
-	provider, err := libvirt.NewProvider(ctx, "peerpods")
+	provider, err := libvirt.NewProvider(ctx, "peerpods", &libvirt.ProviderArgs{})
 	if err != nil {
 		return components.Result{}, err
 	}

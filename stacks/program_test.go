@@ -470,8 +470,8 @@ func sorted(s []string) []string {
 }
 
 // TestLibvirtLocalStack runs the libvirt-local stack file (handoff off): the
-// provider, pool and volume, parented and on the peerpods provider, and the
-// libvirt values as outputs.
+// providers (the stack's, and the instance configured for the host's
+// libvirtd), pool and volume, and the libvirt values as outputs.
 func TestLibvirtLocalStack(t *testing.T) {
 	cfg := stackConfig(t, "libvirt-local")
 	stacktest.WithLocalImage(t, cfg)
@@ -484,6 +484,7 @@ func TestLibvirtLocalStack(t *testing.T) {
 		"peerpods:libvirt:StoragePool peerpods-pool",
 		"peerpods:libvirt:StorageVolume peerpods-volume",
 		"pulumi:providers:peerpods peerpods",
+		"pulumi:providers:peerpods peerpods-libvirt",
 	}
 	if got := m.Summary(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("graph %v\nwant %v", got, want)

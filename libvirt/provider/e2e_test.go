@@ -24,6 +24,12 @@ func backend(t *testing.T, key string) string { t.Helper(); return e2eenv.Requir
 
 func libvirtURI(t *testing.T) string { return backend(t, "PEERPODS_E2E_LIBVIRT_URI") }
 
+// localServer is the provider configured for the e2e libvirtd.
+func localServer(t *testing.T) integration.Server {
+	t.Helper()
+	return configured(t, map[string]any{"uri": libvirtURI(t)})
+}
+
 // poolDir returns a fresh directory path (not created) under the backends'
 // pool area.
 func poolDir(t *testing.T, name string) string {

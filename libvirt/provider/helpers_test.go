@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -34,18 +35,28 @@ func server(t *testing.T) integration.Server {
 // provider instance: CheckConfig, then Configure with the checked values.
 func configured(t *testing.T, cfg map[string]any) integration.Server {
 	t.Helper()
+	s, err := tryConfigured(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// tryConfigured is configured, returning check failures and errors.
+func tryConfigured(t *testing.T, cfg map[string]any) (integration.Server, error) {
+	t.Helper()
 	s := server(t)
 	resp, err := s.CheckConfig(p.CheckRequest{Urn: urn(providerType), Inputs: props(cfg)})
 	if err != nil {
-		t.Fatalf("CheckConfig: %v", err)
+		return nil, fmt.Errorf("CheckConfig: %w", err)
 	}
 	if len(resp.Failures) > 0 {
-		t.Fatalf("CheckConfig: %v", checkError(resp.Failures))
+		return nil, checkError(resp.Failures)
 	}
 	if err := s.Configure(p.ConfigureRequest{Args: resp.Inputs}); err != nil {
-		t.Fatalf("Configure: %v", err)
+		return nil, fmt.Errorf("Configure: %w", err)
 	}
-	return s
+	return s, nil
 }
 
 // props builds a property map from plain values (int as number) and

@@ -207,14 +207,14 @@ func TestKvmHostAccessRemotePool(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := poolDir(t, "remote")
-	pool := create(t, s, poolType, props(map[string]any{
-		"uri": uri, "name": "ppe2e-remote", "path": dir,
-		"privateKey": a1.Properties.Get("privateKey"), "hostKey": a1.Properties.Get("hostKey"),
-	}))
+	host := configured(t, map[string]any{
+		"uri": uri, "privateKey": a1.Properties.Get("privateKey"), "hostKey": a1.Properties.Get("hostKey"),
+	})
+	pool := create(t, host, poolType, props(map[string]any{"name": "ppe2e-remote", "path": dir}))
 	if active, _, path := poolInfo(t, direct(t), "ppe2e-remote"); !active || path != dir {
 		t.Fatalf("remote pool active=%v path=%s", active, path)
 	}
-	del(t, s, poolType, pool)
+	del(t, host, poolType, pool)
 }
 
 func TestKvmHostAccessBadInput(t *testing.T) {
@@ -255,10 +255,10 @@ func TestKvmHostAccessBadInput(t *testing.T) {
 	forged := state.Set("hostKey", property.New("[127.0.0.1]:"+strconv.Itoa(b.port)+" "+strings.TrimSpace(string(otherPub))))
 	_, err := s.Read(p.ReadRequest{ID: r.ID, Urn: urn(accessType), Properties: forged})
 	wantErr(t, err, "host key", "changed")
-	_, err = tryCreate(t, s, poolType, props(map[string]any{
-		"uri": state.Get("libvirtUri").AsString(), "name": "ppe2e-forged", "path": poolDir(t, "forged"),
-		"privateKey": state.Get("privateKey"), "hostKey": forged.Get("hostKey"),
-	}))
+	forgedHost := configured(t, map[string]any{
+		"uri": state.Get("libvirtUri").AsString(), "privateKey": state.Get("privateKey"), "hostKey": forged.Get("hostKey"),
+	})
+	_, err = tryCreate(t, forgedHost, poolType, props(map[string]any{"name": "ppe2e-forged", "path": poolDir(t, "forged")}))
 	wantErr(t, err, "connecting to libvirt")
 	del(t, s, accessType, r)
 }

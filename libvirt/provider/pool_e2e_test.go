@@ -44,7 +44,7 @@ func TestStoragePoolLifeCycle(t *testing.T) {
 	l := direct(t)
 	dir1, dir2 := poolDir(t, "life1"), poolDir(t, "life2")
 	in := func(path string) property.Map {
-		return props(map[string]any{"uri": libvirtURI(t), "name": "ppe2e-life", "path": path})
+		return props(map[string]any{"name": "ppe2e-life", "path": path})
 	}
 	check := func(path string) func(_, out property.Map) {
 		return func(_, out property.Map) {
@@ -74,7 +74,7 @@ func TestStoragePoolLifeCycle(t *testing.T) {
 				}
 			},
 		}},
-	}.Run(t, server(t))
+	}.Run(t, localServer(t))
 	if slices.Contains(poolNames(t, l), "ppe2e-life") {
 		t.Fatal("pool still defined after delete")
 	}
@@ -84,9 +84,9 @@ func TestStoragePoolLifeCycle(t *testing.T) {
 }
 
 func TestStoragePoolDrift(t *testing.T) {
-	l, s := direct(t), server(t)
+	l, s := direct(t), localServer(t)
 	dir := poolDir(t, "drift")
-	in := props(map[string]any{"uri": libvirtURI(t), "name": "ppe2e-drift", "path": dir})
+	in := props(map[string]any{"name": "ppe2e-drift", "path": dir})
 	r := create(t, s, poolType, in)
 	defer del(t, s, poolType, r)
 	read := func() p.ReadResponse {
@@ -166,7 +166,7 @@ func redefine(t *testing.T, l *libvirt.Libvirt, name, dir string) libvirt.Storag
 }
 
 func TestStoragePoolAdoptsExisting(t *testing.T) {
-	l, s := direct(t), server(t)
+	l, s := direct(t), localServer(t)
 	dir := poolDir(t, "adopt")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -178,13 +178,13 @@ func TestStoragePoolAdoptsExisting(t *testing.T) {
 	}()
 
 	// Same name, other path: refused, the existing pool untouched.
-	_, err := tryCreate(t, s, poolType, props(map[string]any{"uri": libvirtURI(t), "name": "ppe2e-adopt", "path": dir + "-x"}))
+	_, err := tryCreate(t, s, poolType, props(map[string]any{"name": "ppe2e-adopt", "path": dir + "-x"}))
 	wantErr(t, err, "already exists with path "+dir)
 	if active, _, path := poolInfo(t, l, "ppe2e-adopt"); active || path != dir {
 		t.Fatalf("existing pool changed: active=%v path=%s", active, path)
 	}
 
-	r := create(t, s, poolType, props(map[string]any{"uri": libvirtURI(t), "name": "ppe2e-adopt", "path": dir}))
+	r := create(t, s, poolType, props(map[string]any{"name": "ppe2e-adopt", "path": dir}))
 	if !r.Properties.Get("adopted").AsBool() {
 		t.Fatalf("not adopted: %v", r.Properties)
 	}
@@ -201,9 +201,9 @@ func TestStoragePoolAdoptsExisting(t *testing.T) {
 }
 
 func TestStoragePoolKeepsNonEmptyDirectory(t *testing.T) {
-	l, s := direct(t), server(t)
+	l, s := direct(t), localServer(t)
 	dir := poolDir(t, "keep")
-	r := create(t, s, poolType, props(map[string]any{"uri": libvirtURI(t), "name": "ppe2e-keep", "path": dir}))
+	r := create(t, s, poolType, props(map[string]any{"name": "ppe2e-keep", "path": dir}))
 	if err := os.WriteFile(filepath.Join(dir, "someone-elses.img"), []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestStoragePoolKeepsNonEmptyDirectory(t *testing.T) {
 }
 
 func TestStoragePoolBadInput(t *testing.T) {
-	l, s := direct(t), server(t)
+	l, s := direct(t), localServer(t)
 	missingParent := filepath.Join(poolDir(t, "no-such-parent"), "pool")
 	cases := []struct {
 		name string
@@ -233,10 +233,15 @@ func TestStoragePoolBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.in["uri"] == nil {
-				c.in["uri"] = libvirtURI(t)
+			srv, err := s, error(nil)
+			if uri, ok := c.in["uri"]; ok {
+				// The connection is the provider's configuration.
+				delete(c.in, "uri")
+				srv, err = tryConfigured(t, map[string]any{"uri": uri})
 			}
-			_, err := tryCreate(t, s, poolType, props(c.in))
+			if err == nil {
+				_, err = tryCreate(t, srv, poolType, props(c.in))
+			}
 			wantErr(t, err, c.want...)
 			if n := poolNames(t, l); slices.ContainsFunc(n, func(s string) bool { return s == "ppe2e-bad" || s == "ppe2e/bad" }) {
 				t.Fatalf("pool defined after bad input: %v", n)

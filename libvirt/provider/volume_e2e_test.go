@@ -49,18 +49,18 @@ func allocated(t *testing.T, path string) int64 {
 // samePool creates a pool for volume tests and removes it at the end.
 func samePool(t *testing.T, s integration.Server, name string) {
 	t.Helper()
-	r := create(t, s, poolType, props(map[string]any{"uri": libvirtURI(t), "name": name, "path": poolDir(t, name)}))
+	r := create(t, s, poolType, props(map[string]any{"name": name, "path": poolDir(t, name)}))
 	t.Cleanup(func() { del(t, s, poolType, r) })
 }
 
 func TestStorageVolumeLifeCycle(t *testing.T) {
-	s := server(t)
+	s := localServer(t)
 	samePool(t, s, "ppe2e-vol")
 	src := filepath.Join(t.TempDir(), "podvm.raw")
 	const size = 64 << 20
 	sparseImage(t, src, size, 0, 10<<20, size-64<<10)
 	in := func(capacity int) property.Map {
-		m := map[string]any{"uri": libvirtURI(t), "pool": "ppe2e-vol", "name": "base.img", "format": "raw", "source": src}
+		m := map[string]any{"pool": "ppe2e-vol", "name": "base.img", "format": "raw", "source": src}
 		if capacity > 0 {
 			m["capacity"] = capacity
 		}
@@ -106,7 +106,7 @@ func TestStorageVolumeLifeCycle(t *testing.T) {
 				CheckFailures: []p.CheckFailure{{Property: "capacity", Reason: "is 1048576 bytes, smaller than the image " + src + " (67108864 bytes); fix: use at least 67108864, or leave it unset to use the image's size"}},
 			},
 		},
-	}.Run(t, server(t))
+	}.Run(t, localServer(t))
 	if _, err := os.Stat(key); !os.IsNotExist(err) {
 		t.Fatalf("volume file %s after delete: %v", key, err)
 	}
@@ -140,13 +140,13 @@ func sha256Prefix(t *testing.T, path string, n int64) string {
 }
 
 func TestStorageVolumeNewImageReplaces(t *testing.T) {
-	s := server(t)
+	s := localServer(t)
 	samePool(t, s, "ppe2e-rep")
 	src := filepath.Join(t.TempDir(), "podvm.qcow2")
 	if out, err := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", src, "1G").CombinedOutput(); err != nil {
 		t.Fatalf("qemu-img: %v %s", err, out)
 	}
-	in := props(map[string]any{"uri": libvirtURI(t), "pool": "ppe2e-rep", "source": src, "capacity": 2 << 30})
+	in := props(map[string]any{"pool": "ppe2e-rep", "source": src, "capacity": 2 << 30})
 	r := create(t, s, volumeType, in)
 	if r.ID != "ppe2e-rep/podvm-base.qcow2" || r.Properties.Get("actualFormat").AsString() != "qcow2" || r.Properties.Get("actualCapacity").AsNumber() != 2<<30 {
 		t.Fatalf("created %s %v", r.ID, r.Properties)
@@ -186,14 +186,14 @@ func TestStorageVolumeNewImageReplaces(t *testing.T) {
 }
 
 func TestStorageVolumeBadInput(t *testing.T) {
-	s := server(t)
+	s := localServer(t)
 	samePool(t, s, "ppe2e-volbad")
 	l := direct(t)
 	dir := t.TempDir()
 	raw := filepath.Join(dir, "podvm.raw")
 	sparseImage(t, raw, 8<<20, 0)
 	base := func(extra map[string]any) property.Map {
-		m := map[string]any{"uri": libvirtURI(t), "pool": "ppe2e-volbad", "name": "v.img", "format": "raw", "source": raw}
+		m := map[string]any{"pool": "ppe2e-volbad", "name": "v.img", "format": "raw", "source": raw}
 		for k, v := range extra {
 			m[k] = v
 		}
@@ -210,9 +210,8 @@ func TestStorageVolumeBadInput(t *testing.T) {
 		{"missing image", base(map[string]any{"source": filepath.Join(dir, "nope.qcow2")}), []string{"source", "cannot be read"}},
 		{"relative image", base(map[string]any{"source": "podvm.raw"}), []string{"source", "absolute"}},
 		{"name with slash", base(map[string]any{"name": "a/b"}), []string{"name", "without /"}},
-		{"no capacity nor source", props(map[string]any{"uri": libvirtURI(t), "pool": "ppe2e-volbad", "name": "v.img"}), []string{"capacity", "is needed"}},
+		{"no capacity nor source", props(map[string]any{"pool": "ppe2e-volbad", "name": "v.img"}), []string{"capacity", "is needed"}},
 		{"missing pool", base(map[string]any{"pool": "ppe2e-nopool"}), []string{"storage pool", "ppe2e-nopool"}},
-		{"unreachable URI", base(map[string]any{"uri": "qemu+unix:///system?socket=/nonexistent/sock"}), []string{"connecting to libvirt"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -225,9 +224,13 @@ func TestStorageVolumeBadInput(t *testing.T) {
 			}
 		})
 	}
+	// A provider configured for an unreachable libvirtd.
+	unreachable := configured(t, map[string]any{"uri": "qemu+unix:///system?socket=/nonexistent/sock"})
+	_, err := tryCreate(t, unreachable, volumeType, base(nil))
+	wantErr(t, err, "connecting to libvirt")
 	// An existing volume of the same name is not taken over.
 	r := create(t, s, volumeType, base(nil))
 	defer del(t, s, volumeType, r)
-	_, err := tryCreate(t, s, volumeType, base(nil))
+	_, err = tryCreate(t, s, volumeType, base(nil))
 	wantErr(t, err, "already exists")
 }
