@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
@@ -71,27 +72,7 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 			t.Fatal(err)
 		}
 	}
-	// With PEERPODS_E2E_BIN_COVERDIR (make e2e), the binaries record
-	// coverage there (GOCOVERDIR in h.env).
-	coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR")
-	// The command goes on PATH; the plugin only into the project's bin/,
-	// where Pulumi.yaml's plugins.providers entry points the engine (so
-	// these tests prove that route: no PATH, no release lookup).
-	for _, b := range []string{"peerpods", "pulumi-resource-peerpods"} {
-		out := filepath.Join(h.bin, b)
-		if b == "pulumi-resource-peerpods" {
-			out = filepath.Join(h.dir, "bin", b)
-		}
-		args := []string{"build", "-o", out}
-		if coverDir != "" {
-			args = append(args, "-cover", "-coverpkg=github.com/peerpods/provisioner/...")
-		}
-		cmd := exec.Command("go", append(args, "./cmd/"+b)...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("building %s: %v\n%s", b, err, out)
-		}
-	}
+	h.build(root, true)
 	project, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +87,7 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 		"PULUMI_HOME="+filepath.Join(tmp, "home"),
 		"PULUMI_SKIP_UPDATE_CHECK=1",
 	)
-	if coverDir != "" {
+	if coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR"); coverDir != "" {
 		h.env = append(h.env, "GOCOVERDIR="+coverDir)
 	}
 
@@ -119,6 +100,37 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 	t.Cleanup(func() { h.lv.Disconnect() })
 	h.writeStack(stackFile(h, root, tmp))
 	return h
+}
+
+// build builds the command and the plugin from the source tree src (the
+// repository, or an earlier version of it). The command goes on PATH; the
+// plugin only into the project's bin/, where Pulumi.yaml's
+// plugins.providers entry points the engine (so these tests prove that
+// route: no PATH, no release lookup). With cover and
+// PEERPODS_E2E_BIN_COVERDIR (make e2e), the binaries record coverage
+// there (GOCOVERDIR in h.env); an earlier version's must not, its
+// counters would be merged with this tree's.
+func (h *harness) build(src string, cover bool) {
+	h.t.Helper()
+	coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR")
+	if !cover {
+		coverDir = ""
+	}
+	for _, b := range []string{"peerpods", "pulumi-resource-peerpods"} {
+		out := filepath.Join(h.bin, b)
+		if b == "pulumi-resource-peerpods" {
+			out = filepath.Join(h.dir, "bin", b)
+		}
+		args := []string{"build", "-o", out}
+		if coverDir != "" {
+			args = append(args, "-cover", "-coverpkg=github.com/peerpods/provisioner/...")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/"+b)...)
+		cmd.Dir = src
+		if out, err := cmd.CombinedOutput(); err != nil {
+			h.t.Fatalf("building %s in %s: %v\n%s", b, src, err, out)
+		}
+	}
 }
 
 // localStack is the libvirt-local stack of stacks/, pointed at the test
@@ -234,6 +246,27 @@ func (h *harness) volume(name string) bool {
 	}
 	_, err = h.lv.StorageVolLookupByName(p, name)
 	return err == nil
+}
+
+// fileID identifies a file's content on disk: a file created again, or
+// written again, has another.
+type fileID struct {
+	Inode uint64
+	MTime int64
+}
+
+// volumeFile returns the fileID of a volume of the stack's pool.
+func (h *harness) volumeFile(name string) fileID {
+	h.t.Helper()
+	fi, err := os.Stat(filepath.Join(h.poolDir, name))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		h.t.Fatal("no inode")
+	}
+	return fileID{Inode: st.Ino, MTime: fi.ModTime().UnixNano()}
 }
 
 func (h *harness) poolExists() bool {

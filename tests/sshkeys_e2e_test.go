@@ -6,6 +6,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"maps"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -194,6 +196,56 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	}
 	if _, capacity, _, err := h.lv.StorageVolGetInfo(v); err != nil || capacity != 134217728 {
 		t.Errorf("volume capacity %d (%v), want 134217728", capacity, err)
+	}
+	h.peerpods(0, "refresh", "--expect-no-changes")
+
+	// Another path to the host's libvirtd socket (a second name for the
+	// same socket): the access and the host's provider instance are
+	// updated in place; the pool and volume are not touched, the image is
+	// not uploaded again, and CAA gets the new URI.
+	sock := e2eenv.Require(t, "PEERPODS_E2E_LIBVIRT_SOCKET")
+	alias := filepath.Join(filepath.Dir(sock), "libvirt-sock-"+randomHex(t, 3))
+	if err := os.Symlink(sock, alias); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(alias) })
+	volFile := h.volumeFile(vol)
+	h.editStack("libvirtSocket: "+sock+"\n", "libvirtSocket: "+alias+"\n")
+	h.peerpods(7, "preview", "--json", reportFile)
+	report = readReport(t, reportFile)
+	updated := map[string]bool{}
+	for _, c := range report.Changes {
+		if c.Op != "update" || c.Type == "peerpods:libvirt:StoragePool" || c.Type == "peerpods:libvirt:StorageVolume" {
+			t.Errorf("the socket change's preview: %s %s %s", c.Op, c.Type, c.Name)
+		}
+		updated[c.Type] = true
+	}
+	if !updated["peerpods:libvirt:KvmHostAccess"] || !updated["pulumi:providers:peerpods"] {
+		t.Errorf("the socket change's preview updates %v, want the access and the host's provider", updated)
+	}
+	h.peerpods(0, "up")
+	if got := h.volumeFile(vol); got != volFile {
+		t.Errorf("the volume's file changed with the socket path: %+v, was %+v", got, volFile)
+	}
+	outs, _ = h.outputs("--show-secrets")
+	objs, err = kubetest.DecodeYAML([]byte(outs["manifests"].(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri = data(t, find(t, objs, "Secret", "peer-pods-secret"))["LIBVIRT_URI"]
+	if !strings.Contains(uri, "socket="+url.QueryEscape(alias)) {
+		t.Errorf("LIBVIRT_URI %q does not name the new socket %s", uri, alias)
+	}
+	// The access kept its key and pinned host key: the same
+	// ssh-key-secret works over the new path.
+	if got := data(t, find(t, objs, "Secret", "ssh-key-secret")); !maps.Equal(got, keys) {
+		t.Error("ssh-key-secret changed with the socket path")
+	}
+	if err := os.WriteFile(filepath.Join(sshDir, "known_hosts"), []byte(keys["known_hosts"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := virshAsCAA(sshDir, uri, "pool-info", h.pool); err != nil {
+		t.Errorf("virsh over the new socket path: %v\n%s", err, out)
 	}
 	h.peerpods(0, "refresh", "--expect-no-changes")
 

@@ -180,9 +180,10 @@ func LibvirtURI(user, host string, port int, socket string) string {
 
 func (s KvmHostAccessState) addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
-// Diff replaces the access when the host, user, key or pinned host key
-// change; new bootstrap credentials are only recorded; a key that no
-// longer works is installed again. An input unknown in a preview is
+// Diff replaces the access when the host, port, user, key or pinned host
+// key change; a new libvirtd socket is an update (the key's line does not
+// depend on it); new bootstrap credentials are only recorded; a key that
+// no longer works is installed again. An input unknown in a preview is
 // reported as that change (see differ), not compared; the key type only
 // counts for a generated key.
 func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.DiffResponse, error) {
@@ -192,7 +193,7 @@ func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAcc
 	d.replace("port", s.Port != in.Port)
 	d.replace("user", s.User != in.User)
 	d.replace("knownHostKey", deref(s.KnownHostKey) != deref(in.KnownHostKey))
-	d.replace("libvirtSocket", deref(s.LibvirtSocket) != deref(in.LibvirtSocket))
+	d.update("libvirtSocket", deref(s.LibvirtSocket) != deref(in.LibvirtSocket))
 	switch {
 	case !d.known("privateKey"):
 		d.replace("privateKey", true)
@@ -286,12 +287,21 @@ func (*KvmHostAccess) Read(ctx context.Context, req infer.ReadRequest[KvmHostAcc
 }
 
 // Update installs the key again where it no longer works, with the
-// bootstrap credential of the inputs, and drops credentials an earlier
-// version stored.
+// bootstrap credential of the inputs, checks libvirt behind a new socket,
+// and drops credentials an earlier version stored.
 func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.UpdateResponse[KvmHostAccessState], error) {
 	s := req.State
 	s.Password, s.BootstrapPrivateKey = nil, nil
-	if req.DryRun || s.Installed {
+	newSocket := deref(s.LibvirtSocket) != deref(req.Inputs.LibvirtSocket)
+	s.LibvirtSocket = req.Inputs.LibvirtSocket
+	s.LibvirtURI = LibvirtURI(s.User, s.Host, s.Port, deref(s.LibvirtSocket))
+	if req.DryRun || (s.Installed && !newSocket) {
+		return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
+	}
+	if s.Installed {
+		if err := checkLibvirt(&s); err != nil {
+			return infer.UpdateResponse[KvmHostAccessState]{}, err
+		}
 		return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
 	}
 	client, _, err := dialBootstrap(s, req.Inputs.Password, req.Inputs.BootstrapPrivateKey, s.HostKey)
@@ -434,14 +444,15 @@ func fingerprint(line string) string {
 // WireDependencies keeps every credential secret in the state, generated
 // ones included, and says which outputs an Update may change.
 //
-// Update may install the key again (installed, libvirtVersion) and drops
-// bootstrap credentials an earlier version stored; every other
-// output changes only with a replacement (see Diff). So in the preview of
-// an update libvirtUri, hostKey and privateKey stay known, and so do the
-// pool's and volume's inputs they feed: without this, infer makes every
+// Update may install the key again (installed, libvirtVersion), follows
+// a new libvirtd socket (libvirtUri) and drops bootstrap credentials an
+// earlier version stored; every other output changes only with a
+// replacement (see Diff). So in the preview of an update hostKey and
+// privateKey stay known, and so does the provider configuration they
+// feed (peerpods:libvirt:PeerPods): without this, infer makes every
 // output depend on every input (infer/resource.go, ensureDefaultComputed)
-// and unknown in the preview of any update (markComputed), and the pool
-// and volume would show as possibly replaced.
+// and unknown in the preview of any update (markComputed), and the
+// provider's configuration would not be known in the preview.
 func (*KvmHostAccess) WireDependencies(f infer.FieldSelector, a *KvmHostAccessArgs, s *KvmHostAccessState) {
 	f.OutputField(&s.PrivateKey).AlwaysSecret()
 	f.OutputField(&s.Password).AlwaysSecret()
@@ -449,4 +460,5 @@ func (*KvmHostAccess) WireDependencies(f infer.FieldSelector, a *KvmHostAccessAr
 	inputs := f.InputField(a).Computed()
 	f.OutputField(&s.Installed).DependsOn(inputs)
 	f.OutputField(&s.LibvirtVersion).DependsOn(inputs)
+	f.OutputField(&s.LibvirtURI).DependsOn(f.InputField(&a.LibvirtSocket))
 }

@@ -94,8 +94,9 @@ func accessState(keys testKeys) property.Map {
 // value infer decodes it to: it is reported as changed, with the kind of
 // change it may be. An unknown password at most updates the access (also
 // when none was set before, where "" would have compared equal); an
-// unknown host, pinned host key or supplied key at most replaces it; the
-// key type only counts for a generated key.
+// unknown host, pinned host key or supplied key at most replaces it, an
+// unknown libvirtd socket at most updates it; the key type only counts for
+// a generated key.
 func TestKvmHostAccessDiffUnknowns(t *testing.T) {
 	s := server(t)
 	keys := newKeys(t)
@@ -121,6 +122,8 @@ func TestKvmHostAccessDiffUnknowns(t *testing.T) {
 			map[string]p.DiffKind{"privateKey": p.UpdateReplace}},
 		{"key type of a generated key", state, map[string]any{"keyType": unknown()},
 			map[string]p.DiffKind{"keyType": p.UpdateReplace}},
+		{"libvirtd socket", state, map[string]any{"libvirtSocket": unknown()},
+			map[string]p.DiffKind{"libvirtSocket": p.Update}},
 		{"key type of a supplied key", supplied, map[string]any{"keyType": unknown(), "privateKey": secret(keys.private)},
 			nil},
 	}
@@ -154,6 +157,7 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 		{"same", nil, nil, nil},
 		{"other host", map[string]any{"host": "kvm2"}, nil, map[string]p.DiffKind{"host": p.UpdateReplace}},
 		{"other key type", map[string]any{"keyType": provider.KeyTypeRSA}, nil, map[string]p.DiffKind{"keyType": p.UpdateReplace}},
+		{"other libvirtd socket", map[string]any{"libvirtSocket": "/run/libvirt/virtqemud-sock"}, nil, map[string]p.DiffKind{"libvirtSocket": p.Update}},
 		{"other password", map[string]any{"password": secret("pw2")}, nil, nil},
 		{"password stored by an earlier version", nil, map[string]any{"password": secret("pw")}, map[string]p.DiffKind{"password": p.Update}},
 		{"key no longer installed", nil, map[string]any{"installed": false}, map[string]p.DiffKind{"installed": p.Update}},

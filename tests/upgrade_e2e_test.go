@@ -1,0 +1,242 @@
+//go:build e2e
+
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/internal/e2eenv"
+)
+
+// previousVersion is the last commit (provider 0.1.0) whose storage pools
+// and volumes kept their libvirt connection (uri, privateKey, hostKey) as
+// their own inputs and state, served by the stack's one peerpods provider.
+const previousVersion = "f517e26aff86a203e7b7cfab5dfe7ce165843898"
+
+// TestEngineUpgradeFromConnectionInputs is the upgrade path of the
+// connection becoming provider configuration, on a stack the previous
+// version created: its binaries, built from git history, create a
+// remote-host stack; this version's binaries then preview and apply it.
+// The pool and volume move to the host's own provider instance without a
+// replacement (the engine asks the new instance's DiffConfig, which does
+// not replace an instance without uri) and are updated to drop the
+// connection from their state; the image is not uploaded again, the
+// access keeps its key. A no-op up, refresh and destroy follow.
+func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
+	old := previousSource(t)
+	h := newHarness(t, "libvirt-upgrade-e2e", func(h *harness, _, tmp string) string { return remoteStack(h, old, tmp) })
+	h.build(old, false)
+	u, err := user.Lookup(e2eenv.Require(t, "PEERPODS_E2E_SSH_USER"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorizedKeys := filepath.Join(u.HomeDir, ".ssh", "authorized_keys")
+	password, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_SSH_PASSWORD_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.run("pulumi", "stack", "init", h.stack)
+	h.run("pulumi", "config", "set", "--secret", "libvirtHostPassword", strings.TrimSpace(string(password)), "--stack", h.stack)
+	t.Cleanup(func() {
+		if h.poolExists() {
+			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
+		}
+	})
+
+	// The previous version creates the stack.
+	h.peerpods(0, "up")
+	state := h.export()
+	for _, typ := range []string{"peerpods:libvirt:StoragePool", "peerpods:libvirt:StorageVolume"} {
+		if _, ok := state.resource(t, typ).Outputs["privateKey"]; !ok {
+			t.Fatalf("the previous version's %s keeps no privateKey: not the state this test upgrades", typ)
+		}
+	}
+	vol := "podvm-base.qcow2"
+	volFile := h.volumeFile(vol)
+	pool, err := h.lv.StoragePoolLookupByName(h.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysBefore, err := os.ReadFile(authorizedKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// This version: the pull request's preview, then the merge's up.
+	h.build(repoRoot(t), true)
+	reportFile := filepath.Join(h.dir, "preview.json")
+	h.peerpods(7, "preview", "--json", reportFile)
+	ops := map[string]string{}
+	for _, c := range readReport(t, reportFile).Changes {
+		ops[c.Type+" "+c.Name] = c.Op
+	}
+	want := map[string]string{
+		"pulumi:providers:peerpods peerpods-libvirt":    "create",
+		"peerpods:libvirt:StoragePool peerpods-pool":     "update",
+		"peerpods:libvirt:StorageVolume peerpods-volume": "update",
+	}
+	if len(ops) != len(want) {
+		t.Errorf("the upgrade's preview: %v, want %v", ops, want)
+	}
+	for k, op := range want {
+		if ops[k] != op {
+			t.Errorf("the upgrade's preview: %s is %q, want %q (all: %v)", k, ops[k], op, ops)
+		}
+	}
+	h.peerpods(0, "up")
+
+	p2, err := h.lv.StoragePoolLookupByName(h.pool)
+	if err != nil || p2.UUID != pool.UUID {
+		t.Errorf("the pool was replaced: %v", err)
+	}
+	if got := h.volumeFile(vol); got != volFile {
+		t.Errorf("the volume's file changed in the upgrade (replaced or uploaded again): %+v, was %+v", got, volFile)
+	}
+	if keys, _ := os.ReadFile(authorizedKeys); !bytes.Equal(keys, keysBefore) {
+		t.Errorf("authorized_keys changed in the upgrade:\n%s\nwas\n%s", keys, keysBefore)
+	}
+	// The connection is the host provider's configuration, the key secret
+	// there; the pool and volume keep none of it.
+	state = h.export()
+	for _, typ := range []string{"peerpods:libvirt:StoragePool", "peerpods:libvirt:StorageVolume"} {
+		r := state.resource(t, typ)
+		for _, k := range []string{"uri", "privateKey", "hostKey"} {
+			if v, ok := r.Outputs[k]; ok {
+				t.Errorf("%s keeps %s after the upgrade: %s", typ, k, v)
+			}
+		}
+		if !strings.HasSuffix(r.Provider[:strings.LastIndex(r.Provider, "::")], "::peerpods-libvirt") {
+			t.Errorf("%s is served by %s, want the host's provider", typ, r.Provider)
+		}
+	}
+	var cfg struct {
+		PrivateKey json.RawMessage `json:"privateKey"`
+	}
+	host := state.named(t, "pulumi:providers:peerpods", "peerpods-libvirt")
+	if err := json.Unmarshal(host.Inputs, &cfg); err != nil || !bytes.Contains(cfg.PrivateKey, []byte("ciphertext")) {
+		t.Errorf("the host provider's privateKey is not a secret: %s (%v)", cfg.PrivateKey, err)
+	}
+
+	if got := summary(h.peerpods(0, "up"), "up of "+h.stack+": "); !strings.HasSuffix(got, " same") || strings.Contains(got, ",") {
+		t.Errorf("the up after the upgrade changed something: %q", got)
+	}
+	h.peerpods(0, "refresh", "--expect-no-changes")
+	h.peerpods(0, "destroy")
+	if h.poolExists() {
+		t.Error("the pool is still defined after destroy")
+	}
+	if keys, _ := os.ReadFile(authorizedKeys); strings.Count(string(keys), "peerpods:") >= strings.Count(string(keysBefore), "peerpods:") {
+		t.Error("destroy left the stack's key in authorized_keys")
+	}
+}
+
+// previousSource extracts previousVersion's tree from the repository's
+// history into a temporary directory. A clone without that history (a
+// shallow one, or a tree without .git) cannot run this test, and says so.
+func previousSource(t *testing.T) string {
+	t.Helper()
+	root := repoRoot(t)
+	if err := exec.Command("git", "-C", root, "cat-file", "-e", previousVersion+"^{commit}").Run(); err != nil {
+		shallow, _ := exec.Command("git", "-C", root, "rev-parse", "--is-shallow-repository").Output()
+		if strings.TrimSpace(string(shallow)) != "false" {
+			t.Skipf("the upgrade test builds %s from git history, which this clone lacks (shallow or no .git): clone with full history (actions/checkout fetch-depth: 0)", previousVersion[:12])
+		}
+		t.Fatalf("commit %s is not in the repository's history: %v", previousVersion, err)
+	}
+	dir := filepath.Join(t.TempDir(), "src")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	archive := exec.Command("git", "-C", root, "archive", previousVersion)
+	extract := exec.Command("tar", "-x", "-C", dir)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	extract.Stdin = pipe
+	if err := extract.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := archive.Run(); err != nil {
+		t.Fatalf("git archive %s: %v", previousVersion, err)
+	}
+	if err := extract.Wait(); err != nil {
+		t.Fatalf("extracting %s: %v", previousVersion, err)
+	}
+	return dir
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// checkpoint is the part of a stack export the tests read.
+type checkpoint struct {
+	Deployment struct {
+		Resources []checkpointResource `json:"resources"`
+	} `json:"deployment"`
+}
+
+// checkpointResource is one resource of a checkpoint.
+type checkpointResource struct {
+	URN      string                     `json:"urn"`
+	Type     string                     `json:"type"`
+	Provider string                     `json:"provider"`
+	Inputs   json.RawMessage            `json:"inputs"`
+	Outputs  map[string]json.RawMessage `json:"outputs"`
+}
+
+// export returns the stack's checkpoint (secrets encrypted).
+func (h *harness) export() checkpoint {
+	h.t.Helper()
+	file := filepath.Join(h.t.TempDir(), "state.json")
+	h.run("pulumi", "stack", "export", "--stack", h.stack, "--file", file)
+	out, err := os.ReadFile(file)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var c checkpoint
+	if err := json.Unmarshal(out, &c); err != nil {
+		h.t.Fatalf("stack export: %v", err)
+	}
+	return c
+}
+
+// resource returns the one resource of type typ.
+func (c checkpoint) resource(t *testing.T, typ string) checkpointResource {
+	t.Helper()
+	var found []checkpointResource
+	for _, r := range c.Deployment.Resources {
+		if r.Type == typ {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d resources of type %s in the state", len(found), typ)
+	}
+	return found[0]
+}
+
+// named returns the resource of type typ whose URN ends with ::name.
+func (c checkpoint) named(t *testing.T, typ, name string) checkpointResource {
+	t.Helper()
+	for _, r := range c.Deployment.Resources {
+		if r.Type == typ && strings.HasSuffix(r.URN, "::"+name) {
+			return r
+		}
+	}
+	t.Fatalf("no %s %s in the state", typ, name)
+	return checkpointResource{}
+}
