@@ -78,7 +78,7 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 		ops[c.Type+" "+c.Name] = c.Op
 	}
 	want := map[string]string{
-		"pulumi:providers:peerpods peerpods-libvirt":    "create",
+		"pulumi:providers:peerpods peerpods-libvirt":     "create",
 		"peerpods:libvirt:StoragePool peerpods-pool":     "update",
 		"peerpods:libvirt:StorageVolume peerpods-volume": "update",
 	}
