@@ -28,7 +28,8 @@ const previousVersion = "f517e26aff86a203e7b7cfab5dfe7ce165843898"
 // replacement (the engine asks the new instance's DiffConfig, which does
 // not replace an instance without uri) and are updated to drop the
 // connection from their state; the image is not uploaded again, the
-// access keeps its key. A no-op up, refresh and destroy follow.
+// access keeps its key and its state loses the bootstrap password the
+// previous version recorded. A no-op up, refresh and destroy follow.
 func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 	old := previousSource(t)
 	h := newHarness(t, "libvirt-upgrade-e2e", func(h *harness, _, tmp string) string { return remoteStack(h, old, tmp) })
@@ -57,6 +58,10 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 		if _, ok := state.resource(t, typ).Outputs["privateKey"]; !ok {
 			t.Fatalf("the previous version's %s keeps no privateKey: not the state this test upgrades", typ)
 		}
+	}
+	pw := bytes.TrimSpace(password)
+	if !bytes.Contains(h.exportRaw("--show-secrets"), pw) {
+		t.Fatal("the previous version's state lacks the bootstrap password: not the state this test upgrades")
 	}
 	vol := "podvm-base.qcow2"
 	volFile := h.volumeFile(vol)
@@ -101,6 +106,10 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 	}
 	if keys, _ := os.ReadFile(authorizedKeys); !bytes.Equal(keys, keysBefore) {
 		t.Errorf("authorized_keys changed in the upgrade:\n%s\nwas\n%s", keys, keysBefore)
+	}
+	// The access's inputs in the state lose the bootstrap password.
+	if bytes.Contains(h.exportRaw("--show-secrets"), pw) {
+		t.Error("the upgraded state still holds the bootstrap password")
 	}
 	// The connection is the host provider's configuration, the key secret
 	// there; the pool and volume keep none of it.
@@ -201,17 +210,25 @@ type checkpointResource struct {
 // export returns the stack's checkpoint (secrets encrypted).
 func (h *harness) export() checkpoint {
 	h.t.Helper()
-	file := filepath.Join(h.t.TempDir(), "state.json")
-	h.run("pulumi", "stack", "export", "--stack", h.stack, "--file", file)
-	out, err := os.ReadFile(file)
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	out := h.exportRaw()
 	var c checkpoint
 	if err := json.Unmarshal(out, &c); err != nil {
 		h.t.Fatalf("stack export: %v", err)
 	}
 	return c
+}
+
+// exportRaw returns the stack's checkpoint as exported, with extra
+// arguments (--show-secrets).
+func (h *harness) exportRaw(extra ...string) []byte {
+	h.t.Helper()
+	file := filepath.Join(h.t.TempDir(), "state.json")
+	h.run("pulumi", append([]string{"stack", "export", "--stack", h.stack, "--file", file}, extra...)...)
+	out, err := os.ReadFile(file)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
 }
 
 // resource returns the one resource of type typ.

@@ -21,9 +21,9 @@ func TestKvmHostAccessCheckUnknowns(t *testing.T) {
 		unknown []string
 	}{
 		{"host and password", map[string]any{"host": unknown(), "password": secretUnknown()},
-			[]string{"host", "password"}},
+			[]string{"host"}},
 		{"bootstrap key, key and host key", map[string]any{"host": "kvm1", "bootstrapPrivateKey": secretUnknown(), "privateKey": secretUnknown(), "knownHostKey": unknown()},
-			[]string{"bootstrapPrivateKey", "privateKey", "knownHostKey"}},
+			[]string{"privateKey", "knownHostKey"}},
 		{"port, user, key type and socket", map[string]any{"host": "kvm1", "password": secret("pw"), "port": unknown(), "user": unknown(), "keyType": unknown(), "libvirtSocket": unknown()},
 			[]string{"port", "user", "keyType", "libvirtSocket"}},
 	}
@@ -32,7 +32,38 @@ func TestKvmHostAccessCheckUnknowns(t *testing.T) {
 			resp := check(t, s, accessType, props(c.in))
 			wantFailures(t, resp.Failures, nil)
 			wantUnknown(t, resp.Inputs, secrets, c.unknown...)
+			noBootstrapInput(t, resp.Inputs)
 		})
+	}
+}
+
+// noBootstrapInput fails when checked inputs, which the engine records in
+// the state, hold a bootstrap credential.
+func noBootstrapInput(t *testing.T, in property.Map) {
+	t.Helper()
+	for _, k := range []string{"password", "bootstrapPrivateKey"} {
+		if v, ok := in.GetOk(k); ok {
+			t.Errorf("the checked inputs hold %s (%v): the engine would store it", k, v)
+		}
+	}
+}
+
+// TestKvmHostAccessBootstrapNotInCheckedInputs: known bootstrap
+// credentials are taken out of the checked inputs too, and given back to
+// Create: a preview Create of the checked inputs sees them (its check of
+// a missing credential passes).
+func TestKvmHostAccessBootstrapNotInCheckedInputs(t *testing.T) {
+	s := server(t)
+	keys := newKeys(t)
+	for _, in := range []map[string]any{
+		{"host": "kvm1", "password": secret("pw")},
+		{"host": "kvm1", "bootstrapPrivateKey": secret(keys.private)},
+	} {
+		checkedIn := checked(t, s, accessType, props(in))
+		noBootstrapInput(t, checkedIn)
+		if _, err := s.Create(p.CreateRequest{Urn: urn(accessType), Properties: checkedIn, DryRun: true}); err != nil {
+			t.Errorf("preview Create of the checked inputs: %v", err)
+		}
 	}
 }
 

@@ -41,7 +41,7 @@ func New() (p.Provider, error) {
 		return p.Provider{}, err
 	}
 	prov.DiffConfig = diffConfig
-	return withUnknownInputs(prov), nil
+	return withBootstrapStash(withUnknownInputs(prov)), nil
 }
 
 func deref[T any](v *T) T {
