@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
@@ -57,11 +56,6 @@ const DefaultInstanceType = "t3.medium"
 // src/cloud-providers/util.go VerifyCloudInstanceType).
 var DefaultInstanceTypes = []string{"t2.small", "t2.medium", "t3.medium", "t3.large"}
 
-var (
-	reInstanceID = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	reInfraID    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$`)
-)
-
 const (
 	whatInstance = "a worker instance ID (i- and 8 or 17 hex digits)"
 	whatSG       = "a security group ID (sg- and 8 or 17 hex digits)"
@@ -100,10 +94,10 @@ func (a Args) Validate() error {
 			"set aws.instanceId (a worker instance) or aws.infraId (the cluster's infrastructure name), or both aws.securityGroupIds and aws.subnetId"))
 	}
 	if a.InstanceID != "" {
-		p.Add(components.CheckPattern("aws.instanceId", a.InstanceID, reInstanceID, whatInstance))
+		p.Add(components.CheckPattern("aws.instanceId", a.InstanceID, contract.AWSInstanceIDPattern, whatInstance))
 	}
 	if a.InfraID != "" {
-		p.Add(components.CheckPattern("aws.infraId", a.InfraID, reInfraID, whatInfraID))
+		p.Add(components.CheckPattern("aws.infraId", a.InfraID, contract.OpenShiftInfraIDPattern, whatInfraID))
 	}
 	if a.SecurityGroupIDs != nil {
 		if len(a.SecurityGroupIDs) == 0 {

@@ -3,7 +3,6 @@ package azure
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 
 	"github.com/peerpods/provisioner/components"
@@ -124,15 +123,13 @@ const (
 // DefaultInstanceSizes is the default AZURE_INSTANCE_SIZES.
 var DefaultInstanceSizes = []string{"Standard_B2als_v2", "Standard_D2as_v5", "Standard_D4as_v5", "Standard_D2ads_v5"}
 
-var (
-	reResourceGroup = regexp.MustCompile(`^[-\w.()]{0,89}[-\w()]$`)
-	reName          = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$`)
-	reSize          = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
-)
-
+// Descriptions of valid values, after Azure's naming rules
+// (learn.microsoft.com azure-resource-manager/management/resource-name-rules;
+// the patterns are in package contract).
 const (
-	whatRG    = "a resource group name, such as mycluster-x7k2p-rg"
-	whatName  = "an Azure resource name (letters, digits, '_', '.', '-'; at most 80)"
+	whatRG    = "a resource group name, such as mycluster-x7k2p-rg (1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.')"
+	whatVNet  = "a virtual network name (2-64 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit, ending with a letter, digit or '_')"
+	whatName  = "an Azure network resource name (1-80 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit, ending with a letter, digit or '_')"
 	whatSize  = "a VM size such as Standard_B2als_v2"
 	whatImage = "an image resource ID (/subscriptions/..., /CommunityGalleries/... or /SharedGalleries/...), or empty to let the operator build one"
 )
@@ -178,23 +175,24 @@ func (a Args) WithDefaults() Args {
 func (a Args) Validate() error {
 	var p components.Problems
 	p.Add(a.Settings.ValidateFor(components.Azure))
-	p.Add(components.CheckPattern("azure.resourceGroup", a.ResourceGroup, reResourceGroup, whatRG))
+	p.Add(components.CheckPattern("azure.resourceGroup", a.ResourceGroup, contract.AzureResourceGroupPattern, whatRG))
 	if a.NetworkResourceGroup != a.ResourceGroup {
-		p.Add(components.CheckPattern("azure.networkResourceGroup", a.NetworkResourceGroup, reResourceGroup, whatRG))
+		p.Add(components.CheckPattern("azure.networkResourceGroup", a.NetworkResourceGroup, contract.AzureResourceGroupPattern, whatRG))
 	}
-	for _, f := range []field{
-		{"azure.vnetName", a.VNetName}, {"azure.workerSubnetName", a.WorkerSubnetName}, {"azure.nsgName", a.NSGName},
-	} {
+	if a.VNetName != "" {
+		p.Add(components.CheckPattern("azure.vnetName", a.VNetName, contract.AzureVNetNamePattern, whatVNet))
+	}
+	for _, f := range []field{{"azure.workerSubnetName", a.WorkerSubnetName}, {"azure.nsgName", a.NSGName}} {
 		if f.value != "" {
-			p.Add(components.CheckPattern(f.setting, f.value, reName, whatName))
+			p.Add(components.CheckPattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 		}
 	}
 	for _, f := range []field{{"azure.natGatewayName", a.NATGatewayName}, {"azure.publicIpName", a.PublicIPName}} {
-		p.Add(components.CheckPattern(f.setting, f.value, reName, whatName))
+		p.Add(components.CheckPattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 	}
-	p.Add(components.CheckPattern("azure.instanceSize", a.InstanceSize, reSize, whatSize))
-	p.Add(components.CheckEach("azure.instanceSizes", a.InstanceSizes, reSize, whatSize))
-	if reSize.MatchString(a.InstanceSize) {
+	p.Add(components.CheckPattern("azure.instanceSize", a.InstanceSize, contract.AzureVMSizePattern, whatSize))
+	p.Add(components.CheckEach("azure.instanceSizes", a.InstanceSizes, contract.AzureVMSizePattern, whatSize))
+	if contract.AzureVMSizePattern.MatchString(a.InstanceSize) {
 		p.Add(components.CheckListed("azure.instanceSize", a.InstanceSize, "azure.instanceSizes", a.InstanceSizes))
 	}
 	if a.ImageID != "" {
@@ -210,11 +208,12 @@ func (a Args) Validate() error {
 	switch a.Outbound {
 	case OutboundWorkerSubnet:
 	case OutboundPeerVNet:
+		p.Add(components.CheckPattern("azure.peerVnet.name", a.PeerVNet.Name, contract.AzureVNetNamePattern, whatVNet))
 		for _, f := range []field{
-			{"azure.peerVnet.name", a.PeerVNet.Name}, {"azure.peerVnet.subnetName", a.PeerVNet.SubnetName},
+			{"azure.peerVnet.subnetName", a.PeerVNet.SubnetName},
 			{"azure.peerVnet.clusterToPeerName", a.PeerVNet.ClusterToPeerName}, {"azure.peerVnet.peerToClusterName", a.PeerVNet.PeerToClusterName},
 		} {
-			p.Add(components.CheckPattern(f.setting, f.value, reName, whatName))
+			p.Add(components.CheckPattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 		}
 		if a.VNetName != "" && a.VNetName == a.PeerVNet.Name && a.NetworkResourceGroup == a.ResourceGroup {
 			p.Add(components.Invalid("azure.peerVnet.name", fmt.Sprintf("is %q, the cluster VNet's name", a.VNetName), "give the peer-pod VNet its own name"))

@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
@@ -23,8 +24,8 @@ func TestValidate(t *testing.T) {
 		{"no resource group", func(a *Args) { a.ResourceGroup = "" }, "azure.resourceGroup", "resource group name"},
 		{"resource group ends with dot", func(a *Args) { a.ResourceGroup = "rg." }, "azure.resourceGroup", "resource group name"},
 		{"unknown outbound", func(a *Args) { a.Outbound = "nat" }, "azure.outbound", `"peer-vnet"`},
-		{"bad vnet name", func(a *Args) { a.VNetName = "my vnet" }, "azure.vnetName", "Azure resource name"},
-		{"bad nat name", func(a *Args) { a.NATGatewayName = "-gw" }, "azure.natGatewayName", "Azure resource name"},
+		{"bad vnet name", func(a *Args) { a.VNetName = "my vnet" }, "azure.vnetName", "virtual network name"},
+		{"bad nat name", func(a *Args) { a.NATGatewayName = "-gw" }, "azure.natGatewayName", "Azure network resource name"},
 		{"bad size", func(a *Args) { a.InstanceSize = "B2als" }, "azure.instanceSize", "Standard_B2als_v2"},
 		{"duplicate sizes", func(a *Args) { a.InstanceSizes = []string{"Standard_D2as_v5", "Standard_D2as_v5"} }, "azure.instanceSizes", "once"},
 		{"bad image", func(a *Args) { a.ImageID = "myimage" }, "azure.imageId", "/subscriptions/"},
@@ -50,7 +51,7 @@ func TestValidate(t *testing.T) {
 		{"peer vnet overlaps other prefix", func(a *Args) {
 			a.Outbound, a.OtherPrefixes = OutboundPeerVNet, []string{"172.16.0.0/12", "192.168.100.0/24"}
 		}, "azure.peerVnet.addressPrefix", "azure.otherPrefixes[1]"},
-		{"peer vnet named like cluster vnet", func(a *Args) { a.Outbound, a.VNetName, a.PeerVNet.Name = OutboundPeerVNet, "v", "v" }, "azure.peerVnet.name", "own name"},
+		{"peer vnet named like cluster vnet", func(a *Args) { a.Outbound, a.VNetName, a.PeerVNet.Name = OutboundPeerVNet, "vn", "vn" }, "azure.peerVnet.name", "own name"},
 		{"peer prefixes ignored for worker-subnet", func(a *Args) { a.PeerVNet.AddressPrefix = "10.0.0.0/8" }, "", ""},
 	}
 	for _, c := range cases {
@@ -84,5 +85,59 @@ func TestSubscriptionOf(t *testing.T) {
 	}
 	if got := subscriptionOf("garbage"); got != "" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestNames checks the names against Azure's naming rules, boundaries
+// included: errors name the full setting and give the fix.
+func TestNames(t *testing.T) {
+	rep := strings.Repeat
+	cases := []struct {
+		name    string
+		change  func(*Args)
+		setting string // "" when accepted
+	}{
+		{"90-character resource group", func(a *Args) { a.ResourceGroup = rep("r", 90) }, ""},
+		{"91-character resource group", func(a *Args) { a.ResourceGroup = rep("r", 91) }, "azure.resourceGroup"},
+		{"Unicode resource group", func(a *Args) { a.ResourceGroup = "Gruppe-Müller_(Prüfung).ü" }, ""},
+		{"90 Unicode letters", func(a *Args) { a.ResourceGroup = rep("ü", 90) }, ""},
+		{"91 Unicode letters", func(a *Args) { a.ResourceGroup = rep("ü", 91) }, "azure.resourceGroup"},
+		{"one-character resource group", func(a *Args) { a.ResourceGroup = "r" }, ""},
+		{"resource group ending in a period", func(a *Args) { a.ResourceGroup = "rg." }, "azure.resourceGroup"},
+		{"resource group ending in a parenthesis", func(a *Args) { a.ResourceGroup = "rg(1)" }, ""},
+		{"resource group with a space", func(a *Args) { a.ResourceGroup = "my rg" }, "azure.resourceGroup"},
+		{"resource group with a slash", func(a *Args) { a.ResourceGroup = "a/b" }, "azure.resourceGroup"},
+		{"network resource group ending in a period", func(a *Args) { a.NetworkResourceGroup = "net." }, "azure.networkResourceGroup"},
+		{"64-character VNet", func(a *Args) { a.VNetName = "v" + rep("n", 63) }, ""},
+		{"65-character VNet", func(a *Args) { a.VNetName = "v" + rep("n", 64) }, "azure.vnetName"},
+		{"one-character VNet", func(a *Args) { a.VNetName = "v" }, "azure.vnetName"},
+		{"VNet ending in an underscore", func(a *Args) { a.VNetName = "vnet_" }, ""},
+		{"VNet ending in a period", func(a *Args) { a.VNetName = "vnet." }, "azure.vnetName"},
+		{"Unicode VNet", func(a *Args) { a.VNetName = "netzüberblick" }, "azure.vnetName"},
+		{"80-character subnet", func(a *Args) { a.WorkerSubnetName = rep("s", 80) }, ""},
+		{"81-character subnet", func(a *Args) { a.WorkerSubnetName = rep("s", 81) }, "azure.workerSubnetName"},
+		{"one-character NSG", func(a *Args) { a.NSGName = "n" }, ""},
+		{"NSG starting with an underscore", func(a *Args) { a.NSGName = "_nsg" }, "azure.nsgName"},
+		{"81-character public IP", func(a *Args) { a.PublicIPName = rep("p", 81) }, "azure.publicIpName"},
+		{"NAT gateway ending in -", func(a *Args) { a.NATGatewayName = "gw-" }, "azure.natGatewayName"},
+		{"64-character peer VNet", func(a *Args) { a.Outbound, a.PeerVNet.Name = OutboundPeerVNet, "p"+rep("v", 63) }, ""},
+		{"65-character peer VNet", func(a *Args) { a.Outbound, a.PeerVNet.Name = OutboundPeerVNet, "p"+rep("v", 64) }, "azure.peerVnet.name"},
+		{"81-character peering", func(a *Args) { a.Outbound, a.PeerVNet.ClusterToPeerName = OutboundPeerVNet, rep("c", 81) }, "azure.peerVnet.clusterToPeerName"},
+		{"80-character peer subnet", func(a *Args) { a.Outbound, a.PeerVNet.SubnetName = OutboundPeerVNet, rep("s", 80) }, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := validArgs(OutboundWorkerSubnet)
+			c.change(&a)
+			err := a.WithDefaults().Validate()
+			if c.setting == "" {
+				pulumitest.RequireInputError(t, err, "", "")
+				return
+			}
+			ies := components.InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.HasPrefix(ies[0].Fix, "set it to") {
+				t.Fatalf("want one error on %s with a fix, got %v", c.setting, err)
+			}
+		})
 	}
 }

@@ -2,7 +2,6 @@ package gcp
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"github.com/peerpods/provisioner/components"
@@ -55,9 +54,13 @@ const (
 	DefaultMachineType  = "e2-medium"
 )
 
-var (
-	reMachineType = regexp.MustCompile(`^[a-z0-9]+-[a-z0-9-]+$`)
-)
+// whatName describes a valid GCP name (RFC 1035, GCP's naming convention).
+func whatName(what string) string {
+	return what + " (1-63 characters: a lower-case letter, then lower-case letters, digits or '-', not ending in '-')"
+}
+
+// fixSourceRanges is what gcp.sourceRanges should list.
+const fixSourceRanges = "list only the ranges the workers and pod VMs use, such as the cluster's machine network (10.0.0.0/16)"
 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
@@ -77,17 +80,17 @@ func (a Args) Validate() error {
 	p.Add(a.Settings.ValidateFor(components.GCP))
 	p.Add(components.CheckPattern("gcp.projectId", a.ProjectID, contract.GCPProjectPattern, "a project ID (6-30 lower-case letters, digits, '-')"))
 	p.Add(components.CheckPattern("gcp.zone", a.Zone, contract.GCPZonePattern, "a zone such as us-central1-a"))
-	p.Add(components.CheckPattern("gcp.network", a.Network, contract.GCPNamePattern, "the cluster network's name, such as mycluster-x7k2p-network"))
-	p.Add(components.CheckPattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, "a firewall rule name (lower-case letters, digits, '-')"))
-	p.Add(components.CheckPattern("gcp.machineType", a.MachineType, reMachineType, "a machine type such as e2-medium"))
+	p.Add(components.CheckPattern("gcp.network", a.Network, contract.GCPNamePattern, whatName("the cluster network's name, such as mycluster-x7k2p-network")))
+	p.Add(components.CheckPattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, whatName("a firewall rule name")))
+	p.Add(components.CheckPattern("gcp.machineType", a.MachineType, contract.GCPMachineTypePattern, "a machine type such as e2-medium"))
 	if a.ImageName != "" {
-		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, contract.GCPNamePattern, "a GCP image name (lower-case letters, digits, '-')"))
+		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, contract.GCPNamePattern, whatName("a GCP image name")))
 	}
 	if a.Subnetwork != "" {
 		p.Add(components.CheckContract("gcp.subnetwork", components.GCP, contract.KeyGCPSubnetwork, a.Subnetwork))
 	}
 	if len(a.SourceRanges) == 0 {
-		p.Add(components.Invalid("gcp.sourceRanges", "is empty", "list the ranges the workers and pod VMs use, such as the cluster's machine network (10.0.0.0/16)"))
+		p.Add(components.Invalid("gcp.sourceRanges", "is empty", fixSourceRanges))
 	}
 	if ranges, err := components.ParsePrefixes("gcp.sourceRanges", a.SourceRanges); err != nil {
 		p.Add(err)
@@ -96,7 +99,7 @@ func (a Args) Validate() error {
 			p.Add(components.CheckNotOpen(fmt.Sprintf("gcp.sourceRanges[%d]", i), r))
 		}
 	}
-	p.Add(components.CheckEach("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, "a network tag (lower-case letters, digits, '-')"))
+	p.Add(components.CheckEach("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, whatName("a network tag")))
 	return p.Err()
 }
 

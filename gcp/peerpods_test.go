@@ -169,3 +169,42 @@ func TestUnknownNetwork(t *testing.T) {
 		t.Errorf("registered %v", m.Summary())
 	}
 }
+
+// TestNames checks the GCP names against RFC 1035 (1-63 characters),
+// boundaries included.
+func TestNames(t *testing.T) {
+	name63 := "a" + strings.Repeat("b", 61) + "c"
+	cases := []struct {
+		name    string
+		change  func(*gcp.Args)
+		setting string // "" when accepted
+	}{
+		{"63-character firewall name", func(a *gcp.Args) { a.FirewallName = name63 }, ""},
+		{"64-character firewall name", func(a *gcp.Args) { a.FirewallName = name63 + "d" }, "gcp.firewallName"},
+		{"one-letter network", func(a *gcp.Args) { a.Network = "n" }, ""},
+		{"64-character network", func(a *gcp.Args) { a.Network = name63 + "d" }, "gcp.network"},
+		{"network ending in -", func(a *gcp.Args) { a.Network = "net-" }, "gcp.network"},
+		{"network starting with a digit", func(a *gcp.Args) { a.Network = "1net" }, "gcp.network"},
+		{"63-character image", func(a *gcp.Args) { a.ImageName = name63 }, ""},
+		{"64-character image", func(a *gcp.Args) { a.ImageName = name63 + "d" }, "gcp.podvmImageName"},
+		{"64-character tag", func(a *gcp.Args) { a.TargetTags = []string{"w", name63 + "d"} }, "gcp.targetTags[1]"},
+		{"upper-case tag", func(a *gcp.Args) { a.TargetTags = []string{"Worker"} }, "gcp.targetTags[0]"},
+		{"64-character subnetwork", func(a *gcp.Args) { a.Subnetwork = name63 + "d" }, "gcp.subnetwork"},
+		{"63-character subnetwork path", func(a *gcp.Args) { a.Subnetwork = "regions/us-central1/subnetworks/" + name63 }, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := baseArgs()
+			c.change(&a)
+			err := a.WithDefaults().Validate()
+			if c.setting == "" {
+				pulumitest.RequireInputError(t, err, "", "")
+				return
+			}
+			ies := components.InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.HasPrefix(ies[0].Fix, "set it to") {
+				t.Fatalf("want one error on %s with a fix, got %v", c.setting, err)
+			}
+		})
+	}
+}

@@ -89,7 +89,7 @@ func TestFormats(t *testing.T) {
 		{"uuid", UUID, []string{"0a1b2c3d-0000-4000-8000-00000000c11d"}, []string{"app-id", ""}, false},
 		{"libvirt uri", LibvirtURI, []string{"qemu+ssh://root@h/system", "qemu+ssh://u@[::1]:2222/system?socket=/run/s", "qemu:///system"},
 			[]string{"qemu+ssh://root@h/system?no_verify=1", "http://h/", "qemu+ssh://h", "x y"}, false},
-		{"gcp subnetwork", Pattern("subnetwork", reGCPSubnet), []string{"worker", "regions/us-central1/subnetworks/worker",
+		{"gcp subnetwork", Pattern("subnetwork", GCPSubnetworkPattern), []string{"worker", "regions/us-central1/subnetworks/worker",
 			"projects/my-project-1/regions/us-central1/subnetworks/w"}, []string{"Worker", "regions/x/subnetworks/w", ""}, false},
 		{"secret", Opaque, []string{"s3cr3t value"}, []string{"", "  "}, true},
 		{"service account", ServiceAccountKey, []string{`{"type":"service_account","client_email":"a@b","private_key":"k"}`},

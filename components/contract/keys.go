@@ -68,12 +68,6 @@ const (
 
 var (
 	reAzureRegion  = regexp.MustCompile(`^[a-z][a-z0-9]+$`)
-	reAzureRG      = regexp.MustCompile(`^[-\w._()]{1,90}$`)
-	reAzureSize    = regexp.MustCompile(`^[A-Za-z]+_[A-Za-z0-9_]+$`)
-	reGCPNetwork   = regexp.MustCompile(`^(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/)?global/networks/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	reGCPSubnet    = regexp.MustCompile(`^((projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/)?regions/[a-z]+-[a-z]+[0-9]+/subnetworks/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	reGCPMachine   = regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9-]+$`)
-	reLibvirtName  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
 	reAbsolutePath = regexp.MustCompile(`^/[^\x00]*$`)
 	reAccessKeyID  = regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`)
 )
@@ -82,11 +76,11 @@ var (
 var (
 	awsRegion     = Pattern("an AWS region such as us-east-2", AWSRegionPattern)
 	ec2Type       = Pattern("an EC2 instance type such as t3.medium", EC2InstanceTypePattern)
-	azureSize     = Pattern("an Azure VM size such as Standard_B2als_v2", reAzureSize)
-	libvirtName   = Pattern("a libvirt name (letters, digits, . _ + -)", reLibvirtName)
+	azureSize     = Pattern("an Azure VM size such as Standard_B2als_v2", AzureVMSizePattern)
+	libvirtName   = Pattern("a libvirt name (letters, digits, . _ + -)", LibvirtNamePattern)
 	rootVolume    = IntRange(1, 65536)
 	limitPerNode  = IntRange(1, 10000)
-	gcpMachine    = Pattern("a GCP machine type such as e2-medium", reGCPMachine)
+	gcpMachine    = Pattern("a GCP machine type such as e2-medium", GCPMachineTypePattern)
 	gcpImageName  = Pattern("a GCP image name (lower case letters, digits and -, at most 63)", GCPNamePattern)
 	azureImageID  = Pattern("an Azure image ID (/subscriptions/…, /CommunityGalleries/… or /SharedGalleries/…)", AzureImageIDPattern)
 	azureSubnetID = AzureID("an Azure subnet ID (…/virtualNetworks/<vnet>/subnets/<subnet>)", "Microsoft.Network/virtualNetworks")
@@ -170,7 +164,7 @@ var sets = map[Cloud]Set{
 	Azure: {Cloud: Azure, Keys: join(common(Azure, ConfigMap, NeededByOperator), []Key{
 		{Name: KeyAzureRegion, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("an Azure region such as eastus", reAzureRegion),
 			Setting: "discovered from the resource group", Doc: "region of the pod VMs", Source: validator + "; " + entrypoint + "azure() (-region)"},
-		{Name: KeyAzureResourceGroup, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a resource group name", reAzureRG),
+		{Name: KeyAzureResourceGroup, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a resource group name", AzureResourceGroupPattern),
 			Setting: "peerpods:azure.resourceGroup", Doc: "where pod VMs are created", Source: validator + "; " + entrypoint + "azure() (test_vars)"},
 		{Name: KeyAzureSubnetID, In: ConfigMap, Need: NeededByCAA, Owner: Stack, Format: azureSubnetID,
 			Setting: "discovered, or the peer-pod subnet", Doc: "subnet of the pod VMs", Source: entrypoint + "azure() (test_vars)"},
@@ -207,9 +201,9 @@ var sets = map[Cloud]Set{
 			Setting: "peerpods:gcp.projectId", Doc: "project of the pod VMs", Source: validator + "; " + entrypoint + "gcp() (test_vars, -gcp-project-id)"},
 		{Name: KeyGCPZone, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a GCP zone such as us-central1-a", GCPZonePattern),
 			Setting: "peerpods:gcp.zone", Doc: "zone of the pod VMs", Source: validator + "; " + entrypoint + "gcp() (test_vars, -zone)"},
-		{Name: KeyGCPNetwork, In: ConfigMap, Owner: Stack, Format: Pattern("global/networks/<network>", reGCPNetwork),
+		{Name: KeyGCPNetwork, In: ConfigMap, Owner: Stack, Format: Pattern("global/networks/<network>", GCPNetworkPathPattern),
 			Setting: "peerpods:gcp.network", Doc: "VPC network of the pod VMs", Source: entrypoint + "gcp() (-network)"},
-		{Name: KeyGCPSubnetwork, In: ConfigMap, Owner: User, Format: Pattern("a subnetwork name or regions/<region>/subnetworks/<name>", reGCPSubnet),
+		{Name: KeyGCPSubnetwork, In: ConfigMap, Owner: User, Format: Pattern("a subnetwork name or regions/<region>/subnetworks/<name>", GCPSubnetworkPattern),
 			Setting: "peerpods:gcp.subnetwork", Doc: "subnetwork of the pod VMs, needed in custom-mode VPCs; read by CAA from osc-release-v1.12 on (1.10 ignores it)",
 			Source: CAANext + " src/cloud-providers/gcp/manager.go ParseCmd (GCP_SUBNETWORK)"},
 		{Name: KeyGCPMachineType, In: ConfigMap, Owner: Stack, Format: gcpMachine, Setting: "peerpods:gcp.machineType",
