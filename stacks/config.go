@@ -32,7 +32,7 @@ type Config struct {
 	Handoff components.HandoffMode
 	// Kubeconfig is the cluster's kubeconfig (peerpods:kubeconfig, a
 	// secret), needed when Handoff is cluster.
-	Kubeconfig string
+	Kubeconfig Secret
 	// KubeContext is the kubeconfig context (peerpods:kubeContext).
 	KubeContext string
 	// Settings are the common peer-pods settings.
@@ -52,10 +52,10 @@ type Config struct {
 	Libvirt LibvirtConfig
 	// Secrets are the peer-pods-secret values found in the stack secrets,
 	// by operator key.
-	Secrets map[string]string
+	Secrets map[string]Secret
 	// SSHPrivateKey is a supplied SSH private key (peerpods:sshPrivateKey,
 	// a secret) for clouds that use ssh-key-secret; empty generates one.
-	SSHPrivateKey string
+	SSHPrivateKey Secret
 }
 
 // AWSConfig is peerpods:aws: the provider settings and the component's
@@ -125,11 +125,23 @@ var _ source = (*pulumi.Context)(nil)
 
 // Load reads and validates the stack configuration of ctx. It registers
 // nothing; every problem is reported in one error naming the config keys.
-func Load(ctx *pulumi.Context) (Config, error) { return load(ctx) }
+func Load(ctx *pulumi.Context) (Config, error) { return load(contextSource{ctx}) }
+
+// keyLister is a source that can list the keys it holds.
+type keyLister interface {
+	keys() ([]string, error)
+}
 
 func load(src source) (Config, error) {
 	r := reader{src: src}
 	var c Config
+	if l, ok := src.(keyLister); ok {
+		keys, err := l.keys()
+		if err != nil {
+			r.fail(components.Invalid("peerpods:cloud", "cannot be checked: the stack file does not read: "+err.Error(), "fix the stack file's YAML"))
+		}
+		r.fail(checkKeys(keys, src.IsConfigSecret))
+	}
 
 	cloud := r.str("cloud", "")
 	switch {
@@ -145,11 +157,11 @@ func load(src source) (Config, error) {
 	c.Handoff = mode
 	c.KubeContext = r.str("kubeContext", "")
 	if c.Handoff == components.HandoffCluster {
-		c.Kubeconfig = r.value("kubeconfig", true)
-		if c.Kubeconfig == "" && !r.bad("kubeconfig") {
+		c.Kubeconfig = NewSecret(r.value("kubeconfig", true))
+		if !c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
 			r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
 		}
-		if c.Kubeconfig != "" && !strings.Contains(c.Kubeconfig, "clusters") {
+		if c.Kubeconfig.IsSet() && !strings.Contains(c.Kubeconfig.Reveal(), "clusters") {
 			r.fail(components.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
 				"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
 		}
@@ -188,13 +200,13 @@ func load(src source) (Config, error) {
 			`set peerpods:handoff to "cluster" or "manifests", or remove those settings`))
 	}
 
-	c.Secrets = map[string]string{}
+	c.Secrets = map[string]Secret{}
 	for _, sk := range secretSettings(c.Cloud) {
 		v := r.value(sk.config, sk.Sensitive)
 		if v == "" {
 			continue
 		}
-		c.Secrets[sk.Name] = v
+		c.Secrets[sk.Name] = NewSecret(v)
 		// The value's format, from the contract; the error never shows
 		// the value.
 		if sk.Format.Check(v) != nil {
@@ -215,6 +227,7 @@ func load(src source) (Config, error) {
 		}
 		c.AWS.Args.Settings = c.Settings
 		c.AWS.Args = c.AWS.Args.WithDefaults()
+		r.zeros("aws", c.AWS)
 		r.p.AddWithin("peerpods:", c.AWS.Args.Validate())
 	case components.Azure:
 		r.object("azure", &c.Azure)
@@ -223,9 +236,10 @@ func load(src source) (Config, error) {
 		}
 		c.Azure.Args.Settings = c.Settings
 		c.Azure.Args = c.Azure.Args.WithDefaults()
+		r.zeros("azure", c.Azure)
 		r.p.AddWithin("peerpods:", c.Azure.Args.Validate())
-		if c.SSHPrivateKey = r.value("sshPrivateKey", true); c.SSHPrivateKey != "" {
-			r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey))
+		if c.SSHPrivateKey = NewSecret(r.value("sshPrivateKey", true)); c.SSHPrivateKey.IsSet() {
+			r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey.Reveal()))
 		}
 	case components.GCP:
 		r.object("gcp", &c.GCP)
@@ -235,6 +249,7 @@ func load(src source) (Config, error) {
 		}
 		c.GCP.Args.Settings = c.Settings
 		c.GCP.Args = c.GCP.Args.WithDefaults()
+		r.zeros("gcp", c.GCP)
 		r.p.AddWithin("peerpods:", c.GCP.Args.Validate())
 	case components.Libvirt:
 		r.object("libvirt", &c.Libvirt)
@@ -244,17 +259,18 @@ func load(src source) (Config, error) {
 				"remove peerpods:hostKeyCerts, or remove libvirt.image to let the operator build the image"))
 		}
 		if h := c.Libvirt.Host; h != nil {
-			h.Password = secretInput(r.value("libvirtHostPassword", true))
-			h.BootstrapPrivateKey = secretInput(r.value("libvirtHostBootstrapKey", true))
-			if c.SSHPrivateKey = r.value("sshPrivateKey", true); c.SSHPrivateKey != "" {
-				r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey))
-				h.PrivateKey = secretInput(c.SSHPrivateKey)
+			h.Password = NewSecret(r.value("libvirtHostPassword", true)).Input()
+			h.BootstrapPrivateKey = NewSecret(r.value("libvirtHostBootstrapKey", true)).Input()
+			if c.SSHPrivateKey = NewSecret(r.value("sshPrivateKey", true)); c.SSHPrivateKey.IsSet() {
+				r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey.Reveal()))
+				h.PrivateKey = c.SSHPrivateKey.Input()
 			}
 		} else if c.Handoff != components.HandoffOff {
 			r.fail(components.Invalid("peerpods:libvirt.host", "is not set, and the handoff needs a remote KVM host the cluster reaches over qemu+ssh",
 				"set libvirt.host (address, user) and peerpods:libvirtHostPassword, or set peerpods:handoff to off"))
 		}
 		c.Libvirt.Args = c.Libvirt.Args.WithDefaults()
+		r.zeros("libvirt", c.Libvirt)
 		r.p.AddWithin("peerpods:", c.Libvirt.Args.Validate())
 	default:
 		// Common settings are validated by the cloud's Args otherwise.
@@ -325,6 +341,16 @@ func (r *reader) boolean(key string, def bool) bool {
 	return b
 }
 
+// zeros refuses the explicit zero values of the object setting key that
+// its defaults replaced (overriddenZeros).
+func (r *reader) zeros(key string, defaulted any) {
+	if v, ok := r.get(key); ok && !r.bad(key) {
+		for _, p := range overriddenZeros("peerpods:"+key, v, defaulted) {
+			r.fail(p)
+		}
+	}
+}
+
 // object decodes a structured value strictly: a field name that is not
 // exactly one of the struct's (JSON's own matching ignores case) or a
 // value of the wrong type is an error, so that no setting is silently
@@ -338,24 +364,184 @@ func (r *reader) object(key string, into any) {
 		r.fail(components.Invalid("peerpods:"+key, "cannot be read: "+problem,
 			"check the setting's names and types against the example stack files in stacks/"))
 	}
-	if names := fieldNames(reflect.TypeOf(into).Elem()); names != nil {
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(v), &fields); err != nil {
-			fail(jsonProblem(err))
-			return
+	if problems := exactNames("peerpods:"+key, json.RawMessage(v), reflect.TypeOf(into).Elem()); problems != nil {
+		for _, p := range problems {
+			r.fail(p)
 		}
-		for _, f := range slices.Sorted(maps.Keys(fields)) {
-			if !slices.Contains(names, f) {
-				fail(fmt.Sprintf("unknown setting %q (known: %s)", f, strings.Join(names, ", ")))
-				return
-			}
-		}
+		return
 	}
 	dec := json.NewDecoder(strings.NewReader(v))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(into); err != nil {
 		fail(jsonProblem(err))
 	}
+}
+
+// exactNames checks that every field name of the JSON value raw, at every
+// depth, is exactly (case included) one of the fields of t, the type it
+// decodes into: encoding/json matches names ignoring case, so that
+// "KataAgent" would set kataAgent, or be dropped beside it. Map keys are
+// free; a value that is not of t's shape is left to the decoder.
+func exactNames(setting string, raw json.RawMessage, t reflect.Type) []error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var problems []error
+	switch t.Kind() {
+	case reflect.Struct:
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(raw, &fields) != nil {
+			return nil
+		}
+		names := fieldNames(t)
+		for _, f := range slices.Sorted(maps.Keys(fields)) {
+			ft, ok := fieldType(t, f)
+			if !ok {
+				fix := "use one of " + strings.Join(names, ", ")
+				if near := nearest(f, names); near != "" {
+					fix = fmt.Sprintf("did you mean %s? (known: %s)", near, strings.Join(names, ", "))
+				}
+				problems = append(problems, components.Invalid(setting+"."+f, "is not a setting of "+setting, fix))
+				continue
+			}
+			problems = append(problems, exactNames(setting+"."+f, fields[f], ft)...)
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, item := range items {
+			problems = append(problems, exactNames(fmt.Sprintf("%s[%d]", setting, i), item, t.Elem())...)
+		}
+	case reflect.Map:
+		var items map[string]json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for _, k := range slices.Sorted(maps.Keys(items)) {
+			problems = append(problems, exactNames(setting+"."+k, items[k], t.Elem())...)
+		}
+	}
+	return problems
+}
+
+// overriddenZeros refuses a field that the JSON object raw sets
+// explicitly to a zero value (0, "", false, null, [] or {}) and that is
+// not zero in defaulted, the settings after their defaults were applied:
+// the explicit value would silently become the default (priority 0
+// becoming 112, port 0 becoming 22).
+func overriddenZeros(setting, raw string, defaulted any) []error {
+	var doc any
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&doc) != nil {
+		return nil
+	}
+	var problems []error
+	var walk func(path string, v any, target reflect.Value)
+	walk = func(path string, v any, target reflect.Value) {
+		for target.Kind() == reflect.Pointer || target.Kind() == reflect.Interface {
+			if target.IsNil() {
+				return
+			}
+			target = target.Elem()
+		}
+		obj, isObj := v.(map[string]any)
+		if isObj && len(obj) > 0 && target.Kind() == reflect.Struct {
+			for _, k := range slices.Sorted(maps.Keys(obj)) {
+				if fv, ok := fieldValue(target, k); ok {
+					walk(path+"."+k, obj[k], fv)
+				}
+			}
+			return
+		}
+		empty := target.IsZero()
+		if k := target.Kind(); k == reflect.Slice || k == reflect.Map {
+			empty = target.Len() == 0
+		}
+		if isZeroJSON(v) && !empty {
+			problems = append(problems, components.Invalid(path, fmt.Sprintf("is set to %s, which reads as unset and would become the default (%v)", zeroText(v), target.Interface()),
+				"remove it to use the default, or set a valid value"))
+		}
+	}
+	walk(setting, doc, reflect.ValueOf(defaulted))
+	return problems
+}
+
+// isZeroJSON reports whether a decoded JSON value is a zero value.
+func isZeroJSON(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case json.Number:
+		f, err := v.Float64()
+		return err == nil && f == 0
+	case string:
+		return v == ""
+	case bool:
+		return !v
+	case []any:
+		return len(v) == 0
+	case map[string]any:
+		return len(v) == 0
+	}
+	return false
+}
+
+func zeroText(v any) string {
+	if v == nil {
+		return "null"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// fieldValue returns v's field whose JSON name is exactly name, embedded
+// structs included.
+func fieldValue(v reflect.Value, name string) (reflect.Value, bool) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == "-" || !f.IsExported():
+		case f.Anonymous && tag == "":
+			inner := v.Field(i)
+			for inner.Kind() == reflect.Pointer {
+				if inner.IsNil() {
+					break
+				}
+				inner = inner.Elem()
+			}
+			if inner.Kind() == reflect.Struct {
+				if fv, ok := fieldValue(inner, name); ok {
+					return fv, true
+				}
+			}
+		case tag == name || (tag == "" && f.Name == name):
+			return v.Field(i), true
+		}
+	}
+	return reflect.Value{}, false
+}
+
+// fieldType returns the type of t's field whose JSON name is exactly
+// name, embedded structs included.
+func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
+	for f := range t.Fields() {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == "-" || !f.IsExported():
+		case f.Anonymous && tag == "":
+			if ft, ok := fieldType(f.Type, name); ok {
+				return ft, true
+			}
+		case tag == name || (tag == "" && f.Name == name):
+			return f.Type, true
+		}
+	}
+	return nil, false
 }
 
 // fieldNames lists the JSON names of a struct's fields, including those of
@@ -388,18 +574,12 @@ func (r *reader) value(key string, sensitive bool) string {
 		return ""
 	}
 	if sensitive && !r.src.IsConfigSecret(Namespace+":"+key) {
-		r.fail(components.Invalid("peerpods:"+key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", key)))
+		if !r.bad(key) { // checkKeys may have said so already
+			r.fail(components.Invalid("peerpods:"+key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", key)))
+		}
 		return ""
 	}
 	return v
-}
-
-// secretInput is v as a secret input, nil for "".
-func secretInput(v string) pulumi.StringInput {
-	if v == "" {
-		return nil
-	}
-	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
 }
 
 // bad reports whether a problem was already recorded for key.

@@ -104,7 +104,7 @@ func Deploy(ctx *pulumi.Context) (*Deployment, error) {
 	d.Objects = components.HandoffObjects(d.Values, cfg.Operator)
 	if cfg.Handoff == components.HandoffCluster {
 		k8s, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
-			Kubeconfig:             pulumi.ToSecret(pulumi.String(cfg.Kubeconfig)).(pulumi.StringOutput),
+			Kubeconfig:             cfg.Kubeconfig.Input(),
 			Context:                optional(cfg.KubeContext),
 			EnableConfigMapMutable: pulumi.Bool(true),
 			EnableSecretMutable:    pulumi.Bool(true),
@@ -196,8 +196,8 @@ func deployAzure(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 		}
 		providers = append(providers, classic)
 	}
-	if cfg.SSHPrivateKey != "" {
-		args.SSHPrivateKey = pulumi.ToSecret(pulumi.String(cfg.SSHPrivateKey)).(pulumi.StringOutput)
+	if cfg.SSHPrivateKey.IsSet() {
+		args.SSHPrivateKey = cfg.SSHPrivateKey.Input()
 	} else {
 		t, err := tls.NewProvider(ctx, "tls", &tls.ProviderArgs{})
 		if err != nil {
@@ -247,11 +247,7 @@ func deployLibvirt(ctx *pulumi.Context, cfg Config) (components.Result, error) {
 // secret is the stack secret for a peer-pods-secret key as a secret input,
 // nil when the stack has none.
 func (c Config) secret(key string) pulumi.StringInput {
-	v, ok := c.Secrets[key]
-	if !ok {
-		return nil
-	}
-	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+	return c.Secrets[key].Input()
 }
 
 func outputs(d *Deployment) pulumi.Map {

@@ -3,6 +3,7 @@ package stacks_test
 import (
 	"compress/gzip"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -210,8 +211,8 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"duplicate groups", func(c map[string]string) {
 			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":["` + sgA + `","` + sgA + `"]}`
 		}, nil, "peerpods:aws.securityGroupIds", "once", ""},
-		{"misspelt setting", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnet":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnet"`, ""},
-		{"wrong case", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetID":"subnet-01234567"}` }, nil, "peerpods:aws", `unknown setting "subnetID"`, ""},
+		{"misspelt setting", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnet":"subnet-01234567"}` }, nil, "peerpods:aws.subnet", "did you mean subnetId?", ""},
+		{"wrong case", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetID":"subnet-01234567"}` }, nil, "peerpods:aws.subnetID", "did you mean subnetId?", ""},
 		{"not an object", func(c map[string]string) { c["peerpods:aws"] = `c-x7k2p` }, nil, "peerpods:aws", "example stack files", ""},
 		{"wrong type", func(c map[string]string) {
 			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":"sg-01234567"}`
@@ -237,7 +238,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		}, nil, "peerpods:azure.nsgPriorities.tunnelTcp", "own priority", "azure-worker-subnet"},
 		{"azure: misspelt nested setting", func(c map[string]string) {
 			c["peerpods:azure"] = `{"resourceGroup":"rg","peerVnet":{"prefix":"192.168.0.0/16"}}`
-		}, nil, "peerpods:azure", "example stack files", "azure-peer-vnet"},
+		}, nil, "peerpods:azure.peerVnet.prefix", "addressPrefix", "azure-peer-vnet"},
 		{"azure: bad ssh key", func(c map[string]string) { c["peerpods:sshPrivateKey"] = "ssh-rsa AAAA" }, []string{}, "peerpods:sshPrivateKey", "ssh-keygen", "azure-worker-subnet"},
 		{"gcp: open to the world", func(c map[string]string) {
 			c["peerpods:gcp"] = `{"projectId":"my-project-1","zone":"us-central1-a","network":"net","sourceRanges":["0.0.0.0/0"]}`
@@ -272,6 +273,35 @@ func TestBadInputRegistersNothing(t *testing.T) {
 			c["peerpods:gcp"] = `{"projectId":"my-openshift-project","zone":"us-central1-a","network":"n","sourceRanges":["10.0.0.0/16"],"subnetwork":"Sub Net"}`
 		}, nil, "peerpods:gcp.subnetwork", "subnetwork name", "gcp-example"},
 		{"gcp: extra disk type", func(c map[string]string) { c["peerpods:extra"] = `{"GCP_DISK_TYPE":"ssd"}` }, nil, "peerpods:extra.GCP_DISK_TYPE", "pd-ssd", "gcp-example"},
+		// Every key is known or refused, with the nearest name.
+		{"misspelt top-level setting", func(c map[string]string) { c["peerpods:tunelPort"] = "9000" }, nil, "peerpods:tunelPort", "did you mean peerpods:tunnelPort?", ""},
+		{"misspelt handoff", func(c map[string]string) { c["peerpods:handof"] = "off" }, nil, "peerpods:handof", "did you mean peerpods:handoff?", ""},
+		{"unknown setting", func(c map[string]string) { c["peerpods:colour"] = "blue" }, nil, "peerpods:colour", "remove it", ""},
+		{"wrong case top-level", func(c map[string]string) { c["peerpods:TunnelPort"] = "9000" }, nil, "peerpods:TunnelPort", "did you mean peerpods:tunnelPort?", ""},
+		{"azure: nested key in another case", func(c map[string]string) {
+			c["peerpods:azure"] = `{"resourceGroup":"rg","nsgPriorities":{"KataAgent":300}}`
+		}, nil, "peerpods:azure.nsgPriorities.KataAgent", "did you mean kataAgent?", "azure-worker-subnet"},
+		{"libvirt: nested host key in another case", func(c map[string]string) {
+			c["peerpods:libvirt"] = `{"host":{"address":"kvm1","Port":2222},"image":"/var/tmp/peerpods/podvm.qcow2"}`
+		}, nil, "peerpods:libvirt.host.Port", "did you mean port?", "libvirt-example"},
+		// An explicit zero is never taken for unset.
+		{"azure: priority 0", func(c map[string]string) {
+			c["peerpods:azure"] = `{"resourceGroup":"rg","nsgPriorities":{"kataAgent":0}}`
+		}, nil, "peerpods:azure.nsgPriorities.kataAgent", "remove it to use the default", "azure-worker-subnet"},
+		{"libvirt: port 0", func(c map[string]string) {
+			c["peerpods:libvirt"] = `{"host":{"address":"kvm1","port":0},"image":"/var/tmp/peerpods/podvm.qcow2"}`
+		}, nil, "peerpods:libvirt.host.port", "would become the default (22)", "libvirt-example"},
+		{"gcp: empty firewall name", func(c map[string]string) {
+			c["peerpods:gcp"] = `{"projectId":"my-openshift-project","zone":"us-central1-a","network":"n","sourceRanges":["10.0.0.0/16"],"firewallName":""}`
+		}, nil, "peerpods:gcp.firewallName", "remove it", "gcp-example"},
+		// A secret setting in plain text is refused whatever the cloud and
+		// the handoff mode read.
+		{"plain-text kubeconfig, handoff off", func(c map[string]string) {
+			c["peerpods:handoff"] = "off"
+		}, []string{"peerpods:kubeconfig"}, "peerpods:kubeconfig", "--secret kubeconfig", ""},
+		{"plain-text ssh key in an AWS stack", func(c map[string]string) { c["peerpods:sshPrivateKey"] = "not-a-key" }, nil, "peerpods:sshPrivateKey", "--secret sshPrivateKey", ""},
+		{"plain-text Azure client secret in an AWS stack", func(map[string]string) {}, []string{"peerpods:azureClientSecret"}, "peerpods:azureClientSecret", "--secret azureClientSecret", ""},
+		{"plain-text host password in a GCP stack", func(map[string]string) {}, []string{"peerpods:libvirtHostPassword"}, "peerpods:libvirtHostPassword", "--secret libvirtHostPassword", "gcp-example"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -651,5 +681,48 @@ func TestDiscoveryIsRecordedAndPinned(t *testing.T) {
 	stacktest.MoveWorker(m3, "subnet-0bbbbbbbbbbbbbbb0", "sg-0bbbbbbbbbbbbbbb0")
 	if _, d3, err := stacktest.DeployOn(t, m3, cfg); err != nil || len(d3.DiscoveryChanges) != 0 {
 		t.Fatalf("with the values set: %v, changes %v", err, d3.DiscoveryChanges)
+	}
+}
+
+// TestConfigPrintsNoSecret: the loaded configuration of every example
+// stack, with every secret set (an SSH private key too), printed with %v,
+// %+v and %#v and marshalled to JSON, shows no secret value.
+func TestConfigPrintsNoSecret(t *testing.T) {
+	for _, stack := range []string{"aws-example", "azure-worker-subnet", "azure-peer-vnet", "gcp-example", "libvirt-example"} {
+		t.Run(stack, func(t *testing.T) {
+			cfg := withSecrets(stackConfig(t, stack))
+			if stack == "libvirt-example" {
+				stacktest.WithLocalImage(t, cfg.Values)
+			}
+			if stack != "aws-example" && stack != "gcp-example" {
+				cfg.Values["peerpods:sshPrivateKey"] = stacktest.FakePrivateKey
+				cfg.Secrets = append(cfg.Secrets, "peerpods:sshPrivateKey")
+			}
+			_, d, err := deploy(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := json.Marshal(d.Config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			printed := map[string]string{
+				"%v": fmt.Sprintf("%v", d.Config), "%+v": fmt.Sprintf("%+v", d.Config), "%#v": fmt.Sprintf("%#v", d.Config),
+				"%+v of a pointer": fmt.Sprintf("%+v", &d.Config), "json": string(js),
+			}
+			if !strings.Contains(printed["%+v"], "[secret]") {
+				t.Errorf("%%+v shows no redacted secret: the test does not see the secrets\n%s", printed["%+v"])
+			}
+			for form, out := range printed {
+				for key, v := range stacktest.StackSecrets {
+					if strings.Contains(out, v) {
+						t.Errorf("%s of the configuration shows %s", form, key)
+					}
+				}
+				if strings.Contains(out, strings.Split(strings.TrimSpace(stacktest.FakePrivateKey), "\n")[1]) {
+					t.Errorf("%s of the configuration shows the SSH private key", form)
+				}
+			}
+		})
 	}
 }

@@ -6,6 +6,8 @@ package pulumitest
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	"gopkg.in/yaml.v3"
 )
 
 // Project and Stack are the names mock runs use.
@@ -169,12 +172,53 @@ type Config struct {
 	Secrets []string
 }
 
-// Run runs body against m with cfg as the stack configuration.
+// Run runs body against m with cfg as the stack configuration. As the
+// engine does, it also gives the program a project directory (its root
+// directory) whose stack file holds cfg's keys, so that a program that
+// checks the stack file's keys sees them.
 func Run(m *Mocks, cfg Config, body pulumi.RunFunc) error {
+	root, err := projectDir(cfg)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(root)
 	return pulumi.RunErr(body, pulumi.WithMocks(Project, Stack, m), func(ri *pulumi.RunInfo) {
 		ri.Config = cfg.Values
 		ri.ConfigSecretKeys = cfg.Secrets
+		ri.RootDirectory = root
 	})
+}
+
+// projectDir writes a project directory for cfg: Pulumi.yaml and
+// stacks/Pulumi.<Stack>.yaml with cfg's keys (secret ones as secure
+// values, the others as plain strings).
+func projectDir(cfg Config) (string, error) {
+	root, err := os.MkdirTemp("", "pulumitest")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Mkdir(filepath.Join(root, "stacks"), 0o700); err != nil {
+		return "", err
+	}
+	project := "name: " + Project + "\nruntime: go\nstackConfigDir: stacks\n"
+	stack := map[string]map[string]any{"config": {}}
+	for k, v := range cfg.Values {
+		if slices.Contains(cfg.Secrets, k) {
+			stack["config"][k] = map[string]string{"secure": "AAABAA=="}
+		} else {
+			stack["config"][k] = v
+		}
+	}
+	raw, err := yaml.Marshal(stack)
+	if err != nil {
+		return "", err
+	}
+	for name, content := range map[string][]byte{"Pulumi.yaml": []byte(project), filepath.Join("stacks", "Pulumi."+Stack+".yaml"): raw} {
+		if err := os.WriteFile(filepath.Join(root, name), content, 0o600); err != nil {
+			return "", err
+		}
+	}
+	return root, nil
 }
 
 // Await resolves o (after the run) and reports its value and whether it is

@@ -1,0 +1,164 @@
+package stacks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+)
+
+// The top-level stack settings (keys under peerpods:), the only ones a
+// stack file may set. The secret settings of peer-pods-secret come from
+// the contract, for every cloud (secretSettings).
+var (
+	// plainSettings may be stored in plain text.
+	plainSettings = []string{
+		"cloud", "handoff", "kubeContext",
+		"tunnelPort", "tunnelProtocols", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
+		"initdataFile", "initdata", "extra", "kataConfig", "placement",
+		"aws", "azure", "gcp", "libvirt",
+		// Refused with their own advice (load).
+		"disableCvm", "peerPodConfig",
+	}
+	// credentialSettings hold credentials that are not peer-pods-secret
+	// keys: always secret.
+	credentialSettings = []string{"kubeconfig", "sshPrivateKey", "libvirtHostPassword", "libvirtHostBootstrapKey"}
+)
+
+// knownSettings returns every top-level setting and whether it must be
+// stored encrypted: the plain ones, the credentials, and the contract's
+// secret settings of every cloud (sensitive or not as the contract says).
+func knownSettings() map[string]bool {
+	known := map[string]bool{}
+	for _, k := range plainSettings {
+		known[k] = false
+	}
+	for _, k := range credentialSettings {
+		known[k] = true
+	}
+	for _, cloud := range components.Clouds {
+		for _, s := range secretSettings(cloud) {
+			known[s.config] = known[s.config] || s.Sensitive
+		}
+	}
+	return known
+}
+
+// checkKeys refuses, whatever the cloud and handoff mode, a setting that
+// is not known (naming the nearest known one) and a secret setting stored
+// in plain text.
+func checkKeys(keys []string, isSecret func(key string) bool) error {
+	known := knownSettings()
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var ps components.Problems
+	for _, key := range keys {
+		name, ok := strings.CutPrefix(key, Namespace+":")
+		if !ok {
+			continue
+		}
+		sensitive, isKnown := known[name]
+		switch {
+		case !isKnown:
+			fix := "remove it, or use one of the settings listed in the README"
+			if near := nearest(name, names); near != "" {
+				fix = fmt.Sprintf("did you mean peerpods:%s? Rename it, or remove it", near)
+			}
+			ps.Add(components.Invalid(key, "is not a setting of this project", fix))
+		case sensitive && !isSecret(key):
+			ps.Add(components.Invalid(key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", name)))
+		}
+	}
+	return ps.Err()
+}
+
+// nearest returns the name of names closest to s (case-insensitive edit
+// distance), if close enough to be a likely misspelling: at most a third
+// of the longer name's letters, and at least one, differ.
+func nearest(s string, names []string) string {
+	best, bestDist := "", -1
+	for _, n := range names {
+		d := distance(strings.ToLower(s), strings.ToLower(n))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if bestDist < 0 || bestDist > max(1, max(len(s), len(best))/3) {
+		return ""
+	}
+	return best
+}
+
+// distance is the Levenshtein distance of a and b (bytes).
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// contextSource is a program's configuration: the engine's values, and
+// the keys of the stack file, which the Go SDK does not list.
+type contextSource struct{ *pulumi.Context }
+
+// keys lists the keys of the stack's stack file,
+// <root>/<stackConfigDir>/Pulumi.<stack>.yaml (stackConfigDir from
+// Pulumi.yaml). Without a root directory (an engine that does not say) or
+// a stack file (configuration given otherwise), there is nothing to list.
+func (c contextSource) keys() ([]string, error) {
+	root := c.RootDirectory()
+	if root == "" {
+		return nil, nil
+	}
+	var project struct {
+		StackConfigDir string `yaml:"stackConfigDir"`
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil {
+		return nil, nil
+	}
+	if err := yaml.Unmarshal(raw, &project); err != nil {
+		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
+	}
+	file := filepath.Join(root, project.StackConfigDir, "Pulumi."+c.Stack()+".yaml")
+	raw, err = os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var stack struct {
+		Config map[string]yaml.Node `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &stack); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	keys := make([]string, 0, len(stack.Config))
+	for k := range stack.Config {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
