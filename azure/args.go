@@ -233,6 +233,12 @@ func (a Args) Validate() error {
 	return p.Err()
 }
 
+// Fixes of NSG source ranges that let too many addresses in.
+const (
+	fixPeerSources   = "use a smaller azure.peerVnet.subnetPrefix, such as the default 192.168.0.0/16, and check that azure.workerSubnetName names the workers' own subnet"
+	fixWorkerSources = "name the workers' own subnet with azure.workerSubnetName: the NSG rules let its every address in"
+)
+
 // field is a setting and its value.
 type field struct{ setting, value string }
 
@@ -250,6 +256,10 @@ func (a Args) checkPeerPrefixes(others []components.NamedPrefix) error {
 	var p components.Problems
 	p.Add(components.CheckWithin("azure.peerVnet.subnetPrefix", subnet, vnet, "azure.peerVnet.addressPrefix"))
 	p.Add(components.CheckDisjoint("azure.peerVnet.addressPrefix", vnet, others))
+	// The NSG rules let the subnet in: alone it must pass the exposure
+	// check already (with the worker subnet: checkSources).
+	p.Add(components.CheckExposure("azure.peerVnet.subnetPrefix",
+		[]components.NamedPrefix{{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet}}, fixPeerSources))
 	return p.Err()
 }
 

@@ -52,6 +52,8 @@ func TestValidate(t *testing.T) {
 			a.Outbound, a.OtherPrefixes = OutboundPeerVNet, []string{"172.16.0.0/12", "192.168.100.0/24"}
 		}, "azure.peerVnet.addressPrefix", "azure.otherPrefixes[1]"},
 		{"peer vnet named like cluster vnet", func(a *Args) { a.Outbound, a.VNetName, a.PeerVNet.Name = OutboundPeerVNet, "vn", "vn" }, "azure.peerVnet.name", "own name"},
+		{"peer subnet larger than a /8", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "16.0.0.0/4" }, "azure.peerVnet.subnetPrefix", "smaller azure.peerVnet.subnetPrefix"},
+		{"peer subnet of a /8", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "172.0.0.0/8" }, "", ""},
 		{"peer prefixes ignored for worker-subnet", func(a *Args) { a.PeerVNet.AddressPrefix = "10.0.0.0/8" }, "", ""},
 	}
 	for _, c := range cases {

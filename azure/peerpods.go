@@ -120,6 +120,9 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	// The prefixes the NSG rules allow between: the pod VMs' subnet and the
 	// workers' (the same subnet in worker-subnet mode).
 	prefixes := pulumi.StringArray{}
+	for _, s := range args.nsgSources(n) {
+		prefixes = append(prefixes, pulumi.String(s.Prefix.String()))
+	}
 	var podSubnetID pulumi.StringOutput
 	switch args.Outbound {
 	case OutboundWorkerSubnet:
@@ -137,9 +140,6 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		}
 		ready = append(ready, assoc)
 		podSubnetID = pulumi.String(n.WorkerSubnetID).ToStringOutput()
-		for _, p := range n.WorkerSubnetPrefixes {
-			prefixes = append(prefixes, pulumi.String(p.String()))
-		}
 	case OutboundPeerVNet:
 		vnetPrefix, subnetPrefix := args.peerPrefixes()
 		vnet, err := network.NewVirtualNetwork(ctx, name+"-peer-vnet", &network.VirtualNetworkArgs{
@@ -188,10 +188,6 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		}
 		ready = append(ready, subnet, toPeer, toCluster)
 		podSubnetID = subnet.ID().ToStringOutput()
-		prefixes = append(prefixes, pulumi.String(subnetPrefix.String()))
-		for _, p := range n.WorkerSubnetPrefixes {
-			prefixes = append(prefixes, pulumi.String(p.String()))
-		}
 	}
 
 	for _, r := range args.rules() {
@@ -246,6 +242,7 @@ func (a Args) NeedsClassicProvider() bool {
 // is registered.
 func (a Args) checkNetwork(n Network) error {
 	var p components.Problems
+	var peerErr error
 	switch a.Outbound {
 	case OutboundWorkerSubnet:
 		if n.WorkerSubnetNATGatewayID != "" && !components.EqualFoldID(n.WorkerSubnetNATGatewayID, natGatewayID(n.SubscriptionID, a)) {
@@ -258,7 +255,11 @@ func (a Args) checkNetwork(n Network) error {
 			others = append(others, components.NamedPrefix{Name: "cluster VNet " + n.VNetName, Prefix: v})
 		}
 		others = append(others, a.declaredPrefixes()...)
-		p.Add(a.checkPeerPrefixes(others))
+		peerErr = a.checkPeerPrefixes(others)
+		p.Add(peerErr)
+	}
+	if peerErr == nil { // an overlap would show again as a contained source range
+		p.Add(a.checkSources(n))
 	}
 	for _, r := range a.rules() {
 		for _, e := range n.NSGRules {
@@ -269,6 +270,32 @@ func (a Args) checkNetwork(n Network) error {
 		}
 	}
 	return p.Err()
+}
+
+// nsgSources are the prefixes the NSG rules open the peer-pods ports
+// between, each named by the setting it comes from: the peer-pod subnet in
+// peer-vnet mode, and the worker subnet's (discovered, or named by
+// azure.workerSubnetName).
+func (a Args) nsgSources(n Network) []components.NamedPrefix {
+	var out []components.NamedPrefix
+	if a.Outbound == OutboundPeerVNet {
+		_, subnet := a.peerPrefixes()
+		out = append(out, components.NamedPrefix{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet})
+	}
+	for _, p := range n.WorkerSubnetPrefixes {
+		out = append(out, components.NamedPrefix{Name: "azure.workerSubnetName", Prefix: p})
+	}
+	return out
+}
+
+// checkSources checks the NSG rules' source prefixes with
+// components.CheckExposure: their union, not each alone.
+func (a Args) checkSources(n Network) error {
+	setting, fix := "azure.workerSubnetName", fixWorkerSources
+	if a.Outbound == OutboundPeerVNet {
+		setting, fix = "azure.peerVnet.subnetPrefix", fixPeerSources
+	}
+	return components.CheckExposure(setting, a.nsgSources(n), fix)
 }
 
 // declaredPrefixes are the prefixes of OtherPrefixes (the declared cluster

@@ -51,6 +51,7 @@ type cloud struct {
 	vnetPrefixes []any
 	subnets      []string
 	subnetNAT    string // NAT gateway on the worker subnet
+	workerNets   []any  // the worker subnet's addressPrefixes; workerNet when nil
 	nsgRules     []any
 }
 
@@ -93,6 +94,9 @@ func (c *cloud) mocks() *pulumitest.Mocks {
 		},
 		"azure-native:network:getSubnet": func(a resource.PropertyMap) (resource.PropertyMap, error) {
 			out := map[string]any{"id": subnetID, "name": subnet, "addressPrefix": workerNet}
+			if c.workerNets != nil {
+				out = map[string]any{"id": subnetID, "name": subnet, "addressPrefixes": c.workerNets}
+			}
 			if c.subnetNAT != "" {
 				out["natGateway"] = map[string]any{"id": c.subnetNAT}
 			}
@@ -448,6 +452,20 @@ func TestRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"unknown resource group", nil, func(a *azure.Args) { a.ResourceGroup = "nope" }, nil, "reading resource group nope"},
 		{"peer VNet overlaps the real cluster VNet", func(c *cloud) { c.vnetPrefixes = []any{"10.0.0.0/14", "192.168.0.0/20"} },
 			func(a *azure.Args) { a.Outbound = azure.OutboundPeerVNet }, nil, "overlaps 192.168.0.0/20 (cluster VNet " + vnetName + ")"},
+		{"worker subnet larger than a /8", func(c *cloud) { c.workerNets = []any{"10.0.0.0/7"} }, nil, nil,
+			"azure.workerSubnetName has 10.0.0.0/7, which opens the peer-pods ports to 33554432 (2^25) IPv4 addresses; fix: name the workers' own subnet"},
+		{"worker subnet prefixes more than a /8 together", func(c *cloud) { c.workerNets = []any{"10.0.0.0/8", "11.0.0.0/9"} }, nil, nil,
+			"azure.workerSubnetName has 10.0.0.0/8 (azure.workerSubnetName) and 11.0.0.0/9 (azure.workerSubnetName), which together open the peer-pods ports to 25165824 IPv4 addresses"},
+		{"worker subnet of a /8", func(c *cloud) { c.workerNets = []any{"10.0.0.0/8"} }, nil, nil, ""},
+		{"peer subnet and worker subnet more than a /8 together", func(c *cloud) { c.workerNets = []any{"10.0.0.0/9"} },
+			func(a *azure.Args) {
+				a.Outbound, a.ClusterVNetPrefixes, a.PeerVNet.AddressPrefix = azure.OutboundPeerVNet, []string{"10.0.0.0/9"}, "11.0.0.0/8"
+			}, nil,
+			"azure.peerVnet.subnetPrefix has 11.0.0.0/8 (azure.peerVnet.subnetPrefix) and 10.0.0.0/9 (azure.workerSubnetName), which together open the peer-pods ports to 25165824 IPv4 addresses; fix: use a smaller azure.peerVnet.subnetPrefix"},
+		{"peer subnet and worker subnet within a /8 together", func(c *cloud) { c.workerNets = []any{"10.0.0.0/9"} },
+			func(a *azure.Args) {
+				a.Outbound, a.ClusterVNetPrefixes, a.PeerVNet.AddressPrefix = azure.OutboundPeerVNet, []string{"10.0.0.0/9"}, "11.0.0.0/9"
+			}, nil, ""},
 		{"no native provider", nil, nil, []string{"classic", "tls"}, "provider for azure-native is not given"},
 		{"no classic provider", nil, nil, []string{"native", "tls"}, "provider for azure (classic"},
 		{"no TLS provider and no key", nil, nil, []string{"native", "classic"}, "provider for TLS"},

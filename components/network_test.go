@@ -1,6 +1,7 @@
 package components
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -43,22 +44,101 @@ func TestCheckWithin(t *testing.T) {
 	}
 }
 
-func TestCheckNotOpenAndParsePrefixes(t *testing.T) {
+func TestParsePrefixes(t *testing.T) {
 	ps, err := ParsePrefixes("ranges", []string{"10.0.0.0/16", "0.0.0.0/0", "::/0", "fd00::/8"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var open []string
-	for _, p := range ps {
-		if CheckNotOpen("r", p) != nil {
-			open = append(open, p.String())
-		}
-	}
-	if !reflect.DeepEqual(open, []string{"0.0.0.0/0", "::/0"}) {
-		t.Errorf("open: %v", open)
+	if err != nil || len(ps) != 4 {
+		t.Fatal(ps, err)
 	}
 	if _, err := ParsePrefixes("ranges", []string{"10.0.0.0/16", "10.0.0.5/16"}); err == nil || !strings.Contains(err.Error(), "ranges[1]") {
 		t.Errorf("host bits: %v", err)
+	}
+}
+
+// named names each range as the element of the list "ranges" it is.
+func named(ranges ...string) []NamedPrefix {
+	out := make([]NamedPrefix, len(ranges))
+	for i, r := range ranges {
+		out[i] = NamedPrefix{Name: fmt.Sprintf("ranges[%d]", i), Prefix: netip.MustParsePrefix(r)}
+	}
+	return out
+}
+
+func TestCheckExposure(t *testing.T) {
+	const fix = "list the machine network"
+	type want struct{ setting, problem string }
+	cases := []struct {
+		name   string
+		ranges []string
+		want   []want // nil when accepted
+	}{
+		{"none", nil, nil},
+		{"machine network", []string{"10.0.0.0/16"}, nil},
+		{"private 10/8 alone: exactly the limit", []string{"10.0.0.0/8"}, nil},
+		{"IPv6 /8: exactly the limit", []string{"fd00::/8"}, nil},
+		{"two /9 make one /8", []string{"10.0.0.0/9", "10.128.0.0/9"}, nil},
+		{"the limit in each family", []string{"10.0.0.0/8", "fd00::/8"}, nil},
+		{"disjoint small ranges", []string{"10.0.0.0/16", "192.168.0.0/16", "172.16.0.0/12", "fd00::/64"}, nil},
+		{"every IPv4 address", []string{"0.0.0.0/0"},
+			[]want{{"ranges[0]", "has 0.0.0.0/0, which opens the peer-pods ports to every IPv4 address"}}},
+		{"every IPv6 address", []string{"10.0.0.0/16", "::/0"},
+			[]want{{"ranges[1]", "has ::/0, which opens the peer-pods ports to every IPv6 address"}}},
+		{"one range over the limit", []string{"10.0.0.0/7"},
+			[]want{{"ranges[0]", "to 33554432 (2^25) IPv4 addresses"}}},
+		{"IPv6 /7", []string{"fc00::/7"},
+			[]want{{"ranges[0]", "to 2^121 IPv6 addresses"}}},
+		{"IPv4 halves", []string{"0.0.0.0/1", "128.0.0.0/1"},
+			[]want{{"ranges", "has 0.0.0.0/1 (ranges[0]) and 128.0.0.0/1 (ranges[1]), which together open the peer-pods ports to every IPv4 address"}}},
+		{"IPv6 halves", []string{"::/1", "8000::/1"},
+			[]want{{"ranges", "has ::/1 (ranges[0]) and 8000::/1 (ranges[1]), which together open the peer-pods ports to every IPv6 address"}}},
+		{"a /8 and one address more", []string{"10.0.0.0/8", "11.0.0.0/32"},
+			[]want{{"ranges", "together open the peer-pods ports to 16777217 IPv4 addresses"}}},
+		{"three /9s", []string{"10.0.0.0/9", "10.128.0.0/9", "192.0.0.0/9"},
+			[]want{{"ranges", "to 25165824 IPv4 addresses"}}},
+		{"IPv6 /8 and a /9", []string{"fd00::/8", "fc00::/9"},
+			[]want{{"ranges", "to more than 2^120 IPv6 addresses"}}},
+		{"repeated range", []string{"10.0.0.0/16", "192.168.0.0/16", "10.0.0.0/16"},
+			[]want{{"ranges[2]", "has 10.0.0.0/16, which ranges[0] already lists"}}},
+		{"contained range", []string{"10.0.1.0/24", "10.0.0.0/16"},
+			[]want{{"ranges[0]", "has 10.0.1.0/24, which ranges[1] (10.0.0.0/16) already contains"}}},
+		{"contained IPv6 range", []string{"fd00::/8", "fd00:1::/64"},
+			[]want{{"ranges[1]", "which ranges[0] (fd00::/8) already contains"}}},
+		{"repeated open range: both problems, once each", []string{"0.0.0.0/0", "0.0.0.0/0"},
+			[]want{{"ranges[1]", "already lists"}, {"ranges[0]", "every IPv4 address"}}},
+		{"families judged apart", []string{"0.0.0.0/1", "::/1"},
+			[]want{{"ranges[0]", "2^31"}, {"ranges[1]", "2^127"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ies := InputErrors(CheckExposure("ranges", named(c.ranges...), fix))
+			if len(ies) != len(c.want) {
+				t.Fatalf("got %v, want %v", ies, c.want)
+			}
+			for i, w := range c.want {
+				ie := ies[i]
+				if ie.Setting != w.setting || !strings.Contains(ie.Problem, w.problem) || ie.Fix == "" {
+					t.Errorf("got %s, want %s %s", ie, w.setting, w.problem)
+				}
+				if !strings.Contains(w.problem, "already") && (!strings.HasPrefix(ie.Fix, fix) || !strings.Contains(ie.Fix, "one /8's worth")) {
+					t.Errorf("fix: %s", ie.Fix)
+				}
+			}
+		})
+	}
+}
+
+func TestMergeRanges(t *testing.T) {
+	ps := []netip.Prefix{
+		netip.MustParsePrefix("10.0.1.0/24"), netip.MustParsePrefix("10.0.0.0/24"), // adjacent
+		netip.MustParsePrefix("10.0.0.128/25"), // inside
+		netip.MustParsePrefix("255.255.255.255/32"), netip.MustParsePrefix("255.255.255.254/32"),
+	}
+	merged, total := mergeRanges(ps)
+	want := []addrRange{
+		{netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.0.1.255")},
+		{netip.MustParseAddr("255.255.255.254"), netip.MustParseAddr("255.255.255.255")},
+	}
+	if !reflect.DeepEqual(merged, want) || total.Int64() != 514 {
+		t.Errorf("merged %v total %v", merged, total)
 	}
 }
 

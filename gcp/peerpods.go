@@ -95,9 +95,11 @@ func (a Args) Validate() error {
 	if ranges, err := components.ParsePrefixes("gcp.sourceRanges", a.SourceRanges); err != nil {
 		p.Add(err)
 	} else {
+		named := make([]components.NamedPrefix, len(ranges))
 		for i, r := range ranges {
-			p.Add(components.CheckNotOpen(fmt.Sprintf("gcp.sourceRanges[%d]", i), r))
+			named[i] = components.NamedPrefix{Name: fmt.Sprintf("gcp.sourceRanges[%d]", i), Prefix: r}
 		}
+		p.Add(components.CheckExposure("gcp.sourceRanges", named, fixSourceRanges))
 	}
 	p.Add(components.CheckEach("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, whatName("a network tag")))
 	return p.Err()

@@ -131,8 +131,8 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		setting string
 		fix     string
 	}{
-		{"open to the world", func(a *gcp.Args) { a.SourceRanges = []string{"10.0.0.0/16", "0.0.0.0/0"} }, false, "gcp.sourceRanges[1]", "opens the peer-pods ports to every address"},
-		{"open to the world v6", func(a *gcp.Args) { a.SourceRanges = []string{"::/0"} }, false, "gcp.sourceRanges[0]", "every address"},
+		{"open to the world", func(a *gcp.Args) { a.SourceRanges = []string{"10.0.0.0/16", "0.0.0.0/0"} }, false, "gcp.sourceRanges[1]", "opens the peer-pods ports to every IPv4 address"},
+		{"open to the world v6", func(a *gcp.Args) { a.SourceRanges = []string{"::/0"} }, false, "gcp.sourceRanges[0]", "every IPv6 address"},
 		{"no ranges", func(a *gcp.Args) { a.SourceRanges = nil }, false, "gcp.sourceRanges", "machine network"},
 		{"range with host bits", func(a *gcp.Args) { a.SourceRanges = []string{"10.0.0.1/16"} }, false, "gcp.sourceRanges[0]", `"10.0.0.0/16"`},
 		{"bad project", func(a *gcp.Args) { a.ProjectID = "My_Project" }, false, "gcp.projectId", "project ID"},
@@ -167,6 +167,49 @@ func TestUnknownNetwork(t *testing.T) {
 	}
 	if len(m.Resources()) != 1 {
 		t.Errorf("registered %v", m.Summary())
+	}
+}
+
+// TestSourceRanges checks gcp.sourceRanges on their union
+// (components.CheckExposure): errors name the full setting and carry the
+// fix.
+func TestSourceRanges(t *testing.T) {
+	cases := []struct {
+		name    string
+		ranges  []string
+		setting string // "" when accepted
+		problem string
+	}{
+		{"machine network", []string{"10.0.0.0/16"}, "", ""},
+		{"private 10/8", []string{"10.0.0.0/8"}, "", ""},
+		{"two ranges within one /8's worth", []string{"10.0.0.0/9", "172.16.0.0/12", "fd00::/8"}, "", ""},
+		{"IPv4 halves", []string{"0.0.0.0/1", "128.0.0.0/1"}, "gcp.sourceRanges",
+			"has 0.0.0.0/1 (gcp.sourceRanges[0]) and 128.0.0.0/1 (gcp.sourceRanges[1]), which together open the peer-pods ports to every IPv4 address"},
+		{"IPv6 halves", []string{"10.0.0.0/16", "::/1", "8000::/1"}, "gcp.sourceRanges",
+			"has ::/1 (gcp.sourceRanges[1]) and 8000::/1 (gcp.sourceRanges[2]), which together open the peer-pods ports to every IPv6 address"},
+		{"more than a /8 together", []string{"10.0.0.0/8", "192.168.0.0/16"}, "gcp.sourceRanges", "16842752 IPv4 addresses"},
+		{"one range over the limit", []string{"10.0.0.0/7"}, "gcp.sourceRanges[0]", "33554432 (2^25) IPv4 addresses"},
+		{"given twice", []string{"10.0.0.0/16", "10.0.0.0/16"}, "gcp.sourceRanges[1]", "gcp.sourceRanges[0] already lists"},
+		{"contained", []string{"10.0.0.0/16", "10.0.8.0/24"}, "gcp.sourceRanges[1]", "gcp.sourceRanges[0] (10.0.0.0/16) already contains"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := baseArgs()
+			a.SourceRanges = c.ranges
+			ies := components.InputErrors(a.WithDefaults().Validate())
+			if c.setting == "" {
+				if len(ies) != 0 {
+					t.Fatalf("refused: %v", ies)
+				}
+				return
+			}
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Problem, c.problem) || ies[0].Fix == "" {
+				t.Fatalf("want one error on %s saying %q, got %v", c.setting, c.problem, ies)
+			}
+			if !strings.Contains(c.problem, "already") && !strings.Contains(ies[0].Fix, "machine network") {
+				t.Errorf("fix %q", ies[0].Fix)
+			}
+		})
 	}
 }
 
