@@ -117,19 +117,46 @@ func TestProblemsReportsAllInOneError(t *testing.T) {
 	}
 }
 
+// TestCheckName checks the libvirt name rule: errors name the setting
+// and carry the fix.
+func TestCheckName(t *testing.T) {
+	cases := []struct {
+		value   string
+		problem string // "" when accepted
+		fix     string
+	}{
+		{"default", "", ""},
+		{"podvm-base.qcow2", "", ""},
+		{"my pool", "", ""},    // libvirt allows inner spaces
+		{"bassin-été", "", ""}, // and any printable Unicode
+		{"a" + strings.Repeat("b", 255), "", ""},
+		{"", "is empty", "give it a name"},
+		{"a/b", `contains "/"`, "without /"},
+		{"../x", `contains "/"`, "without /"},
+		{"a\nb", "control character U+000A", "printable"},
+		{"a\x00b", "control character U+0000", "printable"},
+		{"tab\t", "control character U+0009", "printable"},
+		{"del\x7f", "control character U+007F", "printable"},
+		{"c1\u0085", "control character U+0085", "printable"},
+		{" x", "surrounding white space", "remove the white space"},
+		{"x\u00a0", "surrounding white space", "remove the white space"},
+	}
+	for _, c := range cases {
+		err := CheckName("libvirt.pool", c.value)
+		if c.problem == "" {
+			if err != nil {
+				t.Errorf("%q: %v", c.value, err)
+			}
+			continue
+		}
+		ies := InputErrors(err)
+		if len(ies) != 1 || ies[0].Setting != "libvirt.pool" || !strings.Contains(ies[0].Problem, c.problem) || !strings.Contains(ies[0].Fix, c.fix) {
+			t.Errorf("%q: got %v, want %s; fix: %s", c.value, err, c.problem, c.fix)
+		}
+	}
+}
+
 func TestCheckHelpers(t *testing.T) {
-	if err := CheckName("pool", "a/b"); err == nil || !strings.Contains(err.Error(), "without /") {
-		t.Errorf("CheckName a/b: %v", err)
-	}
-	if err := CheckName("pool", ""); err == nil {
-		t.Error("CheckName empty: nil")
-	}
-	if err := CheckName("pool", " x"); err == nil {
-		t.Error("CheckName space: nil")
-	}
-	if err := CheckName("pool", "default"); err != nil {
-		t.Errorf("CheckName default: %v", err)
-	}
 	if _, err := ParsePrefix("cidr", "10.0.0.1/14"); err == nil || !strings.Contains(err.Error(), `"10.0.0.0/14"`) {
 		t.Errorf("ParsePrefix host bits: %v", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // CheckPort checks that n is a TCP/UDP port number.
@@ -64,15 +66,23 @@ func CheckDuration(setting, value string) error {
 	return nil
 }
 
-// CheckName checks that value is a name usable in a resource name and path:
-// not empty, no "/" and no surrounding white space.
+// CheckName checks a libvirt object name (storage pool, volume, network):
+// not empty, no "/" (libvirt refuses it in pool, volume and network names,
+// and a directory pool's volume name is a file name), no control character
+// (a line break or NUL would end up in libvirt's XML, in file names and in
+// logs) and no surrounding white space.
 func CheckName(setting, value string) error {
-	switch {
-	case value == "":
+	if value == "" {
 		return Invalid(setting, "is empty", "give it a name")
-	case strings.ContainsAny(value, "/\x00"):
+	}
+	if strings.Contains(value, "/") {
 		return Invalid(setting, fmt.Sprintf("is %q, which contains %q", value, "/"), "use a plain name without /")
-	case strings.TrimSpace(value) != value:
+	}
+	if i := strings.IndexFunc(value, unicode.IsControl); i >= 0 {
+		c, _ := utf8.DecodeRuneInString(value[i:])
+		return Invalid(setting, fmt.Sprintf("is %q, which contains the control character %U", value, c), "use a name of printable characters, without line breaks or tabs")
+	}
+	if strings.TrimSpace(value) != value {
 		return Invalid(setting, fmt.Sprintf("is %q, which has surrounding white space", value), "remove the white space")
 	}
 	return nil

@@ -2,9 +2,9 @@ package libvirt
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
 	"github.com/peerpods/provisioner/libvirt/provider"
@@ -108,8 +108,6 @@ func (a Args) WithDefaults() Args {
 	return a
 }
 
-var reNetwork = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
 // Validate checks the arguments (after WithDefaults), the image included,
 // and reports every problem in one error. Settings are named as under the
 // peerpods:libvirt config key, prefixed "libvirt.".
@@ -137,7 +135,13 @@ func (a Args) Validate() error {
 	p.Add(components.CheckName("libvirt.pool", a.Pool))
 	p.Add(provider.CheckPoolPath("libvirt.dir", a.Dir))
 	p.Add(components.CheckName("libvirt.volume", a.Volume))
-	p.Add(components.CheckPattern("libvirt.network", a.Network, reNetwork, "a libvirt network name such as default"))
+	// The network is only handed on (LIBVIRT_NET), which cloud-api-adaptor's
+	// entrypoint passes unquoted: the contract's narrower libvirt name.
+	if err := components.CheckName("libvirt.network", a.Network); err != nil {
+		p.Add(err)
+	} else {
+		p.Add(components.CheckPattern("libvirt.network", a.Network, contract.LibvirtNamePattern, "a libvirt network name such as default (letters, digits, '.', '_', '+', '-')"))
+	}
 	formatErr := provider.CheckFormat("libvirt.format", a.Format)
 	p.Add(formatErr)
 	if a.Capacity < 0 {

@@ -287,6 +287,12 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"no image nor capacity", base(func(a *libvirt.Args) { a.Image = "" }), []string{"libvirt.image"}, "libvirt.capacity"},
 		{"negative capacity", base(func(a *libvirt.Args) { a.Image, a.Capacity = "", -1 }), []string{"libvirt.capacity"}, "bytes"},
 		{"bad network", base(func(a *libvirt.Args) { a.Network = "a b" }), []string{"libvirt.network"}, "network name"},
+		{"network with slash", base(func(a *libvirt.Args) { a.Network = "a/b" }), []string{"libvirt.network"}, "without /"},
+		{"pool with a line break", base(func(a *libvirt.Args) { a.Pool = "pool\nname" }), []string{"libvirt.pool"}, "printable"},
+		{"volume with NUL", base(func(a *libvirt.Args) { a.Volume = "vol\x00" }), []string{"libvirt.volume"}, "printable"},
+		{"network with a tab", base(func(a *libvirt.Args) { a.Network = "net\tx" }), []string{"libvirt.network"}, "printable"},
+		{"control characters everywhere", base(func(a *libvirt.Args) { a.Pool, a.Volume, a.Network = "p\x1b", "v\r", "n\x7f" }),
+			[]string{"libvirt.pool", "libvirt.volume", "libvirt.network"}, "printable"},
 		{"bad uri", base(func(a *libvirt.Args) { a.URI = "qemu+ssh://root@h/system?no_verify=1" }), []string{"libvirt.uri"}, "libvirt.host"},
 		{"host without credential", base(func(a *libvirt.Args) { a.Host = &libvirt.HostArgs{Address: "kvm1"} }), []string{"libvirt.host.password"}, "password or an existing private key"},
 		{"host bad port and key type", base(func(a *libvirt.Args) {

@@ -67,6 +67,8 @@ func TestStoragePoolCheckKnownBad(t *testing.T) {
 	}{
 		{"bad name and path", map[string]any{"name": "a/b", "path": "images"},
 			map[string]string{"name": badName, "path": badPath}},
+		{"name with a line break", map[string]any{"name": "images\nx"},
+			map[string]string{"name": `is "images\nx", which contains the control character U+000A; fix: use a name of printable characters, without line breaks or tabs`}},
 		{"missing name", map[string]any{},
 			map[string]string{"name": "Missing required field 'name' on 'provider.StoragePoolArgs'"}},
 		{"bad path, unknown name", map[string]any{"name": unknown(), "path": "images"},
