@@ -16,7 +16,10 @@
 // (https://www.pulumi.com/docs/iac/cli/exit-codes/): 0 success (preview: no
 // changes; refresh --expect-no-changes: no drift), 1 failure, 2 bad command
 // line, 6 no such stack (no stack file), 7 preview found changes or refresh
-// found drift, 8 canceled (SIGINT, SIGTERM), 255 internal error (a panic).
+// found drift, 8 canceled (SIGINT, SIGTERM), 255 internal error (a panic);
+// and 64 (EX_USAGE of sysexits.h: Pulumi has no code for it) for a --stack
+// value that is not a valid stack name, refused before any file is looked
+// at.
 package main
 
 import (
@@ -43,7 +46,8 @@ const (
 	// failure or an error diagnostic among them.
 	exitFailure = 1
 	// exitUsage is a bad command line (Pulumi: configuration and
-	// validation error, "invalid or missing arguments").
+	// validation error, "invalid or missing arguments"), but for an invalid
+	// stack name (exitBadStackName).
 	exitUsage = 2
 	// exitNoStack is a stack without a stack file (Pulumi: stack not
 	// found).
@@ -55,6 +59,11 @@ const (
 	// exitCanceled is a command stopped by SIGINT or SIGTERM (Pulumi:
 	// canceled run).
 	exitCanceled = 8
+	// exitBadStackName is a --stack value that is not a valid stack name
+	// (path separators, "..", "." alone, an empty part, control characters
+	// or characters Pulumi refuses). Pulumi has no code for it: it is
+	// EX_USAGE of sysexits.h, a command-line usage error.
+	exitBadStackName = 64
 	// exitInternal is a panic in peerpods (Pulumi: internal error), never
 	// the code of changes.
 	exitInternal = 255
@@ -71,6 +80,12 @@ func main() {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// stackNameError is a --stack value that is not a valid stack name; its
+// message names --stack and the fix.
+type stackNameError struct{ msg string }
+
+func (e stackNameError) Error() string { return e.msg }
 
 // noStackError is a stack name without a stack file.
 type noStackError struct{ msg string }
@@ -99,6 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	var ue usageError
 	var ns noStackError
+	var sn stackNameError
 	switch {
 	case err == nil:
 		return exitOK
@@ -115,6 +131,9 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "peerpods: %s\n%s\n", ue.msg, usage)
 		return exitUsage
+	case errors.As(err, &sn):
+		fmt.Fprintf(stderr, "peerpods: %s\n", sn.msg)
+		return exitBadStackName
 	case errors.As(err, &ns):
 		fmt.Fprintf(stderr, "peerpods: %s\n", ns.msg)
 		return exitNoStack
@@ -134,7 +153,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// prints the error once, -h prints the flags below.
 	fs.SetOutput(io.Discard)
 	var o options
-	fs.StringVar(&o.stack, "stack", "", "stack name, or org/project/stack as the Pulumi CLI takes it (stacks/Pulumi.<stack>.yaml)")
+	fs.StringVar(&o.stack, "stack", "", "stack name (letters, digits, '-', '_' and '.'), or org/stack or org/project/stack as the Pulumi CLI takes it (stacks/Pulumi.<stack>.yaml)")
 	fs.StringVar(&o.backend, "backend", "", "state backend URL, such as file:///var/lib/peerpods (default: PULUMI_BACKEND_URL, else the Pulumi default)")
 	fs.StringVar(&o.dir, "dir", "", "project directory (default: the nearest directory with Pulumi.yaml)")
 	addRunFlags(fs, cmd, &o.run)
@@ -172,11 +191,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if o.stack == "" {
+	// The stack name is checked before anything looks at the file system.
+	stackGiven := false
+	fs.Visit(func(f *flag.Flag) { stackGiven = stackGiven || f.Name == "stack" })
+	if !stackGiven {
 		return usageError{"--stack is required"}
 	}
-	if _, err := stackFile(o.stack); err != nil {
-		return usageError{err.Error()}
+	if err := validStackName(o.stack); err != nil {
+		return err
 	}
 	if manifests && !showSecrets {
 		return usageError{"--manifests writes the secrets in plain text: add --show-secrets to confirm"}

@@ -14,8 +14,9 @@ import (
 )
 
 // TestUsage: command-line mistakes exit 2 (the Pulumi CLI's code for
-// invalid arguments) with the message printed once; a stack without a
-// stack file exits 6 (Pulumi: stack not found).
+// invalid arguments) with the message printed once; an invalid stack name
+// exits 64 (TestBadStackName has more); a stack without a stack file exits
+// 6 (Pulumi: stack not found).
 func TestUsage(t *testing.T) {
 	cases := []struct {
 		args []string
@@ -33,8 +34,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"up", "-h"}, exitOK, "  -stack string"},
 		{[]string{"up", "--stack", "no-such-stack", "--dir", "../.."}, exitNoStack, "no stack file stacks/Pulumi.no-such-stack.yaml"},
 		{[]string{"up", "--stack", "organization/peerpods/no-such-stack", "--dir", "../.."}, exitNoStack, "no stack file stacks/Pulumi.no-such-stack.yaml"},
-		{[]string{"preview", "--stack", "../../etc/passwd"}, exitUsage, `stack name "../../etc/passwd": ".." is not allowed`},
-		{[]string{"up", "--stack", "org/peerpods/dev/x"}, exitUsage, "at most org/project/stack"},
+		{[]string{"preview", "--stack", "../../etc/passwd"}, exitBadStackName, `--stack "../../etc/passwd" is not a valid stack name: 4 parts`},
+		{[]string{"up", "--stack", "org/peerpods/dev/x"}, exitBadStackName, "at most three (org/project/stack)"},
 		{[]string{"preview", "--nope"}, exitUsage, "flag provided but not defined: -nope"},
 		{[]string{"refresh", "--stack"}, exitUsage, "flag needs an argument: -stack"},
 	}
@@ -52,14 +53,16 @@ func TestUsage(t *testing.T) {
 }
 
 // TestStackFile: a stack name, plain or fully qualified as the Pulumi CLI
-// takes it, names stacks/Pulumi.<last element>.yaml; path tricks are
-// refused.
+// takes it, names stacks/Pulumi.<last part>.yaml; path tricks and names
+// Pulumi refuses are refused with a stackNameError.
 func TestStackFile(t *testing.T) {
 	for name, want := range map[string]string{
 		"aws-example":                         "stacks/Pulumi.aws-example.yaml",
 		"acme/aws-example":                    "stacks/Pulumi.aws-example.yaml",
 		"organization/peerpods/aws-example":   "stacks/Pulumi.aws-example.yaml",
 		"acme-corp/peerpods/libvirt_local.v2": "stacks/Pulumi.libvirt_local.v2.yaml",
+		"-._":                                 "stacks/Pulumi.-._.yaml",
+		strings.Repeat("s", 100):              "stacks/Pulumi." + strings.Repeat("s", 100) + ".yaml",
 	} {
 		got, err := stackFile(name)
 		if err != nil || got != want {
@@ -72,9 +75,11 @@ func TestStackFile(t *testing.T) {
 	for _, name := range []string{
 		"", "..", ".", "../x", "x/..", "org/../x", "a..b", "org//x", "/x", "x/", "/", "o/p/s/x",
 		`..\x`, `a\b`, "a b", "x\x00", "dev\n", "stacks/../../etc", "~root", "$HOME", "dé", strings.Repeat("s", 101),
+		"org/pro ject/dev", "o:rg/dev", "o/" + strings.Repeat("p", 101) + "/s", "x\ty", "a\xffb",
 	} {
-		if f, err := stackFile(name); err == nil {
-			t.Errorf("stackFile(%q) = %q, want an error", name, f)
+		var sn stackNameError
+		if f, err := stackFile(name); !errors.As(err, &sn) {
+			t.Errorf("stackFile(%q) = %q, %v; want a stackNameError", name, f, err)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/peerpods/provisioner/internal/diffreport"
 	"github.com/peerpods/provisioner/stacks"
@@ -19,6 +21,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 )
 
 // options are the flags every command shares.
@@ -35,16 +38,16 @@ type stack struct {
 
 // open selects (or creates) the stack in the project directory.
 func open(ctx context.Context, o options) (*stack, error) {
+	// The name first: nothing is looked up for an invalid one.
+	file, err := stackFile(o.stack)
+	if err != nil {
+		return nil, err
+	}
 	dir := o.dir
 	if dir == "" {
-		var err error
 		if dir, err = findProject(); err != nil {
 			return nil, err
 		}
-	}
-	file, err := stackFile(o.stack)
-	if err != nil {
-		return nil, usageError{err.Error()}
 	}
 	if _, err := os.Stat(filepath.Join(dir, file)); errors.Is(err, fs.ErrNotExist) {
 		return nil, noStackError{fmt.Sprintf("stack %q has no stack file %s in %s", o.stack, file, dir)}
@@ -55,7 +58,7 @@ func open(ctx context.Context, o options) (*stack, error) {
 	if o.backend != "" {
 		env["PULUMI_BACKEND_URL"] = o.backend
 	}
-	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Program(stacks.Run), auto.EnvVars(env))
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Program(stacks.Program(dir)), auto.EnvVars(env))
 	if err != nil {
 		return nil, fmt.Errorf("opening the project in %s: %w", dir, err)
 	}
@@ -67,36 +70,80 @@ func open(ctx context.Context, o options) (*stack, error) {
 }
 
 // stackFile returns the stack file of a stack name, relative to the
-// project: stacks/Pulumi.<stack>.yaml, where <stack> is the last element of
+// project: stacks/Pulumi.<stack>.yaml, where <stack> is the last part of
 // a fully qualified name (org/project/stack, or org/stack) as the Pulumi
-// CLI names stack files. Each element is letters, digits, '-', '_' and
-// '.' (the characters Pulumi allows), the stack at most 100 of them; a
-// name with "..", an empty element or more than three elements is refused,
-// so the file is always inside stacks/.
+// CLI names stack files. The name is checked by validStackName first, so
+// the file is always inside stacks/; the error is a stackNameError.
 func stackFile(name string) (string, error) {
-	elems := strings.Split(name, "/")
-	switch {
-	case strings.Contains(name, ".."):
-		return "", fmt.Errorf("stack name %q: \"..\" is not allowed", name)
-	case len(elems) > 3:
-		return "", fmt.Errorf("stack name %q: at most org/project/stack", name)
-	case len(elems[len(elems)-1]) > 100:
-		return "", fmt.Errorf("stack name %q: the stack part exceeds 100 characters", name)
+	if err := validStackName(name); err != nil {
+		return "", err
 	}
-	for _, e := range elems {
-		if e == "" || e == "." {
-			return "", fmt.Errorf("stack name %q: an empty or \".\" element; use stack, org/stack or org/project/stack", name)
-		}
-		if i := strings.IndexFunc(e, func(r rune) bool { return !stackNameChar(r) }); i >= 0 {
-			return "", fmt.Errorf("stack name %q: only letters, digits, '-', '_' and '.' (and '/' between org, project and stack) are allowed, not %q", name, []rune(e[i:])[0])
-		}
-	}
-	return filepath.Join("stacks", "Pulumi."+elems[len(elems)-1]+".yaml"), nil
+	parts := strings.Split(name, "/")
+	return filepath.Join("stacks", "Pulumi."+parts[len(parts)-1]+".yaml"), nil
 }
 
-// stackNameChar reports whether r may be in an element of a stack name.
-func stackNameChar(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+// stackNameFix is how to write a valid --stack value; every stackNameError
+// ends with it.
+const stackNameFix = "use a stack name of letters, digits, '-', '_' and '.' (stacks/Pulumi.<stack>.yaml), or org/stack or org/project/stack"
+
+// validStackName checks a --stack value without touching the file system:
+// stack, org/stack or org/project/stack, as the Pulumi CLI takes it. Each
+// part must be non-empty, ASCII, free of control characters, of path
+// separators ('\'; '/' separates the parts), of "." alone and ".."
+// anywhere: these checks are this command's own, as the name becomes a
+// file name, and hold even when PULUMI_DISABLE_VALIDATION turns Pulumi's
+// off. Then each part must be a name Pulumi accepts: the stack by
+// tokens.ParseStackName, the project by tokens.ValidateProjectName, the org
+// by tokens.IsName (letters, digits, '-', '_' and '.'; the stack and the
+// project at most 100 of them). The error is a stackNameError naming
+// --stack and the fix.
+func validStackName(name string) error {
+	bad := func(format string, a ...any) error {
+		return stackNameError{fmt.Sprintf("--stack %q is not a valid stack name: %s; %s", name, fmt.Sprintf(format, a...), stackNameFix)}
+	}
+	if name == "" {
+		return bad("it is empty")
+	}
+	parts := strings.Split(name, "/")
+	if len(parts) > 3 {
+		return bad("%d parts separated by '/', at most three (org/project/stack)", len(parts))
+	}
+	roles := map[int][]string{1: {"stack"}, 2: {"org", "stack"}, 3: {"org", "project", "stack"}}[len(parts)]
+	for i, p := range parts {
+		role := roles[i]
+		if i := strings.IndexFunc(p, unicode.IsControl); i >= 0 {
+			return bad("the %s part has the control character %q", role, []rune(p[i:])[0])
+		}
+		switch {
+		case p == "":
+			return bad("the %s part is empty", role)
+		case strings.ContainsRune(p, '\\'):
+			return bad("the %s part %q has the path separator '\\'", role, p)
+		case p == "." || p == "..":
+			return bad("the %s part is %q", role, p)
+		case strings.Contains(p, ".."):
+			return bad("the %s part %q has \"..\"", role, p)
+		}
+		if i := strings.IndexFunc(p, func(r rune) bool { return r >= utf8.RuneSelf }); i >= 0 {
+			// Pulumi refuses it too, but names a byte of it.
+			return bad("the %s part %q has %q, not an ASCII letter or digit", role, p, []rune(p[i:])[0])
+		}
+		var err error
+		switch role {
+		case "stack":
+			_, err = tokens.ParseStackName(p)
+		case "project":
+			err = tokens.ValidateProjectName(p)
+		default:
+			if !tokens.IsName(p) {
+				err = errors.New("an org name may only contain alphanumerics, hyphens, underscores, and periods")
+			}
+		}
+		if err != nil {
+			return bad("the %s part %q: %v", role, p, err)
+		}
+	}
+	return nil
 }
 
 // findProject returns the nearest directory, from the working directory
