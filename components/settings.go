@@ -76,12 +76,13 @@ func (s Settings) Validate() error {
 	return p.Err()
 }
 
-// ValidateFor checks the settings (Validate) and the extra keys against
-// cloud's contract: each must be a key peerpods:extra may set, with a
-// value of the key's format.
+// ValidateFor checks the settings (Validate), the tags against cloud's
+// TagRules, and the extra keys against cloud's contract: each must be a
+// key peerpods:extra may set, with a value of the key's format.
 func (s Settings) ValidateFor(cloud Cloud) error {
 	var p Problems
 	p.Add(s.Validate())
+	p.Add(CheckTagsFor("tags", cloud, s.Tags))
 	p.Add(CheckExtra("extra", cloud, s.Extra))
 	return p.Err()
 }

@@ -181,3 +181,61 @@ func TestParseHandoffMode(t *testing.T) {
 		t.Errorf("on: %v", err)
 	}
 }
+
+// TestCheckTagsFor checks the tag limits of each cloud, boundaries
+// included: errors name the setting and carry the fix with its source.
+func TestCheckTagsFor(t *testing.T) {
+	rep := strings.Repeat
+	cases := []struct {
+		name    string
+		cloud   Cloud
+		tags    map[string]string
+		setting string // "" when accepted
+		problem string
+	}{
+		{"aws 128-character key, 256-character value", AWS, map[string]string{rep("k", 128): rep("v", 256)}, "", ""},
+		{"aws 128 Unicode characters", AWS, map[string]string{rep("ü", 128): rep("é", 256)}, "", ""},
+		{"aws empty value", AWS, map[string]string{"team": ""}, "", ""},
+		{"aws 129-character key", AWS, map[string]string{rep("k", 129): "v"}, "tags", "129 characters long, more than aws allows (128)"},
+		{"aws 257-character value", AWS, map[string]string{"team": rep("v", 257)}, "tags.team", "257 characters long, more than aws allows (256)"},
+		{"aws: prefix", AWS, map[string]string{"aws:cloudformation:stack": "x"}, "tags", `prefix "aws:" aws reserves`},
+		{"AWS: prefix in any case", AWS, map[string]string{"AwS:x": "x"}, "tags", `prefix "aws:"`},
+		{"aws inside a key", AWS, map[string]string{"team-aws:x": "x", "aws": "y"}, "", ""},
+		{"azure 512-character key", Azure, map[string]string{rep("k", 512): rep("v", 256)}, "", ""},
+		{"azure 513-character key", Azure, map[string]string{rep("k", 513): "v"}, "tags", "more than azure allows (512)"},
+		{"azure 257-character value", Azure, map[string]string{"team": rep("v", 257)}, "tags.team", "more than azure allows (256)"},
+		{"azure aws: prefix is fine", Azure, map[string]string{"aws:x": "x"}, "", ""},
+		{"azure key with /", Azure, map[string]string{"team/a": "x"}, "tags", `which contains one of < > % & \ ? /`},
+		{"azure key with ?", Azure, map[string]string{"a?": "x"}, "tags", "contains one of"},
+		{"azure key with %", Azure, map[string]string{"100%": "x"}, "tags", "contains one of"},
+		{"azure value with /", Azure, map[string]string{"path": "a/b"}, "", ""},
+		{"gcp: no limits here", GCP, map[string]string{rep("k", 600): rep("v", 600)}, "", ""},
+		{"libvirt: no limits here", Libvirt, map[string]string{rep("k", 600): "v"}, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckTagsFor("tags", c.cloud, c.tags)
+			if c.setting == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			ies := InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Problem, c.problem) || !strings.Contains(ies[0].Fix, TagRules[c.cloud].Source) {
+				t.Fatalf("want one error on %s saying %q, got %v", c.setting, c.problem, err)
+			}
+		})
+	}
+	// Every problem, in key order; ValidateFor applies the rules.
+	s := DefaultSettings(AWS)
+	s.Tags = map[string]string{"b": rep("v", 257), "aws:a": "x", "c=": "y"}
+	var got []string
+	for _, ie := range InputErrors(s.ValidateFor(AWS)) {
+		got = append(got, ie.Setting+" "+ie.Problem)
+	}
+	want := []string{`tags has the key "c="`, `tags has the key "aws:a", whose prefix "aws:" aws reserves for itself`, "tags.b is 257 characters long, more than aws allows (256)"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}

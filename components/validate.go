@@ -2,7 +2,7 @@ package components
 
 import (
 	"fmt"
-	"github.com/peerpods/provisioner/components/contract"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/peerpods/provisioner/components/contract"
 )
 
 // CheckPort checks that n is a TCP/UDP port number.
@@ -89,17 +91,78 @@ func CheckName(setting, value string) error {
 }
 
 // CheckTags checks tags for the TAGS key (key=value,...): keys and values
-// must not contain "," or "=", and keys must not be empty.
+// must not contain "," or "=", and keys must not be empty. Problems are
+// reported for every tag, in key order.
 func CheckTags(setting string, tags map[string]string) error {
-	for k, v := range tags {
+	var p Problems
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		if k == "" || strings.ContainsAny(k, ",=") {
-			return Invalid(setting, fmt.Sprintf("has the key %q", k), "use tag keys that are not empty and contain no ',' or '='")
+			p.Add(Invalid(setting, fmt.Sprintf("has the key %q", k), "use tag keys that are not empty and contain no ',' or '='"))
+			continue
 		}
-		if strings.ContainsAny(v, ",=") {
-			return Invalid(fmt.Sprintf("%s.%s", setting, k), fmt.Sprintf("is %q, which contains ',' or '='", v), "use a tag value without ',' or '='")
+		if v := tags[k]; strings.ContainsAny(v, ",=") {
+			p.Add(Invalid(fmt.Sprintf("%s.%s", setting, k), fmt.Sprintf("is %q, which contains ',' or '='", v), "use a tag value without ',' or '='"))
 		}
 	}
-	return nil
+	return p.Err()
+}
+
+// TagLimits are a cloud's documented limits on the tags cloud-api-adaptor
+// puts on the pod VMs from TAGS. Lengths count characters.
+type TagLimits struct {
+	// MaxKey and MaxValue are the longest key and value.
+	MaxKey, MaxValue int
+	// ReservedPrefix, when set, may not start a key, in any case.
+	ReservedPrefix string
+	// BadKeyChars are characters a key may not contain.
+	BadKeyChars string
+	// Source is where the limits are documented.
+	Source string
+}
+
+// TagRules are the tag limits of the clouds whose cloud-api-adaptor turns
+// TAGS into tags of the pod VM: EC2 tags (CAA aws provider, CreateTags)
+// and Azure resource tags (CAA azure provider, getResourceTags). GCP's
+// TAGS name Resource Manager tags that must already exist in the project
+// (CAA looks each key and value up, and refuses the pod VM otherwise), and
+// libvirt's contract has no TAGS: neither has limits here.
+var TagRules = map[Cloud]TagLimits{
+	AWS: {MaxKey: 128, MaxValue: 256, ReservedPrefix: "aws:",
+		Source: "AWS tagging rules: key 1-128 and value 0-256 Unicode characters, aws: reserved"},
+	Azure: {MaxKey: 512, MaxValue: 256, BadKeyChars: `<>%&\?/`,
+		Source: "Azure tag limitations: name up to 512 and value up to 256 characters, no < > % & \\ ? / in names"},
+}
+
+// CheckTagsFor checks tags against cloud's TagRules (nothing when the
+// cloud has none); CheckTags checks what the TAGS format itself needs.
+func CheckTagsFor(setting string, cloud Cloud, tags map[string]string) error {
+	rule, ok := TagRules[cloud]
+	if !ok {
+		return nil
+	}
+	var p Problems
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		if k == "" {
+			continue // CheckTags
+		}
+		v := tags[k]
+		switch n := utf8.RuneCountInString(k); {
+		case n > rule.MaxKey:
+			p.Add(Invalid(setting, fmt.Sprintf("has the key %q, %d characters long, more than %s allows (%d)", k, n, cloud, rule.MaxKey),
+				fmt.Sprintf("use a tag key of at most %d characters (%s)", rule.MaxKey, rule.Source)))
+		case rule.ReservedPrefix != "" && len(k) >= len(rule.ReservedPrefix) && strings.EqualFold(k[:len(rule.ReservedPrefix)], rule.ReservedPrefix):
+			p.Add(Invalid(setting, fmt.Sprintf("has the key %q, whose prefix %q %s reserves for itself", k, rule.ReservedPrefix, cloud),
+				fmt.Sprintf("use a key that does not start with %q, in any case (%s)", rule.ReservedPrefix, rule.Source)))
+		case strings.ContainsAny(k, rule.BadKeyChars):
+			p.Add(Invalid(setting, fmt.Sprintf("has the key %q, which contains one of %s", k, strings.Join(strings.Split(rule.BadKeyChars, ""), " ")),
+				fmt.Sprintf("rename the tag without those characters (%s)", rule.Source)))
+		}
+		if n := utf8.RuneCountInString(v); n > rule.MaxValue {
+			p.Add(Invalid(fmt.Sprintf("%s.%s", setting, k), fmt.Sprintf("is %d characters long, more than %s allows (%d)", n, cloud, rule.MaxValue),
+				fmt.Sprintf("use a tag value of at most %d characters (%s)", rule.MaxValue, rule.Source)))
+		}
+	}
+	return p.Err()
 }
 
 // FormatTags renders tags as TAGS wants them: key=value pairs, sorted by
