@@ -125,7 +125,7 @@ var _ source = (*pulumi.Context)(nil)
 
 // Load reads and validates the stack configuration of ctx. It registers
 // nothing; every problem is reported in one error naming the config keys.
-func Load(ctx *pulumi.Context) (Config, error) { return load(contextSource{ctx}) }
+func Load(ctx *pulumi.Context) (Config, error) { return load(contextSource{ctx, ""}) }
 
 // keyLister is a source that can list the keys it holds.
 type keyLister interface {

@@ -119,17 +119,26 @@ func distance(a, b string) int {
 }
 
 // contextSource is a program's configuration: the engine's values, and
-// the keys of the stack file, which the Go SDK does not list.
-type contextSource struct{ *pulumi.Context }
+// the keys of the stack file in the project directory dir, which the Go
+// SDK does not list.
+type contextSource struct {
+	*pulumi.Context
+	dir string
+}
 
 // keys lists the keys of the stack's stack file,
-// <root>/<stackConfigDir>/Pulumi.<stack>.yaml (stackConfigDir from
-// Pulumi.yaml). Without a root directory (an engine that does not say) or
-// a stack file (configuration given otherwise), there is nothing to list.
+// <project>/<stackConfigDir>/Pulumi.<stack>.yaml (stackConfigDir from
+// Pulumi.yaml). The project directory is dir, else the engine's root
+// directory, else the working directory (where pulumi runs a program).
+// Without a project or stack file (configuration given otherwise),
+// there is nothing to list.
 func (c contextSource) keys() ([]string, error) {
-	root := c.RootDirectory()
+	root := c.dir
 	if root == "" {
-		return nil, nil
+		root = c.RootDirectory()
+	}
+	if root == "" {
+		root = "."
 	}
 	var project struct {
 		StackConfigDir string `yaml:"stackConfigDir"`

@@ -53,23 +53,34 @@ type Deployment struct {
 	Outputs pulumi.Map
 }
 
-// Run is the Pulumi program: Deploy, then export the outputs.
-func Run(ctx *pulumi.Context) error {
-	d, err := Deploy(ctx)
-	if err != nil {
-		return err
+// Run is the Pulumi program of the project in the engine's root directory
+// (or the working directory): Deploy, then export the outputs.
+func Run(ctx *pulumi.Context) error { return Program("")(ctx) }
+
+// Program is the Pulumi program of the project in dir ("": the engine's
+// root directory, else the working directory), whose stack file Load
+// checks. The Automation API runs an inline program in the calling
+// process, which names the project's directory itself.
+func Program(dir string) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		d, err := deploy(ctx, dir)
+		if err != nil {
+			return err
+		}
+		for k, v := range d.Outputs {
+			ctx.Export(k, v)
+		}
+		return nil
 	}
-	for k, v := range d.Outputs {
-		ctx.Export(k, v)
-	}
-	return nil
 }
 
 // Deploy loads and validates the configuration, then registers the
 // providers, the cloud component and the handoff. When the configuration is
 // invalid it returns the error and registers nothing.
-func Deploy(ctx *pulumi.Context) (*Deployment, error) {
-	cfg, err := Load(ctx)
+func Deploy(ctx *pulumi.Context) (*Deployment, error) { return deploy(ctx, "") }
+
+func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
+	cfg, err := load(contextSource{ctx, dir})
 	if err != nil {
 		return nil, err
 	}

@@ -306,6 +306,14 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	})
 	var files []string // every file the command wrote, grepped for the token at the end
 
+	// A misspelt key in the stack file is refused by the program the
+	// engine runs, with the nearest name, before anything is created.
+	h.editStack("config:\n", "config:\n  peerpods:tunelPort: \"9000\"\n")
+	if out := h.peerpods(1, "preview"); !strings.Contains(out, "peerpods:tunelPort is not a setting of this project; fix: did you mean peerpods:tunnelPort?") {
+		t.Errorf("a misspelt key's preview:\n%s", out)
+	}
+	h.editStack("  peerpods:tunelPort: \"9000\"\n", "")
+
 	// up creates pool and volume (with the image).
 	h.peerpods(0, "up")
 	if !h.poolExists() || !h.volume("podvm-base.qcow2") {
