@@ -39,11 +39,20 @@ func (e *InputError) Within(scope string) *InputError {
 // one error instead of one per run.
 type Problems []error
 
-// Add records err if it is not nil.
+// Add records err if it is not nil, and not an *InputError equal to one
+// already recorded (two checks of the same value report it once).
 func (p *Problems) Add(err error) {
-	if err != nil {
-		*p = append(*p, err)
+	if err == nil {
+		return
 	}
+	if ie, ok := err.(*InputError); ok {
+		for _, e := range *p {
+			if old, ok := e.(*InputError); ok && *old == *ie {
+				return
+			}
+		}
+	}
+	*p = append(*p, err)
 }
 
 // Err returns nil when there is no problem, the error itself when there is

@@ -74,6 +74,9 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args ClusterHandoffArgs
 	if err := args.Values.CheckComplete(); err != nil {
 		return nil, err
 	}
+	if err := args.Options.KataConfig.Validate("kataConfig"); err != nil {
+		return nil, err
+	}
 	provider, err := RequireProvider[*kubernetes.Provider]("Kubernetes", opts)
 	if err != nil {
 		return nil, err

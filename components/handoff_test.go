@@ -185,6 +185,27 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 	}
 }
 
+// TestClusterHandoffRefusesBadKataConfig checks the KataConfig against
+// Kubernetes' rules before anything is registered.
+func TestClusterHandoffRefusesBadKataConfig(t *testing.T) {
+	m := &pulumitest.Mocks{}
+	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		_, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: awsValues(),
+			Options: components.HandoffOptions{KataConfig: &components.KataConfigOptions{Name: "Cluster_KataConfig"}}}, pulumi.Provider(k8s))
+		return err
+	})
+	pulumitest.RequireInputError(t, err, "kataConfig.name", "such as cluster-kataconfig")
+	for _, r := range m.Resources() {
+		if r.Type != "pulumi:providers:kubernetes" {
+			t.Errorf("registered %s %s on bad input", r.Type, r.Name)
+		}
+	}
+}
+
 func TestValuesOutputsAreSecret(t *testing.T) {
 	m := &pulumitest.Mocks{}
 	var sec, ssh pulumi.StringMapOutput

@@ -58,6 +58,25 @@ type KataConfigOptions struct {
 	PoolSelector map[string]string `json:"poolSelector,omitempty"`
 }
 
+// KataPoolSelectorSetting names the KataConfig's pool selector in errors.
+const KataPoolSelectorSetting = "kataConfig.poolSelector"
+
+// Validate checks what Kubernetes would refuse: the name, a DNS-1123
+// subdomain (the KataConfig is cluster-scoped), and the pool selector's
+// label keys and values. setting names the options in errors, such as
+// "kataConfig". A nil k is valid.
+func (k *KataConfigOptions) Validate(setting string) error {
+	if k == nil {
+		return nil
+	}
+	var p Problems
+	if k.Name != "" {
+		p.Add(CheckDNSSubdomain(setting+".name", k.Name, "a KataConfig name", "use a lower-case name such as "+DefaultKataConfigName))
+	}
+	p.Add(CheckLabels(setting+".poolSelector", k.PoolSelector))
+	return p.Err()
+}
+
 // Operator custom resources.
 const (
 	KataConfigAPIVersion  = "kataconfiguration.openshift.io/v1"

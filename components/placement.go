@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 )
@@ -57,21 +56,18 @@ type NodePatch struct {
 	Taints []Taint
 }
 
-var reDNSSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-var reDNSLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-var reLabelValue = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$`)
-
 // Nodes turns the placement into one patch per node, merging what several
 // rules set on the same node, sorted by node name; kata are the labels of
 // the KataConfig pool selector. A label that two rules set to different
-// values is an error, as are bad names. setting names the placement in
-// errors (such as "placement").
+// values is an error, as are names and labels Kubernetes would refuse.
+// setting names the placement in errors (such as "placement"); problems of
+// kata name the KataConfig's selector, kataConfig.poolSelector.
 func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, error) {
 	var problems Problems
 	byName := map[string]*NodePatch{}
 	add := func(where, node string, labels map[string]string, taints []Taint) {
-		if len(node) > 253 || !reDNSSubdomain.MatchString(node) {
-			problems.Add(Invalid(where, fmt.Sprintf("has %q, which is not a node name", node), "use the names of oc get nodes"))
+		if err := CheckDNSSubdomain(where, node, "a node name", "use the names of oc get nodes"); err != nil {
+			problems.Add(err)
 			return
 		}
 		n := byName[node]
@@ -92,7 +88,12 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 			}
 		}
 	}
-	if len(p.KataNodes) > 0 && len(kata) == 0 {
+	kataErr := CheckLabels(KataPoolSelectorSetting, kata)
+	problems.Add(kataErr)
+	if kataErr != nil {
+		kata = nil // reported once, not again for every node
+	}
+	if len(p.KataNodes) > 0 && len(kata) == 0 && kataErr == nil {
 		problems.Add(Invalid(setting+".kataNodes", "is set, but kataConfig.poolSelector is not", "set peerpods:kataConfig.poolSelector: the labels these nodes get"))
 	}
 	for i, node := range p.KataNodes {
@@ -110,16 +111,12 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 			taints = append(taints, Taint{Key: LabelControlPlane, Value: "true", Effect: TaintNoSchedule})
 		}
 		if g.Cluster != "" {
-			if !reDNSLabel.MatchString(g.Cluster) {
-				problems.Add(Invalid(where+".cluster", fmt.Sprintf("is %q, which is not a namespace name", g.Cluster), "use the hosted cluster's namespace, such as clusters-mycluster"))
-			}
+			problems.Add(CheckDNSLabel(where+".cluster", g.Cluster, "a namespace name", "use the hosted cluster's namespace, such as clusters-mycluster"))
 			labels[LabelHCPCluster] = g.Cluster
 			taints = append(taints, Taint{Key: LabelHCPCluster, Value: g.Cluster, Effect: TaintNoSchedule})
 		}
 		if g.Zone != "" {
-			if !reLabelValue.MatchString(g.Zone) {
-				problems.Add(Invalid(where+".zone", fmt.Sprintf("is %q, which is not a label value", g.Zone), "use the zone's name, such as us-east-1a"))
-			}
+			problems.Add(CheckLabelValue(where+".zone", g.Zone, "use the zone's name, such as us-east-1a"))
 			labels[LabelZone] = g.Zone
 		}
 		if len(g.Nodes) == 0 {

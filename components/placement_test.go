@@ -2,6 +2,7 @@ package components
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +58,108 @@ func TestPlacementErrors(t *testing.T) {
 				t.Fatalf("want one error on %s, got %v", c.setting, err)
 			}
 		})
+	}
+}
+
+// TestPlacementKubernetesNames checks node names, namespaces, zones and
+// the pool selector against Kubernetes' own rules, boundaries included:
+// each error names the full setting and carries the fix.
+func TestPlacementKubernetesNames(t *testing.T) {
+	rep := strings.Repeat
+	node253 := rep(rep("a", 62)+".", 4) + "b" // 4*63+1 = 253
+	okKata := map[string]string{"node-role.kubernetes.io/kata-oc": ""}
+	group := func(g NodeGroup) Placement {
+		if g.Nodes == nil {
+			g.Nodes = []string{"n"}
+		}
+		return Placement{HostedControlPlane: []NodeGroup{g}}
+	}
+	cases := []struct {
+		name    string
+		p       Placement
+		kata    map[string]string
+		setting string // "" when accepted
+		fix     string
+	}{
+		{"253-character node name", Placement{KataNodes: []string{node253}}, okKata, "", ""},
+		{"254-character node name", Placement{KataNodes: []string{node253 + "c"}}, okKata, "placement.kataNodes[0]", "oc get nodes"},
+		{"dotted node name", Placement{KataNodes: []string{"ip-10-0-1-2.ec2.internal"}}, okKata, "", ""},
+		{"upper-case node name", Placement{KataNodes: []string{"w", "Worker-0"}}, okKata, "placement.kataNodes[1]", "oc get nodes"},
+		{"node name ending in a dot", group(NodeGroup{Nodes: []string{"w."}, Infra: true}), nil, "placement.hostedControlPlane[0].nodes[0]", "oc get nodes"},
+		{"63-character namespace", group(NodeGroup{Cluster: "c" + rep("x", 62)}), nil, "", ""},
+		{"64-character namespace", group(NodeGroup{Cluster: "c" + rep("x", 63)}), nil, "placement.hostedControlPlane[0].cluster", "clusters-mycluster"},
+		{"dotted namespace", group(NodeGroup{Cluster: "clusters.hcp"}), nil, "placement.hostedControlPlane[0].cluster", "clusters-mycluster"},
+		{"63-character zone", group(NodeGroup{Zone: "z" + rep("Z_.-", 15) + "z1"}), nil, "", ""},
+		{"64-character zone", group(NodeGroup{Zone: "z" + rep("z", 63)}), nil, "placement.hostedControlPlane[0].zone", "us-east-1a"},
+		{"zone ending in -", group(NodeGroup{Zone: "us-east-1-"}), nil, "placement.hostedControlPlane[0].zone", "us-east-1a"},
+		{"selector: prefixed key, empty value", Placement{KataNodes: []string{"w"}}, map[string]string{"example.com/kata": ""}, "", ""},
+		{"selector: 63-character name, 63-character value", Placement{}, map[string]string{"k" + rep("x", 62): "v" + rep("x", 62)}, "", ""},
+		{"selector: 64-character key name", Placement{KataNodes: []string{"w"}}, map[string]string{"k" + rep("x", 63): ""}, KataPoolSelectorSetting, "label key such as"},
+		{"selector: bad key prefix", Placement{}, map[string]string{"Example_com/kata": ""}, KataPoolSelectorSetting, "label key such as"},
+		{"selector: key with a space", Placement{}, map[string]string{"kata oc": ""}, KataPoolSelectorSetting, "label key such as"},
+		{"selector: 64-character value", Placement{KataNodes: []string{"w"}}, map[string]string{"kata": rep("v", 64)}, KataPoolSelectorSetting + ".kata", "label value such as"},
+		{"selector: value with a slash", Placement{}, map[string]string{"kata": "a/b"}, KataPoolSelectorSetting + ".kata", "label value such as"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := c.p.Nodes("placement", c.kata)
+			if c.setting == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			ies := InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Fix, c.fix) {
+				t.Fatalf("want one error on %s with fix %q, got %v", c.setting, c.fix, err)
+			}
+		})
+	}
+}
+
+// TestKataConfigOptionsValidate checks the KataConfig's name and pool
+// selector; a selector problem found by Placement.Nodes and by Validate is
+// reported once.
+func TestKataConfigOptionsValidate(t *testing.T) {
+	name253 := strings.Repeat(strings.Repeat("k", 62)+".", 4) + "c"
+	cases := []struct {
+		name    string
+		k       *KataConfigOptions
+		setting string // "" when accepted
+		fix     string
+	}{
+		{"nil", nil, "", ""},
+		{"defaults", &KataConfigOptions{}, "", ""},
+		{"253-character name", &KataConfigOptions{Name: name253}, "", ""},
+		{"254-character name", &KataConfigOptions{Name: name253 + "x"}, "kataConfig.name", DefaultKataConfigName},
+		{"upper-case name", &KataConfigOptions{Name: "Cluster-KataConfig"}, "kataConfig.name", DefaultKataConfigName},
+		{"name with underscore", &KataConfigOptions{Name: "cluster_kataconfig"}, "kataConfig.name", DefaultKataConfigName},
+		{"selector", &KataConfigOptions{PoolSelector: map[string]string{"node-role.kubernetes.io/kata-oc": ""}}, "", ""},
+		{"bad selector key", &KataConfigOptions{PoolSelector: map[string]string{"/kata": ""}}, "kataConfig.poolSelector", "label key such as"},
+		{"bad selector value", &KataConfigOptions{PoolSelector: map[string]string{"kata": "yes please"}}, "kataConfig.poolSelector.kata", "label value such as"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.k.Validate("kataConfig")
+			if c.setting == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			ies := InputErrors(err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Fix, c.fix) {
+				t.Fatalf("want one error on %s with fix %q, got %v", c.setting, c.fix, err)
+			}
+		})
+	}
+	// The stack checks the selector through both: one error.
+	k := &KataConfigOptions{PoolSelector: map[string]string{"kata": "a b"}}
+	var p Problems
+	p.Add(k.Validate("kataConfig"))
+	_, err := Placement{KataNodes: []string{"w"}}.Nodes("placement", k.PoolSelector)
+	p.Add(err)
+	if ies := InputErrors(p.Err()); len(ies) != 1 || ies[0].Setting != "kataConfig.poolSelector.kata" {
+		t.Errorf("got %v", p.Err())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/peerpods/provisioner/components/contract"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // CheckPort checks that n is a TCP/UDP port number.
@@ -218,4 +219,52 @@ func CheckContract(setting string, cloud Cloud, key, value string) error {
 		return Invalid(setting, err.Error(), "set it to "+k.Format.Describe)
 	}
 	return nil
+}
+
+// Kubernetes names and labels are checked with k8s.io/apimachinery's
+// validation, the API server's own rules, never with patterns of ours.
+
+// CheckDNSSubdomain checks the name of a Kubernetes object whose name is
+// a DNS-1123 subdomain (a node, a cluster-scoped custom resource such as
+// the KataConfig): at most 253 lower-case letters, digits, '-' and '.'.
+// what names the kind of name, such as "a node name".
+func CheckDNSSubdomain(setting, value, what, fix string) error {
+	return kubeProblem(setting, value, what, fix, validation.IsDNS1123Subdomain(value))
+}
+
+// CheckDNSLabel checks a name that is a DNS-1123 label (a namespace): at
+// most 63 lower-case letters, digits and '-'.
+func CheckDNSLabel(setting, value, what, fix string) error {
+	return kubeProblem(setting, value, what, fix, validation.IsDNS1123Label(value))
+}
+
+// CheckLabelValue checks a label (or taint) value: empty, or at most 63
+// letters, digits, '-', '_' and '.', starting and ending with a letter or
+// digit.
+func CheckLabelValue(setting, value, fix string) error {
+	return kubeProblem(setting, value, "a label value", fix, validation.IsValidLabelValue(value))
+}
+
+// CheckLabels checks a map of labels, such as a node selector: every key
+// a qualified name (an optional DNS-subdomain prefix and '/', then a name
+// of at most 63 characters), every value a label value. Key problems name
+// setting, value problems setting.<key>; all are reported, in key order.
+func CheckLabels(setting string, labels map[string]string) error {
+	var p Problems
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+			p.Add(Invalid(setting, fmt.Sprintf("has the key %q, which is not a label key: %s", k, strings.Join(errs, "; ")),
+				"use a label key such as node-role.kubernetes.io/kata-oc or example.com/peer-pods"))
+			continue
+		}
+		p.Add(CheckLabelValue(setting+"."+k, labels[k], `use a label value such as "" or "true"`))
+	}
+	return p.Err()
+}
+
+func kubeProblem(setting, value, what, fix string, errs []string) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return Invalid(setting, fmt.Sprintf("is %q, which is not %s: %s", value, what, strings.Join(errs, "; ")), fix)
 }
