@@ -127,7 +127,7 @@ func (a Args) Validate() error {
 			bootstrap = new(string)
 			*bootstrap = "given"
 		}
-		p.Add(provider.CheckHostAccess("libvirt.host.", provider.KvmHostAccessArgs{
+		p.Add(provider.CheckHostAccess(hostSettings, provider.KvmHostAccessArgs{
 			Host: h.Address, Port: h.Port, User: h.User, Password: bootstrap,
 			KnownHostKey: optional(h.KnownHostKey), KeyType: h.KeyType, LibvirtSocket: optional(h.LibvirtSocket),
 		}))
@@ -156,6 +156,14 @@ func (a Args) Validate() error {
 		p.Add(components.Invalid("libvirt.image", "is not set, and neither is libvirt.capacity", "give the pod VM image to upload (libvirt.image), or the size of an empty volume (libvirt.capacity, bytes)"))
 	}
 	return p.Err()
+}
+
+// hostSettings are the settings of a host access, as the stack names
+// them: libvirt.host fields, and the credentials' own secret settings.
+var hostSettings = provider.HostAccessSettings{
+	Host: "libvirt.host.address", Port: "libvirt.host.port", User: "libvirt.host.user",
+	Password: "libvirtHostPassword", BootstrapPrivateKey: "libvirtHostBootstrapKey", PrivateKey: "sshPrivateKey",
+	KnownHostKey: "libvirt.host.knownHostKey", KeyType: "libvirt.host.keyType", LibvirtSocket: "libvirt.host.libvirtSocket",
 }
 
 func optional(s string) *string {

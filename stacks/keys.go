@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -170,4 +171,72 @@ func (c contextSource) keys() ([]string, error) {
 	}
 	slices.Sort(keys)
 	return keys, nil
+}
+
+// settingTypes are the types the object settings decode into.
+var settingTypes = map[string]reflect.Type{
+	"aws":             reflect.TypeFor[AWSConfig](),
+	"azure":           reflect.TypeFor[AzureConfig](),
+	"gcp":             reflect.TypeFor[GCPConfig](),
+	"libvirt":         reflect.TypeFor[LibvirtConfig](),
+	"placement":       reflect.TypeFor[components.Placement](),
+	"kataConfig":      reflect.TypeFor[components.KataConfigOptions](),
+	"tags":            reflect.TypeFor[map[string]string](),
+	"extra":           reflect.TypeFor[map[string]string](),
+	"tunnelProtocols": reflect.TypeFor[[]string](),
+}
+
+// IsSetting reports whether name, such as peerpods:azure.nsgPriorities.
+// kataAgent or peerpods:placement.kataNodes[0], names a setting a stack
+// file can hold: a known top-level key and, below it, fields of its type
+// by their exact names, any key of a map, any index of a list.
+func IsSetting(name string) bool {
+	rest, ok := strings.CutPrefix(name, Namespace+":")
+	if !ok {
+		return false
+	}
+	top, path, _ := strings.Cut(rest, ".")
+	if i := strings.IndexByte(top, '['); i >= 0 {
+		top, path = top[:i], top[i:]+path
+	}
+	if _, ok := knownSettings()[top]; !ok {
+		return false
+	}
+	t, ok := settingTypes[top]
+	if !ok {
+		return path == ""
+	}
+	for path != "" {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case strings.HasPrefix(path, "["):
+			end := strings.IndexByte(path, ']')
+			if end < 0 || (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) {
+				return false
+			}
+			t, path = t.Elem(), strings.TrimPrefix(path[end+1:], ".")
+		default:
+			seg := path
+			if i := strings.IndexAny(path, ".["); i >= 0 {
+				seg, path = path[:i], strings.TrimPrefix(path[i:], ".")
+			} else {
+				path = ""
+			}
+			switch t.Kind() {
+			case reflect.Map:
+				t = t.Elem()
+			case reflect.Struct:
+				ft, ok := fieldType(t, seg)
+				if !ok {
+					return false
+				}
+				t = ft
+			default:
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/stacktest"
+	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
@@ -262,7 +263,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"libvirt: pool name with slash", func(c map[string]string) {
 			c["peerpods:libvirt"] = `{"uri":"qemu:///system","pool":"a/b","capacity":1073741824}`
 		}, nil, "peerpods:libvirt.pool", "without /", "libvirt-local"},
-		{"libvirt: no bootstrap credential", func(c map[string]string) { delete(c, "peerpods:libvirtHostPassword") }, nil, "peerpods:libvirt.host.password", "", "libvirt-example"},
+		{"libvirt: no bootstrap credential", func(c map[string]string) { delete(c, "peerpods:libvirtHostPassword") }, nil, "peerpods:libvirtHostPassword", "", "libvirt-example"},
 		{"libvirt: plain-text host password", func(map[string]string) {}, []string{"peerpods:libvirtHostPassword"}, "peerpods:libvirtHostPassword", "--secret libvirtHostPassword", "libvirt-example"},
 		{"libvirt: extra LIBVIRT_CPU not a number", func(c map[string]string) { c["peerpods:extra"] = `{"LIBVIRT_CPU":"two"}` }, nil, "peerpods:extra.LIBVIRT_CPU", "whole number", "libvirt-example"},
 		{"libvirt: extra key of another cloud", func(c map[string]string) { c["peerpods:extra"] = `{"GCP_DISK_TYPE":"pd-ssd"}` }, nil, "peerpods:extra.GCP_DISK_TYPE", "LIBVIRT_CPU", "libvirt-example"},
@@ -327,6 +328,13 @@ func TestBadInputRegistersNothing(t *testing.T) {
 			}
 			if strings.Contains(msg, secret) || strings.Contains(msg, keyID) {
 				t.Errorf("error shows a secret: %s", msg)
+			}
+			// Every error names a setting a stack file can hold (or the
+			// unknown key the stack file has).
+			for _, ie := range components.InputErrors(err) {
+				if !stacks.IsSetting(ie.Setting) && !strings.HasPrefix(ie.Problem, "is not a setting") {
+					t.Errorf("error names %s, which is no setting", ie.Setting)
+				}
 			}
 			if got := m.Resources(); len(got) != 0 {
 				t.Errorf("registered on bad input: %v", m.Summary())
@@ -724,5 +732,29 @@ func TestConfigPrintsNoSecret(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIsSetting: the names errors use are checked against the types the
+// settings decode into.
+func TestIsSetting(t *testing.T) {
+	for name, want := range map[string]bool{
+		"peerpods:tunnelPort":                               true,
+		"peerpods:azure.nsgPriorities.kataAgent":            true,
+		"peerpods:placement.kataNodes[0]":                   true,
+		"peerpods:placement.hostedControlPlane[0].nodes[1]": true,
+		"peerpods:extra.LIBVIRT_CPU":                        true,
+		"peerpods:libvirt.host.address":                     true,
+		"peerpods:libvirtHostPassword":                      true,
+		"peerpods:libvirt.host.password":                    false,
+		"peerpods:libvirt.host.host":                        false,
+		"peerpods:azure.nsgPriorities.KataAgent":            false,
+		"peerpods:tunnelPort.x":                             false,
+		"peerpods:tunelPort":                                false,
+		"libvirt.pool":                                      false,
+	} {
+		if got := stacks.IsSetting(name); got != want {
+			t.Errorf("IsSetting(%s) = %v, want %v", name, got, want)
+		}
 	}
 }

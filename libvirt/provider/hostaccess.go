@@ -110,56 +110,69 @@ func (*KvmHostAccess) Check(ctx context.Context, req infer.CheckRequest) (infer.
 		return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: f}, err
 	}
 	var fs failures
-	fs.addErr(checkHostAccess("", a, unknownInputs(req.NewInputs)))
+	fs.addErr(checkHostAccess(accessInputs, a, unknownInputs(req.NewInputs)))
 	return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: fs}, nil
 }
 
+// HostAccessSettings name the settings CheckHostAccess reports problems
+// on, one per KvmHostAccess input.
+type HostAccessSettings struct {
+	Host, Port, User, Password, BootstrapPrivateKey, PrivateKey, KnownHostKey, KeyType, LibvirtSocket string
+}
+
+// accessInputs names the problems of the resource's own Check: its input
+// properties.
+var accessInputs = HostAccessSettings{
+	Host: "host", Port: "port", User: "user", Password: "password", BootstrapPrivateKey: "bootstrapPrivateKey",
+	PrivateKey: "privateKey", KnownHostKey: "knownHostKey", KeyType: "keyType", LibvirtSocket: "libvirtSocket",
+}
+
 // CheckHostAccess validates host access arguments (after defaults); every
-// problem names its setting prefix+field.
-func CheckHostAccess(prefix string, a KvmHostAccessArgs) error {
-	return checkHostAccess(prefix, a, nil)
+// problem names its setting in names.
+func CheckHostAccess(names HostAccessSettings, a KvmHostAccessArgs) error {
+	return checkHostAccess(names, a, nil)
 }
 
 // checkHostAccess is CheckHostAccess of the arguments that are known (u:
 // the unknown ones, by property name).
-func checkHostAccess(prefix string, a KvmHostAccessArgs, u unknowns) error {
+func checkHostAccess(n HostAccessSettings, a KvmHostAccessArgs, u unknowns) error {
 	var ps components.Problems
 	switch {
 	case u["host"]:
 	case a.Host == "":
-		ps.Add(components.Invalid(prefix+"host", "is empty", "give the KVM host's name or address"))
+		ps.Add(components.Invalid(n.Host, "is empty", "give the KVM host's name or address"))
 	case strings.ContainsAny(a.Host, "/@ ?#") || strings.HasPrefix(a.Host, "["):
-		ps.Add(components.Invalid(prefix+"host", fmt.Sprintf("is %q, which is not a host name or address", a.Host), "give only the host's name or address, such as kvm1.example.com"))
+		ps.Add(components.Invalid(n.Host, fmt.Sprintf("is %q, which is not a host name or address", a.Host), "give only the host's name or address, such as kvm1.example.com"))
 	}
 	if !u["port"] {
-		ps.Add(components.CheckPort(prefix+"port", a.Port))
+		ps.Add(components.CheckPort(n.Port, a.Port))
 	}
 	if !u["user"] && (a.User == "" || strings.ContainsAny(a.User, "/@:; ")) {
-		ps.Add(components.Invalid(prefix+"user", fmt.Sprintf("is %q, which is not a user name", a.User), "give the SSH user, such as root"))
+		ps.Add(components.Invalid(n.User, fmt.Sprintf("is %q, which is not a user name", a.User), "give the SSH user, such as root"))
 	}
 	if !u["password"] && !u["bootstrapPrivateKey"] && deref(a.Password) == "" && deref(a.BootstrapPrivateKey) == "" {
-		ps.Add(components.Invalid(prefix+"password", "and "+prefix+"bootstrapPrivateKey are both unset", "give the password or an existing private key the host accepts, as secrets, to install the new key once"))
+		ps.Add(components.Invalid(n.Password, "and "+n.BootstrapPrivateKey+" are both unset", "give the password or an existing private key the host accepts, as secrets, to install the new key once"))
 	}
 	if k := deref(a.BootstrapPrivateKey); !u["bootstrapPrivateKey"] && k != "" {
 		if _, err := ssh.ParsePrivateKey([]byte(k)); err != nil {
-			ps.Add(components.Invalid(prefix+"bootstrapPrivateKey", "does not parse", "give an unencrypted OpenSSH or PEM private key"))
+			ps.Add(components.Invalid(n.BootstrapPrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key"))
 		}
 	}
 	if k := deref(a.PrivateKey); !u["privateKey"] && k != "" {
 		if _, err := parseKey(k); err != nil {
-			ps.Add(components.Invalid(prefix+"privateKey", "does not parse", "give an unencrypted OpenSSH or PEM private key, or leave it unset to generate one"))
+			ps.Add(components.Invalid(n.PrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key, or leave it unset to generate one"))
 		}
 	}
 	if k := deref(a.KnownHostKey); !u["knownHostKey"] && k != "" {
 		if _, err := conn.ParseHostKey(k); err != nil {
-			ps.Add(components.Invalid(prefix+"knownHostKey", "does not parse", `give a known_hosts line or a public key ("ssh-ed25519 AAAA...", from ssh-keyscan)`))
+			ps.Add(components.Invalid(n.KnownHostKey, "does not parse", `give a known_hosts line or a public key ("ssh-ed25519 AAAA...", from ssh-keyscan)`))
 		}
 	}
 	if !u["keyType"] && a.KeyType != KeyTypeRSA && a.KeyType != KeyTypeED25519 {
-		ps.Add(components.Invalid(prefix+"keyType", fmt.Sprintf("is %q, which is not a key type", a.KeyType), `use "rsa" or "ed25519"`))
+		ps.Add(components.Invalid(n.KeyType, fmt.Sprintf("is %q, which is not a key type", a.KeyType), `use "rsa" or "ed25519"`))
 	}
 	if s := deref(a.LibvirtSocket); !u["libvirtSocket"] && a.LibvirtSocket != nil && !strings.HasPrefix(s, "/") {
-		ps.Add(components.Invalid(prefix+"libvirtSocket", fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
+		ps.Add(components.Invalid(n.LibvirtSocket, fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
 	}
 	return ps.Err()
 }
