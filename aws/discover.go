@@ -31,7 +31,7 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 	via := pulumi.Provider(provider)
 	region, err := awsp.GetRegion(ctx, nil, via)
 	if err != nil {
-		return Network{}, fmt.Errorf("aws: reading the provider's region: %w", err)
+		return Network{}, components.LookupFailed("aws.region", "the AWS provider's region", err, "set aws.region (or AWS_REGION) and check the AWS credentials")
 	}
 	n := Network{
 		Region:           region.Name,
@@ -48,7 +48,11 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 		}
 		inst, err := ec2.LookupInstance(ctx, &ec2.LookupInstanceArgs{InstanceId: &n.InstanceID}, via)
 		if err != nil {
-			return Network{}, fmt.Errorf("aws: reading worker instance %s: %w", n.InstanceID, err)
+			setting := "aws.instanceId"
+			if args.InstanceID == "" {
+				setting = "aws.infraId"
+			}
+			return Network{}, components.LookupFailed(setting, "worker instance "+n.InstanceID, err, "check the instance ID (aws ec2 describe-instances) and aws.region")
 		}
 		if len(n.SecurityGroupIDs) == 0 {
 			n.SecurityGroupIDs = slices.Sorted(slices.Values(inst.VpcSecurityGroupIds))
@@ -60,7 +64,7 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 	if n.VPCID == "" {
 		subnet, err := ec2.LookupSubnet(ctx, &ec2.LookupSubnetArgs{Id: &n.SubnetID}, via)
 		if err != nil {
-			return Network{}, fmt.Errorf("aws: reading subnet %s: %w", n.SubnetID, err)
+			return Network{}, components.LookupFailed("aws.subnetId", "subnet "+n.SubnetID, err, "check the subnet ID and aws.region, or set aws.vpcId")
 		}
 		n.VPCID = subnet.VpcId
 	}
@@ -90,7 +94,7 @@ func findWorker(ctx *pulumi.Context, infraID string, via pulumi.InvokeOption) (s
 		InstanceStateNames: []string{"running"},
 	}, via)
 	if err != nil {
-		return "", fmt.Errorf("aws: finding the workers of cluster %s: %w", infraID, err)
+		return "", components.LookupFailed("aws.infraId", "the workers of cluster "+infraID, err, "check aws.region and the AWS credentials, or set aws.instanceId")
 	}
 	if len(res.Ids) == 0 {
 		return "", components.Invalid("aws.infraId", fmt.Sprintf("is %q, but no running instance is tagged %s=owned and named %s-worker-*", infraID, ClusterTag(infraID), infraID),

@@ -302,10 +302,10 @@ func TestDiscoveryFailuresRegisterNothing(t *testing.T) {
 		args  func(*aws.Args)
 		want  string
 	}{
-		{"unknown instance", newCloud(sg1), func(a *aws.Args) { a.InstanceID = "i-0000000000000000f" }, "reading worker instance i-0000000000000000f"},
+		{"unknown instance", newCloud(sg1), func(a *aws.Args) { a.InstanceID = "i-0000000000000000f" }, "aws.instanceId leads to worker instance i-0000000000000000f, which cannot be read (InvalidInstanceID.NotFound: i-0000000000000000f); fix: "},
 		{"no running worker", noWorkers, func(a *aws.Args) { a.InfraID = "gone-abcde" }, "aws.infraId is \"gone-abcde\", but no running instance"},
 		{"worker without groups", newCloud(), func(a *aws.Args) { a.InstanceID = worker }, "aws.securityGroupIds cannot be discovered"},
-		{"unknown subnet", newCloud(sg1), func(a *aws.Args) { a.SecurityGroupIDs, a.SubnetID = []string{sg1}, "subnet-0000000000000000f" }, "reading subnet subnet-0000000000000000f"},
+		{"unknown subnet", newCloud(sg1), func(a *aws.Args) { a.SecurityGroupIDs, a.SubnetID = []string{sg1}, "subnet-0000000000000000f" }, "aws.subnetId leads to subnet subnet-0000000000000000f, which cannot be read (subnet subnet-0000000000000000f not found); fix: "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -56,7 +56,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 	native := pulumi.Provider(p.Native)
 	rg, err := resources.LookupResourceGroup(ctx, &resources.LookupResourceGroupArgs{ResourceGroupName: args.ResourceGroup}, native)
 	if err != nil {
-		return Network{}, fmt.Errorf("azure: reading resource group %s: %w", args.ResourceGroup, err)
+		return Network{}, components.LookupFailed("azure.resourceGroup", "resource group "+args.ResourceGroup, err, "check the resource group's name (az group list) and azure.subscriptionId")
 	}
 	n := Network{Region: rg.Location, SubscriptionID: subscriptionOf(rg.Id)}
 
@@ -74,7 +74,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 		ResourceGroupName: args.NetworkResourceGroup, VirtualNetworkName: n.VNetName,
 	}, native)
 	if err != nil {
-		return Network{}, fmt.Errorf("azure: reading VNet %s/%s: %w", args.NetworkResourceGroup, n.VNetName, err)
+		return Network{}, components.LookupFailed("azure.vnetName", "VNet "+args.NetworkResourceGroup+"/"+n.VNetName, err, "check azure.vnetName and azure.networkResourceGroup (az network vnet list)")
 	}
 	n.VNetID = deref(vnet.Id)
 	if vnet.AddressSpace != nil {
@@ -101,7 +101,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 		ResourceGroupName: args.NetworkResourceGroup, VirtualNetworkName: n.VNetName, SubnetName: n.WorkerSubnetName,
 	}, native)
 	if err != nil {
-		return Network{}, fmt.Errorf("azure: reading subnet %s of VNet %s: %w", n.WorkerSubnetName, n.VNetName, err)
+		return Network{}, components.LookupFailed("azure.workerSubnetName", "subnet "+n.WorkerSubnetName+" of VNet "+n.VNetName, err, "check azure.workerSubnetName (az network vnet subnet list)")
 	}
 	n.WorkerSubnetID = deref(subnet.Id)
 	prefixes := subnet.AddressPrefixes
@@ -125,7 +125,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 		ResourceGroupName: args.ResourceGroup, NetworkSecurityGroupName: n.NSGName,
 	}, native)
 	if err != nil {
-		return Network{}, fmt.Errorf("azure: reading NSG %s/%s: %w", args.ResourceGroup, n.NSGName, err)
+		return Network{}, components.LookupFailed("azure.nsgName", "NSG "+args.ResourceGroup+"/"+n.NSGName, err, "check azure.nsgName (az network nsg list)")
 	}
 	n.NSGID = deref(nsg.Id)
 	for _, r := range nsg.SecurityRules {
@@ -145,7 +145,7 @@ func only(ctx *pulumi.Context, p Providers, group, kind, exclude, setting, what 
 	}
 	res, err := core.GetResources(ctx, &core.GetResourcesArgs{ResourceGroupName: &group, Type: &kind}, pulumi.Provider(p.Classic))
 	if err != nil {
-		return "", fmt.Errorf("azure: listing the %ss of resource group %s: %w", what, group, err)
+		return "", components.LookupFailed(setting, "the "+what+"s of resource group "+group, err, "set "+setting+", or check the resource group and the azure credentials")
 	}
 	var names []string
 	for _, r := range res.Resources {

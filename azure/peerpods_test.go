@@ -449,7 +449,7 @@ func TestRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"two VNets", func(c *cloud) { c.vnets = append(c.vnets, "other-vnet") }, nil, nil, "azure.vnetName cannot be discovered: resource group " + rg + " has 2 VNets"},
 		{"two NSGs", func(c *cloud) { c.nsgs = append(c.nsgs, "other-nsg") }, nil, nil, "set azure.nsgName"},
 		{"no worker subnet", func(c *cloud) { c.subnets = []string{"master-subnet"} }, nil, nil, "azure.workerSubnetName cannot be discovered"},
-		{"unknown resource group", nil, func(a *azure.Args) { a.ResourceGroup = "nope" }, nil, "reading resource group nope"},
+		{"unknown resource group", nil, func(a *azure.Args) { a.ResourceGroup = "nope" }, nil, "azure.resourceGroup leads to resource group nope, which cannot be read (ResourceGroupNotFound); fix: "},
 		{"peer VNet overlaps the real cluster VNet", func(c *cloud) { c.vnetPrefixes = []any{"10.0.0.0/14", "192.168.0.0/20"} },
 			func(a *azure.Args) { a.Outbound = azure.OutboundPeerVNet }, nil, "overlaps 192.168.0.0/20 (cluster VNet " + vnetName + ")"},
 		{"worker subnet larger than a /8", func(c *cloud) { c.workerNets = []any{"10.0.0.0/7"} }, nil, nil,

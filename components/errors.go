@@ -118,3 +118,10 @@ func (p *Problems) AddWithin(scope string, err error) {
 		p.Add(ie.Within(scope))
 	}
 }
+
+// LookupFailed is the error of a discovery lookup that failed: it names
+// the setting that led to the lookup, what was read, the cloud's own
+// message, and the fix, in the same form as every other bad setting.
+func LookupFailed(setting, what string, err error, fix string) error {
+	return Invalid(setting, fmt.Sprintf("leads to %s, which cannot be read (%v)", what, err), fix)
+}

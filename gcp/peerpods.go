@@ -138,7 +138,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	}
 	net, err := compute.LookupNetwork(ctx, &compute.LookupNetworkArgs{Name: args.Network, Project: &args.ProjectID}, pulumi.Provider(provider))
 	if err != nil {
-		return nil, fmt.Errorf("gcp: reading network %s of project %s: %w", args.Network, args.ProjectID, err)
+		return nil, components.LookupFailed("gcp.network", "network "+args.Network+" of project "+args.ProjectID, err, "check gcp.network and gcp.projectId (gcloud compute networks list)")
 	}
 
 	c := &PeerPods{}

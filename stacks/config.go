@@ -182,6 +182,9 @@ func load(src source) (Config, error) {
 	s.InitData = r.initData()
 	r.object("extra", &s.Extra)
 	r.object("kataConfig", &c.Operator.KataConfig)
+	if c.Operator.KataConfig != nil && !r.bad("kataConfig") {
+		r.p.AddWithin("peerpods:", c.Operator.KataConfig.Validate("kataConfig"))
+	}
 	if _, ok := r.get("peerPodConfig"); ok {
 		r.fail(components.Invalid("peerpods:peerPodConfig", "is set, but the operator 1.10 has no PeerPodConfig (it copies an old one's spec.limit into PEERPODS_LIMIT_PER_NODE and deletes it)",
 			"remove peerpods:peerPodConfig: peerpods:limitPerNode already sets PEERPODS_LIMIT_PER_NODE in peer-pods-cm"))

@@ -96,7 +96,11 @@ func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
 		d.Result, err = deployLibvirt(ctx, cfg)
 	}
 	if err != nil {
-		return nil, err
+		// The components name settings under the cloud's key (aws.infraId,
+		// found bad in discovery too): the stack's names are peerpods:...
+		var p components.Problems
+		p.AddWithin(Namespace+":", err)
+		return nil, p.Err()
 	}
 	for _, c := range d.DiscoveryChanges {
 		if err := ctx.Log.Warn(c.Message(), nil); err != nil {

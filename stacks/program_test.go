@@ -4,8 +4,10 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -756,5 +758,68 @@ func TestIsSetting(t *testing.T) {
 		if got := stacks.IsSetting(name); got != want {
 			t.Errorf("IsSetting(%s) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestDiscoveryErrorsRegisterNoCloudResource: what the program finds
+// wrong while discovering the cluster's network (a worker not found, a
+// network missing, an NSG priority taken, a NAT gateway already on the
+// subnet) is reported like any bad setting: the full peerpods: name and a
+// fix, raised when only providers, the stack's own reference and lookups
+// have happened.
+func TestDiscoveryErrorsRegisterNoCloudResource(t *testing.T) {
+	pm := resource.NewPropertyMapFromMap
+	fail := func(msg string) pulumitest.CallFunc {
+		return func(resource.PropertyMap) (resource.PropertyMap, error) { return nil, errors.New(msg) }
+	}
+	cases := []struct {
+		name, stack string
+		calls       map[string]pulumitest.CallFunc
+		setting     string
+		fix         string
+	}{
+		{"aws: no worker of the cluster", "aws-example", map[string]pulumitest.CallFunc{
+			"aws:ec2/getInstances:getInstances": func(resource.PropertyMap) (resource.PropertyMap, error) {
+				return pm(map[string]any{"ids": []string{}}), nil
+			},
+		}, "peerpods:aws.infraId", "oc get infrastructure cluster"},
+		{"aws: worker unreadable", "aws-example", map[string]pulumitest.CallFunc{
+			"aws:ec2/getInstance:getInstance": fail("InvalidInstanceID.NotFound"),
+		}, "peerpods:aws.infraId", "aws.region"},
+		{"aws: no region", "aws-example", map[string]pulumitest.CallFunc{
+			"aws:index/getRegion:getRegion": fail("no region configured"),
+		}, "peerpods:aws.region", "AWS_REGION"},
+		{"azure: resource group missing", "azure-worker-subnet", map[string]pulumitest.CallFunc{
+			"azure-native:resources:getResourceGroup": fail("ResourceGroupNotFound"),
+		}, "peerpods:azure.resourceGroup", "az group list"},
+		{"azure: NSG priority taken", "azure-worker-subnet", map[string]pulumitest.CallFunc{
+			"azure-native:network:getNetworkSecurityGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
+				return pm(map[string]any{"id": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/mycluster-x7k2p-rg/providers/Microsoft.Network/networkSecurityGroups/mycluster-x7k2p-nsg",
+					"securityRules": []any{map[string]any{"name": "someone-else", "priority": 112, "direction": "Inbound"}}}), nil
+			},
+		}, "peerpods:azure.nsgPriorities.kataAgent", "priority"},
+		{"azure: NAT gateway already on the worker subnet", "azure-worker-subnet", map[string]pulumitest.CallFunc{
+			"azure-native:network:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
+				return pm(map[string]any{"id": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/mycluster-x7k2p-rg/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet/subnets/mycluster-x7k2p-worker-subnet",
+					"addressPrefix": "10.0.128.0/17", "natGateway": map[string]any{"id": "/subscriptions/x/natGateways/theirs"}}), nil
+			},
+		}, "peerpods:azure.outbound", ""},
+		{"gcp: network missing", "gcp-example", map[string]pulumitest.CallFunc{
+			"gcp:compute/getNetwork:getNetwork": fail("network not found"),
+		}, "peerpods:gcp.network", "gcloud compute networks list"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := stacktest.CloudMocks()
+			maps.Copy(m.Calls, c.calls)
+			cfg := withSecrets(stackConfig(t, c.stack))
+			_, _, err := stacktest.DeployOn(t, m, cfg)
+			pulumitest.RequireInputError(t, err, c.setting, c.fix)
+			for _, r := range m.Resources() {
+				if !strings.HasPrefix(r.Type, "pulumi:providers:") && r.Type != "pulumi:pulumi:StackReference" {
+					t.Errorf("registered %s %s before the discovery error", r.Type, r.Name)
+				}
+			}
+		})
 	}
 }
