@@ -103,16 +103,7 @@ func TestPlacementKubernetesNames(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := c.p.Nodes("placement", c.kata)
-			if c.setting == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			ies := InputErrors(err)
-			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Fix, c.fix) {
-				t.Fatalf("want one error on %s with fix %q, got %v", c.setting, c.fix, err)
-			}
+			wantOneError(t, err, c.setting, c.fix)
 		})
 	}
 }
@@ -140,17 +131,7 @@ func TestKataConfigOptionsValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := c.k.Validate("kataConfig")
-			if c.setting == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			ies := InputErrors(err)
-			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Fix, c.fix) {
-				t.Fatalf("want one error on %s with fix %q, got %v", c.setting, c.fix, err)
-			}
+			wantOneError(t, c.k.Validate("kataConfig"), c.setting, c.fix)
 		})
 	}
 	// The stack checks the selector through both: one error.
@@ -161,5 +142,21 @@ func TestKataConfigOptionsValidate(t *testing.T) {
 	p.Add(err)
 	if ies := InputErrors(p.Err()); len(ies) != 1 || ies[0].Setting != "kataConfig.poolSelector.kata" {
 		t.Errorf("got %v", p.Err())
+	}
+}
+
+// wantOneError fails unless err is exactly one input error on setting
+// whose fix contains fix; an empty setting wants no error.
+func wantOneError(t *testing.T, err error, setting, fix string) {
+	t.Helper()
+	if setting == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	ies := InputErrors(err)
+	if len(ies) != 1 || ies[0].Setting != setting || !strings.Contains(ies[0].Fix, fix) {
+		t.Fatalf("want one error on %s with fix %q, got %v", setting, fix, err)
 	}
 }

@@ -63,23 +63,8 @@ func remoteStack(h *harness, root, tmp string) string {
 // gone from authorized_keys, pool and volume gone).
 func TestEngineKnownHostsReachCAA(t *testing.T) {
 	h := newHarness(t, "libvirt-remote-e2e", remoteStack)
-	u, err := user.Lookup(e2eenv.Require(t, "PEERPODS_E2E_SSH_USER"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authorizedKeys := filepath.Join(u.HomeDir, ".ssh", "authorized_keys")
+	authorizedKeys, password := h.remoteHost()
 	readKeys := func() string { b, _ := os.ReadFile(authorizedKeys); return string(b) }
-	password, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_SSH_PASSWORD_FILE"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.run("pulumi", "stack", "init", h.stack)
-	h.run("pulumi", "config", "set", "--secret", "libvirtHostPassword", strings.TrimSpace(string(password)), "--stack", h.stack)
-	t.Cleanup(func() {
-		if h.poolExists() {
-			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
-		}
-	})
 	// The pull request: a preview of a stack whose pool and volume take
 	// their connection from the host access's outputs, unknown until it
 	// exists.
@@ -266,6 +251,31 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	if strings.Contains(readKeys(), publicKey) {
 		t.Error("the stack's key is still in authorized_keys after destroy")
 	}
+}
+
+// remoteHost initializes a remote-host stack: the stack, the e2e sshd
+// user's password as its bootstrap secret, and a destroy at the end of a
+// failed test. It returns the user's authorized_keys path and the
+// password.
+func (h *harness) remoteHost() (authorizedKeys string, password []byte) {
+	t := h.t
+	t.Helper()
+	u, err := user.Lookup(e2eenv.Require(t, "PEERPODS_E2E_SSH_USER"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	password, err = os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_SSH_PASSWORD_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.run("pulumi", "stack", "init", h.stack)
+	h.run("pulumi", "config", "set", "--secret", "libvirtHostPassword", strings.TrimSpace(string(password)), "--stack", h.stack)
+	t.Cleanup(func() {
+		if h.poolExists() {
+			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
+		}
+	})
+	return filepath.Join(u.HomeDir, ".ssh", "authorized_keys"), password
 }
 
 // readReport reads a peerpods preview JSON report.

@@ -7,12 +7,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/peerpods/provisioner/internal/e2eenv"
 )
 
 // previousVersion is the last commit (provider 0.1.0) whose storage pools
@@ -34,22 +31,7 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 	old := previousSource(t)
 	h := newHarness(t, "libvirt-upgrade-e2e", func(h *harness, _, tmp string) string { return remoteStack(h, old, tmp) })
 	h.build(old, false)
-	u, err := user.Lookup(e2eenv.Require(t, "PEERPODS_E2E_SSH_USER"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authorizedKeys := filepath.Join(u.HomeDir, ".ssh", "authorized_keys")
-	password, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_SSH_PASSWORD_FILE"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.run("pulumi", "stack", "init", h.stack)
-	h.run("pulumi", "config", "set", "--secret", "libvirtHostPassword", strings.TrimSpace(string(password)), "--stack", h.stack)
-	t.Cleanup(func() {
-		if h.poolExists() {
-			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
-		}
-	})
+	authorizedKeys, password := h.remoteHost()
 
 	// The previous version creates the stack.
 	h.peerpods(0, "up")
