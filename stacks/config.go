@@ -137,9 +137,9 @@ func load(src source) (Config, error) {
 	var c Config
 	if l, ok := src.(keyLister); ok {
 		keys, err := l.keys()
-		if err != nil {
-			r.fail(components.Invalid("peerpods:cloud", "cannot be checked: the stack file does not read: "+err.Error(), "fix the stack file's YAML"))
-		}
+		// Pulumi read the same file before the program ran: an error
+		// here is rare, and says which file.
+		r.fail(err)
 		r.fail(checkKeys(keys, src.IsConfigSecret))
 	}
 
