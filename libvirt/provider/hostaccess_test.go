@@ -179,12 +179,7 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 	keys := newKeys(t)
 	state := accessState(keys)
 	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": provider.KeyTypeED25519}
-	cases := []struct {
-		name  string
-		in    map[string]any
-		state map[string]any
-		want  map[string]p.DiffKind
-	}{
+	cases := []diffCase{
 		{"same", nil, nil, nil},
 		{"other host", map[string]any{"host": "kvm2"}, nil, map[string]p.DiffKind{"host": p.UpdateReplace}},
 		{"other key type", map[string]any{"keyType": provider.KeyTypeRSA}, nil, map[string]p.DiffKind{"keyType": p.UpdateReplace}},
@@ -193,12 +188,7 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 		{"password stored by an earlier version", nil, map[string]any{"password": secret("pw")}, map[string]p.DiffKind{"password": p.Update}},
 		{"key no longer installed", nil, map[string]any{"installed": false}, map[string]p.DiffKind{"installed": p.Update}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			in := checked(t, s, accessType, with(props(base), c.in))
-			wantDiff(t, diff(t, s, accessType, with(state, c.state), in), c.want)
-		})
-	}
+	runDiffCases(t, s, accessType, base, state, cases)
 }
 
 // TestKvmHostAccessUpdatePreviewKeepsOutputsKnown: an update of the access

@@ -131,24 +131,14 @@ func TestStoragePoolDiffUnknowns(t *testing.T) {
 // started again by an update.
 func TestStoragePoolDiffKnown(t *testing.T) {
 	s := sshServer(t, newKeys(t))
-	cases := []struct {
-		name  string
-		in    map[string]any
-		state map[string]any
-		want  map[string]p.DiffKind
-	}{
+	cases := []diffCase{
 		{"same", nil, nil, nil},
 		{"same path, trailing slash", map[string]any{"path": provider.DefaultPoolPath + "/"}, nil, nil},
 		{"other name", map[string]any{"name": "images2"}, nil, map[string]p.DiffKind{"name": p.UpdateReplace}},
 		{"other path", map[string]any{"path": "/srv/images"}, nil, map[string]p.DiffKind{"path": p.UpdateReplace}},
 		{"stopped", nil, map[string]any{"active": false}, map[string]p.DiffKind{"active": p.Update}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			in := checked(t, s, poolType, with(props(map[string]any{"name": "images"}), c.in))
-			wantDiff(t, diff(t, s, poolType, with(poolState(), c.state), in), c.want)
-		})
-	}
+	runDiffCases(t, s, poolType, map[string]any{"name": "images"}, poolState(), cases)
 }
 
 // TestStoragePoolDiffLegacy: a pool of an earlier version keeps its

@@ -136,6 +136,27 @@ func wantDiff(t *testing.T, d p.DiffResponse, want map[string]p.DiffKind) {
 	wantExactly(t, "diff", got, want)
 }
 
+// diffCase is a Diff of known inputs: the base inputs with in set,
+// against the base state with state set, and the detailed diff it wants.
+type diffCase struct {
+	name  string
+	in    map[string]any
+	state map[string]any
+	want  map[string]p.DiffKind
+}
+
+// runDiffCases runs each case as a subtest: Check of the inputs, then Diff
+// against the state.
+func runDiffCases(t *testing.T, s integration.Server, typ string, base map[string]any, state property.Map, cases []diffCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := checked(t, s, typ, with(props(base), c.in))
+			wantDiff(t, diff(t, s, typ, with(state, c.state), in), c.want)
+		})
+	}
+}
+
 // wantExactly fails unless got has exactly the keys and values of want;
 // what names the values in messages.
 func wantExactly[V comparable](t *testing.T, what string, got, want map[string]V) {

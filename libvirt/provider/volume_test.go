@@ -49,14 +49,7 @@ func TestStorageVolumeCheckUnknowns(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in := map[string]any{}
-			for k, v := range conn {
-				in[k] = v
-			}
-			for k, v := range c.in {
-				in[k] = v
-			}
-			resp := check(t, s, volumeType, props(in))
+			resp := check(t, s, volumeType, props(plus(conn, c.in)))
 			wantFailures(t, resp.Failures, nil)
 			wantUnknown(t, resp.Inputs, nil, c.unknown...)
 			if _, ok := c.in["name"]; !ok && resp.Inputs.Get("name").AsString() != provider.DefaultVolumeName {
@@ -194,12 +187,7 @@ func TestStorageVolumeDiffKnown(t *testing.T) {
 	legacy := func(uri string) map[string]any {
 		return map[string]any{"uri": uri, "privateKey": secret(keys.private), "hostKey": keys.hostKey}
 	}
-	cases := []struct {
-		name  string
-		in    map[string]any
-		state map[string]any
-		want  map[string]p.DiffKind
-	}{
+	cases := []diffCase{
 		{"same", nil, nil, nil},
 		{"same capacity", map[string]any{"capacity": 4096}, nil, nil},
 		{"other image content", nil, map[string]any{"sourceSha256": "0000"}, map[string]p.DiffKind{"sourceSha256": p.UpdateReplace}},
@@ -212,10 +200,5 @@ func TestStorageVolumeDiffKnown(t *testing.T) {
 		{"legacy, other host", nil, legacy("qemu:///system"),
 			map[string]p.DiffKind{"uri": p.DeleteReplace, "privateKey": p.Delete, "hostKey": p.Delete}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			in := checked(t, s, volumeType, with(props(base), c.in))
-			wantDiff(t, diff(t, s, volumeType, with(state, c.state), in), c.want)
-		})
-	}
+	runDiffCases(t, s, volumeType, base, state, cases)
 }
