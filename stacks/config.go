@@ -500,73 +500,76 @@ func zeroText(v any) string {
 	return string(b)
 }
 
-// fieldValue returns v's field whose JSON name is exactly name, embedded
-// structs included.
-func fieldValue(v reflect.Value, name string) (reflect.Value, bool) {
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch {
-		case tag == "-" || !f.IsExported():
-		case f.Anonymous && tag == "":
-			inner := v.Field(i)
-			for inner.Kind() == reflect.Pointer {
-				if inner.IsNil() {
-					break
-				}
-				inner = inner.Elem()
-			}
-			if inner.Kind() == reflect.Struct {
-				if fv, ok := fieldValue(inner, name); ok {
-					return fv, true
-				}
-			}
-		case tag == name || (tag == "" && f.Name == name):
-			return v.Field(i), true
-		}
-	}
-	return reflect.Value{}, false
+// jsonField is a struct field as JSON decoding sees it: its name, its
+// type, and its index path from the outer struct (through embedded
+// structs).
+type jsonField struct {
+	name  string
+	typ   reflect.Type
+	index []int
 }
 
-// fieldType returns the type of t's field whose JSON name is exactly
-// name, embedded structs included.
-func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
-	for f := range t.Fields() {
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch {
-		case tag == "-" || !f.IsExported():
-		case f.Anonymous && tag == "":
-			if ft, ok := fieldType(f.Type, name); ok {
-				return ft, true
-			}
-		case tag == name || (tag == "" && f.Name == name):
-			return f.Type, true
-		}
-	}
-	return nil, false
-}
-
-// fieldNames lists the JSON names of a struct's fields, including those of
-// embedded structs; nil for a type that is not a struct.
-func fieldNames(t reflect.Type) []string {
+// jsonFields lists the fields JSON decodes into t, those of embedded
+// structs included, in order; nil for a type that is not a struct.
+func jsonFields(t reflect.Type) []jsonField {
 	if t.Kind() != reflect.Struct {
 		return nil
 	}
-	var names []string
+	var out []jsonField
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch {
 		case name == "-" || !f.IsExported():
 		case f.Anonymous && name == "":
-			names = append(names, fieldNames(f.Type)...)
-		case name == "":
-			names = append(names, f.Name)
+			for _, inner := range jsonFields(f.Type) {
+				inner.index = append([]int{f.Index[0]}, inner.index...)
+				out = append(out, inner)
+			}
 		default:
-			names = append(names, name)
+			if name == "" {
+				name = f.Name
+			}
+			out = append(out, jsonField{name: name, typ: f.Type, index: f.Index})
 		}
 	}
+	return out
+}
+
+// fieldNames lists the JSON names of a struct's fields (jsonFields).
+func fieldNames(t reflect.Type) []string {
+	var names []string
+	for _, f := range jsonFields(t) {
+		names = append(names, f.name)
+	}
 	return names
+}
+
+// fieldOf returns t's field whose JSON name is exactly name.
+func fieldOf(t reflect.Type, name string) (jsonField, bool) {
+	for _, f := range jsonFields(t) {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return jsonField{}, false
+}
+
+// fieldType returns the type of t's field whose JSON name is exactly
+// name.
+func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
+	f, ok := fieldOf(t, name)
+	return f.typ, ok
+}
+
+// fieldValue returns v's field whose JSON name is exactly name; not found
+// behind a nil embedded pointer.
+func fieldValue(v reflect.Value, name string) (reflect.Value, bool) {
+	f, ok := fieldOf(v.Type(), name)
+	if !ok {
+		return reflect.Value{}, false
+	}
+	fv, err := v.FieldByIndexErr(f.index)
+	return fv, err == nil
 }
 
 // value reads a value that goes into a Secret; a sensitive one must be
