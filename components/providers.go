@@ -33,3 +33,12 @@ func isNil(p pulumi.ProviderResource) bool {
 	v := reflect.ValueOf(p)
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
+
+// OptionalString is a string input for a provider argument, nil for "" so
+// that the provider uses its own default.
+func OptionalString(s string) pulumi.StringPtrInput {
+	if s == "" {
+		return nil
+	}
+	return pulumi.String(s)
+}

@@ -11,12 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/peerpods/provisioner/aws"
-	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/gcp"
-	"github.com/peerpods/provisioner/libvirt"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -32,7 +29,7 @@ type Config struct {
 	Handoff components.HandoffMode
 	// Kubeconfig is the cluster's kubeconfig (peerpods:kubeconfig, a
 	// secret), needed when Handoff is cluster.
-	Kubeconfig Secret
+	Kubeconfig cloud.Secret
 	// KubeContext is the kubeconfig context (peerpods:kubeContext).
 	KubeContext string
 	// Settings are the common peer-pods settings.
@@ -40,54 +37,12 @@ type Config struct {
 	// Operator are the optional operator objects of the handoff
 	// (peerpods:kataConfig, peerpods:placement).
 	Operator components.HandoffOptions
-	// AWS is the AWS configuration (peerpods:aws) when Cloud is aws.
-	AWS AWSConfig
-	// Azure is the Azure configuration (peerpods:azure) when Cloud is
-	// azure.
-	Azure AzureConfig
-	// GCP is the GCP configuration (peerpods:gcp) when Cloud is gcp.
-	GCP GCPConfig
-	// Libvirt is the libvirt configuration (peerpods:libvirt) when Cloud
-	// is libvirt, host credentials included.
-	Libvirt LibvirtConfig
+	// Stack is the cloud's own configuration (peerpods:<cloud>, decoded
+	// into the cloud's Stack type and prepared), credentials included.
+	Stack cloud.Stack
 	// Secrets are the peer-pods-secret values found in the stack secrets,
 	// by operator key.
-	Secrets map[string]Secret
-	// SSHPrivateKey is a supplied SSH private key (peerpods:sshPrivateKey,
-	// a secret) for clouds that use ssh-key-secret; empty generates one.
-	SSHPrivateKey Secret
-}
-
-// AWSConfig is peerpods:aws: the provider settings and the component's
-// arguments.
-type AWSConfig struct {
-	// Region is the AWS provider's region; empty uses AWS_REGION or the
-	// profile's region.
-	Region string `json:"region,omitempty"`
-	// Profile is the shared-credentials profile of the AWS provider.
-	Profile string `json:"profile,omitempty"`
-	aws.Args
-}
-
-// AzureConfig is peerpods:azure: the subscription of the providers and the
-// component's arguments.
-type AzureConfig struct {
-	// Subscription is the subscription of the azure providers and
-	// AZURE_SUBSCRIPTION_ID; empty uses the providers' default and the
-	// resource group's subscription.
-	Subscription string `json:"subscriptionId,omitempty"`
-	azure.Args
-}
-
-// GCPConfig is peerpods:gcp: the component's arguments (the provider uses
-// its project and zone).
-type GCPConfig struct {
-	gcp.Args
-}
-
-// LibvirtConfig is peerpods:libvirt: the component's arguments.
-type LibvirtConfig struct {
-	libvirt.Args
+	Secrets map[string]cloud.Secret
 }
 
 // secretSetting is a stack config key whose value goes into
@@ -143,21 +98,24 @@ func load(src source) (Config, error) {
 		r.fail(checkKeys(keys, src.IsConfigSecret))
 	}
 
-	cloud := r.str("cloud", "")
+	name := r.str("cloud", "")
+	cl, built := CloudNamed(components.Cloud(name))
 	switch {
-	case cloud == "":
+	case name == "":
 		r.fail(components.Invalid("peerpods:cloud", "is not set", fmt.Sprintf("set it to one of %s", cloudList())))
-	case !slices.Contains(components.Clouds, components.Cloud(cloud)):
-		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which is not a known cloud", cloud), fmt.Sprintf("set it to one of %s", cloudList())))
+	case slices.Contains(contract.Clouds, components.Cloud(name)) && !built:
+		r.fail(components.Invalid("peerpods:cloud", notBuilt(name), "build peerpods without cloud build tags (every cloud), or with -tags peerpods_clouds,"+name))
+	case !built:
+		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which is not a known cloud", name), fmt.Sprintf("set it to one of %s", cloudList())))
 	}
-	c.Cloud = components.Cloud(cloud)
+	c.Cloud = components.Cloud(name)
 
 	mode, err := components.ParseHandoffMode("peerpods:handoff", r.str("handoff", string(components.HandoffCluster)))
 	r.fail(err)
 	c.Handoff = mode
 	c.KubeContext = r.str("kubeContext", "")
 	if c.Handoff == components.HandoffCluster {
-		c.Kubeconfig = NewSecret(r.value("kubeconfig", true))
+		c.Kubeconfig = cloud.NewSecret(r.value("kubeconfig", true))
 		if !c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
 			r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
 		}
@@ -203,13 +161,13 @@ func load(src source) (Config, error) {
 			`set peerpods:handoff to "cluster" or "manifests", or remove those settings`))
 	}
 
-	c.Secrets = map[string]Secret{}
+	c.Secrets = map[string]cloud.Secret{}
 	for _, sk := range secretSettings(c.Cloud) {
 		v := r.value(sk.config, sk.Sensitive)
 		if v == "" {
 			continue
 		}
-		c.Secrets[sk.Name] = NewSecret(v)
+		c.Secrets[sk.Name] = cloud.NewSecret(v)
 		// The value's format, from the contract; the error never shows
 		// the value.
 		if sk.Format.Check(v) != nil {
@@ -222,61 +180,13 @@ func load(src source) (Config, error) {
 		}
 	}
 
-	switch c.Cloud {
-	case components.AWS:
-		r.object("aws", &c.AWS)
-		if c.AWS.Region != "" && !contract.AWSRegionPattern.MatchString(c.AWS.Region) {
-			r.fail(components.Invalid("peerpods:aws.region", fmt.Sprintf("is %q, which is not an AWS region", c.AWS.Region), `use a region name such as "us-east-2"`))
-		}
-		c.AWS.Args.Settings = c.Settings
-		c.AWS.Args = c.AWS.Args.WithDefaults()
-		r.zeros("aws", c.AWS)
-		r.p.AddWithin("peerpods:", c.AWS.Args.Validate())
-	case components.Azure:
-		r.object("azure", &c.Azure)
-		if c.Azure.Subscription != "" && !contract.GUIDPattern.MatchString(c.Azure.Subscription) {
-			r.fail(components.Invalid("peerpods:azure.subscriptionId", fmt.Sprintf("is %q, which is not a subscription ID", c.Azure.Subscription), "use the subscription's GUID (az account show --query id)"))
-		}
-		c.Azure.Args.Settings = c.Settings
-		c.Azure.Args = c.Azure.Args.WithDefaults()
-		r.zeros("azure", c.Azure)
-		r.p.AddWithin("peerpods:", c.Azure.Args.Validate())
-		if c.SSHPrivateKey = NewSecret(r.value("sshPrivateKey", true)); c.SSHPrivateKey.IsSet() {
-			r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey.Reveal()))
-		}
-	case components.GCP:
-		r.object("gcp", &c.GCP)
-		if v, ok := r.get("gcp"); ok && explicitlyEmpty(v, "podvmImageName") {
-			r.fail(components.Invalid("peerpods:gcp.podvmImageName", "is empty, and cloud-api-adaptor exits without PODVM_IMAGE_NAME",
-				"name the pod VM image in the project (gcloud compute images list), or remove the setting to let the operator's image job build one"))
-		}
-		c.GCP.Args.Settings = c.Settings
-		c.GCP.Args = c.GCP.Args.WithDefaults()
-		r.zeros("gcp", c.GCP)
-		r.p.AddWithin("peerpods:", c.GCP.Args.Validate())
-	case components.Libvirt:
-		r.object("libvirt", &c.Libvirt)
-		c.Libvirt.Args.Settings = c.Settings
-		if _, ok := r.get("hostKeyCerts"); ok && c.Libvirt.Image != "" {
-			r.fail(components.Invalid("peerpods:hostKeyCerts", "is set, but only the operator's own image build reads HOST_KEY_CERTS, and the stack uploads peerpods:libvirt.image",
-				"remove peerpods:hostKeyCerts, or remove libvirt.image to let the operator build the image"))
-		}
-		if h := c.Libvirt.Host; h != nil {
-			h.Password = NewSecret(r.value("libvirtHostPassword", true)).Input()
-			h.BootstrapPrivateKey = NewSecret(r.value("libvirtHostBootstrapKey", true)).Input()
-			if c.SSHPrivateKey = NewSecret(r.value("sshPrivateKey", true)); c.SSHPrivateKey.IsSet() {
-				r.p.AddWithin("peerpods:", components.CheckPrivateKey("sshPrivateKey", c.SSHPrivateKey.Reveal()))
-				h.PrivateKey = c.SSHPrivateKey.Input()
-			}
-		} else if c.Handoff != components.HandoffOff {
-			r.fail(components.Invalid("peerpods:libvirt.host", "is not set, and the handoff needs a remote KVM host the cluster reaches over qemu+ssh",
-				"set libvirt.host (address, user) and peerpods:libvirtHostPassword, or set peerpods:handoff to off"))
-		}
-		c.Libvirt.Args = c.Libvirt.Args.WithDefaults()
-		r.zeros("libvirt", c.Libvirt)
-		r.p.AddWithin("peerpods:", c.Libvirt.Args.Validate())
-	default:
-		// Common settings are validated by the cloud's Args otherwise.
+	if cl != nil {
+		c.Stack = cl.NewStack()
+		r.object(name, c.Stack)
+		c.Stack.Prepare(input{r: &r, cloud: name, settings: c.Settings, handoff: c.Handoff})
+		r.zeros(name, c.Stack)
+	} else {
+		// Common settings are validated by the cloud's Prepare otherwise.
 		r.p.AddWithin("peerpods:", c.Settings.Validate())
 	}
 
@@ -289,14 +199,6 @@ func load(src source) (Config, error) {
 		}
 	}
 	return c, r.p.Err()
-}
-
-func cloudList() string {
-	names := make([]string, len(components.Clouds))
-	for i, c := range components.Clouds {
-		names[i] = strconv.Quote(string(c))
-	}
-	return strings.Join(names, ", ")
 }
 
 // reader reads typed config values, recording every problem.
@@ -638,9 +540,21 @@ func (r *reader) initData() string {
 	return ""
 }
 
-// explicitlyEmpty reports whether the JSON object obj sets field to "",
-// which decoding into a string cannot tell from leaving it out.
-func explicitlyEmpty(obj, field string) bool {
-	var fields map[string]json.RawMessage
-	return json.Unmarshal([]byte(obj), &fields) == nil && string(fields[field]) == `""`
+// input is what a cloud's Prepare reads: the reader, for the cloud's
+// settings.
+type input struct {
+	r        *reader
+	cloud    string
+	settings components.Settings
+	handoff  components.HandoffMode
+}
+
+func (in input) Settings() components.Settings      { return in.settings }
+func (in input) Handoff() components.HandoffMode    { return in.handoff }
+func (in input) Raw() (string, bool)                { return in.r.get(in.cloud) }
+func (in input) Check(err error)                    { in.r.p.AddWithin("peerpods:", err) }
+func (in input) Credential(key string) cloud.Secret { return cloud.NewSecret(in.r.value(key, true)) }
+func (in input) Has(key string) bool {
+	_, ok := in.r.get(key)
+	return ok
 }

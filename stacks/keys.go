@@ -22,18 +22,18 @@ var (
 		"cloud", "handoff", "kubeContext",
 		"tunnelPort", "tunnelProtocols", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
 		"initdataFile", "initdata", "extra", "kataConfig", "placement",
-		"aws", "azure", "gcp", "libvirt",
 		// Refused with their own advice (load).
 		"disableCvm", "peerPodConfig",
 	}
 	// credentialSettings hold credentials that are not peer-pods-secret
-	// keys: always secret.
-	credentialSettings = []string{"kubeconfig", "sshPrivateKey", "libvirtHostPassword", "libvirtHostBootstrapKey"}
+	// keys: always secret. The clouds add their own (cloud.Credentials).
+	credentialSettings = []string{"kubeconfig"}
 )
 
 // knownSettings returns every top-level setting and whether it must be
-// stored encrypted: the plain ones, the credentials, and the contract's
-// secret settings of every cloud (sensitive or not as the contract says).
+// stored encrypted: the plain ones, each registered cloud's object
+// setting and credentials, and the contract's secret settings of every
+// cloud (sensitive or not as the contract says).
 func knownSettings() map[string]bool {
 	known := map[string]bool{}
 	for _, k := range plainSettings {
@@ -41,6 +41,12 @@ func knownSettings() map[string]bool {
 	}
 	for _, k := range credentialSettings {
 		known[k] = true
+	}
+	for _, c := range registry {
+		known[string(c.Name())] = false
+		for _, k := range c.Credentials() {
+			known[k] = true
+		}
 	}
 	for _, cloud := range components.Clouds {
 		for _, s := range secretSettings(cloud) {
@@ -173,12 +179,18 @@ func (c contextSource) keys() ([]string, error) {
 	return keys, nil
 }
 
-// settingTypes are the types the object settings decode into.
+// settingType is the type the object setting name decodes into: a
+// registered cloud's Stack, or a common setting's type.
+func settingType(name string) (reflect.Type, bool) {
+	if c, ok := CloudNamed(components.Cloud(name)); ok {
+		return reflect.TypeOf(c.NewStack()).Elem(), true
+	}
+	t, ok := settingTypes[name]
+	return t, ok
+}
+
+// settingTypes are the types the common object settings decode into.
 var settingTypes = map[string]reflect.Type{
-	"aws":             reflect.TypeFor[AWSConfig](),
-	"azure":           reflect.TypeFor[AzureConfig](),
-	"gcp":             reflect.TypeFor[GCPConfig](),
-	"libvirt":         reflect.TypeFor[LibvirtConfig](),
 	"placement":       reflect.TypeFor[components.Placement](),
 	"kataConfig":      reflect.TypeFor[components.KataConfigOptions](),
 	"tags":            reflect.TypeFor[map[string]string](),
@@ -202,7 +214,7 @@ func IsSetting(name string) bool {
 	if _, ok := knownSettings()[top]; !ok {
 		return false
 	}
-	t, ok := settingTypes[top]
+	t, ok := settingType(top)
 	if !ok {
 		return path == ""
 	}

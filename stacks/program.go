@@ -3,18 +3,9 @@ package stacks
 import (
 	"fmt"
 
-	"github.com/peerpods/provisioner/aws"
-	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/gcp"
-	"github.com/peerpods/provisioner/libvirt"
-	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
-	azureclassic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
-	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
+	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
-	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -85,16 +76,10 @@ func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
 		return nil, err
 	}
 	d := &Deployment{Config: cfg}
-	switch cfg.Cloud {
-	case components.AWS:
-		d.Result, err = deployAWS(ctx, cfg)
-	case components.Azure:
-		d.Result, err = deployAzure(ctx, cfg)
-	case components.GCP:
-		d.Result, err = deployGCP(ctx, cfg)
-	case components.Libvirt:
-		d.Result, err = deployLibvirt(ctx, cfg)
-	}
+	d.Result, err = cfg.Stack.Deploy(ctx, cloud.Deploy{
+		Secret:   func(key string) pulumi.StringInput { return cfg.Secrets[key].Input() },
+		Recorded: func() (components.Recorded, error) { return recorded(ctx) },
+	})
 	if err != nil {
 		// The components name settings under the cloud's key (aws.infraId,
 		// found bad in discovery too): the stack's names are peerpods:...
@@ -120,7 +105,7 @@ func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
 	if cfg.Handoff == components.HandoffCluster {
 		k8s, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
 			Kubeconfig:             cfg.Kubeconfig.Input(),
-			Context:                optional(cfg.KubeContext),
+			Context:                components.OptionalString(cfg.KubeContext),
 			EnableConfigMapMutable: pulumi.Bool(true),
 			EnableSecretMutable:    pulumi.Bool(true),
 		})
@@ -161,110 +146,6 @@ func recorded(ctx *pulumi.Context) (components.Recorded, error) {
 	return rec, nil
 }
 
-func deployAWS(ctx *pulumi.Context, cfg Config) (components.Result, error) {
-	args := cfg.AWS.Args
-	var err error
-	if args.Recorded, err = recorded(ctx); err != nil {
-		return components.Result{}, err
-	}
-	args.AccessKeyID = cfg.secret(contract.KeyAWSAccessKeyID)
-	args.SecretAccessKey = cfg.secret(contract.KeyAWSSecretAccessKey)
-	provider, err := awsp.NewProvider(ctx, "aws", &awsp.ProviderArgs{
-		Region:  optional(cfg.AWS.Region),
-		Profile: optional(cfg.AWS.Profile),
-	})
-	if err != nil {
-		return components.Result{}, err
-	}
-	c, err := aws.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
-	if err != nil {
-		return components.Result{}, err
-	}
-	return c.Result, nil
-}
-
-func deployAzure(ctx *pulumi.Context, cfg Config) (components.Result, error) {
-	args := cfg.Azure.Args
-	var err error
-	if args.Recorded, err = recorded(ctx); err != nil {
-		return components.Result{}, err
-	}
-	args.ClientID = cfg.secret(contract.KeyAzureClientID)
-	args.ClientSecret = cfg.secret(contract.KeyAzureClientSecret)
-	args.TenantID = cfg.secret(contract.KeyAzureTenantID)
-	if cfg.Azure.Subscription != "" {
-		args.SubscriptionID = pulumi.String(cfg.Azure.Subscription)
-	}
-	var providers []pulumi.ProviderResource
-	native, err := azurenative.NewProvider(ctx, "azure-native", &azurenative.ProviderArgs{SubscriptionId: optional(cfg.Azure.Subscription)})
-	if err != nil {
-		return components.Result{}, err
-	}
-	providers = append(providers, native)
-	if args.NeedsClassicProvider() {
-		classic, err := azureclassic.NewProvider(ctx, "azure", &azureclassic.ProviderArgs{
-			Features:       &azureclassic.ProviderFeaturesArgs{},
-			SubscriptionId: optional(cfg.Azure.Subscription),
-		})
-		if err != nil {
-			return components.Result{}, err
-		}
-		providers = append(providers, classic)
-	}
-	if cfg.SSHPrivateKey.IsSet() {
-		args.SSHPrivateKey = cfg.SSHPrivateKey.Input()
-	} else {
-		t, err := tls.NewProvider(ctx, "tls", &tls.ProviderArgs{})
-		if err != nil {
-			return components.Result{}, err
-		}
-		providers = append(providers, t)
-	}
-	c, err := azure.NewPeerPods(ctx, "peerpods", args, pulumi.Providers(providers...))
-	if err != nil {
-		return components.Result{}, err
-	}
-	return c.Result, nil
-}
-
-func deployGCP(ctx *pulumi.Context, cfg Config) (components.Result, error) {
-	args := cfg.GCP.Args
-	args.Credentials = cfg.secret(contract.KeyGCPCredentials)
-	provider, err := gcpp.NewProvider(ctx, "gcp", &gcpp.ProviderArgs{
-		Project: pulumi.String(args.ProjectID),
-		Zone:    pulumi.String(args.Zone),
-	})
-	if err != nil {
-		return components.Result{}, err
-	}
-	c, err := gcp.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
-	if err != nil {
-		return components.Result{}, err
-	}
-	return c.Result, nil
-}
-
-func deployLibvirt(ctx *pulumi.Context, cfg Config) (components.Result, error) {
-	args := cfg.Libvirt.Args
-	args.RedHatOfflineToken = cfg.secret(contract.KeyRedHatOfflineToken)
-	args.HostKeyCerts = cfg.secret(contract.KeyHostKeyCerts)
-	provider, err := libvirt.NewProvider(ctx, "peerpods", &libvirt.ProviderArgs{})
-	if err != nil {
-		return components.Result{}, err
-	}
-	c, err := libvirt.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
-	if err != nil {
-		return components.Result{}, err
-	}
-	return c.Result, nil
-}
-
-// secret is the stack secret for a peer-pods-secret key as a secret input,
-// nil when the stack has none.
-func (c Config) secret(key string) pulumi.StringInput {
-	return c.Secrets[key].Input()
-}
-
 func outputs(d *Deployment) pulumi.Map {
 	var objects pulumi.StringArray
 	for _, o := range d.Objects {
@@ -294,12 +175,4 @@ func outputs(d *Deployment) pulumi.Map {
 		"objects":   objects,
 	}
 	return out
-}
-
-// optional is a string pointer input that is nil for "".
-func optional(s string) pulumi.StringPtrInput {
-	if s == "" {
-		return nil
-	}
-	return pulumi.String(s)
 }

@@ -445,9 +445,7 @@ func TestExampleStacks(t *testing.T) {
 	} {
 		t.Run(tc.stack, func(t *testing.T) {
 			cfg := stackConfig(t, tc.stack)
-			if tc.cloud == "libvirt" {
-				stacktest.WithLocalImage(t, cfg)
-			}
+			stacktest.Fixup(t, tc.stack, cfg)
 			m, d, err := deploy(t, withSecrets(cfg))
 			if err != nil {
 				t.Fatal(err)
@@ -514,7 +512,7 @@ func sorted(s []string) []string {
 // libvirtd), pool and volume, and the libvirt values as outputs.
 func TestLibvirtLocalStack(t *testing.T) {
 	cfg := stackConfig(t, "libvirt-local")
-	stacktest.WithLocalImage(t, cfg)
+	stacktest.Fixup(t, "libvirt-local", cfg)
 	m, d, err := deploy(t, pulumitest.Config{Values: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -601,7 +599,7 @@ func TestInitdataFileAndExtra(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := withSecrets(stackConfig(t, "libvirt-example"))
-	stacktest.WithLocalImage(t, cfg.Values)
+	stacktest.Fixup(t, "libvirt-example", cfg.Values)
 	cfg.Values["peerpods:initdataFile"] = file
 	cfg.Values["peerpods:extra"] = `{"LIBVIRT_CPU":"4","LIBVIRT_MEMORY":"4096"}`
 	m, _, err := deploy(t, cfg)
@@ -698,13 +696,12 @@ func TestDiscoveryIsRecordedAndPinned(t *testing.T) {
 // stack, with every secret set (an SSH private key too), printed with %v,
 // %+v and %#v and marshalled to JSON, shows no secret value.
 func TestConfigPrintsNoSecret(t *testing.T) {
-	for _, stack := range []string{"aws-example", "azure-worker-subnet", "azure-peer-vnet", "gcp-example", "libvirt-example"} {
+	for _, stack := range stacktest.ExampleStacks() {
 		t.Run(stack, func(t *testing.T) {
 			cfg := withSecrets(stackConfig(t, stack))
-			if stack == "libvirt-example" {
-				stacktest.WithLocalImage(t, cfg.Values)
-			}
-			if stack != "aws-example" && stack != "gcp-example" {
+			stacktest.Fixup(t, stack, cfg.Values)
+			c, _ := stacks.CloudNamed(components.Cloud(cfg.Values["peerpods:cloud"]))
+			if slices.Contains(c.Credentials(), "sshPrivateKey") {
 				cfg.Values["peerpods:sshPrivateKey"] = stacktest.FakePrivateKey
 				cfg.Secrets = append(cfg.Secrets, "peerpods:sshPrivateKey")
 			}

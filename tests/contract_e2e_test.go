@@ -55,7 +55,7 @@ func TestHandoffContract(t *testing.T) {
 		t.Fatalf("namespace %s exists before the first apply (err %v): the API server is not fresh", ns, err)
 	}
 
-	for _, stack := range stacktest.ExampleStacks {
+	for _, stack := range stacktest.ExampleStacks() {
 		t.Run(stack, func(t *testing.T) {
 			cloud, objs := stacktest.RenderHandoff(t, stack, nil)
 			// As pulumi-kubernetes applies them: server-side apply, its

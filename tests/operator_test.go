@@ -174,7 +174,7 @@ func operatorAccepts(cloud contract.Cloud, c cluster) error {
 // TestOperatorAcceptsExampleStacks renders every example stack's handoff
 // and runs it through the operator's and CAA's own checks.
 func TestOperatorAcceptsExampleStacks(t *testing.T) {
-	for _, stack := range stacktest.ExampleStacks {
+	for _, stack := range stacktest.ExampleStacks() {
 		t.Run(stack, func(t *testing.T) {
 			cloud, objs := stacktest.RenderHandoff(t, stack, nil)
 			c := clusterOf(t, objs)
@@ -207,7 +207,7 @@ func TestOperatorAcceptsExampleStacks(t *testing.T) {
 // them from the operator; set, they are written as given.
 func TestOperatorKeysLeftToTheOperator(t *testing.T) {
 	operatorKeys := []string{"PODVM_AMI_ID", "AZURE_IMAGE_ID", "PODVM_IMAGE_NAME", "DISABLECVM", "INITDATA"}
-	for _, stack := range stacktest.ExampleStacks {
+	for _, stack := range stacktest.ExampleStacks() {
 		_, objs := stacktest.RenderHandoff(t, stack, nil)
 		c := clusterOf(t, objs)
 		for _, k := range operatorKeys {
@@ -251,7 +251,7 @@ func TestLibvirtImageOwnership(t *testing.T) {
 }
 
 func TestExampleStackKeysAreInTheContract(t *testing.T) {
-	for _, stack := range stacktest.ExampleStacks {
+	for _, stack := range stacktest.ExampleStacks() {
 		cloud, objs := stacktest.RenderHandoff(t, stack, nil)
 		c := clusterOf(t, objs)
 		set := contract.MustFor(cloud)

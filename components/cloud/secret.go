@@ -1,4 +1,4 @@
-package stacks
+package cloud
 
 import (
 	"fmt"

@@ -1,0 +1,98 @@
+// Package cloud is the one interface every cloud package implements: its
+// stack settings, their validation, the providers and the component it
+// registers, its example stacks and its mocks. The program (package
+// stacks), the command, the test harness and the contract tests know the
+// clouds only through this interface and the registry of package stacks.
+package cloud
+
+import (
+	"encoding/json"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Cloud is a cloud package's entry in the registry.
+type Cloud interface {
+	// Name is the cloud as peerpods:cloud and CLOUD_PROVIDER name it; its
+	// settings are the object peerpods:<Name>.
+	Name() contract.Cloud
+	// NewStack returns a new, empty Stack: the object peerpods:<Name>
+	// decodes into it (strict JSON, exact field names).
+	NewStack() Stack
+	// Credentials are the cloud's own secret settings (under peerpods:)
+	// that are not peer-pods-secret keys of the contract, such as
+	// libvirtHostPassword; always stored encrypted.
+	Credentials() []string
+	// Examples are the cloud's example stacks (stacks/Pulumi.<name>.yaml)
+	// whose handoff goes to a cluster.
+	Examples() []string
+	// Mocks answer the cloud's discovery and give its resources the
+	// outputs its providers would, for tests on Pulumi mocks.
+	Mocks() Mocks
+}
+
+// Stack is a cloud's settings in a stack: what peerpods:<cloud> decoded
+// into, then prepared.
+type Stack interface {
+	// Prepare completes the decoded settings (the common settings, the
+	// defaults, the credentials read from in) and validates them,
+	// recording every problem with in.Check. Problems name settings
+	// relative to peerpods: (aws.subnetId).
+	Prepare(in Input)
+	// Deploy registers the cloud's providers and its component. Nothing
+	// is registered when Prepare recorded a problem.
+	Deploy(ctx *pulumi.Context, in Deploy) (components.Result, error)
+}
+
+// Input is what Prepare reads besides the decoded object.
+type Input interface {
+	// Settings are the common peer-pods settings, defaults applied.
+	Settings() components.Settings
+	// Handoff is peerpods:handoff.
+	Handoff() components.HandoffMode
+	// Raw is the JSON text of peerpods:<cloud> ("" and false when unset).
+	Raw() (string, bool)
+	// Has reports whether the top-level setting peerpods:<key> is set.
+	Has(key string) bool
+	// Credential reads a credential setting (one of Credentials), which
+	// must be stored encrypted; an unset one is empty.
+	Credential(key string) Secret
+	// Check records the problems of err (components.Invalid errors),
+	// their settings relative to peerpods:.
+	Check(err error)
+}
+
+// Deploy is what Deploy needs from the program.
+type Deploy struct {
+	// Secret is the stack's value of a peer-pods-secret key as a secret
+	// input, nil when the stack has none.
+	Secret func(key string) pulumi.StringInput
+	// Recorded reads the values discovery decided at the last up (a
+	// StackReference to the stack itself: call it only when discovering).
+	Recorded func() (components.Recorded, error)
+}
+
+// Mocks are a cloud's fakes for tests on Pulumi mocks.
+type Mocks struct {
+	// Resources give the resources of a type token their ID and outputs.
+	Resources map[string]func(name string, inputs resource.PropertyMap) (string, resource.PropertyMap)
+	// Calls answer the invokes of a token.
+	Calls map[string]func(args resource.PropertyMap) (resource.PropertyMap, error)
+	// Secrets are stack secret values (peerpods:<key> -> value) a user
+	// of the example stacks sets.
+	Secrets map[string]string
+	// Fixup adapts an example stack's configuration (key -> value as the
+	// engine hands it) to a test machine, with dir a temporary directory;
+	// nil changes nothing.
+	Fixup func(dir string, config map[string]string) error
+}
+
+// SetEmpty reports whether the JSON object raw sets field to "", which
+// decoding into a string cannot tell from leaving it out.
+func SetEmpty(raw, field string) bool {
+	var fields map[string]json.RawMessage
+	return json.Unmarshal([]byte(raw), &fields) == nil && string(fields[field]) == `""`
+}

@@ -1,0 +1,60 @@
+package cloud
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+)
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := NewSecret("hunter2")
+	if s.Reveal() != "hunter2" || !s.IsSet() || NewSecret("").IsSet() {
+		t.Fatal("Reveal or IsSet is wrong")
+	}
+	v := struct{ S Secret }{s}
+	var printed []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		printed = append(printed, fmt.Sprintf(verb, v), fmt.Sprintf(verb, s))
+	}
+	j, _ := json.Marshal(v)
+	txt, _ := s.MarshalText()
+	printed = append(printed, string(j), string(txt), s.String(), s.GoString())
+	for _, p := range printed {
+		if strings.Contains(p, "hunter2") || !strings.Contains(p, redacted) {
+			t.Errorf("printed as %q", p)
+		}
+	}
+	if NewSecret("").Input() != nil {
+		t.Error("an empty secret gives an input")
+	}
+	if s.Input() == nil {
+		t.Error("a secret gives no input")
+	}
+}
+
+func TestSetEmpty(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`{"podvmImageName":""}`: true, `{"podvmImageName":"x"}`: false, `{}`: false, `not json`: false,
+	} {
+		if got := SetEmpty(raw, "podvmImageName"); got != want {
+			t.Errorf("SetEmpty(%s) = %t", raw, got)
+		}
+	}
+}
+
+func TestFakeKeyPair(t *testing.T) {
+	private, public := FakeKeyPair(1)
+	key, err := ssh.ParsePrivateKey([]byte(private))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key.PublicKey()))); got != public {
+		t.Errorf("public key %q is not the private key's %q", public, got)
+	}
+	if p2, _ := FakeKeyPair(2); p2 == private {
+		t.Error("seeds give the same pair")
+	}
+}

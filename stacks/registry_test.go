@@ -1,0 +1,115 @@
+package stacks_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/internal/stacktest"
+	"github.com/peerpods/provisioner/stacks"
+)
+
+// TestRegistry holds every registered cloud to what the program, the
+// tests and the documentation need of it: a cloud of the operator
+// contract, registered by its own stacks/cloud_<name>.go (the file the
+// Makefile's coverage list and the build tags go by), example stacks of
+// that cloud that deploy on the cloud's own mocks alone, a Stack that
+// decodes from a JSON object, and a README section. A cloud added with
+// any of these missing fails here.
+func TestRegistry(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(stacktest.StacksDir(t), "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range stacks.Clouds() {
+		name := string(c.Name())
+		t.Run(name, func(t *testing.T) {
+			if _, ok := contract.For(c.Name()); !ok {
+				t.Errorf("%s has no key set in the operator contract (components/contract)", name)
+			}
+			file := filepath.Join(stacktest.StacksDir(t), "cloud_"+name+".go")
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("the registry line of %s: %v", name, err)
+			}
+			if want := "//go:build !peerpods_clouds || " + name + "\n"; !strings.HasPrefix(string(src), want) {
+				t.Errorf("%s does not start with %q", file, want)
+			}
+			if st := reflect.TypeOf(c.NewStack()); st.Kind() != reflect.Pointer || st.Elem().Kind() != reflect.Struct {
+				t.Errorf("NewStack gives %s, not a pointer to a struct the JSON object decodes into", st)
+			}
+			heading := regexp.MustCompile(`(?mi)^## ` + regexp.QuoteMeta(name) + `$`)
+			if !heading.Match(readme) {
+				t.Errorf("README.md has no section %q", "## "+name)
+			}
+			if len(c.Examples()) == 0 {
+				t.Fatalf("%s has no example stack", name)
+			}
+			for _, stack := range c.Examples() {
+				if !strings.Contains(string(readme), "stacks/Pulumi."+stack+".yaml") {
+					t.Errorf("README.md does not mention stacks/Pulumi.%s.yaml", stack)
+				}
+				cfg := stacktest.StackConfig(t, stack)
+				if got := cfg["peerpods:cloud"]; got != name {
+					t.Errorf("stacks/Pulumi.%s.yaml sets peerpods:cloud %q", stack, got)
+				}
+				stacktest.Fixup(t, stack, cfg)
+				run := pulumitest.Config{Values: cfg}
+				run.Values["peerpods:kubeconfig"] = stacktest.Kubeconfig
+				run.Secrets = append(run.Secrets, "peerpods:kubeconfig")
+				for k, v := range c.Mocks().Secrets {
+					run.Values[k] = v
+					run.Secrets = append(run.Secrets, k)
+				}
+				if _, _, err := stacktest.DeployOn(t, ownMocks(c), run); err != nil {
+					t.Errorf("stacks/Pulumi.%s.yaml on the %s mocks alone: %v", stack, name, err)
+				}
+			}
+		})
+	}
+}
+
+// ownMocks are the mocks of c alone, and the stack's reference to itself.
+func ownMocks(c cloud.Cloud) *pulumitest.Mocks {
+	cm := c.Mocks()
+	m := &pulumitest.Mocks{
+		Fakes: map[string]pulumitest.FakeFunc{"pulumi:pulumi:StackReference": stacktest.StackOutputs(nil)},
+		Calls: map[string]pulumitest.CallFunc{},
+	}
+	for k, f := range cm.Resources {
+		m.Fakes[k] = f
+	}
+	for k, f := range cm.Calls {
+		m.Calls[k] = f
+	}
+	return m
+}
+
+// TestEveryStackFileIsOfARegisteredCloud: every stack file in stacks/ is
+// of a registered cloud, and every one whose handoff goes to a cluster is
+// one of its cloud's examples (so that the contract tests run it).
+func TestEveryStackFileIsOfARegisteredCloud(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(stacktest.StacksDir(t), "Pulumi.*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no stack files: %v", err)
+	}
+	examples := stacktest.ExampleStacks()
+	for _, f := range files {
+		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+		cfg := stacktest.StackConfig(t, stack)
+		if _, ok := stacks.CloudNamed(components.Cloud(cfg["peerpods:cloud"])); !ok {
+			t.Errorf("%s: peerpods:cloud %q is not a registered cloud", f, cfg["peerpods:cloud"])
+		}
+		if cfg["peerpods:handoff"] != string(components.HandoffOff) && !slices.Contains(examples, stack) {
+			t.Errorf("%s hands off to a cluster but is not among its cloud's Examples", f)
+		}
+	}
+}
