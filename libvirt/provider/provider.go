@@ -22,7 +22,37 @@ const (
 	Version = "0.2.0"
 	// Module is the token module of the libvirt resources.
 	Module = "libvirt"
+	// GoImportBasePath is the import path of the Go SDK generated from
+	// the provider's schema (internal/sdkgen).
+	GoImportBasePath = "github.com/peerpods/provisioner/sdk/go/peerpods"
 )
+
+// languages is the schema's language map: what the SDK generators of each
+// language need. respectSchemaVersion makes the SDKs register the provider
+// and every resource with the schema's version, which is Version.
+func languages() map[string]any {
+	return map[string]any{
+		// See github.com/pulumi/pulumi/pkg/v3/codegen/go.GoPackageInfo.
+		"go": map[string]any{
+			"importBasePath":                 GoImportBasePath,
+			"respectSchemaVersion":           true,
+			"generateResourceContainerTypes": true,
+		},
+		"nodejs": map[string]any{
+			"packageName":          "@peerpods/peerpods",
+			"respectSchemaVersion": true,
+		},
+		// See github.com/pulumi/pulumi/pkg/v3/codegen/python.PackageInfo.
+		"python": map[string]any{
+			"packageName":          "pulumi_peerpods",
+			"respectSchemaVersion": true,
+			"pyproject":            map[string]any{"enabled": true},
+		},
+		"csharp": map[string]any{
+			"respectSchemaVersion": true,
+		},
+	}
+}
 
 // New returns the provider serving the libvirt resources.
 func New() (p.Provider, error) {
@@ -30,6 +60,7 @@ func New() (p.Provider, error) {
 		WithDisplayName("peerpods").
 		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: libvirt storage and KVM host access.").
 		WithNamespace("peerpods").
+		WithLanguageMap(languages()).
 		WithConfig(infer.Config(Config{})).
 		WithResources(
 			infer.Resource(&StoragePool{}),
