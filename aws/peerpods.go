@@ -6,7 +6,6 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
-	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -41,7 +40,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	provider, err := components.RequireProvider[*awsp.Provider]("AWS", opts)
+	provider, err := components.RequireProvider("aws", "AWS", opts)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,6 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
-	classic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
 	classicnet "github.com/pulumi/pulumi-azure/sdk/v6/go/azure/network"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -56,11 +54,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	}
 	var providers Providers
 	var err error
-	if providers.Native, err = components.RequireProvider[*azurenative.Provider]("azure-native", opts); err != nil {
+	if providers.Native, err = components.RequireProvider("azure-native", "azure-native", opts); err != nil {
 		return nil, err
 	}
 	if args.NeedsClassicProvider() {
-		if providers.Classic, err = components.RequireProvider[*classic.Provider]("azure (classic, for discovery and the NAT association)", opts); err != nil {
+		if providers.Classic, err = components.RequireProvider("azure", "azure (classic, for discovery and the NAT association)", opts); err != nil {
 			return nil, err
 		}
 	}

@@ -77,7 +77,7 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args ClusterHandoffArgs
 	if err := args.Options.KataConfig.Validate("kataConfig"); err != nil {
 		return nil, err
 	}
-	provider, err := RequireProvider[*kubernetes.Provider]("Kubernetes", opts)
+	provider, err := RequireProvider("kubernetes", "Kubernetes", opts)
 	if err != nil {
 		return nil, err
 	}

@@ -7,31 +7,56 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// RequireProvider finds the provider of type P among the Provider and
-// Providers options, so that a component never falls back to a default
-// provider. what names the provider in the error, such as "AWS".
-func RequireProvider[P pulumi.ProviderResource](what string, opts []pulumi.ResourceOption) (P, error) {
-	var zero P
+// RequireProvider finds the provider of package pkg (aws, azure-native,
+// kubernetes, ...) among the Provider and Providers options, so that a
+// component never falls back to a default provider. It accepts a typed
+// provider of the package's Go SDK and a provider passed from another
+// language to the plugin's component (a provider reference, which the Go
+// SDK makes an untyped ProviderResourceState). what names the provider
+// in the error, such as "AWS".
+func RequireProvider(pkg, what string, opts []pulumi.ResourceOption) (pulumi.ProviderResource, error) {
 	o, err := pulumi.NewResourceOptions(opts...)
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
 	candidates := append([]pulumi.ProviderResource{o.Provider}, o.Providers...)
 	for _, c := range candidates {
-		if p, ok := c.(P); ok && !isNil(p) {
-			return p, nil
+		if ProviderPackage(c) == pkg {
+			return c, nil
 		}
 	}
-	return zero, Invalid("provider", fmt.Sprintf("for %s is not given", what),
-		fmt.Sprintf("pass an explicit %s provider with pulumi.Providers(p) or pulumi.Provider(p); this component never uses a default provider", what))
+	return nil, Invalid("provider", fmt.Sprintf("for %s is not given", what),
+		fmt.Sprintf("pass an explicit %s provider (package %s) with pulumi.Providers(p) or pulumi.Provider(p), or the providers resource option in another language; this component never uses a default provider", what, pkg))
 }
 
-func isNil(p pulumi.ProviderResource) bool {
-	if p == nil {
-		return true
-	}
+// ProviderPackage returns the package of provider p, as the engine knows
+// it (the type pulumi:providers:<package>), "" for nil. The Go SDK keeps
+// it unexported in ProviderResourceState (the getPackage method), which
+// every provider, typed or a reference, embeds or is.
+func ProviderPackage(p pulumi.ProviderResource) string {
 	v := reflect.ValueOf(p)
-	return v.Kind() == reflect.Pointer && v.IsNil()
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	state := reflect.TypeFor[pulumi.ProviderResourceState]()
+	if v.Type() != state {
+		f, ok := v.Type().FieldByName(state.Name())
+		if !ok || f.Type != state {
+			return ""
+		}
+		v = v.FieldByIndex(f.Index)
+	}
+	pkg := v.FieldByName("pkg")
+	if pkg.Kind() != reflect.String {
+		return ""
+	}
+	return pkg.String()
 }
 
 // OptionalString is a string input for a provider argument, nil for "" so

@@ -59,7 +59,7 @@ func (a SSHKeyPairArgs) Check(opts []pulumi.ResourceOption) error {
 	if a.PrivateKey != nil {
 		return nil
 	}
-	_, err := RequireProvider[*tls.Provider]("TLS (to generate the SSH key)", opts)
+	_, err := RequireProvider("tls", "TLS (to generate the SSH key)", opts)
 	return err
 }
 
@@ -75,7 +75,7 @@ func NewSSHKeyPair(ctx *pulumi.Context, name string, args SSHKeyPairArgs, parent
 	if err := args.Check(opts); err != nil {
 		return nil, err
 	}
-	provider, _ := RequireProvider[*tls.Provider]("TLS", opts)
+	provider, _ := RequireProvider("tls", "TLS", opts)
 	key, err := tls.NewPrivateKey(ctx, name, &tls.PrivateKeyArgs{
 		Algorithm: pulumi.String("RSA"),
 		RsaBits:   pulumi.Int(4096),

@@ -6,7 +6,6 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
-	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -132,7 +131,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	provider, err := components.RequireProvider[*gcpp.Provider]("GCP", opts)
+	provider, err := components.RequireProvider("gcp", "GCP", opts)
 	if err != nil {
 		return nil, err
 	}
