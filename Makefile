@@ -13,7 +13,7 @@ CLOUD_PACKAGES := $(patsubst stacks/cloud_%.go,%,$(wildcard stacks/cloud_*.go))
 COVERED      := $(CLOUD_PACKAGES) components components/cloud components/contract stacks
 MIN_COVERAGE := 80
 
-.PHONY: test lint unit build pulumi kube clean e2e bench binaries demo demo-down
+.PHONY: test lint unit build pulumi kube yaml clean e2e bench binaries demo demo-down
 
 test: lint unit
 
@@ -35,7 +35,7 @@ build:
 # End-to-end tests on real backends: libvirtd, sshd, etcd and kube-apiserver
 # (started by hack/e2e.sh, stopped afterwards) and the real Pulumi engine
 # (the CLI, kube-apiserver and etcd built from source, cached under $(CACHE)).
-e2e: pulumi kube
+e2e: pulumi kube yaml
 	PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh ./libvirt/... ./tests/... ./internal/kubetest/...
 	@if [ -d .cover/unit ]; then dirs=.cover/unit,.cover/e2e; else dirs=.cover/e2e; echo "no unit coverage (make test first): gating e2e alone"; fi; \
 	  echo "coverage of every package, unit and e2e tests together:"; hack/coverage.sh $(MIN_COVERAGE) $$dirs
@@ -68,6 +68,13 @@ $(CACHE)/bin/pulumi: tests/tools/go.mod tests/tools/go.sum
 	  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.250.0" \
 	  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 	@echo "built $@: add $(CACHE)/bin to PATH"
+
+# The Pulumi YAML language host (runtime: yaml) for the e2e tests, built from
+# source from the tools module tests/yaml (pulumi-yaml with its own pulumi
+# pkg/sdk versions, apart from the CLI's); the CLI finds it on PATH.
+yaml: $(CACHE)/bin/pulumi-language-yaml
+$(CACHE)/bin/pulumi-language-yaml: tests/yaml/go.mod tests/yaml/go.sum tests/yaml/tools.go hack/yaml-host.sh
+	GO="$(GO)" NICE="$(NICE)" hack/yaml-host.sh $(CACHE)/bin
 
 # kube-apiserver and etcd for the e2e tests, built from source from the
 # tools module tests/kube (pins k8s.io/kubernetes and etcd in one module);
