@@ -5,9 +5,8 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
-	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -15,8 +14,8 @@ import (
 const (
 	DefaultURI     = "qemu:///system"
 	DefaultPool    = "default"
-	DefaultDir     = provider.DefaultPoolPath
-	DefaultVolume  = provider.DefaultVolumeName
+	DefaultDir     = settings.DefaultPoolPath
+	DefaultVolume  = settings.DefaultVolumeName
 	DefaultFormat  = image.QCOW2
 	DefaultNetwork = "default"
 	DefaultSSHUser = "root"
@@ -99,7 +98,7 @@ func (a Args) WithDefaults() Args {
 	if a.Host != nil {
 		h := *a.Host
 		def(&h.User, DefaultSSHUser)
-		def(&h.KeyType, provider.KeyTypeRSA)
+		def(&h.KeyType, settings.KeyTypeRSA)
 		if h.Port == 0 {
 			h.Port = DefaultSSHPort
 		}
@@ -115,7 +114,7 @@ func (a Args) Validate() error {
 	var p components.Problems
 	p.Add(a.Settings.ValidateFor(components.Libvirt))
 	if a.Host == nil {
-		if _, err := conn.Parse(a.URI); err != nil {
+		if _, err := settings.ParseURI(a.URI); err != nil {
 			p.Add(components.Invalid("libvirt.uri", err.Error(), "use qemu:///system, qemu+unix:///system?socket=PATH, or set libvirt.host for a remote KVM host"))
 		}
 	} else {
@@ -127,13 +126,13 @@ func (a Args) Validate() error {
 			bootstrap = new(string)
 			*bootstrap = "given"
 		}
-		p.Add(provider.CheckHostAccess(hostSettings, provider.KvmHostAccessArgs{
+		p.Add(settings.CheckHostAccess(hostSettings, settings.HostAccess{
 			Host: h.Address, Port: h.Port, User: h.User, Password: bootstrap,
 			KnownHostKey: optional(h.KnownHostKey), KeyType: h.KeyType, LibvirtSocket: optional(h.LibvirtSocket),
-		}))
+		}, nil))
 	}
 	p.Add(components.CheckName("libvirt.pool", a.Pool))
-	p.Add(provider.CheckPoolPath("libvirt.dir", a.Dir))
+	p.Add(settings.CheckPoolPath("libvirt.dir", a.Dir))
 	p.Add(components.CheckName("libvirt.volume", a.Volume))
 	// The network is only handed on (LIBVIRT_NET), which cloud-api-adaptor's
 	// entrypoint passes unquoted: the contract's narrower libvirt name.
@@ -142,14 +141,14 @@ func (a Args) Validate() error {
 	} else {
 		p.Add(components.CheckPattern("libvirt.network", a.Network, contract.LibvirtNamePattern, "a libvirt network name such as default (letters, digits, '.', '_', '+', '-')"))
 	}
-	formatErr := provider.CheckFormat("libvirt.format", a.Format)
+	formatErr := settings.CheckFormat("libvirt.format", a.Format)
 	p.Add(formatErr)
 	if a.Capacity < 0 {
 		p.Add(components.Invalid("libvirt.capacity", fmt.Sprintf("is %d", a.Capacity), "give the volume size in bytes, or 0 for the image's size"))
 	}
 	switch {
 	case a.Image != "" && formatErr == nil:
-		_, err := provider.CheckSource(provider.SourceSettings{Source: "libvirt.image", Format: "libvirt.format", Capacity: "libvirt.capacity"},
+		_, err := settings.CheckSource(settings.SourceNames{Source: "libvirt.image", Format: "libvirt.format", Capacity: "libvirt.capacity"},
 			a.Image, a.Format, optionalInt(a.Capacity))
 		p.Add(err)
 	case a.Image == "" && a.Capacity == 0:
@@ -160,7 +159,7 @@ func (a Args) Validate() error {
 
 // hostSettings are the settings of a host access, as the stack names
 // them: libvirt.host fields, and the credentials' own secret settings.
-var hostSettings = provider.HostAccessSettings{
+var hostSettings = settings.HostAccessNames{
 	Host: "libvirt.host.address", Port: "libvirt.host.port", User: "libvirt.host.user",
 	Password: "libvirtHostPassword", BootstrapPrivateKey: "libvirtHostBootstrapKey", PrivateKey: "sshPrivateKey",
 	KnownHostKey: "libvirt.host.knownHostKey", KeyType: "libvirt.host.keyType", LibvirtSocket: "libvirt.host.libvirtSocket",

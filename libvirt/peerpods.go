@@ -3,7 +3,7 @@ package libvirt
 import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -44,7 +44,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	prov, err := components.RequireProvider[*Provider]("peerpods", opts)
+	prov, err := components.RequireProvider("peerpods", "peerpods", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		// The access's libvirtUri, computed here from known settings so
 		// that a preview knows which host the pool lives on even while
 		// the access is created or replaced.
-		uri = provider.LibvirtURI(h.User, h.Address, h.Port, h.LibvirtSocket)
+		uri = settings.LibvirtURI(h.User, h.Address, h.Port, h.LibvirtSocket)
 		hostConfig = ProviderArgs{URI: pulumi.String(uri), PrivateKey: access.PrivateKey, HostKey: access.HostKey}
 	}
 	libvirtd, err := NewProvider(ctx, name+"-libvirt", &hostConfig, pulumi.Parent(c))

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerpods/provisioner/libvirt/settings"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -132,7 +133,7 @@ func TestSSHDialer(t *testing.T) {
 	addr, closed := sshServer(t, hostKey, clientSigner.PublicKey())
 	socket := echoSocket(t)
 	host, port, _ := net.SplitHostPort(addr)
-	target := Target{URI: "qemu+ssh://u@" + addr + "/system", Transport: "ssh", User: "u", Host: host, Port: port, Socket: socket}
+	target := settings.Target{URI: "qemu+ssh://u@" + addr + "/system", Transport: "ssh", User: "u", Host: host, Port: port, Socket: socket}
 	pinnedKey := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostKey.PublicKey())))
 
 	d, err := NewSSHDialer(target, Credentials{PrivateKey: clientPEM, HostKey: pinnedKey})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -59,7 +60,7 @@ func (Config) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckRes
 // check validates the known configuration values (u: the unknown ones).
 func (c Config) check(f *failures, u unknowns) {
 	checkHostKey := func() {
-		if _, err := conn.ParseHostKey(*c.HostKey); err != nil {
+		if _, err := settings.ParseHostKey(*c.HostKey); err != nil {
 			f.add("hostKey", err.Error())
 		}
 	}
@@ -72,19 +73,19 @@ func (c Config) check(f *failures, u unknowns) {
 		}
 		return
 	}
-	t, err := conn.Parse(c.URI)
+	t, err := settings.ParseURI(c.URI)
 	if err != nil {
 		f.add("uri", err.Error())
 		return
 	}
 	if t.Transport == "ssh" {
 		if !u["privateKey"] && deref(c.PrivateKey) == "" {
-			f.add("privateKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess privateKey output")
+			f.add("privateKey", "is needed for "+settings.Redact(c.URI)+"; pass the KvmHostAccess privateKey output")
 		}
 		switch {
 		case u["hostKey"]:
 		case deref(c.HostKey) == "":
-			f.add("hostKey", "is needed for "+conn.Redact(c.URI)+"; pass the KvmHostAccess hostKey output")
+			f.add("hostKey", "is needed for "+settings.Redact(c.URI)+"; pass the KvmHostAccess hostKey output")
 		default:
 			checkHostKey()
 		}
@@ -93,7 +94,7 @@ func (c Config) check(f *failures, u unknowns) {
 
 // diffConfig is the provider's DiffConfig. It replaces the provider, and
 // with it every pool and volume it serves, only when the new URI names
-// another host (conn.SameHost): a new socket, port, user, transport to the
+// another host (settings.SameHost): a new socket, port, user, transport to the
 // same host or new keys are an update in place. The engine asks the same
 // of a resource whose provider instance changes (pulumi pkg
 // resource/deploy/step_generator.go, providerChanged: the new provider's
@@ -121,7 +122,7 @@ func diffConfig(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) 
 	case !d.known("uri"):
 		d.replace("uri", true)
 	case s.URI != in.URI:
-		same, err := conn.SameHost(s.URI, in.URI)
+		same, err := settings.SameHost(s.URI, in.URI)
 		if err != nil {
 			return p.DiffResponse{}, err
 		}
@@ -236,7 +237,7 @@ func legacyDiff(ctx context.Context, d *differ, legacy LegacyConnection) error {
 		return nil
 	}
 	if legacy.URI != nil {
-		same, err := conn.SameHost(*legacy.URI, cfg.URI)
+		same, err := settings.SameHost(*legacy.URI, cfg.URI)
 		if err != nil {
 			return err
 		}

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"golang.org/x/crypto/ssh"
@@ -25,7 +24,8 @@ import (
 // libvirt answers over qemu+ssh with the new key.
 type KvmHostAccess struct{}
 
-// KvmHostAccessArgs are the inputs of a KvmHostAccess.
+// KvmHostAccessArgs are the inputs of a KvmHostAccess; their fields are
+// those of settings.HostAccess, which they convert to for Check.
 type KvmHostAccessArgs struct {
 	// Host, Port and User address the KVM host's SSH server.
 	Host string `pulumi:"host"`
@@ -98,7 +98,7 @@ func (a *KvmHostAccessArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.KnownHostKey, "The host's SSH host key (known_hosts line or public key); default: trust on first use.")
 	an.Describe(&a.PrivateKey, "Private key to install instead of generating one.")
 	an.Describe(&a.KeyType, "Type of the generated key: rsa (4096 bits) or ed25519.")
-	an.SetDefault(&a.KeyType, KeyTypeRSA)
+	an.SetDefault(&a.KeyType, settings.KeyTypeRSA)
 	an.Describe(&a.LibvirtSocket, "libvirtd's socket on the host, if not /var/run/libvirt/libvirt-sock.")
 }
 
@@ -110,85 +110,15 @@ func (*KvmHostAccess) Check(ctx context.Context, req infer.CheckRequest) (infer.
 		return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: f}, err
 	}
 	var fs failures
-	fs.addErr(checkHostAccess(accessInputs, a, unknownInputs(req.NewInputs)))
+	fs.addErr(settings.CheckHostAccess(accessInputs, settings.HostAccess(a), unknownInputs(req.NewInputs)))
 	return infer.CheckResponse[KvmHostAccessArgs]{Inputs: a, Failures: fs}, nil
-}
-
-// HostAccessSettings name the settings CheckHostAccess reports problems
-// on, one per KvmHostAccess input.
-type HostAccessSettings struct {
-	Host, Port, User, Password, BootstrapPrivateKey, PrivateKey, KnownHostKey, KeyType, LibvirtSocket string
 }
 
 // accessInputs names the problems of the resource's own Check: its input
 // properties.
-var accessInputs = HostAccessSettings{
+var accessInputs = settings.HostAccessNames{
 	Host: "host", Port: "port", User: "user", Password: "password", BootstrapPrivateKey: "bootstrapPrivateKey",
 	PrivateKey: "privateKey", KnownHostKey: "knownHostKey", KeyType: "keyType", LibvirtSocket: "libvirtSocket",
-}
-
-// CheckHostAccess validates host access arguments (after defaults); every
-// problem names its setting in names.
-func CheckHostAccess(names HostAccessSettings, a KvmHostAccessArgs) error {
-	return checkHostAccess(names, a, nil)
-}
-
-// checkHostAccess is CheckHostAccess of the arguments that are known (u:
-// the unknown ones, by property name).
-func checkHostAccess(n HostAccessSettings, a KvmHostAccessArgs, u unknowns) error {
-	var ps components.Problems
-	switch {
-	case u["host"]:
-	case a.Host == "":
-		ps.Add(components.Invalid(n.Host, "is empty", "give the KVM host's name or address"))
-	case strings.ContainsAny(a.Host, "/@ ?#") || strings.HasPrefix(a.Host, "["):
-		ps.Add(components.Invalid(n.Host, fmt.Sprintf("is %q, which is not a host name or address", a.Host), "give only the host's name or address, such as kvm1.example.com"))
-	}
-	if !u["port"] {
-		ps.Add(components.CheckPort(n.Port, a.Port))
-	}
-	if !u["user"] && (a.User == "" || strings.ContainsAny(a.User, "/@:; ")) {
-		ps.Add(components.Invalid(n.User, fmt.Sprintf("is %q, which is not a user name", a.User), "give the SSH user, such as root"))
-	}
-	if !u["password"] && !u["bootstrapPrivateKey"] && deref(a.Password) == "" && deref(a.BootstrapPrivateKey) == "" {
-		ps.Add(components.Invalid(n.Password, "and "+n.BootstrapPrivateKey+" are both unset", "give the password or an existing private key the host accepts, as secrets, to install the new key once"))
-	}
-	if k := deref(a.BootstrapPrivateKey); !u["bootstrapPrivateKey"] && k != "" {
-		if _, err := ssh.ParsePrivateKey([]byte(k)); err != nil {
-			ps.Add(components.Invalid(n.BootstrapPrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key"))
-		}
-	}
-	if k := deref(a.PrivateKey); !u["privateKey"] && k != "" {
-		if _, err := parseKey(k); err != nil {
-			ps.Add(components.Invalid(n.PrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key, or leave it unset to generate one"))
-		}
-	}
-	if k := deref(a.KnownHostKey); !u["knownHostKey"] && k != "" {
-		if _, err := conn.ParseHostKey(k); err != nil {
-			ps.Add(components.Invalid(n.KnownHostKey, "does not parse", `give a known_hosts line or a public key ("ssh-ed25519 AAAA...", from ssh-keyscan)`))
-		}
-	}
-	if !u["keyType"] && a.KeyType != KeyTypeRSA && a.KeyType != KeyTypeED25519 {
-		ps.Add(components.Invalid(n.KeyType, fmt.Sprintf("is %q, which is not a key type", a.KeyType), `use "rsa" or "ed25519"`))
-	}
-	if s := deref(a.LibvirtSocket); !u["libvirtSocket"] && a.LibvirtSocket != nil && !strings.HasPrefix(s, "/") {
-		ps.Add(components.Invalid(n.LibvirtSocket, fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
-	}
-	return ps.Err()
-}
-
-// LibvirtURI is the qemu+ssh URI of the host's libvirtd.
-func LibvirtURI(user, host string, port int, socket string) string {
-	u := url.URL{Scheme: "qemu+ssh", User: url.User(user), Host: host, Path: "/system"}
-	if port != 22 {
-		u.Host = net.JoinHostPort(host, strconv.Itoa(port))
-	} else if strings.Contains(host, ":") {
-		u.Host = "[" + host + "]"
-	}
-	if socket != "" {
-		u.RawQuery = url.Values{"socket": {socket}}.Encode()
-	}
-	return u.String()
 }
 
 func (s KvmHostAccessState) addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
@@ -238,7 +168,7 @@ func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHos
 	s := KvmHostAccessState{
 		Host: in.Host, Port: in.Port, User: in.User, KnownHostKey: in.KnownHostKey,
 		KeyType: in.KeyType, LibvirtSocket: in.LibvirtSocket, SuppliedKey: in.PrivateKey != nil,
-		LibvirtURI: LibvirtURI(in.User, in.Host, in.Port, deref(in.LibvirtSocket)),
+		LibvirtURI: settings.LibvirtURI(in.User, in.Host, in.Port, deref(in.LibvirtSocket)),
 	}
 	id := in.User + "@" + s.addr()
 	if req.DryRun {
@@ -307,7 +237,7 @@ func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHos
 	s.Password, s.BootstrapPrivateKey = nil, nil
 	newSocket := deref(s.LibvirtSocket) != deref(req.Inputs.LibvirtSocket)
 	s.LibvirtSocket = req.Inputs.LibvirtSocket
-	s.LibvirtURI = LibvirtURI(s.User, s.Host, s.Port, deref(s.LibvirtSocket))
+	s.LibvirtURI = settings.LibvirtURI(s.User, s.Host, s.Port, deref(s.LibvirtSocket))
 	if req.DryRun || (s.Installed && !newSocket) {
 		return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
 	}
@@ -364,7 +294,7 @@ func (e *authError) Unwrap() error { return e.err }
 func hostKeyCallback(addr, want string, got *string) (ssh.HostKeyCallback, error) {
 	var pinned ssh.PublicKey
 	if want != "" {
-		k, err := conn.ParseHostKey(want)
+		k, err := settings.ParseHostKey(want)
 		if err != nil {
 			return nil, err
 		}
@@ -447,7 +377,7 @@ func checkLibvirt(s *KvmHostAccessState) error {
 }
 
 func fingerprint(line string) string {
-	k, err := conn.ParseHostKey(line)
+	k, err := settings.ParseHostKey(line)
 	if err != nil {
 		return line
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -203,7 +203,7 @@ func TestKvmHostAccessRemotePool(t *testing.T) {
 
 	// A pool over qemu+ssh with the new key and the pinned host key.
 	uri := a1.Properties.Get("libvirtUri").AsString()
-	if _, err := conn.Parse(uri); err != nil {
+	if _, err := settings.ParseURI(uri); err != nil {
 		t.Fatal(err)
 	}
 	dir := poolDir(t, "remote")

@@ -3,7 +3,7 @@ package provider_test
 import (
 	"testing"
 
-	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
@@ -115,7 +115,7 @@ func TestKvmHostAccessCheckKnownBad(t *testing.T) {
 // key, installed with a password.
 func accessState(keys testKeys) property.Map {
 	return props(map[string]any{
-		"host": "kvm1", "port": 22, "user": "root", "keyType": provider.KeyTypeED25519,
+		"host": "kvm1", "port": 22, "user": "root", "keyType": settings.KeyTypeED25519,
 		"suppliedKey": false, "libvirtUri": "qemu+ssh://root@kvm1/system", "hostKey": keys.hostKey,
 		"publicKey": "ssh-ed25519 AAAA peerpods", "privateKey": secret(keys.private), "installed": true, "libvirtVersion": "10.0.0",
 	})
@@ -134,7 +134,7 @@ func TestKvmHostAccessDiffUnknowns(t *testing.T) {
 	state := accessState(keys)
 	supplied := with(state, map[string]any{"suppliedKey": true})
 	noPassword := state
-	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": provider.KeyTypeED25519}
+	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": settings.KeyTypeED25519}
 	cases := []struct {
 		name  string
 		state property.Map
@@ -178,11 +178,11 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 	s := server(t)
 	keys := newKeys(t)
 	state := accessState(keys)
-	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": provider.KeyTypeED25519}
+	base := map[string]any{"host": "kvm1", "password": secret("pw"), "keyType": settings.KeyTypeED25519}
 	cases := []diffCase{
 		{"same", nil, nil, nil},
 		{"other host", map[string]any{"host": "kvm2"}, nil, map[string]p.DiffKind{"host": p.UpdateReplace}},
-		{"other key type", map[string]any{"keyType": provider.KeyTypeRSA}, nil, map[string]p.DiffKind{"keyType": p.UpdateReplace}},
+		{"other key type", map[string]any{"keyType": settings.KeyTypeRSA}, nil, map[string]p.DiffKind{"keyType": p.UpdateReplace}},
 		{"other libvirtd socket", map[string]any{"libvirtSocket": "/run/libvirt/virtqemud-sock"}, nil, map[string]p.DiffKind{"libvirtSocket": p.Update}},
 		{"other password", map[string]any{"password": secret("pw2")}, nil, nil},
 		{"password stored by an earlier version", nil, map[string]any{"password": secret("pw")}, map[string]p.DiffKind{"password": p.Update}},
@@ -202,7 +202,7 @@ func TestKvmHostAccessUpdatePreviewKeepsOutputsKnown(t *testing.T) {
 	keys := newKeys(t)
 	state := accessState(keys)
 	stable := []string{"host", "port", "user", "keyType", "suppliedKey", "libvirtUri", "hostKey", "publicKey", "privateKey"}
-	base := map[string]any{"host": "kvm1", "keyType": provider.KeyTypeED25519}
+	base := map[string]any{"host": "kvm1", "keyType": settings.KeyTypeED25519}
 	cases := []struct {
 		name    string
 		state   map[string]any

@@ -9,15 +9,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/peerpods/provisioner/libvirt/settings"
 	"golang.org/x/crypto/ssh"
 )
 
-// Key types KvmHostAccess generates.
+// The generated keys: RSA keys' size and every key's comment.
 const (
-	KeyTypeRSA     = "rsa"
-	KeyTypeED25519 = "ed25519"
-	rsaBits        = 4096
-	keyComment     = "peerpods"
+	rsaBits    = 4096
+	keyComment = "peerpods"
 )
 
 // keyPair is a private key (PEM) and its authorized_keys line.
@@ -31,13 +30,13 @@ type keyPair struct {
 func generateKey(keyType string) (keyPair, error) {
 	var block *pem.Block
 	switch keyType {
-	case KeyTypeRSA:
+	case settings.KeyTypeRSA:
 		k, err := rsa.GenerateKey(rand.Reader, rsaBits)
 		if err != nil {
 			return keyPair{}, err
 		}
 		block = &pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}
-	case KeyTypeED25519:
+	case settings.KeyTypeED25519:
 		_, k, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
 			return keyPair{}, err

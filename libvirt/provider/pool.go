@@ -8,14 +8,11 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"libvirt.org/go/libvirtxml"
 )
-
-// DefaultPoolPath is the target directory of a pool unless told otherwise,
-// as in the product documentation.
-const DefaultPoolPath = "/var/lib/libvirt/images"
 
 // StoragePool is a libvirt "dir" storage pool: defined, built, started and
 // set to autostart. An existing pool of the same name and path is adopted
@@ -58,7 +55,7 @@ func (r *StoragePool) Annotate(a infer.Annotator) {
 func (a *StoragePoolArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Name, "Pool name.")
 	an.Describe(&a.Path, "Absolute directory of the pool on the host; its parent must exist.")
-	an.SetDefault(&a.Path, DefaultPoolPath)
+	an.SetDefault(&a.Path, settings.DefaultPoolPath)
 }
 
 // Check validates the inputs that are known; unknown ones (in a preview)
@@ -72,21 +69,8 @@ func (*StoragePool) Check(ctx context.Context, req infer.CheckRequest) (infer.Ch
 	}
 	u := unknownInputs(inputs)
 	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
-	fs.addKnown(u, "path", func() error { return CheckPoolPath("path", args.Path) })
+	fs.addKnown(u, "path", func() error { return settings.CheckPoolPath("path", args.Path) })
 	return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: fs}, nil
-}
-
-// CheckPoolPath checks a pool directory: absolute, clean, not the root.
-func CheckPoolPath(setting, path string) error {
-	switch {
-	case !filepath.IsAbs(path):
-		return components.Invalid(setting, fmt.Sprintf("is %q, which is not an absolute path", path), "use an absolute directory such as "+DefaultPoolPath)
-	case filepath.Clean(path) != path && filepath.Clean(path)+"/" != path:
-		return components.Invalid(setting, fmt.Sprintf("is %q, which is not a clean path", path), fmt.Sprintf("use %q", filepath.Clean(path)))
-	case filepath.Clean(path) == "/":
-		return components.Invalid(setting, "is the root directory", "use a directory of its own such as "+DefaultPoolPath)
-	}
-	return nil
 }
 
 // Diff replaces the pool when its name or path change, and updates it
@@ -156,7 +140,7 @@ func (*StoragePool) Create(ctx context.Context, req infer.CreateRequest[StorageP
 	if !parentExists {
 		return infer.CreateResponse[StoragePoolState]{}, fmt.Errorf(
 			"storage pool %q: the parent directory of %s does not exist on the host; fix: create it, or use a path under an existing directory such as %s",
-			in.Name, in.Path, DefaultPoolPath)
+			in.Name, in.Path, settings.DefaultPoolPath)
 	}
 	existed, err := dirExists(l, in.Path)
 	if err != nil {

@@ -3,7 +3,7 @@ package provider_test
 import (
 	"testing"
 
-	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -36,8 +36,8 @@ func TestStoragePoolCheckUnknowns(t *testing.T) {
 			wantFailures(t, resp.Failures, nil)
 			wantUnknown(t, resp.Inputs, nil, c.unknown...)
 			if c.in["name"] == "images" && c.in["path"] == nil {
-				if got := resp.Inputs.Get("path").AsString(); got != provider.DefaultPoolPath {
-					t.Errorf("path %q, want the default %s", got, provider.DefaultPoolPath)
+				if got := resp.Inputs.Get("path").AsString(); got != settings.DefaultPoolPath {
+					t.Errorf("path %q, want the default %s", got, settings.DefaultPoolPath)
 				}
 			}
 		})
@@ -90,7 +90,7 @@ func TestStoragePoolCheckKnownBad(t *testing.T) {
 // poolState is the state of a pool created at the default path.
 func poolState() property.Map {
 	return props(map[string]any{
-		"name": "images", "path": provider.DefaultPoolPath,
+		"name": "images", "path": settings.DefaultPoolPath,
 		"uuid": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "adopted": false, "createdDir": true, "active": true, "autostart": true,
 	})
 }
@@ -133,7 +133,7 @@ func TestStoragePoolDiffKnown(t *testing.T) {
 	s := sshServer(t, newKeys(t))
 	cases := []diffCase{
 		{"same", nil, nil, nil},
-		{"same path, trailing slash", map[string]any{"path": provider.DefaultPoolPath + "/"}, nil, nil},
+		{"same path, trailing slash", map[string]any{"path": settings.DefaultPoolPath + "/"}, nil, nil},
 		{"other name", map[string]any{"name": "images2"}, nil, map[string]p.DiffKind{"name": p.UpdateReplace}},
 		{"other path", map[string]any{"path": "/srv/images"}, nil, map[string]p.DiffKind{"path": p.UpdateReplace}},
 		{"stopped", nil, map[string]any{"active": false}, map[string]p.DiffKind{"active": p.Update}},

@@ -9,6 +9,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/libvirt/image"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/peerpods/provisioner/libvirt/upload"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -17,9 +18,6 @@ import (
 
 // uploadSettle bounds the wait for libvirt's refresh after an upload.
 const uploadSettle = 10 * time.Second
-
-// DefaultVolumeName is the volume name unless told otherwise.
-const DefaultVolumeName = "podvm-base.qcow2"
 
 // StorageVolume is a volume in a storage pool, optionally filled from a
 // local image file through a sparse StorageVolUpload stream. A changed
@@ -66,46 +64,16 @@ func (r *StorageVolume) Annotate(a infer.Annotator) {
 func (a *StorageVolumeArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Pool, "Name of the storage pool.")
 	an.Describe(&a.Name, "Volume name.")
-	an.SetDefault(&a.Name, DefaultVolumeName)
+	an.SetDefault(&a.Name, settings.DefaultVolumeName)
 	an.Describe(&a.Format, "Volume format: qcow2 or raw; must match the source image.")
 	an.SetDefault(&a.Format, image.QCOW2)
 	an.Describe(&a.Capacity, "Virtual size in bytes; at least, and by default, the source image's.")
 	an.Describe(&a.Source, "Local image file uploaded into the volume (sparse: holes are not sent).")
 }
 
-// CheckFormat checks a volume format name.
-func CheckFormat(setting, format string) error {
-	if format != image.QCOW2 && format != image.Raw {
-		return components.Invalid(setting, fmt.Sprintf("is %q, which is not a supported format", format), `use "qcow2" or "raw"`)
-	}
-	return nil
-}
-
-// SourceSettings name the settings CheckSource reports problems on.
-type SourceSettings struct{ Source, Format, Capacity string }
-
-// CheckSource checks an image against the volume's format (empty: not
-// compared) and capacity (nil: the image's size).
-func CheckSource(names SourceSettings, path, format string, capacity *int) (image.Info, error) {
-	var ps components.Problems
-	if !filepath.IsAbs(path) {
-		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("is %q, which is not an absolute path", path), "give the image's absolute path")
-	}
-	info, err := image.Inspect(path)
-	if err != nil {
-		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("cannot be read: %v", err), "give an existing image file")
-	}
-	if format != "" && info.Format != format {
-		ps.Add(components.Invalid(names.Format, fmt.Sprintf("is %q, but %s is a %s image", format, path, info.Format), fmt.Sprintf("set it to %q or give a %s image", info.Format, format)))
-	}
-	if capacity != nil && int64(*capacity) < info.VirtualSize {
-		ps.Add(components.Invalid(names.Capacity, fmt.Sprintf("is %d bytes, smaller than the image %s (%d bytes)", *capacity, path, info.VirtualSize),
-			fmt.Sprintf("use at least %d, or leave it unset to use the image's size", info.VirtualSize)))
-	}
-	return info, ps.Err()
-}
-
-var resourceSettings = SourceSettings{Source: "source", Format: "format", Capacity: "capacity"}
+// resourceSettings names the problems of CheckSource in the resource's
+// own Check: its input properties.
+var resourceSettings = settings.SourceNames{Source: "source", Format: "format", Capacity: "capacity"}
 
 // Check validates the inputs that are known, the image included, before
 // anything is created; unknown ones (in a preview) are returned unknown
@@ -120,7 +88,7 @@ func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.
 	u := unknownInputs(inputs)
 	fs.addKnown(u, "pool", func() error { return components.CheckName("pool", args.Pool) })
 	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
-	fs.addKnown(u, "format", func() error { return CheckFormat("format", args.Format) })
+	fs.addKnown(u, "format", func() error { return settings.CheckFormat("format", args.Format) })
 	capacity := args.Capacity
 	if u["capacity"] {
 		capacity = nil
@@ -136,7 +104,7 @@ func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.
 		if u["format"] {
 			format = ""
 		}
-		_, err := CheckSource(resourceSettings, *args.Source, format, capacity)
+		_, err := settings.CheckSource(resourceSettings, *args.Source, format, capacity)
 		fs.addErr(err)
 	case args.Source == nil && args.Capacity == nil && !u["capacity"]:
 		fs.add("capacity", "is needed for a volume without source image; fix: set capacity (bytes) or source")
@@ -195,7 +163,7 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	var info image.Info
 	if in.Source != nil {
 		var err error
-		if info, err = CheckSource(resourceSettings, *in.Source, in.Format, in.Capacity); err != nil {
+		if info, err = settings.CheckSource(resourceSettings, *in.Source, in.Format, in.Capacity); err != nil {
 			return infer.CreateResponse[StorageVolumeState]{}, err
 		}
 		if state.SourceSha256, err = image.SHA256(*in.Source); err != nil {

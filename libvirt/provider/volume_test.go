@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/libvirt/image"
-	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
@@ -52,7 +52,7 @@ func TestStorageVolumeCheckUnknowns(t *testing.T) {
 			resp := check(t, s, volumeType, props(plus(conn, c.in)))
 			wantFailures(t, resp.Failures, nil)
 			wantUnknown(t, resp.Inputs, nil, c.unknown...)
-			if _, ok := c.in["name"]; !ok && resp.Inputs.Get("name").AsString() != provider.DefaultVolumeName {
+			if _, ok := c.in["name"]; !ok && resp.Inputs.Get("name").AsString() != settings.DefaultVolumeName {
 				t.Errorf("name %v, want the default", resp.Inputs.Get("name"))
 			}
 		})
@@ -118,8 +118,8 @@ func volumeState(t *testing.T, img string) property.Map {
 		t.Fatal(err)
 	}
 	return props(map[string]any{
-		"pool": "images", "name": provider.DefaultVolumeName, "format": "raw", "source": img,
-		"sourceSha256": sum, "key": provider.DefaultPoolPath + "/" + provider.DefaultVolumeName,
+		"pool": "images", "name": settings.DefaultVolumeName, "format": "raw", "source": img,
+		"sourceSha256": sum, "key": settings.DefaultPoolPath + "/" + settings.DefaultVolumeName,
 		"actualCapacity": 4096, "allocation": 4096, "actualFormat": "raw",
 	})
 }

@@ -1,0 +1,43 @@
+package settings
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestProgramLinksNoLibvirtClient: the program (package
+// github.com/peerpods/provisioner) validates its libvirt settings with this
+// package and registers the resources through the generated SDK, so it
+// links neither go-libvirt nor the provider framework: only the provider
+// plugin (pulumi-resource-peerpods) does.
+func TestProgramLinksNoLibvirtClient(t *testing.T) {
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	const program = "github.com/peerpods/provisioner"
+	out, err := exec.Command(gocmd, "list", "-deps", program).Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("go list -deps %s: %v\n%s", program, err, stderr)
+	}
+	deps := strings.Fields(string(out))
+	for _, want := range []string{program, program + "/libvirt", program + "/libvirt/settings"} {
+		if !slices.Contains(deps, want) {
+			t.Errorf("the program's dependencies lack %s: is the listing right?", want)
+		}
+	}
+	for _, dep := range deps {
+		for _, banned := range []string{"github.com/digitalocean/go-libvirt", "github.com/pulumi/pulumi-go-provider"} {
+			if dep == banned || strings.HasPrefix(dep, banned+"/") {
+				t.Errorf("the program links %s", dep)
+			}
+		}
+	}
+	t.Logf("the program has %d dependencies", len(deps))
+}
