@@ -8,6 +8,7 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -75,7 +76,7 @@ func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result,
 	args := s.Args
 	args.RedHatOfflineToken = in.Secret(contract.KeyRedHatOfflineToken)
 	args.HostKeyCerts = in.Secret(contract.KeyHostKeyCerts)
-	provider, err := NewProvider(ctx, "peerpods", &ProviderArgs{})
+	provider, err := peerpods.NewProvider(ctx, "peerpods", &peerpods.ProviderArgs{})
 	if err != nil {
 		return components.Result{}, err
 	}
@@ -109,7 +110,7 @@ func (Cloud) Mocks() cloud.Mocks {
 	private, public := cloud.FakeKeyPair(1)
 	return cloud.Mocks{
 		Resources: map[string]func(string, resource.PropertyMap) (string, resource.PropertyMap){
-			KvmHostAccessType: func(name string, _ resource.PropertyMap) (string, resource.PropertyMap) {
+			"peerpods:libvirt:KvmHostAccess": func(name string, _ resource.PropertyMap) (string, resource.PropertyMap) {
 				return name + "-id", resource.PropertyMap{"libvirtUri": str(MockLibvirtURI), "hostKey": str(MockKnownHosts()),
 					"publicKey": str(public), "privateKey": resource.MakeSecret(str(private))}
 			},

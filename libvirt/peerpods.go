@@ -4,6 +4,8 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/libvirt/settings"
+	"github.com/peerpods/provisioner/sdk/go/peerpods"
+	lv "github.com/peerpods/provisioner/sdk/go/peerpods/libvirt"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -21,11 +23,12 @@ type PeerPods struct {
 	components.Result
 	// Pool, Volume and Access (nil without Host) are the resources;
 	// Libvirt is the provider instance that serves the pool and the
-	// volume, configured for the host's libvirtd.
-	Pool    *StoragePool
-	Volume  *StorageVolume
-	Access  *KvmHostAccess
-	Libvirt *Provider
+	// volume, configured for the host's libvirtd. Their types are those of
+	// the provider's generated SDK (sdk/go/peerpods).
+	Pool    *lv.StoragePool
+	Volume  *lv.StorageVolume
+	Access  *lv.KvmHostAccess
+	Libvirt *peerpods.Provider
 
 	// ConfigMap is the peer-pods-cm data.
 	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
@@ -57,14 +60,17 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	// host's libvirtd (the connection is provider configuration: stored
 	// once, and only another host replaces what lives on it).
 	uri := args.URI
-	hostConfig := ProviderArgs{URI: pulumi.String(uri)}
+	hostConfig := peerpods.ProviderArgs{Uri: pulumi.String(uri)}
 	c.KnownHosts = pulumi.String("").ToStringOutput()
 	if h := args.Host; h != nil {
-		access, err := NewKvmHostAccess(ctx, name+"-host", KvmHostAccessArgs{
+		access, err := lv.NewKvmHostAccess(ctx, name+"-host", &lv.KvmHostAccessArgs{
 			Host: pulumi.String(h.Address), Port: pulumi.Int(h.Port), User: pulumi.String(h.User),
-			Password: h.Password, BootstrapPrivateKey: h.BootstrapPrivateKey, PrivateKey: h.PrivateKey,
-			KnownHostKey: optionalInput(h.KnownHostKey), KeyType: pulumi.String(h.KeyType),
-			LibvirtSocket: optionalInput(h.LibvirtSocket),
+			Password:            optionalSecret(h.Password),
+			BootstrapPrivateKey: optionalSecret(h.BootstrapPrivateKey),
+			PrivateKey:          optionalSecret(h.PrivateKey),
+			KnownHostKey:        components.OptionalString(h.KnownHostKey),
+			KeyType:             pulumi.String(h.KeyType),
+			LibvirtSocket:       components.OptionalString(h.LibvirtSocket),
 		}, pulumi.Parent(c), pulumi.Provider(prov))
 		if err != nil {
 			return nil, err
@@ -75,22 +81,22 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		// that a preview knows which host the pool lives on even while
 		// the access is created or replaced.
 		uri = settings.LibvirtURI(h.User, h.Address, h.Port, h.LibvirtSocket)
-		hostConfig = ProviderArgs{URI: pulumi.String(uri), PrivateKey: access.PrivateKey, HostKey: access.HostKey}
+		hostConfig = peerpods.ProviderArgs{Uri: pulumi.String(uri), PrivateKey: access.PrivateKey, HostKey: access.HostKey}
 	}
-	libvirtd, err := NewProvider(ctx, name+"-libvirt", &hostConfig, pulumi.Parent(c))
+	libvirtd, err := peerpods.NewProvider(ctx, name+"-libvirt", &hostConfig, pulumi.Parent(c))
 	if err != nil {
 		return nil, err
 	}
 	c.Libvirt = libvirtd
 	child := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(libvirtd)}
 
-	pool, err := NewStoragePool(ctx, name+"-pool", StoragePoolArgs{
+	pool, err := lv.NewStoragePool(ctx, name+"-pool", &lv.StoragePoolArgs{
 		Name: pulumi.String(args.Pool), Path: pulumi.String(args.Dir),
 	}, child...)
 	if err != nil {
 		return nil, err
 	}
-	volArgs := StorageVolumeArgs{
+	volArgs := &lv.StorageVolumeArgs{
 		Pool: pool.Name, Name: pulumi.String(args.Volume), Format: pulumi.String(args.Format),
 	}
 	if args.Capacity > 0 {
@@ -99,7 +105,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if args.Image != "" {
 		volArgs.Source = pulumi.String(args.Image)
 	}
-	vol, err := NewStorageVolume(ctx, name+"-volume", volArgs, child...)
+	vol, err := lv.NewStorageVolume(ctx, name+"-volume", volArgs, child...)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +129,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 }
 
 // values are the libvirt peer-pods values.
-func (a Args) values(uri pulumi.StringInput, access *KvmHostAccess) components.Values {
+func (a Args) values(uri pulumi.StringInput, access *lv.KvmHostAccess) components.Values {
 	cm := a.Settings.ConfigMap(components.Libvirt)
 	cm[contract.KeyLibvirtPool] = a.Pool
 	cm[contract.KeyLibvirtVolName] = a.Volume
@@ -161,9 +167,11 @@ func (a Args) values(uri pulumi.StringInput, access *KvmHostAccess) components.V
 	return v
 }
 
-func optionalInput(s string) pulumi.StringInput {
-	if s == "" {
+// optionalSecret is a secret given or not (nil) as an optional input; the
+// SDK makes it secret.
+func optionalSecret(s pulumi.StringInput) pulumi.StringPtrInput {
+	if s == nil {
 		return nil
 	}
-	return pulumi.String(s)
+	return s.ToStringOutput().ToStringPtrOutput()
 }

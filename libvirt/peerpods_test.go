@@ -5,18 +5,33 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/libvirt"
+	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// hostMocks records the graph like pulumitest.Mocks and answers the
-// KvmHostAccess outputs the way the provider does.
-type hostMocks struct{ *pulumitest.Mocks }
+// Type tokens of the peerpods provider and its resources.
+const (
+	providerType      = "pulumi:providers:peerpods"
+	storagePoolType   = "peerpods:libvirt:StoragePool"
+	storageVolumeType = "peerpods:libvirt:StorageVolume"
+	kvmHostAccessType = "peerpods:libvirt:KvmHostAccess"
+)
+
+// hostMocks records the graph like pulumitest.Mocks, and the plugin
+// version each resource asks for, and answers the KvmHostAccess outputs
+// the way the provider does.
+type hostMocks struct {
+	*pulumitest.Mocks
+	versions *sync.Map // name -> version
+}
 
 const (
 	fakeURI     = "qemu+ssh://root@kvm1.example.com/system"
@@ -27,7 +42,8 @@ const (
 
 func (m hostMocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	id, state, err := m.Mocks.NewResource(args)
-	if args.TypeToken == libvirt.KvmHostAccessType {
+	m.versions.Store(args.TypeToken+" "+args.Name, args.RegisterRPC.GetVersion())
+	if args.TypeToken == kvmHostAccessType {
 		state = state.Copy()
 		state["libvirtUri"] = resource.NewStringProperty(fakeURI)
 		state["hostKey"] = resource.NewStringProperty(fakeHostKey)
@@ -74,12 +90,12 @@ type result struct {
 
 func run(t *testing.T, args libvirt.Args, withProvider bool) result {
 	t.Helper()
-	m := hostMocks{&pulumitest.Mocks{}}
+	m := hostMocks{&pulumitest.Mocks{}, &sync.Map{}}
 	var pp *libvirt.PeerPods
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		var opts []pulumi.ResourceOption
 		if withProvider {
-			prov, err := libvirt.NewProvider(ctx, "peerpods", &libvirt.ProviderArgs{})
+			prov, err := peerpods.NewProvider(ctx, "peerpods", &peerpods.ProviderArgs{})
 			if err != nil {
 				return err
 			}
@@ -138,8 +154,22 @@ func TestRemoteHostGraph(t *testing.T) {
 	if got := r.m.Summary(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("registered %v\nwant %v", got, want)
 	}
+	// The generated SDK asks the engine for the provider plugin of the
+	// provider's version, for both providers and every resource.
+	for _, res := range want {
+		if strings.HasPrefix(res, libvirt.PeerPodsType) {
+			continue
+		}
+		if v, _ := r.m.versions.Load(res); v != provider.Version {
+			t.Errorf("%s registered with plugin version %q, want %s", res, v, provider.Version)
+		}
+	}
+	// The component's fields are the SDK's resources.
+	if r.pp.Access == nil || r.pp.Pool == nil || r.pp.Volume == nil || r.pp.Libvirt == nil {
+		t.Errorf("PeerPods resources: access %v, pool %v, volume %v, provider %v", r.pp.Access, r.pp.Pool, r.pp.Volume, r.pp.Libvirt)
+	}
 	comp := r.m.Get(t, libvirt.PeerPodsType, "lv")
-	prov := r.m.Get(t, libvirt.ProviderType, "peerpods")
+	prov := r.m.Get(t, providerType, "peerpods")
 	if !reflect.DeepEqual(comp.Providers, []string(nil)) && len(comp.Providers) > 0 && comp.Providers[0] != prov.Ref() {
 		t.Errorf("component providers %v", comp.Providers)
 	}
@@ -147,7 +177,7 @@ func TestRemoteHostGraph(t *testing.T) {
 	// by the host's own instance, configured from the access's outputs
 	// (the key stored once, secret) and the URI computed from the
 	// settings.
-	libvirtd := r.m.Get(t, libvirt.ProviderType, "lv-libvirt")
+	libvirtd := r.m.Get(t, providerType, "lv-libvirt")
 	if libvirtd.Parent != comp.URN {
 		t.Errorf("host provider parent %s", libvirtd.Parent)
 	}
@@ -155,7 +185,7 @@ func TestRemoteHostGraph(t *testing.T) {
 	if got := strings_(libvirtd.Inputs); !reflect.DeepEqual(got, wantConfig) {
 		t.Errorf("host provider configuration %v\nwant %v", got, wantConfig)
 	}
-	servedBy := map[string]string{libvirt.KvmHostAccessType: prov.Ref(), libvirt.StoragePoolType: libvirtd.Ref(), libvirt.StorageVolumeType: libvirtd.Ref()}
+	servedBy := map[string]string{kvmHostAccessType: prov.Ref(), storagePoolType: libvirtd.Ref(), storageVolumeType: libvirtd.Ref()}
 	for typ, ref := range servedBy {
 		for _, res := range r.m.OfType(typ) {
 			if res.Parent != comp.URN || res.Provider != ref {
@@ -164,17 +194,17 @@ func TestRemoteHostGraph(t *testing.T) {
 		}
 	}
 
-	host := strings_(r.m.Get(t, libvirt.KvmHostAccessType, "lv-host").Inputs)
+	host := strings_(r.m.Get(t, kvmHostAccessType, "lv-host").Inputs)
 	wantHost := map[string]any{"host": "kvm1.example.com", "port": 22.0, "user": "root", "keyType": "rsa", "password": "secret:bootstrap-pw"}
 	if !reflect.DeepEqual(host, wantHost) {
 		t.Errorf("host access inputs %v\nwant %v", host, wantHost)
 	}
-	pool := strings_(r.m.Get(t, libvirt.StoragePoolType, "lv-pool").Inputs)
+	pool := strings_(r.m.Get(t, storagePoolType, "lv-pool").Inputs)
 	wantPool := map[string]any{"name": "default", "path": "/var/lib/libvirt/images"}
 	if !reflect.DeepEqual(pool, wantPool) {
 		t.Errorf("pool inputs %v\nwant %v", pool, wantPool)
 	}
-	vol := strings_(r.m.Get(t, libvirt.StorageVolumeType, "lv-volume").Inputs)
+	vol := strings_(r.m.Get(t, storageVolumeType, "lv-volume").Inputs)
 	wantVol := map[string]any{
 		"pool": "default", "name": "podvm-base.qcow2", "format": "qcow2", "source": args.Image}
 	if !reflect.DeepEqual(vol, wantVol) {
@@ -233,13 +263,13 @@ func TestLocalGraph(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if n := len(r.m.OfType(libvirt.KvmHostAccessType)); n != 0 {
+	if n := len(r.m.OfType(kvmHostAccessType)); n != 0 {
 		t.Fatalf("%d host accesses without host", n)
 	}
-	if got := strings_(r.m.Get(t, libvirt.ProviderType, "lv-libvirt").Inputs); !reflect.DeepEqual(got, map[string]any{"uri": args.URI}) {
+	if got := strings_(r.m.Get(t, providerType, "lv-libvirt").Inputs); !reflect.DeepEqual(got, map[string]any{"uri": args.URI}) {
 		t.Errorf("local provider configuration %v, want the uri alone", got)
 	}
-	vol := strings_(r.m.Get(t, libvirt.StorageVolumeType, "lv-volume").Inputs)
+	vol := strings_(r.m.Get(t, storageVolumeType, "lv-volume").Inputs)
 	wantVol := map[string]any{"pool": "peerpods", "name": "pod.img", "format": "raw", "capacity": float64(16 << 20), "source": img}
 	if !reflect.DeepEqual(vol, wantVol) {
 		t.Errorf("volume inputs %v\nwant %v", vol, wantVol)

@@ -27,7 +27,7 @@ func TestProgramLinksNoLibvirtClient(t *testing.T) {
 		t.Fatalf("go list -deps %s: %v\n%s", program, err, stderr)
 	}
 	deps := strings.Fields(string(out))
-	for _, want := range []string{program, program + "/libvirt", program + "/libvirt/settings"} {
+	for _, want := range []string{program, program + "/libvirt", program + "/libvirt/settings", program + "/sdk/go/peerpods/libvirt"} {
 		if !slices.Contains(deps, want) {
 			t.Errorf("the program's dependencies lack %s: is the listing right?", want)
 		}
