@@ -14,35 +14,35 @@ import (
 type Args struct {
 	// InstanceID is a worker instance whose security groups and subnet
 	// are used (the docs' way). Exclusive with InfraID.
-	InstanceID string `json:"instanceId,omitempty"`
+	InstanceID string `json:"instanceId,omitempty" pulumi:"instanceId,optional"`
 	// InfraID is the cluster's infrastructure name: a running instance
 	// tagged kubernetes.io/cluster/<InfraID>=owned and named
 	// <InfraID>-worker-* is used. Exclusive with InstanceID.
-	InfraID string `json:"infraId,omitempty"`
+	InfraID string `json:"infraId,omitempty" pulumi:"infraId,optional"`
 
 	// SecurityGroupIDs are the worker security groups; they replace the
 	// discovered ones.
-	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
+	SecurityGroupIDs []string `json:"securityGroupIds,omitempty" pulumi:"securityGroupIds,optional"`
 	// SubnetID is the subnet pod VMs are created in; it replaces the
 	// discovered one.
-	SubnetID string `json:"subnetId,omitempty"`
+	SubnetID string `json:"subnetId,omitempty" pulumi:"subnetId,optional"`
 	// VPCID is the cluster VPC; it replaces the discovered one.
-	VPCID string `json:"vpcId,omitempty"`
+	VPCID string `json:"vpcId,omitempty" pulumi:"vpcId,optional"`
 
 	// PodVMInstanceType is PODVM_INSTANCE_TYPE, default t3.medium.
-	PodVMInstanceType string `json:"podvmInstanceType,omitempty"`
+	PodVMInstanceType string `json:"podvmInstanceType,omitempty" pulumi:"podvmInstanceType,optional"`
 	// PodVMInstanceTypes is PODVM_INSTANCE_TYPES, default t2.small,
 	// t2.medium, t3.large.
-	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitempty"`
+	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitempty" pulumi:"podvmInstanceTypes,optional"`
 	// PodVMAMIID is PODVM_AMI_ID; empty lets the operator build an AMI.
-	PodVMAMIID string `json:"podvmAmiId,omitempty"`
+	PodVMAMIID string `json:"podvmAmiId,omitempty" pulumi:"podvmAmiId,optional"`
 
 	// Settings are the common peer-pods settings.
-	Settings components.Settings `json:"-"`
+	Settings components.Settings `json:"-" pulumi:"settings,optional"`
 	// AccessKeyID and SecretAccessKey are the credentials cloud-api-adaptor
 	// uses; nil leaves them out of the values. They are made secret.
-	AccessKeyID     pulumi.StringInput `json:"-"`
-	SecretAccessKey pulumi.StringInput `json:"-"`
+	AccessKeyID     pulumi.StringInput `json:"-" pulumi:"accessKeyId,optional" provider:"secret"`
+	SecretAccessKey pulumi.StringInput `json:"-" pulumi:"secretAccessKey,optional" provider:"secret"`
 	// Recorded are the values discovered at the last up; discovery that
 	// finds others keeps them and reports the change.
 	Recorded components.Recorded `json:"-"`

@@ -25,8 +25,9 @@ type PeerPods struct {
 	// firewall rule).
 	components.Result
 
-	// ConfigMap is the peer-pods-cm data.
-	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// Outputs are the values as outputs: cloud, configMap, secret,
+	// sshKeySecret.
+	components.Outputs
 	// RuleIDs are the IDs of the ingress rules.
 	RuleIDs pulumi.StringArrayOutput `pulumi:"ruleIds"`
 }
@@ -89,12 +90,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 	c.Values = args.values(network)
 	c.Values.Ready = ready
-	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
+	c.Outputs = c.Values.Outputs()
 	c.RuleIDs = ruleIDs.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"configMap": c.ConfigMap,
-		"ruleIds":   c.RuleIDs,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
+		"ruleIds": c.RuleIDs,
+	})); err != nil {
 		return nil, err
 	}
 	return c, nil

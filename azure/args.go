@@ -25,54 +25,54 @@ const (
 type Args struct {
 	// ResourceGroup is the cluster's resource group (<infraID>-rg):
 	// everything is created there.
-	ResourceGroup string `json:"resourceGroup"`
+	ResourceGroup string `json:"resourceGroup" pulumi:"resourceGroup"`
 	// NetworkResourceGroup holds the cluster VNet; default ResourceGroup.
-	NetworkResourceGroup string `json:"networkResourceGroup,omitempty"`
+	NetworkResourceGroup string `json:"networkResourceGroup,omitempty" pulumi:"networkResourceGroup,optional"`
 	// VNetName, WorkerSubnetName and NSGName name the cluster network;
 	// each is discovered when empty, as the docs do: the only VNet of the
 	// network resource group, its subnet whose name contains "worker", the
 	// only NSG of the resource group.
-	VNetName         string `json:"vnetName,omitempty"`
-	WorkerSubnetName string `json:"workerSubnetName,omitempty"`
-	NSGName          string `json:"nsgName,omitempty"`
+	VNetName         string `json:"vnetName,omitempty" pulumi:"vnetName,optional"`
+	WorkerSubnetName string `json:"workerSubnetName,omitempty" pulumi:"workerSubnetName,optional"`
+	NSGName          string `json:"nsgName,omitempty" pulumi:"nsgName,optional"`
 
 	// Outbound is OutboundWorkerSubnet (default) or OutboundPeerVNet.
-	Outbound string `json:"outbound,omitempty"`
+	Outbound string `json:"outbound,omitempty" pulumi:"outbound,optional"`
 	// PeerVNet describes the peer-pod VNet of OutboundPeerVNet.
-	PeerVNet PeerVNet `json:"peerVnet,omitempty"`
+	PeerVNet PeerVNet `json:"peerVnet,omitempty" pulumi:"peerVnet,optional"`
 	// ClusterVNetPrefixes are the cluster VNet's address prefixes as the
 	// stack declares them (default 10.0.0.0/14); the discovered ones are
 	// checked too.
-	ClusterVNetPrefixes []string `json:"clusterVnetPrefixes,omitempty"`
+	ClusterVNetPrefixes []string `json:"clusterVnetPrefixes,omitempty" pulumi:"clusterVnetPrefixes,optional"`
 	// OtherPrefixes are further ranges the peer-pod VNet must not overlap
 	// (other peered networks, on-premises ranges).
-	OtherPrefixes []string `json:"otherPrefixes,omitempty"`
+	OtherPrefixes []string `json:"otherPrefixes,omitempty" pulumi:"otherPrefixes,optional"`
 
 	// NATGatewayName and PublicIPName name the NAT gateway and its IP.
-	NATGatewayName string `json:"natGatewayName,omitempty"`
-	PublicIPName   string `json:"publicIpName,omitempty"`
+	NATGatewayName string `json:"natGatewayName,omitempty" pulumi:"natGatewayName,optional"`
+	PublicIPName   string `json:"publicIpName,omitempty" pulumi:"publicIpName,optional"`
 	// Priorities are the NSG rule priorities.
-	Priorities Priorities `json:"nsgPriorities,omitempty"`
+	Priorities Priorities `json:"nsgPriorities,omitempty" pulumi:"nsgPriorities,optional"`
 
 	// InstanceSize, InstanceSizes and ImageID are AZURE_INSTANCE_SIZE,
 	// AZURE_INSTANCE_SIZES and AZURE_IMAGE_ID (empty: the operator builds
 	// the image).
-	InstanceSize  string   `json:"instanceSize,omitempty"`
-	InstanceSizes []string `json:"instanceSizes,omitempty"`
-	ImageID       string   `json:"imageId,omitempty"`
+	InstanceSize  string   `json:"instanceSize,omitempty" pulumi:"instanceSize,optional"`
+	InstanceSizes []string `json:"instanceSizes,omitempty" pulumi:"instanceSizes,optional"`
+	ImageID       string   `json:"imageId,omitempty" pulumi:"imageId,optional"`
 
 	// Settings are the common peer-pods settings.
-	Settings components.Settings `json:"-"`
+	Settings components.Settings `json:"-" pulumi:"settings,optional"`
 	// ClientID, ClientSecret and TenantID are the service principal
 	// cloud-api-adaptor uses; nil leaves a key out. SubscriptionID defaults
 	// to the resource group's subscription. All are made secret.
-	ClientID       pulumi.StringInput `json:"-"`
-	ClientSecret   pulumi.StringInput `json:"-"`
-	TenantID       pulumi.StringInput `json:"-"`
-	SubscriptionID pulumi.StringInput `json:"-"`
+	ClientID       pulumi.StringInput `json:"-" pulumi:"clientId,optional" provider:"secret"`
+	ClientSecret   pulumi.StringInput `json:"-" pulumi:"clientSecret,optional" provider:"secret"`
+	TenantID       pulumi.StringInput `json:"-" pulumi:"tenantId,optional" provider:"secret"`
+	SubscriptionID pulumi.StringInput `json:"-" pulumi:"subscriptionId,optional" provider:"secret"`
 	// SSHPrivateKey is a key pair the user supplies for ssh-key-secret;
 	// nil generates one with the TLS provider.
-	SSHPrivateKey pulumi.StringInput `json:"-"`
+	SSHPrivateKey pulumi.StringInput `json:"-" pulumi:"sshPrivateKey,optional" provider:"secret"`
 	// Recorded are the values discovered at the last up; discovery that
 	// finds others keeps them and reports the change.
 	Recorded components.Recorded `json:"-"`
@@ -81,23 +81,23 @@ type Args struct {
 // PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
 type PeerVNet struct {
 	// Name of the VNet, default peerpod-vnet.
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" pulumi:"name,optional"`
 	// AddressPrefix of the VNet, default 192.168.0.0/16.
-	AddressPrefix string `json:"addressPrefix,omitempty"`
+	AddressPrefix string `json:"addressPrefix,omitempty" pulumi:"addressPrefix,optional"`
 	// SubnetName, default peerpod-subnet.
-	SubnetName string `json:"subnetName,omitempty"`
+	SubnetName string `json:"subnetName,omitempty" pulumi:"subnetName,optional"`
 	// SubnetPrefix, default the whole VNet.
-	SubnetPrefix string `json:"subnetPrefix,omitempty"`
+	SubnetPrefix string `json:"subnetPrefix,omitempty" pulumi:"subnetPrefix,optional"`
 	// ClusterToPeerName and PeerToClusterName name the two peerings.
-	ClusterToPeerName string `json:"clusterToPeerName,omitempty"`
-	PeerToClusterName string `json:"peerToClusterName,omitempty"`
+	ClusterToPeerName string `json:"clusterToPeerName,omitempty" pulumi:"clusterToPeerName,optional"`
+	PeerToClusterName string `json:"peerToClusterName,omitempty" pulumi:"peerToClusterName,optional"`
 }
 
 // Priorities are the priorities of the NSG rules this stack creates.
 type Priorities struct {
-	KataAgent int `json:"kataAgent,omitempty"`
-	TunnelTCP int `json:"tunnelTcp,omitempty"`
-	TunnelUDP int `json:"tunnelUdp,omitempty"`
+	KataAgent int `json:"kataAgent,omitempty" pulumi:"kataAgent,optional"`
+	TunnelTCP int `json:"tunnelTcp,omitempty" pulumi:"tunnelTcp,optional"`
+	TunnelUDP int `json:"tunnelUdp,omitempty" pulumi:"tunnelUdp,optional"`
 }
 
 // Defaults, as in the product documentation.

@@ -8,6 +8,7 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	azureclassic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -30,6 +31,15 @@ const SSHPrivateKeySetting = "sshPrivateKey"
 
 // Credentials implements cloud.Cloud.
 func (Cloud) Credentials() []string { return []string{SSHPrivateKeySetting} }
+
+// Component implements cloud.Cloud: PeerPods, its settings defaulted
+// where another language leaves them out.
+func (Cloud) Component() infer.InferredComponent {
+	return infer.ComponentF(func(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
+		args.Settings = args.Settings.WithDefaults(components.Azure)
+		return NewPeerPods(ctx, name, args, opts...)
+	})
+}
 
 // Examples implements cloud.Cloud.
 func (Cloud) Examples() []string { return []string{"azure-worker-subnet", "azure-peer-vnet"} }

@@ -28,8 +28,9 @@ type PeerPods struct {
 	// firewall rule).
 	components.Result
 
-	// ConfigMap is the peer-pods-cm data.
-	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// Outputs are the values as outputs: cloud, configMap, secret,
+	// sshKeySecret.
+	components.Outputs
 	// NATGatewayID is the NAT gateway's ID.
 	NATGatewayID pulumi.StringOutput `pulumi:"natGatewayId"`
 	// OutboundIP is the public IP the pod VMs reach the internet from.
@@ -212,17 +213,16 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 	c.Values = args.values(n, podSubnetID, key)
 	c.Values.Ready = ready
-	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
+	c.Outputs = c.Values.Outputs()
 	c.NATGatewayID = natgw.ID().ToStringOutput()
 	c.OutboundIP = ip.IpAddress
 	c.PodSubnetID = podSubnetID
 	c.CloudOutputs = pulumi.Map{"outboundIp": c.OutboundIP}
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"configMap":    c.ConfigMap,
+	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
 		"natGatewayId": c.NATGatewayID,
 		"outboundIp":   c.OutboundIP,
 		"podSubnetId":  c.PodSubnetID,
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	return c, nil

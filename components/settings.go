@@ -7,28 +7,31 @@ import (
 )
 
 // Settings are the peer-pods settings every cloud shares. Start from
-// DefaultSettings and change what differs; Validate before use.
+// DefaultSettings and change what differs, or leave zero what WithDefaults
+// fills in (the components' "settings" input); Validate before use. The
+// pulumi tags are the components' input names, as the stack's settings
+// name them.
 type Settings struct {
 	// TunnelPort is the VXLAN tunnel port (VXLAN_PORT), default 9000.
-	TunnelPort int
+	TunnelPort int `pulumi:"tunnelPort,optional"`
 	// TunnelProtocols are the protocols the tunnel port is opened for,
 	// default tcp and udp.
-	TunnelProtocols []string
+	TunnelProtocols []string `pulumi:"tunnelProtocols,optional"`
 	// ProxyTimeout is PROXY_TIMEOUT, a duration: 5m, 15m for libvirt.
-	ProxyTimeout string
+	ProxyTimeout string `pulumi:"proxyTimeout,optional"`
 	// LimitPerNode is PEERPODS_LIMIT_PER_NODE, at least 1, default 10.
-	LimitPerNode int
+	LimitPerNode int `pulumi:"limitPerNode,optional"`
 	// RootVolumeSize is ROOT_VOLUME_SIZE in GB, at least and by default 6.
-	RootVolumeSize int
+	RootVolumeSize int `pulumi:"rootVolumeSize,optional"`
 	// Tags are the pod VM tags (TAGS), rendered key=value,... sorted by key.
-	Tags map[string]string
+	Tags map[string]string `pulumi:"tags,optional"`
 	// InitData is INITDATA as CAA reads it (base64 of gzip-compressed
 	// initdata TOML, see contract.EncodeInitData); empty leaves the key to
 	// the operator.
-	InitData string
+	InitData string `pulumi:"initdata,optional"`
 	// Extra are further CAA keys (peerpods:extra), checked against the
 	// contract by Validate.
-	Extra map[string]string
+	Extra map[string]string `pulumi:"extra,optional"`
 }
 
 // Defaults and minimums of the common keys.
@@ -52,6 +55,28 @@ func DefaultSettings(cloud Cloud) Settings {
 		LimitPerNode:    DefaultLimitPerNode,
 		RootVolumeSize:  DefaultRootVolumeSize,
 	}
+}
+
+// WithDefaults returns s with its zero fields set to cloud's defaults
+// (DefaultSettings): what a component input leaves out.
+func (s Settings) WithDefaults(cloud Cloud) Settings {
+	def := DefaultSettings(cloud)
+	if s.TunnelPort == 0 {
+		s.TunnelPort = def.TunnelPort
+	}
+	if len(s.TunnelProtocols) == 0 {
+		s.TunnelProtocols = def.TunnelProtocols
+	}
+	if s.ProxyTimeout == "" {
+		s.ProxyTimeout = def.ProxyTimeout
+	}
+	if s.LimitPerNode == 0 {
+		s.LimitPerNode = def.LimitPerNode
+	}
+	if s.RootVolumeSize == 0 {
+		s.RootVolumeSize = def.RootVolumeSize
+	}
+	return s
 }
 
 // Validate checks every setting and reports all problems in one error.

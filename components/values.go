@@ -224,3 +224,52 @@ func RulesOutput(rules []Rule) pulumi.Array {
 	}
 	return out
 }
+
+// Outputs are the outputs every cloud component registers, for the stack
+// and for a ClusterHandoff in any language: the values, each resolved only
+// once the resources of Values.Ready exist (an output carries its
+// dependencies to whatever reads it).
+type Outputs struct {
+	// Cloud is CLOUD_PROVIDER.
+	Cloud pulumi.StringOutput `pulumi:"cloud"`
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// Secret is the peer-pods-secret data, a secret.
+	Secret pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
+	// SSHKeySecret is the ssh-key-secret data, a secret; empty for a
+	// cloud that uses none.
+	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
+}
+
+// Outputs returns the values as component outputs that resolve once the
+// resources of Ready exist.
+func (v Values) Outputs() Outputs {
+	deps := make([]any, len(v.Ready))
+	for i, r := range v.Ready {
+		deps[i] = r.URN()
+	}
+	after := func(m pulumi.StringMapOutput) pulumi.StringMapOutput {
+		return pulumi.All(append([]any{m}, deps...)...).ApplyT(func(all []any) map[string]string {
+			return all[0].(map[string]string)
+		}).(pulumi.StringMapOutput)
+	}
+	ssh := pulumi.ToSecret(pulumi.StringMap{}).(pulumi.StringMapOutput)
+	if v.SSHKey != nil {
+		ssh = v.SSHKeyOutput()
+	}
+	return Outputs{
+		Cloud:        pulumi.String(string(v.Cloud)).ToStringOutput(),
+		ConfigMap:    after(v.ConfigMap.ToStringMapOutput()),
+		Secret:       after(v.SecretOutput()),
+		SSHKeySecret: after(ssh),
+	}
+}
+
+// With is o and a component's own outputs, as it registers them.
+func (o Outputs) With(own pulumi.Map) pulumi.Map {
+	out := pulumi.Map{"cloud": o.Cloud, "configMap": o.ConfigMap, "secret": o.Secret, "sshKeySecret": o.SSHKeySecret}
+	for k, v := range own {
+		out[k] = v
+	}
+	return out
+}

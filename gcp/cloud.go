@@ -5,6 +5,7 @@ import (
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -23,6 +24,15 @@ func (Cloud) NewStack() cloud.Stack { return &Stack{} }
 // Credentials implements cloud.Cloud: the service account key is a
 // peer-pods-secret key of the contract.
 func (Cloud) Credentials() []string { return nil }
+
+// Component implements cloud.Cloud: PeerPods, its settings defaulted
+// where another language leaves them out.
+func (Cloud) Component() infer.InferredComponent {
+	return infer.ComponentF(func(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
+		args.Settings = args.Settings.WithDefaults(components.GCP)
+		return NewPeerPods(ctx, name, args, opts...)
+	})
+}
 
 // Examples implements cloud.Cloud.
 func (Cloud) Examples() []string { return []string{"gcp-example"} }

@@ -14,37 +14,37 @@ import (
 // (under peerpods:gcp) and the names validation errors use.
 type Args struct {
 	// ProjectID is the cluster's project (GCP_PROJECT_ID).
-	ProjectID string `json:"projectId"`
+	ProjectID string `json:"projectId" pulumi:"projectId"`
 	// Zone is where pod VMs are created (GCP_ZONE).
-	Zone string `json:"zone"`
+	Zone string `json:"zone" pulumi:"zone"`
 	// Network is the cluster network's name (<infraID>-network); GCP_NETWORK
 	// is written as global/networks/<Network>.
-	Network string `json:"network"`
+	Network string `json:"network" pulumi:"network"`
 	// SourceRanges may reach the ports: the workers' and pod VMs' ranges.
 	// Required; a range covering every address is refused.
-	SourceRanges []string `json:"sourceRanges"`
+	SourceRanges []string `json:"sourceRanges" pulumi:"sourceRanges"`
 	// TargetTags, when set, limit the rule to instances with these tags.
-	TargetTags []string `json:"targetTags,omitempty"`
+	TargetTags []string `json:"targetTags,omitempty" pulumi:"targetTags,optional"`
 	// FirewallName names the rule, default allow-port-15150-restricted.
-	FirewallName string `json:"firewallName,omitempty"`
+	FirewallName string `json:"firewallName,omitempty" pulumi:"firewallName,optional"`
 	// MachineType is GCP_MACHINE_TYPE, default e2-medium.
-	MachineType string `json:"machineType,omitempty"`
+	MachineType string `json:"machineType,omitempty" pulumi:"machineType,optional"`
 	// Subnetwork is GCP_SUBNETWORK: the subnetwork of the pod VMs, needed
 	// in a custom-mode VPC (a name, or regions/<region>/subnetworks/<name>).
 	// cloud-api-adaptor reads it from OSC's osc-release-v1.12 on; 1.10
 	// ignores it and lets GCP pick the subnetwork of an auto-mode network.
-	Subnetwork string `json:"subnetwork,omitempty"`
+	Subnetwork string `json:"subnetwork,omitempty" pulumi:"subnetwork,optional"`
 	// ImageName is PODVM_IMAGE_NAME, the pod VM image in the project.
 	// cloud-api-adaptor exits without it (entrypoint.sh gcp() test_vars),
 	// so empty leaves the key to the operator, whose image job builds an
 	// image and writes the key before it starts cloud-api-adaptor.
-	ImageName string `json:"podvmImageName,omitempty"`
+	ImageName string `json:"podvmImageName,omitempty" pulumi:"podvmImageName,optional"`
 
 	// Settings are the common peer-pods settings.
-	Settings components.Settings `json:"-"`
+	Settings components.Settings `json:"-" pulumi:"settings,optional"`
 	// Credentials is the service-account JSON (GCP_CREDENTIALS); nil leaves
 	// it out. It is made secret.
-	Credentials pulumi.StringInput `json:"-"`
+	Credentials pulumi.StringInput `json:"-" pulumi:"credentials,optional" provider:"secret"`
 }
 
 // Defaults, as in the product documentation.
@@ -117,8 +117,9 @@ type PeerPods struct {
 	// firewall rule).
 	components.Result
 
-	// ConfigMap is the peer-pods-cm data.
-	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// Outputs are the values as outputs: cloud, configMap, secret,
+	// sshKeySecret.
+	components.Outputs
 	// FirewallID is the firewall rule's ID.
 	FirewallID pulumi.StringOutput `pulumi:"firewallId"`
 }
@@ -185,9 +186,10 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		secret[contract.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
 	}
 	c.Values = components.Values{Cloud: components.GCP, ConfigMap: components.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
-	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
+	c.Outputs = c.Values.Outputs()
 	c.FirewallID = fw.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"configMap": c.ConfigMap, "firewallId": c.FirewallID}); err != nil {
+	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
+		"firewallId": c.FirewallID})); err != nil {
 		return nil, err
 	}
 	return c, nil

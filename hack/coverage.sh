@@ -13,7 +13,11 @@ module=$(go list -m)
 # offline (the program runs through the Automation API, covered as
 # stacks); the plugin's main is run by every engine test, all but its
 # exit on a failed start.
+# The Go SDK under sdk/go is generated from the plugin's schema
+# (internal/sdkgen checks it is current), and only partly used by the
+# program.
 UNGATED=("$module" "$module/cmd/pulumi-resource-peerpods")
+UNGATED_PREFIX="$module/sdk/go/"
 out=$(go tool covdata percent -i="$dirs")
 echo "$out"
 status=0
@@ -26,6 +30,7 @@ while read -r pkg _ pct _; do
     ((keep)) || continue
   else
     for u in "${UNGATED[@]}"; do [ "$u" = "$pkg" ] && continue 2; done
+    [[ $pkg == "$UNGATED_PREFIX"* ]] && continue
   fi
   if awk -v p="$pct" -v m="$min" 'BEGIN{exit !(p < m)}'; then
     echo "coverage of ${rel:-.} is $pct%, below $min%" >&2; status=1

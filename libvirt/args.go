@@ -28,58 +28,58 @@ type Args struct {
 	// URI is the libvirt URI of a libvirtd the program's machine reaches
 	// directly (qemu:///system by default). Ignored with Host, which
 	// reaches the host over qemu+ssh.
-	URI string `json:"uri,omitempty"`
+	URI string `json:"uri,omitempty" pulumi:"uri,optional"`
 	// Host, when set, is a remote KVM host: a key pair gets SSH access to
 	// it and everything else goes over qemu+ssh.
-	Host *HostArgs `json:"host,omitempty"`
+	Host *HostArgs `json:"host,omitempty" pulumi:"host,optional"`
 	// Pool is the storage pool (LIBVIRT_POOL); an existing pool of this
 	// name and Dir is adopted.
-	Pool string `json:"pool,omitempty"`
+	Pool string `json:"pool,omitempty" pulumi:"pool,optional"`
 	// Dir is the pool's directory (LIBVIRT_DIR_NAME).
-	Dir string `json:"dir,omitempty"`
+	Dir string `json:"dir,omitempty" pulumi:"dir,optional"`
 	// Volume is the pod VM image volume (LIBVIRT_VOL_NAME).
-	Volume string `json:"volume,omitempty"`
+	Volume string `json:"volume,omitempty" pulumi:"volume,optional"`
 	// Format is the volume format, qcow2 or raw.
-	Format string `json:"format,omitempty"`
+	Format string `json:"format,omitempty" pulumi:"format,optional"`
 	// Capacity is the volume's virtual size in bytes; 0 means the image's.
-	Capacity int `json:"capacity,omitempty"`
+	Capacity int `json:"capacity,omitempty" pulumi:"capacity,optional"`
 	// Image is the local pod VM image uploaded into the volume; without
 	// it the volume is created empty and Capacity is required.
-	Image string `json:"image,omitempty"`
+	Image string `json:"image,omitempty" pulumi:"image,optional"`
 	// Network is the libvirt network of the pod VMs (LIBVIRT_NET).
-	Network string `json:"network,omitempty"`
+	Network string `json:"network,omitempty" pulumi:"network,optional"`
 
 	// Settings are the common peer-pods settings.
-	Settings components.Settings `json:"-"`
+	Settings components.Settings `json:"-" pulumi:"settings,optional"`
 	// RedHatOfflineToken is REDHAT_OFFLINE_TOKEN; nil leaves it out.
-	RedHatOfflineToken pulumi.StringInput `json:"-"`
+	RedHatOfflineToken pulumi.StringInput `json:"-" pulumi:"redhatOfflineToken,optional" provider:"secret"`
 	// HostKeyCerts is HOST_KEY_CERTS (IBM Z Secure Execution host key
 	// documents for the operator's image build); nil leaves it out.
-	HostKeyCerts pulumi.StringInput `json:"-"`
+	HostKeyCerts pulumi.StringInput `json:"-" pulumi:"hostKeyCerts,optional" provider:"secret"`
 }
 
 // HostArgs describe a remote KVM host.
 type HostArgs struct {
 	// Address is the host's name or address.
-	Address string `json:"address"`
+	Address string `json:"address" pulumi:"address"`
 	// Port is the SSH port (22).
-	Port int `json:"port,omitempty"`
+	Port int `json:"port,omitempty" pulumi:"port,optional"`
 	// User is the SSH user (root).
-	User string `json:"user,omitempty"`
+	User string `json:"user,omitempty" pulumi:"user,optional"`
 	// KnownHostKey pins the host's SSH key; empty trusts it on first use.
-	KnownHostKey string `json:"knownHostKey,omitempty"`
+	KnownHostKey string `json:"knownHostKey,omitempty" pulumi:"knownHostKey,optional"`
 	// KeyType is the type of the generated key pair, rsa or ed25519.
-	KeyType string `json:"keyType,omitempty"`
+	KeyType string `json:"keyType,omitempty" pulumi:"keyType,optional"`
 	// LibvirtSocket is libvirtd's socket on the host, when not the default.
-	LibvirtSocket string `json:"libvirtSocket,omitempty"`
+	LibvirtSocket string `json:"libvirtSocket,omitempty" pulumi:"libvirtSocket,optional"`
 
 	// Password or BootstrapPrivateKey (secrets) log in once to install
 	// the key pair; one is required.
-	Password            pulumi.StringInput `json:"-"`
-	BootstrapPrivateKey pulumi.StringInput `json:"-"`
+	Password            pulumi.StringInput `json:"-" pulumi:"password,optional" provider:"secret"`
+	BootstrapPrivateKey pulumi.StringInput `json:"-" pulumi:"bootstrapPrivateKey,optional" provider:"secret"`
 	// PrivateKey (secret) is a key pair to install instead of a generated
 	// one.
-	PrivateKey pulumi.StringInput `json:"-"`
+	PrivateKey pulumi.StringInput `json:"-" pulumi:"privateKey,optional" provider:"secret"`
 }
 
 // WithDefaults returns a copy of a with the libvirt defaults filled in.

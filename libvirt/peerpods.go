@@ -30,8 +30,9 @@ type PeerPods struct {
 	Access  *lv.KvmHostAccess
 	Libvirt *peerpods.Provider
 
-	// ConfigMap is the peer-pods-cm data.
-	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// Outputs are the values as outputs: cloud, configMap, secret,
+	// sshKeySecret.
+	components.Outputs
 	// KnownHosts is the KVM host's pinned host key as a known_hosts line
 	// (empty without Host): what the cluster's SSH client must trust.
 	KnownHosts pulumi.StringOutput `pulumi:"knownHosts"`
@@ -118,11 +119,10 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	c.Values = args.values(pulumi.String(uri), c.Access)
 	c.Values.Ready = ready
 	c.CloudOutputs = pulumi.Map{"knownHosts": c.KnownHosts}
-	c.ConfigMap = c.Values.ConfigMap.ToStringMapOutput()
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"configMap":  c.ConfigMap,
+	c.Outputs = c.Values.Outputs()
+	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
 		"knownHosts": c.KnownHosts,
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	return c, nil
