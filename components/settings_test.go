@@ -171,17 +171,6 @@ func TestCheckHelpers(t *testing.T) {
 	}
 }
 
-func TestParseHandoffMode(t *testing.T) {
-	for _, ok := range []string{"cluster", "off"} {
-		if m, err := ParseHandoffMode("handoff", ok); err != nil || string(m) != ok {
-			t.Errorf("%s: %v %v", ok, m, err)
-		}
-	}
-	if _, err := ParseHandoffMode("handoff", "on"); err == nil || !strings.Contains(err.Error(), `"cluster"`) {
-		t.Errorf("on: %v", err)
-	}
-}
-
 // TestCheckTagsFor checks the tag limits of each cloud, boundaries
 // included: errors name the setting and carry the fix with its source.
 func TestCheckTagsFor(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -63,7 +64,7 @@ func (s *Stack) Prepare(in cloud.Input) {
 			in.Check(components.CheckPrivateKey(SSHPrivateKeySetting, key.Reveal()))
 			h.PrivateKey = key.Input()
 		}
-	} else if in.Handoff() != components.HandoffOff {
+	} else if in.Handoff() != handoff.ModeOff {
 		in.Check(components.Invalid("libvirt.host", "is not set, and the handoff needs a remote KVM host the cluster reaches over qemu+ssh",
 			"set libvirt.host (address, user) and peerpods:libvirtHostPassword, or set peerpods:handoff to off"))
 	}

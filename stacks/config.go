@@ -14,6 +14,7 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -26,7 +27,7 @@ type Config struct {
 	Cloud components.Cloud
 	// Handoff says whether the values are written into the cluster
 	// (peerpods:handoff, default cluster).
-	Handoff components.HandoffMode
+	Handoff handoff.Mode
 	// Kubeconfig is the cluster's kubeconfig (peerpods:kubeconfig, a
 	// secret), needed when Handoff is cluster.
 	Kubeconfig cloud.Secret
@@ -36,7 +37,7 @@ type Config struct {
 	Settings components.Settings
 	// Operator are the optional operator objects of the handoff
 	// (peerpods:kataConfig, peerpods:placement).
-	Operator components.HandoffOptions
+	Operator handoff.Options
 	// Stack is the cloud's own configuration (peerpods:<cloud>, decoded
 	// into the cloud's Stack type and prepared), credentials included.
 	Stack cloud.Stack
@@ -110,11 +111,11 @@ func load(src source) (Config, error) {
 	}
 	c.Cloud = components.Cloud(name)
 
-	mode, err := components.ParseHandoffMode("peerpods:handoff", r.str("handoff", string(components.HandoffCluster)))
+	mode, err := handoff.ParseMode("peerpods:handoff", r.str("handoff", string(handoff.ModeCluster)))
 	r.fail(err)
 	c.Handoff = mode
 	c.KubeContext = r.str("kubeContext", "")
-	if c.Handoff == components.HandoffCluster {
+	if c.Handoff == handoff.ModeCluster {
 		c.Kubeconfig = cloud.NewSecret(r.value("kubeconfig", true))
 		if !c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
 			r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
@@ -147,7 +148,7 @@ func load(src source) (Config, error) {
 		r.fail(components.Invalid("peerpods:peerPodConfig", "is set, but the operator 1.10 has no PeerPodConfig (it copies an old one's spec.limit into PEERPODS_LIMIT_PER_NODE and deletes it)",
 			"remove peerpods:peerPodConfig: peerpods:limitPerNode already sets PEERPODS_LIMIT_PER_NODE in peer-pods-cm"))
 	}
-	var placement components.Placement
+	var placement handoff.Placement
 	r.object("placement", &placement)
 	var kataLabels map[string]string
 	if c.Operator.KataConfig != nil {
@@ -156,7 +157,7 @@ func load(src source) (Config, error) {
 	nodes, err := placement.Nodes("placement", kataLabels)
 	r.p.AddWithin("peerpods:", err)
 	c.Operator.Nodes = nodes
-	if c.Handoff == components.HandoffOff && (len(nodes) > 0 || c.Operator.KataConfig != nil) {
+	if c.Handoff == handoff.ModeOff && (len(nodes) > 0 || c.Operator.KataConfig != nil) {
 		r.fail(components.Invalid("peerpods:handoff", `is "off", but peerpods:placement or kataConfig ask for cluster objects`,
 			`set peerpods:handoff to "cluster" or "manifests", or remove those settings`))
 	}
@@ -190,7 +191,7 @@ func load(src source) (Config, error) {
 		r.p.AddWithin("peerpods:", c.Settings.Validate())
 	}
 
-	if c.Handoff != components.HandoffOff {
+	if c.Handoff != handoff.ModeOff {
 		for _, sk := range secretSettings(c.Cloud) {
 			if _, ok := c.Secrets[sk.Name]; !ok && sk.Need != contract.Optional && !r.bad(sk.config) {
 				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.Name),
@@ -546,11 +547,11 @@ type input struct {
 	r        *reader
 	cloud    string
 	settings components.Settings
-	handoff  components.HandoffMode
+	handoff  handoff.Mode
 }
 
 func (in input) Settings() components.Settings      { return in.settings }
-func (in input) Handoff() components.HandoffMode    { return in.handoff }
+func (in input) Handoff() handoff.Mode              { return in.handoff }
 func (in input) Raw() (string, bool)                { return in.r.get(in.cloud) }
 func (in input) Check(err error)                    { in.r.p.AddWithin("peerpods:", err) }
 func (in input) Credential(key string) cloud.Secret { return cloud.NewSecret(in.r.value(key, true)) }

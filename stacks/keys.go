@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
@@ -191,8 +192,8 @@ func settingType(name string) (reflect.Type, bool) {
 
 // settingTypes are the types the common object settings decode into.
 var settingTypes = map[string]reflect.Type{
-	"placement":       reflect.TypeFor[components.Placement](),
-	"kataConfig":      reflect.TypeFor[components.KataConfigOptions](),
+	"placement":       reflect.TypeFor[handoff.Placement](),
+	"kataConfig":      reflect.TypeFor[handoff.KataConfigOptions](),
 	"tags":            reflect.TypeFor[map[string]string](),
 	"extra":           reflect.TypeFor[map[string]string](),
 	"tunnelProtocols": reflect.TypeFor[[]string](),

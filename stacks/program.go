@@ -5,6 +5,7 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -39,8 +40,8 @@ type Deployment struct {
 	components.Result
 	// Objects are the handoff's Kubernetes objects (written, rendered, or
 	// only described, by handoff mode).
-	Objects []components.Object
-	Handoff *components.ClusterHandoff
+	Objects []handoff.Object
+	Handoff *handoff.ClusterHandoff
 	Outputs pulumi.Map
 }
 
@@ -93,7 +94,10 @@ func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
 		}
 	}
 
-	if cfg.Handoff == components.HandoffOff {
+	// The values' keys are known here: checked before the handoff
+	// registers anything (and when nothing goes to a cluster, without the
+	// user's credentials).
+	if cfg.Handoff == handoff.ModeOff {
 		err = d.Values.Check(false)
 	} else {
 		err = d.Values.CheckComplete()
@@ -101,8 +105,9 @@ func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Objects = components.HandoffObjects(d.Values, cfg.Operator)
-	if cfg.Handoff == components.HandoffCluster {
+	args := handoff.NewArgs(d.Values, cfg.Operator)
+	d.Objects = handoff.Objects(args)
+	if cfg.Handoff == handoff.ModeCluster {
 		k8s, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
 			Kubeconfig:             cfg.Kubeconfig.Input(),
 			Context:                components.OptionalString(cfg.KubeContext),
@@ -112,8 +117,9 @@ func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Handoff, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: d.Values, Options: cfg.Operator},
-			pulumi.Provider(k8s))
+		// The handoff waits for the resources the values need first,
+		// such as the network rules.
+		d.Handoff, err = handoff.NewClusterHandoff(ctx, "handoff", args, pulumi.Provider(k8s), pulumi.DependsOn(d.Values.Ready))
 		if err != nil {
 			return nil, err
 		}
@@ -160,8 +166,8 @@ func outputs(d *Deployment) pulumi.Map {
 	if d.Values.SSHKey != nil {
 		out[OutputSSHKeySecret] = d.Values.SSHKeyOutput()
 	}
-	if d.Config.Handoff == components.HandoffManifests {
-		out[OutputManifests] = components.RenderManifests(d.Objects)
+	if d.Config.Handoff == handoff.ModeManifests {
+		out[OutputManifests] = handoff.RenderManifests(d.Objects)
 	}
 	for k, v := range d.CloudOutputs {
 		out[k] = v

@@ -12,6 +12,7 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/stacktest"
 	"github.com/peerpods/provisioner/stacks"
@@ -108,7 +109,7 @@ func TestEveryStackFileIsOfARegisteredCloud(t *testing.T) {
 		if _, ok := stacks.CloudNamed(components.Cloud(cfg["peerpods:cloud"])); !ok {
 			t.Errorf("%s: peerpods:cloud %q is not a registered cloud", f, cfg["peerpods:cloud"])
 		}
-		if cfg["peerpods:handoff"] != string(components.HandoffOff) && !slices.Contains(examples, stack) {
+		if cfg["peerpods:handoff"] != string(handoff.ModeOff) && !slices.Contains(examples, stack) {
 			t.Errorf("%s hands off to a cluster but is not among its cloud's Examples", f)
 		}
 	}

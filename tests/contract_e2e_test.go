@@ -9,6 +9,7 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/internal/kubetest"
 	"github.com/peerpods/provisioner/internal/stacktest"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -111,7 +112,7 @@ func TestHandoffContract(t *testing.T) {
 				t.Errorf("read back from the API server: %v", err)
 			}
 
-			kc, err := c.Get(ctx, find(t, objs, components.KataConfigKind, components.DefaultKataConfigName))
+			kc, err := c.Get(ctx, find(t, objs, handoff.KataConfigKind, handoff.DefaultKataConfigName))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,7 @@ import (
 	"maps"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/internal/kubetest"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/stacktest"
@@ -67,11 +67,11 @@ func TestNodePlacement(t *testing.T) {
 		taints []corev1.Taint
 	}{
 		kata: {labels: map[string]string{"team": "platform", "node-role.kubernetes.io/kata-oc": ""}},
-		infra: {labels: map[string]string{"team": "platform", components.LabelInfra: "", components.LabelControlPlane: "true",
-			components.LabelHCPCluster: "clusters-hcp1", components.LabelZone: "us-east-1a"},
+		infra: {labels: map[string]string{"team": "platform", handoff.LabelInfra: "", handoff.LabelControlPlane: "true",
+			handoff.LabelHCPCluster: "clusters-hcp1", handoff.LabelZone: "us-east-1a"},
 			taints: []corev1.Taint{
-				{Key: components.LabelHCPCluster, Value: "clusters-hcp1", Effect: corev1.TaintEffectNoSchedule},
-				{Key: components.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule},
+				{Key: handoff.LabelHCPCluster, Value: "clusters-hcp1", Effect: corev1.TaintEffectNoSchedule},
+				{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule},
 			}},
 	}
 	for name, w := range want {
@@ -116,7 +116,7 @@ func TestNodePlacement(t *testing.T) {
 			t.Errorf("%s labels after destroy %v: only the admin's should be left", name, n.Labels)
 		}
 		for _, taint := range n.Spec.Taints {
-			if taint.Key == components.LabelControlPlane || taint.Key == components.LabelHCPCluster {
+			if taint.Key == handoff.LabelControlPlane || taint.Key == handoff.LabelHCPCluster {
 				t.Errorf("%s still has our taint %v", name, taint)
 			}
 		}

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/handoff"
 )
 
 // configMapManifest renders the configMap stack output as the peer-pods-cm
@@ -13,6 +13,6 @@ func configMapManifest(outputs map[string]any) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("the stack has no configMap output; run peerpods up first")
 	}
-	y, err := components.RenderYAML([]any{components.ConfigMapObject(nil).PlainManifest(data)})
+	y, err := handoff.RenderYAML([]any{handoff.ConfigMapObject(nil).PlainManifest(data)})
 	return []byte(y), err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -52,7 +53,7 @@ type Input interface {
 	// Settings are the common peer-pods settings, defaults applied.
 	Settings() components.Settings
 	// Handoff is peerpods:handoff.
-	Handoff() components.HandoffMode
+	Handoff() handoff.Mode
 	// Raw is the JSON text of peerpods:<cloud> ("" and false when unset).
 	Raw() (string, bool)
 	// Has reports whether the top-level setting peerpods:<key> is set.

@@ -1,10 +1,12 @@
-package components
+package handoff
 
 import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
 
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
@@ -12,15 +14,18 @@ import (
 // Object is one Kubernetes object of the handoff. It is the one model of
 // what reaches the cluster: the pulumi-kubernetes resources of
 // ClusterHandoff, the rendered manifests and the contract tests are all
-// derived from HandoffObjects.
+// derived from Objects.
 type Object struct {
+	// APIVersion is the object's apiVersion, such as v1.
 	APIVersion string
-	Kind       string
-	Name       string
+	// Kind is the object's kind, such as ConfigMap.
+	Kind string
+	// Name is the object's name.
+	Name string
 	// Namespace is empty for cluster-scoped objects.
 	Namespace string
 	// Labels of the object; the objects this project owns carry
-	// ManagedByLabel.
+	// components.ManagedByLabel.
 	Labels map[string]string
 	// Patch marks an object this project does not own: only the fields
 	// given are applied (server-side apply), and only they are removed.
@@ -32,7 +37,7 @@ type Object struct {
 	// apply tracks the owner of each data key, so a key the stack stops
 	// sending is removed, while keys written through the write-only
 	// stringData would stay behind.
-	Data pulumi.StringMap
+	Data pulumi.StringMapInput
 	// Spec is a custom resource's spec.
 	Spec pulumi.Map
 	// Taints are a node patch's taints (spec.taints, a list the Kubernetes
@@ -52,10 +57,10 @@ type Object struct {
 // with peer pods enabled.
 type KataConfigOptions struct {
 	// Name of the KataConfig, default DefaultKataConfigName.
-	Name string `json:"name,omitempty"`
+	Name string `json:"name,omitempty" pulumi:"name,optional"`
 	// PoolSelector, when set, is kataConfigPoolSelector.matchLabels: the
 	// nodes the kata runtime goes to.
-	PoolSelector map[string]string `json:"poolSelector,omitempty"`
+	PoolSelector map[string]string `json:"poolSelector,omitempty" pulumi:"poolSelector,optional"`
 }
 
 // KataPoolSelectorSetting names the KataConfig's pool selector in errors.
@@ -69,49 +74,46 @@ func (k *KataConfigOptions) Validate(setting string) error {
 	if k == nil {
 		return nil
 	}
-	var p Problems
+	var p components.Problems
 	if k.Name != "" {
-		p.Add(CheckDNSSubdomain(setting+".name", k.Name, "a KataConfig name", "use a lower-case name such as "+DefaultKataConfigName))
+		p.Add(components.CheckDNSSubdomain(setting+".name", k.Name, "a KataConfig name", "use a lower-case name such as "+DefaultKataConfigName))
 	}
-	p.Add(CheckLabels(setting+".poolSelector", k.PoolSelector))
+	p.Add(components.CheckLabels(setting+".poolSelector", k.PoolSelector))
 	return p.Err()
 }
 
 // Operator custom resources.
 const (
-	KataConfigAPIVersion  = "kataconfiguration.openshift.io/v1"
-	KataConfigKind        = "KataConfig"
+	// KataConfigAPIVersion is the KataConfig's apiVersion.
+	KataConfigAPIVersion = "kataconfiguration.openshift.io/v1"
+	// KataConfigKind is the KataConfig's kind.
+	KataConfigKind = "KataConfig"
+	// DefaultKataConfigName is the KataConfig's name when the options
+	// give none.
 	DefaultKataConfigName = "cluster-kataconfig"
 )
 
-// HandoffOptions are the optional objects of the handoff; all are off when
-// nil.
-type HandoffOptions struct {
-	KataConfig *KataConfigOptions
-	// Nodes are the node labels and taints of the placement.
-	Nodes []NodePatch
-}
-
-// HandoffObjects is the handoff for values: the operator's namespace
-// (created when missing, never deleted), peer-pods-cm, peer-pods-secret,
-// ssh-key-secret when the cloud has one, the node patches of the
+// Objects is the handoff of args: the operator's namespace (created when
+// missing, never deleted), peer-pods-cm, peer-pods-secret, ssh-key-secret
+// when args has one and the cloud uses one, the node patches of the
 // placement and, last, the optional KataConfig, in the order they are
-// applied. (The operator 1.10 has no PeerPodConfig: PEERPODS_LIMIT_PER_NODE
-// in peer-pods-cm carries the limit.)
-func HandoffObjects(v Values, o HandoffOptions) []Object {
-	owned := func() map[string]string { return map[string]string{ManagedByLabel: ManagedBy} }
+// applied. (The operator 1.10 has no PeerPodConfig:
+// PEERPODS_LIMIT_PER_NODE in peer-pods-cm carries the limit.)
+func Objects(args Args) []Object {
+	owned := func() map[string]string { return map[string]string{components.ManagedByLabel: components.ManagedBy} }
 	objs := []Object{
-		{APIVersion: "v1", Kind: "Namespace", Name: OperatorNamespace, Retain: true},
-		ConfigMapObject(v.ConfigMap),
-		{APIVersion: "v1", Kind: "Secret", Name: SecretName, Namespace: OperatorNamespace, Labels: owned(), Data: v.Secret, Secret: true},
+		{APIVersion: "v1", Kind: "Namespace", Name: components.OperatorNamespace, Retain: true},
+		ConfigMapObject(args.ConfigMap),
+		{APIVersion: "v1", Kind: "Secret", Name: components.SecretName, Namespace: components.OperatorNamespace, Labels: owned(), Data: args.Secret, Secret: true},
 	}
-	if v.SSHKey != nil {
-		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: SSHKeySecretName, Namespace: OperatorNamespace, Labels: owned(), Data: v.SSHKey, Secret: true})
+	if args.SSHKeySecret != nil && usesSSHKey(args.Cloud) {
+		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: components.SSHKeySecretName, Namespace: components.OperatorNamespace,
+			Labels: owned(), Data: args.SSHKeySecret, Secret: true})
 	}
-	for _, n := range o.Nodes {
+	for _, n := range args.Nodes {
 		objs = append(objs, Object{APIVersion: "v1", Kind: "Node", Name: n.Name, Patch: true, Labels: n.Labels, Taints: n.Taints})
 	}
-	if k := o.KataConfig; k != nil {
+	if k := args.KataConfig; k != nil {
 		spec := pulumi.Map{"enablePeerPods": pulumi.Bool(true)}
 		if len(k.PoolSelector) > 0 {
 			spec["kataConfigPoolSelector"] = pulumi.Map{"matchLabels": pulumi.ToStringMap(k.PoolSelector)}
@@ -122,10 +124,17 @@ func HandoffObjects(v Values, o HandoffOptions) []Object {
 	return objs
 }
 
+// usesSSHKey reports whether the operator of cloud reads ssh-key-secret
+// (package contract).
+func usesSSHKey(cloud string) bool {
+	set, ok := contract.For(components.Cloud(cloud))
+	return ok && set.SSHKeys != nil
+}
+
 // ConfigMapObject is the peer-pods-cm object with data.
-func ConfigMapObject(data pulumi.StringMap) Object {
-	return Object{APIVersion: "v1", Kind: "ConfigMap", Name: ConfigMapName, Namespace: OperatorNamespace,
-		Labels: map[string]string{ManagedByLabel: ManagedBy}, Data: data}
+func ConfigMapObject(data pulumi.StringMapInput) Object {
+	return Object{APIVersion: "v1", Kind: "ConfigMap", Name: components.ConfigMapName, Namespace: components.OperatorNamespace,
+		Labels: map[string]string{components.ManagedByLabel: components.ManagedBy}, Data: data}
 }
 
 func orDefault(s, def string) string {

@@ -1,9 +1,11 @@
-package components
+package handoff
 
 import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/peerpods/provisioner/components"
 )
 
 func TestPlacementNodes(t *testing.T) {
@@ -53,7 +55,7 @@ func TestPlacementErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := c.p.Nodes("placement", c.kata)
-			ies := InputErrors(err)
+			ies := components.InputErrors(err)
 			if len(ies) != 1 || ies[0].Setting != c.setting {
 				t.Fatalf("want one error on %s, got %v", c.setting, err)
 			}
@@ -136,11 +138,11 @@ func TestKataConfigOptionsValidate(t *testing.T) {
 	}
 	// The stack checks the selector through both: one error.
 	k := &KataConfigOptions{PoolSelector: map[string]string{"kata": "a b"}}
-	var p Problems
+	var p components.Problems
 	p.Add(k.Validate("kataConfig"))
 	_, err := Placement{KataNodes: []string{"w"}}.Nodes("placement", k.PoolSelector)
 	p.Add(err)
-	if ies := InputErrors(p.Err()); len(ies) != 1 || ies[0].Setting != "kataConfig.poolSelector.kata" {
+	if ies := components.InputErrors(p.Err()); len(ies) != 1 || ies[0].Setting != "kataConfig.poolSelector.kata" {
 		t.Errorf("got %v", p.Err())
 	}
 }
@@ -155,8 +157,33 @@ func wantOneError(t *testing.T, err error, setting, fix string) {
 		}
 		return
 	}
-	ies := InputErrors(err)
+	ies := components.InputErrors(err)
 	if len(ies) != 1 || ies[0].Setting != setting || !strings.Contains(ies[0].Fix, fix) {
 		t.Fatalf("want one error on %s with fix %q, got %v", setting, fix, err)
+	}
+}
+
+// TestNodePatchValidate checks node patches given as arguments (from
+// another language, not through Placement.Nodes): each error names the
+// patch's field and carries the fix.
+func TestNodePatchValidate(t *testing.T) {
+	cp := Taint{Key: LabelControlPlane, Value: "true", Effect: TaintNoSchedule}
+	cases := []struct {
+		name    string
+		n       NodePatch
+		setting string // "" when accepted
+		fix     string
+	}{
+		{"labels and taints", NodePatch{Name: "worker-0", Labels: map[string]string{"kata": ""}, Taints: []Taint{cp, {Key: "k", Effect: "NoExecute"}}}, "", ""},
+		{"bad name", NodePatch{Name: "Worker_0"}, "nodes[0].name", "oc get nodes"},
+		{"bad label key", NodePatch{Name: "w", Labels: map[string]string{"/kata": ""}}, "nodes[0].labels", "label key such as"},
+		{"bad label value", NodePatch{Name: "w", Labels: map[string]string{"kata": "a b"}}, "nodes[0].labels.kata", "label value such as"},
+		{"bad taint key", NodePatch{Name: "w", Taints: []Taint{{Key: "a b", Effect: TaintNoSchedule}}}, "nodes[0].taints[0]", "label key such as"},
+		{"bad taint effect", NodePatch{Name: "w", Taints: []Taint{{Key: "k", Effect: "NoRun"}}}, "nodes[0].taints[0].effect", "PreferNoSchedule"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantOneError(t, c.n.Validate("nodes[0]"), c.setting, c.fix)
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package components_test
+package handoff_test
 
 import (
 	"reflect"
@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-func kinds(objs []components.Object) []string {
+func kinds(objs []handoff.Object) []string {
 	var out []string
 	for _, o := range objs {
 		out = append(out, o.Kind+"/"+o.Name)
@@ -20,18 +21,22 @@ func kinds(objs []components.Object) []string {
 	return out
 }
 
-func TestHandoffObjects(t *testing.T) {
-	v := awsValues()
-	got := kinds(components.HandoffObjects(v, components.HandoffOptions{}))
+func TestObjects(t *testing.T) {
+	got := kinds(handoff.Objects(args(awsValues())))
 	want := []string{"Namespace/openshift-sandboxed-containers-operator", "ConfigMap/peer-pods-cm", "Secret/peer-pods-secret"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("objects %v", got)
 	}
-	v.SSHKey = pulumi.StringMap{"id_rsa": pulumi.String("k")}
-	objs := components.HandoffObjects(v, components.HandoffOptions{
-		KataConfig: &components.KataConfigOptions{PoolSelector: map[string]string{"node-role.kubernetes.io/kata-oc": ""}},
-		Nodes:      []components.NodePatch{{Name: "w1", Labels: map[string]string{"node-role.kubernetes.io/kata-oc": ""}}},
-	})
+	// ssh-key-secret only for a cloud that uses one.
+	a := args(awsValues())
+	a.SSHKeySecret = pulumi.StringMap{"id_rsa": pulumi.String("k")}
+	if got := kinds(handoff.Objects(a)); !reflect.DeepEqual(got, want) {
+		t.Errorf("aws with an ssh key: objects %v", got)
+	}
+	objs := handoff.Objects(handoff.NewArgs(libvirtValues(), handoff.Options{
+		KataConfig: &handoff.KataConfigOptions{PoolSelector: map[string]string{"node-role.kubernetes.io/kata-oc": ""}},
+		Nodes:      []handoff.NodePatch{{Name: "w1", Labels: map[string]string{"node-role.kubernetes.io/kata-oc": ""}}},
+	}))
 	want = append(want, "Secret/ssh-key-secret", "Node/w1", "KataConfig/cluster-kataconfig")
 	if got := kinds(objs); !reflect.DeepEqual(got, want) {
 		t.Errorf("objects %v", got)
@@ -56,9 +61,9 @@ func TestRenderManifests(t *testing.T) {
 			ConfigMap: pulumi.StringMap{"CLOUD_PROVIDER": pulumi.String("gcp"), "VXLAN_PORT": pulumi.String("9000")},
 			Secret:    pulumi.StringMap{"GCP_CREDENTIALS": pulumi.String(`{"type":"service_account"}`)},
 		}
-		out = components.RenderManifests(components.HandoffObjects(v, components.HandoffOptions{
-			KataConfig: &components.KataConfigOptions{Name: "kc", PoolSelector: map[string]string{"kata": "yes"}},
-		}))
+		out = handoff.RenderManifests(handoff.Objects(handoff.NewArgs(v, handoff.Options{
+			KataConfig: &handoff.KataConfigOptions{Name: "kc", PoolSelector: map[string]string{"kata": "yes"}},
+		})))
 		return nil
 	})
 	if err != nil {
@@ -131,10 +136,10 @@ func TestClusterHandoffOrder(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: v, Options: components.HandoffOptions{
-			KataConfig: &components.KataConfigOptions{PoolSelector: map[string]string{"kata": ""}},
-			Nodes:      []components.NodePatch{{Name: "w1", Labels: map[string]string{"kata": ""}}, {Name: "w2", Labels: map[string]string{"kata": ""}}},
-		}}, pulumi.Provider(k8s))
+		_, err = handoff.NewClusterHandoff(ctx, "handoff", handoff.NewArgs(v, handoff.Options{
+			KataConfig: &handoff.KataConfigOptions{PoolSelector: map[string]string{"kata": ""}},
+			Nodes:      []handoff.NodePatch{{Name: "w1", Labels: map[string]string{"kata": ""}}, {Name: "w2", Labels: map[string]string{"kata": ""}}},
+		}), pulumi.Provider(k8s))
 		return err
 	})
 	if err != nil {
@@ -176,15 +181,15 @@ func TestClusterHandoffOrder(t *testing.T) {
 }
 
 func TestNodePatchObjects(t *testing.T) {
-	nodes := []components.NodePatch{{Name: "worker-0", Labels: map[string]string{"kata": ""},
-		Taints: []components.Taint{{Key: components.LabelControlPlane, Value: "true", Effect: "NoSchedule"}}}}
-	objs := components.HandoffObjects(awsValues(), components.HandoffOptions{Nodes: nodes})
+	nodes := []handoff.NodePatch{{Name: "worker-0", Labels: map[string]string{"kata": ""},
+		Taints: []handoff.Taint{{Key: handoff.LabelControlPlane, Value: "true", Effect: "NoSchedule"}}}}
+	objs := handoff.Objects(handoff.NewArgs(awsValues(), handoff.Options{Nodes: nodes}))
 	node := objs[len(objs)-1]
 	if node.Kind != "Node" || !node.Patch || node.Namespace != "" {
 		t.Fatalf("node object %+v", node)
 	}
 	want := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": "worker-0", "labels": map[string]string{"kata": ""}},
-		"spec": map[string]any{"taints": []any{map[string]any{"key": components.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
+		"spec": map[string]any{"taints": []any{map[string]any{"key": handoff.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
 	if got := node.PlainManifest(nil); !reflect.DeepEqual(got, want) {
 		t.Errorf("manifest %v\nwant %v", got, want)
 	}
@@ -195,7 +200,7 @@ func TestNodePatchObjects(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = components.NewClusterHandoff(ctx, "handoff", components.ClusterHandoffArgs{Values: awsValues(), Options: components.HandoffOptions{Nodes: nodes}}, pulumi.Provider(k8s))
+		_, err = handoff.NewClusterHandoff(ctx, "handoff", handoff.NewArgs(awsValues(), handoff.Options{Nodes: nodes}), pulumi.Provider(k8s))
 		return err
 	})
 	if err != nil {
@@ -203,7 +208,7 @@ func TestNodePatchObjects(t *testing.T) {
 	}
 	np := m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-worker-0").Inputs.Mappable()
 	wantInputs := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": "worker-0", "labels": map[string]any{"kata": ""}},
-		"spec": map[string]any{"taints": []any{map[string]any{"key": components.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
+		"spec": map[string]any{"taints": []any{map[string]any{"key": handoff.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
 	if !reflect.DeepEqual(np, wantInputs) {
 		t.Errorf("NodePatch %v\nwant %v", np, wantInputs)
 	}

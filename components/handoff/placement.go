@@ -1,18 +1,26 @@
-package components
+package handoff
 
 import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/peerpods/provisioner/components"
 )
 
 // Node labels and taints of the placement.
 const (
-	LabelInfra        = "node-role.kubernetes.io/infra"
+	// LabelInfra marks infra nodes.
+	LabelInfra = "node-role.kubernetes.io/infra"
+	// LabelControlPlane labels and taints the nodes of hosted control
+	// planes.
 	LabelControlPlane = "hypershift.openshift.io/control-plane"
-	LabelHCPCluster   = "hypershift.openshift.io/cluster"
-	LabelZone         = "topology.kubernetes.io/zone"
-	TaintNoSchedule   = "NoSchedule"
+	// LabelHCPCluster labels and taints the nodes of one hosted cluster.
+	LabelHCPCluster = "hypershift.openshift.io/cluster"
+	// LabelZone is a node's zone.
+	LabelZone = "topology.kubernetes.io/zone"
+	// TaintNoSchedule is the effect of the placement's taints.
+	TaintNoSchedule = "NoSchedule"
 )
 
 // Placement is where peer pods and hosted control planes go (the
@@ -44,16 +52,43 @@ type NodeGroup struct {
 
 // Taint is a node taint.
 type Taint struct {
-	Key    string
-	Value  string
-	Effect string
+	// Key is the taint's key, a label key.
+	Key string `pulumi:"key"`
+	// Value is the taint's value, a label value; may be empty.
+	Value string `pulumi:"value,optional"`
+	// Effect is NoSchedule, PreferNoSchedule or NoExecute.
+	Effect string `pulumi:"effect"`
 }
 
 // NodePatch is what the placement sets on one node.
 type NodePatch struct {
-	Name   string
-	Labels map[string]string
-	Taints []Taint
+	// Name is the node's name.
+	Name string `pulumi:"name"`
+	// Labels are set on the node.
+	Labels map[string]string `pulumi:"labels,optional"`
+	// Taints are the node's taints: the patch owns its whole list.
+	Taints []Taint `pulumi:"taints,optional"`
+}
+
+// taintEffects are the effects Kubernetes knows.
+var taintEffects = []string{TaintNoSchedule, "PreferNoSchedule", "NoExecute"}
+
+// Validate checks what Kubernetes would refuse of a node patch given as
+// an argument (Placement.Nodes checks what it returns already): the node
+// name, the labels, the taints' keys, values and effects. setting names
+// the patch in errors, such as "nodes[0]".
+func (n NodePatch) Validate(setting string) error {
+	var p components.Problems
+	p.Add(components.CheckDNSSubdomain(setting+".name", n.Name, "a node name", "use the names of oc get nodes"))
+	p.Add(components.CheckLabels(setting+".labels", n.Labels))
+	for i, t := range n.Taints {
+		where := fmt.Sprintf("%s.taints[%d]", setting, i)
+		p.Add(components.CheckLabels(where, map[string]string{t.Key: t.Value}))
+		if !slices.Contains(taintEffects, t.Effect) {
+			p.Add(components.Invalid(where+".effect", fmt.Sprintf("is %q, which is not a taint effect", t.Effect), "use NoSchedule, PreferNoSchedule or NoExecute"))
+		}
+	}
+	return p.Err()
 }
 
 // Nodes turns the placement into one patch per node, merging what several
@@ -63,10 +98,10 @@ type NodePatch struct {
 // setting names the placement in errors (such as "placement"); problems of
 // kata name the KataConfig's selector, kataConfig.poolSelector.
 func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, error) {
-	var problems Problems
+	var problems components.Problems
 	byName := map[string]*NodePatch{}
 	add := func(where, node string, labels map[string]string, taints []Taint) {
-		if err := CheckDNSSubdomain(where, node, "a node name", "use the names of oc get nodes"); err != nil {
+		if err := components.CheckDNSSubdomain(where, node, "a node name", "use the names of oc get nodes"); err != nil {
 			problems.Add(err)
 			return
 		}
@@ -77,7 +112,7 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 		}
 		for k, v := range labels {
 			if old, ok := n.Labels[k]; ok && old != v {
-				problems.Add(Invalid(where, fmt.Sprintf("sets %s=%s on node %s, which another rule sets to %q", k, v, node, old), "give each node one value per label"))
+				problems.Add(components.Invalid(where, fmt.Sprintf("sets %s=%s on node %s, which another rule sets to %q", k, v, node, old), "give each node one value per label"))
 				continue
 			}
 			n.Labels[k] = v
@@ -88,13 +123,13 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 			}
 		}
 	}
-	kataErr := CheckLabels(KataPoolSelectorSetting, kata)
+	kataErr := components.CheckLabels(KataPoolSelectorSetting, kata)
 	problems.Add(kataErr)
 	if kataErr != nil {
 		kata = nil // reported once, not again for every node
 	}
 	if len(p.KataNodes) > 0 && len(kata) == 0 && kataErr == nil {
-		problems.Add(Invalid(setting+".kataNodes", "is set, but kataConfig.poolSelector is not", "set peerpods:kataConfig.poolSelector: the labels these nodes get"))
+		problems.Add(components.Invalid(setting+".kataNodes", "is set, but kataConfig.poolSelector is not", "set peerpods:kataConfig.poolSelector: the labels these nodes get"))
 	}
 	for i, node := range p.KataNodes {
 		add(fmt.Sprintf("%s.kataNodes[%d]", setting, i), node, kata, nil)
@@ -111,19 +146,19 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 			taints = append(taints, Taint{Key: LabelControlPlane, Value: "true", Effect: TaintNoSchedule})
 		}
 		if g.Cluster != "" {
-			problems.Add(CheckDNSLabel(where+".cluster", g.Cluster, "a namespace name", "use the hosted cluster's namespace, such as clusters-mycluster"))
+			problems.Add(components.CheckDNSLabel(where+".cluster", g.Cluster, "a namespace name", "use the hosted cluster's namespace, such as clusters-mycluster"))
 			labels[LabelHCPCluster] = g.Cluster
 			taints = append(taints, Taint{Key: LabelHCPCluster, Value: g.Cluster, Effect: TaintNoSchedule})
 		}
 		if g.Zone != "" {
-			problems.Add(CheckLabelValue(where+".zone", g.Zone, "use the zone's name, such as us-east-1a"))
+			problems.Add(components.CheckLabelValue(where+".zone", g.Zone, "use the zone's name, such as us-east-1a"))
 			labels[LabelZone] = g.Zone
 		}
 		if len(g.Nodes) == 0 {
-			problems.Add(Invalid(where+".nodes", "is empty", "list the group's node names"))
+			problems.Add(components.Invalid(where+".nodes", "is empty", "list the group's node names"))
 		}
 		if len(labels) == 0 {
-			problems.Add(Invalid(where, "sets nothing", "set infra, controlPlane, cluster or zone"))
+			problems.Add(components.Invalid(where, "sets nothing", "set infra, controlPlane, cluster or zone"))
 		}
 		for j, node := range g.Nodes {
 			add(fmt.Sprintf("%s.nodes[%d]", where, j), node, labels, taints)

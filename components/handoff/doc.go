@@ -1,0 +1,12 @@
+// Package handoff hands the peer-pods values on to an OpenShift cluster:
+// the ClusterHandoff component, which writes peer-pods-cm,
+// peer-pods-secret, ssh-key-secret and the optional operator objects
+// through pulumi-kubernetes; the one model of those objects (Objects),
+// which also renders them as manifests (RenderManifests); the handoff
+// modes of a stack (Mode); and the operator options (KataConfigOptions)
+// and node placement (Placement) that add objects.
+//
+// It knows no cloud: it writes the maps a cloud component hands on
+// (components.Values in Go, the component's outputs in another language),
+// checked against the operator's key contract (package contract).
+package handoff

@@ -1,0 +1,296 @@
+package handoff
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Mode says whether and how the peer-pods values reach the cluster (the
+// stack setting peerpods:handoff).
+type Mode string
+
+// The handoff modes.
+const (
+	// ModeCluster writes the objects into the cluster through
+	// pulumi-kubernetes (a ClusterHandoff).
+	ModeCluster Mode = "cluster"
+	// ModeManifests writes nothing to the cluster: the objects are one
+	// multi-document YAML stack output (secret), for GitOps and oc apply.
+	ModeManifests Mode = "manifests"
+	// ModeOff writes nothing to the cluster; the values are only stack
+	// outputs.
+	ModeOff Mode = "off"
+)
+
+// ParseMode checks a handoff mode name; setting names it in the error.
+func ParseMode(setting, value string) (Mode, error) {
+	switch m := Mode(value); m {
+	case ModeCluster, ModeManifests, ModeOff:
+		return m, nil
+	}
+	return "", components.Invalid(setting, fmt.Sprintf("is %q, which is not a handoff mode", value),
+		`use "cluster" (write peer-pods-cm and the secrets into the cluster), "manifests" (the same objects as a YAML stack output) or "off" (the values as stack outputs only)`)
+}
+
+// Args are the inputs of a ClusterHandoff, in a form every Pulumi
+// language can send: the maps a cloud component hands on, each a whole
+// input that may be the output of another resource (unknown during a
+// preview), and the optional operator objects.
+//
+// The cloud resources that must exist before the values are of use (the
+// network rules) are not an argument: a Go program passes them with
+// pulumi.DependsOn(values.Ready); a program in another language passes
+// the cloud component's outputs, which carry their dependencies.
+type Args struct {
+	// Cloud is the cloud the values are for: aws, azure, gcp or libvirt.
+	Cloud string `pulumi:"cloud"`
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMapInput `pulumi:"configMap"`
+	// Secret is the peer-pods-secret data; it is written as a secret.
+	Secret pulumi.StringMapInput `pulumi:"secret" provider:"secret"`
+	// SSHKeySecret is the ssh-key-secret data, for a cloud that uses one
+	// (azure, libvirt); for the others it must be left out or empty.
+	SSHKeySecret pulumi.StringMapInput `pulumi:"sshKeySecret,optional" provider:"secret"`
+	// KataConfig, when set, adds a KataConfig with peer pods enabled.
+	KataConfig *KataConfigOptions `pulumi:"kataConfig,optional"`
+	// Nodes are the node labels and taints of the placement
+	// (Placement.Nodes).
+	Nodes []NodePatch `pulumi:"nodes,optional"`
+}
+
+// Options are the optional operator objects of the handoff, as a stack
+// configures them (peerpods:kataConfig, peerpods:placement); all are off
+// when zero.
+type Options struct {
+	// KataConfig, when set, adds a KataConfig with peer pods enabled.
+	KataConfig *KataConfigOptions
+	// Nodes are the node labels and taints of the placement.
+	Nodes []NodePatch
+}
+
+// NewArgs are the Args for the values a cloud component returned and the
+// options of the stack. (Values.Ready is left to the caller's
+// pulumi.DependsOn.)
+func NewArgs(v components.Values, o Options) Args {
+	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Secret: v.Secret, KataConfig: o.KataConfig, Nodes: o.Nodes}
+	if v.SSHKey != nil { // a nil map in the interface would be an input
+		a.SSHKeySecret = v.SSHKey
+	}
+	return a
+}
+
+// ClusterHandoff writes the Objects of its Args into the cluster:
+// peer-pods-cm, peer-pods-secret and, when the cloud uses one,
+// ssh-key-secret in the operator's namespace (created when missing, never
+// deleted), and the optional operator objects. It knows no cloud: it
+// writes the maps it is given, after checking their keys against the
+// operator's contract. The Kubernetes provider comes from the caller; a
+// provider with EnableConfigMapMutable and EnableSecretMutable updates
+// the objects in place instead of replacing them.
+type ClusterHandoff struct {
+	pulumi.ResourceState
+
+	// Namespace is where the objects are written.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+	// ConfigMapName is the name of the ConfigMap written.
+	ConfigMapName pulumi.StringOutput `pulumi:"configMapName"`
+	// SecretNames are the names of the Secrets written.
+	SecretNames pulumi.StringArrayOutput `pulumi:"secretNames"`
+}
+
+// ClusterHandoffType is the type token of ClusterHandoff. It names the
+// component in every stack's URNs: it never changes.
+const ClusterHandoffType = "peerpods:components:ClusterHandoff"
+
+// NewClusterHandoff checks args and writes them into the cluster. The
+// Kubernetes provider must be passed with pulumi.Provider or
+// pulumi.Providers (a typed provider or a provider reference).
+//
+// What is known when it is called is checked before anything is
+// registered: the cloud, the KataConfig and the node patches and, when
+// the keys of every map are known (each a pulumi.StringMap, as a Go
+// program passes them), the key contract (components.Values.CheckComplete).
+// Maps that are outputs are checked by the same function once they
+// resolve: every object waits for that check, and a key the operator does
+// not read, or one it needs that is missing, fails the update before any
+// object is written. A map that is unknown (a preview before its resource
+// exists) is not checked; the objects are planned all the same.
+func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ClusterHandoff, error) {
+	checked, err := args.check()
+	if err != nil {
+		return nil, err
+	}
+	provider, err := components.RequireProvider("kubernetes", "Kubernetes", opts)
+	if err != nil {
+		return nil, err
+	}
+
+	h := &ClusterHandoff{}
+	if err := ctx.RegisterComponentResource(ClusterHandoffType, name, h, opts...); err != nil {
+		return nil, err
+	}
+	common := []pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider)}
+	if !checked {
+		common = append(common, pulumi.DependsOnInputs(args.checkLater()))
+	}
+	var secrets pulumi.StringArray
+	var namespace, registered []pulumi.Resource
+	for _, obj := range Objects(args) {
+		deps := namespace // every object waits for the namespace
+		if obj.AfterAll {
+			deps = registered
+		}
+		child := append(common[:len(common):len(common)], pulumi.DependsOn(deps))
+		if obj.Retain {
+			child = append(child, pulumi.RetainOnDelete(true))
+		}
+		res, err := newObject(ctx, name+"-"+obj.Name, obj, child...)
+		if err != nil {
+			return nil, err
+		}
+		if obj.Kind == "Namespace" {
+			namespace = []pulumi.Resource{res}
+		}
+		registered = append(registered, res)
+		if obj.Kind == "Secret" {
+			secrets = append(secrets, pulumi.String(obj.Name))
+		}
+	}
+
+	h.Namespace = pulumi.String(components.OperatorNamespace).ToStringOutput()
+	h.ConfigMapName = pulumi.String(components.ConfigMapName).ToStringOutput()
+	h.SecretNames = secrets.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(h, pulumi.Map{
+		"namespace":     h.Namespace,
+		"configMapName": h.ConfigMapName,
+		"secretNames":   h.SecretNames,
+	}); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// check checks what is known of a before anything is registered, every
+// problem in one error, and reports whether the keys of the maps were
+// known, and so checked too.
+func (a Args) check() (keysChecked bool, err error) {
+	var p components.Problems
+	_, knownCloud := contract.For(components.Cloud(a.Cloud))
+	if !knownCloud {
+		p.Add(components.Invalid("cloud", fmt.Sprintf("is %q, which is not a cloud", a.Cloud),
+			fmt.Sprintf("use one of %s: the cloud of the component whose values these are", cloudNames())))
+	}
+	if a.ConfigMap == nil {
+		p.Add(components.Invalid("configMap", "is not given", "pass the peer-pods-cm data: the cloud component's configMap output"))
+	}
+	if a.Secret == nil {
+		p.Add(components.Invalid("secret", "is not given", "pass the peer-pods-secret data: the cloud component's secret output"))
+	}
+	p.Add(a.KataConfig.Validate("kataConfig"))
+	for i, n := range a.Nodes {
+		p.Add(n.Validate(fmt.Sprintf("nodes[%d]", i)))
+	}
+	if err := p.Err(); err != nil {
+		return false, err
+	}
+	cm, cmKnown := a.ConfigMap.(pulumi.StringMap)
+	secret, secretKnown := a.Secret.(pulumi.StringMap)
+	ssh, sshKnown := a.SSHKeySecret.(pulumi.StringMap)
+	if !cmKnown || !secretKnown || (a.SSHKeySecret != nil && !sshKnown) {
+		return false, nil
+	}
+	return true, a.checkKeys(cm, secret, ssh)
+}
+
+// cloudNames lists the clouds, "aws, azure, gcp, libvirt".
+func cloudNames() string {
+	names := make([]string, len(contract.Clouds))
+	for i, c := range contract.Clouds {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkKeys is the key contract check of the maps, the one check of both
+// paths: the maps' keys are known (only keys are checked, never values).
+// An empty ssh-key-secret is none, as a cloud component that uses none
+// outputs it.
+func (a Args) checkKeys(cm, secret, ssh pulumi.StringMap) error {
+	v := components.Values{Cloud: components.Cloud(a.Cloud), ConfigMap: cm, Secret: secret}
+	if len(ssh) > 0 {
+		v.SSHKey = ssh
+	}
+	return v.CheckComplete()
+}
+
+// checkLater checks the keys of the maps once they resolve: the output
+// is an empty list of resources (carrying the maps' dependencies) when
+// the keys are right, an error when not, unknown while a map is unknown.
+// Its value holds nothing secret, whatever the maps hold.
+func (a Args) checkLater() pulumi.ResourceArrayOutput {
+	maps := []any{a.ConfigMap, a.Secret}
+	if a.SSHKeySecret != nil {
+		maps = append(maps, a.SSHKeySecret)
+	}
+	return pulumi.All(maps...).ApplyT(func(resolved []any) ([]pulumi.Resource, error) {
+		plain := func(i int) pulumi.StringMap {
+			if i >= len(resolved) {
+				return nil
+			}
+			m, _ := resolved[i].(map[string]string)
+			return components.PlainMap(m)
+		}
+		return nil, a.checkKeys(plain(0), plain(1), plain(2))
+	}).(pulumi.ResourceArrayOutput)
+}
+
+// newObject registers the pulumi-kubernetes resource for an object of the
+// model: the typed resource of core kinds, a (patch of a) custom resource
+// otherwise.
+func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(o.Name)}
+	if o.Namespace != "" {
+		meta.Namespace = pulumi.String(o.Namespace)
+	}
+	if len(o.Labels) > 0 {
+		meta.Labels = pulumi.ToStringMap(o.Labels)
+	}
+	switch {
+	case o.Kind == "Node":
+		var taints corev1.TaintPatchArray
+		for _, t := range o.Taints {
+			taints = append(taints, &corev1.TaintPatchArgs{Key: pulumi.String(t.Key), Value: pulumi.StringPtr(t.Value), Effect: pulumi.String(t.Effect)})
+		}
+		args := &corev1.NodePatchArgs{Metadata: &metav1.ObjectMetaPatchArgs{Name: pulumi.String(o.Name), Labels: pulumi.ToStringMap(o.Labels)}}
+		if len(taints) > 0 {
+			args.Spec = &corev1.NodeSpecPatchArgs{Taints: taints}
+		}
+		return corev1.NewNodePatch(ctx, name, args, opts...)
+	case o.Kind == "Namespace":
+		return corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{Metadata: meta}, opts...)
+	case o.Kind == "ConfigMap":
+		return corev1.NewConfigMap(ctx, name, &corev1.ConfigMapArgs{Metadata: meta, Data: o.Data}, opts...)
+	case o.Kind == "Secret":
+		return corev1.NewSecret(ctx, name, &corev1.SecretArgs{
+			Metadata: meta, Type: pulumi.String("Opaque"), Data: o.SecretData(),
+		}, opts...)
+	case o.Patch:
+		return apiextensions.NewCustomResourcePatch(ctx, name, &apiextensions.CustomResourcePatchArgs{
+			ApiVersion: pulumi.String(o.APIVersion), Kind: pulumi.String(o.Kind), Metadata: meta,
+			OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
+		}, opts...)
+	default:
+		return apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String(o.APIVersion), Kind: pulumi.String(o.Kind), Metadata: meta,
+			OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
+		}, opts...)
+	}
+}
