@@ -6,6 +6,7 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -108,7 +109,21 @@ type ClusterHandoff struct {
 
 // ClusterHandoffType is the type token of ClusterHandoff. It names the
 // component in every stack's URNs: it never changes.
-const ClusterHandoffType = "peerpods:components:ClusterHandoff"
+const ClusterHandoffType = "peerpods:" + tokenModule + ":" + tokenName
+
+// The module and name of ClusterHandoffType (it was package components').
+const (
+	tokenModule = "components"
+	tokenName   = "ClusterHandoff"
+)
+
+// Annotate describes the component and keeps its type token when a
+// provider serves it to other languages (infer.ComponentF), whose token
+// would otherwise name this package.
+func (h *ClusterHandoff) Annotate(a infer.Annotator) {
+	a.Describe(h, "Writes peer-pods-cm, peer-pods-secret, ssh-key-secret (for a cloud that uses one) and the optional KataConfig and node patches into the sandboxed-containers operator's namespace, after checking the maps' keys against the operator's contract. Pass the cloud component's outputs and an explicit Kubernetes provider.")
+	a.SetToken(tokenModule, tokenName)
+}
 
 // NewClusterHandoff checks args and writes them into the cluster. The
 // Kubernetes provider must be passed with pulumi.Provider or
