@@ -10,7 +10,7 @@ NICE  ?= nice -n 19 ionice -c3
 # stacks/cloud_<name>.go each) and the shared packages; make e2e gates
 # every package on the unit and e2e runs together.
 CLOUD_PACKAGES := $(patsubst stacks/cloud_%.go,%,$(wildcard stacks/cloud_*.go))
-COVERED      := $(CLOUD_PACKAGES) components components/cloud components/contract stacks
+COVERED      := $(CLOUD_PACKAGES) components components/cloud components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
 .PHONY: test lint unit build pulumi kube yaml clean e2e bench binaries demo demo-down

@@ -37,7 +37,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			c.args.Settings = components.DefaultSettings(components.AWS)
+			c.args.Settings = components.NewSettings(components.AWS)
 			err := c.args.WithDefaults().Validate()
 			pulumitest.RequireInputError(t, err, c.setting, c.fix)
 		})
@@ -45,7 +45,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateIncludesSettings(t *testing.T) {
-	a := Args{InstanceID: "i-01234567", Settings: components.DefaultSettings(components.AWS)}
+	a := Args{InstanceID: "i-01234567", Settings: components.NewSettings(components.AWS)}
 	a.Settings.LimitPerNode = 0
 	if ies := components.InputErrors(a.WithDefaults().Validate()); len(ies) != 1 || ies[0].Setting != "limitPerNode" {
 		t.Fatalf("got %v", ies)

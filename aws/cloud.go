@@ -55,7 +55,8 @@ func (s *Stack) Prepare(in cloud.Input) {
 	if s.Region != "" && !contract.AWSRegionPattern.MatchString(s.Region) {
 		in.Check(components.Invalid("aws.region", fmt.Sprintf("is %q, which is not an AWS region", s.Region), `use a region name such as "us-east-2"`))
 	}
-	s.Settings = in.Settings()
+	settings := in.Settings()
+	s.Settings = &settings
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
 }

@@ -96,7 +96,7 @@ func run(t *testing.T, c *cloud, args aws.Args, withProvider bool) result {
 }
 
 func baseArgs() aws.Args {
-	return aws.Args{Settings: components.DefaultSettings(components.AWS)}
+	return aws.Args{Settings: components.NewSettings(components.AWS)}
 }
 
 type rule struct {

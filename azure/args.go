@@ -39,7 +39,7 @@ type Args struct {
 	// Outbound is OutboundWorkerSubnet (default) or OutboundPeerVNet.
 	Outbound string `json:"outbound,omitempty" pulumi:"outbound,optional"`
 	// PeerVNet describes the peer-pod VNet of OutboundPeerVNet.
-	PeerVNet PeerVNet `json:"peerVnet,omitempty" pulumi:"peerVnet,optional"`
+	PeerVNet *PeerVNet `json:"peerVnet,omitempty" pulumi:"peerVnet,optional"`
 	// ClusterVNetPrefixes are the cluster VNet's address prefixes as the
 	// stack declares them (default 10.0.0.0/14); the discovered ones are
 	// checked too.
@@ -52,7 +52,7 @@ type Args struct {
 	NATGatewayName string `json:"natGatewayName,omitempty" pulumi:"natGatewayName,optional"`
 	PublicIPName   string `json:"publicIpName,omitempty" pulumi:"publicIpName,optional"`
 	// Priorities are the NSG rule priorities.
-	Priorities Priorities `json:"nsgPriorities,omitempty" pulumi:"nsgPriorities,optional"`
+	Priorities *Priorities `json:"nsgPriorities,omitempty" pulumi:"nsgPriorities,optional"`
 
 	// InstanceSize, InstanceSizes and ImageID are AZURE_INSTANCE_SIZE,
 	// AZURE_INSTANCE_SIZES and AZURE_IMAGE_ID (empty: the operator builds
@@ -61,8 +61,8 @@ type Args struct {
 	InstanceSizes []string `json:"instanceSizes,omitempty" pulumi:"instanceSizes,optional"`
 	ImageID       string   `json:"imageId,omitempty" pulumi:"imageId,optional"`
 
-	// Settings are the common peer-pods settings.
-	Settings components.Settings `json:"-" pulumi:"settings,optional"`
+	// Settings are the common peer-pods settings; nil is the defaults.
+	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
 	// ClientID, ClientSecret and TenantID are the service principal
 	// cloud-api-adaptor uses; nil leaves a key out. SubscriptionID defaults
 	// to the resource group's subscription. All are made secret.
@@ -136,6 +136,10 @@ const (
 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
+	if a.Settings == nil {
+		s := components.DefaultSettings(components.Azure)
+		a.Settings = &s
+	}
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
@@ -146,6 +150,14 @@ func (a Args) WithDefaults() Args {
 	def(&a.NATGatewayName, DefaultNATGatewayName)
 	def(&a.PublicIPName, DefaultPublicIPName)
 	def(&a.InstanceSize, DefaultInstanceSize)
+	vnet, prio := PeerVNet{}, Priorities{}
+	if a.PeerVNet != nil {
+		vnet = *a.PeerVNet
+	}
+	if a.Priorities != nil {
+		prio = *a.Priorities
+	}
+	a.PeerVNet, a.Priorities = &vnet, &prio
 	def(&a.PeerVNet.Name, DefaultPeerVNetName)
 	def(&a.PeerVNet.AddressPrefix, DefaultPeerVNetPrefix)
 	def(&a.PeerVNet.SubnetName, DefaultPeerSubnetName)

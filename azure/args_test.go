@@ -9,7 +9,7 @@ import (
 )
 
 func validArgs(outbound string) Args {
-	return Args{ResourceGroup: "mycluster-x7k2p-rg", Outbound: outbound, Settings: components.DefaultSettings(components.Azure)}
+	return Args{ResourceGroup: "mycluster-x7k2p-rg", Outbound: outbound, Settings: components.NewSettings(components.Azure), PeerVNet: &PeerVNet{}, Priorities: &Priorities{}}
 }
 
 func TestValidate(t *testing.T) {

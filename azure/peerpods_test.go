@@ -147,7 +147,7 @@ func deploy(t *testing.T, c *cloud, args azure.Args, with ...string) run {
 
 func baseArgs(outbound string) azure.Args {
 	return azure.Args{
-		ResourceGroup: rg, Outbound: outbound, Settings: components.DefaultSettings(components.Azure),
+		ResourceGroup: rg, Outbound: outbound, Settings: components.NewSettings(components.Azure), PeerVNet: &azure.PeerVNet{}, Priorities: &azure.Priorities{},
 		ClientID: pulumi.String("app-id"), ClientSecret: pulumi.String("app-secret"), TenantID: pulumi.String("tenant"),
 	}
 }

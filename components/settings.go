@@ -57,10 +57,23 @@ func DefaultSettings(cloud Cloud) Settings {
 	}
 }
 
-// WithDefaults returns s with its zero fields set to cloud's defaults
-// (DefaultSettings): what a component input leaves out.
-func (s Settings) WithDefaults(cloud Cloud) Settings {
+// NewSettings returns a new copy of DefaultSettings(cloud), for the
+// components' Settings argument.
+func NewSettings(cloud Cloud) *Settings {
+	s := DefaultSettings(cloud)
+	return &s
+}
+
+// WithDefaults returns a copy of s (nil: none) with its zero fields set
+// to cloud's defaults (DefaultSettings): what a component input leaves
+// out.
+func (s *Settings) WithDefaults(cloud Cloud) *Settings {
 	def := DefaultSettings(cloud)
+	if s == nil {
+		return &def
+	}
+	c := *s
+	s = &c
 	if s.TunnelPort == 0 {
 		s.TunnelPort = def.TunnelPort
 	}

@@ -30,7 +30,7 @@ func mocks() *pulumitest.Mocks {
 func baseArgs() gcp.Args {
 	return gcp.Args{
 		ProjectID: "my-openshift-project", Zone: "us-central1-a", Network: "mycluster-x7k2p-network",
-		SourceRanges: []string{"10.0.0.0/16"}, Settings: components.DefaultSettings(components.GCP),
+		SourceRanges: []string{"10.0.0.0/16"}, Settings: components.NewSettings(components.GCP),
 	}
 }
 

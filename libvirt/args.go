@@ -49,8 +49,8 @@ type Args struct {
 	// Network is the libvirt network of the pod VMs (LIBVIRT_NET).
 	Network string `json:"network,omitempty" pulumi:"network,optional"`
 
-	// Settings are the common peer-pods settings.
-	Settings components.Settings `json:"-" pulumi:"settings,optional"`
+	// Settings are the common peer-pods settings; nil is the defaults.
+	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
 	// RedHatOfflineToken is REDHAT_OFFLINE_TOKEN; nil leaves it out.
 	RedHatOfflineToken pulumi.StringInput `json:"-" pulumi:"redhatOfflineToken,optional" provider:"secret"`
 	// HostKeyCerts is HOST_KEY_CERTS (IBM Z Secure Execution host key
@@ -84,6 +84,10 @@ type HostArgs struct {
 
 // WithDefaults returns a copy of a with the libvirt defaults filled in.
 func (a Args) WithDefaults() Args {
+	if a.Settings == nil {
+		s := components.DefaultSettings(components.Libvirt)
+		a.Settings = &s
+	}
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v

@@ -10,6 +10,7 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -42,6 +43,15 @@ func (Cloud) Credentials() []string {
 	return []string{HostPasswordSetting, HostBootstrapKeySetting, SSHPrivateKeySetting}
 }
 
+// Component implements cloud.Cloud: PeerPods, its settings defaulted
+// where another language leaves them out.
+func (Cloud) Component() infer.InferredComponent {
+	return infer.ComponentF(func(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
+		args.Settings = args.Settings.WithDefaults(components.Libvirt)
+		return NewPeerPods(ctx, name, args, opts...)
+	})
+}
+
 // Examples implements cloud.Cloud.
 func (Cloud) Examples() []string { return []string{"libvirt-example"} }
 
@@ -52,7 +62,8 @@ type Stack struct {
 
 // Prepare implements cloud.Stack.
 func (s *Stack) Prepare(in cloud.Input) {
-	s.Settings = in.Settings()
+	settings := in.Settings()
+	s.Settings = &settings
 	if in.Has("hostKeyCerts") && s.Image != "" {
 		in.Check(components.Invalid("hostKeyCerts", "is set, but only the operator's own image build reads HOST_KEY_CERTS, and the stack uploads peerpods:libvirt.image",
 			"remove peerpods:hostKeyCerts, or remove libvirt.image to let the operator build the image"))

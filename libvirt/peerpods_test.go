@@ -115,7 +115,7 @@ func remoteArgs(t *testing.T) libvirt.Args {
 			Password: pulumi.String("bootstrap-pw"),
 		},
 		Image:              qcow2Image(t),
-		Settings:           components.DefaultSettings(components.Libvirt),
+		Settings:           components.NewSettings(components.Libvirt),
 		RedHatOfflineToken: pulumi.String("offline-token"),
 	}
 }
@@ -257,7 +257,7 @@ func TestLocalGraph(t *testing.T) {
 	args := libvirt.Args{
 		URI: "qemu+unix:///system?socket=/run/test/libvirt-sock", Pool: "peerpods", Dir: "/srv/pods",
 		Volume: "pod.img", Format: "raw", Capacity: 16 << 20, Image: img, Network: "podnet",
-		Settings: components.DefaultSettings(components.Libvirt),
+		Settings: components.NewSettings(components.Libvirt),
 	}
 	r := run(t, args, true)
 	if r.err != nil {
@@ -295,7 +295,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 	img := testImage(t, 8<<20)
 	qcow := qcow2Image(t)
 	base := func(change func(*libvirt.Args)) libvirt.Args {
-		a := libvirt.Args{Image: img, Format: "raw", Settings: components.DefaultSettings(components.Libvirt)}
+		a := libvirt.Args{Image: img, Format: "raw", Settings: components.NewSettings(components.Libvirt)}
 		change(&a)
 		return a
 	}

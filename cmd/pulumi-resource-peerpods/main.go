@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/peerpods/provisioner/internal/plugin"
 	"github.com/peerpods/provisioner/libvirt/provider"
 )
 
 func main() {
-	p, err := provider.New()
+	p, err := plugin.New()
 	if err == nil {
 		err = p.Run(context.Background(), provider.Name, provider.Version)
 	}

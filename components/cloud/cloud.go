@@ -11,6 +11,7 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -33,6 +34,9 @@ type Cloud interface {
 	// Mocks answer the cloud's discovery and give its resources the
 	// outputs its providers would, for tests on Pulumi mocks.
 	Mocks() Mocks
+	// Component is the cloud's component resource (peerpods:<name>:PeerPods)
+	// as the provider plugin serves it to every Pulumi language.
+	Component() infer.InferredComponent
 }
 
 // Stack is a cloud's settings in a stack: what peerpods:<cloud> decoded

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/peerpods/provisioner/internal/plugin"
 	"io"
 	"io/fs"
 	"os"
@@ -52,7 +53,7 @@ const tool = "internal/sdkgen"
 // Schema returns the provider's schema as the provider serves it to the
 // engine (GetSchema), run in process at its own name and version.
 func Schema(ctx context.Context) ([]byte, error) {
-	prov, err := provider.New()
+	prov, err := plugin.New()
 	if err != nil {
 		return nil, err
 	}

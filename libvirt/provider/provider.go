@@ -54,11 +54,13 @@ func languages() map[string]any {
 	}
 }
 
-// New returns the provider serving the libvirt resources.
-func New() (p.Provider, error) {
+// New returns the provider serving the libvirt resources and the given
+// component resources (each cloud's PeerPods and the cluster handoff:
+// package plugin assembles them).
+func New(components ...infer.InferredComponent) (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("peerpods").
-		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: libvirt storage and KVM host access.").
+		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: the AWS, Azure, GCP and libvirt components, the cluster handoff, libvirt storage and KVM host access.").
 		WithNamespace("peerpods").
 		WithLanguageMap(languages()).
 		WithConfig(infer.Config(Config{})).
@@ -67,6 +69,7 @@ func New() (p.Provider, error) {
 			infer.Resource(&StorageVolume{}),
 			infer.Resource(&KvmHostAccess{}),
 		).
+		WithComponents(components...).
 		Build()
 	if err != nil {
 		return p.Provider{}, err

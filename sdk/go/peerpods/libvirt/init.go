@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "peerpods:libvirt:KvmHostAccess":
 		r = &KvmHostAccess{}
+	case "peerpods:libvirt:PeerPods":
+		r = &PeerPods{}
 	case "peerpods:libvirt:StoragePool":
 		r = &StoragePool{}
 	case "peerpods:libvirt:StorageVolume":
