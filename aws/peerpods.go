@@ -25,9 +25,12 @@ type PeerPods struct {
 	// firewall rule).
 	components.Result
 
-	// Outputs are the values as outputs: cloud, configMap, secret,
-	// sshKeySecret.
-	components.Outputs
+	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
+	// outputs (components.Outputs).
+	Cloud        pulumi.StringOutput    `pulumi:"cloud"`
+	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
+	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
+	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
 	// RuleIDs are the IDs of the ingress rules.
 	RuleIDs pulumi.StringArrayOutput `pulumi:"ruleIds"`
 }
@@ -90,9 +93,10 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 	c.Values = args.values(network)
 	c.Values.Ready = ready
-	c.Outputs = c.Values.Outputs()
+	o := c.Values.Outputs()
+	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
 	c.RuleIDs = ruleIDs.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
+	if err := ctx.RegisterResourceOutputs(c, o.With(pulumi.Map{
 		"ruleIds": c.RuleIDs,
 	})); err != nil {
 		return nil, err

@@ -28,9 +28,12 @@ type PeerPods struct {
 	// firewall rule).
 	components.Result
 
-	// Outputs are the values as outputs: cloud, configMap, secret,
-	// sshKeySecret.
-	components.Outputs
+	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
+	// outputs (components.Outputs).
+	Cloud        pulumi.StringOutput    `pulumi:"cloud"`
+	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
+	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
+	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
 	// NATGatewayID is the NAT gateway's ID.
 	NATGatewayID pulumi.StringOutput `pulumi:"natGatewayId"`
 	// OutboundIP is the public IP the pod VMs reach the internet from.
@@ -213,12 +216,13 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 	c.Values = args.values(n, podSubnetID, key)
 	c.Values.Ready = ready
-	c.Outputs = c.Values.Outputs()
+	o := c.Values.Outputs()
+	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
 	c.NATGatewayID = natgw.ID().ToStringOutput()
 	c.OutboundIP = ip.IpAddress
 	c.PodSubnetID = podSubnetID
 	c.CloudOutputs = pulumi.Map{"outboundIp": c.OutboundIP}
-	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
+	if err := ctx.RegisterResourceOutputs(c, o.With(pulumi.Map{
 		"natGatewayId": c.NATGatewayID,
 		"outboundIp":   c.OutboundIP,
 		"podSubnetId":  c.PodSubnetID,

@@ -228,7 +228,10 @@ func RulesOutput(rules []Rule) pulumi.Array {
 // Outputs are the outputs every cloud component registers, for the stack
 // and for a ClusterHandoff in any language: the values, each resolved only
 // once the resources of Values.Ready exist (an output carries its
-// dependencies to whatever reads it).
+// dependencies to whatever reads it). Each component declares the four
+// fields itself, with these tags: the Go SDK's construct result (sdk
+// v3.250.0 go/pulumi/provider.go, newConstructResult) reads only a
+// component's own fields, not those of an embedded struct.
 type Outputs struct {
 	// Cloud is CLOUD_PROVIDER.
 	Cloud pulumi.StringOutput `pulumi:"cloud"`

@@ -121,9 +121,12 @@ type PeerPods struct {
 	// firewall rule).
 	components.Result
 
-	// Outputs are the values as outputs: cloud, configMap, secret,
-	// sshKeySecret.
-	components.Outputs
+	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
+	// outputs (components.Outputs).
+	Cloud        pulumi.StringOutput    `pulumi:"cloud"`
+	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
+	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
+	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
 	// FirewallID is the firewall rule's ID.
 	FirewallID pulumi.StringOutput `pulumi:"firewallId"`
 }
@@ -190,9 +193,10 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		secret[contract.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
 	}
 	c.Values = components.Values{Cloud: components.GCP, ConfigMap: components.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
-	c.Outputs = c.Values.Outputs()
+	o := c.Values.Outputs()
+	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
 	c.FirewallID = fw.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
+	if err := ctx.RegisterResourceOutputs(c, o.With(pulumi.Map{
 		"firewallId": c.FirewallID})); err != nil {
 		return nil, err
 	}

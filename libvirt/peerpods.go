@@ -30,9 +30,12 @@ type PeerPods struct {
 	Access  *lv.KvmHostAccess
 	Libvirt *peerpods.Provider
 
-	// Outputs are the values as outputs: cloud, configMap, secret,
-	// sshKeySecret.
-	components.Outputs
+	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
+	// outputs (components.Outputs).
+	Cloud        pulumi.StringOutput    `pulumi:"cloud"`
+	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
+	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
+	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
 	// KnownHosts is the KVM host's pinned host key as a known_hosts line
 	// (empty without Host): what the cluster's SSH client must trust.
 	KnownHosts pulumi.StringOutput `pulumi:"knownHosts"`
@@ -119,8 +122,9 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	c.Values = args.values(pulumi.String(uri), c.Access)
 	c.Values.Ready = ready
 	c.CloudOutputs = pulumi.Map{"knownHosts": c.KnownHosts}
-	c.Outputs = c.Values.Outputs()
-	if err := ctx.RegisterResourceOutputs(c, c.Outputs.With(pulumi.Map{
+	o := c.Values.Outputs()
+	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
+	if err := ctx.RegisterResourceOutputs(c, o.With(pulumi.Map{
 		"knownHosts": c.KnownHosts,
 	})); err != nil {
 		return nil, err

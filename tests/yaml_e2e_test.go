@@ -16,7 +16,9 @@ import (
 // yamlProgram is a Pulumi YAML program (runtime yaml) that uses the
 // plugin's libvirt component against the test libvirtd: the provider is
 // declared in YAML and passed as a provider reference, the offline token
-// is a secret input.
+// is a secret input. (The YAML host v1.19.1 under the CLI v3.250.0 does
+// not see values declared in the project-level config: section; the
+// program's configuration: section works, with a deprecation warning.)
 const yamlProgram = `name: peerpods-yaml
 runtime: yaml
 stackConfigDir: stacks
@@ -24,9 +26,9 @@ plugins:
   providers:
     - name: peerpods
       path: ./bin
-config:
+configuration:
   token:
-    type: string
+    type: String
     secret: true
 resources:
   peerpods:
@@ -117,7 +119,7 @@ func TestEngineYAMLComponent(t *testing.T) {
 	}
 
 	up := h.run("pulumi", "up", "--yes", "--skip-preview", "--stack", h.stack)
-	if strings.Contains(up, " created") || strings.Contains(up, " updated") || strings.Contains(up, " replaced") || strings.Contains(up, " deleted") {
+	if !strings.Contains(up, " unchanged") || strings.Contains(up, " created") || strings.Contains(up, " updated") || strings.Contains(up, " replaced") || strings.Contains(up, " deleted") {
 		t.Errorf("second up changed something:\n%s", up)
 	}
 

@@ -255,3 +255,36 @@ func legacyDiff(ctx context.Context, d *differ, legacy LegacyConnection) error {
 	}
 	return nil
 }
+
+// engineConfigKeys are provider inputs the engine sets itself, not
+// configuration of this provider: the plugin version an SDK registers the
+// provider with (the generated SDK's pulumi.Version), its download URL.
+var engineConfigKeys = []string{"version", "pluginDownloadURL"}
+
+// passEngineKeys wraps CheckConfig so that the engine's own keys
+// (engineConfigKeys) are not checked as configuration, which infer's
+// Config refuses as unrecognized fields, and come back as sent: the engine
+// reads the version from the checked inputs it stores.
+func passEngineKeys(check func(context.Context, p.CheckRequest) (p.CheckResponse, error)) func(context.Context, p.CheckRequest) (p.CheckResponse, error) {
+	if check == nil {
+		return nil
+	}
+	return func(ctx context.Context, req p.CheckRequest) (p.CheckResponse, error) {
+		sent := map[string]property.Value{}
+		for _, k := range engineConfigKeys {
+			if v, ok := req.Inputs.GetOk(k); ok {
+				sent[k] = v
+			}
+		}
+		req.Inputs = req.Inputs.Delete(engineConfigKeys...)
+		req.State = req.State.Delete(engineConfigKeys...)
+		resp, err := check(ctx, req)
+		if err != nil {
+			return resp, err
+		}
+		for k, v := range sent {
+			resp.Inputs = resp.Inputs.Set(k, v)
+		}
+		return resp, nil
+	}
+}

@@ -3,6 +3,7 @@ package provider_test
 import (
 	"testing"
 
+	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -194,5 +195,22 @@ func TestDiffConfigLeavesConfigurationAlone(t *testing.T) {
 	}
 	if n := mine.dialled(t); n == 0 {
 		t.Error("Create did not dial its own libvirtd")
+	}
+}
+
+// TestConfigCheckEngineKeys: the version the generated SDK registers the
+// provider with (and a plugin download URL) reach CheckConfig among the
+// inputs, as the engine sends them; they are no configuration error, and
+// come back unchanged in the checked inputs, where the engine reads the
+// version. (Found by the YAML engine test: a nested provider registered
+// through the SDK failed "Unrecognized field 'version'".)
+func TestConfigCheckEngineKeys(t *testing.T) {
+	s := server(t)
+	resp := checkConfig(t, s, props(map[string]any{"uri": "qemu:///system", "version": provider.Version, "pluginDownloadURL": "https://example.com/plugins"}))
+	wantFailures(t, resp.Failures, nil)
+	for k, want := range map[string]string{"version": provider.Version, "pluginDownloadURL": "https://example.com/plugins", "uri": "qemu:///system"} {
+		if v, ok := resp.Inputs.GetOk(k); !ok || !v.IsString() || v.AsString() != want {
+			t.Errorf("checked %s = %v, want %q", k, v, want)
+		}
 	}
 }

@@ -66,7 +66,7 @@ func unknownInputs(m property.Map) unknowns {
 // p.Provider's methods the same way.
 func withUnknownInputs(prov p.Provider) p.Provider {
 	prov.Check = keepUnknowns(prov.Check)
-	prov.CheckConfig = hideUnknownConfig(keepUnknowns(prov.CheckConfig))
+	prov.CheckConfig = passEngineKeys(hideUnknownConfig(keepUnknowns(prov.CheckConfig)))
 	prov.Diff = passUnknowns(prov.Diff)
 	prov.DiffConfig = passUnknowns(prov.DiffConfig)
 	return prov
