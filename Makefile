@@ -42,11 +42,18 @@ e2e: pulumi kube yaml
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
 # it on PATH), the provider plugin into ./bin, where Pulumi.yaml's
-# plugins.providers entry points the engine.
+# plugins.providers entry points the engine. CLOUDS="aws" (or several)
+# builds them for those clouds only (build tags peerpods_clouds,<cloud>);
+# empty builds every cloud.
+CLOUDS   ?=
+empty   :=
+space   := $(empty) $(empty)
+comma   := ,
+GOTAGS  := $(if $(strip $(CLOUDS)),-tags peerpods_clouds$(comma)$(subst $(space),$(comma),$(strip $(CLOUDS))))
 binaries:
 	@mkdir -p $(CACHE)/bin bin
-	$(GO) build -o $(CACHE)/bin/peerpods ./cmd/peerpods
-	$(GO) build -o bin/pulumi-resource-peerpods ./cmd/pulumi-resource-peerpods
+	$(GO) build $(GOTAGS) -o $(CACHE)/bin/peerpods ./cmd/peerpods
+	$(GO) build $(GOTAGS) -o bin/pulumi-resource-peerpods ./cmd/pulumi-resource-peerpods
 
 # The main job, offline: this machine's libvirtd, the libvirt-local stack on
 # a file:// backend; demo-down destroys it.
