@@ -37,7 +37,8 @@ type Args struct {
 	// PodVMAMIID is PODVM_AMI_ID; empty lets the operator build an AMI.
 	PodVMAMIID string `json:"podvmAmiId,omitempty" pulumi:"podvmAmiId,optional"`
 
-	// Settings are the common peer-pods settings; nil is the defaults.
+	// Settings are the common peer-pods settings; what is nil or zero
+	// takes the default (Settings.WithDefaults).
 	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
 	// AccessKeyID and SecretAccessKey are the credentials cloud-api-adaptor
 	// uses; nil leaves them out of the values. They are made secret.
@@ -68,10 +69,7 @@ const (
 
 // WithDefaults returns a copy of a with the AWS defaults filled in.
 func (a Args) WithDefaults() Args {
-	if a.Settings == nil {
-		s := components.DefaultSettings(components.AWS)
-		a.Settings = &s
-	}
+	a.Settings = a.Settings.WithDefaults(components.AWS)
 	if a.PodVMInstanceType == "" {
 		a.PodVMInstanceType = DefaultInstanceType
 	}

@@ -44,9 +44,15 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateIncludesSettings: the common settings are validated with
+// the AWS ones; a zero one is unset, its default (Settings.WithDefaults).
 func TestValidateIncludesSettings(t *testing.T) {
+	unset := Args{InstanceID: "i-01234567", Settings: &components.Settings{}}
+	if err := unset.WithDefaults().Validate(); err != nil {
+		t.Errorf("zero settings: %v", err)
+	}
 	a := Args{InstanceID: "i-01234567", Settings: components.NewSettings(components.AWS)}
-	a.Settings.LimitPerNode = 0
+	a.Settings.LimitPerNode = -1
 	if ies := components.InputErrors(a.WithDefaults().Validate()); len(ies) != 1 || ies[0].Setting != "limitPerNode" {
 		t.Fatalf("got %v", ies)
 	}

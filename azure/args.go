@@ -61,7 +61,8 @@ type Args struct {
 	InstanceSizes []string `json:"instanceSizes,omitempty" pulumi:"instanceSizes,optional"`
 	ImageID       string   `json:"imageId,omitempty" pulumi:"imageId,optional"`
 
-	// Settings are the common peer-pods settings; nil is the defaults.
+	// Settings are the common peer-pods settings; what is nil or zero
+	// takes the default (Settings.WithDefaults).
 	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
 	// ClientID, ClientSecret and TenantID are the service principal
 	// cloud-api-adaptor uses; nil leaves a key out. SubscriptionID defaults
@@ -136,10 +137,7 @@ const (
 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
-	if a.Settings == nil {
-		s := components.DefaultSettings(components.Azure)
-		a.Settings = &s
-	}
+	a.Settings = a.Settings.WithDefaults(components.Azure)
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v

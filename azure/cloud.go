@@ -32,14 +32,8 @@ const SSHPrivateKeySetting = "sshPrivateKey"
 // Credentials implements cloud.Cloud.
 func (Cloud) Credentials() []string { return []string{SSHPrivateKeySetting} }
 
-// Component implements cloud.Cloud: PeerPods, its settings defaulted
-// where another language leaves them out.
-func (Cloud) Component() infer.InferredComponent {
-	return infer.ComponentF(func(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
-		args.Settings = args.Settings.WithDefaults(components.Azure)
-		return NewPeerPods(ctx, name, args, opts...)
-	})
-}
+// Component implements cloud.Cloud: PeerPods.
+func (Cloud) Component() infer.InferredComponent { return infer.ComponentF(NewPeerPods) }
 
 // Examples implements cloud.Cloud.
 func (Cloud) Examples() []string { return []string{"azure-worker-subnet", "azure-peer-vnet"} }
@@ -108,11 +102,7 @@ func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result,
 		}
 		providers = append(providers, t)
 	}
-	c, err := NewPeerPods(ctx, "peerpods", args, pulumi.Providers(providers...))
-	if err != nil {
-		return components.Result{}, err
-	}
-	return c.Result, nil
+	return components.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Providers(providers...)))
 }
 
 // The mocks' Azure cluster: resource group, VNet and worker subnet of an

@@ -188,6 +188,18 @@ type Result struct {
 	DiscoveryChanges []DiscoveryChange
 }
 
+// HandedOn returns r, the Result a component embeds (see ResultOf).
+func (r Result) HandedOn() Result { return r }
+
+// ResultOf returns the Result component c hands on, or err: a cloud's
+// Stack.Deploy returns ResultOf(NewPeerPods(...)).
+func ResultOf(c interface{ HandedOn() Result }, err error) (Result, error) {
+	if err != nil {
+		return Result{}, err
+	}
+	return c.HandedOn(), nil
+}
+
 // Rule describes one network rule a cloud component created, as the
 // "rules" stack output lists it.
 type Rule struct {

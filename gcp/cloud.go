@@ -25,14 +25,8 @@ func (Cloud) NewStack() cloud.Stack { return &Stack{} }
 // peer-pods-secret key of the contract.
 func (Cloud) Credentials() []string { return nil }
 
-// Component implements cloud.Cloud: PeerPods, its settings defaulted
-// where another language leaves them out.
-func (Cloud) Component() infer.InferredComponent {
-	return infer.ComponentF(func(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
-		args.Settings = args.Settings.WithDefaults(components.GCP)
-		return NewPeerPods(ctx, name, args, opts...)
-	})
-}
+// Component implements cloud.Cloud: PeerPods.
+func (Cloud) Component() infer.InferredComponent { return infer.ComponentF(NewPeerPods) }
 
 // Examples implements cloud.Cloud.
 func (Cloud) Examples() []string { return []string{"gcp-example"} }
@@ -67,11 +61,7 @@ func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result,
 	if err != nil {
 		return components.Result{}, err
 	}
-	c, err := NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider))
-	if err != nil {
-		return components.Result{}, err
-	}
-	return c.Result, nil
+	return components.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
 }
 
 // Mocks implements cloud.Cloud: every network exists.

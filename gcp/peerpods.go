@@ -40,7 +40,8 @@ type Args struct {
 	// image and writes the key before it starts cloud-api-adaptor.
 	ImageName string `json:"podvmImageName,omitempty" pulumi:"podvmImageName,optional"`
 
-	// Settings are the common peer-pods settings; nil is the defaults.
+	// Settings are the common peer-pods settings; what is nil or zero
+	// takes the default (Settings.WithDefaults).
 	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
 	// Credentials is the service-account JSON (GCP_CREDENTIALS); nil leaves
 	// it out. It is made secret.
@@ -63,10 +64,7 @@ const fixSourceRanges = "list only the ranges the workers and pod VMs use, such 
 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
-	if a.Settings == nil {
-		s := components.DefaultSettings(components.GCP)
-		a.Settings = &s
-	}
+	a.Settings = a.Settings.WithDefaults(components.GCP)
 	if a.FirewallName == "" {
 		a.FirewallName = DefaultFirewallName
 	}

@@ -142,7 +142,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"bad tag", func(a *gcp.Args) { a.TargetTags = []string{"Worker"} }, false, "gcp.targetTags[0]", "network tag"},
 		{"bad machine type", func(a *gcp.Args) { a.MachineType = "medium" }, false, "gcp.machineType", "e2-medium"},
 		{"bad image", func(a *gcp.Args) { a.ImageName = "Pod VM" }, false, "gcp.podvmImageName", "image name"},
-		{"limit 0", func(a *gcp.Args) { a.Settings.LimitPerNode = 0 }, false, "limitPerNode", "at least 1"},
+		{"limit -1", func(a *gcp.Args) { a.Settings.LimitPerNode = -1 }, false, "limitPerNode", "at least 1"},
 		{"no provider", func(*gcp.Args) {}, true, "provider", "never uses a default provider"},
 	}
 	for _, c := range cases {

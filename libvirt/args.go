@@ -49,7 +49,8 @@ type Args struct {
 	// Network is the libvirt network of the pod VMs (LIBVIRT_NET).
 	Network string `json:"network,omitempty" pulumi:"network,optional"`
 
-	// Settings are the common peer-pods settings; nil is the defaults.
+	// Settings are the common peer-pods settings; what is nil or zero
+	// takes the default (Settings.WithDefaults).
 	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
 	// RedHatOfflineToken is REDHAT_OFFLINE_TOKEN; nil leaves it out.
 	RedHatOfflineToken pulumi.StringInput `json:"-" pulumi:"redhatOfflineToken,optional" provider:"secret"`
@@ -84,10 +85,7 @@ type HostArgs struct {
 
 // WithDefaults returns a copy of a with the libvirt defaults filled in.
 func (a Args) WithDefaults() Args {
-	if a.Settings == nil {
-		s := components.DefaultSettings(components.Libvirt)
-		a.Settings = &s
-	}
+	a.Settings = a.Settings.WithDefaults(components.Libvirt)
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v

@@ -133,6 +133,19 @@ func load(src source) (Config, error) {
 	s.ProxyTimeout = r.str("proxyTimeout", s.ProxyTimeout)
 	s.LimitPerNode = r.integer("limitPerNode", s.LimitPerNode)
 	s.RootVolumeSize = r.integer("rootVolumeSize", s.RootVolumeSize)
+	// A component takes a zero common setting as unset (its default,
+	// Settings.WithDefaults): set explicitly in the stack, it is refused
+	// with the setting's own rule, as in the object settings
+	// (overriddenZeros).
+	zero := map[string]bool{
+		"tunnelPort": s.TunnelPort == 0, "tunnelProtocols": len(s.TunnelProtocols) == 0, "proxyTimeout": s.ProxyTimeout == "",
+		"limitPerNode": s.LimitPerNode == 0, "rootVolumeSize": s.RootVolumeSize == 0,
+	}
+	for _, ie := range components.InputErrors(s.Validate()) {
+		if _, set := r.get(ie.Setting); set && zero[ie.Setting] {
+			r.fail(ie.Within("peerpods:"))
+		}
+	}
 	r.object("tags", &s.Tags)
 	if _, ok := r.get("disableCvm"); ok {
 		r.fail(components.Invalid("peerpods:disableCvm", "is set, but the operator writes DISABLECVM itself on every reconcile (\"true\" unless its confidential feature gate is on), so a value from the stack would be overwritten",
