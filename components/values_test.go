@@ -7,24 +7,11 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/internal/valuestest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// awsValues are complete values for aws.
-func awsValues() components.Values {
-	cm := components.DefaultSettings(components.AWS).ConfigMap(components.AWS)
-	for _, k := range []string{"AWS_REGION", "AWS_SUBNET_ID", "AWS_VPC_ID", "AWS_SG_IDS", "PODVM_INSTANCE_TYPE", "PODVM_INSTANCE_TYPES", "PODVM_AMI_ID"} {
-		cm[k] = strings.ToLower(k)
-	}
-	return components.Values{
-		Cloud:     components.AWS,
-		ConfigMap: components.PlainMap(cm),
-		Secret: pulumi.StringMap{
-			"AWS_ACCESS_KEY_ID":     pulumi.String("AKIAEXAMPLE"),
-			"AWS_SECRET_ACCESS_KEY": pulumi.String("s3cr3t"),
-		},
-	}
-}
+func awsValues() components.Values { return valuestest.AWS() }
 
 // TestValuesCheckComplete holds the values to the operator's contract:
 // each problem is named by its object and key, never by a value.
