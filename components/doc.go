@@ -1,7 +1,10 @@
 // Package components holds what every cloud shares: the peer-pods ports and
-// protocols, the key names the sandboxed-containers operator reads, input
-// validation, the Values a cloud component hands on, and the ClusterHandoff
-// component that writes them into the cluster.
+// protocols, the key names the sandboxed-containers operator reads, the
+// common settings and the shared validation rules, and the Values and
+// Outputs a cloud component hands on. Its sub-packages are the interface a
+// cloud implements (cloud), the operator contract (contract) and the
+// cluster handoff (handoff).
 //
-// A cloud package depends on this package and never on another cloud package.
+// A cloud package depends on these packages and never on another cloud
+// package.
 package components
