@@ -31,7 +31,7 @@ type Args struct {
 	URI string `json:"uri,omitempty" pulumi:"uri,optional"`
 	// Host, when set, is a remote KVM host: a key pair gets SSH access to
 	// it and everything else goes over qemu+ssh.
-	Host *HostArgs `json:"host,omitempty" pulumi:"host,optional"`
+	Host *Host `json:"host,omitempty" pulumi:"host,optional"`
 	// Pool is the storage pool (LIBVIRT_POOL); an existing pool of this
 	// name and Dir is adopted.
 	Pool string `json:"pool,omitempty" pulumi:"pool,optional"`
@@ -59,8 +59,9 @@ type Args struct {
 	HostKeyCerts pulumi.StringInput `json:"-" pulumi:"hostKeyCerts,optional" provider:"secret"`
 }
 
-// HostArgs describe a remote KVM host.
-type HostArgs struct {
+// Host describes a remote KVM host (peerpods:libvirt.host; the
+// component's host input).
+type Host struct {
 	// Address is the host's name or address.
 	Address string `json:"address" pulumi:"address"`
 	// Port is the SSH port (22).

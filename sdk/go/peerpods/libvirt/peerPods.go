@@ -53,7 +53,7 @@ type peerPodsArgs struct {
 	Capacity           *int                 `pulumi:"capacity"`
 	Dir                *string              `pulumi:"dir"`
 	Format             *string              `pulumi:"format"`
-	Host               *HostArgs            `pulumi:"host"`
+	Host               *Host                `pulumi:"host"`
 	HostKeyCerts       *string              `pulumi:"hostKeyCerts"`
 	Image              *string              `pulumi:"image"`
 	Network            *string              `pulumi:"network"`
@@ -69,7 +69,7 @@ type PeerPodsArgs struct {
 	Capacity           *int
 	Dir                *string
 	Format             *string
-	Host               HostArgsPtrInput
+	Host               HostPtrInput
 	HostKeyCerts       pulumi.StringPtrInput
 	Image              *string
 	Network            *string

@@ -13,7 +13,7 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-type HostArgs struct {
+type Host struct {
 	Address             string  `pulumi:"address"`
 	BootstrapPrivateKey *string `pulumi:"bootstrapPrivateKey"`
 	KeyType             *string `pulumi:"keyType"`
@@ -25,18 +25,18 @@ type HostArgs struct {
 	User                *string `pulumi:"user"`
 }
 
-// HostArgsInput is an input type that accepts HostArgsArgs and HostArgsOutput values.
-// You can construct a concrete instance of `HostArgsInput` via:
+// HostInput is an input type that accepts HostArgs and HostOutput values.
+// You can construct a concrete instance of `HostInput` via:
 //
-//	HostArgsArgs{...}
-type HostArgsInput interface {
+//	HostArgs{...}
+type HostInput interface {
 	pulumi.Input
 
-	ToHostArgsOutput() HostArgsOutput
-	ToHostArgsOutputWithContext(context.Context) HostArgsOutput
+	ToHostOutput() HostOutput
+	ToHostOutputWithContext(context.Context) HostOutput
 }
 
-type HostArgsArgs struct {
+type HostArgs struct {
 	Address             pulumi.StringInput    `pulumi:"address"`
 	BootstrapPrivateKey pulumi.StringPtrInput `pulumi:"bootstrapPrivateKey"`
 	KeyType             pulumi.StringPtrInput `pulumi:"keyType"`
@@ -48,145 +48,145 @@ type HostArgsArgs struct {
 	User                pulumi.StringPtrInput `pulumi:"user"`
 }
 
-func (HostArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*HostArgs)(nil)).Elem()
+func (HostArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Host)(nil)).Elem()
 }
 
-func (i HostArgsArgs) ToHostArgsOutput() HostArgsOutput {
-	return i.ToHostArgsOutputWithContext(context.Background())
+func (i HostArgs) ToHostOutput() HostOutput {
+	return i.ToHostOutputWithContext(context.Background())
 }
 
-func (i HostArgsArgs) ToHostArgsOutputWithContext(ctx context.Context) HostArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HostArgsOutput)
+func (i HostArgs) ToHostOutputWithContext(ctx context.Context) HostOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostOutput)
 }
 
-func (i HostArgsArgs) ToHostArgsPtrOutput() HostArgsPtrOutput {
-	return i.ToHostArgsPtrOutputWithContext(context.Background())
+func (i HostArgs) ToHostPtrOutput() HostPtrOutput {
+	return i.ToHostPtrOutputWithContext(context.Background())
 }
 
-func (i HostArgsArgs) ToHostArgsPtrOutputWithContext(ctx context.Context) HostArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HostArgsOutput).ToHostArgsPtrOutputWithContext(ctx)
+func (i HostArgs) ToHostPtrOutputWithContext(ctx context.Context) HostPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostOutput).ToHostPtrOutputWithContext(ctx)
 }
 
-// HostArgsPtrInput is an input type that accepts HostArgsArgs, HostArgsPtr and HostArgsPtrOutput values.
-// You can construct a concrete instance of `HostArgsPtrInput` via:
+// HostPtrInput is an input type that accepts HostArgs, HostPtr and HostPtrOutput values.
+// You can construct a concrete instance of `HostPtrInput` via:
 //
-//	        HostArgsArgs{...}
+//	        HostArgs{...}
 //
 //	or:
 //
 //	        nil
-type HostArgsPtrInput interface {
+type HostPtrInput interface {
 	pulumi.Input
 
-	ToHostArgsPtrOutput() HostArgsPtrOutput
-	ToHostArgsPtrOutputWithContext(context.Context) HostArgsPtrOutput
+	ToHostPtrOutput() HostPtrOutput
+	ToHostPtrOutputWithContext(context.Context) HostPtrOutput
 }
 
-type hostArgsPtrType HostArgsArgs
+type hostPtrType HostArgs
 
-func HostArgsPtr(v *HostArgsArgs) HostArgsPtrInput {
-	return (*hostArgsPtrType)(v)
+func HostPtr(v *HostArgs) HostPtrInput {
+	return (*hostPtrType)(v)
 }
 
-func (*hostArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**HostArgs)(nil)).Elem()
+func (*hostPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Host)(nil)).Elem()
 }
 
-func (i *hostArgsPtrType) ToHostArgsPtrOutput() HostArgsPtrOutput {
-	return i.ToHostArgsPtrOutputWithContext(context.Background())
+func (i *hostPtrType) ToHostPtrOutput() HostPtrOutput {
+	return i.ToHostPtrOutputWithContext(context.Background())
 }
 
-func (i *hostArgsPtrType) ToHostArgsPtrOutputWithContext(ctx context.Context) HostArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HostArgsPtrOutput)
+func (i *hostPtrType) ToHostPtrOutputWithContext(ctx context.Context) HostPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostPtrOutput)
 }
 
-type HostArgsOutput struct{ *pulumi.OutputState }
+type HostOutput struct{ *pulumi.OutputState }
 
-func (HostArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*HostArgs)(nil)).Elem()
+func (HostOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Host)(nil)).Elem()
 }
 
-func (o HostArgsOutput) ToHostArgsOutput() HostArgsOutput {
+func (o HostOutput) ToHostOutput() HostOutput {
 	return o
 }
 
-func (o HostArgsOutput) ToHostArgsOutputWithContext(ctx context.Context) HostArgsOutput {
+func (o HostOutput) ToHostOutputWithContext(ctx context.Context) HostOutput {
 	return o
 }
 
-func (o HostArgsOutput) ToHostArgsPtrOutput() HostArgsPtrOutput {
-	return o.ToHostArgsPtrOutputWithContext(context.Background())
+func (o HostOutput) ToHostPtrOutput() HostPtrOutput {
+	return o.ToHostPtrOutputWithContext(context.Background())
 }
 
-func (o HostArgsOutput) ToHostArgsPtrOutputWithContext(ctx context.Context) HostArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v HostArgs) *HostArgs {
+func (o HostOutput) ToHostPtrOutputWithContext(ctx context.Context) HostPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Host) *Host {
 		return &v
-	}).(HostArgsPtrOutput)
+	}).(HostPtrOutput)
 }
 
-func (o HostArgsOutput) Address() pulumi.StringOutput {
-	return o.ApplyT(func(v HostArgs) string { return v.Address }).(pulumi.StringOutput)
+func (o HostOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v Host) string { return v.Address }).(pulumi.StringOutput)
 }
 
-func (o HostArgsOutput) BootstrapPrivateKey() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HostArgs) *string { return v.BootstrapPrivateKey }).(pulumi.StringPtrOutput)
+func (o HostOutput) BootstrapPrivateKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Host) *string { return v.BootstrapPrivateKey }).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsOutput) KeyType() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HostArgs) *string { return v.KeyType }).(pulumi.StringPtrOutput)
+func (o HostOutput) KeyType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Host) *string { return v.KeyType }).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsOutput) KnownHostKey() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HostArgs) *string { return v.KnownHostKey }).(pulumi.StringPtrOutput)
+func (o HostOutput) KnownHostKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Host) *string { return v.KnownHostKey }).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsOutput) LibvirtSocket() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HostArgs) *string { return v.LibvirtSocket }).(pulumi.StringPtrOutput)
+func (o HostOutput) LibvirtSocket() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Host) *string { return v.LibvirtSocket }).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsOutput) Password() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HostArgs) *string { return v.Password }).(pulumi.StringPtrOutput)
+func (o HostOutput) Password() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Host) *string { return v.Password }).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsOutput) Port() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v HostArgs) *int { return v.Port }).(pulumi.IntPtrOutput)
+func (o HostOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Host) *int { return v.Port }).(pulumi.IntPtrOutput)
 }
 
-func (o HostArgsOutput) PrivateKey() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HostArgs) *string { return v.PrivateKey }).(pulumi.StringPtrOutput)
+func (o HostOutput) PrivateKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Host) *string { return v.PrivateKey }).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsOutput) User() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HostArgs) *string { return v.User }).(pulumi.StringPtrOutput)
+func (o HostOutput) User() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Host) *string { return v.User }).(pulumi.StringPtrOutput)
 }
 
-type HostArgsPtrOutput struct{ *pulumi.OutputState }
+type HostPtrOutput struct{ *pulumi.OutputState }
 
-func (HostArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**HostArgs)(nil)).Elem()
+func (HostPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Host)(nil)).Elem()
 }
 
-func (o HostArgsPtrOutput) ToHostArgsPtrOutput() HostArgsPtrOutput {
+func (o HostPtrOutput) ToHostPtrOutput() HostPtrOutput {
 	return o
 }
 
-func (o HostArgsPtrOutput) ToHostArgsPtrOutputWithContext(ctx context.Context) HostArgsPtrOutput {
+func (o HostPtrOutput) ToHostPtrOutputWithContext(ctx context.Context) HostPtrOutput {
 	return o
 }
 
-func (o HostArgsPtrOutput) Elem() HostArgsOutput {
-	return o.ApplyT(func(v *HostArgs) HostArgs {
+func (o HostPtrOutput) Elem() HostOutput {
+	return o.ApplyT(func(v *Host) Host {
 		if v != nil {
 			return *v
 		}
-		var ret HostArgs
+		var ret Host
 		return ret
-	}).(HostArgsOutput)
+	}).(HostOutput)
 }
 
-func (o HostArgsPtrOutput) Address() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) Address() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -194,8 +194,8 @@ func (o HostArgsPtrOutput) Address() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsPtrOutput) BootstrapPrivateKey() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) BootstrapPrivateKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -203,8 +203,8 @@ func (o HostArgsPtrOutput) BootstrapPrivateKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsPtrOutput) KeyType() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) KeyType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -212,8 +212,8 @@ func (o HostArgsPtrOutput) KeyType() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsPtrOutput) KnownHostKey() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) KnownHostKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -221,8 +221,8 @@ func (o HostArgsPtrOutput) KnownHostKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsPtrOutput) LibvirtSocket() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) LibvirtSocket() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -230,8 +230,8 @@ func (o HostArgsPtrOutput) LibvirtSocket() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsPtrOutput) Password() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) Password() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -239,8 +239,8 @@ func (o HostArgsPtrOutput) Password() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsPtrOutput) Port() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *int {
+func (o HostPtrOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Host) *int {
 		if v == nil {
 			return nil
 		}
@@ -248,8 +248,8 @@ func (o HostArgsPtrOutput) Port() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-func (o HostArgsPtrOutput) PrivateKey() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) PrivateKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -257,8 +257,8 @@ func (o HostArgsPtrOutput) PrivateKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-func (o HostArgsPtrOutput) User() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HostArgs) *string {
+func (o HostPtrOutput) User() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Host) *string {
 		if v == nil {
 			return nil
 		}
@@ -267,8 +267,8 @@ func (o HostArgsPtrOutput) User() pulumi.StringPtrOutput {
 }
 
 func init() {
-	pulumi.RegisterInputType(reflect.TypeOf((*HostArgsInput)(nil)).Elem(), HostArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*HostArgsPtrInput)(nil)).Elem(), HostArgsArgs{})
-	pulumi.RegisterOutputType(HostArgsOutput{})
-	pulumi.RegisterOutputType(HostArgsPtrOutput{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostInput)(nil)).Elem(), HostArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostPtrInput)(nil)).Elem(), HostArgs{})
+	pulumi.RegisterOutputType(HostOutput{})
+	pulumi.RegisterOutputType(HostPtrOutput{})
 }
