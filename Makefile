@@ -26,6 +26,7 @@ lint:
 # Unit tests (mocks) with the coverage floor.
 unit:
 	@hack/gotest.sh $(MIN_COVERAGE) $(COVERED)
+	$(GO) test -count=1 -tags peerpods_clouds,aws -run TestSelectedBuild ./stacks/
 
 build:
 	$(GO) build ./...
