@@ -1,0 +1,118 @@
+package cluster_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/contract"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+)
+
+// object is a config.openshift.io/v1 object "cluster" of kind with the
+// given content.
+func object(kind string, content map[string]any) *unstructured.Unstructured {
+	o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "config.openshift.io/v1", "kind": kind, "metadata": map[string]any{"name": "cluster"}}}
+	for k, v := range content {
+		o.Object[k] = v
+	}
+	return o
+}
+
+func infrastructure(platform map[string]any) *unstructured.Unstructured {
+	return object("Infrastructure", map[string]any{"status": map[string]any{"infrastructureName": "mycluster-x7k2p", "platformStatus": platform}})
+}
+
+func node(name, providerID string, worker bool) *corev1.Node {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{}}, Spec: corev1.NodeSpec{ProviderID: providerID}}
+	if worker {
+		n.Labels[cluster.WorkerLabel] = ""
+	} else {
+		n.Labels["node-role.kubernetes.io/master"] = ""
+	}
+	return n
+}
+
+// clients serve objs (OpenShift config objects), nodes and, with aro, the
+// ARO operator's API group.
+func clients(objs []runtime.Object, nodes []runtime.Object, aro bool) cluster.Clients {
+	kube := kubefake.NewClientset(nodes...)
+	disc := kube.Discovery().(*fakediscovery.FakeDiscovery)
+	if aro {
+		disc.Resources = append(disc.Resources, &metav1.APIResourceList{GroupVersion: "aro.openshift.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "clusters", Kind: "Cluster"}}})
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}: "InfrastructureList",
+		{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}: "AuthenticationList",
+	}, objs...)
+	return cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: disc}
+}
+
+func TestRead(t *testing.T) {
+	issuer := object("Authentication", map[string]any{"spec": map[string]any{"serviceAccountIssuer": "https://oidc.example.com/mycluster"}})
+	cases := []struct {
+		name     string
+		platform map[string]any
+		nodes    []runtime.Object
+		aro      bool
+		want     cluster.Facts
+	}{
+		{"aws", map[string]any{"type": "AWS", "aws": map[string]any{"region": "us-east-2"}},
+			[]runtime.Object{node("w-b", "aws:///us-east-2b/i-0bbbbbbbbbbbbbbbb", true), node("w-a", "aws:///us-east-2a/i-0aaaaaaaaaaaaaaaa", true), node("m", "aws:///us-east-2a/i-0ccccccccccccccccc", false)}, false,
+			cluster.Facts{PlatformType: "AWS", Cloud: contract.AWS, InfraName: "mycluster-x7k2p", AWSRegion: "us-east-2", ServiceAccountIssuer: "https://oidc.example.com/mycluster",
+				Workers: []cluster.Worker{{Node: "w-a", ProviderID: "aws:///us-east-2a/i-0aaaaaaaaaaaaaaaa", Instance: "i-0aaaaaaaaaaaaaaaa", Zone: "us-east-2a"},
+					{Node: "w-b", ProviderID: "aws:///us-east-2b/i-0bbbbbbbbbbbbbbbb", Instance: "i-0bbbbbbbbbbbbbbbb", Zone: "us-east-2b"}}}},
+		{"aro", map[string]any{"type": "Azure", "azure": map[string]any{"resourceGroupName": "aro-infra-rg", "networkResourceGroupName": "aro-vnet-rg"}},
+			[]runtime.Object{node("w", "azure:///subscriptions/s/resourceGroups/aro-infra-rg/providers/Microsoft.Compute/virtualMachines/mycluster-worker-1", true)}, true,
+			cluster.Facts{PlatformType: "Azure", Cloud: contract.Azure, InfraName: "mycluster-x7k2p", AzureResourceGroup: "aro-infra-rg", AzureNetworkResourceGroup: "aro-vnet-rg", ARO: true,
+				ServiceAccountIssuer: "https://oidc.example.com/mycluster",
+				Workers:              []cluster.Worker{{Node: "w", ProviderID: "azure:///subscriptions/s/resourceGroups/aro-infra-rg/providers/Microsoft.Compute/virtualMachines/mycluster-worker-1", Instance: "mycluster-worker-1"}}}},
+		{"azure (installer)", map[string]any{"type": "Azure", "azure": map[string]any{"resourceGroupName": "mycluster-x7k2p-rg"}}, nil, false,
+			cluster.Facts{PlatformType: "Azure", Cloud: contract.Azure, InfraName: "mycluster-x7k2p", AzureResourceGroup: "mycluster-x7k2p-rg",
+				ServiceAccountIssuer: "https://oidc.example.com/mycluster"}},
+		{"gcp", map[string]any{"type": "GCP", "gcp": map[string]any{"projectID": "my-project", "region": "us-central1"}},
+			[]runtime.Object{node("w", "gce://my-project/us-central1-a/mycluster-worker-a", true)}, false,
+			cluster.Facts{PlatformType: "GCP", Cloud: contract.GCP, InfraName: "mycluster-x7k2p", GCPProject: "my-project", GCPRegion: "us-central1",
+				ServiceAccountIssuer: "https://oidc.example.com/mycluster",
+				Workers:              []cluster.Worker{{Node: "w", ProviderID: "gce://my-project/us-central1-a/mycluster-worker-a", Instance: "mycluster-worker-a", Zone: "us-central1-a"}}}},
+		{"none (KVM host)", map[string]any{"type": "None"}, []runtime.Object{node("w", "", true)}, false,
+			cluster.Facts{PlatformType: "None", InfraName: "mycluster-x7k2p", ServiceAccountIssuer: "https://oidc.example.com/mycluster", Workers: []cluster.Worker{{Node: "w"}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := cluster.Read(t.Context(), clients([]runtime.Object{infrastructure(c.platform), issuer}, c.nodes, c.aro))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("got  %+v\nwant %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestReadRefuses: a cluster that is not OpenShift, and a platform peer
+// pods do not run on, are one clear error; a cluster without an
+// Authentication object has the default issuer.
+func TestReadRefuses(t *testing.T) {
+	if _, err := cluster.Read(t.Context(), clients(nil, nil, false)); !errors.Is(err, cluster.ErrNotOpenShift) {
+		t.Errorf("no Infrastructure: %v", err)
+	}
+	_, err := cluster.Read(t.Context(), clients([]runtime.Object{infrastructure(map[string]any{"type": "BareMetal"})}, nil, false))
+	if err == nil || !strings.Contains(err.Error(), `platform is "BareMetal"`) {
+		t.Errorf("BareMetal: %v", err)
+	}
+	f, err := cluster.Read(t.Context(), clients([]runtime.Object{infrastructure(map[string]any{"type": "AWS", "aws": map[string]any{"region": "eu-west-1"}})}, nil, false))
+	if err != nil || f.ServiceAccountIssuer != "" || f.AWSRegion != "eu-west-1" || f.Workers != nil {
+		t.Errorf("no Authentication: %+v, %v", f, err)
+	}
+}
