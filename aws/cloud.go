@@ -49,8 +49,7 @@ func (s *Stack) Prepare(in cloud.Input) {
 	if s.Region != "" && !contract.AWSRegionPattern.MatchString(s.Region) {
 		in.Check(components.Invalid("aws.region", fmt.Sprintf("is %q, which is not an AWS region", s.Region), `use a region name such as "us-east-2"`))
 	}
-	settings := in.Settings()
-	s.Settings = &settings
+	s.Settings = in.Settings()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
 }

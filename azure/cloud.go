@@ -54,8 +54,7 @@ func (s *Stack) Prepare(in cloud.Input) {
 	if s.Subscription != "" && !contract.GUIDPattern.MatchString(s.Subscription) {
 		in.Check(components.Invalid("azure.subscriptionId", fmt.Sprintf("is %q, which is not a subscription ID", s.Subscription), "use the subscription's GUID (az account show --query id)"))
 	}
-	settings := in.Settings()
-	s.Settings = &settings
+	s.Settings = in.Settings()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
 	if s.sshPrivateKey = in.Credential(SSHPrivateKeySetting); s.sshPrivateKey.IsSet() {

@@ -43,8 +43,7 @@ func (s *Stack) Prepare(in cloud.Input) {
 		in.Check(components.Invalid("gcp.podvmImageName", "is empty, and cloud-api-adaptor exits without PODVM_IMAGE_NAME",
 			"name the pod VM image in the project (gcloud compute images list), or remove the setting to let the operator's image job build one"))
 	}
-	settings := in.Settings()
-	s.Settings = &settings
+	s.Settings = in.Settings()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
 }

@@ -56,8 +56,7 @@ type Stack struct {
 
 // Prepare implements cloud.Stack.
 func (s *Stack) Prepare(in cloud.Input) {
-	settings := in.Settings()
-	s.Settings = &settings
+	s.Settings = in.Settings()
 	if in.Has("hostKeyCerts") && s.Image != "" {
 		in.Check(components.Invalid("hostKeyCerts", "is set, but only the operator's own image build reads HOST_KEY_CERTS, and the stack uploads peerpods:libvirt.image",
 			"remove peerpods:hostKeyCerts, or remove libvirt.image to let the operator build the image"))

@@ -563,7 +563,10 @@ type input struct {
 	handoff  handoff.Mode
 }
 
-func (in input) Settings() components.Settings      { return in.settings }
+func (in input) Settings() *components.Settings {
+	s := in.settings
+	return &s
+}
 func (in input) Handoff() handoff.Mode              { return in.handoff }
 func (in input) Raw() (string, bool)                { return in.r.get(in.cloud) }
 func (in input) Check(err error)                    { in.r.p.AddWithin("peerpods:", err) }

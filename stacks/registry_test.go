@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/internal/pulumitest"
@@ -70,28 +69,12 @@ func TestRegistry(t *testing.T) {
 					run.Values[k] = v
 					run.Secrets = append(run.Secrets, k)
 				}
-				if _, _, err := stacktest.DeployOn(t, ownMocks(c), run); err != nil {
+				if _, _, err := stacktest.DeployOn(t, stacktest.MocksOf(c), run); err != nil {
 					t.Errorf("stacks/Pulumi.%s.yaml on the %s mocks alone: %v", stack, name, err)
 				}
 			}
 		})
 	}
-}
-
-// ownMocks are the mocks of c alone, and the stack's reference to itself.
-func ownMocks(c cloud.Cloud) *pulumitest.Mocks {
-	cm := c.Mocks()
-	m := &pulumitest.Mocks{
-		Fakes: map[string]pulumitest.FakeFunc{"pulumi:pulumi:StackReference": stacktest.StackOutputs(nil)},
-		Calls: map[string]pulumitest.CallFunc{},
-	}
-	for k, f := range cm.Resources {
-		m.Fakes[k] = f
-	}
-	for k, f := range cm.Calls {
-		m.Calls[k] = f
-	}
-	return m
 }
 
 // TestEveryStackFileIsOfARegisteredCloud: every stack file in stacks/ is

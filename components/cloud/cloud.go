@@ -54,8 +54,9 @@ type Stack interface {
 
 // Input is what Prepare reads besides the decoded object.
 type Input interface {
-	// Settings are the common peer-pods settings, defaults applied.
-	Settings() components.Settings
+	// Settings are the common peer-pods settings, defaults applied: a
+	// copy of the cloud's own.
+	Settings() *components.Settings
 	// Handoff is peerpods:handoff.
 	Handoff() handoff.Mode
 	// Raw is the JSON text of peerpods:<cloud> ("" and false when unset).

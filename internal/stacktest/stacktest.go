@@ -115,12 +115,16 @@ var (
 // gives the resources whose outputs reach the handoff the outputs their
 // providers would (cloud.Mocks); the program's reference to its own stack
 // has no outputs, as on the first run.
-func CloudMocks() *pulumitest.Mocks {
+func CloudMocks() *pulumitest.Mocks { return MocksOf(stacks.Clouds()...) }
+
+// MocksOf are the mocks of the clouds (cloud.Mocks) together, and the
+// stack's reference to itself, without outputs.
+func MocksOf(clouds ...cloud.Cloud) *pulumitest.Mocks {
 	m := &pulumitest.Mocks{
 		Fakes: map[string]pulumitest.FakeFunc{"pulumi:pulumi:StackReference": StackOutputs(nil)},
 		Calls: map[string]pulumitest.CallFunc{},
 	}
-	for _, c := range stacks.Clouds() {
+	for _, c := range clouds {
 		cm := c.Mocks()
 		for k, f := range cm.Resources {
 			m.Fakes[k] = f

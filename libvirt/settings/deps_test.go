@@ -1,7 +1,7 @@
 package settings
 
 import (
-	"os/exec"
+	"github.com/peerpods/provisioner/internal/golist"
 	"slices"
 	"strings"
 	"testing"
@@ -16,20 +16,8 @@ import (
 // component as the plugin serves it, cloud.Cloud.Component; about 50
 // packages more.)
 func TestProgramLinksNoLibvirtClient(t *testing.T) {
-	gocmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command:", err)
-	}
 	const program = "github.com/peerpods/provisioner"
-	out, err := exec.Command(gocmd, "list", "-deps", program).Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("go list -deps %s: %v\n%s", program, err, stderr)
-	}
-	deps := strings.Fields(string(out))
+	deps := golist.Deps(t, "", program)
 	for _, want := range []string{program, program + "/libvirt", program + "/libvirt/settings", program + "/sdk/go/peerpods/libvirt"} {
 		if !slices.Contains(deps, want) {
 			t.Errorf("the program's dependencies lack %s: is the listing right?", want)
