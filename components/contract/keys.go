@@ -22,6 +22,7 @@ const (
 	KeyPodVMInstanceTypes     = "PODVM_INSTANCE_TYPES"
 	KeyPodVMAMIID             = "PODVM_AMI_ID"
 	KeyPodVMLaunchTemplate    = "PODVM_LAUNCHTEMPLATE_NAME"
+	KeyBucketName             = "BUCKET_NAME"
 	KeyAWSAccessKeyID         = "AWS_ACCESS_KEY_ID"
 	KeyAWSSecretAccessKey     = "AWS_SECRET_ACCESS_KEY"
 	KeyAzureRegion            = "AZURE_REGION"
@@ -153,6 +154,10 @@ var sets = map[Cloud]Set{
 			Source: operatorImageGenerator + " (peerpodsCMAWSImageKey); " + entrypoint + "aws() (-imageid)"},
 	}, vmKeys(AWS), []Key{
 		usePublicIP(AWS),
+		{Name: KeyBucketName, In: ConfigMap, Owner: Stack, Format: Pattern("an S3 bucket name (3-63 lower case letters, digits, . and -)", S3BucketPattern),
+			Setting: "created by the stack with static credentials and no peerpods:aws.podvmAmiId",
+			Doc:     "S3 bucket the operator's image job uploads the pod VM disk to before importing it as an AMI (with the vmimport role)",
+			Source:  operatorHandler + "osc-podvm-create-job.yaml (envFrom peer-pods-cm), aws-podvm-image-handler.sh prepare_for_prebuilt_artifact"},
 		{Name: KeyPodVMLaunchTemplate, In: ConfigMap, Owner: User, Format: Word, Setting: ExtraSetting,
 			Doc: "launch template for the pod VMs (takes precedence over the other VM keys)", Source: entrypoint + "aws() (-use-lt -aws-lt-name)"},
 		{Name: KeyAWSAccessKeyID, In: Secret, Need: NeededByOperator, Owner: User, Format: Pattern("an access key ID (AKIA or ASIA and 16 characters)", reAccessKeyID),

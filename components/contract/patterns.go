@@ -40,7 +40,9 @@ var (
 	AWSVPCIDPattern           = regexp.MustCompile(`^vpc-` + awsID + `$`)
 	AWSSecurityGroupIDPattern = regexp.MustCompile(`^sg-` + awsID + `$`)
 	AWSAMIIDPattern           = regexp.MustCompile(`^ami-` + awsID + `$`)
-	EC2InstanceTypePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	// S3BucketPattern is an S3 bucket name (AWS general purpose bucket naming rules).
+	S3BucketPattern        = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	EC2InstanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 	// OpenShiftInfraIDPattern is a cluster's infrastructure name
 	// (<cluster name>-<5 random characters>, at most 32).
 	OpenShiftInfraIDPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$`)

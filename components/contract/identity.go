@@ -1,0 +1,156 @@
+package contract
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// OperatorNext is the later operator source the workload-identity facts
+// come from: 1.10 has only the CCO flow (its credentials_controller.go reads
+// no ROLEARN, CLIENTID, TENANTID or SUBSCRIPTIONID), the devel branch reads
+// them from the operator's environment, which OLM sets from the
+// Subscription's spec.config.env.
+const OperatorNext = "openshift/sandboxed-containers-operator@091aba05 (devel, CSV 1.13.1)"
+
+// Identity is how cloud-api-adaptor gets its cloud credentials
+// (peerpods:identity).
+type Identity string
+
+// The identity modes.
+const (
+	// IdentityCCO leaves the credentials to the operator: it asks the
+	// Cloud Credential Operator for them (a CredentialsRequest per cloud)
+	// and writes peer-pods-secret from the Secret CCO mints. The stack then
+	// writes no peer-pods-secret at all, since a peer-pods-secret the
+	// operator did not make turns that flow off.
+	IdentityCCO Identity = "cco"
+	// IdentityStatic writes long-lived cloud keys into peer-pods-secret:
+	// from the stack's secret settings, or read from the cluster's CCO
+	// root secret.
+	IdentityStatic Identity = "static"
+	// IdentityWorkload gives CAA short-lived tokens of its service account,
+	// trusted by a cloud identity the stack creates (an AWS IAM role, an
+	// Azure managed identity with a federated credential) and announced to
+	// the operator, which then writes peer-pods-secret itself.
+	IdentityWorkload Identity = "workload"
+)
+
+// Identities lists every identity mode.
+var Identities = []Identity{IdentityCCO, IdentityStatic, IdentityWorkload}
+
+// IdentitiesOf returns the identity modes the operator supports for c, the
+// default first: CCO has CredentialsRequests for AWS, Azure and GCP only
+// (config/peerpods/credentials-requests), workload identity exists for AWS
+// and Azure only (no GCP code in checkAndSetupSTSWorkflow), and libvirt's
+// LIBVIRT_URI and SSH key are no cloud credentials at all.
+func IdentitiesOf(c Cloud) []Identity {
+	switch c {
+	case AWS, Azure:
+		return []Identity{IdentityCCO, IdentityStatic, IdentityWorkload}
+	case GCP:
+		return []Identity{IdentityCCO, IdentityStatic}
+	}
+	return []Identity{IdentityStatic}
+}
+
+// DefaultIdentity is the identity mode of c when peerpods:identity is not
+// set: CCO where the operator supports it, as OSC 1.10's docs do.
+func DefaultIdentity(c Cloud) Identity { return IdentitiesOf(c)[0] }
+
+// CheckIdentity refuses an identity mode that is unknown, or that the
+// operator does not support for c, naming setting and the modes that work.
+func CheckIdentity(setting string, c Cloud, id Identity) error {
+	ok := IdentitiesOf(c)
+	if slices.Contains(ok, id) {
+		return nil
+	}
+	names := make([]string, len(ok))
+	for i, m := range ok {
+		names[i] = string(m)
+	}
+	if !slices.Contains(Identities, id) {
+		return fmt.Errorf("%s is %q, which is not an identity mode; use %s", setting, id, strings.Join(names, ", "))
+	}
+	why := "the operator has no such flow for it"
+	switch {
+	case c == GCP && id == IdentityWorkload:
+		why = "the operator's workload-identity flow covers AWS and Azure only (" + OperatorNext + " controllers/credentials_controller.go checkAndSetupSTSWorkflow)"
+	case c == Libvirt:
+		why = "libvirt's credentials are the stack's own SSH key to the KVM host, not cloud credentials"
+	}
+	return fmt.Errorf("%s is %q, which %s does not support: %s; use %s", setting, id, c, why, strings.Join(names, ", "))
+}
+
+// WritesSecret reports whether the stack writes peer-pods-secret in mode
+// id: only with static credentials. In the CCO and workload flows the
+// operator writes it, and skips its own flow when the Secret exists
+// (Operator controllers/credentials_controller.go skipCredentialRequests;
+// OperatorNext setupPeerPodsCredentials, "If secret exists, skip").
+func WritesSecret(id Identity) bool { return id == IdentityStatic }
+
+// Filled is a peer-pods-secret key the operator writes in a mode where the
+// stack writes none.
+type Filled struct {
+	// Name is the key.
+	Name string
+	// From is where the operator takes the value.
+	From string
+}
+
+// Workload identity facts: the token CAA presents and who it names.
+const (
+	// WorkloadServiceAccount is the service account CAA runs as (the
+	// DaemonSet osc-caa-ds, ServiceAccountName "default": Operator
+	// controllers/openshift_controller.go processDaemonsetForCAA).
+	WorkloadServiceAccount = "default"
+	// WorkloadSubject is the token's subject, the service account of CAA.
+	WorkloadSubject = "system:serviceaccount:" + Namespace + ":" + WorkloadServiceAccount
+	// WorkloadAudience is the audience of the bound token the operator
+	// projects into CAA (OperatorNext controllers/peerpods.go
+	// addBoundSATokenVolume).
+	WorkloadAudience = "openshift"
+	// WorkloadTokenFile is where CAA reads that token.
+	WorkloadTokenFile = "/var/run/secrets/openshift/serviceaccount/token"
+)
+
+// OperatorEnv are the environment variables of the operator, set through
+// its OLM Subscription (spec.config.env), that start the workload-identity
+// flow for c (OperatorNext controllers/credentials_controller.go
+// checkAndSetupSTSWorkflow); nil for a cloud without one.
+func OperatorEnv(c Cloud) []string {
+	switch c {
+	case AWS:
+		return []string{"ROLEARN"}
+	case Azure:
+		return []string{"CLIENTID", "TENANTID", "SUBSCRIPTIONID"}
+	}
+	return nil
+}
+
+// OperatorFills lists the peer-pods-secret keys the operator writes for c
+// in mode id, and where it takes them; nil in static mode, where the
+// stack writes them.
+func OperatorFills(c Cloud, id Identity) []Filled {
+	const cco = Operator + " controllers/credentials_controller.go secretMapping, from the CCO Secret cco-secret: "
+	const sts = OperatorNext + " controllers/credentials_controller.go checkAndSetupSTSWorkflow, from the operator's env "
+	switch {
+	case id == IdentityCCO && c == AWS:
+		return []Filled{{KeyAWSAccessKeyID, cco + "aws_access_key_id"}, {KeyAWSSecretAccessKey, cco + "aws_secret_access_key"}}
+	case id == IdentityCCO && c == Azure:
+		return []Filled{
+			{KeyAzureSubscriptionID, cco + "azure_subscription_id"}, {KeyAzureClientID, cco + "azure_client_id"},
+			{KeyAzureClientSecret, cco + "azure_client_secret"}, {KeyAzureTenantID, cco + "azure_tenant_id"},
+		}
+	case id == IdentityCCO && c == GCP:
+		return []Filled{{KeyGCPCredentials, cco + "service_account.json"}}
+	case id == IdentityWorkload && c == AWS:
+		return []Filled{{"AWS_ROLE_ARN", sts + "ROLEARN"}, {"AWS_WEB_IDENTITY_TOKEN_FILE", sts + "(the bound token " + WorkloadTokenFile + ")"}}
+	case id == IdentityWorkload && c == Azure:
+		return []Filled{
+			{KeyAzureClientID, sts + "CLIENTID"}, {KeyAzureTenantID, sts + "TENANTID"}, {KeyAzureSubscriptionID, sts + "SUBSCRIPTIONID"},
+			{"AZURE_FEDERATED_TOKEN_FILE", sts + "(the bound token " + WorkloadTokenFile + ")"},
+		}
+	}
+	return nil
+}
