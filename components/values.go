@@ -26,11 +26,28 @@ type Values struct {
 	// SSHKey is the ssh-key-secret data (id_rsa, id_rsa.pub); nil when the
 	// cloud needs none.
 	SSHKey pulumi.StringMap
+	// Identity is how CAA gets its cloud credentials; empty is the
+	// cloud's default (contract.DefaultIdentity). Only in static mode does
+	// the stack write peer-pods-secret (contract.WritesSecret): then Secret
+	// is nil.
+	Identity contract.Identity
+	// OperatorEnv are the operator's environment variables that start its
+	// workload-identity flow (contract.OperatorEnv: ROLEARN; CLIENTID,
+	// TENANTID, SUBSCRIPTIONID), set in workload mode only.
+	OperatorEnv pulumi.StringMap
 	// Ready are the resources that must exist before the values are of
 	// use, such as the network rules: the handoff depends on each of them.
 	// (DependsOn a component only covers the children it has registered
 	// so far, so they are listed one by one.)
 	Ready []pulumi.Resource
+}
+
+// IdentityMode is v.Identity, or the cloud's default when empty.
+func (v Values) IdentityMode() contract.Identity {
+	if v.Identity == "" {
+		return contract.DefaultIdentity(v.Cloud)
+	}
+	return v.Identity
 }
 
 // SecretOutput returns the peer-pods-secret data as a secret output.
@@ -55,6 +72,21 @@ func (v Values) Check(complete bool) error {
 		return fmt.Errorf("values for unknown cloud %q", v.Cloud)
 	}
 	var p Problems
+	id := v.IdentityMode()
+	if err := contract.CheckIdentity("identity", v.Cloud, id); err != nil {
+		p.Add(err)
+	}
+	writesSecret := contract.WritesSecret(id)
+	if !writesSecret && len(v.Secret) > 0 {
+		p.Add(fmt.Errorf("%s: the %s flow fills it (the operator skips that flow when the Secret exists), so the stack must write none, but it has %v", SecretName, id, sortedKeys(v.Secret)))
+	}
+	wantEnv := contract.OperatorEnv(v.Cloud)
+	if id != contract.IdentityWorkload {
+		wantEnv = nil
+	}
+	if !slices.Equal(sortedKeys(v.OperatorEnv), slices.Sorted(slices.Values(wantEnv))) {
+		p.Add(fmt.Errorf("operator environment: has %v, and the %s flow of %s needs %v", sortedKeys(v.OperatorEnv), id, v.Cloud, wantEnv))
+	}
 	for _, obj := range []struct {
 		o    contract.Object
 		name string
@@ -70,6 +102,9 @@ func (v Values) Check(complete bool) error {
 			}
 		}
 		for _, key := range set.In(obj.o) {
+			if obj.o == contract.Secret && !writesSecret {
+				break // the operator writes it
+			}
 			if _, ok := obj.data[key.Name]; ok || key.Need == contract.Optional || key.Owner == contract.OperatorOwned {
 				continue
 			}
@@ -115,6 +150,9 @@ func (v Values) CheckComplete() error {
 // provides that v does not have, in the contract's order.
 func (v Values) MissingSecrets() []string {
 	var missing []string
+	if !contract.WritesSecret(v.IdentityMode()) {
+		return nil
+	}
 	for _, k := range contract.MustFor(v.Cloud).In(contract.Secret) {
 		if _, ok := v.Secret[k.Name]; !ok && k.Need != contract.Optional && k.Owner == contract.User {
 			missing = append(missing, k.Name)
@@ -212,6 +250,11 @@ type Rule struct {
 	Target string
 	// Ports are the ports and protocols the rule opens.
 	Ports []Port
+	// Adopted is true for a rule that already existed (made by the
+	// installer, an admin or the docs' commands) and that the stack uses
+	// as it is: ID is then the existing rule's, and nothing is created or
+	// deleted for it.
+	Adopted bool
 }
 
 // Output renders the rule for the "rules" stack output.
@@ -221,10 +264,11 @@ func (r Rule) Output() pulumi.Map {
 		ports[i] = pulumi.String(p.String())
 	}
 	return pulumi.Map{
-		"name":   pulumi.String(r.Name),
-		"id":     r.ID,
-		"target": pulumi.String(r.Target),
-		"ports":  ports,
+		"name":    pulumi.String(r.Name),
+		"id":      r.ID,
+		"target":  pulumi.String(r.Target),
+		"ports":   ports,
+		"adopted": pulumi.Bool(r.Adopted),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/valuestest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -33,6 +34,14 @@ func TestValuesCheckComplete(t *testing.T) {
 	azureNoSSH.Cloud = components.Azure
 	unknownCloud := awsValues()
 	unknownCloud.Cloud = "openstack"
+	ccoWithSecret := awsValues()
+	ccoWithSecret.Identity = contract.IdentityCCO
+	workloadNoEnv := awsValues()
+	workloadNoEnv.Identity, workloadNoEnv.Secret = contract.IdentityWorkload, nil
+	staticWithEnv := awsValues()
+	staticWithEnv.OperatorEnv = pulumi.StringMap{"ROLEARN": pulumi.String("arn:aws:iam::1:role/r")}
+	gcpWorkload := awsValues()
+	gcpWorkload.Cloud, gcpWorkload.Identity = components.GCP, contract.IdentityWorkload
 	cases := []struct {
 		name   string
 		values components.Values
@@ -45,6 +54,10 @@ func TestValuesCheckComplete(t *testing.T) {
 		{"ssh key for aws", sshForAWS, "ssh-key-secret: aws does not use it"},
 		{"azure without ssh key", azureNoSSH, "ssh-key-secret: missing"},
 		{"unknown cloud", unknownCloud, `values for unknown cloud "openstack"`},
+		{"cco flow with a secret", ccoWithSecret, "the cco flow fills it (the operator skips that flow when the Secret exists), so the stack must write none"},
+		{"workload without the operator's env", workloadNoEnv, "the workload flow of aws needs [ROLEARN]"},
+		{"static with the operator's env", staticWithEnv, "has [ROLEARN], and the static flow of aws needs []"},
+		{"workload on gcp", gcpWorkload, "AWS and Azure only"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -56,6 +69,21 @@ func TestValuesCheckComplete(t *testing.T) {
 				t.Errorf("the error shows a secret value: %v", err)
 			}
 		})
+	}
+}
+
+// Without peer-pods-secret, in the CCO and workload flows, the values are
+// complete: the operator fills the credentials.
+func TestValuesCompleteWithoutSecret(t *testing.T) {
+	cco := awsValues()
+	cco.Identity, cco.Secret = contract.IdentityCCO, nil
+	workload := awsValues()
+	workload.Identity, workload.Secret = contract.IdentityWorkload, nil
+	workload.OperatorEnv = pulumi.StringMap{"ROLEARN": pulumi.String("arn:aws:iam::1:role/r")}
+	for _, v := range []components.Values{cco, workload} {
+		if err := v.CheckComplete(); err != nil {
+			t.Errorf("%s: %v", v.Identity, err)
+		}
 	}
 }
 
@@ -92,7 +120,7 @@ func TestRulesOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := pulumitest.Await(t, out.ToArrayOutput())
-	want := []any{map[string]any{"name": "r", "id": pulumi.ID("sgr-1"), "target": "sg-1", "ports": []string{"15150/tcp"}}}
+	want := []any{map[string]any{"name": "r", "id": pulumi.ID("sgr-1"), "target": "sg-1", "ports": []string{"15150/tcp"}, "adopted": false}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rules %#v\nwant %#v", got, want)
 	}

@@ -44,6 +44,7 @@ func (s *Stack) Prepare(in cloud.Input) {
 			"name the pod VM image in the project (gcloud compute images list), or remove the setting to let the operator's image job build one"))
 	}
 	s.Settings = in.Settings()
+	s.Identity = in.Identity()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
 }
@@ -52,7 +53,9 @@ func (s *Stack) Prepare(in cloud.Input) {
 // zone, and PeerPods.
 func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result, error) {
 	args := s.Args
-	args.Credentials = in.Secret(contract.KeyGCPCredentials)
+	if contract.WritesSecret(args.Identity) {
+		args.Credentials = in.Secret(contract.KeyGCPCredentials)
+	}
 	provider, err := gcpp.NewProvider(ctx, "gcp", &gcpp.ProviderArgs{
 		Project: pulumi.String(args.ProjectID),
 		Zone:    pulumi.String(args.Zone),

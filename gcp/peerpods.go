@@ -44,8 +44,12 @@ type Args struct {
 	// takes the default (Settings.WithDefaults).
 	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
 	// Credentials is the service-account JSON (GCP_CREDENTIALS); nil leaves
-	// it out. It is made secret.
+	// it out. It is made secret. Only with identity static.
 	Credentials pulumi.StringInput `json:"-" pulumi:"credentials,optional" provider:"secret"`
+	// Identity is how cloud-api-adaptor gets its credentials: cco (the
+	// default: the operator's CredentialsRequest) or static (Credentials).
+	// GCP has no workload-identity flow in the operator.
+	Identity contract.Identity `json:"-" pulumi:"identity,optional"`
 }
 
 // Defaults, as in the product documentation.
@@ -65,6 +69,9 @@ const fixSourceRanges = "list only the ranges the workers and pod VMs use, such 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(components.GCP)
+	if a.Identity == "" {
+		a.Identity = contract.DefaultIdentity(components.GCP)
+	}
 	if a.FirewallName == "" {
 		a.FirewallName = DefaultFirewallName
 	}
@@ -78,6 +85,7 @@ func (a Args) WithDefaults() Args {
 // problem in one error, settings named "gcp.<name>".
 func (a Args) Validate() error {
 	var p components.Problems
+	p.Add(components.CheckIdentity(components.GCP, a.Identity, components.Credential{Setting: "gcpCredentials", Given: a.Credentials != nil}))
 	p.Add(a.Settings.ValidateFor(components.GCP))
 	p.Add(components.CheckPattern("gcp.projectId", a.ProjectID, contract.GCPProjectPattern, "a project ID (6-30 lower-case letters, digits, '-')"))
 	p.Add(components.CheckPattern("gcp.zone", a.Zone, contract.GCPZonePattern, "a zone such as us-central1-a"))
@@ -186,11 +194,14 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if args.Subnetwork != "" {
 		cm[contract.KeyGCPSubnetwork] = args.Subnetwork
 	}
-	secret := pulumi.StringMap{}
-	if args.Credentials != nil {
-		secret[contract.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
+	var secret pulumi.StringMap
+	if contract.WritesSecret(args.Identity) {
+		secret = pulumi.StringMap{}
+		if args.Credentials != nil {
+			secret[contract.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
+		}
 	}
-	c.Values = components.Values{Cloud: components.GCP, ConfigMap: components.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
+	c.Values = components.Values{Cloud: components.GCP, Identity: args.Identity, ConfigMap: components.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
 	o := c.Values.Outputs()
 	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
 	c.FirewallID = fw.ID().ToStringOutput()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/gcp"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
@@ -58,6 +59,7 @@ func TestFirewallAndValues(t *testing.T) {
 	args := baseArgs()
 	args.TargetTags = []string{"mycluster-x7k2p-worker"}
 	args.Credentials = pulumi.String(`{"type":"service_account"}`)
+	args.Identity = contract.IdentityStatic
 	m, pp, err := deploy(t, args, true)
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +111,22 @@ func TestFirewallAndValues(t *testing.T) {
 	}
 }
 
+// With the default identity (the operator's CCO flow), no
+// peer-pods-secret: the operator maps the CCO Secret's service_account.json
+// itself.
+func TestCCOHasNoSecret(t *testing.T) {
+	_, pp, err := deploy(t, baseArgs(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pp.Values.Identity != contract.IdentityCCO || pp.Values.Secret != nil {
+		t.Errorf("identity %s secret %v", pp.Values.Identity, pp.Values.Secret)
+	}
+	if err := pp.Values.CheckComplete(); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestTunnelUDPOnly(t *testing.T) {
 	args := baseArgs()
 	args.Settings.TunnelPort, args.Settings.TunnelProtocols = 4789, []string{"udp"}
@@ -144,6 +162,8 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"bad image", func(a *gcp.Args) { a.ImageName = "Pod VM" }, false, "gcp.podvmImageName", "image name"},
 		{"limit -1", func(a *gcp.Args) { a.Settings.LimitPerNode = -1 }, false, "limitPerNode", "at least 1"},
 		{"no provider", func(*gcp.Args) {}, true, "provider", "never uses a default provider"},
+		{"key in cco mode", func(a *gcp.Args) { a.Credentials = pulumi.String("{}") }, false, "gcpCredentials", "set peerpods:identity to static"},
+		{"workload", func(a *gcp.Args) { a.Identity = contract.IdentityWorkload }, false, "identity", "AWS and Azure only"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -156,7 +156,7 @@ func (a Args) values(uri pulumi.StringInput, access *lv.KvmHostAccess) component
 	if a.HostKeyCerts != nil {
 		secret[contract.KeyHostKeyCerts] = pulumi.ToSecret(a.HostKeyCerts).(pulumi.StringOutput)
 	}
-	v := components.Values{Cloud: components.Libvirt, ConfigMap: components.PlainMap(cm), Secret: secret}
+	v := components.Values{Cloud: components.Libvirt, Identity: contract.IdentityStatic, ConfigMap: components.PlainMap(cm), Secret: secret}
 	if access != nil {
 		v.SSHKey = pulumi.StringMap{
 			contract.KeySSHPrivateKey: pulumi.ToSecret(access.PrivateKey).(pulumi.StringOutput),

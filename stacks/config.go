@@ -561,6 +561,7 @@ type input struct {
 	cloud    string
 	settings components.Settings
 	handoff  handoff.Mode
+	identity contract.Identity
 }
 
 func (in input) Settings() *components.Settings {
@@ -568,6 +569,7 @@ func (in input) Settings() *components.Settings {
 	return &s
 }
 func (in input) Handoff() handoff.Mode              { return in.handoff }
+func (in input) Identity() contract.Identity        { return in.identity }
 func (in input) Raw() (string, bool)                { return in.r.get(in.cloud) }
 func (in input) Check(err error)                    { in.r.p.AddWithin("peerpods:", err) }
 func (in input) Credential(key string) cloud.Secret { return cloud.NewSecret(in.r.value(key, true)) }

@@ -59,6 +59,9 @@ type Input interface {
 	Settings() *components.Settings
 	// Handoff is peerpods:handoff.
 	Handoff() handoff.Mode
+	// Identity is peerpods:identity (the cloud's default when unset),
+	// already checked to be one the cloud supports.
+	Identity() contract.Identity
 	// Raw is the JSON text of peerpods:<cloud> ("" and false when unset).
 	Raw() (string, bool)
 	// Has reports whether the top-level setting peerpods:<key> is set.

@@ -154,3 +154,30 @@ func OperatorFills(c Cloud, id Identity) []Filled {
 	}
 	return nil
 }
+
+// The operator's OLM package: its Subscription (whose metadata.name
+// varies: Operator config/samples/deploy.yaml names it
+// sandboxed-containers-operator, scripts/install-helpers/baremetal-coco/
+// subs-ga.yaml openshift-sandboxed-containers-operator) is the one in
+// Namespace whose spec.name is OperatorPackage.
+const (
+	OperatorPackage = "sandboxed-containers-operator"
+	// SubscriptionAPIVersion and SubscriptionKind are OLM's Subscription.
+	SubscriptionAPIVersion = "operators.coreos.com/v1alpha1"
+	SubscriptionKind       = "Subscription"
+)
+
+// IdentityConfigMap is the ConfigMap the operator team's CI announces an
+// Azure workload identity in (openshift/release
+// ci-operator/step-registry/sandboxed-containers-operator/peerpods/param-cm,
+// create_osc_managed_identity; read back by its azure-sts-pre-install step
+// to set the Subscription's env): namespace default, keys subscriptionId,
+// clientId, tenantId. The operator itself reads only its env.
+const (
+	IdentityConfigMapName      = "osc-identity"
+	IdentityConfigMapNamespace = "default"
+)
+
+// IdentityConfigMapKeys maps the operator env of an Azure workload
+// identity to the keys of IdentityConfigMap.
+var IdentityConfigMapKeys = map[string]string{"SUBSCRIPTIONID": "subscriptionId", "CLIENTID": "clientId", "TENANTID": "tenantId"}

@@ -55,8 +55,20 @@ type Args struct {
 	Cloud string `pulumi:"cloud"`
 	// ConfigMap is the peer-pods-cm data.
 	ConfigMap pulumi.StringMapInput `pulumi:"configMap"`
-	// Secret is the peer-pods-secret data; it is written as a secret.
-	Secret pulumi.StringMapInput `pulumi:"secret" provider:"secret"`
+	// Secret is the peer-pods-secret data; it is written as a secret. Only
+	// with static credentials (identity static): in the other modes the
+	// operator writes peer-pods-secret, and it must be left out.
+	Secret pulumi.StringMapInput `pulumi:"secret,optional" provider:"secret"`
+	// Identity is how CAA gets its cloud credentials: cco, static or
+	// workload; empty is the cloud's default (cco, static for libvirt).
+	Identity string `pulumi:"identity,optional"`
+	// OperatorEnv are the operator's environment variables that start its
+	// workload-identity flow (ROLEARN; CLIENTID, TENANTID, SUBSCRIPTIONID),
+	// written into its OLM Subscription; only in workload mode.
+	OperatorEnv pulumi.StringMapInput `pulumi:"operatorEnv,optional"`
+	// Subscription is the name of the operator's OLM Subscription in its
+	// namespace, which OperatorEnv is written into (workload mode only).
+	Subscription string `pulumi:"subscription,optional"`
 	// SSHKeySecret is the ssh-key-secret data, for a cloud that uses one
 	// (azure, libvirt); for the others it must be left out or empty.
 	SSHKeySecret pulumi.StringMapInput `pulumi:"sshKeySecret,optional" provider:"secret"`
@@ -75,15 +87,24 @@ type Options struct {
 	KataConfig *KataConfigOptions
 	// Nodes are the node labels and taints of the placement.
 	Nodes []NodePatch
+	// Subscription is the operator's OLM Subscription (workload mode).
+	Subscription string
 }
 
 // NewArgs are the Args for the values a cloud component returned and the
 // options of the stack. (Values.Ready is left to the caller's
 // pulumi.DependsOn.)
 func NewArgs(v components.Values, o Options) Args {
-	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Secret: v.Secret, KataConfig: o.KataConfig, Nodes: o.Nodes}
-	if v.SSHKey != nil { // a nil map in the interface would be an input
+	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Identity: string(v.Identity), KataConfig: o.KataConfig, Nodes: o.Nodes}
+	// A nil map in an interface would be an input.
+	if v.Secret != nil {
+		a.Secret = v.Secret
+	}
+	if v.SSHKey != nil {
 		a.SSHKeySecret = v.SSHKey
+	}
+	if v.OperatorEnv != nil {
+		a.OperatorEnv, a.Subscription = v.OperatorEnv, o.Subscription
 	}
 	return a
 }
@@ -206,8 +227,28 @@ func (a Args) check() (keysChecked bool, err error) {
 	if a.ConfigMap == nil {
 		p.Add(components.Invalid("configMap", "is not given", "pass the peer-pods-cm data: the cloud component's configMap output"))
 	}
-	if a.Secret == nil {
+	id := a.identity()
+	if knownCloud {
+		if err := contract.CheckIdentity("identity", components.Cloud(a.Cloud), id); err != nil {
+			p.Add(components.Invalid("identity", strings.TrimPrefix(err.Error(), "identity "), "use one of the modes named"))
+		}
+	}
+	switch {
+	case contract.WritesSecret(id) && a.Secret == nil:
 		p.Add(components.Invalid("secret", "is not given", "pass the peer-pods-secret data: the cloud component's secret output"))
+	case !contract.WritesSecret(id) && a.Secret != nil:
+		if m, known := a.Secret.(pulumi.StringMap); !known || len(m) > 0 {
+			p.Add(components.Invalid("secret", fmt.Sprintf("is given, but with identity %s the operator writes peer-pods-secret (and skips its own flow when the Secret exists)", id),
+				"leave secret out, or set identity static"))
+		}
+	}
+	switch {
+	case id == contract.IdentityWorkload && a.OperatorEnv == nil:
+		p.Add(components.Invalid("operatorEnv", "is not given, and the workload flow starts from the operator's environment", "pass the cloud component's operatorEnv output"))
+	case id != contract.IdentityWorkload && a.OperatorEnv != nil:
+		p.Add(components.Invalid("operatorEnv", fmt.Sprintf("is given, but identity is %s", id), "leave operatorEnv out, or set identity workload"))
+	case id == contract.IdentityWorkload:
+		p.Add(components.CheckDNSSubdomain("subscription", a.Subscription, "the operator's OLM Subscription", "name the Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (oc get subscriptions -n "+contract.Namespace+")"))
 	}
 	p.Add(a.KataConfig.Validate("kataConfig"))
 	for i, n := range a.Nodes {
@@ -218,11 +259,23 @@ func (a Args) check() (keysChecked bool, err error) {
 	}
 	cm, cmKnown := a.ConfigMap.(pulumi.StringMap)
 	secret, secretKnown := a.Secret.(pulumi.StringMap)
+	if a.Secret == nil {
+		secretKnown = true
+	}
 	ssh, sshKnown := a.SSHKeySecret.(pulumi.StringMap)
-	if !cmKnown || !secretKnown || (a.SSHKeySecret != nil && !sshKnown) {
+	env, envKnown := a.OperatorEnv.(pulumi.StringMap)
+	if !cmKnown || !secretKnown || (a.SSHKeySecret != nil && !sshKnown) || (a.OperatorEnv != nil && !envKnown) {
 		return false, nil
 	}
-	return true, a.checkKeys(cm, secret, ssh)
+	return true, a.checkKeys(cm, secret, ssh, env)
+}
+
+// identity is the identity mode of a, the cloud's default when empty.
+func (a Args) identity() contract.Identity {
+	if a.Identity == "" {
+		return contract.DefaultIdentity(components.Cloud(a.Cloud))
+	}
+	return contract.Identity(a.Identity)
 }
 
 // cloudNames lists the clouds, "aws, azure, gcp, libvirt".
@@ -238,8 +291,8 @@ func cloudNames() string {
 // paths: the maps' keys are known (only keys are checked, never values).
 // An empty ssh-key-secret is none, as a cloud component that uses none
 // outputs it.
-func (a Args) checkKeys(cm, secret, ssh pulumi.StringMap) error {
-	v := components.Values{Cloud: components.Cloud(a.Cloud), ConfigMap: cm, Secret: secret}
+func (a Args) checkKeys(cm, secret, ssh, env pulumi.StringMap) error {
+	v := components.Values{Cloud: components.Cloud(a.Cloud), Identity: a.identity(), ConfigMap: cm, Secret: secret, OperatorEnv: env}
 	if len(ssh) > 0 {
 		v.SSHKey = ssh
 	}
@@ -251,10 +304,18 @@ func (a Args) checkKeys(cm, secret, ssh pulumi.StringMap) error {
 // the keys are right, an error when not, unknown while a map is unknown.
 // Its value holds nothing secret, whatever the maps hold.
 func (a Args) checkLater() pulumi.ResourceArrayOutput {
-	maps := []any{a.ConfigMap, a.Secret}
-	if a.SSHKeySecret != nil {
-		maps = append(maps, a.SSHKeySecret)
+	var secret pulumi.StringMapInput = pulumi.StringMap{}
+	if a.Secret != nil {
+		secret = a.Secret
 	}
+	var ssh, env pulumi.StringMapInput = pulumi.StringMap{}, pulumi.StringMap{}
+	if a.SSHKeySecret != nil {
+		ssh = a.SSHKeySecret
+	}
+	if a.OperatorEnv != nil {
+		env = a.OperatorEnv
+	}
+	maps := []any{a.ConfigMap, secret, ssh, env}
 	return pulumi.All(maps...).ApplyT(func(resolved []any) ([]pulumi.Resource, error) {
 		plain := func(i int) pulumi.StringMap {
 			if i >= len(resolved) {
@@ -263,7 +324,7 @@ func (a Args) checkLater() pulumi.ResourceArrayOutput {
 			m, _ := resolved[i].(map[string]string)
 			return components.PlainMap(m)
 		}
-		return nil, a.checkKeys(plain(0), plain(1), plain(2))
+		return nil, a.checkKeys(plain(0), plain(1), plain(2), plain(3))
 	}).(pulumi.ResourceArrayOutput)
 }
 

@@ -222,7 +222,7 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 	})
 	unknownCloud := args(awsValues())
 	unknownCloud.Cloud = "openstack"
-	noMaps := handoff.Args{Cloud: "aws"}
+	noMaps := handoff.Args{Cloud: "aws", Identity: "static"}
 	badNode := args(awsValues())
 	badNode.Nodes = []handoff.NodePatch{{Name: "w", Taints: []handoff.Taint{{Key: "k", Effect: "Never"}}}}
 
@@ -300,7 +300,10 @@ func TestArgsAreInputsOfEveryLanguage(t *testing.T) {
 		reflect.TypeFor[handoff.Args](): {
 			"Cloud":        `pulumi:"cloud"`,
 			"ConfigMap":    `pulumi:"configMap"`,
-			"Secret":       `pulumi:"secret" provider:"secret"`,
+			"Secret":       `pulumi:"secret,optional" provider:"secret"`,
+			"Identity":     `pulumi:"identity,optional"`,
+			"OperatorEnv":  `pulumi:"operatorEnv,optional"`,
+			"Subscription": `pulumi:"subscription,optional"`,
 			"SSHKeySecret": `pulumi:"sshKeySecret,optional" provider:"secret"`,
 			"KataConfig":   `pulumi:"kataConfig,optional"`,
 			"Nodes":        `pulumi:"nodes,optional"`,
@@ -386,7 +389,7 @@ func plain(m pulumi.StringMap) map[string]string {
 func runFromSources(t *testing.T, m *pulumitest.Mocks, cloud string, ssh, preview bool) error {
 	t.Helper()
 	body := withProvider(func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
-		a := handoff.Args{Cloud: cloud, KataConfig: &handoff.KataConfigOptions{}, Nodes: []handoff.NodePatch{{Name: "w", Labels: map[string]string{"kata": ""}}}}
+		a := handoff.Args{Cloud: cloud, Identity: "static", KataConfig: &handoff.KataConfigOptions{}, Nodes: []handoff.NodePatch{{Name: "w", Labels: map[string]string{"kata": ""}}}}
 		for name, field := range map[string]*pulumi.StringMapInput{"configMap": &a.ConfigMap, "secret": &a.Secret, "sshKey": &a.SSHKeySecret} {
 			if name == "sshKey" && !ssh {
 				continue

@@ -78,10 +78,10 @@ func TestServedSchema(t *testing.T) {
 	}
 	slices.Sort(inputs)
 	slices.Sort(r.RequiredInputs)
-	if want := []string{"cloud", "configMap", "kataConfig", "nodes", "secret", "sshKeySecret"}; !reflect.DeepEqual(inputs, want) {
+	if want := []string{"cloud", "configMap", "identity", "kataConfig", "nodes", "operatorEnv", "secret", "sshKeySecret", "subscription"}; !reflect.DeepEqual(inputs, want) {
 		t.Errorf("inputs %v, want %v", inputs, want)
 	}
-	if want := []string{"cloud", "configMap", "secret"}; !reflect.DeepEqual(r.RequiredInputs, want) {
+	if want := []string{"cloud", "configMap"}; !reflect.DeepEqual(r.RequiredInputs, want) {
 		t.Errorf("required inputs %v, want %v", r.RequiredInputs, want)
 	}
 	for _, out := range []string{"namespace", "configMapName", "secretNames"} {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
@@ -104,11 +106,17 @@ func Objects(args Args) []Object {
 	objs := []Object{
 		{APIVersion: "v1", Kind: "Namespace", Name: components.OperatorNamespace, Retain: true},
 		ConfigMapObject(args.ConfigMap),
-		{APIVersion: "v1", Kind: "Secret", Name: components.SecretName, Namespace: components.OperatorNamespace, Labels: owned(), Data: args.Secret, Secret: true},
+	}
+	id := args.identity()
+	if contract.WritesSecret(id) {
+		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: components.SecretName, Namespace: components.OperatorNamespace, Labels: owned(), Data: args.Secret, Secret: true})
 	}
 	if args.SSHKeySecret != nil && usesSSHKey(args.Cloud) {
 		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: components.SSHKeySecretName, Namespace: components.OperatorNamespace,
 			Labels: owned(), Data: args.SSHKeySecret, Secret: true})
+	}
+	if id == contract.IdentityWorkload && args.OperatorEnv != nil {
+		objs = append(objs, identityObjects(args)...)
 	}
 	for _, n := range args.Nodes {
 		objs = append(objs, Object{APIVersion: "v1", Kind: "Node", Name: n.Name, Patch: true, Labels: n.Labels, Taints: n.Taints})
@@ -120,6 +128,43 @@ func Objects(args Args) []Object {
 		}
 		objs = append(objs, Object{APIVersion: KataConfigAPIVersion, Kind: KataConfigKind, Name: orDefault(k.Name, DefaultKataConfigName),
 			Labels: owned(), Spec: spec, AfterAll: true})
+	}
+	return objs
+}
+
+// identityObjects hand a workload identity to the operator: its env in
+// the operator's OLM Subscription (spec.config.env, which OLM sets on the
+// operator's Deployment, and which the operator reads in
+// contract.OperatorNext controllers/credentials_controller.go
+// checkAndSetupSTSWorkflow), and, for Azure, the osc-identity ConfigMap
+// of the operator team's CI (contract.IdentityConfigMapName).
+//
+// The Subscription is a patch: OLM and the admin own the rest of it, and
+// spec.config.env, a list without merge keys in OLM's CRD, is applied as
+// a whole.
+func identityObjects(args Args) []Object {
+	env := args.OperatorEnv.ToStringMapOutput()
+	envList := env.ApplyT(func(m map[string]string) []any {
+		var out []any
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			out = append(out, map[string]any{"name": k, "value": m[k]})
+		}
+		return out
+	}).(pulumi.ArrayOutput)
+	objs := []Object{{APIVersion: contract.SubscriptionAPIVersion, Kind: contract.SubscriptionKind, Name: args.Subscription, Namespace: components.OperatorNamespace,
+		Patch: true, Spec: pulumi.Map{"config": pulumi.Map{"env": envList}}}}
+	if components.Cloud(args.Cloud) == components.Azure {
+		data := env.ApplyT(func(m map[string]string) map[string]string {
+			out := map[string]string{}
+			for k, v := range m {
+				if name, ok := contract.IdentityConfigMapKeys[k]; ok {
+					out[name] = v
+				}
+			}
+			return out
+		}).(pulumi.StringMapOutput)
+		objs = append(objs, Object{APIVersion: "v1", Kind: "ConfigMap", Name: contract.IdentityConfigMapName, Namespace: contract.IdentityConfigMapNamespace,
+			Labels: map[string]string{components.ManagedByLabel: components.ManagedBy}, Data: data})
 	}
 	return objs
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -58,6 +59,7 @@ func TestRenderManifests(t *testing.T) {
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 		v := components.Values{
 			Cloud:     components.GCP,
+			Identity:  contract.IdentityStatic,
 			ConfigMap: pulumi.StringMap{"CLOUD_PROVIDER": pulumi.String("gcp"), "VXLAN_PORT": pulumi.String("9000")},
 			Secret:    pulumi.StringMap{"GCP_CREDENTIALS": pulumi.String(`{"type":"service_account"}`)},
 		}
@@ -128,7 +130,7 @@ func TestClusterHandoffOrder(t *testing.T) {
 	cm := components.DefaultSettings(components.Azure).ConfigMap(components.Azure)
 	cm["AZURE_REGION"], cm["AZURE_RESOURCE_GROUP"] = "eastus", "rg"
 	cm["AZURE_SUBNET_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
-	v := components.Values{Cloud: components.Azure, ConfigMap: components.PlainMap(cm),
+	v := components.Values{Cloud: components.Azure, Identity: contract.IdentityStatic, ConfigMap: components.PlainMap(cm),
 		Secret: components.PlainMap(map[string]string{"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "t", "AZURE_SUBSCRIPTION_ID": "u"}),
 		SSHKey: pulumi.StringMap{"id_rsa": pulumi.String("k"), "id_rsa.pub": pulumi.String("p")}}
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {

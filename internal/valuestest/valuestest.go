@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -18,6 +19,7 @@ func AWS() components.Values {
 	}
 	return components.Values{
 		Cloud:     components.AWS,
+		Identity:  contract.IdentityStatic,
 		ConfigMap: components.PlainMap(cm),
 		Secret: pulumi.StringMap{
 			"AWS_ACCESS_KEY_ID":     pulumi.String("AKIAEXAMPLE"),
