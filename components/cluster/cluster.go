@@ -57,6 +57,11 @@ type Facts struct {
 	// Workers are the worker nodes (label node-role.kubernetes.io/worker),
 	// sorted by name.
 	Workers []Worker
+	// MachineNetworks are the install-config's machine network CIDRs.
+	MachineNetworks []string
+	// Subscription is the name of the operator's OLM Subscription; empty
+	// when the operator is not installed through OLM (yet).
+	Subscription string
 }
 
 // Worker is a worker node and the instance behind it.
@@ -143,6 +148,12 @@ func Read(ctx context.Context, c Clients) (Facts, error) {
 		f.Workers = append(f.Workers, worker(n))
 	}
 	slices.SortFunc(f.Workers, func(a, b Worker) int { return strings.Compare(a.Node, b.Node) })
+	if f.MachineNetworks, err = machineNetworks(ctx, c); err != nil {
+		return Facts{}, err
+	}
+	if f.Subscription, err = operatorSubscription(ctx, c); err != nil {
+		return Facts{}, err
+	}
 	return f, nil
 }
 

@@ -51,8 +51,9 @@ func clients(objs []runtime.Object, nodes []runtime.Object, aro bool) cluster.Cl
 		disc.Resources = append(disc.Resources, &metav1.APIResourceList{GroupVersion: "aro.openshift.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "clusters", Kind: "Cluster"}}})
 	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}: "InfrastructureList",
-		{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}: "AuthenticationList",
+		{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}:      "InfrastructureList",
+		{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}:      "AuthenticationList",
+		{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}: "SubscriptionList",
 	}, objs...)
 	return cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: disc}
 }

@@ -94,8 +94,11 @@ func WritesSecret(id Identity) bool { return id == IdentityStatic }
 type Filled struct {
 	// Name is the key.
 	Name string
-	// From is where the operator takes the value.
+	// From is the key of the CCO Secret, or the operator env variable, the
+	// value comes from; empty for a value the operator sets itself.
 	From string
+	// Source cites the operator's code that fills it.
+	Source string
 }
 
 // Workload identity facts: the token CAA presents and who it names.
@@ -132,24 +135,24 @@ func OperatorEnv(c Cloud) []string {
 // in mode id, and where it takes them; nil in static mode, where the
 // stack writes them.
 func OperatorFills(c Cloud, id Identity) []Filled {
-	const cco = Operator + " controllers/credentials_controller.go secretMapping, from the CCO Secret cco-secret: "
-	const sts = OperatorNext + " controllers/credentials_controller.go checkAndSetupSTSWorkflow, from the operator's env "
+	const cco = Operator + " controllers/credentials_controller.go secretMapping (from the Secret cco-secret CCO mints)"
+	const sts = OperatorNext + " controllers/credentials_controller.go checkAndSetupSTSWorkflow (from the operator's env)"
 	switch {
 	case id == IdentityCCO && c == AWS:
-		return []Filled{{KeyAWSAccessKeyID, cco + "aws_access_key_id"}, {KeyAWSSecretAccessKey, cco + "aws_secret_access_key"}}
+		return []Filled{{KeyAWSAccessKeyID, "aws_access_key_id", cco}, {KeyAWSSecretAccessKey, "aws_secret_access_key", cco}}
 	case id == IdentityCCO && c == Azure:
 		return []Filled{
-			{KeyAzureSubscriptionID, cco + "azure_subscription_id"}, {KeyAzureClientID, cco + "azure_client_id"},
-			{KeyAzureClientSecret, cco + "azure_client_secret"}, {KeyAzureTenantID, cco + "azure_tenant_id"},
+			{KeyAzureSubscriptionID, "azure_subscription_id", cco}, {KeyAzureClientID, "azure_client_id", cco},
+			{KeyAzureClientSecret, "azure_client_secret", cco}, {KeyAzureTenantID, "azure_tenant_id", cco},
 		}
 	case id == IdentityCCO && c == GCP:
-		return []Filled{{KeyGCPCredentials, cco + "service_account.json"}}
+		return []Filled{{KeyGCPCredentials, "service_account.json", cco}}
 	case id == IdentityWorkload && c == AWS:
-		return []Filled{{"AWS_ROLE_ARN", sts + "ROLEARN"}, {"AWS_WEB_IDENTITY_TOKEN_FILE", sts + "(the bound token " + WorkloadTokenFile + ")"}}
+		return []Filled{{"AWS_ROLE_ARN", "ROLEARN", sts}, {"AWS_WEB_IDENTITY_TOKEN_FILE", "", sts + ": " + WorkloadTokenFile}}
 	case id == IdentityWorkload && c == Azure:
 		return []Filled{
-			{KeyAzureClientID, sts + "CLIENTID"}, {KeyAzureTenantID, sts + "TENANTID"}, {KeyAzureSubscriptionID, sts + "SUBSCRIPTIONID"},
-			{"AZURE_FEDERATED_TOKEN_FILE", sts + "(the bound token " + WorkloadTokenFile + ")"},
+			{KeyAzureClientID, "CLIENTID", sts}, {KeyAzureTenantID, "TENANTID", sts}, {KeyAzureSubscriptionID, "SUBSCRIPTIONID", sts},
+			{"AZURE_FEDERATED_TOKEN_FILE", "", sts + ": " + WorkloadTokenFile},
 		}
 	}
 	return nil

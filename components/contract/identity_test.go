@@ -47,7 +47,7 @@ func TestCCOFillsTheUsersCredentials(t *testing.T) {
 		filled := map[string]bool{}
 		for _, f := range OperatorFills(c, IdentityCCO) {
 			filled[f.Name] = true
-			from := f.From[strings.LastIndex(f.From, " ")+1:]
+			from := f.From
 			if ccoKeys[from] != f.Name {
 				t.Errorf("%s: %s from %q, but the operator maps %q to %q", c, f.Name, from, from, ccoKeys[from])
 			}
