@@ -40,8 +40,19 @@ type Args struct {
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
 	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
+	// Identity is how cloud-api-adaptor gets its AWS credentials: cco (the
+	// default: the operator's CredentialsRequest), static (AccessKeyID and
+	// SecretAccessKey in peer-pods-secret) or workload (an IAM role the
+	// stack creates, trusted for CAA's service account through the
+	// cluster's OIDC issuer, handed to the operator as ROLEARN).
+	Identity contract.Identity `json:"-" pulumi:"identity,optional"`
+	// OIDCIssuer is the cluster's service-account issuer (Authentication
+	// cluster, spec.serviceAccountIssuer), an https URL whose IAM OIDC
+	// provider exists in the account; workload identity only.
+	OIDCIssuer string `json:"oidcIssuer,omitempty" pulumi:"oidcIssuer,optional"`
 	// AccessKeyID and SecretAccessKey are the credentials cloud-api-adaptor
-	// uses; nil leaves them out of the values. They are made secret.
+	// uses; nil leaves them out of the values. They are made secret. Only
+	// with identity static.
 	AccessKeyID     pulumi.StringInput `json:"-" pulumi:"accessKeyId,optional" provider:"secret"`
 	SecretAccessKey pulumi.StringInput `json:"-" pulumi:"secretAccessKey,optional" provider:"secret"`
 	// Recorded are the values discovered at the last up; discovery that
@@ -57,6 +68,13 @@ const DefaultInstanceType = "t3.medium"
 // src/cloud-providers/util.go VerifyCloudInstanceType).
 var DefaultInstanceTypes = []string{"t2.small", "t2.medium", "t3.medium", "t3.large"}
 
+// Setting names of the identity inputs.
+const (
+	settingIssuer          = "aws.oidcIssuer"
+	settingAccessKeyID     = "awsAccessKeyId"
+	settingSecretAccessKey = "awsSecretAccessKey"
+)
+
 const (
 	whatInstance = "a worker instance ID (i- and 8 or 17 hex digits)"
 	whatSG       = "a security group ID (sg- and 8 or 17 hex digits)"
@@ -70,6 +88,9 @@ const (
 // WithDefaults returns a copy of a with the AWS defaults filled in.
 func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(components.AWS)
+	if a.Identity == "" {
+		a.Identity = contract.DefaultIdentity(components.AWS)
+	}
 	if a.PodVMInstanceType == "" {
 		a.PodVMInstanceType = DefaultInstanceType
 	}
@@ -81,9 +102,16 @@ func (a Args) WithDefaults() Args {
 
 // Validate checks the arguments (after WithDefaults) and reports every
 // problem in one error. Settings are named as under the peerpods:aws config
-// key, prefixed "aws.".
+// key, prefixed "aws."; the identity and the keys as the top-level stack
+// settings (identity, awsAccessKeyId, awsSecretAccessKey).
 func (a Args) Validate() error {
 	var p components.Problems
+	p.Add(components.CheckIdentity(components.AWS, a.Identity,
+		components.Credential{Setting: settingAccessKeyID, Given: a.AccessKeyID != nil},
+		components.Credential{Setting: settingSecretAccessKey, Given: a.SecretAccessKey != nil}))
+	if a.Identity == contract.IdentityWorkload { // else the issuer is not used
+		p.Add(components.CheckIssuer(settingIssuer, a.OIDCIssuer))
+	}
 	p.Add(a.Settings.ValidateFor(components.AWS))
 	// Without groups or subnet a worker must be found; the VPC can always
 	// be read from the subnet.

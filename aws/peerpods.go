@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/peerpods/provisioner/components"
@@ -31,14 +32,26 @@ type PeerPods struct {
 	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
 	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
 	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
-	// RuleIDs are the IDs of the ingress rules.
+	// RuleIDs are the IDs of the ingress rules, created or adopted.
 	RuleIDs pulumi.StringArrayOutput `pulumi:"ruleIds"`
+	// RoleArn is the IAM role cloud-api-adaptor assumes with workload
+	// identity (the operator's ROLEARN); empty in the other modes.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+	// BucketName is the bucket the operator's image job uploads the pod VM
+	// disk to (BUCKET_NAME) with static identity and no AMI; empty
+	// otherwise.
+	BucketName pulumi.StringOutput `pulumi:"bucketName"`
 }
 
 // NewPeerPods validates args, discovers the worker network through the AWS
-// provider passed with pulumi.Provider or pulumi.Providers, and creates one
-// ingress rule per worker security group, port and protocol, with the group
-// itself as the source. Nothing is registered when args are invalid.
+// provider passed with pulumi.Provider or pulumi.Providers, and opens the
+// peer-pods ports within each worker security group, with the group itself
+// as the source: a rule per group, port and protocol, unless the group
+// already has one that allows it (adopted, not created). With identity
+// workload it creates the IAM role CAA assumes; with identity static and
+// no AMI, the bucket and vmimport role the operator's image job needs.
+// Every lookup comes first: nothing is registered when args are invalid or
+// a lookup fails.
 func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
 	args = args.WithDefaults()
 	if err := args.Validate(); err != nil {
@@ -57,6 +70,29 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
+	via := pulumi.Provider(provider)
+	ingress, err := ExistingIngress(ctx, network.SecurityGroupIDs, via)
+	if err != nil {
+		return nil, err
+	}
+	var workload workloadPlan
+	var image imagePlan
+	withImage := args.Identity == contract.IdentityStatic && args.PodVMAMIID == ""
+	switch {
+	case args.Identity == contract.IdentityWorkload:
+		if workload, err = lookupWorkload(ctx, args, network.Region, via); err != nil {
+			return nil, err
+		}
+	case withImage:
+		if image, err = lookupImage(ctx, args.Recorded, network.Region, via); err != nil {
+			return nil, err
+		}
+		found = maps.Clone(found)
+		if found == nil {
+			found = map[string]string{}
+		}
+		found[RecordedVMImport] = image.vmimportRecord()
+	}
 
 	c := &PeerPods{Network: network}
 	c.Discovered, c.DiscoveryChanges = found, changes
@@ -70,6 +106,12 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	for _, sg := range network.SecurityGroupIDs {
 		for _, port := range args.Settings.Ports() {
 			ruleName := fmt.Sprintf("%s-%s-%s", name, sg, port.Key())
+			if existing, ok := adoptable(ingress[sg], sg, port, ruleName); ok {
+				id := pulumi.ID(existing.ID).ToIDOutput()
+				c.Rules = append(c.Rules, components.Rule{Name: ruleName, ID: id, Target: sg, Ports: []components.Port{port}, Adopted: true})
+				ruleIDs = append(ruleIDs, id.ToStringOutput())
+				continue
+			}
 			rule, err := vpc.NewSecurityGroupIngressRule(ctx, ruleName, &vpc.SecurityGroupIngressRuleArgs{
 				SecurityGroupId:           pulumi.String(sg),
 				ReferencedSecurityGroupId: pulumi.String(sg),
@@ -92,12 +134,40 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	}
 
 	c.Values = args.values(network)
+	c.RoleArn, c.BucketName = pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
+	own := pulumi.Map{}
+	switch {
+	case args.Identity == contract.IdentityWorkload:
+		wr, err := newWorkloadRole(ctx, name, args, workload, network, childOpts...)
+		if err != nil {
+			return nil, err
+		}
+		c.RoleArn = wr.role.Arn
+		c.Values.OperatorEnv = pulumi.StringMap{contract.OperatorEnv(components.AWS)[0]: wr.role.Arn}
+		ready = append(ready, wr.role)
+		for _, p := range wr.policies {
+			ready = append(ready, p)
+		}
+		own["roleArn"] = c.RoleArn
+	case withImage:
+		ir, err := newImageResources(ctx, name, image, childOpts...)
+		if err != nil {
+			return nil, err
+		}
+		c.BucketName = ir.bucket.Bucket
+		c.Values.ConfigMap[contract.KeyBucketName] = ir.bucket.Bucket
+		ready = append(ready, ir.ready...)
+		own["bucketName"] = c.BucketName
+	}
 	c.Values.Ready = ready
+	c.CloudOutputs = own
 	o := c.Values.Outputs()
 	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
 	c.RuleIDs = ruleIDs.ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(c, o.With(pulumi.Map{
-		"ruleIds": c.RuleIDs,
+		"ruleIds":    c.RuleIDs,
+		"roleArn":    c.RoleArn,
+		"bucketName": c.BucketName,
 	})); err != nil {
 		return nil, err
 	}
@@ -117,12 +187,16 @@ func (a Args) values(n Network) components.Values {
 		cm[contract.KeyPodVMAMIID] = a.PodVMAMIID
 	}
 
-	secret := pulumi.StringMap{}
+	v := components.Values{Cloud: components.AWS, Identity: a.Identity, ConfigMap: components.PlainMap(cm)}
+	if !contract.WritesSecret(a.Identity) { // the operator writes peer-pods-secret
+		return v
+	}
+	v.Secret = pulumi.StringMap{}
 	if a.AccessKeyID != nil {
-		secret[contract.KeyAWSAccessKeyID] = pulumi.ToSecret(a.AccessKeyID).(pulumi.StringOutput)
+		v.Secret[contract.KeyAWSAccessKeyID] = pulumi.ToSecret(a.AccessKeyID).(pulumi.StringOutput)
 	}
 	if a.SecretAccessKey != nil {
-		secret[contract.KeyAWSSecretAccessKey] = pulumi.ToSecret(a.SecretAccessKey).(pulumi.StringOutput)
+		v.Secret[contract.KeyAWSSecretAccessKey] = pulumi.ToSecret(a.SecretAccessKey).(pulumi.StringOutput)
 	}
-	return components.Values{Cloud: components.AWS, ConfigMap: components.PlainMap(cm), Secret: secret}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/peerpods/provisioner/aws"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -23,10 +24,13 @@ const (
 	worker = "i-0123456789abcdef0"
 )
 
-// cloud is a fake AWS account answering the discovery invokes.
+// cloud is a fake AWS account answering the discovery invokes, and the
+// other invokes as aws.Cloud's mocks do unless overridden.
 type cloud struct {
 	instances map[string]resource.PropertyMap // by instance ID
 	workers   []string                        // what getInstances returns
+	rules     []aws.MockGroupRule             // the groups' ingress rules
+	calls     map[string]pulumitest.CallFunc  // overrides of aws.Cloud's mocks
 }
 
 func newCloud(groups ...string) *cloud {
@@ -41,7 +45,28 @@ func newCloud(groups ...string) *cloud {
 }
 
 func (c *cloud) mocks() *pulumitest.Mocks {
-	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
+	defaults := aws.Cloud{}.Mocks()
+	m := &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{}, Fakes: map[string]pulumitest.FakeFunc{}}
+	for k, f := range defaults.Calls {
+		m.Calls[k] = f
+	}
+	for k, f := range defaults.Resources {
+		m.Fakes[k] = f
+	}
+	for k, f := range aws.MockIngress(c.rules) {
+		m.Calls[k] = f
+	}
+	for k, f := range c.discovery() {
+		m.Calls[k] = f
+	}
+	for k, f := range c.calls {
+		m.Calls[k] = f
+	}
+	return m
+}
+
+func (c *cloud) discovery() map[string]pulumitest.CallFunc {
+	return map[string]pulumitest.CallFunc{
 		"aws:index/getRegion:getRegion": func(resource.PropertyMap) (resource.PropertyMap, error) {
 			return resource.NewPropertyMapFromMap(map[string]any{"name": "us-east-2"}), nil
 		},
@@ -61,7 +86,7 @@ func (c *cloud) mocks() *pulumitest.Mocks {
 			}
 			return resource.NewPropertyMapFromMap(map[string]any{"id": subnet, "vpcId": vpcID}), nil
 		},
-	}}
+	}
 }
 
 type result struct {
@@ -176,10 +201,16 @@ func TestOneGroupExplicit(t *testing.T) {
 	if got := r.m.Summary(); len(got) != 5 {
 		t.Errorf("want provider + component + 3 rules, got %v", got)
 	}
-	// Everything was given: only the region is asked of the provider.
+	// Everything was given: only the region and the group's rules are
+	// asked of the provider (cco mode: no account, role or OIDC lookup).
 	inv := r.m.Invokes()
-	if len(inv) != 1 || inv[0].Token != "aws:index/getRegion:getRegion" || inv[0].Provider != r.prov.Ref() {
+	if len(inv) != 2 || inv[0].Token != "aws:index/getRegion:getRegion" || inv[1].Token != aws.TokenSecurityGroupRules {
 		t.Errorf("invokes %+v", inv)
+	}
+	for _, i := range inv {
+		if i.Provider != r.prov.Ref() {
+			t.Errorf("invoke %s through %s", i.Token, i.Provider)
+		}
 	}
 	want := map[string]string{
 		"CLOUD_PROVIDER": "aws", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
@@ -243,7 +274,7 @@ func TestDiscoveryByInfraIDPicksLowestWorker(t *testing.T) {
 			}
 		}
 	}
-	wantTokens := []string{"aws:index/getRegion:getRegion", "aws:ec2/getInstances:getInstances", "aws:ec2/getInstance:getInstance"}
+	wantTokens := []string{"aws:index/getRegion:getRegion", "aws:ec2/getInstances:getInstances", "aws:ec2/getInstance:getInstance", aws.TokenSecurityGroupRules}
 	if !reflect.DeepEqual(tokens, wantTokens) {
 		t.Errorf("invokes %v, want %v", tokens, wantTokens)
 	}
@@ -262,6 +293,7 @@ func TestDiscoveryByInfraIDPicksLowestWorker(t *testing.T) {
 func TestSecretsAreSecretAndSettingsFlowIn(t *testing.T) {
 	args := baseArgs()
 	args.SecurityGroupIDs, args.SubnetID, args.VPCID = []string{sg1}, subnet, vpcID
+	args.Identity = contract.IdentityStatic
 	args.AccessKeyID, args.SecretAccessKey = pulumi.String("AKIAEXAMPLE"), pulumi.String("s3cr3t")
 	args.PodVMAMIID, args.PodVMInstanceType, args.PodVMInstanceTypes = "ami-0123456789abcdef0", "m5.large", []string{"m5.large"}
 	args.Settings.TunnelPort, args.Settings.TunnelProtocols = 4789, []string{"udp"}

@@ -1,0 +1,158 @@
+package aws
+
+import (
+	"slices"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// With static credentials the operator's image job does not make its own
+// bucket and vmimport role: they must exist, and BUCKET_NAME name the
+// bucket, before the KataConfig (sandboxed-containers-operator@b5a71be3
+// docs/credentials-handling.md, AWS manual credentials; the job uploads
+// to BUCKET_NAME and imports from it: aws-podvm-image-handler.sh
+// upload_image_to_s3, import_snapshot_n_wait).
+
+// RecordedVMImport is the key under which the stack records (in the
+// "discovered" output) whether it created the vmimport role ("created")
+// or uses one that existed ("adopted"): a role it created is its own at
+// the next run too, although the role then exists.
+const RecordedVMImport = "aws.vmimportRole"
+
+// VMImport values of RecordedVMImport.
+const (
+	VMImportCreated = "created"
+	VMImportAdopted = "adopted"
+)
+
+// imagePlan is what the static-mode image resources read from the account
+// before anything is registered.
+type imagePlan struct {
+	arns arns
+	// createRole is true when the stack creates the vmimport role (none
+	// exists, or the stack created it at an earlier up).
+	createRole bool
+}
+
+// lookupImage reads the partition and whether the vmimport role exists.
+// A role the stack created at the last up (recorded) stays the stack's.
+func lookupImage(ctx *pulumi.Context, recorded components.Recorded, region string, via pulumi.InvokeOption) (imagePlan, error) {
+	a, err := lookupAccount(ctx, region, via)
+	if err != nil {
+		return imagePlan{}, err
+	}
+	roles, err := iam.GetRoles(ctx, &iam.GetRolesArgs{NameRegex: pulumi.StringRef("^" + VMImportRole + "$")}, via)
+	if err != nil {
+		return imagePlan{}, components.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:ListRoles")
+	}
+	exists := slices.Contains(roles.Names, VMImportRole)
+	return imagePlan{arns: a, createRole: !exists || recorded[RecordedVMImport] == VMImportCreated}, nil
+}
+
+// VMImportTrustPolicy lets AWS VM Import/Export assume the vmimport role,
+// with the external ID AWS documents (vm-import/latest/userguide/
+// required-permissions.html, Required service role).
+func VMImportTrustPolicy() PolicyDocument {
+	return policy(Statement{
+		Effect:    "Allow",
+		Principal: map[string]string{"Service": "vmie.amazonaws.com"},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: map[string]map[string]any{"StringEquals": {"sts:ExternalId": VMImportRole}},
+	})
+}
+
+// VMImportPolicy is what AWS VM Import/Export does as the vmimport role to
+// import from bucket, as AWS documents the import part of the service
+// role's policy: read the bucket, and make the snapshot and image.
+func (p imagePlan) VMImportPolicy(bucket string) PolicyDocument {
+	return checkWildcards(policy(
+		allow("ReadImportBucket", []string{"s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"},
+			[]string{p.arns.s3(bucket), p.arns.s3(bucket + "/*")}),
+		allow("ImportSnapshots", []string{"ec2:CopySnapshot", "ec2:Describe*", "ec2:ModifySnapshotAttribute", "ec2:RegisterImage"},
+			[]string{AnyResource}),
+	))
+}
+
+// imageResources are the static-mode bucket and vmimport role resources.
+type imageResources struct {
+	bucket *s3.BucketV2
+	role   *iam.Role // nil when adopted
+	ready  []pulumi.Resource
+}
+
+// newImageResources creates the private bucket the image job uploads to,
+// the vmimport role unless one is adopted, and an inline policy of the
+// stack's own on the role for that bucket (the operator's script writes
+// its own policy, named vmimport, on the same role: ami-helper.sh
+// set_service_role).
+func newImageResources(ctx *pulumi.Context, name string, p imagePlan, opts ...pulumi.ResourceOption) (imageResources, error) {
+	tags := pulumi.StringMap{components.ManagedByTag: pulumi.String(components.ManagedBy)}
+	// ForceDestroy: a destroy empties the bucket the job uploaded to.
+	bucket, err := s3.NewBucketV2(ctx, name+"-podvm", &s3.BucketV2Args{ForceDestroy: pulumi.Bool(true), Tags: tags}, opts...)
+	if err != nil {
+		return imageResources{}, err
+	}
+	block, err := s3.NewBucketPublicAccessBlock(ctx, name+"-podvm", &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, opts...)
+	if err != nil {
+		return imageResources{}, err
+	}
+	// SSE-S3: the vmimport role reads the objects without KMS grants.
+	sse, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-podvm", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, opts...)
+	if err != nil {
+		return imageResources{}, err
+	}
+	out := imageResources{bucket: bucket, ready: []pulumi.Resource{bucket, block, sse}}
+
+	roleName := pulumi.String(VMImportRole).ToStringOutput()
+	if p.createRole {
+		// The role's name is account-wide and other clusters may come to
+		// use it: a destroy leaves it (with no policy of the stack's).
+		out.role, err = iam.NewRole(ctx, name+"-vmimport", &iam.RoleArgs{
+			Name:             pulumi.String(VMImportRole),
+			Description:      pulumi.String("AWS VM Import/Export service role (peer pods image import)"),
+			AssumeRolePolicy: pulumi.String(VMImportTrustPolicy().JSON()),
+			Tags:             tags,
+		}, append(slices.Clone(opts), pulumi.RetainOnDelete(true))...)
+		if err != nil {
+			return imageResources{}, err
+		}
+		roleName = out.role.Name
+		out.ready = append(out.ready, out.role)
+	}
+	policy, err := iam.NewRolePolicy(ctx, name+"-vmimport", &iam.RolePolicyArgs{
+		Role: roleName,
+		Name: pulumi.Sprintf("peerpods-%s", bucket.Bucket),
+		Policy: bucket.Bucket.ApplyT(func(b string) string {
+			return p.VMImportPolicy(b).JSON()
+		}).(pulumi.StringOutput),
+	}, opts...)
+	if err != nil {
+		return imageResources{}, err
+	}
+	out.ready = append(out.ready, policy)
+	return out, nil
+}
+
+// vmimportRecord is the RecordedVMImport value of p.
+func (p imagePlan) vmimportRecord() string {
+	if p.createRole {
+		return VMImportCreated
+	}
+	return VMImportAdopted
+}
