@@ -64,9 +64,25 @@ type Args struct {
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
 	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
+	// Identity is how cloud-api-adaptor gets its Azure credentials
+	// (peerpods:identity): contract.IdentityCCO (the default) leaves them to
+	// the operator and the Cloud Credential Operator,
+	// contract.IdentityStatic writes ClientID, ClientSecret and TenantID
+	// into peer-pods-secret, contract.IdentityWorkload creates a managed
+	// identity that trusts the cluster's service account tokens.
+	Identity contract.Identity `json:"-" pulumi:"identity,optional"`
+	// OIDCIssuer is the cluster's service account issuer (Authentication
+	// cluster spec.serviceAccountIssuer), which the workload identity's
+	// federated credential trusts; required in workload mode.
+	OIDCIssuer string `json:"oidcIssuer,omitempty" pulumi:"oidcIssuer,optional"`
+	// IdentityName names the managed identity of workload mode; default
+	// osc-<resourceGroup>, the name the operator team's CI gives it.
+	IdentityName string `json:"identityName,omitempty" pulumi:"identityName,optional"`
 	// ClientID, ClientSecret and TenantID are the service principal
-	// cloud-api-adaptor uses; nil leaves a key out. SubscriptionID defaults
-	// to the resource group's subscription. All are made secret.
+	// cloud-api-adaptor uses in static mode (an error in the others); nil
+	// leaves a key out. SubscriptionID defaults to the resource group's
+	// subscription (AZURE_SUBSCRIPTION_ID in static mode, SUBSCRIPTIONID of
+	// the operator in workload mode). All are made secret.
 	ClientID       pulumi.StringInput `json:"-" pulumi:"clientId,optional" provider:"secret"`
 	ClientSecret   pulumi.StringInput `json:"-" pulumi:"clientSecret,optional" provider:"secret"`
 	TenantID       pulumi.StringInput `json:"-" pulumi:"tenantId,optional" provider:"secret"`
@@ -138,11 +154,15 @@ const (
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(components.Azure)
+	if a.Identity == "" {
+		a.Identity = contract.DefaultIdentity(components.Azure)
+	}
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
 		}
 	}
+	def(&a.IdentityName, identityNamePrefix+a.ResourceGroup)
 	def(&a.NetworkResourceGroup, a.ResourceGroup)
 	def(&a.Outbound, OutboundWorkerSubnet)
 	def(&a.NATGatewayName, DefaultNATGatewayName)
@@ -209,6 +229,7 @@ func (a Args) Validate() error {
 		p.Add(components.CheckPattern("azure.imageId", a.ImageID, contract.AzureImageIDPattern, whatImage))
 	}
 	p.Add(components.CheckPriorities(a.priorities(), minPriority, maxPriority))
+	p.Add(a.checkIdentity())
 
 	clusterPrefixes, err := components.ParsePrefixes("azure.clusterVnetPrefixes", a.ClusterVNetPrefixes)
 	p.Add(err)

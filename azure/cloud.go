@@ -2,6 +2,7 @@ package azure
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
@@ -55,8 +56,19 @@ func (s *Stack) Prepare(in cloud.Input) {
 		in.Check(components.Invalid("azure.subscriptionId", fmt.Sprintf("is %q, which is not a subscription ID", s.Subscription), "use the subscription's GUID (az account show --query id)"))
 	}
 	s.Settings = in.Settings()
+	s.Identity = in.Identity()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
+	if s.Identity != contract.IdentityStatic {
+		// The stack hands them to nobody outside static mode: a stored
+		// credential would be unused, and the user misled.
+		for _, k := range contract.MustFor(components.Azure).UserSecrets() {
+			if setting := strings.TrimPrefix(k.Setting, "peerpods:"); in.Has(setting) {
+				in.Check(components.Invalid(setting, fmt.Sprintf("is set, but identity is %q: the operator writes peer-pods-secret then, and the stack hands over no credential", s.Identity),
+					fmt.Sprintf("remove it (pulumi config rm %s), or set peerpods:identity to %q", setting, contract.IdentityStatic)))
+			}
+		}
+	}
 	if s.sshPrivateKey = in.Credential(SSHPrivateKeySetting); s.sshPrivateKey.IsSet() {
 		in.Check(components.CheckPrivateKey(SSHPrivateKeySetting, s.sshPrivateKey.Reveal()))
 	}
@@ -64,16 +76,19 @@ func (s *Stack) Prepare(in cloud.Input) {
 
 // Deploy implements cloud.Stack: the azure-native provider, the classic
 // azure provider when the component needs one, the tls provider unless a
-// key pair is supplied, and PeerPods.
+// key pair is supplied, and PeerPods. The client credentials go to the
+// component in static mode only.
 func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result, error) {
 	args := s.Args
 	var err error
 	if args.Recorded, err = in.Recorded(); err != nil {
 		return components.Result{}, err
 	}
-	args.ClientID = in.Secret(contract.KeyAzureClientID)
-	args.ClientSecret = in.Secret(contract.KeyAzureClientSecret)
-	args.TenantID = in.Secret(contract.KeyAzureTenantID)
+	if args.Identity == contract.IdentityStatic {
+		args.ClientID = in.Secret(contract.KeyAzureClientID)
+		args.ClientSecret = in.Secret(contract.KeyAzureClientSecret)
+		args.TenantID = in.Secret(contract.KeyAzureTenantID)
+	}
 	if s.Subscription != "" {
 		args.SubscriptionID = pulumi.String(s.Subscription)
 	}
@@ -112,8 +127,18 @@ const (
 	mockVNetID = mockRGID + "/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet"
 )
 
+// The mocks' workload identity: what Azure gives a new user-assigned
+// managed identity.
+const (
+	MockIdentityClientID    = "0a1b2c3d-0000-4000-8000-00000000c1e7"
+	MockIdentityPrincipalID = "0a1b2c3d-0000-4000-8000-000000000bec"
+	MockIdentityTenantID    = "0a1b2c3d-0000-4000-8000-0000000071d0"
+)
+
 // Mocks implements cloud.Cloud: discovery finds an installer-made cluster
-// in eastus; the tls provider's key pair is cloud.FakeKeyPair(1).
+// in eastus; the tls provider's key pair is cloud.FakeKeyPair(1); a
+// managed identity gets MockIdentityClientID, MockIdentityPrincipalID and
+// MockIdentityTenantID.
 func (Cloud) Mocks() cloud.Mocks {
 	pm := resource.NewPropertyMapFromMap
 	str := resource.NewStringProperty
@@ -122,6 +147,10 @@ func (Cloud) Mocks() cloud.Mocks {
 		Resources: map[string]func(string, resource.PropertyMap) (string, resource.PropertyMap){
 			"tls:index/privateKey:PrivateKey": func(name string, _ resource.PropertyMap) (string, resource.PropertyMap) {
 				return name + "-id", resource.PropertyMap{"privateKeyOpenssh": resource.MakeSecret(str(private)), "publicKeyOpenssh": str(public + "\n")}
+			},
+			"azure:authorization/userAssignedIdentity:UserAssignedIdentity": func(_ string, in resource.PropertyMap) (string, resource.PropertyMap) {
+				return mockRGID + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + in["name"].StringValue(),
+					pm(map[string]any{"clientId": MockIdentityClientID, "principalId": MockIdentityPrincipalID, "tenantId": MockIdentityTenantID})
 			},
 			"azure-native:network:Subnet": func(name string, in resource.PropertyMap) (string, resource.PropertyMap) {
 				return mockRGID + "/providers/Microsoft.Network/virtualNetworks/" + in["virtualNetworkName"].StringValue() + "/subnets/" + in["subnetName"].StringValue(), nil

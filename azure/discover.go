@@ -29,17 +29,11 @@ type Network struct {
 	WorkerSubnetID           string
 	WorkerSubnetPrefixes     []netip.Prefix
 	WorkerSubnetNATGatewayID string
-	// NSGName and NSGID describe the cluster NSG; NSGRules are its rules.
+	// NSGName and NSGID describe the cluster NSG; NSGRules are its rules
+	// (not the default rules every NSG has).
 	NSGName  string
 	NSGID    string
 	NSGRules []ExistingRule
-}
-
-// ExistingRule is a rule already on the cluster NSG.
-type ExistingRule struct {
-	Name      string
-	Priority  int
-	Direction string
 }
 
 // Providers are the providers a PeerPods uses: azure-native for everything
@@ -129,7 +123,14 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 	}
 	n.NSGID = deref(nsg.Id)
 	for _, r := range nsg.SecurityRules {
-		n.NSGRules = append(n.NSGRules, ExistingRule{Name: deref(r.Name), Priority: r.Priority, Direction: r.Direction})
+		n.NSGRules = append(n.NSGRules, ExistingRule{
+			Name: deref(r.Name), ID: deref(r.Id), Priority: r.Priority, Description: deref(r.Description),
+			Direction: r.Direction, Access: r.Access, Protocol: r.Protocol,
+			Sources:      entries(r.SourceAddressPrefix, r.SourceAddressPrefixes),
+			Destinations: entries(r.DestinationAddressPrefix, r.DestinationAddressPrefixes),
+			Ports:        entries(r.DestinationPortRange, r.DestinationPortRanges),
+			WithGroups:   len(r.SourceApplicationSecurityGroups)+len(r.DestinationApplicationSecurityGroups) > 0,
+		})
 	}
 	if n.WorkerSubnetID == "" || n.NSGID == "" || n.VNetID == "" {
 		return Network{}, fmt.Errorf("azure: the cluster network was read without IDs (VNet %q, subnet %q, NSG %q)", n.VNetID, n.WorkerSubnetID, n.NSGID)
@@ -191,6 +192,15 @@ func subscriptionOf(id string) string {
 // natGatewayID is the ARM ID the NAT gateway of args will have.
 func natGatewayID(subscription string, args Args) string {
 	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/natGateways/%s", subscription, args.ResourceGroup, args.NATGatewayName)
+}
+
+// entries joins the single and the list form of a rule's field.
+func entries(one *string, many []string) []string {
+	var out []string
+	if one != nil && *one != "" {
+		out = append(out, *one)
+	}
+	return append(out, many...)
 }
 
 func deref(s *string) string {

@@ -34,19 +34,40 @@ type PeerPods struct {
 	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
 	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
 	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
-	// NATGatewayID is the NAT gateway's ID.
+	// NATGatewayID is the ID of the NAT gateway the pod VMs reach the
+	// internet through: the stack's, or the one the worker subnet already
+	// had (NATGatewayReused).
 	NATGatewayID pulumi.StringOutput `pulumi:"natGatewayId"`
-	// OutboundIP is the public IP the pod VMs reach the internet from.
+	// NATGatewayReused is true when the worker subnet already had a NAT
+	// gateway (the installer's outbound type NatGateway, or an admin's):
+	// the pod VMs share it, and the stack creates no gateway, IP or
+	// association.
+	NATGatewayReused pulumi.BoolOutput `pulumi:"natGatewayReused"`
+	// OutboundIP is the public IP of the stack's NAT gateway; null when
+	// the worker subnet's own gateway is reused.
 	OutboundIP pulumi.StringPtrOutput `pulumi:"outboundIp"`
 	// PodSubnetID is AZURE_SUBNET_ID, the subnet the pod VMs use.
 	PodSubnetID pulumi.StringOutput `pulumi:"podSubnetId"`
+	// ClientID, TenantID and SubscriptionID are the workload identity the
+	// operator is to be given (its CLIENTID, TENANTID and SUBSCRIPTIONID);
+	// null unless identity is workload.
+	ClientID       pulumi.StringPtrOutput `pulumi:"clientId"`
+	TenantID       pulumi.StringPtrOutput `pulumi:"tenantId"`
+	SubscriptionID pulumi.StringPtrOutput `pulumi:"subscriptionId"`
+
+	// Identity is the managed identity of workload mode, nil in the
+	// others.
+	Identity *WorkloadIdentity
 }
 
 // NewPeerPods validates args, discovers the cluster network and creates the
 // Azure side of peer pods. Providers come from opts: azure-native always,
-// the classic azure provider for the worker-subnet mode and for discovery,
-// the TLS provider when no SSH key is supplied. Nothing is registered when
-// args are invalid or the network does not fit them.
+// the classic azure provider for the worker-subnet mode, for discovery and
+// for the workload identity, the TLS provider when no SSH key is supplied.
+// What the cluster already has is used as it is: a NAT gateway on the
+// worker subnet, NSG rules that already let the peer-pods ports through.
+// Nothing is registered when args are invalid or the network does not fit
+// them.
 func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
 	args = args.WithDefaults()
 	if err := args.Validate(); err != nil {
@@ -62,7 +83,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 	if args.NeedsClassicProvider() {
-		if providers.Classic, err = components.RequireProvider("azure", "azure (classic, for discovery and the NAT association)", opts); err != nil {
+		if providers.Classic, err = components.RequireProvider("azure", "azure (classic, for discovery, the NAT association and the workload identity)", opts); err != nil {
 			return nil, err
 		}
 	}
@@ -75,7 +96,8 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	if err := args.checkNetwork(n); err != nil {
+	plan, err := args.checkNetwork(n)
+	if err != nil {
 		return nil, err
 	}
 
@@ -95,28 +117,44 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 
-	ip, err := network.NewPublicIPAddress(ctx, name+"-nat-ip", &network.PublicIPAddressArgs{
-		PublicIpAddressName:      pulumi.String(args.PublicIPName),
-		ResourceGroupName:        pulumi.String(args.ResourceGroup),
-		Location:                 pulumi.String(n.Region),
-		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
-		PublicIPAllocationMethod: pulumi.String("Static"),
-		PublicIPAddressVersion:   pulumi.String("IPv4"),
-		Tags:                     tags,
-	}, nativeOpts()...)
-	if err != nil {
-		return nil, err
-	}
-	natgw, err := network.NewNatGateway(ctx, name+"-nat-gw", &network.NatGatewayArgs{
-		NatGatewayName:    pulumi.String(args.NATGatewayName),
-		ResourceGroupName: pulumi.String(args.ResourceGroup),
-		Location:          pulumi.String(n.Region),
-		Sku:               &network.NatGatewaySkuArgs{Name: pulumi.String("Standard")},
-		PublicIpAddresses: network.SubResourceArray{&network.SubResourceArgs{Id: ip.ID().ToStringOutput()}},
-		Tags:              tags,
-	}, nativeOpts()...)
-	if err != nil {
-		return nil, err
+	// The worker subnet's own NAT gateway (outbound type NatGateway, or
+	// an admin's) already gives the workers their egress: the pod VMs on
+	// that subnet share it. Replacing it would cut the workers off.
+	reuse := args.Outbound == OutboundWorkerSubnet && n.WorkerSubnetNATGatewayID != "" &&
+		!components.EqualFoldID(n.WorkerSubnetNATGatewayID, natGatewayID(n.SubscriptionID, args))
+	var natgw *network.NatGateway
+	if reuse {
+		c.NATGatewayID = pulumi.String(n.WorkerSubnetNATGatewayID).ToStringOutput()
+		c.OutboundIP = null()
+		if err := ctx.Log.Info(fmt.Sprintf("worker subnet %s already has NAT gateway %s: the pod VMs use it, no NAT gateway is created", n.WorkerSubnetName, n.WorkerSubnetNATGatewayID), &pulumi.LogArgs{Resource: c}); err != nil {
+			return nil, err
+		}
+	} else {
+		ip, err := network.NewPublicIPAddress(ctx, name+"-nat-ip", &network.PublicIPAddressArgs{
+			PublicIpAddressName:      pulumi.String(args.PublicIPName),
+			ResourceGroupName:        pulumi.String(args.ResourceGroup),
+			Location:                 pulumi.String(n.Region),
+			Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+			PublicIPAllocationMethod: pulumi.String("Static"),
+			PublicIPAddressVersion:   pulumi.String("IPv4"),
+			Tags:                     tags,
+		}, nativeOpts()...)
+		if err != nil {
+			return nil, err
+		}
+		natgw, err = network.NewNatGateway(ctx, name+"-nat-gw", &network.NatGatewayArgs{
+			NatGatewayName:    pulumi.String(args.NATGatewayName),
+			ResourceGroupName: pulumi.String(args.ResourceGroup),
+			Location:          pulumi.String(n.Region),
+			Sku:               &network.NatGatewaySkuArgs{Name: pulumi.String("Standard")},
+			PublicIpAddresses: network.SubResourceArray{&network.SubResourceArgs{Id: ip.ID().ToStringOutput()}},
+			Tags:              tags,
+		}, nativeOpts()...)
+		if err != nil {
+			return nil, err
+		}
+		c.NATGatewayID = natgw.ID().ToStringOutput()
+		c.OutboundIP = ip.IpAddress
 	}
 
 	// The prefixes the NSG rules allow between: the pod VMs' subnet and the
@@ -128,6 +166,10 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	var podSubnetID pulumi.StringOutput
 	switch args.Outbound {
 	case OutboundWorkerSubnet:
+		podSubnetID = pulumi.String(n.WorkerSubnetID).ToStringOutput()
+		if reuse {
+			break
+		}
 		// The worker subnet belongs to the OpenShift installer: the
 		// association resource attaches the NAT gateway to it and detaches
 		// it on delete, without managing (or rewriting) the subnet itself.
@@ -141,7 +183,6 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			return nil, err
 		}
 		ready = append(ready, assoc)
-		podSubnetID = pulumi.String(n.WorkerSubnetID).ToStringOutput()
 	case OutboundPeerVNet:
 		vnetPrefix, subnetPrefix := args.peerPrefixes()
 		vnet, err := network.NewVirtualNetwork(ctx, name+"-peer-vnet", &network.VirtualNetworkArgs{
@@ -192,7 +233,21 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		podSubnetID = subnet.ID().ToStringOutput()
 	}
 
-	for _, r := range args.rules() {
+	adopted := map[string]int{} // existing rule ID -> index in c.Rules
+	for _, act := range plan {
+		if e := act.adopt; e != nil {
+			if i, ok := adopted[e.ID]; ok {
+				c.Rules[i].Ports = append(c.Rules[i].Ports, act.port)
+				continue
+			}
+			adopted[e.ID] = len(c.Rules)
+			c.Rules = append(c.Rules, components.Rule{Name: e.Name, ID: pulumiID(e.ID), Target: n.NSGName, Ports: []components.Port{act.port}, Adopted: true})
+			if err := ctx.Log.Info(fmt.Sprintf("NSG %s: rule %s already lets %s through; it is used as it is, %s is not created", n.NSGName, e.Name, act.port, act.name), &pulumi.LogArgs{Resource: c}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		r := act.nsgRule
 		rule, err := network.NewSecurityRule(ctx, name+"-"+strings.ToLower(r.name), &network.SecurityRuleArgs{
 			SecurityRuleName:           pulumi.String(r.name),
 			NetworkSecurityGroupName:   pulumi.String(n.NSGName),
@@ -205,7 +260,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			DestinationPortRange:       pulumi.String(strconv.Itoa(r.port.Number)),
 			SourceAddressPrefixes:      prefixes,
 			DestinationAddressPrefixes: prefixes,
-			Description:                pulumi.String(fmt.Sprintf("peer pods %s %s", r.port.Role, r.port)),
+			Description:                pulumi.String(fmt.Sprintf("%s%s %s", ourDescription, r.port.Role, r.port)),
 		}, nativeOpts()...)
 		if err != nil {
 			return nil, err
@@ -214,18 +269,40 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		c.Rules = append(c.Rules, components.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []components.Port{r.port}})
 	}
 
-	c.Values = args.values(n, podSubnetID, key)
+	c.ClientID, c.TenantID, c.SubscriptionID = null(), null(), null()
+	if args.Identity == contract.IdentityWorkload {
+		if c.Identity, err = newWorkloadIdentity(ctx, name, args, n, pulumi.Parent(c), pulumi.Provider(providers.Classic)); err != nil {
+			return nil, err
+		}
+		// The operator is to start its flow once CAA's token is trusted
+		// and the roles are granted.
+		ready = append(ready, c.Identity.Credential)
+		for _, r := range c.Identity.Roles {
+			ready = append(ready, r)
+		}
+		c.ClientID = c.Identity.Identity.ClientId.ToStringPtrOutput()
+		c.TenantID = c.Identity.Identity.TenantId.ToStringPtrOutput()
+		c.SubscriptionID = args.subscription(n).ToStringOutput().ToStringPtrOutput()
+	}
+
+	c.Values = args.values(n, podSubnetID, key, c.Identity)
 	c.Values.Ready = ready
 	o := c.Values.Outputs()
 	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
-	c.NATGatewayID = natgw.ID().ToStringOutput()
-	c.OutboundIP = ip.IpAddress
+	c.NATGatewayReused = pulumi.Bool(reuse).ToBoolOutput()
 	c.PodSubnetID = podSubnetID
-	c.CloudOutputs = pulumi.Map{"outboundIp": c.OutboundIP}
+	c.CloudOutputs = pulumi.Map{"outboundIp": c.OutboundIP, "natGatewayId": c.NATGatewayID, "natGatewayReused": c.NATGatewayReused}
+	if c.Identity != nil {
+		c.CloudOutputs["clientId"], c.CloudOutputs["tenantId"], c.CloudOutputs["subscriptionId"] = c.ClientID, c.TenantID, c.SubscriptionID
+	}
 	if err := ctx.RegisterResourceOutputs(c, o.With(pulumi.Map{
-		"natGatewayId": c.NATGatewayID,
-		"outboundIp":   c.OutboundIP,
-		"podSubnetId":  c.PodSubnetID,
+		"natGatewayId":     c.NATGatewayID,
+		"natGatewayReused": c.NATGatewayReused,
+		"outboundIp":       c.OutboundIP,
+		"podSubnetId":      c.PodSubnetID,
+		"clientId":         c.ClientID,
+		"tenantId":         c.TenantID,
+		"subscriptionId":   c.SubscriptionID,
 	})); err != nil {
 		return nil, err
 	}
@@ -233,24 +310,22 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 }
 
 // NeedsClassicProvider reports whether the classic azure provider is needed:
-// for the NAT association of the worker-subnet mode, and to list the
-// resource group when the VNet or NSG is not named.
+// for the NAT association of the worker-subnet mode, to list the resource
+// group when the VNet or NSG is not named, and for the managed identity of
+// workload mode.
 func (a Args) NeedsClassicProvider() bool {
 	a = a.WithDefaults()
-	return a.Outbound == OutboundWorkerSubnet || a.VNetName == "" || a.NSGName == ""
+	return a.Outbound == OutboundWorkerSubnet || a.VNetName == "" || a.NSGName == "" || a.Identity == contract.IdentityWorkload
 }
 
 // checkNetwork checks what discovery found against args, before anything
-// is registered.
-func (a Args) checkNetwork(n Network) error {
+// is registered, and plans the NSG rules: which existing ones are adopted,
+// which the stack creates. A NAT gateway already on the worker subnet is
+// no problem: it is reused.
+func (a Args) checkNetwork(n Network) ([]ruleAction, error) {
 	var p components.Problems
 	var peerErr error
 	switch a.Outbound {
-	case OutboundWorkerSubnet:
-		if n.WorkerSubnetNATGatewayID != "" && !components.EqualFoldID(n.WorkerSubnetNATGatewayID, natGatewayID(n.SubscriptionID, a)) {
-			p.Add(components.Invalid("azure.outbound", fmt.Sprintf("is %q, but worker subnet %s already uses NAT gateway %s", a.Outbound, n.WorkerSubnetName, n.WorkerSubnetNATGatewayID),
-				fmt.Sprintf("use %q, or detach that NAT gateway from the worker subnet first", OutboundPeerVNet)))
-		}
 	case OutboundPeerVNet:
 		var others []components.NamedPrefix
 		for _, v := range n.VNetPrefixes {
@@ -260,18 +335,25 @@ func (a Args) checkNetwork(n Network) error {
 		peerErr = a.checkPeerPrefixes(others)
 		p.Add(peerErr)
 	}
-	if peerErr == nil { // an overlap would show again as a contained source range
-		p.Add(a.checkSources(n))
+	if peerErr != nil {
+		return nil, p.Err()
 	}
-	for _, r := range a.rules() {
+	// an overlap would show again as a contained source range
+	p.Add(a.checkSources(n))
+	plan, err := a.planRules(n)
+	p.Add(err)
+	for _, act := range plan {
+		if act.adopt != nil {
+			continue
+		}
 		for _, e := range n.NSGRules {
-			if e.Priority == r.priority && strings.EqualFold(e.Direction, "Inbound") && e.Name != r.name {
-				p.Add(components.Invalid(r.setting, fmt.Sprintf("is %d, already used by rule %s of NSG %s", r.priority, e.Name, n.NSGName),
+			if e.Priority == act.priority && strings.EqualFold(e.Direction, "Inbound") && !strings.EqualFold(e.Name, act.name) {
+				p.Add(components.Invalid(act.setting, fmt.Sprintf("is %d, already used by rule %s of NSG %s", act.priority, e.Name, n.NSGName),
 					"choose a priority no inbound rule of the NSG uses"))
 			}
 		}
 	}
-	return p.Err()
+	return plan, p.Err()
 }
 
 // nsgSources are the prefixes the NSG rules open the peer-pods ports
@@ -319,8 +401,19 @@ func protocolName(p components.Protocol) string {
 	return "Tcp"
 }
 
-// values are the Azure peer-pods values.
-func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components.SSHKeyPair) components.Values {
+// subscription is the subscription of AZURE_SUBSCRIPTION_ID and of the
+// operator's SUBSCRIPTIONID: the one given, else the resource group's.
+func (a Args) subscription(n Network) pulumi.StringInput {
+	if a.SubscriptionID != nil {
+		return a.SubscriptionID
+	}
+	return pulumi.String(n.SubscriptionID)
+}
+
+// values are the Azure peer-pods values: peer-pods-secret only in static
+// mode (the operator writes it in the others, AZURE_SUBSCRIPTION_ID
+// included), the operator's environment in workload mode.
+func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components.SSHKeyPair, w *WorkloadIdentity) components.Values {
 	cm := components.PlainMap(a.Settings.ConfigMap(components.Azure))
 	cm[contract.KeyAzureRegion] = pulumi.String(n.Region)
 	cm[contract.KeyAzureResourceGroup] = pulumi.String(a.ResourceGroup)
@@ -332,20 +425,38 @@ func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components
 		cm[contract.KeyAzureImageID] = pulumi.String(a.ImageID)
 	}
 
-	secret := pulumi.StringMap{}
-	subscription := a.SubscriptionID
-	if subscription == nil && n.SubscriptionID != "" {
-		subscription = pulumi.String(n.SubscriptionID)
-	}
-	for k, v := range map[string]pulumi.StringInput{
-		contract.KeyAzureClientID:       a.ClientID,
-		contract.KeyAzureClientSecret:   a.ClientSecret,
-		contract.KeyAzureTenantID:       a.TenantID,
-		contract.KeyAzureSubscriptionID: subscription,
-	} {
-		if v != nil {
-			secret[k] = pulumi.ToSecret(v).(pulumi.StringOutput)
+	v := components.Values{Cloud: components.Azure, Identity: a.Identity, ConfigMap: cm, SSHKey: key.SecretData()}
+	switch a.Identity {
+	case contract.IdentityStatic:
+		v.Secret = pulumi.StringMap{}
+		var subscription pulumi.StringInput
+		if a.SubscriptionID != nil || n.SubscriptionID != "" {
+			subscription = a.subscription(n)
+		}
+		for k, in := range map[string]pulumi.StringInput{
+			contract.KeyAzureClientID:       a.ClientID,
+			contract.KeyAzureClientSecret:   a.ClientSecret,
+			contract.KeyAzureTenantID:       a.TenantID,
+			contract.KeyAzureSubscriptionID: subscription,
+		} {
+			if in != nil {
+				v.Secret[k] = pulumi.ToSecret(in).(pulumi.StringOutput)
+			}
+		}
+	case contract.IdentityWorkload:
+		// contract.OperatorEnv(Azure): what checkAndSetupSTSWorkflow
+		// reads to write AZURE_CLIENT_ID, AZURE_TENANT_ID and
+		// AZURE_SUBSCRIPTION_ID.
+		v.OperatorEnv = pulumi.StringMap{
+			"CLIENTID":       w.Identity.ClientId,
+			"TENANTID":       w.Identity.TenantId,
+			"SUBSCRIPTIONID": a.subscription(n),
 		}
 	}
-	return components.Values{Cloud: components.Azure, ConfigMap: cm, Secret: secret, SSHKey: key.SecretData()}
+	return v
+}
+
+// null is an output that resolves to no value.
+func null() pulumi.StringPtrOutput {
+	return pulumi.String("").ToStringOutput().ApplyT(func(string) *string { return nil }).(pulumi.StringPtrOutput)
 }

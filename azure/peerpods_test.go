@@ -12,6 +12,7 @@ import (
 
 	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	classic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
@@ -42,6 +43,9 @@ const (
 	tPeering  = "azure-native:network:VirtualNetworkPeering"
 	tRule     = "azure-native:network:SecurityRule"
 	tKey      = "tls:index/privateKey:PrivateKey"
+	tIdentity = "azure:authorization/userAssignedIdentity:UserAssignedIdentity"
+	tFedCred  = "azure:armmsi/federatedIdentityCredential:FederatedIdentityCredential"
+	tRole     = "azure:authorization/assignment:Assignment"
 )
 
 // cloud is a fake Azure subscription answering the discovery invokes.
@@ -67,7 +71,9 @@ func newCloud() *cloud {
 
 func (c *cloud) mocks() *pulumitest.Mocks {
 	pm := resource.NewPropertyMapFromMap
-	return &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{
+	return &pulumitest.Mocks{Fakes: map[string]pulumitest.FakeFunc{
+		tIdentity: azure.Cloud{}.Mocks().Resources[tIdentity],
+	}, Calls: map[string]pulumitest.CallFunc{
 		"azure-native:resources:getResourceGroup": func(a resource.PropertyMap) (resource.PropertyMap, error) {
 			if a["resourceGroupName"].StringValue() != rg {
 				return nil, fmt.Errorf("ResourceGroupNotFound")
@@ -145,11 +151,19 @@ func deploy(t *testing.T, c *cloud, args azure.Args, with ...string) run {
 	return run{m, pp, err}
 }
 
+// baseArgs are the args of outbound in the default identity mode, cco.
 func baseArgs(outbound string) azure.Args {
 	return azure.Args{
 		ResourceGroup: rg, Outbound: outbound, Settings: components.NewSettings(components.Azure), PeerVNet: &azure.PeerVNet{}, Priorities: &azure.Priorities{},
-		ClientID: pulumi.String("app-id"), ClientSecret: pulumi.String("app-secret"), TenantID: pulumi.String("tenant"),
 	}
+}
+
+// staticArgs are the args of outbound with a service principal.
+func staticArgs(outbound string) azure.Args {
+	a := baseArgs(outbound)
+	a.Identity = contract.IdentityStatic
+	a.ClientID, a.ClientSecret, a.TenantID = pulumi.String("app-id"), pulumi.String("app-secret"), pulumi.String("tenant")
+	return a
 }
 
 func inputs(r pulumitest.Resource) map[string]any { return r.Inputs.Mappable() }
@@ -219,8 +233,32 @@ func configMap(t *testing.T, pp *azure.PeerPods) map[string]string {
 	return v.(map[string]string)
 }
 
+// workerSubnetGraph is what the worker-subnet mode registers in the cco
+// and static modes.
+var workerSubnetGraph = []string{
+	tNATGW + " peerpods-nat-gw",
+	tPublicIP + " peerpods-nat-ip",
+	tRule + " peerpods-allow-kata-agent-internal",
+	tRule + " peerpods-allow-vxlan-internal",
+	tRule + " peerpods-allow-vxlan-internal-udp",
+	tAssoc + " peerpods-worker-subnet-nat",
+	"peerpods:azure:PeerPods peerpods",
+	"pulumi:providers:azure classic",
+	"pulumi:providers:azure-native native",
+	"pulumi:providers:tls tls",
+	tKey + " peerpods-ssh",
+}
+
+// workerSubnetCM is the peer-pods-cm of the worker-subnet mode.
+var workerSubnetCM = map[string]string{
+	"CLOUD_PROVIDER": "azure", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
+	"ROOT_VOLUME_SIZE": "6",
+	"AZURE_REGION":     "eastus", "AZURE_RESOURCE_GROUP": rg, "AZURE_SUBNET_ID": subnetID, "AZURE_NSG_ID": nsgID,
+	"AZURE_INSTANCE_SIZE": "Standard_B2als_v2", "AZURE_INSTANCE_SIZES": "Standard_B2als_v2,Standard_D2as_v5,Standard_D4as_v5,Standard_D2ads_v5",
+}
+
 func TestWorkerSubnet(t *testing.T) {
-	r := deploy(t, newCloud(), baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	r := deploy(t, newCloud(), staticArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -262,14 +300,8 @@ func TestWorkerSubnet(t *testing.T) {
 	if !reflect.DeepEqual(inputs(key), map[string]any{"algorithm": "RSA", "rsaBits": float64(4096)}) {
 		t.Errorf("key %v", inputs(key))
 	}
-	wantCM := map[string]string{
-		"CLOUD_PROVIDER": "azure", "VXLAN_PORT": "9000", "PROXY_TIMEOUT": "5m", "PEERPODS_LIMIT_PER_NODE": "10",
-		"ROOT_VOLUME_SIZE": "6",
-		"AZURE_REGION":     "eastus", "AZURE_RESOURCE_GROUP": rg, "AZURE_SUBNET_ID": subnetID, "AZURE_NSG_ID": nsgID,
-		"AZURE_INSTANCE_SIZE": "Standard_B2als_v2", "AZURE_INSTANCE_SIZES": "Standard_B2als_v2,Standard_D2as_v5,Standard_D4as_v5,Standard_D2ads_v5",
-	}
-	if got := configMap(t, r.pp); !reflect.DeepEqual(got, wantCM) {
-		t.Errorf("ConfigMap %v\nwant %v", got, wantCM)
+	if got := configMap(t, r.pp); !reflect.DeepEqual(got, workerSubnetCM) {
+		t.Errorf("ConfigMap %v\nwant %v", got, workerSubnetCM)
 	}
 	sec, secret := pulumitest.Await(t, r.pp.Values.SecretOutput())
 	wantSec := map[string]string{"AZURE_CLIENT_ID": "app-id", "AZURE_CLIENT_SECRET": "app-secret", "AZURE_TENANT_ID": "tenant", "AZURE_SUBSCRIPTION_ID": sub}
@@ -279,8 +311,11 @@ func TestWorkerSubnet(t *testing.T) {
 	if _, secret := pulumitest.Await(t, r.pp.Values.SSHKeyOutput()); !secret {
 		t.Error("ssh key data is not secret")
 	}
-	if err := r.pp.Values.Check(true); err != nil {
+	if err := r.pp.Values.CheckComplete(); err != nil {
 		t.Errorf("values break the contract: %v", err)
+	}
+	if r.pp.Values.Identity != contract.IdentityStatic || r.pp.Values.OperatorEnv != nil {
+		t.Errorf("identity %q, operator env %v", r.pp.Values.Identity, r.pp.Values.OperatorEnv)
 	}
 	// The handoff waits for the association and the rules.
 	if len(r.pp.Values.Ready) != 4 || len(r.pp.Rules) != 3 || r.pp.Rules[0].Target != nsgName {
@@ -291,16 +326,25 @@ func TestWorkerSubnet(t *testing.T) {
 func TestWorkerSubnetSecondRunKeepsOurNATGateway(t *testing.T) {
 	c := newCloud()
 	c.subnetNAT = strings.ToLower(ourNATID) // Azure does not keep case
-	c.nsgRules = append(c.nsgRules, map[string]any{"name": "Allow-Kata-Agent-Internal", "priority": 112, "direction": "Inbound"})
-	if r := deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls"); r.err != nil {
+	// The stack's own rule from the first run (its description says so),
+	// at its own priority: kept, not adopted nor refused.
+	c.nsgRules = append(c.nsgRules, nsgRule("Allow-Kata-Agent-Internal", 112, "Allow", "Tcp", "15150", workerNet, workerNet, "peer pods kata-agent 15150/tcp"))
+	r := deploy(t, c, staticArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	if r.err != nil {
 		t.Fatal(r.err)
+	}
+	if got := r.m.Summary(); !reflect.DeepEqual(got, workerSubnetGraph) {
+		t.Errorf("graph %v\nwant %v", got, workerSubnetGraph)
+	}
+	if reused, _ := pulumitest.Await(t, r.pp.NATGatewayReused); reused != false {
+		t.Error("the stack's own NAT gateway counts as reused")
 	}
 }
 
 func TestPeerVNet(t *testing.T) {
 	c := newCloud()
 	c.vnets = append(c.vnets, "peerpod-vnet") // ours, from an earlier run
-	r := deploy(t, c, baseArgs(azure.OutboundPeerVNet), "native", "classic", "tls")
+	r := deploy(t, c, staticArgs(azure.OutboundPeerVNet), "native", "classic", "tls")
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -438,14 +482,36 @@ func TestRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		with  []string
 		want  string
 	}{
-		{"foreign NAT gateway on worker subnet", func(c *cloud) { c.subnetNAT = rgID + "/providers/Microsoft.Network/natGateways/theirs" }, nil, nil,
-			"azure.outbound is \"worker-subnet\", but worker subnet " + subnet + " already uses NAT gateway"},
 		{"priority taken in NSG", func(c *cloud) {
-			c.nsgRules = append(c.nsgRules, map[string]any{"name": "custom", "priority": 111, "direction": "Inbound"})
+			c.nsgRules = append(c.nsgRules, map[string]any{"name": "custom", "priority": 111, "direction": "Inbound", "access": "Allow", "protocol": "Tcp", "destinationPortRange": "22"})
 		}, nil, nil, "azure.nsgPriorities.tunnelTcp is 111, already used by rule custom"},
 		{"outbound rule may share a priority", func(c *cloud) {
-			c.nsgRules = append(c.nsgRules, map[string]any{"name": "custom", "priority": 111, "direction": "Outbound"})
+			c.nsgRules = append(c.nsgRules, map[string]any{"name": "custom", "priority": 111, "direction": "Outbound", "access": "Allow", "protocol": "Tcp", "destinationPortRange": "22"})
 		}, nil, nil, ""},
+		{"docs-named rule that does not let the port through", func(c *cloud) {
+			c.nsgRules = append(c.nsgRules, nsgRule("Allow-Kata-Agent-Internal", 300, "Allow", "Tcp", "22", "VirtualNetwork", "VirtualNetwork", ""))
+		}, nil, nil, "azure.nsgName names NSG " + nsgName + ", which already has a rule Allow-Kata-Agent-Internal that this stack did not create and that does not let 15150/tcp through"},
+		{"credentials in cco mode", nil, func(a *azure.Args) { a.ClientSecret = pulumi.String("app-secret") }, nil,
+			`clientSecret is given, but identity is "cco"`},
+		{"credentials in workload mode", nil, func(a *azure.Args) {
+			a.Identity, a.OIDCIssuer, a.TenantID = contract.IdentityWorkload, issuer, pulumi.String("tenant")
+		}, nil, `tenantId is given, but identity is "workload"`},
+		{"workload without issuer", nil, func(a *azure.Args) { a.Identity = contract.IdentityWorkload }, nil,
+			"azure.oidcIssuer is empty, but identity is workload"},
+		{"workload with the in-cluster default issuer", nil, func(a *azure.Args) {
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "https://kubernetes.default.svc"
+		}, nil, "the issuer of a cluster installed without workload identity"},
+		{"workload with an http issuer", nil, func(a *azure.Args) {
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "http://issuer.example.com"
+		}, nil, "which is not an https URL"},
+		{"workload with a resource group that makes no identity name", nil, func(a *azure.Args) {
+			a.Identity, a.OIDCIssuer, a.ResourceGroup = contract.IdentityWorkload, issuer, "rg.(1)"
+		}, nil, "azure.identityName is \"osc-rg.(1)\""},
+		{"unknown identity", nil, func(a *azure.Args) { a.Identity = "sts" }, nil, `identity is "sts", which is not an identity mode`},
+		{"workload without the classic provider", nil, func(a *azure.Args) {
+			a.Identity, a.OIDCIssuer, a.Outbound = contract.IdentityWorkload, issuer, azure.OutboundPeerVNet
+			a.VNetName, a.NSGName = vnetName, nsgName
+		}, []string{"native", "tls"}, "provider for azure (classic"},
 		{"two VNets", func(c *cloud) { c.vnets = append(c.vnets, "other-vnet") }, nil, nil, "azure.vnetName cannot be discovered: resource group " + rg + " has 2 VNets"},
 		{"two NSGs", func(c *cloud) { c.nsgs = append(c.nsgs, "other-nsg") }, nil, nil, "set azure.nsgName"},
 		{"no worker subnet", func(c *cloud) { c.subnets = []string{"master-subnet"} }, nil, nil, "azure.workerSubnetName cannot be discovered"},

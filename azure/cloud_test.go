@@ -1,0 +1,123 @@
+package azure_test
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/azure"
+	"github.com/peerpods/provisioner/components"
+	ccloud "github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// input is a stack's settings as Prepare reads them.
+type input struct {
+	identity contract.Identity
+	set      []string // top-level settings that are set
+	problems components.Problems
+}
+
+func (in *input) Settings() *components.Settings      { return components.NewSettings(components.Azure) }
+func (in *input) Handoff() handoff.Mode               { return handoff.ModeOff }
+func (in *input) Identity() contract.Identity         { return in.identity }
+func (in *input) Raw() (string, bool)                 { return "", false }
+func (in *input) Has(key string) bool                 { return slices.Contains(in.set, key) }
+func (in *input) Credential(key string) ccloud.Secret { return ccloud.Secret{} }
+func (in *input) Check(err error)                     { in.problems.Add(err) }
+
+// stackSecrets are the stack's peer-pods-secret values.
+var stackSecrets = map[string]string{
+	contract.KeyAzureClientID: "0a1b2c3d-0000-4000-8000-00000000c11d", contract.KeyAzureClientSecret: "s3cr3t", contract.KeyAzureTenantID: "0a1b2c3d-0000-4000-8000-0000000071d0",
+}
+
+// deployStack prepares s for identity and deploys it on the test cloud's
+// mocks; the stack's secrets are all set.
+func deployStack(t *testing.T, s *azure.Stack, identity contract.Identity) (*pulumitest.Mocks, components.Result, []string) {
+	t.Helper()
+	in := &input{identity: identity}
+	s.Prepare(in)
+	if err := in.problems.Err(); err != nil {
+		t.Fatal(err)
+	}
+	m := newCloud().mocks()
+	var res components.Result
+	var asked []string
+	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
+		var err error
+		res, err = s.Deploy(ctx, ccloud.Deploy{
+			Secret: func(key string) pulumi.StringInput {
+				asked = append(asked, key)
+				return ccloud.NewSecret(stackSecrets[key]).Input()
+			},
+			Recorded: func() (components.Recorded, error) { return components.Recorded{}, nil },
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, res, asked
+}
+
+// TestStackIdentity: Prepare takes peerpods:identity; Deploy hands the
+// client credentials to the component in static mode only.
+func TestStackIdentity(t *testing.T) {
+	for _, id := range contract.IdentitiesOf(components.Azure) {
+		t.Run(string(id), func(t *testing.T) {
+			s := &azure.Stack{Args: azure.Args{ResourceGroup: rg, OIDCIssuer: issuer}}
+			m, res, asked := deployStack(t, s, id)
+			if s.Identity != id || res.Values.Identity != id {
+				t.Errorf("stack identity %q, values %q", s.Identity, res.Values.Identity)
+			}
+			if err := res.Values.CheckComplete(); err != nil {
+				t.Errorf("values break the contract: %v", err)
+			}
+			switch id {
+			case contract.IdentityStatic:
+				sec, _ := pulumitest.Await(t, res.Values.SecretOutput())
+				want := map[string]string{"AZURE_SUBSCRIPTION_ID": sub}
+				for k, v := range stackSecrets {
+					want[k] = v
+				}
+				if !reflect.DeepEqual(sec, want) {
+					t.Errorf("secret %v\nwant %v", sec, want)
+				}
+			default:
+				if len(asked) != 0 || res.Values.Secret != nil {
+					t.Errorf("asked for %v, secret %v", asked, res.Values.Secret)
+				}
+			}
+			if got := len(m.OfType(tIdentity)); (id == contract.IdentityWorkload) != (got == 1) {
+				t.Errorf("%d managed identities", got)
+			}
+		})
+	}
+}
+
+// TestStackRefusesUnusedCredentials: client credentials stored in a stack
+// whose identity is not static are refused, naming the setting.
+func TestStackRefusesUnusedCredentials(t *testing.T) {
+	in := &input{identity: contract.IdentityWorkload, set: []string{"azureClientSecret", "azureTenantId"}}
+	s := &azure.Stack{Args: azure.Args{ResourceGroup: rg, OIDCIssuer: issuer}}
+	s.Prepare(in)
+	var settings []string
+	for _, ie := range components.InputErrors(in.problems.Err()) {
+		settings = append(settings, ie.Setting)
+		if !strings.Contains(ie.Error(), "pulumi config rm "+ie.Setting) || !strings.Contains(ie.Error(), `peerpods:identity to "static"`) {
+			t.Errorf("fix: %v", ie)
+		}
+	}
+	if !reflect.DeepEqual(settings, []string{"azureClientSecret", "azureTenantId"}) {
+		t.Errorf("refused %v (%v)", settings, in.problems.Err())
+	}
+	in = &input{identity: contract.IdentityStatic, set: []string{"azureClientSecret", "azureTenantId", "azureClientId"}}
+	s = &azure.Stack{Args: azure.Args{ResourceGroup: rg}}
+	if s.Prepare(in); in.problems.Err() != nil {
+		t.Errorf("static: %v", in.problems.Err())
+	}
+}
