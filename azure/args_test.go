@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 func validArgs(outbound string) Args {
@@ -55,6 +57,24 @@ func TestValidate(t *testing.T) {
 		{"peer subnet larger than a /8", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "16.0.0.0/4" }, "azure.peerVnet.subnetPrefix", "smaller azure.peerVnet.subnetPrefix"},
 		{"peer subnet of a /8", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "172.0.0.0/8" }, "", ""},
 		{"peer prefixes ignored for worker-subnet", func(a *Args) { a.PeerVNet.AddressPrefix = "10.0.0.0/8" }, "", ""},
+		{"static with credentials", func(a *Args) {
+			a.Identity, a.ClientID, a.ClientSecret, a.TenantID = contract.IdentityStatic, pulumi.String("id"), pulumi.String("s"), pulumi.String("t")
+		}, "", ""},
+		{"cco with a client ID", func(a *Args) { a.ClientID = pulumi.String("id") }, "azureClientId", "set peerpods:identity to static"},
+		{"workload with a client secret", func(a *Args) {
+			a.Identity, a.OIDCIssuer, a.ClientSecret = contract.IdentityWorkload, "https://oidc.example.com", pulumi.String("s")
+		}, "azureClientSecret", "remove it"},
+		{"cco with a subscription", func(a *Args) { a.SubscriptionID = pulumi.String("sub") }, "", ""},
+		{"workload", func(a *Args) { a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "https://oidc.example.com" }, "", ""},
+		{"workload without issuer", func(a *Args) { a.Identity = contract.IdentityWorkload }, "azure.oidcIssuer", "serviceAccountIssuer"},
+		{"workload with an http issuer", func(a *Args) { a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "http://oidc.example.com" }, "azure.oidcIssuer", "exactly as the cluster has it"},
+		{"workload with the default issuer", func(a *Args) {
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, components.DefaultIssuer
+		}, "azure.oidcIssuer", "cco or static"},
+		{"workload with a bad identity name", func(a *Args) {
+			a.Identity, a.OIDCIssuer, a.IdentityName = contract.IdentityWorkload, "https://oidc.example.com", "-id"
+		}, "azure.identityName", "managed identity name"},
+		{"issuer and identity name unused outside workload", func(a *Args) { a.OIDCIssuer, a.IdentityName = "x", "-id" }, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,6 +83,21 @@ func TestValidate(t *testing.T) {
 			err := a.WithDefaults().Validate()
 			pulumitest.RequireInputError(t, err, c.setting, c.fix)
 		})
+	}
+}
+
+func TestIdentityDefaults(t *testing.T) {
+	a := validArgs(OutboundWorkerSubnet).WithDefaults()
+	if a.Identity != contract.IdentityCCO || a.IdentityName != "osc-mycluster-x7k2p-rg" {
+		t.Errorf("identity %q, name %q", a.Identity, a.IdentityName)
+	}
+	if err := validArgs(OutboundWorkerSubnet).WithDefaults().Validate(); err != nil {
+		t.Error(err)
+	}
+	b := validArgs(OutboundWorkerSubnet)
+	b.Identity = "sts"
+	if err := b.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), `identity is "sts", which is not an identity mode`) || components.InputErrors(err)[0].Setting != "identity" {
+		t.Errorf("unknown mode: %v", err)
 	}
 }
 
@@ -78,6 +113,10 @@ func TestNeedsClassicProvider(t *testing.T) {
 	a.Outbound = OutboundWorkerSubnet
 	if !a.NeedsClassicProvider() {
 		t.Error("worker-subnet needs it for the association")
+	}
+	a.Outbound, a.Identity = OutboundPeerVNet, contract.IdentityWorkload
+	if !a.NeedsClassicProvider() {
+		t.Error("workload needs it for the managed identity")
 	}
 }
 

@@ -2,7 +2,6 @@ package azure
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
@@ -59,19 +58,6 @@ func (s *Stack) Prepare(in cloud.Input) {
 	s.Identity = in.Identity()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
-	if s.Identity != contract.IdentityStatic {
-		// The stack hands them to nobody outside static mode: a stored
-		// credential would be unused, and the user misled.
-		for _, k := range contract.MustFor(components.Azure).UserSecrets() {
-			if setting := strings.TrimPrefix(k.Setting, "peerpods:"); in.Has(setting) {
-				in.Check(components.Invalid(setting, fmt.Sprintf("is set, but identity is %q: the operator writes peer-pods-secret then, and the stack hands over no credential", s.Identity),
-					fmt.Sprintf("remove it (pulumi config rm %s), or set peerpods:identity to %q", setting, contract.IdentityStatic)))
-			}
-		}
-	}
-	if s.sshPrivateKey = in.Credential(SSHPrivateKeySetting); s.sshPrivateKey.IsSet() {
-		in.Check(components.CheckPrivateKey(SSHPrivateKeySetting, s.sshPrivateKey.Reveal()))
-	}
 }
 
 // Deploy implements cloud.Stack: the azure-native provider, the classic
@@ -84,7 +70,7 @@ func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result,
 	if args.Recorded, err = in.Recorded(); err != nil {
 		return components.Result{}, err
 	}
-	if args.Identity == contract.IdentityStatic {
+	if contract.WritesSecret(args.Identity) { // else the operator writes peer-pods-secret
 		args.ClientID = in.Secret(contract.KeyAzureClientID)
 		args.ClientSecret = in.Secret(contract.KeyAzureClientSecret)
 		args.TenantID = in.Secret(contract.KeyAzureTenantID)

@@ -3,7 +3,6 @@ package azure_test
 import (
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/peerpods/provisioner/azure"
@@ -96,28 +95,5 @@ func TestStackIdentity(t *testing.T) {
 				t.Errorf("%d managed identities", got)
 			}
 		})
-	}
-}
-
-// TestStackRefusesUnusedCredentials: client credentials stored in a stack
-// whose identity is not static are refused, naming the setting.
-func TestStackRefusesUnusedCredentials(t *testing.T) {
-	in := &input{identity: contract.IdentityWorkload, set: []string{"azureClientSecret", "azureTenantId"}}
-	s := &azure.Stack{Args: azure.Args{ResourceGroup: rg, OIDCIssuer: issuer}}
-	s.Prepare(in)
-	var settings []string
-	for _, ie := range components.InputErrors(in.problems.Err()) {
-		settings = append(settings, ie.Setting)
-		if !strings.Contains(ie.Error(), "pulumi config rm "+ie.Setting) || !strings.Contains(ie.Error(), `peerpods:identity to "static"`) {
-			t.Errorf("fix: %v", ie)
-		}
-	}
-	if !reflect.DeepEqual(settings, []string{"azureClientSecret", "azureTenantId"}) {
-		t.Errorf("refused %v (%v)", settings, in.problems.Err())
-	}
-	in = &input{identity: contract.IdentityStatic, set: []string{"azureClientSecret", "azureTenantId", "azureClientId"}}
-	s = &azure.Stack{Args: azure.Args{ResourceGroup: rg}}
-	if s.Prepare(in); in.problems.Err() != nil {
-		t.Errorf("static: %v", in.problems.Err())
 	}
 }

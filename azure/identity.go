@@ -1,8 +1,6 @@
 package azure
 
 import (
-	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -23,14 +21,12 @@ const (
 	// FederatedCredentialName names the federated credential of the
 	// managed identity (its name is scoped to the identity).
 	FederatedCredentialName = "openshift-sandboxed-containers"
-	// DefaultServiceAccountIssuer is the service account issuer of a
-	// cluster installed without workload identity (an empty Authentication
-	// spec.serviceAccountIssuer): a name inside the cluster that Microsoft
-	// Entra ID cannot fetch keys from, so no federated credential can
-	// trust it (OpenShift docs, "Configuring an Azure cluster to use
-	// short-term credentials": ccoctl publishes the issuer's keys in an
-	// Azure storage account and sets the issuer to its URL).
-	DefaultServiceAccountIssuer = "https://kubernetes.default.svc"
+	// settingIssuer and the client credential settings name the inputs
+	// checkIdentity checks, as the stack's settings call them.
+	settingIssuer       = "azure.oidcIssuer"
+	settingClientID     = "azureClientId"
+	settingClientSecret = "azureClientSecret"
+	settingTenantID     = "azureTenantId"
 	// whatIdentityName describes a valid identity name
 	// (learn.microsoft.com azure-resource-manager/management/resource-name-rules,
 	// Microsoft.ManagedIdentity userAssignedIdentities).
@@ -157,47 +153,15 @@ func (a Args) RoleAssignments(n Network) []RoleAssignment {
 // workload mode.
 func (a Args) checkIdentity() error {
 	var p components.Problems
-	if err := contract.CheckIdentity("identity", components.Azure, a.Identity); err != nil {
-		p.Add(err)
-		return p.Err()
-	}
-	if a.Identity != contract.IdentityStatic {
-		for _, c := range []struct {
-			setting string
-			value   pulumi.StringInput
-		}{{"clientId", a.ClientID}, {"clientSecret", a.ClientSecret}, {"tenantId", a.TenantID}} {
-			if c.value != nil {
-				p.Add(components.Invalid(c.setting, fmt.Sprintf("is given, but identity is %q: the operator writes peer-pods-secret itself then, and skips that when the stack writes one", a.Identity),
-					fmt.Sprintf("remove it, or set identity to %q to hand these credentials to cloud-api-adaptor", contract.IdentityStatic)))
-			}
-		}
-	}
+	p.Add(components.CheckIdentity(components.Azure, a.Identity,
+		components.Credential{Setting: settingClientID, Given: a.ClientID != nil},
+		components.Credential{Setting: settingClientSecret, Given: a.ClientSecret != nil},
+		components.Credential{Setting: settingTenantID, Given: a.TenantID != nil}))
 	if a.Identity == contract.IdentityWorkload {
-		p.Add(CheckIssuer("azure.oidcIssuer", a.OIDCIssuer))
+		p.Add(components.CheckIssuer(settingIssuer, a.OIDCIssuer))
 		p.Add(components.CheckPattern("azure.identityName", a.IdentityName, identityNamePattern, whatIdentityName))
 	}
 	return p.Err()
-}
-
-// CheckIssuer checks the service account issuer a federated credential is
-// to trust: an https URL that Microsoft Entra ID can fetch the keys from,
-// not the in-cluster default of a cluster installed without workload
-// identity.
-func CheckIssuer(setting, issuer string) error {
-	const fixInstall = "install the cluster with Azure workload identity (manual credentials mode, ccoctl azure create-all) so that its service account issuer is public, or use identity cco or static"
-	if issuer == "" {
-		return components.Invalid(setting, "is empty, but identity is workload: the managed identity trusts the tokens of this issuer",
-			"set it to the cluster's service account issuer (oc get authentication cluster -o jsonpath='{.spec.serviceAccountIssuer}'), or "+fixInstall)
-	}
-	u, err := url.Parse(issuer)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return components.Invalid(setting, fmt.Sprintf("is %q, which is not an https URL", issuer),
-			"set it to the cluster's service account issuer (oc get authentication cluster -o jsonpath='{.spec.serviceAccountIssuer}')")
-	}
-	if strings.TrimSuffix(issuer, "/") == DefaultServiceAccountIssuer {
-		return components.Invalid(setting, fmt.Sprintf("is %q, the issuer of a cluster installed without workload identity, whose keys Microsoft Entra ID cannot fetch", issuer), fixInstall)
-	}
-	return nil
 }
 
 // WorkloadIdentity is the managed identity of workload mode and what

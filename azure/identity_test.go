@@ -231,26 +231,6 @@ func TestWorkloadSubscriptionGiven(t *testing.T) {
 	}
 }
 
-// TestCheckIssuer checks the issuers a federated credential can trust.
-func TestCheckIssuer(t *testing.T) {
-	for _, c := range []struct{ issuer, fix string }{
-		{issuer, ""},
-		{"https://oidc.example.com/", ""},
-		{"", "oc get authentication cluster"},
-		{"https://kubernetes.default.svc", "ccoctl"},
-		{"https://kubernetes.default.svc/", "ccoctl"},
-		{"http://oidc.example.com", "serviceAccountIssuer"},
-		{"oidc.example.com", "serviceAccountIssuer"},
-		{"https://oidc.example.com?x=1", "serviceAccountIssuer"},
-	} {
-		setting := "azure.oidcIssuer"
-		if c.fix == "" {
-			setting = ""
-		}
-		pulumitest.RequireInputError(t, azure.CheckIssuer("azure.oidcIssuer", c.issuer), setting, c.fix)
-	}
-}
-
 // TestRoleAssignmentsScopes lists the roles without deploying: the
 // subscription only for Reader.
 func TestRoleAssignmentsScopes(t *testing.T) {

@@ -492,18 +492,18 @@ func TestRefusedBeforeAnythingIsRegistered(t *testing.T) {
 			c.nsgRules = append(c.nsgRules, nsgRule("Allow-Kata-Agent-Internal", 300, "Allow", "Tcp", "22", "VirtualNetwork", "VirtualNetwork", ""))
 		}, nil, nil, "azure.nsgName names NSG " + nsgName + ", which already has a rule Allow-Kata-Agent-Internal that this stack did not create and that does not let 15150/tcp through"},
 		{"credentials in cco mode", nil, func(a *azure.Args) { a.ClientSecret = pulumi.String("app-secret") }, nil,
-			`clientSecret is given, but identity is "cco"`},
+			"azureClientSecret is set, but identity is cco"},
 		{"credentials in workload mode", nil, func(a *azure.Args) {
 			a.Identity, a.OIDCIssuer, a.TenantID = contract.IdentityWorkload, issuer, pulumi.String("tenant")
-		}, nil, `tenantId is given, but identity is "workload"`},
+		}, nil, "azureTenantId is set, but identity is workload"},
 		{"workload without issuer", nil, func(a *azure.Args) { a.Identity = contract.IdentityWorkload }, nil,
-			"azure.oidcIssuer is empty, but identity is workload"},
+			"azure.oidcIssuer is not set, and workload identity needs the cluster's OIDC issuer"},
 		{"workload with the in-cluster default issuer", nil, func(a *azure.Args) {
 			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "https://kubernetes.default.svc"
-		}, nil, "the issuer of a cluster installed without workload identity"},
+		}, nil, "the default of a cluster not installed for short-lived credentials"},
 		{"workload with an http issuer", nil, func(a *azure.Args) {
 			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "http://issuer.example.com"
-		}, nil, "which is not an https URL"},
+		}, nil, "which is not an https issuer URL"},
 		{"workload with a resource group that makes no identity name", nil, func(a *azure.Args) {
 			a.Identity, a.OIDCIssuer, a.ResourceGroup = contract.IdentityWorkload, issuer, "rg.(1)"
 		}, nil, "azure.identityName is \"osc-rg.(1)\""},
