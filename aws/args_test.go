@@ -4,11 +4,24 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// The default identity is the operator's CCO flow.
+func TestDefaultIdentity(t *testing.T) {
+	if id := (Args{}).WithDefaults().Identity; id != contract.IdentityCCO {
+		t.Errorf("default identity %s", id)
+	}
+	if id := (Args{Identity: contract.IdentityStatic}).WithDefaults().Identity; id != contract.IdentityStatic {
+		t.Errorf("identity %s", id)
+	}
+}
 
 func TestValidate(t *testing.T) {
 	const sg, sub, vpc = "sg-0123456789abcdef0", "subnet-01234567", "vpc-0123456789abcdef0"
+	key := pulumi.String("AKIAEXAMPLEKEYID0001")
 	cases := []struct {
 		name    string
 		args    Args
@@ -34,6 +47,14 @@ func TestValidate(t *testing.T) {
 		{"malformed ami", Args{InstanceID: "i-01234567", PodVMAMIID: "ami-1"}, "aws.podvmAmiId", "AMI ID"},
 		{"malformed instance type", Args{InstanceID: "i-01234567", PodVMInstanceType: "large"}, "aws.podvmInstanceType", "t3.medium"},
 		{"duplicate instance types", Args{InstanceID: "i-01234567", PodVMInstanceTypes: []string{"t3.large", "t3.large"}}, "aws.podvmInstanceTypes", "once"},
+		{"static keys", Args{InstanceID: "i-01234567", Identity: contract.IdentityStatic, AccessKeyID: key}, "", ""},
+		{"keys in cco mode", Args{InstanceID: "i-01234567", AccessKeyID: key}, "awsAccessKeyId", "set peerpods:identity to static"},
+		{"workload", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, OIDCIssuer: "https://oidc.example.com/c1"}, "", ""},
+		{"workload without issuer", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload}, "aws.oidcIssuer", "serviceAccountIssuer"},
+		{"workload with the default issuer", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, OIDCIssuer: "https://kubernetes.default.svc"},
+			"aws.oidcIssuer", "use peerpods:identity cco or static"},
+		{"issuer ignored outside workload", Args{InstanceID: "i-01234567", OIDCIssuer: "https://kubernetes.default.svc"}, "", ""},
+		{"unknown identity", Args{InstanceID: "i-01234567", Identity: "sts"}, "identity", "cco, static, workload"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,570 @@
+package aws_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/aws"
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	account    = aws.MockAccount
+	issuer     = aws.MockIssuer
+	issuerHost = "mycluster-x7k2p-oidc.s3.us-east-2.amazonaws.com"
+	oidcARN    = "arn:aws:iam::" + account + ":oidc-provider/" + issuerHost
+)
+
+// explicitArgs give the network, so that only the region and the group's
+// rules are discovered.
+func explicitArgs(id contract.Identity) aws.Args {
+	args := baseArgs()
+	args.SecurityGroupIDs, args.SubnetID, args.VPCID = []string{sg1}, subnet, vpcID
+	args.Identity = id
+	return args
+}
+
+// doc is an IAM policy document as AWS reads it: Action and Resource may
+// be a string or a list.
+type doc struct {
+	Version   string
+	Statement []stmt
+}
+
+type stmt struct {
+	Sid       string
+	Effect    string
+	Principal any
+	Action    any
+	Resource  any
+	Condition map[string]map[string]any
+}
+
+func list(v any) []string {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, len(v))
+		for i, e := range v {
+			out[i], _ = e.(string)
+		}
+		return out
+	}
+	return []string{"<not a string>"}
+}
+
+func parseDoc(t *testing.T, raw string) doc {
+	t.Helper()
+	var d doc
+	if err := json.Unmarshal([]byte(raw), &d); err != nil {
+		t.Fatalf("policy is not JSON: %v\n%s", err, raw)
+	}
+	if d.Version != "2012-10-17" || len(d.Statement) == 0 {
+		t.Fatalf("policy version %q, %d statements", d.Version, len(d.Statement))
+	}
+	return d
+}
+
+func (d doc) statement(t *testing.T, sid string) stmt {
+	t.Helper()
+	for _, s := range d.Statement {
+		if s.Sid == sid {
+			return s
+		}
+	}
+	t.Fatalf("no statement %s in %+v", sid, d)
+	return stmt{}
+}
+
+// actions are every action the document allows.
+func (d doc) actions() []string {
+	var out []string
+	for _, s := range d.Statement {
+		out = append(out, list(s.Action)...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkLeastPrivilege checks a permissions policy: Allow only, no
+// principal, no service-wide or global action, Resource "*" only for the
+// actions aws.WildcardActions lists, and (when region is set) every
+// statement on "*" and every EC2 statement limited to the region.
+func checkLeastPrivilege(t *testing.T, d doc, region string) {
+	t.Helper()
+	for _, s := range d.Statement {
+		if s.Effect != "Allow" || s.Principal != nil || len(list(s.Action)) == 0 || len(list(s.Resource)) == 0 {
+			t.Errorf("statement %s: effect %s principal %v actions %v resources %v", s.Sid, s.Effect, s.Principal, s.Action, s.Resource)
+		}
+		for _, a := range list(s.Action) {
+			if a == "*" || strings.HasSuffix(a, ":*") || !strings.Contains(a, ":") {
+				t.Errorf("statement %s allows %q", s.Sid, a)
+			}
+		}
+		anywhere := slices.Contains(list(s.Resource), "*")
+		if anywhere {
+			for _, a := range list(s.Action) {
+				if _, ok := aws.WildcardActions[a]; !ok {
+					t.Errorf("statement %s allows %s on every resource", s.Sid, a)
+				}
+			}
+		}
+		for _, r := range list(s.Resource) {
+			if r != "*" && !strings.HasPrefix(r, "arn:aws:") {
+				t.Errorf("statement %s: resource %q", s.Sid, r)
+			}
+			if region != "" && strings.HasPrefix(r, "arn:aws:ec2:") && !strings.HasPrefix(r, "arn:aws:ec2:"+region+":") {
+				t.Errorf("statement %s: resource %q outside %s", s.Sid, r, region)
+			}
+		}
+		ec2 := strings.HasPrefix(list(s.Action)[0], "ec2:")
+		if region != "" && (anywhere || ec2) && s.Condition["StringEquals"]["aws:RequestedRegion"] != region {
+			t.Errorf("statement %s is not limited to %s: %v", s.Sid, region, s.Condition)
+		}
+	}
+}
+
+func inputs(t *testing.T, r pulumitest.Resource, want map[string]any) {
+	t.Helper()
+	if w := resource.NewPropertyMapFromMap(want); !r.Inputs.DeepEquals(w) {
+		t.Errorf("%s %s inputs %v\nwant %v", r.Type, r.Name, r.Inputs, w)
+	}
+}
+
+// checkChildren checks that every resource but the provider and the
+// component is the component's child through the provider.
+func checkChildren(t *testing.T, r result) {
+	t.Helper()
+	comp := r.m.Get(t, aws.PeerPodsType, "peerpods")
+	for _, res := range r.m.Resources() {
+		if res.Type == aws.PeerPodsType || res.Type == "pulumi:providers:aws" {
+			continue
+		}
+		if res.Parent != comp.URN || res.Provider != r.prov.Ref() {
+			t.Errorf("%s %s: parent %s provider %s", res.Type, res.Name, res.Parent, res.Provider)
+		}
+	}
+}
+
+func wantSummary(t *testing.T, r result, extra ...string) {
+	t.Helper()
+	want := []string{"pulumi:providers:aws aws", aws.PeerPodsType + " peerpods"}
+	for _, rl := range expectedRules(sg1) {
+		want = append(want, aws.TypeIngressRule+" "+rl.name)
+	}
+	want = append(want, extra...)
+	sort.Strings(want)
+	if got := r.m.Summary(); !reflect.DeepEqual(got, want) {
+		t.Errorf("registered %v\nwant %v", got, want)
+	}
+}
+
+func tokens(r result) []string {
+	var out []string
+	for _, i := range r.m.Invokes() {
+		out = append(out, i.Token)
+	}
+	return out
+}
+
+func output(t *testing.T, o pulumi.StringOutput) string {
+	t.Helper()
+	v, _ := pulumitest.Await(t, o)
+	return v.(string)
+}
+
+// The default identity: the operator's CCO flow makes the credentials, so
+// the stack creates no IAM or S3 resource and writes no peer-pods-secret.
+func TestCCOCreatesNoIdentity(t *testing.T) {
+	r := run(t, newCloud(), explicitArgs(""), true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	wantSummary(t, r)
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules}; !reflect.DeepEqual(got, want) {
+		t.Errorf("invokes %v, want %v", got, want)
+	}
+	v := r.pp.Values
+	if v.Identity != contract.IdentityCCO || v.Secret != nil || v.OperatorEnv != nil {
+		t.Errorf("identity %s secret %v env %v", v.Identity, v.Secret, v.OperatorEnv)
+	}
+	if _, ok := v.ConfigMap[contract.KeyBucketName]; ok {
+		t.Error("BUCKET_NAME without a bucket")
+	}
+	if err := v.CheckComplete(); err != nil {
+		t.Error(err)
+	}
+	if arn, bucket := output(t, r.pp.RoleArn), output(t, r.pp.BucketName); arn != "" || bucket != "" {
+		t.Errorf("roleArn %q bucketName %q", arn, bucket)
+	}
+	if len(r.pp.CloudOutputs) != 0 || r.pp.Discovered[aws.RecordedVMImport] != "" {
+		t.Errorf("cloud outputs %v discovered %v", r.pp.CloudOutputs, r.pp.Discovered)
+	}
+}
+
+func staticArgs() aws.Args {
+	args := explicitArgs(contract.IdentityStatic)
+	args.AccessKeyID, args.SecretAccessKey = pulumi.String(aws.MockAccessKeyID), pulumi.String("s3cr3t")
+	return args
+}
+
+// checkVMImportPolicy checks the stack's inline policy on the vmimport
+// role: named after the bucket, reading only that bucket.
+func checkVMImportPolicy(t *testing.T, r result, bucket string) {
+	t.Helper()
+	p := r.m.Get(t, aws.TypeRolePolicy, "peerpods-vmimport")
+	if p.Inputs["role"].StringValue() != aws.VMImportRole || p.Inputs["name"].StringValue() != "peerpods-"+bucket || len(p.Inputs) != 3 {
+		t.Errorf("vmimport policy inputs %v", p.Inputs)
+	}
+	d := parseDoc(t, p.Inputs["policy"].StringValue())
+	checkLeastPrivilege(t, d, "")
+	read := d.statement(t, "ReadImportBucket")
+	if got, want := list(read.Resource), []string{"arn:aws:s3:::" + bucket, "arn:aws:s3:::" + bucket + "/*"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("bucket resources %v", got)
+	}
+	want := []string{"ec2:CopySnapshot", "ec2:Describe*", "ec2:ModifySnapshotAttribute", "ec2:RegisterImage", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"}
+	if got := d.actions(); !reflect.DeepEqual(got, want) {
+		t.Errorf("actions %v\nwant %v", got, want)
+	}
+}
+
+// Static keys and no AMI: the image job needs a private bucket, the
+// vmimport role and BUCKET_NAME; none existed, so the stack creates them.
+func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
+	r := run(t, newCloud(), staticArgs(), true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	bucket := aws.MockBucketName("peerpods-podvm")
+	wantSummary(t, r,
+		aws.TypeBucket+" peerpods-podvm",
+		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock peerpods-podvm",
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 peerpods-podvm",
+		aws.TypeRole+" peerpods-vmimport",
+		aws.TypeRolePolicy+" peerpods-vmimport",
+	)
+	checkChildren(t, r)
+	tags := map[string]any{"managed-by": "peerpods"}
+	b := r.m.Get(t, aws.TypeBucket, "peerpods-podvm")
+	inputs(t, b, map[string]any{"forceDestroy": true, "tags": tags})
+	inputs(t, r.m.Get(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "peerpods-podvm"), map[string]any{
+		"bucket": bucket, "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
+	})
+	inputs(t, r.m.Get(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "peerpods-podvm"), map[string]any{
+		"bucket": bucket, "rules": []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}}},
+	})
+
+	role := r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
+	if !role.Retain || role.Inputs["name"].StringValue() != aws.VMImportRole || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(tags)) {
+		t.Errorf("vmimport role: retain %v inputs %v", role.Retain, role.Inputs)
+	}
+	trust := parseDoc(t, role.Inputs["assumeRolePolicy"].StringValue())
+	want := doc{Version: "2012-10-17", Statement: []stmt{{
+		Effect: "Allow", Principal: map[string]any{"Service": "vmie.amazonaws.com"}, Action: []any{"sts:AssumeRole"},
+		Condition: map[string]map[string]any{"StringEquals": {"sts:ExternalId": "vmimport"}},
+	}}}
+	if !reflect.DeepEqual(trust, want) {
+		t.Errorf("vmimport trust %+v\nwant %+v", trust, want)
+	}
+	checkVMImportPolicy(t, r, bucket)
+
+	cm := configMap(t, r.pp)
+	if cm["BUCKET_NAME"] != bucket || cm["PODVM_AMI_ID"] != "" {
+		t.Errorf("ConfigMap %v", cm)
+	}
+	if !contract.S3BucketPattern.MatchString(bucket) {
+		t.Errorf("bucket name %q", bucket)
+	}
+	if got := output(t, r.pp.BucketName); got != bucket {
+		t.Errorf("bucketName %q", got)
+	}
+	if got, _ := pulumitest.Await(t, r.pp.CloudOutputs["bucketName"].(pulumi.StringOutput)); got != bucket {
+		t.Errorf("cloud outputs %v", r.pp.CloudOutputs)
+	}
+	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
+		t.Errorf("discovered %v", r.pp.Discovered)
+	}
+	if n := len(r.pp.Values.Ready); n != 3+5 {
+		t.Errorf("%d resources the values wait for, want the 3 rules, the bucket, its 2 settings, the role and its policy", n)
+	}
+	v := r.pp.Values
+	if v.Identity != contract.IdentityStatic || len(v.Secret) != 2 || v.OperatorEnv != nil {
+		t.Errorf("identity %s secret %v env %v", v.Identity, v.Secret, v.OperatorEnv)
+	}
+	if err := v.CheckComplete(); err != nil {
+		t.Error(err)
+	}
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
+		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenRoles}; !reflect.DeepEqual(got, want) {
+		t.Errorf("invokes %v, want %v", got, want)
+	}
+	for _, i := range r.m.Invokes() {
+		if i.Token == aws.TokenRoles && i.Args["nameRegex"].StringValue() != "^vmimport$" {
+			t.Errorf("getRoles %v", i.Args)
+		}
+	}
+}
+
+// A vmimport role exists already (another cluster's, or the operator's
+// script's): it is used as it is, with only the stack's own inline policy.
+func TestStaticAdoptsVMImportRole(t *testing.T) {
+	c := newCloud()
+	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
+	r := run(t, c, staticArgs(), true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	wantSummary(t, r,
+		aws.TypeBucket+" peerpods-podvm",
+		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock peerpods-podvm",
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 peerpods-podvm",
+		aws.TypeRolePolicy+" peerpods-vmimport",
+	)
+	checkVMImportPolicy(t, r, aws.MockBucketName("peerpods-podvm"))
+	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportAdopted {
+		t.Errorf("discovered %v", r.pp.Discovered)
+	}
+}
+
+// The role the stack created at the last up exists now: it is still the
+// stack's, not adopted (the plan does not flip between runs).
+func TestStaticKeepsItsOwnVMImportRole(t *testing.T) {
+	c := newCloud()
+	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
+	args := staticArgs()
+	args.Recorded = components.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
+	r := run(t, c, args, true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
+	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
+		t.Errorf("discovered %v", r.pp.Discovered)
+	}
+}
+
+// With an AMI the image job does not run: no bucket, no role.
+func TestStaticWithAMIHasNoBucket(t *testing.T) {
+	args := staticArgs()
+	args.PodVMAMIID = "ami-0123456789abcdef0"
+	r := run(t, newCloud(), args, true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	wantSummary(t, r)
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules}; !reflect.DeepEqual(got, want) {
+		t.Errorf("invokes %v, want %v", got, want)
+	}
+	cm := configMap(t, r.pp)
+	if _, ok := cm["BUCKET_NAME"]; ok || cm["PODVM_AMI_ID"] != args.PodVMAMIID {
+		t.Errorf("ConfigMap %v", cm)
+	}
+	if err := r.pp.Values.CheckComplete(); err != nil {
+		t.Error(err)
+	}
+}
+
+func workloadArgs() aws.Args {
+	args := explicitArgs(contract.IdentityWorkload)
+	args.OIDCIssuer = issuer
+	return args
+}
+
+// checkTrust checks the workload role's trust policy: the cluster's OIDC
+// provider as the only principal, for CAA's service account and the
+// operator's audience only.
+func checkTrust(t *testing.T, raw string) {
+	t.Helper()
+	d := parseDoc(t, raw)
+	want := doc{Version: "2012-10-17", Statement: []stmt{{
+		Effect:    "Allow",
+		Principal: map[string]any{"Federated": oidcARN},
+		Action:    []any{"sts:AssumeRoleWithWebIdentity"},
+		Condition: map[string]map[string]any{"StringEquals": {
+			issuerHost + ":sub": "system:serviceaccount:openshift-sandboxed-containers-operator:default",
+			issuerHost + ":aud": "openshift",
+		}},
+	}}}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("trust policy %+v\nwant %+v", d, want)
+	}
+	if strings.Contains(raw, `"*"`) {
+		t.Errorf("trust policy has a wildcard: %s", raw)
+	}
+}
+
+// Workload identity: a role trusted through the cluster's existing OIDC
+// provider, least-privilege policies, its ARN handed to the operator as
+// ROLEARN; no peer-pods-secret, and the OIDC provider is never created.
+func TestWorkloadRole(t *testing.T) {
+	r := run(t, newCloud(), workloadArgs(), true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	wantSummary(t, r,
+		aws.TypeRole+" peerpods-caa",
+		aws.TypeRolePolicy+" peerpods-caa",
+		aws.TypeRolePolicy+" peerpods-podvm-image",
+	)
+	checkChildren(t, r)
+	role := r.m.Get(t, aws.TypeRole, "peerpods-caa")
+	if _, named := role.Inputs["name"]; named || role.Retain || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(map[string]any{"managed-by": "peerpods"})) {
+		t.Errorf("role inputs %v retain %v", role.Inputs, role.Retain)
+	}
+	checkTrust(t, role.Inputs["assumeRolePolicy"].StringValue())
+	roleName := "peerpods-caa-7c1e2f3"
+	roleARN := "arn:aws:iam::" + account + ":role/" + roleName
+
+	caa := r.m.Get(t, aws.TypeRolePolicy, "peerpods-caa")
+	if caa.Inputs["role"].StringValue() != roleName || caa.Inputs["name"].StringValue() != "cloud-api-adaptor" {
+		t.Errorf("caa policy inputs %v", caa.Inputs)
+	}
+	d := parseDoc(t, caa.Inputs["policy"].StringValue())
+	checkLeastPrivilege(t, d, "us-east-2")
+	wantActions := []string{
+		"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface", "ec2:CreateTags",
+		"ec2:DeleteNetworkInterface", "ec2:DescribeAddresses", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances",
+		"ec2:DisassociateAddress", "ec2:ModifyNetworkInterfaceAttribute", "ec2:ReleaseAddress", "ec2:RunInstances", "ec2:TerminateInstances",
+	}
+	if got := d.actions(); !reflect.DeepEqual(got, wantActions) {
+		t.Errorf("CAA actions %v\nwant %v", got, wantActions)
+	}
+	ec2 := "arn:aws:ec2:us-east-2:" + account + ":"
+	run := d.statement(t, "CAARunInstances")
+	wantRun := []string{ec2 + "instance/*", ec2 + "volume/*", ec2 + "network-interface/*", "arn:aws:ec2:us-east-2::image/*",
+		ec2 + "subnet/" + subnet, ec2 + "key-pair/*", ec2 + "launch-template/*", ec2 + "security-group/" + sg1}
+	if got := list(run.Resource); !reflect.DeepEqual(got, wantRun) {
+		t.Errorf("RunInstances on %v\nwant %v", got, wantRun)
+	}
+	term := d.statement(t, "CAATerminatePodVMs")
+	if list(term.Resource)[0] != ec2+"instance/*" || term.Condition["StringLike"]["aws:ResourceTag/Name"] != "podvm-*" {
+		t.Errorf("TerminateInstances %+v", term)
+	}
+	tag := d.statement(t, "CAATagOnCreate")
+	if got := list(tag.Condition["StringEquals"]["ec2:CreateAction"]); !reflect.DeepEqual(got, []string{"AllocateAddress", "CreateNetworkInterface", "RunInstances"}) {
+		t.Errorf("CreateTags only on create: %v", tag.Condition)
+	}
+
+	image := r.m.Get(t, aws.TypeRolePolicy, "peerpods-podvm-image")
+	if image.Inputs["role"].StringValue() != roleName || image.Inputs["name"].StringValue() != "podvm-image" {
+		t.Errorf("image policy inputs %v", image.Inputs)
+	}
+	d = parseDoc(t, image.Inputs["policy"].StringValue())
+	checkLeastPrivilege(t, d, "us-east-2")
+	for sid, want := range map[string][]string{
+		"ImageBucket":       {"arn:aws:s3:::podvm-*"},
+		"ImageObjects":      {"arn:aws:s3:::podvm-*/*"},
+		"ImageVMImportRole": {"arn:aws:iam::" + account + ":role/vmimport"},
+	} {
+		if got := list(d.statement(t, sid).Resource); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s on %v, want %v", sid, got, want)
+		}
+	}
+	for _, sid := range []string{"ImageImport", "ImageReplace"} {
+		if d.statement(t, sid).Condition["StringEquals"]["aws:RequestedRegion"] != "us-east-2" {
+			t.Errorf("%s not limited to the region", sid)
+		}
+	}
+	for _, a := range d.actions() {
+		if slices.Contains([]string{"iam:DeleteRole", "iam:DeleteRolePolicy", "iam:PassRole", "s3:ListAllMyBuckets"}, a) {
+			t.Errorf("image policy allows %s, which the job does not call", a)
+		}
+	}
+
+	v := r.pp.Values
+	if v.Identity != contract.IdentityWorkload || v.Secret != nil || len(v.OperatorEnv) != 1 {
+		t.Fatalf("identity %s secret %v env %v", v.Identity, v.Secret, v.OperatorEnv)
+	}
+	if got, _ := pulumitest.Await(t, v.OperatorEnv["ROLEARN"].ToStringOutput()); got != roleARN {
+		t.Errorf("ROLEARN %v, want %s", got, roleARN)
+	}
+	if got := output(t, r.pp.RoleArn); got != roleARN {
+		t.Errorf("roleArn %q", got)
+	}
+	if err := v.CheckComplete(); err != nil {
+		t.Error(err)
+	}
+	if n := len(v.Ready); n != 3+3 {
+		t.Errorf("%d resources the values wait for, want the rules, the role and its policies", n)
+	}
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
+		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenOpenIDConnectProvider}; !reflect.DeepEqual(got, want) {
+		t.Errorf("invokes %v, want %v", got, want)
+	}
+	if _, ok := r.pp.Discovered[aws.RecordedVMImport]; ok {
+		t.Errorf("discovered %v", r.pp.Discovered)
+	}
+}
+
+// With an AMI the image job does not run: the role has the CAA policy only.
+func TestWorkloadWithAMIHasNoImagePolicy(t *testing.T) {
+	args := workloadArgs()
+	args.PodVMAMIID = "ami-0123456789abcdef0"
+	r := run(t, newCloud(), args, true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	wantSummary(t, r, aws.TypeRole+" peerpods-caa", aws.TypeRolePolicy+" peerpods-caa")
+}
+
+// Bad identity inputs, and a cluster whose OIDC provider is missing, fail
+// before anything but the provider is registered, naming the setting.
+func TestIdentityFailuresRegisterNothing(t *testing.T) {
+	withProvider := func(clientIDs ...string) *cloud {
+		c := newCloud()
+		c.calls = map[string]pulumitest.CallFunc{aws.TokenOpenIDConnectProvider: aws.MockOIDCProvider(issuer, clientIDs...)}
+		return c
+	}
+	cases := []struct {
+		name    string
+		cloud   *cloud
+		args    func(*aws.Args)
+		setting string
+		want    string
+	}{
+		{"keys in cco mode", newCloud(), func(a *aws.Args) { a.AccessKeyID = pulumi.String(aws.MockAccessKeyID) },
+			"awsAccessKeyId", "is set, but identity is cco"},
+		{"keys in workload mode", newCloud(), func(a *aws.Args) {
+			a.Identity, a.OIDCIssuer, a.SecretAccessKey = contract.IdentityWorkload, issuer, pulumi.String("s3cr3t")
+		}, "awsSecretAccessKey", "set peerpods:identity to static"},
+		{"workload without issuer", newCloud(), func(a *aws.Args) { a.Identity = contract.IdentityWorkload },
+			"aws.oidcIssuer", "is not set"},
+		{"default issuer", newCloud(), func(a *aws.Args) {
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, components.DefaultIssuer
+		}, "aws.oidcIssuer", "short-lived credentials"},
+		{"http issuer", newCloud(), func(a *aws.Args) { a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "http://oidc.example.com" },
+			"aws.oidcIssuer", "not an https issuer URL"},
+		{"unknown mode", newCloud(), func(a *aws.Args) { a.Identity = "irsa" }, "identity", "not an identity mode"},
+		{"missing OIDC provider", withProvider(), func(a *aws.Args) {
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "https://other-oidc.s3.us-east-2.amazonaws.com"
+		}, "aws.oidcIssuer", "the IAM OIDC provider arn:aws:iam::" + account + ":oidc-provider/other-oidc.s3.us-east-2.amazonaws.com cannot be read"},
+		{"provider without the audience", withProvider("sts.amazonaws.com"), func(a *aws.Args) {
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, issuer
+		}, "aws.oidcIssuer", "add-client-id-to-open-id-connect-provider"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := explicitArgs("")
+			c.args(&args)
+			r := run(t, c.cloud, args, true)
+			ies := components.InputErrors(r.err)
+			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Error(), c.want) {
+				t.Fatalf("want one error on %s containing %q, got %v", c.setting, c.want, r.err)
+			}
+			if got := r.m.Summary(); len(got) != 1 {
+				t.Errorf("registered more than the provider: %v", got)
+			}
+		})
+	}
+}
