@@ -41,9 +41,15 @@ type Config struct {
 	// Stack is the cloud's own configuration (peerpods:<cloud>, decoded
 	// into the cloud's Stack type and prepared), credentials included.
 	Stack cloud.Stack
-	// Secrets are the peer-pods-secret values found in the stack secrets,
-	// by operator key.
+	// Secrets are the peer-pods-secret values found in the stack secrets
+	// (or read from the cluster's CCO secret), by operator key; only with
+	// identity static.
 	Secrets map[string]cloud.Secret
+	// Identity is how CAA gets its cloud credentials (peerpods:identity).
+	Identity contract.Identity
+	// Discovery is what was read from the cluster; nil without
+	// peerpods:kubeconfig, or with peerpods:discover false.
+	Discovery *Discovery
 }
 
 // secretSetting is a stack config key whose value goes into
@@ -81,14 +87,16 @@ var _ source = (*pulumi.Context)(nil)
 
 // Load reads and validates the stack configuration of ctx. It registers
 // nothing; every problem is reported in one error naming the config keys.
-func Load(ctx *pulumi.Context) (Config, error) { return load(contextSource{ctx, ""}) }
+func Load(ctx *pulumi.Context) (Config, error) {
+	return load(contextSource{ctx, ""}, loader{discover: true})
+}
 
 // keyLister is a source that can list the keys it holds.
 type keyLister interface {
 	keys() ([]string, error)
 }
 
-func load(src source) (Config, error) {
+func load(src source, l loader) (Config, error) {
 	r := reader{src: src}
 	var c Config
 	if l, ok := src.(keyLister); ok {
@@ -99,7 +107,22 @@ func load(src source) (Config, error) {
 		r.fail(checkKeys(keys, src.IsConfigSecret))
 	}
 
+	c.KubeContext = r.str("kubeContext", "")
+	c.Kubeconfig = cloud.NewSecret(r.value("kubeconfig", true))
+	if c.Kubeconfig.IsSet() && !strings.Contains(c.Kubeconfig.Reveal(), "clusters") {
+		r.fail(components.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
+			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
+	}
 	name := r.str("cloud", "")
+	if l.discover && r.boolean("discover", true) && c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
+		d, err := l.readCluster(c.Kubeconfig.Reveal(), c.KubeContext)
+		r.fail(err)
+		if d != nil {
+			c.Discovery = d
+			name, err = d.cloudOf(name)
+			r.fail(err)
+		}
+	}
 	cl, built := CloudNamed(components.Cloud(name))
 	switch {
 	case name == "":
@@ -114,15 +137,17 @@ func load(src source) (Config, error) {
 	mode, err := handoff.ParseMode("peerpods:handoff", r.str("handoff", string(handoff.ModeCluster)))
 	r.fail(err)
 	c.Handoff = mode
-	c.KubeContext = r.str("kubeContext", "")
-	if c.Handoff == handoff.ModeCluster {
-		c.Kubeconfig = cloud.NewSecret(r.value("kubeconfig", true))
-		if !c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
-			r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
+	if c.Handoff == handoff.ModeCluster && !c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
+		r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
+	}
+	c.Identity = contract.Identity(r.str("identity", ""))
+	if built {
+		if c.Identity == "" {
+			c.Identity = contract.DefaultIdentity(c.Cloud)
 		}
-		if c.Kubeconfig.IsSet() && !strings.Contains(c.Kubeconfig.Reveal(), "clusters") {
-			r.fail(components.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
-				"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
+		if err := contract.CheckIdentity("identity", c.Cloud, c.Identity); err != nil {
+			r.fail(components.Invalid("peerpods:identity", strings.TrimPrefix(err.Error(), "identity "),
+				"set peerpods:identity to one of the modes named (the README's \"Credentials\" says what each does)"))
 		}
 	}
 
@@ -176,9 +201,20 @@ func load(src source) (Config, error) {
 	}
 
 	c.Secrets = map[string]cloud.Secret{}
+	static := contract.WritesSecret(c.Identity)
+	fromCluster := r.boolean("credentialsFromCluster", false)
 	for _, sk := range secretSettings(c.Cloud) {
 		v := r.value(sk.config, sk.Sensitive)
 		if v == "" {
+			continue
+		}
+		if !static && built {
+			r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is set, but peerpods:identity is %s: the operator writes peer-pods-secret itself then, and a Secret from the stack would turn that off", c.Identity),
+				"remove it, or set peerpods:identity to static to hand the keys to the operator yourself"))
+			continue
+		}
+		if fromCluster {
+			r.fail(components.Invalid("peerpods:"+sk.config, "is set, and so is peerpods:credentialsFromCluster", "set only one: the key in the stack, or true to read the cluster's CCO secret"))
 			continue
 		}
 		c.Secrets[sk.Name] = cloud.NewSecret(v)
@@ -194,17 +230,32 @@ func load(src source) (Config, error) {
 		}
 	}
 
+	if fromCluster {
+		r.fail(c.credentialsFromCluster())
+	}
+	c.Operator.Subscription = r.str("operatorSubscription", "")
+	if c.Operator.Subscription == "" && c.Discovery != nil {
+		c.Operator.Subscription = c.Discovery.Facts.Subscription
+	}
+	if c.Identity == contract.IdentityWorkload && c.Handoff != handoff.ModeOff && c.Operator.Subscription == "" {
+		r.fail(components.Invalid("peerpods:operatorSubscription", "is not set, and the cluster has no OLM Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (or there is no cluster to read): workload identity reaches the operator through its Subscription's env",
+			"install the operator through OLM first, or name its Subscription (oc get subscriptions -n "+contract.Namespace+")"))
+	}
+
 	if cl != nil {
+		if c.Discovery != nil && !r.bad("identity") {
+			c.Discovery.apply(&r, cl, c.Identity, l.recorded)
+		}
 		c.Stack = cl.NewStack()
 		r.object(name, c.Stack)
-		c.Stack.Prepare(input{r: &r, cloud: name, settings: c.Settings, handoff: c.Handoff})
+		c.Stack.Prepare(input{r: &r, cloud: name, settings: c.Settings, handoff: c.Handoff, identity: c.Identity})
 		r.zeros(name, c.Stack)
 	} else {
 		// Common settings are validated by the cloud's Prepare otherwise.
 		r.p.AddWithin("peerpods:", c.Settings.Validate())
 	}
 
-	if c.Handoff != handoff.ModeOff {
+	if c.Handoff != handoff.ModeOff && static {
 		for _, sk := range secretSettings(c.Cloud) {
 			if _, ok := c.Secrets[sk.Name]; !ok && sk.Need != contract.Optional && !r.bad(sk.config) {
 				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.Name),
@@ -219,12 +270,26 @@ func load(src source) (Config, error) {
 type reader struct {
 	src source
 	p   components.Problems
+	// over are values read instead of the source's: an object setting with
+	// the values discovery found added.
+	over map[string]string
 }
 
 func (r *reader) fail(err error) { r.p.Add(err) }
 
 func (r *reader) get(key string) (string, bool) {
+	if v, ok := r.over[key]; ok {
+		return v, true
+	}
 	return r.src.GetConfig(Namespace + ":" + key)
+}
+
+// override makes key read as value.
+func (r *reader) override(key, value string) {
+	if r.over == nil {
+		r.over = map[string]string{}
+	}
+	r.over[key] = value
 }
 
 func (r *reader) str(key, def string) string {

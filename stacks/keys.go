@@ -23,6 +23,7 @@ var (
 		"cloud", "handoff", "kubeContext",
 		"tunnelPort", "tunnelProtocols", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
 		"initdataFile", "initdata", "extra", "kataConfig", "placement",
+		"identity", "discover", "credentialsFromCluster", "operatorSubscription",
 		// Refused with their own advice (load).
 		"disableCvm", "peerPodConfig",
 	}

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
@@ -29,8 +30,13 @@ const (
 	// a secret; only with handoff manifests.
 	OutputManifests = "manifests"
 	// OutputDiscovered are the values discovery decided (setting ->
-	// value); the next run reads them back and plans with them.
+	// value), in the cloud and in the cluster; the next run reads them
+	// back and plans with them.
 	OutputDiscovered = "discovered"
+	// OutputCluster says what was read from the cluster: its platform,
+	// infrastructure name and each setting taken from it, with the value
+	// and the object and field it was read from.
+	OutputCluster = "cluster"
 )
 
 // Deployment is what the program built: the cloud's values and rules, the
@@ -53,9 +59,12 @@ func Run(ctx *pulumi.Context) error { return Program("")(ctx) }
 // root directory, else the working directory), whose stack file Load
 // checks. The Automation API runs an inline program in the calling
 // process, which names the project's directory itself.
-func Program(dir string) pulumi.RunFunc {
+func Program(dir string) pulumi.RunFunc { return ProgramWith(dir, Options{}) }
+
+// ProgramWith is Program with opts.
+func ProgramWith(dir string, opts Options) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		d, err := deploy(ctx, dir)
+		d, err := deploy(ctx, dir, opts)
 		if err != nil {
 			return err
 		}
@@ -69,17 +78,50 @@ func Program(dir string) pulumi.RunFunc {
 // Deploy loads and validates the configuration, then registers the
 // providers, the cloud component and the handoff. When the configuration is
 // invalid it returns the error and registers nothing.
-func Deploy(ctx *pulumi.Context) (*Deployment, error) { return deploy(ctx, "") }
+func Deploy(ctx *pulumi.Context) (*Deployment, error) { return deploy(ctx, "", Options{}) }
 
-func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
-	cfg, err := load(contextSource{ctx, dir})
+// DeployWith is Deploy with opts.
+func DeployWith(ctx *pulumi.Context, opts Options) (*Deployment, error) {
+	return deploy(ctx, "", opts)
+}
+
+func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) {
+	rec := memoRecorded(ctx)
+	src := contextSource{ctx, dir}
+	cfg, err := load(src, loader{opts: opts, discover: true})
 	if err != nil {
 		return nil, err
 	}
+	// Valid: the values found in the cluster are compared with those
+	// recorded at the last up, and the recorded ones used where they
+	// differ (the configuration is read again with them).
+	if d := cfg.Discovery; d != nil && len(d.Found) > 0 {
+		recorded, err := rec()
+		if err != nil {
+			return nil, err
+		}
+		if d.Differs(recorded) {
+			if cfg, err = load(src, loader{opts: opts, discover: true, recorded: recorded, read: d}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	d := &Deployment{Config: cfg}
+	if cfg.Discovery != nil {
+		for _, m := range cfg.Discovery.Messages() {
+			if err := ctx.Log.Info(m, nil); err != nil {
+				return nil, err
+			}
+		}
+		for _, c := range cfg.Discovery.Changes {
+			if err := ctx.Log.Warn(c.Message(), nil); err != nil {
+				return nil, err
+			}
+		}
+	}
 	d.Result, err = cfg.Stack.Deploy(ctx, cloud.Deploy{
 		Secret:   func(key string) pulumi.StringInput { return cfg.Secrets[key].Input() },
-		Recorded: func() (components.Recorded, error) { return recorded(ctx) },
+		Recorded: rec,
 	})
 	if err != nil {
 		// The components name settings under the cloud's key (aws.infraId,
@@ -128,6 +170,21 @@ func deploy(ctx *pulumi.Context, dir string) (*Deployment, error) {
 	return d, nil
 }
 
+// memoRecorded reads the recorded values once (recorded), however often
+// called: the stack reference is one resource.
+func memoRecorded(ctx *pulumi.Context) func() (components.Recorded, error) {
+	var rec components.Recorded
+	var err error
+	done := false
+	return func() (components.Recorded, error) {
+		if !done {
+			rec, err = recorded(ctx)
+			done = true
+		}
+		return rec, err
+	}
+}
+
 // recorded reads the values discovery decided at the last up, from this
 // stack's own "discovered" output (a reference to the stack itself; empty
 // on the first run).
@@ -172,8 +229,16 @@ func outputs(d *Deployment) pulumi.Map {
 	for k, v := range d.CloudOutputs {
 		out[k] = v
 	}
-	if len(d.Discovered) > 0 {
-		out[OutputDiscovered] = pulumi.ToStringMap(d.Discovered)
+	discovered := maps.Clone(d.Discovered)
+	if c := d.Config.Discovery; c != nil {
+		if discovered == nil {
+			discovered = map[string]string{}
+		}
+		maps.Copy(discovered, c.Recorded())
+		out[OutputCluster] = pulumi.ToMap(c.Report())
+	}
+	if len(discovered) > 0 {
+		out[OutputDiscovered] = pulumi.ToStringMap(discovered)
 	}
 	out[OutputHandoff] = pulumi.Map{
 		"mode":      pulumi.String(string(d.Config.Handoff)),

