@@ -58,6 +58,9 @@ func (s *Stack) Prepare(in cloud.Input) {
 	s.Identity = in.Identity()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
+	if s.sshPrivateKey = in.Credential(SSHPrivateKeySetting); s.sshPrivateKey.IsSet() {
+		in.Check(components.CheckPrivateKey(SSHPrivateKeySetting, s.sshPrivateKey.Reveal()))
+	}
 }
 
 // Deploy implements cloud.Stack: the azure-native provider, the classic

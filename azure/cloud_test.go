@@ -17,7 +17,8 @@ import (
 // input is a stack's settings as Prepare reads them.
 type input struct {
 	identity contract.Identity
-	set      []string // top-level settings that are set
+	set      []string          // top-level settings that are set
+	secrets  map[string]string // credential settings
 	problems components.Problems
 }
 
@@ -26,7 +27,7 @@ func (in *input) Handoff() handoff.Mode               { return handoff.ModeOff }
 func (in *input) Identity() contract.Identity         { return in.identity }
 func (in *input) Raw() (string, bool)                 { return "", false }
 func (in *input) Has(key string) bool                 { return slices.Contains(in.set, key) }
-func (in *input) Credential(key string) ccloud.Secret { return ccloud.Secret{} }
+func (in *input) Credential(key string) ccloud.Secret { return ccloud.NewSecret(in.secrets[key]) }
 func (in *input) Check(err error)                     { in.problems.Add(err) }
 
 // stackSecrets are the stack's peer-pods-secret values.
@@ -95,5 +96,19 @@ func TestStackIdentity(t *testing.T) {
 				t.Errorf("%d managed identities", got)
 			}
 		})
+	}
+}
+
+// TestStackChecksSSHKey: a supplied ssh-key-secret key is checked in every
+// identity mode.
+func TestStackChecksSSHKey(t *testing.T) {
+	for _, id := range contract.IdentitiesOf(components.Azure) {
+		in := &input{identity: id, secrets: map[string]string{azure.SSHPrivateKeySetting: "ssh-rsa AAAA"}}
+		s := &azure.Stack{Args: azure.Args{ResourceGroup: rg, OIDCIssuer: issuer}}
+		s.Prepare(in)
+		ies := components.InputErrors(in.problems.Err())
+		if len(ies) != 1 || ies[0].Setting != azure.SSHPrivateKeySetting {
+			t.Errorf("%s: %v", id, in.problems.Err())
+		}
 	}
 }

@@ -249,7 +249,7 @@ func TestRuleAdoptedForOnePort(t *testing.T) {
 	for _, rule := range r.m.OfType(tRule) {
 		created = append(created, inputs(rule)["securityRuleName"].(string))
 	}
-	if !reflect.DeepEqual(created, []string{"Allow-Kata-Agent-Internal", "Allow-VXLAN-Internal"}) {
+	if slices.Sort(created); !reflect.DeepEqual(created, []string{"Allow-Kata-Agent-Internal", "Allow-VXLAN-Internal"}) {
 		t.Errorf("created %v", created)
 	}
 	last := r.pp.Rules[len(r.pp.Rules)-1]
