@@ -119,12 +119,16 @@ func load(src source, l loader) (Config, error) {
 		r.fail(err)
 		if d != nil {
 			c.Discovery = d
-			name, err = d.cloudOf(name)
-			r.fail(err)
+			if found, err := d.cloudOf(name); err != nil {
+				r.fail(err)
+			} else {
+				name = found
+			}
 		}
 	}
 	cl, built := CloudNamed(components.Cloud(name))
 	switch {
+	case name == "" && r.bad("cloud"): // discovery said why
 	case name == "":
 		r.fail(components.Invalid("peerpods:cloud", "is not set", fmt.Sprintf("set it to one of %s", cloudList())))
 	case slices.Contains(contract.Clouds, components.Cloud(name)) && !built:
@@ -255,7 +259,7 @@ func load(src source, l loader) (Config, error) {
 		r.p.AddWithin("peerpods:", c.Settings.Validate())
 	}
 
-	if c.Handoff != handoff.ModeOff && static {
+	if c.Handoff != handoff.ModeOff && static && !fromCluster {
 		for _, sk := range secretSettings(c.Cloud) {
 			if _, ok := c.Secrets[sk.Name]; !ok && sk.Need != contract.Optional && !r.bad(sk.config) {
 				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.Name),

@@ -197,7 +197,8 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		fix     string
 		stack   string // default aws-example
 	}{
-		{"no cloud", func(c map[string]string) { delete(c, "peerpods:cloud") }, nil, "peerpods:cloud", `"aws"`, ""},
+		{"no cloud", func(c map[string]string) { delete(c, "peerpods:cloud"); c["peerpods:discover"] = "false" }, nil, "peerpods:cloud", `"aws"`, ""},
+		{"no cloud, platform None", func(c map[string]string) { delete(c, "peerpods:cloud") }, nil, "peerpods:cloud", "set peerpods:cloud to libvirt", ""},
 		{"unknown cloud", func(c map[string]string) { c["peerpods:cloud"] = "openstack" }, nil, "peerpods:cloud", `"aws", "azure", "gcp", "libvirt"`, ""},
 		{"unknown handoff", func(c map[string]string) { c["peerpods:handoff"] = "yes" }, nil, "peerpods:handoff", `"off"`, ""},
 		{"port 0", func(c map[string]string) { c["peerpods:tunnelPort"] = "0" }, nil, "peerpods:tunnelPort", "1 to 65535", ""},
@@ -221,7 +222,9 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"bad timeout", func(c map[string]string) { c["peerpods:proxyTimeout"] = "5" }, nil, "peerpods:proxyTimeout", "duration", ""},
 		{"both discovery ways", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","instanceId":"i-01234567"}` }, nil, "peerpods:aws.instanceId", "only one", ""},
 		// Without reading the cluster (which has the infrastructure name).
-		{"no discovery way", func(c map[string]string) { c["peerpods:aws"], c["peerpods:discover"] = `{"region":"us-east-2"}`, "false" }, nil, "peerpods:aws", "aws.infraId", ""},
+		{"no discovery way", func(c map[string]string) {
+			c["peerpods:aws"], c["peerpods:discover"] = `{"region":"us-east-2"}`, "false"
+		}, nil, "peerpods:aws", "aws.infraId", ""},
 		{"empty instance id", func(c map[string]string) { c["peerpods:aws"] = `{"instanceId":"i-"}` }, nil, "peerpods:aws.instanceId", "hex digits", ""},
 		{"malformed subnet", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","subnetId":"subnet-zz"}` }, nil, "peerpods:aws.subnetId", "subnet ID", ""},
 		{"duplicate groups", func(c map[string]string) {
@@ -242,7 +245,9 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"azure: plain-text client secret", func(map[string]string) {}, []string{"peerpods:azureClientSecret"}, "peerpods:azureClientSecret", "--secret azureClientSecret", "azure-worker-subnet"},
 		{"azure: missing tenant", func(c map[string]string) { delete(c, "peerpods:azureTenantId") }, nil, "peerpods:azureTenantId", "--secret azureTenantId", "azure-worker-subnet"},
 		{"azure: bad subscription", func(c map[string]string) { c["peerpods:azure"] = `{"resourceGroup":"rg","subscriptionId":"prod"}` }, nil, "peerpods:azure.subscriptionId", "GUID", "azure-worker-subnet"},
-		{"azure: no resource group", func(c map[string]string) { c["peerpods:azure"], c["peerpods:discover"] = `{"outbound":"peer-vnet"}`, "false" }, nil, "peerpods:azure.resourceGroup", "resource group name", "azure-peer-vnet"},
+		{"azure: no resource group", func(c map[string]string) {
+			c["peerpods:azure"], c["peerpods:discover"] = `{"outbound":"peer-vnet"}`, "false"
+		}, nil, "peerpods:azure.resourceGroup", "resource group name", "azure-peer-vnet"},
 		{"azure: overlapping peer VNet", func(c map[string]string) {
 			c["peerpods:azure"] = `{"resourceGroup":"rg","outbound":"peer-vnet","peerVnet":{"addressPrefix":"10.2.0.0/16"}}`
 		}, nil, "peerpods:azure.peerVnet.addressPrefix", "overlaps 10.0.0.0/14", "azure-peer-vnet"},

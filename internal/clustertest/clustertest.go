@@ -162,7 +162,8 @@ func (c Cluster) Authentication() *unstructured.Unstructured {
 	return Config("Authentication", map[string]any{"spec": map[string]any{"serviceAccountIssuer": c.Issuer}})
 }
 
-// Fake serves the cluster with client-go's fakes.
+// Fake serves the cluster with client-go's fakes. A zero Cluster is a
+// Kubernetes cluster that is not OpenShift.
 func (c Cluster) Fake() cluster.Clients {
 	core := append([]runtime.Object{}, c.Core...)
 	for _, n := range c.Nodes {
@@ -173,7 +174,10 @@ func (c Cluster) Fake() cluster.Clients {
 	if c.ARO {
 		disc.Resources = append(disc.Resources, &metav1.APIResourceList{GroupVersion: "aro.openshift.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "clusters", Kind: "Cluster"}}})
 	}
-	objs := []runtime.Object{c.Infrastructure(), c.Authentication()}
+	var objs []runtime.Object
+	if c.Platform != nil { // else not OpenShift: no config.openshift.io objects
+		objs = append(objs, c.Infrastructure(), c.Authentication())
+	}
 	if c.Subscription != nil {
 		objs = append(objs, c.Subscription)
 	}

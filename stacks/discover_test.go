@@ -1,0 +1,206 @@
+package stacks_test
+
+import (
+	"maps"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/internal/clustertest"
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/internal/stacktest"
+	"github.com/peerpods/provisioner/stacks"
+)
+
+// awsFromCluster is the AWS example with only what the cluster cannot
+// know: no cloud, region or infrastructure name.
+func awsFromCluster(t *testing.T) map[string]string {
+	cfg := stackConfig(t, "aws-example")
+	delete(cfg, "peerpods:cloud")
+	cfg["peerpods:aws"] = `{"podvmInstanceType":"t3.medium"}`
+	return cfg
+}
+
+// What the stack does not set is read from the cluster, each value
+// reported with where it was read, and recorded for the next run.
+func TestSettingsFromTheCluster(t *testing.T) {
+	m, d, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(awsFromCluster(t)), clustertest.For(contract.AWS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Config.Cloud != "aws" {
+		t.Errorf("cloud %q", d.Config.Cloud)
+	}
+	if r := m.Get(t, "pulumi:providers:aws", "aws").Inputs["region"].StringValue(); r != clustertest.AWSRegion {
+		t.Errorf("provider region %q", r)
+	}
+	// The workers were found by the cluster's infrastructure name.
+	var filters []string
+	for _, inv := range m.Invokes() {
+		if inv.Token == "aws:ec2/getInstances:getInstances" {
+			for _, f := range inv.Args["filters"].ArrayValue() {
+				filters = append(filters, f.ObjectValue()["name"].StringValue())
+			}
+		}
+	}
+	if !reflect.DeepEqual(filters, []string{"tag:kubernetes.io/cluster/" + clustertest.InfraName, "tag:Name"}) {
+		t.Errorf("getInstances filters %v", filters)
+	}
+	outs := await(t, d.Outputs)
+	report := toAny(outs["cluster"].value)
+	found := report["found"].(map[string]any)
+	want := map[string]string{
+		"cloud":       "Infrastructure cluster status.platformStatus.type",
+		"aws.region":  "Infrastructure cluster status.platformStatus.aws.region",
+		"aws.infraId": "Infrastructure cluster status.infrastructureName",
+	}
+	if len(found) != len(want) || report["platform"] != "AWS" {
+		t.Errorf("cluster output %v", report)
+	}
+	for s, from := range want {
+		if f, _ := found[s].(map[string]any); f == nil || f["from"] != from {
+			t.Errorf("%s: %v, want from %q", s, found[s], from)
+		}
+	}
+	rec := toAny(outs["discovered"].value)
+	if rec["aws.region"] != clustertest.AWSRegion || rec["aws.infraId"] != clustertest.InfraName {
+		t.Errorf("discovered %v", rec)
+	}
+	wantMsgs := []string{
+		`peerpods:aws.infraId = "mycluster-x7k2p", from the cluster (Infrastructure cluster status.infrastructureName)`,
+		`peerpods:aws.region = "us-east-2", from the cluster (Infrastructure cluster status.platformStatus.aws.region)`,
+		`peerpods:cloud = "aws", from the cluster (Infrastructure cluster status.platformStatus.type)`,
+	}
+	if got := d.Config.Discovery.Messages(); !reflect.DeepEqual(got, wantMsgs) {
+		t.Errorf("messages %q", got)
+	}
+}
+
+// A setting in the stack wins over the cluster's value.
+func TestStackSettingWins(t *testing.T) {
+	cfg := awsFromCluster(t)
+	cfg["peerpods:aws"] = `{"region":"eu-west-1","instanceId":"i-0aaaaaaaaaaaaaaa0"}`
+	m, d, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(cfg), clustertest.For(contract.AWS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := m.Get(t, "pulumi:providers:aws", "aws").Inputs["region"].StringValue(); r != "eu-west-1" {
+		t.Errorf("region %q", r)
+	}
+	for _, f := range d.Config.Discovery.Found {
+		if f.Setting == "aws.region" || f.Setting == "aws.infraId" { // instanceId given: no infraId
+			t.Errorf("found %s although the stack sets it", f.Setting)
+		}
+	}
+}
+
+// A value recorded at the last up that the cluster no longer has is kept,
+// and the change reported.
+func TestClusterValuesArePinned(t *testing.T) {
+	m := stacktest.CloudMocks()
+	m.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{
+		"discovered": map[string]any{"aws.region": "us-west-2", "aws.infraId": clustertest.InfraName},
+	})
+	_, d, err := stacktest.DeployOnCluster(t, m, withSecrets(awsFromCluster(t)), clustertest.For(contract.AWS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := m.Get(t, "pulumi:providers:aws", "aws").Inputs["region"].StringValue(); r != "us-west-2" {
+		t.Errorf("region %q, want the recorded us-west-2", r)
+	}
+	ch := d.Config.Discovery.Changes
+	if len(ch) != 1 || ch[0].Setting != "aws.region" || ch[0].Found != clustertest.AWSRegion || !strings.Contains(ch[0].Message(), `set peerpods:aws.region to "us-east-2"`) {
+		t.Errorf("changes %+v", ch)
+	}
+}
+
+// In the default identity mode (cco) the stack writes no peer-pods-secret.
+func TestCCOIsTheDefault(t *testing.T) {
+	cfg := stackConfig(t, "aws-example")
+	delete(cfg, "peerpods:identity")
+	m, d, err := deploy(t, withSecrets(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Config.Identity != contract.IdentityCCO || len(m.OfType("kubernetes:core/v1:Secret")) != 0 || len(m.OfType("aws:s3/bucketV2:BucketV2")) != 0 {
+		t.Errorf("identity %s, graph %v", d.Config.Identity, m.Summary())
+	}
+}
+
+// Static keys read from the cluster's CCO root secret, kept secret.
+func TestCredentialsFromCluster(t *testing.T) {
+	cfg := stackConfig(t, "aws-example")
+	cfg["peerpods:credentialsFromCluster"] = "true"
+	c := pulumitest.Config{Values: cfg}
+	maps.Copy(cfg, map[string]string{"peerpods:kubeconfig": stacktest.Kubeconfig})
+	c.Secrets = []string{"peerpods:kubeconfig"}
+	m, _, err := stacktest.DeployOn(t, stacktest.CloudMocks(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["data"]
+	if !sd.IsSecret() || !reflect.DeepEqual(sd.SecretValue().Element.Mappable(), map[string]any{"AWS_ACCESS_KEY_ID": b64("AKIAIOSFODNN7EXAMPLE"), "AWS_SECRET_ACCESS_KEY": b64("cco-root-secret-key")}) {
+		t.Errorf("peer-pods-secret %v", sd)
+	}
+}
+
+// Bad input about the cluster: one error naming the setting, nothing
+// registered.
+func TestClusterBadInput(t *testing.T) {
+	withCfg := func(change func(map[string]string)) map[string]string {
+		cfg := stackConfig(t, "aws-example")
+		change(cfg)
+		return cfg
+	}
+	for _, tc := range []struct {
+		name    string
+		cfg     map[string]string
+		cluster clustertest.Cluster
+		real    bool // cluster.Connect on the kubeconfig
+		setting string
+		fix     string
+	}{
+		{"platform mismatch", withCfg(func(map[string]string) {}), clustertest.For(contract.Azure), false, "peerpods:cloud", "set peerpods:cloud to azure"},
+		{"not OpenShift", withCfg(func(map[string]string) {}), clustertest.Cluster{}, false, "peerpods:kubeconfig", "OpenShift cluster"},
+		{"no CCO secret", withCfg(func(c map[string]string) { c["peerpods:credentialsFromCluster"] = "true" }),
+			clustertest.For(contract.AWS, clustertest.WithoutCCOSecret), false, "peerpods:credentialsFromCluster", "give the keys as stack secrets"},
+		{"unknown context", withCfg(func(c map[string]string) { c["peerpods:kubeContext"] = "prod" }), clustertest.Cluster{}, true, "peerpods:kubeContext", "one of the kubeconfig's contexts"},
+		{"unreachable", withCfg(func(map[string]string) {}), clustertest.Cluster{}, true, "peerpods:kubeconfig", "reachable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := withSecrets(tc.cfg)
+			tc.cfg["peerpods:kubeconfig"] = unreachable
+			if tc.cfg["peerpods:credentialsFromCluster"] == "true" { // instead of the keys
+				delete(tc.cfg, "peerpods:awsAccessKeyId")
+				delete(tc.cfg, "peerpods:awsSecretAccessKey")
+			}
+			m := stacktest.CloudMocks()
+			var err error
+			if tc.real {
+				err = pulumitest.Run(m, c, stacks.ProgramWith(stacktest.StacksDir(t)+"/..", stacks.Options{}))
+			} else {
+				_, _, err = stacktest.DeployOnCluster(t, m, c, tc.cluster)
+			}
+			pulumitest.RequireInputError(t, err, tc.setting, tc.fix)
+			if len(m.Resources()) != 0 {
+				t.Errorf("registered %v", m.Summary())
+			}
+		})
+	}
+}
+
+// unreachable is a kubeconfig whose server refuses connections.
+const unreachable = `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: admin
+  context: {cluster: c, user: u}
+current-context: admin
+`
