@@ -81,8 +81,9 @@ type RoleAssignment struct {
 	Why string
 }
 
-// RoleAssignments are the roles the workload identity of args needs on
-// the network n, each at the least scope its calls allow: the cluster's
+// RoleAssignments are the roles the workload identity of args (after
+// WithDefaults) needs on the network n, each at the least scope its calls
+// allow: the cluster's
 // resource group (where CAA creates the pod VMs and the image job its
 // gallery), the worker subnet when it lies in another resource group, and
 // the subscription only for the one call ARM authorises there. Network
