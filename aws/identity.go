@@ -80,11 +80,19 @@ func lookupAccount(ctx *pulumi.Context, region string, via pulumi.InvokeOption) 
 	if err != nil {
 		return arns{}, components.LookupFailed("aws", "the account of the AWS credentials", err, "check the AWS credentials (aws sts get-caller-identity)")
 	}
+	a, err := lookupPartition(ctx, region, via)
+	a.account = id.AccountId
+	return a, err
+}
+
+// lookupPartition reads the partition of the AWS provider (aws, aws-cn,
+// aws-us-gov), without the account.
+func lookupPartition(ctx *pulumi.Context, region string, via pulumi.InvokeOption) (arns, error) {
 	part, err := awsp.GetPartition(ctx, nil, via)
 	if err != nil {
 		return arns{}, components.LookupFailed("aws", "the partition of the AWS provider", err, "check aws.region and the AWS credentials")
 	}
-	return arns{partition: part.Partition, region: region, account: id.AccountId}, nil
+	return arns{partition: part.Partition, region: region}, nil
 }
 
 // TrustPolicy is the trust policy of the workload role: only tokens the

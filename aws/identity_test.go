@@ -306,7 +306,7 @@ func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
 		t.Error(err)
 	}
 	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
-		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenRoles}; !reflect.DeepEqual(got, want) {
+		"aws:index/getPartition:getPartition", aws.TokenRoles}; !reflect.DeepEqual(got, want) {
 		t.Errorf("invokes %v, want %v", got, want)
 	}
 	for _, i := range r.m.Invokes() {

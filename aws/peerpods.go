@@ -21,9 +21,8 @@ type PeerPods struct {
 
 	// Network is the worker network the rules were written for.
 	Network Network
-	// Result holds the values and the rules created (AWS: one ingress
-	// rule per group, port and protocol; Azure: the NSG rules; GCP: the
-	// firewall rule).
+	// Result holds the values and the rules: one ingress rule per group,
+	// port and protocol, created or (Adopted) already there.
 	components.Result
 
 	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as

@@ -40,7 +40,7 @@ type imagePlan struct {
 // lookupImage reads the partition and whether the vmimport role exists.
 // A role the stack created at the last up (recorded) stays the stack's.
 func lookupImage(ctx *pulumi.Context, recorded components.Recorded, region string, via pulumi.InvokeOption) (imagePlan, error) {
-	a, err := lookupAccount(ctx, region, via)
+	a, err := lookupPartition(ctx, region, via) // S3 ARNs name no account
 	if err != nil {
 		return imagePlan{}, err
 	}
