@@ -57,7 +57,8 @@ func lookupWorkload(ctx *pulumi.Context, args Args, region string, via pulumi.In
 	host := components.IssuerHost(args.OIDCIssuer)
 	want := a.oidcProvider(host)
 	const how = "the cluster must be installed with short-lived credentials (ccoctl aws create-all, or create-identity-provider, makes the provider with the cluster's S3-hosted issuer); check that the AWS provider uses the cluster's account and that the issuer is the cluster's: oc get authentication cluster -o jsonpath='{.spec.serviceAccountIssuer}'"
-	p, err := iam.LookupOpenIdConnectProvider(ctx, &iam.LookupOpenIdConnectProviderArgs{Url: &args.OIDCIssuer}, via)
+	url := "https://" + host // as IAM keeps it: no trailing slash
+	p, err := iam.LookupOpenIdConnectProvider(ctx, &iam.LookupOpenIdConnectProviderArgs{Url: &url}, via)
 	if err != nil {
 		return workloadPlan{}, components.Invalid(settingIssuer,
 			fmt.Sprintf("is %q, but the IAM OIDC provider %s cannot be read (%v)", args.OIDCIssuer, want, err), how)
@@ -198,7 +199,11 @@ func (w workloadPlan) ImagePolicy() PolicyDocument {
 		allow("ImageObjects", []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
 			[]string{a.s3(ImageBucketPattern + "/*")}),
 		// GetRole, CreateRole (when missing) and PutRolePolicy (its vmimport
-		// policy): ami-helper.sh set_service_role, on that role only.
+		// policy): ami-helper.sh set_service_role, on that role only. While
+		// no vmimport role exists, CreateRole and PutRolePolicy let the
+		// holder of this role make one that trusts it, with any policy: the
+		// operator's docs advise detaching these permissions once the image
+		// exists, which this separate policy allows.
 		allow("ImageVMImportRole", []string{"iam:CreateRole", "iam:GetRole", "iam:PutRolePolicy"},
 			[]string{a.role(VMImportRole)}),
 		// ImportSnapshot, DescribeImportSnapshotTasks and DescribeSnapshots

@@ -568,3 +568,20 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 		})
 	}
 }
+
+// An issuer written with a trailing slash names the same OIDC provider,
+// and the trust policy's condition keys have no slash.
+func TestWorkloadIssuerWithTrailingSlash(t *testing.T) {
+	args := workloadArgs()
+	args.OIDCIssuer = issuer + "/"
+	r := run(t, newCloud(), args, true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	checkTrust(t, r.m.Get(t, aws.TypeRole, "peerpods-caa").Inputs["assumeRolePolicy"].StringValue())
+	for _, i := range r.m.Invokes() {
+		if i.Token == aws.TokenOpenIDConnectProvider && i.Args["url"].StringValue() != issuer {
+			t.Errorf("OIDC provider looked up by %v", i.Args)
+		}
+	}
+}
