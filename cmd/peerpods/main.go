@@ -2,6 +2,7 @@
 // Automation API: the program runs in this process (no language plugin),
 // the stack files are those of stacks/.
 //
+//	peerpods init    --stack S --kubeconfig FILE [--context C] [--identity cco|static|workload]
 //	peerpods preview --stack S [--json FILE] [--markdown FILE]
 //	peerpods up      --stack S
 //	peerpods destroy --stack S [--remove]
@@ -95,7 +96,7 @@ func (e noStackError) Error() string { return e.msg }
 // changesFound is returned when a preview has changes or a refresh drift.
 var changesFound = errors.New("changes found")
 
-const usage = `usage: peerpods <preview|up|destroy|refresh|outputs> --stack STACK [flags]
+const usage = `usage: peerpods <init|preview|up|destroy|refresh|outputs> --stack STACK [flags]
 run "peerpods <command> -h" for the flags of a command`
 
 // run executes one command and returns the exit code; a panic is an
@@ -159,6 +160,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addRunFlags(fs, cmd, &o.run)
 	var jsonFile, mdFile, outFile string
 	var expectNoChanges, showSecrets, remove, configMap, manifests bool
+	var initOpts initOptions
 	switch cmd {
 	case "preview":
 		fs.StringVar(&jsonFile, "json", "", "write the change report as JSON to this file")
@@ -172,6 +174,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&outFile, "file", "", "write the outputs to this file instead of standard output")
 		fs.BoolVar(&configMap, "configmap", false, "write the peer-pods-cm manifest (YAML) instead of the outputs")
 		fs.BoolVar(&manifests, "manifests", false, "write every handoff object as YAML (handoff manifests; needs --show-secrets: it holds the secrets)")
+	case "init":
+		fs.StringVar(&initOpts.kubeconfig, "kubeconfig", "", "the cluster's kubeconfig file (read to discover the cluster; stored encrypted in the stack)")
+		fs.StringVar(&initOpts.context, "context", "", "the kubeconfig context (default: its current one)")
+		fs.StringVar(&initOpts.identity, "identity", "", "how CAA gets cloud credentials: cco (default), static or workload")
 	case "up":
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
@@ -205,6 +211,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if manifests && configMap {
 		return usageError{"--manifests and --configmap exclude each other"}
+	}
+	if cmd == "init" {
+		return initStack(ctx, o, initOpts, stdout)
 	}
 	if cmd == "preview" {
 		engine, err := openPreview(ctx, o, stderr)

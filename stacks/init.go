@@ -1,0 +1,142 @@
+package stacks
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/contract"
+	"gopkg.in/yaml.v3"
+)
+
+// NewStack is what peerpods init writes a stack file from.
+type NewStack struct {
+	// Facts are the cluster's, read through the kubeconfig.
+	Facts cluster.Facts
+	// Identity is peerpods:identity; empty is the cloud's default.
+	Identity contract.Identity
+	// KubeContext is peerpods:kubeContext; empty is the current one.
+	KubeContext string
+	// Secure are the stack file's top-level keys of its secrets provider
+	// (encryptionsalt, secretsprovider, encryptedkey) and Secrets the
+	// config keys already encrypted (peerpods:kubeconfig -> ciphertext),
+	// as Pulumi wrote them.
+	Secure  map[string]string
+	Secrets map[string]string
+}
+
+// StackFile renders a commented stack file for the cluster: the cloud,
+// the identity mode, the handoff, and every setting the cloud takes from
+// the cluster with where it was read, plus the encrypted secrets. The
+// program reads the same values from the cluster on every run; written
+// down, they are what a review of the stack file sees.
+func StackFile(n NewStack) ([]byte, error) {
+	c := n.Facts.Cloud
+	if c == "" {
+		c = contract.Libvirt
+	}
+	cl, ok := CloudNamed(c)
+	if !ok {
+		return nil, fmt.Errorf("peerpods:cloud %s: %s", c, notBuilt(string(c)))
+	}
+	id := n.Identity
+	if id == "" {
+		id = contract.DefaultIdentity(c)
+	}
+	if err := contract.CheckIdentity("--identity", c, id); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	for _, k := range slices.Sorted(mapsKeys(n.Secure)) {
+		line("%s: %s", k, scalar(n.Secure[k]))
+	}
+	line("# Written by peerpods init from the cluster %s (platform %s).", n.Facts.InfraName, n.Facts.PlatformType)
+	line("# Each value below was read from the cluster; the program reads them")
+	line("# again on every run, and a value set here wins over the cluster's.")
+	line("config:")
+	line("  # From Infrastructure cluster status.platformStatus.type (%s).", n.Facts.PlatformType)
+	line("  peerpods:cloud: %s", c)
+	line("  # How cloud-api-adaptor gets its cloud credentials: %s.", identityDoc(c))
+	line("  peerpods:identity: %s", id)
+	line("  # cluster: write peer-pods-cm (and the credentials in static mode) into")
+	line("  # the cluster of peerpods:kubeconfig; manifests or off: outputs only.")
+	line("  peerpods:handoff: cluster")
+	if n.KubeContext != "" {
+		line("  peerpods:kubeContext: %s", scalar(n.KubeContext))
+	}
+	found := cl.FromCluster(n.Facts, id)
+	if len(found) > 0 {
+		line("  peerpods:%s:", c)
+		for _, f := range found {
+			line("    # From %s.", f.From)
+			v, err := yaml.Marshal(f.Value)
+			if err != nil {
+				return nil, err
+			}
+			val := strings.TrimSpace(string(v))
+			if l, isList := f.Value.([]string); isList {
+				val = "[" + strings.Join(quoted(l), ", ") + "]"
+			}
+			line("    %s: %s", strings.TrimPrefix(f.Setting, string(c)+"."), val)
+		}
+	}
+	if c == contract.Libvirt {
+		line("  # The KVM host is not known to the cluster: set peerpods:libvirt.host")
+		line("  # (see stacks/Pulumi.libvirt-example.yaml) before the first preview.")
+	}
+	if contract.WritesSecret(id) && c != contract.Libvirt {
+		line("  # Static credentials: pulumi config set --secret <key> for each key the")
+		line("  # README lists for %s, or read the cluster's CCO root secret:", c)
+		line("  # peerpods:credentialsFromCluster: true")
+	}
+	for _, k := range slices.Sorted(mapsKeys(n.Secrets)) {
+		line("  %s:", k)
+		line("    secure: %s", scalar(n.Secrets[k]))
+	}
+	return b.Bytes(), nil
+}
+
+func identityDoc(c contract.Cloud) string {
+	var out []string
+	for _, m := range contract.IdentitiesOf(c) {
+		switch m {
+		case contract.IdentityCCO:
+			out = append(out, "cco (the operator asks the Cloud Credential Operator)")
+		case contract.IdentityStatic:
+			out = append(out, "static (keys from the stack's secrets)")
+		case contract.IdentityWorkload:
+			out = append(out, "workload (a cloud identity trusted by the cluster's OIDC issuer)")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// scalar is s as a YAML scalar, quoted when YAML needs it.
+func scalar(s string) string {
+	v, err := yaml.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf("%q", s)
+	}
+	return strings.TrimSpace(string(v))
+}
+
+func quoted(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = scalar(s)
+	}
+	return out
+}
+
+func mapsKeys(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
