@@ -26,11 +26,11 @@ const (
 	stsCredentialsRequest = "sandboxed-containers-operator@c75475003eac credentials_request_aws_sts.yaml"
 )
 
-// ImageBucketPattern is the name of the buckets the operator's image job
-// makes for itself when no bucket is given: podvm-image-<version> (
-// aws-podvm-image-handler.sh prepare_for_prebuilt_artifact, from
-// AMI_BASE_NAME podvm-image), and what the operator's STS
-// CredentialsRequest grants S3 on.
+// ImageBucketPattern matches the buckets the operator's image job makes
+// for itself when no bucket is given, podvm-image-<version>
+// (aws-podvm-image-handler.sh prepare_for_prebuilt_artifact, from
+// AMI_BASE_NAME podvm-image); the operator's STS CredentialsRequest grants
+// S3 on the same pattern.
 const ImageBucketPattern = "podvm-*"
 
 // VMImportRole is the service role AWS VM Import/Export assumes; its name
