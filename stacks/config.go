@@ -246,6 +246,11 @@ func load(src source, l loader) (Config, error) {
 			"install the operator through OLM first, or name its Subscription (oc get subscriptions -n "+contract.Namespace+")"))
 	}
 
+	// When the cluster cannot be read, the cloud's settings it would have
+	// given are not reported missing: the kubeconfig is the problem.
+	if cl != nil && l.discover && (r.bad("kubeconfig") || r.bad("kubeContext")) {
+		cl = nil
+	}
 	if cl != nil {
 		if c.Discovery != nil && !r.bad("identity") {
 			c.Discovery.apply(&r, cl, c.Identity, l.recorded)

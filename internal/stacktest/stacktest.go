@@ -100,15 +100,20 @@ var StackSecrets = func() map[string]string {
 // fills them).
 func WithSecrets(values map[string]string) pulumitest.Config {
 	cfg := pulumitest.Config{Values: values}
-	c := contract.Cloud(values["peerpods:cloud"])
-	id := contract.Identity(values["peerpods:identity"])
-	if id == "" {
-		id = contract.DefaultIdentity(c)
+	clouds := contract.Clouds // no cloud: the cluster's, whichever it is
+	if c := contract.Cloud(values["peerpods:cloud"]); c != "" {
+		clouds = []contract.Cloud{c}
 	}
 	operatorFills := map[string]bool{}
-	if set, ok := contract.For(c); ok && !contract.WritesSecret(id) {
-		for _, k := range set.UserSecrets() {
-			operatorFills[k.Setting] = true
+	for _, c := range clouds {
+		id := contract.Identity(values["peerpods:identity"])
+		if id == "" {
+			id = contract.DefaultIdentity(c)
+		}
+		if set, ok := contract.For(c); ok && !contract.WritesSecret(id) {
+			for _, k := range set.UserSecrets() {
+				operatorFills[k.Setting] = true
+			}
 		}
 	}
 	for k, v := range StackSecrets {

@@ -1,0 +1,310 @@
+//go:build e2e
+
+package tests
+
+import (
+	"errors"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ocp "github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/internal/clustertest"
+	"github.com/peerpods/provisioner/internal/kubetest"
+	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/internal/stacktest"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var (
+	infrastructures = schema.GroupVersionResource{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}
+	authentications = schema.GroupVersionResource{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}
+	crds            = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+)
+
+// writeCluster makes the e2e API server hold cl's objects, as the
+// installer, CCO and the kubelets write them: the Infrastructure's status
+// through its status subresource (openshift/api's schema, which requires
+// the API server URLs and topologies too), the Authentication, the worker
+// nodes, the install-config and CCO root secret in kube-system. What an
+// earlier call wrote and cl has not is removed.
+func writeCluster(t *testing.T, c *kubetest.Clients, cl clustertest.Cluster) {
+	t.Helper()
+	ctx := t.Context()
+	infra := cl.Infrastructure()
+	kubetest.ApplyObjects(t, []*unstructured.Unstructured{
+		clustertest.Config("Infrastructure", map[string]any{"spec": map[string]any{"platformSpec": map[string]any{"type": cl.Platform["type"]}}}),
+		cl.Authentication(),
+	}, "installer")
+	status := infra.Object["status"].(map[string]any)
+	maps.Copy(status, map[string]any{
+		"apiServerURL": "https://api.mycluster.example.com:6443", "apiServerInternalURI": "https://api-int.mycluster.example.com:6443",
+		"etcdDiscoveryDomain": "", "controlPlaneTopology": "HighlyAvailable", "infrastructureTopology": "HighlyAvailable",
+	})
+	if _, err := c.Dynamic.Resource(infrastructures).ApplyStatus(ctx, "cluster", infra, metav1.ApplyOptions{FieldManager: "installer", Force: true}); err != nil {
+		t.Fatalf("writing the Infrastructure status: %v", err)
+	}
+	nodes, err := c.Typed.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "peerpods-e2e=discovery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes.Items {
+		if err := c.Typed.CoreV1().Nodes().Delete(ctx, n.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range cl.Nodes {
+		n = n.DeepCopy()
+		n.Labels["peerpods-e2e"] = "discovery"
+		if _, err := c.Typed.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"aws-creds", "azure-credentials", "gcp-credentials"} {
+		if err := c.Typed.CoreV1().Secrets("kube-system").Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Typed.CoreV1().ConfigMaps("kube-system").Delete(ctx, "cluster-config-v1", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	for _, o := range cl.Core {
+		var err error
+		switch o := o.(type) {
+		case *corev1.Secret:
+			_, err = c.Typed.CoreV1().Secrets(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		case *corev1.ConfigMap:
+			_, err = c.Typed.CoreV1().ConfigMaps(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDiscoveryRealServer: on the e2e kube-apiserver with OpenShift's own
+// Infrastructure and Authentication CRDs (openshift/api, pinned in
+// tests/testdata/openshift-crds), clusters on AWS, Azure, GCP and ARO are
+// read through a real kubeconfig: by the program (on the clouds' mocks,
+// which is all that can run here), and by peerpods init, whose stack files
+// carry the discovered values and whose kubeconfig Pulumi stores
+// encrypted. A platform peer pods do not run on, and a cluster that is not
+// OpenShift, are one clear error; init never overwrites a stack file.
+func TestDiscoveryRealServer(t *testing.T) {
+	c := kubetest.Client(t)
+	kubetest.InstallCRDs(t, kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_infrastructures.yaml"),
+		kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_authentications.yaml"))
+	kubeconfigFile := os.Getenv(kubetest.KubeconfigEnv)
+	kubeconfig, err := os.ReadFile(kubeconfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	t.Cleanup(func() {
+		ctx := t.Context()
+		_ = c.Dynamic.Resource(infrastructures).Delete(ctx, "cluster", metav1.DeleteOptions{})
+		_ = c.Dynamic.Resource(authentications).Delete(ctx, "cluster", metav1.DeleteOptions{})
+		_ = c.Dynamic.Resource(crds).Delete(ctx, "clusters.aro.openshift.io", metav1.DeleteOptions{})
+		_ = c.Typed.CoreV1().Nodes().DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: "peerpods-e2e=discovery"})
+		for _, name := range []string{"aws-creds", "azure-credentials", "gcp-credentials"} {
+			_ = c.Typed.CoreV1().Secrets("kube-system").Delete(ctx, name, metav1.DeleteOptions{})
+		}
+		_ = c.Typed.CoreV1().ConfigMaps("kube-system").Delete(ctx, "cluster-config-v1", metav1.DeleteOptions{})
+	})
+	p := newInitProject(t)
+
+	for _, tc := range []struct {
+		name  string
+		cl    clustertest.Cluster
+		aro   bool
+		lines []string // in the stack file init writes
+	}{
+		{"aws", clustertest.For(contract.AWS), false, []string{"peerpods:cloud: aws", "peerpods:identity: cco", "    infraId: mycluster-x7k2p", "    region: us-east-2"}},
+		{"azure", clustertest.For(contract.Azure), false, []string{"peerpods:cloud: azure", "    resourceGroup: mycluster-x7k2p-rg"}},
+		{"gcp", clustertest.For(contract.GCP), false, []string{"peerpods:cloud: gcp", "    projectId: my-openshift-project", "    zone: us-central1-a",
+			"    network: mycluster-x7k2p-network", "    sourceRanges: [10.0.0.0/16]"}},
+		{"aro", clustertest.For(contract.Azure, clustertest.AsARO), true, []string{"peerpods:cloud: azure", "    resourceGroup: aro-mycluster-x7k2p", "    networkResourceGroup: aro-vnet-rg"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeCluster(t, c, tc.cl)
+			if tc.aro {
+				kubetest.InstallCRDs(t, kubetest.RepoFile(t, "tests/testdata/aro/clusters.aro.openshift.io.yaml"))
+			}
+			clients, err := ocp.Connect(kubeconfig, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := ocp.Read(ctx, clients)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := ocp.Read(ctx, tc.cl.Fake()) // the same objects on client-go's fakes
+			want.Subscription = ""                 // no OLM on this server
+			if f.PlatformType != want.PlatformType || f.Cloud != want.Cloud || f.InfraName != want.InfraName || f.AWSRegion != want.AWSRegion ||
+				f.AzureResourceGroup != want.AzureResourceGroup || f.AzureNetworkResourceGroup != want.AzureNetworkResourceGroup || f.ARO != want.ARO ||
+				f.GCPProject != want.GCPProject || f.ServiceAccountIssuer != want.ServiceAccountIssuer || len(f.Workers) != len(want.Workers) ||
+				strings.Join(f.MachineNetworks, ",") != strings.Join(want.MachineNetworks, ",") {
+				t.Errorf("read %+v\nwant %+v", f, want)
+			}
+
+			// The program, on the clouds' mocks, with the real kubeconfig
+			// and no cloud set: everything else comes from the server.
+			cfg := stacktest.WithSecrets(map[string]string{"peerpods:handoff": "manifests"})
+			cfg.Values["peerpods:kubeconfig"] = string(kubeconfig)
+			var d *stacks.Deployment
+			err = pulumitest.Run(stacktest.CloudMocks(), cfg, func(ctx *pulumi.Context) error {
+				var err error
+				d, err = stacks.DeployWith(ctx, stacks.Options{})
+				return err
+			})
+			if err != nil {
+				t.Fatalf("the program on the %s cluster: %v", tc.name, err)
+			}
+			if d.Config.Cloud != f.Cloud || d.Config.Identity != contract.IdentityCCO || len(d.Config.Discovery.Found) < 2 {
+				t.Errorf("program: cloud %s identity %s found %+v", d.Config.Cloud, d.Config.Identity, d.Config.Discovery.Found)
+			}
+
+			// peerpods init: the stack file, the kubeconfig encrypted.
+			out := p.init(t, 0, tc.name, kubeconfigFile)
+			file, err := os.ReadFile(filepath.Join(p.dir, "stacks", "Pulumi."+tc.name+".yaml"))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			for _, l := range tc.lines {
+				if !strings.Contains(string(file), l+"\n") {
+					t.Errorf("stack file lacks %q:\n%s", l, file)
+				}
+			}
+			if strings.Contains(string(file), "certificate-authority-data") || strings.Contains(string(file), "client-key-data") || !strings.Contains(string(file), "peerpods:kubeconfig:\n    secure: ") {
+				t.Errorf("the kubeconfig is not (only) encrypted in the stack file:\n%s", file)
+			}
+			if got := p.run(t, "pulumi", "config", "get", "kubeconfig", "--stack", tc.name); strings.TrimSpace(got) != strings.TrimSpace(string(kubeconfig)) {
+				t.Errorf("pulumi config get kubeconfig gives another kubeconfig")
+			}
+			if out := p.init(t, 1, tc.name, kubeconfigFile); !strings.Contains(out, "peerpods init never overwrites a stack file") {
+				t.Errorf("second init:\n%s", out)
+			}
+		})
+	}
+
+	// A platform peer pods do not run on, and a cluster without OpenShift's
+	// Infrastructure: one error each, no stack file.
+	writeCluster(t, c, clustertest.Cluster{Platform: map[string]any{"type": "BareMetal"}, Issuer: clustertest.Issuer})
+	if out := p.init(t, 1, "baremetal", kubeconfigFile); !strings.Contains(out, `the cluster's platform is "BareMetal"`) {
+		t.Errorf("BareMetal:\n%s", out)
+	}
+	if err := c.Dynamic.Resource(infrastructures).Delete(ctx, "cluster", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := p.init(t, 1, "plain", kubeconfigFile); !strings.Contains(out, "is it OpenShift?") {
+		t.Errorf("not OpenShift:\n%s", out)
+	}
+	for _, s := range []string{"baremetal", "plain"} {
+		if _, err := os.Stat(filepath.Join(p.dir, "stacks", "Pulumi."+s+".yaml")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("init left a stack file for %s (%v)", s, err)
+		}
+	}
+	cfg := stacktest.WithSecrets(map[string]string{"peerpods:cloud": "aws", "peerpods:handoff": "manifests"})
+	cfg.Values["peerpods:kubeconfig"] = string(kubeconfig)
+	err = pulumitest.Run(stacktest.CloudMocks(), cfg, func(ctx *pulumi.Context) error {
+		_, err := stacks.DeployWith(ctx, stacks.Options{})
+		return err
+	})
+	pulumitest.RequireInputError(t, err, "peerpods:kubeconfig", "OpenShift cluster")
+}
+
+// initProject is a project directory with the peerpods command, a file
+// backend and a passphrase, for peerpods init.
+type initProject struct {
+	dir, bin string
+	env      []string
+}
+
+func newInitProject(t *testing.T) *initProject {
+	t.Helper()
+	if _, err := exec.LookPath("pulumi"); err != nil {
+		t.Fatalf("the Pulumi CLI is not on PATH (make e2e builds it with make pulumi): %v", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	p := &initProject{dir: filepath.Join(tmp, "project"), bin: filepath.Join(tmp, "peerpods")}
+	for _, d := range []string{filepath.Join(p.dir, "stacks"), filepath.Join(tmp, "state")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	project, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, "Pulumi.yaml"), project, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"build", "-o", p.bin}
+	if os.Getenv("PEERPODS_E2E_BIN_COVERDIR") != "" {
+		args = append(args, "-cover", "-coverpkg=github.com/peerpods/provisioner/...")
+	}
+	cmd := exec.Command("go", append(args, "./cmd/peerpods")...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building peerpods: %v\n%s", err, out)
+	}
+	p.env = append(os.Environ(),
+		"PULUMI_BACKEND_URL=file://"+filepath.Join(tmp, "state"),
+		"PULUMI_CONFIG_PASSPHRASE="+randomHex(t, 16),
+		"PULUMI_HOME="+filepath.Join(tmp, "home"),
+		"PULUMI_SKIP_UPDATE_CHECK=1",
+	)
+	if coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR"); coverDir != "" {
+		p.env = append(p.env, "GOCOVERDIR="+coverDir)
+	}
+	return p
+}
+
+// init runs peerpods init for stack and checks its exit code.
+func (p *initProject) init(t *testing.T, wantCode int, stack, kubeconfig string) string {
+	t.Helper()
+	out, code := p.exec(t, p.bin, "init", "--stack", stack, "--kubeconfig", kubeconfig, "--dir", p.dir)
+	if code != wantCode {
+		t.Fatalf("peerpods init --stack %s: exit %d, want %d\n%s", stack, code, wantCode, out)
+	}
+	return out
+}
+
+func (p *initProject) run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, code := p.exec(t, name, args...)
+	if code != 0 {
+		t.Fatalf("%s %v: exit %d\n%s", name, args, code, out)
+	}
+	return out
+}
+
+func (p *initProject) exec(t *testing.T, name string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = p.dir, p.env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exit):
+		return string(out), exit.ExitCode()
+	}
+	t.Fatalf("%s: %v", name, err)
+	return "", -1
+}
