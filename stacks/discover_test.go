@@ -204,3 +204,62 @@ contexts:
   context: {cluster: c, user: u}
 current-context: admin
 `
+
+// Workload identity through the program: the issuer comes from the
+// cluster, the cloud identity is created, and the operator learns it from
+// its Subscription's env (and, on Azure, the osc-identity ConfigMap); no
+// peer-pods-secret.
+func TestWorkloadIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		stack string
+		env   []string
+		extra string // a further handoff object
+	}{
+		{"aws-example", []string{"ROLEARN"}, ""},
+		{"azure-worker-subnet", []string{"CLIENTID", "SUBSCRIPTIONID", "TENANTID"}, "handoff-osc-identity"},
+	} {
+		t.Run(tc.stack, func(t *testing.T) {
+			cfg := stackConfig(t, tc.stack)
+			cfg["peerpods:identity"] = "workload"
+			m, d, err := deploy(t, withSecrets(cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			issuer := false
+			for _, f := range d.Config.Discovery.Found {
+				issuer = issuer || (strings.HasSuffix(f.Setting, ".oidcIssuer") && f.Value == clustertest.Issuer)
+			}
+			if !issuer {
+				t.Errorf("the issuer was not taken from the cluster: %+v", d.Config.Discovery.Found)
+			}
+			if len(m.OfType("kubernetes:core/v1:Secret")) > map[bool]int{true: 1, false: 0}[tc.stack != "aws-example"] {
+				t.Errorf("a Secret besides ssh-key-secret: %v", m.Summary())
+			}
+			sub := m.Get(t, "kubernetes:operators.coreos.com/v1alpha1:SubscriptionPatch", "handoff-"+clustertest.Subscription)
+			var names []string
+			for _, e := range sub.Inputs["spec"].ObjectValue()["config"].ObjectValue()["env"].ArrayValue() {
+				names = append(names, e.ObjectValue()["name"].StringValue())
+			}
+			if strings.Join(names, ",") != strings.Join(tc.env, ",") {
+				t.Errorf("Subscription env %v, want %v", names, tc.env)
+			}
+			if tc.extra != "" {
+				m.Get(t, "kubernetes:core/v1:ConfigMap", tc.extra)
+			}
+		})
+	}
+}
+
+// Without an OLM Subscription of the operator, workload identity has
+// nowhere to go: one error naming peerpods:operatorSubscription.
+func TestWorkloadWithoutSubscription(t *testing.T) {
+	cfg := stackConfig(t, "aws-example")
+	cfg["peerpods:identity"] = "workload"
+	c := clustertest.For(contract.AWS)
+	c.Subscription = nil
+	m, _, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(cfg), c)
+	pulumitest.RequireInputError(t, err, "peerpods:operatorSubscription", "install the operator through OLM first")
+	if len(m.Resources()) != 0 {
+		t.Errorf("registered %v", m.Summary())
+	}
+}
