@@ -15,8 +15,10 @@ import (
 type PeerPods struct {
 	pulumi.ResourceState
 
+	BucketName   pulumi.StringOutput      `pulumi:"bucketName"`
 	Cloud        pulumi.StringOutput      `pulumi:"cloud"`
 	ConfigMap    pulumi.StringMapOutput   `pulumi:"configMap"`
+	RoleArn      pulumi.StringOutput      `pulumi:"roleArn"`
 	RuleIds      pulumi.StringArrayOutput `pulumi:"ruleIds"`
 	Secret       pulumi.StringMapOutput   `pulumi:"secret"`
 	SshKeySecret pulumi.StringMapOutput   `pulumi:"sshKeySecret"`
@@ -51,8 +53,10 @@ func NewPeerPods(ctx *pulumi.Context,
 
 type peerPodsArgs struct {
 	AccessKeyId        *string              `pulumi:"accessKeyId"`
+	Identity           *string              `pulumi:"identity"`
 	InfraId            *string              `pulumi:"infraId"`
 	InstanceId         *string              `pulumi:"instanceId"`
+	OidcIssuer         *string              `pulumi:"oidcIssuer"`
 	PodvmAmiId         *string              `pulumi:"podvmAmiId"`
 	PodvmInstanceType  *string              `pulumi:"podvmInstanceType"`
 	PodvmInstanceTypes []string             `pulumi:"podvmInstanceTypes"`
@@ -66,8 +70,10 @@ type peerPodsArgs struct {
 // The set of arguments for constructing a PeerPods resource.
 type PeerPodsArgs struct {
 	AccessKeyId        pulumi.StringPtrInput
+	Identity           *string
 	InfraId            *string
 	InstanceId         *string
+	OidcIssuer         *string
 	PodvmAmiId         *string
 	PodvmInstanceType  *string
 	PodvmInstanceTypes pulumi.StringArrayInput
@@ -165,12 +171,20 @@ func (o PeerPodsOutput) ToPeerPodsOutputWithContext(ctx context.Context) PeerPod
 	return o
 }
 
+func (o PeerPodsOutput) BucketName() pulumi.StringOutput {
+	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.BucketName }).(pulumi.StringOutput)
+}
+
 func (o PeerPodsOutput) Cloud() pulumi.StringOutput {
 	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.Cloud }).(pulumi.StringOutput)
 }
 
 func (o PeerPodsOutput) ConfigMap() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *PeerPods) pulumi.StringMapOutput { return v.ConfigMap }).(pulumi.StringMapOutput)
+}
+
+func (o PeerPodsOutput) RoleArn() pulumi.StringOutput {
+	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.RoleArn }).(pulumi.StringOutput)
 }
 
 func (o PeerPodsOutput) RuleIds() pulumi.StringArrayOutput {

@@ -16,13 +16,17 @@ import (
 type PeerPods struct {
 	pulumi.ResourceState
 
-	Cloud        pulumi.StringOutput    `pulumi:"cloud"`
-	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
-	NatGatewayId pulumi.StringOutput    `pulumi:"natGatewayId"`
-	OutboundIp   pulumi.StringOutput    `pulumi:"outboundIp"`
-	PodSubnetId  pulumi.StringOutput    `pulumi:"podSubnetId"`
-	Secret       pulumi.StringMapOutput `pulumi:"secret"`
-	SshKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret"`
+	ClientId         pulumi.StringOutput    `pulumi:"clientId"`
+	Cloud            pulumi.StringOutput    `pulumi:"cloud"`
+	ConfigMap        pulumi.StringMapOutput `pulumi:"configMap"`
+	NatGatewayId     pulumi.StringOutput    `pulumi:"natGatewayId"`
+	NatGatewayReused pulumi.BoolOutput      `pulumi:"natGatewayReused"`
+	OutboundIp       pulumi.StringOutput    `pulumi:"outboundIp"`
+	PodSubnetId      pulumi.StringOutput    `pulumi:"podSubnetId"`
+	Secret           pulumi.StringMapOutput `pulumi:"secret"`
+	SshKeySecret     pulumi.StringMapOutput `pulumi:"sshKeySecret"`
+	SubscriptionId   pulumi.StringOutput    `pulumi:"subscriptionId"`
+	TenantId         pulumi.StringOutput    `pulumi:"tenantId"`
 }
 
 // NewPeerPods registers a new resource with the given unique name, arguments, and options.
@@ -65,6 +69,8 @@ type peerPodsArgs struct {
 	ClientId             *string              `pulumi:"clientId"`
 	ClientSecret         *string              `pulumi:"clientSecret"`
 	ClusterVnetPrefixes  []string             `pulumi:"clusterVnetPrefixes"`
+	Identity             *string              `pulumi:"identity"`
+	IdentityName         *string              `pulumi:"identityName"`
 	ImageId              *string              `pulumi:"imageId"`
 	InstanceSize         *string              `pulumi:"instanceSize"`
 	InstanceSizes        []string             `pulumi:"instanceSizes"`
@@ -72,6 +78,7 @@ type peerPodsArgs struct {
 	NetworkResourceGroup *string              `pulumi:"networkResourceGroup"`
 	NsgName              *string              `pulumi:"nsgName"`
 	NsgPriorities        *Priorities          `pulumi:"nsgPriorities"`
+	OidcIssuer           *string              `pulumi:"oidcIssuer"`
 	OtherPrefixes        []string             `pulumi:"otherPrefixes"`
 	Outbound             *string              `pulumi:"outbound"`
 	PeerVnet             *PeerVNet            `pulumi:"peerVnet"`
@@ -90,6 +97,8 @@ type PeerPodsArgs struct {
 	ClientId             pulumi.StringPtrInput
 	ClientSecret         pulumi.StringPtrInput
 	ClusterVnetPrefixes  pulumi.StringArrayInput
+	Identity             *string
+	IdentityName         *string
 	ImageId              *string
 	InstanceSize         *string
 	InstanceSizes        pulumi.StringArrayInput
@@ -97,6 +106,7 @@ type PeerPodsArgs struct {
 	NetworkResourceGroup *string
 	NsgName              *string
 	NsgPriorities        PrioritiesPtrInput
+	OidcIssuer           *string
 	OtherPrefixes        pulumi.StringArrayInput
 	Outbound             *string
 	PeerVnet             PeerVNetPtrInput
@@ -197,6 +207,10 @@ func (o PeerPodsOutput) ToPeerPodsOutputWithContext(ctx context.Context) PeerPod
 	return o
 }
 
+func (o PeerPodsOutput) ClientId() pulumi.StringOutput {
+	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.ClientId }).(pulumi.StringOutput)
+}
+
 func (o PeerPodsOutput) Cloud() pulumi.StringOutput {
 	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.Cloud }).(pulumi.StringOutput)
 }
@@ -207,6 +221,10 @@ func (o PeerPodsOutput) ConfigMap() pulumi.StringMapOutput {
 
 func (o PeerPodsOutput) NatGatewayId() pulumi.StringOutput {
 	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.NatGatewayId }).(pulumi.StringOutput)
+}
+
+func (o PeerPodsOutput) NatGatewayReused() pulumi.BoolOutput {
+	return o.ApplyT(func(v *PeerPods) pulumi.BoolOutput { return v.NatGatewayReused }).(pulumi.BoolOutput)
 }
 
 func (o PeerPodsOutput) OutboundIp() pulumi.StringOutput {
@@ -223,6 +241,14 @@ func (o PeerPodsOutput) Secret() pulumi.StringMapOutput {
 
 func (o PeerPodsOutput) SshKeySecret() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *PeerPods) pulumi.StringMapOutput { return v.SshKeySecret }).(pulumi.StringMapOutput)
+}
+
+func (o PeerPodsOutput) SubscriptionId() pulumi.StringOutput {
+	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.SubscriptionId }).(pulumi.StringOutput)
+}
+
+func (o PeerPodsOutput) TenantId() pulumi.StringOutput {
+	return o.ApplyT(func(v *PeerPods) pulumi.StringOutput { return v.TenantId }).(pulumi.StringOutput)
 }
 
 type PeerPodsArrayOutput struct{ *pulumi.OutputState }

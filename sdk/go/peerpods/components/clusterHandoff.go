@@ -32,9 +32,6 @@ func NewClusterHandoff(ctx *pulumi.Context,
 	if args.ConfigMap == nil {
 		return nil, errors.New("invalid value for required argument 'ConfigMap'")
 	}
-	if args.Secret == nil {
-		return nil, errors.New("invalid value for required argument 'Secret'")
-	}
 	if args.Secret != nil {
 		args.Secret = pulumi.ToSecret(args.Secret).(pulumi.StringMapInput)
 	}
@@ -53,20 +50,26 @@ func NewClusterHandoff(ctx *pulumi.Context,
 type clusterHandoffArgs struct {
 	Cloud        string                     `pulumi:"cloud"`
 	ConfigMap    map[string]string          `pulumi:"configMap"`
+	Identity     *string                    `pulumi:"identity"`
 	KataConfig   *handoff.KataConfigOptions `pulumi:"kataConfig"`
 	Nodes        []handoff.NodePatch        `pulumi:"nodes"`
+	OperatorEnv  map[string]string          `pulumi:"operatorEnv"`
 	Secret       map[string]string          `pulumi:"secret"`
 	SshKeySecret map[string]string          `pulumi:"sshKeySecret"`
+	Subscription *string                    `pulumi:"subscription"`
 }
 
 // The set of arguments for constructing a ClusterHandoff resource.
 type ClusterHandoffArgs struct {
 	Cloud        string
 	ConfigMap    pulumi.StringMapInput
+	Identity     *string
 	KataConfig   handoff.KataConfigOptionsPtrInput
 	Nodes        handoff.NodePatchArrayInput
+	OperatorEnv  pulumi.StringMapInput
 	Secret       pulumi.StringMapInput
 	SshKeySecret pulumi.StringMapInput
+	Subscription *string
 }
 
 func (ClusterHandoffArgs) ElementType() reflect.Type {

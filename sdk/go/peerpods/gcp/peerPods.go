@@ -53,6 +53,7 @@ func NewPeerPods(ctx *pulumi.Context,
 type peerPodsArgs struct {
 	Credentials    *string              `pulumi:"credentials"`
 	FirewallName   *string              `pulumi:"firewallName"`
+	Identity       *string              `pulumi:"identity"`
 	MachineType    *string              `pulumi:"machineType"`
 	Network        string               `pulumi:"network"`
 	PodvmImageName *string              `pulumi:"podvmImageName"`
@@ -68,6 +69,7 @@ type peerPodsArgs struct {
 type PeerPodsArgs struct {
 	Credentials    pulumi.StringPtrInput
 	FirewallName   *string
+	Identity       *string
 	MachineType    *string
 	Network        string
 	PodvmImageName *string
