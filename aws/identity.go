@@ -8,6 +8,7 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -16,22 +17,21 @@ const (
 	// caaSource is cloud-api-adaptor's AWS provider, OSC 1.10.
 	caaSource = "openshift/cloud-api-adaptor@osc-release-v1.10 src/cloud-providers/aws/provider.go"
 	// imageHandler and amiHelper are the operator's AWS image job
-	// (OSC 1.10.0, 8bdc9075055a).
+	// (OSC 1.10.0, 8bdc9075055a), which runs only with static keys
+	// (verify_vars requires AWS_ACCESS_KEY_ID).
 	imageHandler = "sandboxed-containers-operator@8bdc9075055a config/peerpods/podvm/aws-podvm-image-handler.sh"
 	amiHelper    = "sandboxed-containers-operator@8bdc9075055a config/peerpods/podvm/ami-helper.sh"
+	// irsaImageHandler and irsaAMIHelper are the newer job, which also
+	// runs with a web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE).
+	irsaImageHandler = "openshift/sandboxed-containers-operator@1a77e56459d7 config/peerpods/podvm/aws-podvm-image-handler.sh"
+	irsaAMIHelper    = "openshift/sandboxed-containers-operator@11a668a9005e config/peerpods/podvm/ami-helper.sh"
 	// stsCredentialsRequest is what the operator asks of ccoctl for its
-	// image job in the STS flow: S3 on podvm-* buckets, IAM on
+	// image job in the STS flow: S3 on podvm-* buckets, IAM writes on
 	// role/vmimport (openshift/sandboxed-containers-operator@c75475003eac
 	// config/peerpods/credentials-requests/ccoctl/credentials_request_aws_sts.yaml).
+	// The stack grants neither: it provides the bucket and the role.
 	stsCredentialsRequest = "sandboxed-containers-operator@c75475003eac credentials_request_aws_sts.yaml"
 )
-
-// ImageBucketPattern matches the buckets the operator's image job makes
-// for itself when no bucket is given, podvm-image-<version>
-// (aws-podvm-image-handler.sh prepare_for_prebuilt_artifact, from
-// AMI_BASE_NAME podvm-image); the operator's STS CredentialsRequest grants
-// S3 on the same pattern.
-const ImageBucketPattern = "podvm-*"
 
 // VMImportRole is the service role AWS VM Import/Export assumes; its name
 // is fixed and account-wide.
@@ -173,39 +173,50 @@ func (w workloadPlan) CAAPolicy(n Network) PolicyDocument {
 }
 
 // ImagePolicy is what the operator's image job does with the workload
-// role when no AMI is given (PODVM_AMI_ID unset): it makes its own bucket
-// (ImageBucketPattern) and the vmimport role, uploads the pod VM disk,
-// imports it as a snapshot and registers the AMI. The S3 and IAM scope is
-// the operator's own (stsCredentialsRequest); its ec2:* is replaced by the
-// calls the job makes. Only the calls the job's functions make are
-// granted: not iam:DeleteRole, DeleteRolePolicy or ListRolePolicies, nor
-// s3:ListAllMyBuckets, which the CredentialsRequest lists but no function
-// calls.
-func (w workloadPlan) ImagePolicy() PolicyDocument {
+// role when no AMI is given (PODVM_AMI_ID unset), with the bucket (ARN
+// bucketARN) and the vmimport role the stack provides
+// (newImageResources): it uploads the pod VM disk, imports it as a
+// snapshot, registers the AMI and empties the bucket.
+//
+// It grants no IAM action. The operator's own CredentialsRequest
+// (stsCredentialsRequest) lets the job create role/vmimport and put any
+// policy on it: while no vmimport role exists, the holder could make one
+// that trusts itself and assume it. The caller of ImportSnapshot needs no
+// iam:PassRole: AWS's required permissions for it list none (VM
+// Import/Export user guide, required-permissions.html), and the job names
+// no role, so AWS uses the one named vmimport. S3 is granted on the
+// stack's bucket only, not on the job's own podvm-image-<version> buckets.
+//
+// The newer job does not yet work with this role: its web-identity branch
+// (irsaImageHandler prepare_for_prebuilt_artifact) runs ami-helper.sh -s
+// -b BUCKET_NAME (irsaAMIHelper), which, under set -e, always calls s3api
+// create-bucket without a head-bucket first (BucketAlreadyOwnedByYou for
+// an existing bucket outside us-east-1, AccessDenied without
+// s3:CreateBucket), and, after get-role finds the role, always
+// put-role-policy. Either call fails here, so the job stops before the
+// upload; its static-keys branch checks the bucket with head-bucket
+// instead. OSC 1.10.0's job (imageHandler verify_vars) needs static keys
+// at all. Until the operator's branch accepts existing resources, give
+// podvmAmiId with workload identity; the stack does not grant IAM writes
+// to get past it.
+func (w workloadPlan) ImagePolicy(bucketARN string) PolicyDocument {
 	a := w.arns
 	region := a.region
 	return checkWildcards(policy(
-		// CreateBucket: ami-helper.sh create_bucket; ListBucket and
-		// DeleteBucket: delete_bucket (aws s3 rm --recursive, aws s3api
-		// delete-bucket); GetBucketLocation: VM Import/Export's required
-		// permissions for the caller of ImportSnapshot; GetBucketAcl: the
-		// operator grants it as an operational permission (amiHelper
-		// extended_credentials).
-		allow("ImageBucket", []string{"s3:CreateBucket", "s3:DeleteBucket", "s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket"},
-			[]string{a.s3(ImageBucketPattern)}),
+		// GetBucketLocation: VM Import/Export's required permissions for
+		// the caller of ImportSnapshot; ListBucket: the job's cleanup
+		// (irsaImageHandler cleanup_prebuilt_intermediate_resources,
+		// ami-helper.sh -s -d: aws s3 rm --recursive) lists what it
+		// deletes. Not DeleteBucket: the bucket is the stack's (the
+		// cleanup's delete-bucket then fails, which the job only warns
+		// of); not CreateBucket or GetBucketAcl, which no call needs on a
+		// bucket that exists.
+		allow("ImageBucket", []string{"s3:GetBucketLocation", "s3:ListBucket"}, []string{bucketARN}),
 		// PutObject: upload_image_to_s3 (aws s3 cp); GetObject: VM
 		// Import/Export's required permissions for the caller;
-		// DeleteObject: delete_bucket (aws s3 rm --recursive).
-		allow("ImageObjects", []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
-			[]string{a.s3(ImageBucketPattern + "/*")}),
-		// GetRole, CreateRole (when missing) and PutRolePolicy (its vmimport
-		// policy): ami-helper.sh set_service_role, on that role only. While
-		// no vmimport role exists, CreateRole and PutRolePolicy let the
-		// holder of this role make one that trusts it, with any policy: the
-		// operator's docs advise detaching these permissions once the image
-		// exists, which this separate policy allows.
-		allow("ImageVMImportRole", []string{"iam:CreateRole", "iam:GetRole", "iam:PutRolePolicy"},
-			[]string{a.role(VMImportRole)}),
+		// DeleteObject: the cleanup's aws s3 rm --recursive, so that the
+		// disk does not stay in the bucket.
+		allow("ImageObjects", []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}, []string{bucketARN + "/*"}),
 		// ImportSnapshot, DescribeImportSnapshotTasks and DescribeSnapshots
 		// (aws ec2 wait snapshot-completed): import_snapshot_n_wait;
 		// RegisterImage: register_ami; DescribeImages: ami_exists and
@@ -226,10 +237,11 @@ type workloadRole struct {
 	policies []*iam.RolePolicy
 }
 
-// newWorkloadRole creates the role CAA assumes, its EC2 policy and, unless
-// an AMI is given, the image job's policy, a separate one so that it can be
-// detached once the image exists.
-func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan, n Network, opts ...pulumi.ResourceOption) (workloadRole, error) {
+// newWorkloadRole creates the role CAA assumes, its EC2 policy and, when
+// the stack provides the image job's bucket (bucket not nil: no AMI
+// given), the image job's policy on that bucket, a separate one so that it
+// can be detached once the image exists.
+func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan, n Network, bucket *s3.BucketV2, opts ...pulumi.ResourceOption) (workloadRole, error) {
 	role, err := iam.NewRole(ctx, name+"-caa", &iam.RoleArgs{
 		Description:      pulumi.String(fmt.Sprintf("peer pods: cloud-api-adaptor (%s) through the OIDC issuer %s", contract.WorkloadSubject, args.OIDCIssuer)),
 		AssumeRolePolicy: pulumi.String(w.TrustPolicy().JSON()),
@@ -239,13 +251,18 @@ func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan
 		return workloadRole{}, err
 	}
 	out := workloadRole{role: role}
-	docs := []struct{ name, policyName, doc string }{{name + "-caa", "cloud-api-adaptor", w.CAAPolicy(n).JSON()}}
-	if args.PodVMAMIID == "" {
-		docs = append(docs, struct{ name, policyName, doc string }{name + "-podvm-image", "podvm-image", w.ImagePolicy().JSON()})
+	type inline struct {
+		name, policyName string
+		doc              pulumi.StringInput
+	}
+	docs := []inline{{name + "-caa", "cloud-api-adaptor", pulumi.String(w.CAAPolicy(n).JSON())}}
+	if bucket != nil {
+		doc := bucket.Arn.ApplyT(func(arn string) string { return w.ImagePolicy(arn).JSON() }).(pulumi.StringOutput)
+		docs = append(docs, inline{name + "-podvm-image", "podvm-image", doc})
 	}
 	for _, d := range docs {
 		p, err := iam.NewRolePolicy(ctx, d.name, &iam.RolePolicyArgs{
-			Role: role.Name, Name: pulumi.String(d.policyName), Policy: pulumi.String(d.doc),
+			Role: role.Name, Name: pulumi.String(d.policyName), Policy: d.doc,
 		}, opts...)
 		if err != nil {
 			return workloadRole{}, err

@@ -239,22 +239,29 @@ func checkVMImportPolicy(t *testing.T, r result, bucket string) {
 	}
 }
 
-// Static keys and no AMI: the image job needs a private bucket, the
-// vmimport role and BUCKET_NAME; none existed, so the stack creates them.
-func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
-	r := run(t, newCloud(), staticArgs(), true)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	bucket := aws.MockBucketName("peerpods-podvm")
-	wantSummary(t, r,
-		aws.TypeBucket+" peerpods-podvm",
+// imageGraph is what the stack registers for the image job without an
+// AMI, in static and workload mode alike: the private bucket, its two
+// settings, the vmimport role unless adopted, and the stack's policy on it.
+func imageGraph(roleCreated bool) []string {
+	g := []string{
+		aws.TypeBucket + " peerpods-podvm",
 		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock peerpods-podvm",
 		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 peerpods-podvm",
-		aws.TypeRole+" peerpods-vmimport",
-		aws.TypeRolePolicy+" peerpods-vmimport",
-	)
-	checkChildren(t, r)
+		aws.TypeRolePolicy + " peerpods-vmimport",
+	}
+	if roleCreated {
+		g = append(g, aws.TypeRole+" peerpods-vmimport")
+	}
+	return g
+}
+
+// checkImageResources checks the image job's bucket (private, encrypted,
+// emptied on destroy, named in BUCKET_NAME and the outputs), the vmimport
+// role when created (fixed name, retained, trusting VM Import/Export
+// only), the stack's policy on the role, and what was recorded.
+func checkImageResources(t *testing.T, r result, roleCreated bool) {
+	t.Helper()
+	bucket := aws.MockBucketName("peerpods-podvm")
 	tags := map[string]any{"managed-by": "peerpods"}
 	b := r.m.Get(t, aws.TypeBucket, "peerpods-podvm")
 	inputs(t, b, map[string]any{"forceDestroy": true, "tags": tags})
@@ -265,17 +272,19 @@ func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
 		"bucket": bucket, "rules": []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}}},
 	})
 
-	role := r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
-	if !role.Retain || role.Inputs["name"].StringValue() != aws.VMImportRole || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(tags)) {
-		t.Errorf("vmimport role: retain %v inputs %v", role.Retain, role.Inputs)
-	}
-	trust := parseDoc(t, role.Inputs["assumeRolePolicy"].StringValue())
-	want := doc{Version: "2012-10-17", Statement: []stmt{{
-		Effect: "Allow", Principal: map[string]any{"Service": "vmie.amazonaws.com"}, Action: []any{"sts:AssumeRole"},
-		Condition: map[string]map[string]any{"StringEquals": {"sts:ExternalId": "vmimport"}},
-	}}}
-	if !reflect.DeepEqual(trust, want) {
-		t.Errorf("vmimport trust %+v\nwant %+v", trust, want)
+	if roleCreated {
+		role := r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
+		if !role.Retain || role.Inputs["name"].StringValue() != aws.VMImportRole || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(tags)) {
+			t.Errorf("vmimport role: retain %v inputs %v", role.Retain, role.Inputs)
+		}
+		trust := parseDoc(t, role.Inputs["assumeRolePolicy"].StringValue())
+		want := doc{Version: "2012-10-17", Statement: []stmt{{
+			Effect: "Allow", Principal: map[string]any{"Service": "vmie.amazonaws.com"}, Action: []any{"sts:AssumeRole"},
+			Condition: map[string]map[string]any{"StringEquals": {"sts:ExternalId": "vmimport"}},
+		}}}
+		if !reflect.DeepEqual(trust, want) {
+			t.Errorf("vmimport trust %+v\nwant %+v", trust, want)
+		}
 	}
 	checkVMImportPolicy(t, r, bucket)
 
@@ -292,9 +301,27 @@ func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
 	if got, _ := pulumitest.Await(t, r.pp.CloudOutputs["bucketName"].(pulumi.StringOutput)); got != bucket {
 		t.Errorf("cloud outputs %v", r.pp.CloudOutputs)
 	}
-	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
-		t.Errorf("discovered %v", r.pp.Discovered)
+	want := map[bool]string{true: aws.VMImportCreated, false: aws.VMImportAdopted}[roleCreated]
+	if r.pp.Discovered[aws.RecordedVMImport] != want {
+		t.Errorf("discovered %v, want %s %s", r.pp.Discovered, aws.RecordedVMImport, want)
 	}
+	for _, i := range r.m.Invokes() {
+		if i.Token == aws.TokenRoles && i.Args["nameRegex"].StringValue() != "^vmimport$" {
+			t.Errorf("getRoles %v", i.Args)
+		}
+	}
+}
+
+// Static keys and no AMI: the image job needs a private bucket, the
+// vmimport role and BUCKET_NAME; none existed, so the stack creates them.
+func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
+	r := run(t, newCloud(), staticArgs(), true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	wantSummary(t, r, imageGraph(true)...)
+	checkChildren(t, r)
+	checkImageResources(t, r, true)
 	if n := len(r.pp.Values.Ready); n != 3+5 {
 		t.Errorf("%d resources the values wait for, want the 3 rules, the bucket, its 2 settings, the role and its policy", n)
 	}
@@ -309,11 +336,6 @@ func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
 		"aws:index/getPartition:getPartition", aws.TokenRoles}; !reflect.DeepEqual(got, want) {
 		t.Errorf("invokes %v, want %v", got, want)
 	}
-	for _, i := range r.m.Invokes() {
-		if i.Token == aws.TokenRoles && i.Args["nameRegex"].StringValue() != "^vmimport$" {
-			t.Errorf("getRoles %v", i.Args)
-		}
-	}
 }
 
 // A vmimport role exists already (another cluster's, or the operator's
@@ -325,32 +347,28 @@ func TestStaticAdoptsVMImportRole(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	wantSummary(t, r,
-		aws.TypeBucket+" peerpods-podvm",
-		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock peerpods-podvm",
-		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 peerpods-podvm",
-		aws.TypeRolePolicy+" peerpods-vmimport",
-	)
-	checkVMImportPolicy(t, r, aws.MockBucketName("peerpods-podvm"))
-	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportAdopted {
-		t.Errorf("discovered %v", r.pp.Discovered)
-	}
+	wantSummary(t, r, imageGraph(false)...)
+	checkImageResources(t, r, false)
 }
 
 // The role the stack created at the last up exists now: it is still the
-// stack's, not adopted (the plan does not flip between runs).
-func TestStaticKeepsItsOwnVMImportRole(t *testing.T) {
-	c := newCloud()
-	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
-	args := staticArgs()
-	args.Recorded = components.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
-	r := run(t, c, args, true)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
-	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
-		t.Errorf("discovered %v", r.pp.Discovered)
+// stack's, not adopted (the plan does not flip between runs), with static
+// keys and with workload identity.
+func TestKeepsItsOwnVMImportRole(t *testing.T) {
+	for _, args := range []aws.Args{staticArgs(), workloadArgs()} {
+		t.Run(string(args.Identity), func(t *testing.T) {
+			c := newCloud()
+			c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
+			args.Recorded = components.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
+			r := run(t, c, args, true)
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
+			if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
+				t.Errorf("discovered %v", r.pp.Discovered)
+			}
+		})
 	}
 }
 
@@ -404,30 +422,129 @@ func checkTrust(t *testing.T, raw string) {
 	}
 }
 
-// Workload identity: a role trusted through the cluster's existing OIDC
-// provider, least-privilege policies, its ARN handed to the operator as
-// ROLEARN; no peer-pods-secret, and the OIDC provider is never created.
+const (
+	workloadRoleName = "peerpods-caa-7c1e2f3"
+	workloadRoleARN  = "arn:aws:iam::" + account + ":role/" + workloadRoleName
+)
+
+// workloadGraph is the workload role and its policies: the CAA policy,
+// and the image job's unless an AMI is given.
+func workloadGraph(image bool) []string {
+	g := []string{aws.TypeRole + " peerpods-caa", aws.TypeRolePolicy + " peerpods-caa"}
+	if image {
+		g = append(g, aws.TypeRolePolicy+" peerpods-podvm-image")
+	}
+	return g
+}
+
+// checkNoIAM checks that no policy of the workload role allows an IAM
+// action: the stack provides the vmimport role, and the caller of
+// ImportSnapshot needs no iam:PassRole.
+func checkNoIAM(t *testing.T, r result) {
+	t.Helper()
+	n := 0
+	for _, p := range r.m.OfType(aws.TypeRolePolicy) {
+		if p.Inputs["role"].StringValue() != workloadRoleName {
+			continue
+		}
+		n++
+		for _, a := range parseDoc(t, p.Inputs["policy"].StringValue()).actions() {
+			if strings.HasPrefix(strings.ToLower(a), "iam:") {
+				t.Errorf("policy %s of the workload role allows %s", p.Name, a)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no policy on the workload role")
+	}
+}
+
+// checkWorkloadImagePolicy checks the image job's policy on the workload
+// role: S3 only on the stack's bucket, no IAM, EC2 limited to the region.
+func checkWorkloadImagePolicy(t *testing.T, r result) {
+	t.Helper()
+	image := r.m.Get(t, aws.TypeRolePolicy, "peerpods-podvm-image")
+	if image.Inputs["role"].StringValue() != workloadRoleName || image.Inputs["name"].StringValue() != "podvm-image" {
+		t.Errorf("image policy inputs %v", image.Inputs)
+	}
+	d := parseDoc(t, image.Inputs["policy"].StringValue())
+	checkLeastPrivilege(t, d, "us-east-2")
+	bucketARN := "arn:aws:s3:::" + aws.MockBucketName("peerpods-podvm")
+	want := []string{
+		"ec2:DeleteSnapshot", "ec2:DeregisterImage", "ec2:DescribeImages", "ec2:DescribeImportSnapshotTasks", "ec2:DescribeSnapshots",
+		"ec2:ImportSnapshot", "ec2:RegisterImage",
+		"s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
+	}
+	if got := d.actions(); !reflect.DeepEqual(got, want) {
+		t.Errorf("image actions %v\nwant %v", got, want)
+	}
+	for _, s := range d.Statement {
+		for _, a := range list(s.Action) {
+			if !strings.HasPrefix(a, "s3:") {
+				continue
+			}
+			for _, res := range list(s.Resource) {
+				if res != bucketARN && res != bucketARN+"/*" {
+					t.Errorf("statement %s allows %s on %s, not only the stack's bucket %s", s.Sid, a, res, bucketARN)
+				}
+			}
+		}
+	}
+	for sid, want := range map[string][]string{
+		"ImageBucket":  {bucketARN},
+		"ImageObjects": {bucketARN + "/*"},
+	} {
+		if got := list(d.statement(t, sid).Resource); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s on %v, want %v", sid, got, want)
+		}
+	}
+	for _, sid := range []string{"ImageImport", "ImageReplace"} {
+		if d.statement(t, sid).Condition["StringEquals"]["aws:RequestedRegion"] != "us-east-2" {
+			t.Errorf("%s not limited to the region", sid)
+		}
+	}
+}
+
+// checkWorkloadValues checks ROLEARN and the values of workload identity:
+// no peer-pods-secret.
+func checkWorkloadValues(t *testing.T, r result) {
+	t.Helper()
+	v := r.pp.Values
+	if v.Identity != contract.IdentityWorkload || v.Secret != nil || len(v.OperatorEnv) != 1 {
+		t.Fatalf("identity %s secret %v env %v", v.Identity, v.Secret, v.OperatorEnv)
+	}
+	if got, _ := pulumitest.Await(t, v.OperatorEnv["ROLEARN"].ToStringOutput()); got != workloadRoleARN {
+		t.Errorf("ROLEARN %v, want %s", got, workloadRoleARN)
+	}
+	if got := output(t, r.pp.RoleArn); got != workloadRoleARN {
+		t.Errorf("roleArn %q", got)
+	}
+	if err := v.CheckComplete(); err != nil {
+		t.Error(err)
+	}
+}
+
+// Workload identity without an AMI: a role trusted through the cluster's
+// existing OIDC provider, least-privilege policies, its ARN handed to the
+// operator as ROLEARN; no peer-pods-secret, and the OIDC provider is
+// never created. As with static keys, the stack provides the image job's
+// bucket and the vmimport role (none existed: created), so the role gets
+// S3 on that bucket only and no IAM action.
 func TestWorkloadRole(t *testing.T) {
 	r := run(t, newCloud(), workloadArgs(), true)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	wantSummary(t, r,
-		aws.TypeRole+" peerpods-caa",
-		aws.TypeRolePolicy+" peerpods-caa",
-		aws.TypeRolePolicy+" peerpods-podvm-image",
-	)
+	wantSummary(t, r, append(imageGraph(true), workloadGraph(true)...)...)
 	checkChildren(t, r)
 	role := r.m.Get(t, aws.TypeRole, "peerpods-caa")
 	if _, named := role.Inputs["name"]; named || role.Retain || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(map[string]any{"managed-by": "peerpods"})) {
 		t.Errorf("role inputs %v retain %v", role.Inputs, role.Retain)
 	}
 	checkTrust(t, role.Inputs["assumeRolePolicy"].StringValue())
-	roleName := "peerpods-caa-7c1e2f3"
-	roleARN := "arn:aws:iam::" + account + ":role/" + roleName
 
 	caa := r.m.Get(t, aws.TypeRolePolicy, "peerpods-caa")
-	if caa.Inputs["role"].StringValue() != roleName || caa.Inputs["name"].StringValue() != "cloud-api-adaptor" {
+	if caa.Inputs["role"].StringValue() != workloadRoleName || caa.Inputs["name"].StringValue() != "cloud-api-adaptor" {
 		t.Errorf("caa policy inputs %v", caa.Inputs)
 	}
 	d := parseDoc(t, caa.Inputs["policy"].StringValue())
@@ -456,58 +573,46 @@ func TestWorkloadRole(t *testing.T) {
 		t.Errorf("CreateTags only on create: %v", tag.Condition)
 	}
 
-	image := r.m.Get(t, aws.TypeRolePolicy, "peerpods-podvm-image")
-	if image.Inputs["role"].StringValue() != roleName || image.Inputs["name"].StringValue() != "podvm-image" {
-		t.Errorf("image policy inputs %v", image.Inputs)
+	checkWorkloadImagePolicy(t, r)
+	checkNoIAM(t, r)
+	checkImageResources(t, r, true)
+	checkWorkloadValues(t, r)
+	if got, _ := pulumitest.Await(t, r.pp.CloudOutputs["roleArn"].(pulumi.StringOutput)); got != workloadRoleARN {
+		t.Errorf("cloud outputs %v", r.pp.CloudOutputs)
 	}
-	d = parseDoc(t, image.Inputs["policy"].StringValue())
-	checkLeastPrivilege(t, d, "us-east-2")
-	for sid, want := range map[string][]string{
-		"ImageBucket":       {"arn:aws:s3:::podvm-*"},
-		"ImageObjects":      {"arn:aws:s3:::podvm-*/*"},
-		"ImageVMImportRole": {"arn:aws:iam::" + account + ":role/vmimport"},
-	} {
-		if got := list(d.statement(t, sid).Resource); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s on %v, want %v", sid, got, want)
-		}
-	}
-	for _, sid := range []string{"ImageImport", "ImageReplace"} {
-		if d.statement(t, sid).Condition["StringEquals"]["aws:RequestedRegion"] != "us-east-2" {
-			t.Errorf("%s not limited to the region", sid)
-		}
-	}
-	for _, a := range d.actions() {
-		if slices.Contains([]string{"iam:DeleteRole", "iam:DeleteRolePolicy", "iam:PassRole", "s3:ListAllMyBuckets"}, a) {
-			t.Errorf("image policy allows %s, which the job does not call", a)
-		}
-	}
-
-	v := r.pp.Values
-	if v.Identity != contract.IdentityWorkload || v.Secret != nil || len(v.OperatorEnv) != 1 {
-		t.Fatalf("identity %s secret %v env %v", v.Identity, v.Secret, v.OperatorEnv)
-	}
-	if got, _ := pulumitest.Await(t, v.OperatorEnv["ROLEARN"].ToStringOutput()); got != roleARN {
-		t.Errorf("ROLEARN %v, want %s", got, roleARN)
-	}
-	if got := output(t, r.pp.RoleArn); got != roleARN {
-		t.Errorf("roleArn %q", got)
-	}
-	if err := v.CheckComplete(); err != nil {
-		t.Error(err)
-	}
-	if n := len(v.Ready); n != 3+3 {
-		t.Errorf("%d resources the values wait for, want the rules, the role and its policies", n)
+	if n := len(r.pp.Values.Ready); n != 3+5+3 {
+		t.Errorf("%d resources the values wait for, want the 3 rules, the bucket, its 2 settings, the vmimport role and its policy, the workload role and its 2 policies", n)
 	}
 	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
-		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenOpenIDConnectProvider}; !reflect.DeepEqual(got, want) {
+		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenOpenIDConnectProvider,
+		aws.TokenRoles}; !reflect.DeepEqual(got, want) {
 		t.Errorf("invokes %v, want %v", got, want)
-	}
-	if _, ok := r.pp.Discovered[aws.RecordedVMImport]; ok {
-		t.Errorf("discovered %v", r.pp.Discovered)
 	}
 }
 
-// With an AMI the image job does not run: the role has the CAA policy only.
+// Workload identity without an AMI where a vmimport role exists: it is
+// adopted as with static keys (only the stack's own inline policy), and
+// the workload role still gets no IAM action.
+func TestWorkloadAdoptsVMImportRole(t *testing.T) {
+	c := newCloud()
+	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
+	r := run(t, c, workloadArgs(), true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	wantSummary(t, r, append(imageGraph(false), workloadGraph(true)...)...)
+	checkChildren(t, r)
+	checkImageResources(t, r, false)
+	checkWorkloadImagePolicy(t, r)
+	checkNoIAM(t, r)
+	checkWorkloadValues(t, r)
+	if n := len(r.pp.Values.Ready); n != 3+4+3 {
+		t.Errorf("%d resources the values wait for, want the 3 rules, the bucket, its 2 settings, the vmimport policy, the workload role and its 2 policies", n)
+	}
+}
+
+// With an AMI the image job does not run: the role has the CAA policy
+// only, and there is no bucket or vmimport role.
 func TestWorkloadWithAMIHasNoImagePolicy(t *testing.T) {
 	args := workloadArgs()
 	args.PodVMAMIID = "ami-0123456789abcdef0"
@@ -515,7 +620,23 @@ func TestWorkloadWithAMIHasNoImagePolicy(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	wantSummary(t, r, aws.TypeRole+" peerpods-caa", aws.TypeRolePolicy+" peerpods-caa")
+	wantSummary(t, r, workloadGraph(false)...)
+	checkNoIAM(t, r)
+	checkWorkloadValues(t, r)
+	cm := configMap(t, r.pp)
+	if _, ok := cm["BUCKET_NAME"]; ok || cm["PODVM_AMI_ID"] != args.PodVMAMIID {
+		t.Errorf("ConfigMap %v", cm)
+	}
+	if got := output(t, r.pp.BucketName); got != "" {
+		t.Errorf("bucketName %q", got)
+	}
+	if _, ok := r.pp.Discovered[aws.RecordedVMImport]; ok {
+		t.Errorf("discovered %v", r.pp.Discovered)
+	}
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
+		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenOpenIDConnectProvider}; !reflect.DeepEqual(got, want) {
+		t.Errorf("invokes %v, want %v", got, want)
+	}
 }
 
 // Bad identity inputs, and a cluster whose OIDC provider is missing, fail

@@ -7,6 +7,7 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -37,8 +38,8 @@ type PeerPods struct {
 	// identity (the operator's ROLEARN); empty in the other modes.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// BucketName is the bucket the operator's image job uploads the pod VM
-	// disk to (BUCKET_NAME) with static identity and no AMI; empty
-	// otherwise.
+	// disk to (BUCKET_NAME) with static or workload identity and no AMI;
+	// empty otherwise.
 	BucketName pulumi.StringOutput `pulumi:"bucketName"`
 }
 
@@ -47,8 +48,10 @@ type PeerPods struct {
 // peer-pods ports within each worker security group, with the group itself
 // as the source: a rule per group, port and protocol, unless the group
 // already has one that allows it (adopted, not created). With identity
-// workload it creates the IAM role CAA assumes; with identity static and
-// no AMI, the bucket and vmimport role the operator's image job needs.
+// workload it creates the IAM role CAA assumes; with identity static or
+// workload and no AMI, the bucket and vmimport role the operator's image
+// job needs (the workload role then gets S3 on that bucket only, and no
+// IAM action).
 // Every lookup comes first: nothing is registered when args are invalid or
 // a lookup fails.
 func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
@@ -76,14 +79,20 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	}
 	var workload workloadPlan
 	var image imagePlan
-	withImage := args.Identity == contract.IdentityStatic && args.PodVMAMIID == ""
-	switch {
-	case args.Identity == contract.IdentityWorkload:
+	withImage := args.providesImage()
+	if args.Identity == contract.IdentityWorkload {
 		if workload, err = lookupWorkload(ctx, args, network.Region, via); err != nil {
 			return nil, err
 		}
-	case withImage:
-		if image, err = lookupImage(ctx, args.Recorded, network.Region, via); err != nil {
+	}
+	if withImage {
+		a := workload.arns
+		if args.Identity != contract.IdentityWorkload {
+			if a, err = lookupPartition(ctx, network.Region, via); err != nil { // S3 ARNs name no account
+				return nil, err
+			}
+		}
+		if image, err = lookupImage(ctx, args.Recorded, a, via); err != nil {
 			return nil, err
 		}
 		found = maps.Clone(found)
@@ -135,9 +144,20 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	c.Values = args.values(network)
 	c.RoleArn, c.BucketName = pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
 	own := pulumi.Map{}
-	switch {
-	case args.Identity == contract.IdentityWorkload:
-		wr, err := newWorkloadRole(ctx, name, args, workload, network, childOpts...)
+	var bucket *s3.BucketV2
+	if withImage {
+		ir, err := newImageResources(ctx, name, image, childOpts...)
+		if err != nil {
+			return nil, err
+		}
+		bucket = ir.bucket
+		c.BucketName = ir.bucket.Bucket
+		c.Values.ConfigMap[contract.KeyBucketName] = ir.bucket.Bucket
+		ready = append(ready, ir.ready...)
+		own["bucketName"] = c.BucketName
+	}
+	if args.Identity == contract.IdentityWorkload {
+		wr, err := newWorkloadRole(ctx, name, args, workload, network, bucket, childOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -148,15 +168,6 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			ready = append(ready, p)
 		}
 		own["roleArn"] = c.RoleArn
-	case withImage:
-		ir, err := newImageResources(ctx, name, image, childOpts...)
-		if err != nil {
-			return nil, err
-		}
-		c.BucketName = ir.bucket.Bucket
-		c.Values.ConfigMap[contract.KeyBucketName] = ir.bucket.Bucket
-		ready = append(ready, ir.ready...)
-		own["bucketName"] = c.BucketName
 	}
 	c.Values.Ready = ready
 	c.CloudOutputs = own
@@ -171,6 +182,14 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 	return c, nil
+}
+
+// providesImage tells whether the stack provides the operator's image job
+// with its bucket and the vmimport role: no AMI is given and the identity
+// is static or workload (with cco the operator's CredentialsRequest lets
+// the job make its own).
+func (a Args) providesImage() bool {
+	return a.PodVMAMIID == "" && (a.Identity == contract.IdentityStatic || a.Identity == contract.IdentityWorkload)
 }
 
 // values are the AWS peer-pods values for the network.

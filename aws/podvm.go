@@ -9,12 +9,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// With static credentials the operator's image job does not make its own
-// bucket and vmimport role: they must exist, and BUCKET_NAME name the
-// bucket, before the KataConfig (sandboxed-containers-operator@b5a71be3
-// docs/credentials-handling.md, AWS manual credentials; the job uploads
-// to BUCKET_NAME and imports from it: aws-podvm-image-handler.sh
-// upload_image_to_s3, import_snapshot_n_wait).
+// Without an AMI (PODVM_AMI_ID unset) the operator's image job uploads the
+// pod VM disk to BUCKET_NAME and imports it from there as the vmimport
+// role (aws-podvm-image-handler.sh upload_image_to_s3,
+// import_snapshot_n_wait). With static keys the bucket and the role must
+// exist before the KataConfig (sandboxed-containers-operator@b5a71be3
+// docs/credentials-handling.md, AWS manual credentials); with workload
+// identity the stack provides them too, so that the workload role needs no
+// IAM write (see workloadPlan.ImagePolicy). Both modes take the one path
+// below: lookupImage, then newImageResources.
 
 // RecordedVMImport is the key under which the stack records (in the
 // "discovered" output) whether it created the vmimport role ("created")
@@ -28,8 +31,8 @@ const (
 	VMImportAdopted = "adopted"
 )
 
-// imagePlan is what the static-mode image resources read from the account
-// before anything is registered.
+// imagePlan is what the image resources (static and workload identity, no
+// AMI) read from the account before anything is registered.
 type imagePlan struct {
 	arns arns
 	// createRole is true when the stack creates the vmimport role (none
@@ -37,13 +40,10 @@ type imagePlan struct {
 	createRole bool
 }
 
-// lookupImage reads the partition and whether the vmimport role exists.
-// A role the stack created at the last up (recorded) stays the stack's.
-func lookupImage(ctx *pulumi.Context, recorded components.Recorded, region string, via pulumi.InvokeOption) (imagePlan, error) {
-	a, err := lookupPartition(ctx, region, via) // S3 ARNs name no account
-	if err != nil {
-		return imagePlan{}, err
-	}
+// lookupImage reads whether the vmimport role exists; a names the
+// partition (and, with workload identity, the account). A role the stack
+// created at the last up (recorded) stays the stack's.
+func lookupImage(ctx *pulumi.Context, recorded components.Recorded, a arns, via pulumi.InvokeOption) (imagePlan, error) {
 	roles, err := iam.GetRoles(ctx, &iam.GetRolesArgs{NameRegex: pulumi.StringRef("^" + VMImportRole + "$")}, via)
 	if err != nil {
 		return imagePlan{}, components.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:ListRoles")
@@ -76,7 +76,8 @@ func (p imagePlan) VMImportPolicy(bucket string) PolicyDocument {
 	))
 }
 
-// imageResources are the static-mode bucket and vmimport role resources.
+// imageResources are the image job's bucket and the vmimport role
+// resources.
 type imageResources struct {
 	bucket *s3.BucketV2
 	role   *iam.Role // nil when adopted
