@@ -187,18 +187,19 @@ func (w workloadPlan) CAAPolicy(n Network) PolicyDocument {
 // no role, so AWS uses the one named vmimport. S3 is granted on the
 // stack's bucket only, not on the job's own podvm-image-<version> buckets.
 //
-// The newer job does not yet work with this role: its web-identity branch
-// (irsaImageHandler prepare_for_prebuilt_artifact) runs ami-helper.sh -s
-// -b BUCKET_NAME (irsaAMIHelper), which, under set -e, always calls s3api
-// create-bucket without a head-bucket first (BucketAlreadyOwnedByYou for
-// an existing bucket outside us-east-1, AccessDenied without
-// s3:CreateBucket), and, after get-role finds the role, always
-// put-role-policy. Either call fails here, so the job stops before the
-// upload; its static-keys branch checks the bucket with head-bucket
-// instead. OSC 1.10.0's job (imageHandler verify_vars) needs static keys
-// at all. Until the operator's branch accepts existing resources, give
-// podvmAmiId with workload identity; the stack does not grant IAM writes
-// to get past it.
+// The operator's image job does not yet work with this role. OSC 1.10.0's
+// job does not run without static keys at all (imageHandler verify_vars).
+// The newer job's web-identity branch (irsaImageHandler
+// prepare_for_prebuilt_artifact) runs ami-helper.sh -s -b BUCKET_NAME
+// (irsaAMIHelper), which, under set -e, checks nothing first: it calls
+// s3api create-bucket (BucketAlreadyOwnedByYou on an existing bucket
+// outside us-east-1; access denied here anyway, with no s3:CreateBucket),
+// then get-role (create-role when that fails) and always put-role-policy,
+// which fail with no IAM action granted. The job stops there, before the
+// upload; only its static-keys branch checks the bucket (head-bucket)
+// instead of making it. Until the operator's web-identity branch accepts
+// existing resources, give podvmAmiId with workload identity: the stack
+// does not grant IAM writes to get past it.
 func (w workloadPlan) ImagePolicy(bucketARN string) PolicyDocument {
 	a := w.arns
 	region := a.region
