@@ -88,8 +88,9 @@ func (d *Discovery) cloudOf(name string) (string, error) {
 	platform := d.Facts.Cloud
 	switch {
 	case name == "" && platform == "":
-		return "", components.Invalid("peerpods:cloud", fmt.Sprintf("is not set, and the cluster's platform is %q (Infrastructure cluster status.platformStatus.type), which names no cloud", d.Facts.PlatformType),
-			"set peerpods:cloud to libvirt to run pod VMs on a KVM host")
+		// Platform None: pod VMs can only run on a KVM host.
+		d.Found = append(d.Found, cluster.Found{Setting: "cloud", Value: string(contract.Libvirt), From: cluster.FromInfrastructure + "platformStatus.type None: pod VMs on a KVM host"})
+		return string(contract.Libvirt), nil
 	case name == "":
 		d.Found = append(d.Found, cluster.Found{Setting: "cloud", Value: string(platform), From: cluster.FromInfrastructure + "platformStatus.type"})
 		return string(platform), nil

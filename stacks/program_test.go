@@ -198,7 +198,6 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		stack   string // default aws-example
 	}{
 		{"no cloud", func(c map[string]string) { delete(c, "peerpods:cloud"); c["peerpods:discover"] = "false" }, nil, "peerpods:cloud", `"aws"`, ""},
-		{"no cloud, platform None", func(c map[string]string) { delete(c, "peerpods:cloud") }, nil, "peerpods:cloud", "set peerpods:cloud to libvirt", ""},
 		{"unknown cloud", func(c map[string]string) { c["peerpods:cloud"] = "openstack" }, nil, "peerpods:cloud", `"aws", "azure", "gcp", "libvirt"`, ""},
 		{"unknown handoff", func(c map[string]string) { c["peerpods:handoff"] = "yes" }, nil, "peerpods:handoff", `"off"`, ""},
 		{"port 0", func(c map[string]string) { c["peerpods:tunnelPort"] = "0" }, nil, "peerpods:tunnelPort", "1 to 65535", ""},

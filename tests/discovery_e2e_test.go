@@ -197,6 +197,20 @@ func TestDiscoveryRealServer(t *testing.T) {
 		})
 	}
 
+	// Through the Pulumi engine: a preview of the libvirt-local stack
+	// (libvirt, the only cloud whose provider runs here) without
+	// peerpods:cloud, on a cluster of platform None, takes libvirt from
+	// the cluster and says so in the preview's output.
+	writeCluster(t, c, clustertest.For(contract.Libvirt))
+	h := newHarness(t, "libvirt-discovery", func(h *harness, root, tmp string) string {
+		return strings.Replace(localStack(h, root, tmp), "  peerpods:cloud: libvirt\n", "", 1)
+	})
+	h.run("pulumi", "stack", "init", h.stack)
+	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
+	if out := h.peerpods(7, "preview"); !strings.Contains(out, `peerpods:cloud = "libvirt", from the cluster (Infrastructure cluster status.platformStatus.type None: pod VMs on a KVM host)`) {
+		t.Errorf("the preview does not report the cloud taken from the cluster:\n%s", out)
+	}
+
 	// A platform peer pods do not run on, and a cluster without OpenShift's
 	// Infrastructure: one error each, no stack file.
 	writeCluster(t, c, clustertest.Cluster{Platform: map[string]any{"type": "BareMetal"}, Issuer: clustertest.Issuer})

@@ -156,7 +156,7 @@ var sets = map[Cloud]Set{
 		usePublicIP(AWS),
 		{Name: KeyBucketName, In: ConfigMap, Owner: Stack, Format: Pattern("an S3 bucket name (3-63 lower case letters, digits, . and -)", S3BucketPattern),
 			Setting: "created by the stack with static credentials and no peerpods:aws.podvmAmiId",
-			Doc:     "S3 bucket the operator's image job uploads the pod VM disk to before importing it as an AMI (with the vmimport role)",
+			Doc:     "S3 bucket the operator's image job uploads the pod VM disk to before importing it as an AMI (with the vmimport role); later operators' manual-credential path needs it made beforehand (docs/credentials-handling.md), while 1.10's ami-helper.sh create_bucket makes it itself without checking (set -e), which fails outside us-east-1 on a bucket that exists",
 			Source:  operatorHandler + "osc-podvm-create-job.yaml (envFrom peer-pods-cm), aws-podvm-image-handler.sh prepare_for_prebuilt_artifact"},
 		{Name: KeyPodVMLaunchTemplate, In: ConfigMap, Owner: User, Format: Word, Setting: ExtraSetting,
 			Doc: "launch template for the pod VMs (takes precedence over the other VM keys)", Source: entrypoint + "aws() (-use-lt -aws-lt-name)"},
