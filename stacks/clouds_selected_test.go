@@ -28,7 +28,7 @@ func TestSelectedBuild(t *testing.T) {
 	if len(Clouds()) == 0 || left == "" {
 		t.Fatalf("a selected build registers %d clouds and leaves none of the contract out", len(Clouds()))
 	}
-	_, err := load(configMap{"peerpods:cloud": string(left), "peerpods:handoff": "off"})
+	_, err := load(configMap{"peerpods:cloud": string(left), "peerpods:handoff": "off"}, loader{})
 	if err == nil || !strings.Contains(err.Error(), "peerpods:cloud is \""+string(left)+"\", which this build of peerpods leaves out") ||
 		!strings.Contains(err.Error(), "-tags peerpods_clouds,"+string(left)) {
 		t.Errorf("a stack of %s: %v", left, err)
