@@ -34,7 +34,8 @@ type Args struct {
 	// PodVMInstanceTypes is PODVM_INSTANCE_TYPES, default t2.small,
 	// t2.medium, t3.large.
 	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitempty" pulumi:"podvmInstanceTypes,optional"`
-	// PodVMAMIID is PODVM_AMI_ID; empty lets the operator build an AMI.
+	// PodVMAMIID is PODVM_AMI_ID; empty lets the operator build an AMI
+	// (identity cco or static only: workload identity requires one).
 	PodVMAMIID string `json:"podvmAmiId,omitempty" pulumi:"podvmAmiId,optional"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
@@ -111,6 +112,9 @@ func (a Args) Validate() error {
 		components.Credential{Setting: settingSecretAccessKey, Given: a.SecretAccessKey != nil}))
 	if a.Identity == contract.IdentityWorkload { // else the issuer is not used
 		p.Add(components.CheckIssuer(settingIssuer, a.OIDCIssuer))
+		if a.PodVMAMIID == "" {
+			p.Add(workloadWithoutAMI())
+		}
 	}
 	p.Add(a.Settings.ValidateFor(components.AWS))
 	// Without groups or subnet a worker must be found; the VPC can always
@@ -142,7 +146,7 @@ func (a Args) Validate() error {
 		p.Add(components.CheckPattern("aws.vpcId", a.VPCID, contract.AWSVPCIDPattern, whatVPC))
 	}
 	if a.PodVMAMIID != "" {
-		p.Add(components.CheckPattern("aws.podvmAmiId", a.PodVMAMIID, contract.AWSAMIIDPattern, whatAMI))
+		p.Add(components.CheckPattern(settingAMI, a.PodVMAMIID, contract.AWSAMIIDPattern, whatAMI))
 	}
 	p.Add(components.CheckPattern("aws.podvmInstanceType", a.PodVMInstanceType, contract.EC2InstanceTypePattern, whatType))
 	p.Add(components.CheckEach("aws.podvmInstanceTypes", a.PodVMInstanceTypes, contract.EC2InstanceTypePattern, whatType))

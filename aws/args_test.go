@@ -20,7 +20,7 @@ func TestDefaultIdentity(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	const sg, sub, vpc = "sg-0123456789abcdef0", "subnet-01234567", "vpc-0123456789abcdef0"
+	const sg, sub, vpc, ami = "sg-0123456789abcdef0", "subnet-01234567", "vpc-0123456789abcdef0", "ami-0123456789abcdef0"
 	key := pulumi.String("AKIAEXAMPLEKEYID0001")
 	cases := []struct {
 		name    string
@@ -49,9 +49,11 @@ func TestValidate(t *testing.T) {
 		{"duplicate instance types", Args{InstanceID: "i-01234567", PodVMInstanceTypes: []string{"t3.large", "t3.large"}}, "aws.podvmInstanceTypes", "once"},
 		{"static keys", Args{InstanceID: "i-01234567", Identity: contract.IdentityStatic, AccessKeyID: key}, "", ""},
 		{"keys in cco mode", Args{InstanceID: "i-01234567", AccessKeyID: key}, "awsAccessKeyId", "set peerpods:identity to static"},
-		{"workload", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, OIDCIssuer: "https://oidc.example.com/c1"}, "", ""},
-		{"workload without issuer", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload}, "aws.oidcIssuer", "serviceAccountIssuer"},
-		{"workload with the default issuer", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, OIDCIssuer: "https://kubernetes.default.svc"},
+		{"workload", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, OIDCIssuer: "https://oidc.example.com/c1", PodVMAMIID: ami}, "", ""},
+		{"workload without ami", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, OIDCIssuer: "https://oidc.example.com/c1"},
+			"aws.podvmAmiId", "build it once with peerpods:identity static or cco"},
+		{"workload without issuer", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, PodVMAMIID: ami}, "aws.oidcIssuer", "serviceAccountIssuer"},
+		{"workload with the default issuer", Args{InstanceID: "i-01234567", Identity: contract.IdentityWorkload, OIDCIssuer: "https://kubernetes.default.svc", PodVMAMIID: ami},
 			"aws.oidcIssuer", "use peerpods:identity cco or static"},
 		{"issuer ignored outside workload", Args{InstanceID: "i-01234567", OIDCIssuer: "https://kubernetes.default.svc"}, "", ""},
 		{"unknown identity", Args{InstanceID: "i-01234567", Identity: "sts"}, "identity", "cco, static, workload"},

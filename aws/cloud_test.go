@@ -38,8 +38,8 @@ func deployStack(t *testing.T, id contract.Identity) components.Result {
 	in := &input{identity: id}
 	s := aws.Cloud{}.NewStack().(*aws.Stack)
 	s.SecurityGroupIDs, s.SubnetID, s.VPCID = []string{aws.MockSecurityGroup}, aws.MockSubnet, aws.MockVPC
-	if id == contract.IdentityWorkload {
-		s.OIDCIssuer = aws.MockIssuer
+	if id == contract.IdentityWorkload { // which requires an AMI
+		s.OIDCIssuer, s.PodVMAMIID = aws.MockIssuer, "ami-0123456789abcdef0"
 	}
 	s.Prepare(in)
 	if len(in.problems) > 0 {
@@ -89,9 +89,9 @@ func TestStackPassesKeysInStaticModeOnly(t *testing.T) {
 			if err := v.CheckComplete(); err != nil {
 				t.Error(err)
 			}
-			// No AMI: the stack provides the image job's bucket in
-			// static and workload mode.
-			if (id == contract.IdentityWorkload) != (res.CloudOutputs["roleArn"] != nil) || (id != contract.IdentityCCO) != (res.CloudOutputs["bucketName"] != nil) {
+			// No AMI in static mode: the stack provides the image job's
+			// bucket.
+			if (id == contract.IdentityWorkload) != (res.CloudOutputs["roleArn"] != nil) || (id == contract.IdentityStatic) != (res.CloudOutputs["bucketName"] != nil) {
 				t.Errorf("cloud outputs %v", res.CloudOutputs)
 			}
 		})

@@ -8,19 +8,17 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Sources the workload-identity policies cite.
+// Sources the workload-identity code cites.
 const (
 	// caaSource is cloud-api-adaptor's AWS provider, OSC 1.10.
 	caaSource = "openshift/cloud-api-adaptor@osc-release-v1.10 src/cloud-providers/aws/provider.go"
-	// imageHandler and amiHelper are the operator's AWS image job
-	// (OSC 1.10.0, 8bdc9075055a), which runs only with static keys
-	// (verify_vars requires AWS_ACCESS_KEY_ID).
+	// imageHandler is the operator's AWS image job in OSC 1.10.0, which
+	// runs only with static keys (verify_vars requires AWS_ACCESS_KEY_ID
+	// and AWS_SECRET_ACCESS_KEY).
 	imageHandler = "sandboxed-containers-operator@8bdc9075055a config/peerpods/podvm/aws-podvm-image-handler.sh"
-	amiHelper    = "sandboxed-containers-operator@8bdc9075055a config/peerpods/podvm/ami-helper.sh"
 	// irsaImageHandler and irsaAMIHelper are the newer job, which also
 	// runs with a web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE).
 	irsaImageHandler = "openshift/sandboxed-containers-operator@1a77e56459d7 config/peerpods/podvm/aws-podvm-image-handler.sh"
@@ -29,9 +27,31 @@ const (
 	// image job in the STS flow: S3 on podvm-* buckets, IAM writes on
 	// role/vmimport (openshift/sandboxed-containers-operator@c75475003eac
 	// config/peerpods/credentials-requests/ccoctl/credentials_request_aws_sts.yaml).
-	// The stack grants neither: it provides the bucket and the role.
 	stsCredentialsRequest = "sandboxed-containers-operator@c75475003eac credentials_request_aws_sts.yaml"
 )
+
+// settingAMI is the setting of the pod VM AMI.
+const settingAMI = "aws.podvmAmiId"
+
+// workloadWithoutAMI is the error of workload identity without an AMI:
+// the operator's image job cannot build one with a least-privilege role.
+// Its web-identity branch (irsaImageHandler prepare_for_prebuilt_artifact)
+// runs ami-helper.sh -s -b BUCKET_NAME (irsaAMIHelper), which, under
+// set -e, always calls s3api create-bucket, then get-role (create-role
+// when that fails) and put-role-policy on vmimport; only the static-keys
+// branch checks for an existing bucket (head-bucket). It thus needs
+// s3:CreateBucket and IAM writes on role/vmimport (as
+// stsCredentialsRequest asks), with which the role, while no vmimport
+// role exists, could create one trusting itself, give it any policy and
+// assume it: account admin. The stack grants neither, so it neither
+// provides the bucket and vmimport role nor gives the workload role an
+// image policy. OSC 1.10.0's job has no web-identity support at all
+// (imageHandler verify_vars).
+func workloadWithoutAMI() error {
+	return components.Invalid(settingAMI,
+		fmt.Sprintf("is not set, but identity is workload: the operator's image job would build the AMI as the workload role, and under workload identity (%s, prepare_for_prebuilt_artifact) it always creates an S3 bucket and writes the policy of the IAM role vmimport, rights this stack does not grant (they would let the role make itself account administrator)", irsaImageHandler),
+		"build or choose the pod VM AMI and set aws.podvmAmiId (for example build it once with peerpods:identity static or cco), then use workload identity")
+}
 
 // VMImportRole is the service role AWS VM Import/Export assumes; its name
 // is fixed and account-wide.
@@ -172,77 +192,15 @@ func (w workloadPlan) CAAPolicy(n Network) PolicyDocument {
 	))
 }
 
-// ImagePolicy is what the operator's image job does with the workload
-// role when no AMI is given (PODVM_AMI_ID unset), with the bucket (ARN
-// bucketARN) and the vmimport role the stack provides
-// (newImageResources): it uploads the pod VM disk, imports it as a
-// snapshot, registers the AMI and empties the bucket.
-//
-// It grants no IAM action. The operator's own CredentialsRequest
-// (stsCredentialsRequest) lets the job create role/vmimport and put any
-// policy on it: while no vmimport role exists, the holder could make one
-// that trusts itself and assume it. The caller of ImportSnapshot needs no
-// iam:PassRole: AWS's required permissions for it list none (VM
-// Import/Export user guide, required-permissions.html), and the job names
-// no role, so AWS uses the one named vmimport. S3 is granted on the
-// stack's bucket only, not on the job's own podvm-image-<version> buckets.
-//
-// The operator's image job does not yet work with this role. OSC 1.10.0's
-// job does not run without static keys at all (imageHandler verify_vars).
-// The newer job's web-identity branch (irsaImageHandler
-// prepare_for_prebuilt_artifact) runs ami-helper.sh -s -b BUCKET_NAME
-// (irsaAMIHelper), which, under set -e, checks nothing first: it calls
-// s3api create-bucket (BucketAlreadyOwnedByYou on an existing bucket
-// outside us-east-1; access denied here anyway, with no s3:CreateBucket),
-// then get-role (create-role when that fails) and always put-role-policy,
-// which fail with no IAM action granted. The job stops there, before the
-// upload; only its static-keys branch checks the bucket (head-bucket)
-// instead of making it. Until the operator's web-identity branch accepts
-// existing resources, give podvmAmiId with workload identity: the stack
-// does not grant IAM writes to get past it.
-func (w workloadPlan) ImagePolicy(bucketARN string) PolicyDocument {
-	a := w.arns
-	region := a.region
-	return checkWildcards(policy(
-		// GetBucketLocation: VM Import/Export's required permissions for
-		// the caller of ImportSnapshot; ListBucket: the job's cleanup
-		// (irsaImageHandler cleanup_prebuilt_intermediate_resources,
-		// ami-helper.sh -s -d: aws s3 rm --recursive) lists what it
-		// deletes. Not DeleteBucket: the bucket is the stack's (the
-		// cleanup's delete-bucket then fails, which the job only warns
-		// of); not CreateBucket or GetBucketAcl, which no call needs on a
-		// bucket that exists.
-		allow("ImageBucket", []string{"s3:GetBucketLocation", "s3:ListBucket"}, []string{bucketARN}),
-		// PutObject: upload_image_to_s3 (aws s3 cp); GetObject: VM
-		// Import/Export's required permissions for the caller;
-		// DeleteObject: the cleanup's aws s3 rm --recursive, so that the
-		// disk does not stay in the bucket.
-		allow("ImageObjects", []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}, []string{bucketARN + "/*"}),
-		// ImportSnapshot, DescribeImportSnapshotTasks and DescribeSnapshots
-		// (aws ec2 wait snapshot-completed): import_snapshot_n_wait;
-		// RegisterImage: register_ami; DescribeImages: ami_exists and
-		// get_ami_id. All of imageHandler.
-		allow("ImageImport", []string{"ec2:DescribeImages", "ec2:DescribeImportSnapshotTasks", "ec2:DescribeSnapshots", "ec2:ImportSnapshot", "ec2:RegisterImage"},
-			[]string{AnyResource}).inRegion(region),
-		// DeregisterImage and DeleteSnapshot: delete_ami_using_id and
-		// delete_ami_snapshots, which create_ami calls when the AMI of its
-		// name differs from the one peer-pods-cm records (ami_exists).
-		allow("ImageReplace", []string{"ec2:DeleteSnapshot", "ec2:DeregisterImage"},
-			[]string{a.ec2Public("image"), a.ec2Public("snapshot")}).inRegion(region),
-	))
-}
-
-// workloadRole is the workload identity's IAM role and its policies.
+// workloadRole is the workload identity's IAM role and its policy.
 type workloadRole struct {
-	role     *iam.Role
-	policies []*iam.RolePolicy
+	role   *iam.Role
+	policy *iam.RolePolicy
 }
 
-// newWorkloadRole creates the role CAA assumes, its EC2 policy and, when
-// the stack provides the image job's bucket (bucket not nil: no AMI
-// given), the image job's policy on that bucket, a separate one so that it
-// can be detached once the image exists.
-func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan, n Network, bucket *s3.BucketV2, opts ...pulumi.ResourceOption) (workloadRole, error) {
+// newWorkloadRole creates the role CAA assumes and its EC2 policy, the
+// role's only one.
+func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan, n Network, opts ...pulumi.ResourceOption) (workloadRole, error) {
 	role, err := iam.NewRole(ctx, name+"-caa", &iam.RoleArgs{
 		Description:      pulumi.String(fmt.Sprintf("peer pods: cloud-api-adaptor (%s) through the OIDC issuer %s", contract.WorkloadSubject, args.OIDCIssuer)),
 		AssumeRolePolicy: pulumi.String(w.TrustPolicy().JSON()),
@@ -251,24 +209,11 @@ func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan
 	if err != nil {
 		return workloadRole{}, err
 	}
-	out := workloadRole{role: role}
-	type inline struct {
-		name, policyName string
-		doc              pulumi.StringInput
+	p, err := iam.NewRolePolicy(ctx, name+"-caa", &iam.RolePolicyArgs{
+		Role: role.Name, Name: pulumi.String("cloud-api-adaptor"), Policy: pulumi.String(w.CAAPolicy(n).JSON()),
+	}, opts...)
+	if err != nil {
+		return workloadRole{}, err
 	}
-	docs := []inline{{name + "-caa", "cloud-api-adaptor", pulumi.String(w.CAAPolicy(n).JSON())}}
-	if bucket != nil {
-		doc := bucket.Arn.ApplyT(func(arn string) string { return w.ImagePolicy(arn).JSON() }).(pulumi.StringOutput)
-		docs = append(docs, inline{name + "-podvm-image", "podvm-image", doc})
-	}
-	for _, d := range docs {
-		p, err := iam.NewRolePolicy(ctx, d.name, &iam.RolePolicyArgs{
-			Role: role.Name, Name: pulumi.String(d.policyName), Policy: d.doc,
-		}, opts...)
-		if err != nil {
-			return workloadRole{}, err
-		}
-		out.policies = append(out.policies, p)
-	}
-	return out, nil
+	return workloadRole{role: role, policy: p}, nil
 }

@@ -21,6 +21,7 @@ const (
 	issuer     = aws.MockIssuer
 	issuerHost = "mycluster-x7k2p-oidc.s3.us-east-2.amazonaws.com"
 	oidcARN    = "arn:aws:iam::" + account + ":oidc-provider/" + issuerHost
+	podvmAMI   = "ami-0123456789abcdef0"
 )
 
 // explicitArgs give the network, so that only the region and the group's
@@ -239,9 +240,9 @@ func checkVMImportPolicy(t *testing.T, r result, bucket string) {
 	}
 }
 
-// imageGraph is what the stack registers for the image job without an
-// AMI, in static and workload mode alike: the private bucket, its two
-// settings, the vmimport role unless adopted, and the stack's policy on it.
+// imageGraph is what the stack registers for the image job with static
+// keys and no AMI: the private bucket, its two settings, the vmimport role
+// unless adopted, and the stack's policy on it.
 func imageGraph(roleCreated bool) []string {
 	g := []string{
 		aws.TypeBucket + " peerpods-podvm",
@@ -352,30 +353,26 @@ func TestStaticAdoptsVMImportRole(t *testing.T) {
 }
 
 // The role the stack created at the last up exists now: it is still the
-// stack's, not adopted (the plan does not flip between runs), with static
-// keys and with workload identity.
+// stack's, not adopted (the plan does not flip between runs).
 func TestKeepsItsOwnVMImportRole(t *testing.T) {
-	for _, args := range []aws.Args{staticArgs(), workloadArgs()} {
-		t.Run(string(args.Identity), func(t *testing.T) {
-			c := newCloud()
-			c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
-			args.Recorded = components.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
-			r := run(t, c, args, true)
-			if r.err != nil {
-				t.Fatal(r.err)
-			}
-			r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
-			if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
-				t.Errorf("discovered %v", r.pp.Discovered)
-			}
-		})
+	c := newCloud()
+	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
+	args := staticArgs()
+	args.Recorded = components.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
+	r := run(t, c, args, true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
+	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
+		t.Errorf("discovered %v", r.pp.Discovered)
 	}
 }
 
 // With an AMI the image job does not run: no bucket, no role.
 func TestStaticWithAMIHasNoBucket(t *testing.T) {
 	args := staticArgs()
-	args.PodVMAMIID = "ami-0123456789abcdef0"
+	args.PodVMAMIID = podvmAMI
 	r := run(t, newCloud(), args, true)
 	if r.err != nil {
 		t.Fatal(r.err)
@@ -393,9 +390,11 @@ func TestStaticWithAMIHasNoBucket(t *testing.T) {
 	}
 }
 
+// workloadArgs are valid workload-identity args: the issuer and the AMI
+// workload identity requires.
 func workloadArgs() aws.Args {
 	args := explicitArgs(contract.IdentityWorkload)
-	args.OIDCIssuer = issuer
+	args.OIDCIssuer, args.PodVMAMIID = issuer, podvmAMI
 	return args
 }
 
@@ -427,19 +426,13 @@ const (
 	workloadRoleARN  = "arn:aws:iam::" + account + ":role/" + workloadRoleName
 )
 
-// workloadGraph is the workload role and its policies: the CAA policy,
-// and the image job's unless an AMI is given.
-func workloadGraph(image bool) []string {
-	g := []string{aws.TypeRole + " peerpods-caa", aws.TypeRolePolicy + " peerpods-caa"}
-	if image {
-		g = append(g, aws.TypeRolePolicy+" peerpods-podvm-image")
-	}
-	return g
+// workloadGraph is the workload role and its only policy, CAA's.
+func workloadGraph() []string {
+	return []string{aws.TypeRole + " peerpods-caa", aws.TypeRolePolicy + " peerpods-caa"}
 }
 
 // checkNoIAM checks that no policy of the workload role allows an IAM
-// action: the stack provides the vmimport role, and the caller of
-// ImportSnapshot needs no iam:PassRole.
+// action.
 func checkNoIAM(t *testing.T, r result) {
 	t.Helper()
 	n := 0
@@ -456,52 +449,6 @@ func checkNoIAM(t *testing.T, r result) {
 	}
 	if n == 0 {
 		t.Error("no policy on the workload role")
-	}
-}
-
-// checkWorkloadImagePolicy checks the image job's policy on the workload
-// role: S3 only on the stack's bucket, no IAM, EC2 limited to the region.
-func checkWorkloadImagePolicy(t *testing.T, r result) {
-	t.Helper()
-	image := r.m.Get(t, aws.TypeRolePolicy, "peerpods-podvm-image")
-	if image.Inputs["role"].StringValue() != workloadRoleName || image.Inputs["name"].StringValue() != "podvm-image" {
-		t.Errorf("image policy inputs %v", image.Inputs)
-	}
-	d := parseDoc(t, image.Inputs["policy"].StringValue())
-	checkLeastPrivilege(t, d, "us-east-2")
-	bucketARN := "arn:aws:s3:::" + aws.MockBucketName("peerpods-podvm")
-	want := []string{
-		"ec2:DeleteSnapshot", "ec2:DeregisterImage", "ec2:DescribeImages", "ec2:DescribeImportSnapshotTasks", "ec2:DescribeSnapshots",
-		"ec2:ImportSnapshot", "ec2:RegisterImage",
-		"s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
-	}
-	if got := d.actions(); !reflect.DeepEqual(got, want) {
-		t.Errorf("image actions %v\nwant %v", got, want)
-	}
-	for _, s := range d.Statement {
-		for _, a := range list(s.Action) {
-			if !strings.HasPrefix(a, "s3:") {
-				continue
-			}
-			for _, res := range list(s.Resource) {
-				if res != bucketARN && res != bucketARN+"/*" {
-					t.Errorf("statement %s allows %s on %s, not only the stack's bucket %s", s.Sid, a, res, bucketARN)
-				}
-			}
-		}
-	}
-	for sid, want := range map[string][]string{
-		"ImageBucket":  {bucketARN},
-		"ImageObjects": {bucketARN + "/*"},
-	} {
-		if got := list(d.statement(t, sid).Resource); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s on %v, want %v", sid, got, want)
-		}
-	}
-	for _, sid := range []string{"ImageImport", "ImageReplace"} {
-		if d.statement(t, sid).Condition["StringEquals"]["aws:RequestedRegion"] != "us-east-2" {
-			t.Errorf("%s not limited to the region", sid)
-		}
 	}
 }
 
@@ -524,18 +471,17 @@ func checkWorkloadValues(t *testing.T, r result) {
 	}
 }
 
-// Workload identity without an AMI: a role trusted through the cluster's
-// existing OIDC provider, least-privilege policies, its ARN handed to the
-// operator as ROLEARN; no peer-pods-secret, and the OIDC provider is
-// never created. As with static keys, the stack provides the image job's
-// bucket and the vmimport role (none existed: created), so the role gets
-// S3 on that bucket only and no IAM action.
+// Workload identity (with the AMI it requires): a role trusted through
+// the cluster's existing OIDC provider, with CAA's least-privilege EC2
+// policy only, its ARN handed to the operator as ROLEARN; no
+// peer-pods-secret, the OIDC provider is never created, and there is no
+// image bucket, vmimport role or image policy.
 func TestWorkloadRole(t *testing.T) {
 	r := run(t, newCloud(), workloadArgs(), true)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	wantSummary(t, r, append(imageGraph(true), workloadGraph(true)...)...)
+	wantSummary(t, r, workloadGraph()...)
 	checkChildren(t, r)
 	role := r.m.Get(t, aws.TypeRole, "peerpods-caa")
 	if _, named := role.Inputs["name"]; named || role.Retain || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(map[string]any{"managed-by": "peerpods"})) {
@@ -573,58 +519,16 @@ func TestWorkloadRole(t *testing.T) {
 		t.Errorf("CreateTags only on create: %v", tag.Condition)
 	}
 
-	checkWorkloadImagePolicy(t, r)
 	checkNoIAM(t, r)
-	checkImageResources(t, r, true)
 	checkWorkloadValues(t, r)
-	if got, _ := pulumitest.Await(t, r.pp.CloudOutputs["roleArn"].(pulumi.StringOutput)); got != workloadRoleARN {
+	if got, _ := pulumitest.Await(t, r.pp.CloudOutputs["roleArn"].(pulumi.StringOutput)); got != workloadRoleARN || len(r.pp.CloudOutputs) != 1 {
 		t.Errorf("cloud outputs %v", r.pp.CloudOutputs)
 	}
-	if n := len(r.pp.Values.Ready); n != 3+5+3 {
-		t.Errorf("%d resources the values wait for, want the 3 rules, the bucket, its 2 settings, the vmimport role and its policy, the workload role and its 2 policies", n)
+	if n := len(r.pp.Values.Ready); n != 3+2 {
+		t.Errorf("%d resources the values wait for, want the 3 rules, the workload role and its policy", n)
 	}
-	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
-		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenOpenIDConnectProvider,
-		aws.TokenRoles}; !reflect.DeepEqual(got, want) {
-		t.Errorf("invokes %v, want %v", got, want)
-	}
-}
-
-// Workload identity without an AMI where a vmimport role exists: it is
-// adopted as with static keys (only the stack's own inline policy), and
-// the workload role still gets no IAM action.
-func TestWorkloadAdoptsVMImportRole(t *testing.T) {
-	c := newCloud()
-	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
-	r := run(t, c, workloadArgs(), true)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	wantSummary(t, r, append(imageGraph(false), workloadGraph(true)...)...)
-	checkChildren(t, r)
-	checkImageResources(t, r, false)
-	checkWorkloadImagePolicy(t, r)
-	checkNoIAM(t, r)
-	checkWorkloadValues(t, r)
-	if n := len(r.pp.Values.Ready); n != 3+4+3 {
-		t.Errorf("%d resources the values wait for, want the 3 rules, the bucket, its 2 settings, the vmimport policy, the workload role and its 2 policies", n)
-	}
-}
-
-// With an AMI the image job does not run: the role has the CAA policy
-// only, and there is no bucket or vmimport role.
-func TestWorkloadWithAMIHasNoImagePolicy(t *testing.T) {
-	args := workloadArgs()
-	args.PodVMAMIID = "ami-0123456789abcdef0"
-	r := run(t, newCloud(), args, true)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	wantSummary(t, r, workloadGraph(false)...)
-	checkNoIAM(t, r)
-	checkWorkloadValues(t, r)
 	cm := configMap(t, r.pp)
-	if _, ok := cm["BUCKET_NAME"]; ok || cm["PODVM_AMI_ID"] != args.PodVMAMIID {
+	if _, ok := cm["BUCKET_NAME"]; ok || cm["PODVM_AMI_ID"] != podvmAMI {
 		t.Errorf("ConfigMap %v", cm)
 	}
 	if got := output(t, r.pp.BucketName); got != "" {
@@ -639,8 +543,9 @@ func TestWorkloadWithAMIHasNoImagePolicy(t *testing.T) {
 	}
 }
 
-// Bad identity inputs, and a cluster whose OIDC provider is missing, fail
-// before anything but the provider is registered, naming the setting.
+// Bad identity inputs (workload identity without an AMI among them), and
+// a cluster whose OIDC provider is missing, fail before anything but the
+// provider is registered, naming the setting.
 func TestIdentityFailuresRegisterNothing(t *testing.T) {
 	withProvider := func(clientIDs ...string) *cloud {
 		c := newCloud()
@@ -667,6 +572,8 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 		{"http issuer", newCloud(), func(a *aws.Args) { a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "http://oidc.example.com" },
 			"aws.oidcIssuer", "not an https issuer URL"},
 		{"unknown mode", newCloud(), func(a *aws.Args) { a.Identity = "irsa" }, "identity", "not an identity mode"},
+		{"workload without AMI", newCloud(), func(a *aws.Args) { a.Identity, a.OIDCIssuer, a.PodVMAMIID = contract.IdentityWorkload, issuer, "" },
+			"aws.podvmAmiId", "aws-podvm-image-handler.sh, prepare_for_prebuilt_artifact) it always creates an S3 bucket"},
 		{"missing OIDC provider", withProvider(), func(a *aws.Args) {
 			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "https://other-oidc.s3.us-east-2.amazonaws.com"
 		}, "aws.oidcIssuer", "the IAM OIDC provider arn:aws:iam::" + account + ":oidc-provider/other-oidc.s3.us-east-2.amazonaws.com cannot be read"},
@@ -677,6 +584,7 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := explicitArgs("")
+			args.PodVMAMIID = podvmAMI // which workload identity requires
 			c.args(&args)
 			r := run(t, c.cloud, args, true)
 			ies := components.InputErrors(r.err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -38,8 +37,8 @@ type PeerPods struct {
 	// identity (the operator's ROLEARN); empty in the other modes.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// BucketName is the bucket the operator's image job uploads the pod VM
-	// disk to (BUCKET_NAME) with static or workload identity and no AMI;
-	// empty otherwise.
+	// disk to (BUCKET_NAME) with static identity and no AMI; empty
+	// otherwise.
 	BucketName pulumi.StringOutput `pulumi:"bucketName"`
 }
 
@@ -48,10 +47,9 @@ type PeerPods struct {
 // peer-pods ports within each worker security group, with the group itself
 // as the source: a rule per group, port and protocol, unless the group
 // already has one that allows it (adopted, not created). With identity
-// workload it creates the IAM role CAA assumes; with identity static or
-// workload and no AMI, the bucket and vmimport role the operator's image
-// job needs (the workload role then gets S3 on that bucket only, and no
-// IAM action).
+// workload (which requires an AMI: workloadWithoutAMI) it creates the IAM
+// role CAA assumes, with CAA's EC2 policy only; with identity static and
+// no AMI, the bucket and vmimport role the operator's image job needs.
 // Every lookup comes first: nothing is registered when args are invalid or
 // a lookup fails.
 func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*PeerPods, error) {
@@ -86,11 +84,9 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		}
 	}
 	if withImage {
-		a := workload.arns
-		if args.Identity != contract.IdentityWorkload {
-			if a, err = lookupPartition(ctx, network.Region, via); err != nil { // S3 ARNs name no account
-				return nil, err
-			}
+		a, err := lookupPartition(ctx, network.Region, via) // S3 ARNs name no account
+		if err != nil {
+			return nil, err
 		}
 		if image, err = lookupImage(ctx, args.Recorded, a, via); err != nil {
 			return nil, err
@@ -144,29 +140,24 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	c.Values = args.values(network)
 	c.RoleArn, c.BucketName = pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
 	own := pulumi.Map{}
-	var bucket *s3.BucketV2
 	if withImage {
 		ir, err := newImageResources(ctx, name, image, childOpts...)
 		if err != nil {
 			return nil, err
 		}
-		bucket = ir.bucket
 		c.BucketName = ir.bucket.Bucket
 		c.Values.ConfigMap[contract.KeyBucketName] = ir.bucket.Bucket
 		ready = append(ready, ir.ready...)
 		own["bucketName"] = c.BucketName
 	}
 	if args.Identity == contract.IdentityWorkload {
-		wr, err := newWorkloadRole(ctx, name, args, workload, network, bucket, childOpts...)
+		wr, err := newWorkloadRole(ctx, name, args, workload, network, childOpts...)
 		if err != nil {
 			return nil, err
 		}
 		c.RoleArn = wr.role.Arn
 		c.Values.OperatorEnv = pulumi.StringMap{contract.OperatorEnv(components.AWS)[0]: wr.role.Arn}
-		ready = append(ready, wr.role)
-		for _, p := range wr.policies {
-			ready = append(ready, p)
-		}
+		ready = append(ready, wr.role, wr.policy)
 		own["roleArn"] = c.RoleArn
 	}
 	c.Values.Ready = ready
@@ -186,10 +177,10 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 // providesImage tells whether the stack provides the operator's image job
 // with its bucket and the vmimport role: no AMI is given and the identity
-// is static or workload (with cco the operator's CredentialsRequest lets
-// the job make its own).
+// is static (with cco the operator's CredentialsRequest lets the job make
+// its own; workload identity requires an AMI).
 func (a Args) providesImage() bool {
-	return a.PodVMAMIID == "" && (a.Identity == contract.IdentityStatic || a.Identity == contract.IdentityWorkload)
+	return a.PodVMAMIID == "" && a.Identity == contract.IdentityStatic
 }
 
 // values are the AWS peer-pods values for the network.

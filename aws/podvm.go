@@ -14,10 +14,9 @@ import (
 // role (aws-podvm-image-handler.sh upload_image_to_s3,
 // import_snapshot_n_wait). With static keys the bucket and the role must
 // exist before the KataConfig (sandboxed-containers-operator@b5a71be3
-// docs/credentials-handling.md, AWS manual credentials); with workload
-// identity the stack provides them too, so that the workload role needs no
-// IAM write (see workloadPlan.ImagePolicy). Both modes take the one path
-// below: lookupImage, then newImageResources.
+// docs/credentials-handling.md, AWS manual credentials), and the stack
+// provides them: lookupImage, then newImageResources. Workload identity
+// requires an AMI instead (workloadWithoutAMI).
 
 // RecordedVMImport is the key under which the stack records (in the
 // "discovered" output) whether it created the vmimport role ("created")
@@ -31,8 +30,8 @@ const (
 	VMImportAdopted = "adopted"
 )
 
-// imagePlan is what the image resources (static and workload identity, no
-// AMI) read from the account before anything is registered.
+// imagePlan is what the image resources (static identity, no AMI) read
+// from the account before anything is registered.
 type imagePlan struct {
 	arns arns
 	// createRole is true when the stack creates the vmimport role (none
@@ -41,8 +40,8 @@ type imagePlan struct {
 }
 
 // lookupImage reads whether the vmimport role exists; a names the
-// partition (and, with workload identity, the account). A role the stack
-// created at the last up (recorded) stays the stack's.
+// partition. A role the stack created at the last up (recorded) stays the
+// stack's.
 func lookupImage(ctx *pulumi.Context, recorded components.Recorded, a arns, via pulumi.InvokeOption) (imagePlan, error) {
 	roles, err := iam.GetRoles(ctx, &iam.GetRolesArgs{NameRegex: pulumi.StringRef("^" + VMImportRole + "$")}, via)
 	if err != nil {

@@ -93,17 +93,14 @@ const describeReason = "EC2's Describe actions support no resource-level permiss
 // (aws:RequestedRegion), except the VM Import service role's, whose calls
 // AWS makes itself.
 var WildcardActions = map[string]string{
-	"ec2:DescribeInstances":           describeReason,
-	"ec2:DescribeInstanceTypes":       describeReason,
-	"ec2:DescribeImages":              describeReason,
-	"ec2:DescribeAddresses":           describeReason,
-	"ec2:DescribeSnapshots":           describeReason,
-	"ec2:DescribeImportSnapshotTasks": describeReason,
-	"ec2:ImportSnapshot":              "AWS VM Import/Export's required permissions grant it on Resource * (vm-import/latest/userguide/required-permissions.html); the snapshot it makes has no ID before the call",
-	"ec2:RegisterImage":               "the image it makes has no ID before the call; the operator's CredentialsRequest grants it on * (config/peerpods/podvm/ami-helper.sh extended_credentials)",
-	"ec2:ModifySnapshotAttribute":     "the vmimport service role's policy as AWS VM Import/Export documents it (required-permissions.html, Required service role): AWS acts on snapshots it makes during the import",
-	"ec2:CopySnapshot":                "the vmimport service role's policy as AWS VM Import/Export documents it",
-	"ec2:Describe*":                   "the vmimport service role's policy as AWS VM Import/Export documents it; " + describeReason,
+	"ec2:DescribeInstances":       describeReason,
+	"ec2:DescribeInstanceTypes":   describeReason,
+	"ec2:DescribeImages":          describeReason,
+	"ec2:DescribeAddresses":       describeReason,
+	"ec2:RegisterImage":           "the vmimport service role's policy as AWS VM Import/Export documents it; the image it makes has no ID before the call",
+	"ec2:ModifySnapshotAttribute": "the vmimport service role's policy as AWS VM Import/Export documents it (required-permissions.html, Required service role): AWS acts on snapshots it makes during the import",
+	"ec2:CopySnapshot":            "the vmimport service role's policy as AWS VM Import/Export documents it",
+	"ec2:Describe*":               "the vmimport service role's policy as AWS VM Import/Export documents it; " + describeReason,
 }
 
 // checkWildcards panics when a statement of d allows an action on
@@ -134,19 +131,14 @@ func (a arns) ec2(typ, id string) string {
 	return fmt.Sprintf("arn:%s:ec2:%s:%s:%s/%s", a.partition, a.region, a.account, typ, id)
 }
 
-// ec2Public is the ARN of EC2 resources that name no account (images and
-// snapshots, whoever owns them) in the region.
+// ec2Public is the ARN of EC2 resources that name no account (images,
+// whoever owns them) in the region.
 func (a arns) ec2Public(typ string) string {
 	return fmt.Sprintf("arn:%s:ec2:%s::%s/*", a.partition, a.region, typ)
 }
 
 // s3 is the ARN of the bucket (or bucket/key pattern) name.
 func (a arns) s3(name string) string { return fmt.Sprintf("arn:%s:s3:::%s", a.partition, name) }
-
-// role is the ARN of the IAM role name.
-func (a arns) role(name string) string {
-	return fmt.Sprintf("arn:%s:iam::%s:role/%s", a.partition, a.account, name)
-}
 
 // oidcProvider is the ARN of the IAM OIDC provider of the issuer host
 // (the issuer without https://).
