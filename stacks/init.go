@@ -83,6 +83,11 @@ func StackFile(n NewStack) ([]byte, error) {
 			line("    %s: %s", strings.TrimPrefix(f.Setting, string(c)+"."), val)
 		}
 	}
+	if c == contract.AWS && id == contract.IdentityWorkload {
+		line("    # Required with workload identity: the pod VM AMI (the operator's")
+		line("    # image job cannot build one with a least-privilege role).")
+		line("    # podvmAmiId: ami-0123456789abcdef0")
+	}
 	if c == contract.Libvirt {
 		line("  # The KVM host is not known to the cluster: set peerpods:libvirt.host")
 		line("  # (see stacks/Pulumi.libvirt-example.yaml) before the first preview.")

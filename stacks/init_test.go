@@ -1,7 +1,6 @@
 package stacks_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -88,9 +87,13 @@ func TestStackFileIsAValidStack(t *testing.T) {
 			if got := sortedKeys(obj); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Errorf("peerpods:%s has %v, want %v", f.Cloud, got, tc.want)
 			}
-			cfg := map[string]string{}
-			for k, v := range file.Config {
-				cfg[k] = jsonOf(t, v)
+			cfg := stacktest.EngineConfig(t, file.Config)
+			if tc.id == contract.IdentityWorkload && f.Cloud == contract.AWS {
+				// What the file's comment asks the user to add.
+				if !strings.Contains(string(out), "# podvmAmiId: ") {
+					t.Errorf("the file does not ask for podvmAmiId:\n%s", out)
+				}
+				cfg["peerpods:aws"] = strings.TrimSuffix(cfg["peerpods:aws"], "}") + `,"podvmAmiId":"ami-0123456789abcdef0"}`
 			}
 			_, d, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(cfg), tc.c)
 			if err != nil {
@@ -113,18 +116,4 @@ func TestStackFileLibvirtAndBadIdentity(t *testing.T) {
 	if _, err := stacks.StackFile(stacks.NewStack{Facts: facts(t, clustertest.For(contract.GCP)), Identity: contract.IdentityWorkload}); err == nil || !strings.Contains(err.Error(), "AWS and Azure only") {
 		t.Errorf("gcp workload: %v", err)
 	}
-}
-
-// jsonOf is a stack file value as the engine hands it to the program:
-// strings as they are, lists and objects as JSON.
-func jsonOf(t *testing.T, v any) string {
-	t.Helper()
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -276,15 +276,7 @@ func newInitProject(t *testing.T) *initProject {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building peerpods: %v\n%s", err, out)
 	}
-	p.env = append(os.Environ(),
-		"PULUMI_BACKEND_URL=file://"+filepath.Join(tmp, "state"),
-		"PULUMI_CONFIG_PASSPHRASE="+randomHex(t, 16),
-		"PULUMI_HOME="+filepath.Join(tmp, "home"),
-		"PULUMI_SKIP_UPDATE_CHECK=1",
-	)
-	if coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR"); coverDir != "" {
-		p.env = append(p.env, "GOCOVERDIR="+coverDir)
-	}
+	p.env = pulumiEnv(t, filepath.Join(tmp, "state"), filepath.Join(tmp, "home"))
 	return p
 }
 

@@ -80,16 +80,7 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 	if err := os.WriteFile(filepath.Join(h.dir, "Pulumi.yaml"), project, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h.env = append(os.Environ(),
-		"PATH="+h.bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"PULUMI_BACKEND_URL=file://"+h.state,
-		"PULUMI_CONFIG_PASSPHRASE="+randomHex(t, 16),
-		"PULUMI_HOME="+filepath.Join(tmp, "home"),
-		"PULUMI_SKIP_UPDATE_CHECK=1",
-	)
-	if coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR"); coverDir != "" {
-		h.env = append(h.env, "GOCOVERDIR="+coverDir)
-	}
+	h.env = append(pulumiEnv(t, h.state, filepath.Join(tmp, "home")), "PATH="+h.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 	uri := e2eenv.Require(t, "PEERPODS_E2E_LIBVIRT_URI")
 	h.poolDir = filepath.Join(e2eenv.Require(t, "PEERPODS_E2E_POOL_DIR"), h.pool)
@@ -100,6 +91,23 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 	t.Cleanup(func() { h.lv.Disconnect() })
 	h.writeStack(stackFile(h, root, tmp))
 	return h
+}
+
+// pulumiEnv is the environment of the Pulumi CLI and the peerpods command
+// in a test: a file:// backend at state, a random passphrase, its own
+// Pulumi home and, with PEERPODS_E2E_BIN_COVERDIR (make e2e), the
+// binaries' coverage directory.
+func pulumiEnv(t *testing.T, state, home string) []string {
+	env := append(os.Environ(),
+		"PULUMI_BACKEND_URL=file://"+state,
+		"PULUMI_CONFIG_PASSPHRASE="+randomHex(t, 16),
+		"PULUMI_HOME="+home,
+		"PULUMI_SKIP_UPDATE_CHECK=1",
+	)
+	if coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR"); coverDir != "" {
+		env = append(env, "GOCOVERDIR="+coverDir)
+	}
+	return env
 }
 
 // build builds the command and the plugin from the source tree src (the

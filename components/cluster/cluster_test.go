@@ -8,54 +8,24 @@ import (
 
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/peerpods/provisioner/internal/clustertest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	fakediscovery "k8s.io/client-go/discovery/fake"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	kubefake "k8s.io/client-go/kubernetes/fake"
 )
 
-// object is a config.openshift.io/v1 object "cluster" of kind with the
-// given content.
-func object(kind string, content map[string]any) *unstructured.Unstructured {
-	o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "config.openshift.io/v1", "kind": kind, "metadata": map[string]any{"name": "cluster"}}}
-	for k, v := range content {
-		o.Object[k] = v
-	}
-	return o
-}
+// object is a config.openshift.io/v1 object "cluster" of kind.
+var object = clustertest.Config
 
 func infrastructure(platform map[string]any) *unstructured.Unstructured {
 	return object("Infrastructure", map[string]any{"status": map[string]any{"infrastructureName": "mycluster-x7k2p", "platformStatus": platform}})
 }
 
-func node(name, providerID string, worker bool) *corev1.Node {
-	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{}}, Spec: corev1.NodeSpec{ProviderID: providerID}}
-	if worker {
-		n.Labels[cluster.WorkerLabel] = ""
-	} else {
-		n.Labels["node-role.kubernetes.io/master"] = ""
-	}
-	return n
-}
+var node = clustertest.Node
 
 // clients serve objs (OpenShift config objects), nodes and, with aro, the
 // ARO operator's API group.
 func clients(objs []runtime.Object, nodes []runtime.Object, aro bool) cluster.Clients {
-	kube := kubefake.NewClientset(nodes...)
-	disc := kube.Discovery().(*fakediscovery.FakeDiscovery)
-	if aro {
-		disc.Resources = append(disc.Resources, &metav1.APIResourceList{GroupVersion: "aro.openshift.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "clusters", Kind: "Cluster"}}})
-	}
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}:      "InfrastructureList",
-		{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}:      "AuthenticationList",
-		{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}: "SubscriptionList",
-	}, objs...)
-	return cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: disc}
+	return clustertest.FakeClients(nodes, objs, aro)
 }
 
 func TestRead(t *testing.T) {

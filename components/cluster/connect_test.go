@@ -8,25 +8,14 @@ import (
 
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/internal/clustertest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-const kubeconfig = `apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "https://127.0.0.1:1"}
-users:
-- name: u
-  user: {token: t}
-contexts:
-- name: admin
-  context: {cluster: c, user: u}
-current-context: admin
-`
+var kubeconfig = clustertest.Kubeconfig("https://127.0.0.1:1")
 
 func TestConnect(t *testing.T) {
 	if _, err := cluster.Connect([]byte(kubeconfig), ""); err != nil {

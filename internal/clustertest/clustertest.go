@@ -169,11 +169,6 @@ func (c Cluster) Fake() cluster.Clients {
 	for _, n := range c.Nodes {
 		core = append(core, n)
 	}
-	kube := kubefake.NewClientset(core...)
-	disc := kube.Discovery().(*fakediscovery.FakeDiscovery)
-	if c.ARO {
-		disc.Resources = append(disc.Resources, &metav1.APIResourceList{GroupVersion: "aro.openshift.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "clusters", Kind: "Cluster"}}})
-	}
 	var objs []runtime.Object
 	if c.Platform != nil { // else not OpenShift: no config.openshift.io objects
 		objs = append(objs, c.Infrastructure(), c.Authentication())
@@ -181,10 +176,40 @@ func (c Cluster) Fake() cluster.Clients {
 	if c.Subscription != nil {
 		objs = append(objs, c.Subscription)
 	}
+	return FakeClients(core, objs, c.ARO)
+}
+
+// FakeClients serves core objects (nodes, ConfigMaps, Secrets), custom
+// objects (OpenShift config objects, OLM Subscriptions) and, with aro,
+// the ARO operator's API group, with client-go's fakes.
+func FakeClients(core, custom []runtime.Object, aro bool) cluster.Clients {
+	kube := kubefake.NewClientset(core...)
+	disc := kube.Discovery().(*fakediscovery.FakeDiscovery)
+	if aro {
+		disc.Resources = append(disc.Resources, &metav1.APIResourceList{GroupVersion: "aro.openshift.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "clusters", Kind: "Cluster"}}})
+	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
 		{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}:      "InfrastructureList",
 		{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}:      "AuthenticationList",
 		{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}: "SubscriptionList",
-	}, objs...)
+	}, custom...)
 	return cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: disc}
+}
+
+// Kubeconfig is a kubeconfig for server with one context, "admin" (the
+// current one), and a token user.
+func Kubeconfig(server string) string {
+	return `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "` + server + `"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: admin
+  context: {cluster: c, user: u}
+current-context: admin
+`
 }

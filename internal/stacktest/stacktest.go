@@ -65,8 +65,15 @@ func StackConfig(t *testing.T, stack string) map[string]string {
 	if err := yaml.Unmarshal(raw, &file); err != nil {
 		t.Fatalf("%s: %v", stack, err)
 	}
+	return EngineConfig(t, file.Config)
+}
+
+// EngineConfig is a stack file's config section as the engine hands it
+// to the program: scalars as strings, lists and objects as JSON.
+func EngineConfig(t *testing.T, config map[string]any) map[string]string {
+	t.Helper()
 	out := map[string]string{}
-	for k, v := range file.Config {
+	for k, v := range config {
 		switch v := v.(type) {
 		case string:
 			out[k] = v
