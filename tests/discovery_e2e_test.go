@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,6 +173,42 @@ func TestDiscoveryRealServer(t *testing.T) {
 			}
 			if d.Config.Cloud != f.Cloud || d.Config.Identity != contract.IdentityCCO || len(d.Config.Discovery.Found) < 2 {
 				t.Errorf("program: cloud %s identity %s found %+v", d.Config.Cloud, d.Config.Identity, d.Config.Discovery.Found)
+			}
+
+			// Static credentials read from the server's CCO root secret:
+			// peer-pods-secret holds exactly its keys, mapped as the
+			// operator maps them.
+			cco := stacktest.WithSecrets(map[string]string{"peerpods:handoff": "manifests", "peerpods:identity": "static", "peerpods:credentialsFromCluster": "true"})
+			for k := range cco.Values {
+				if strings.HasPrefix(k, "peerpods:aws") || strings.HasPrefix(k, "peerpods:azureClient") || strings.HasPrefix(k, "peerpods:azureTenant") || k == "peerpods:gcpCredentials" {
+					delete(cco.Values, k)
+				}
+			}
+			cco.Values["peerpods:kubeconfig"] = string(kubeconfig)
+			err = pulumitest.Run(stacktest.CloudMocks(), cco, func(ctx *pulumi.Context) error {
+				var err error
+				d, err = stacks.DeployWith(ctx, stacks.Options{})
+				return err
+			})
+			if err != nil {
+				t.Fatalf("credentials from the %s cluster: %v", tc.name, err)
+			}
+			root, _ := ocp.CCOSecretOf(f.Cloud)
+			var wantKeys []string
+			for _, k := range root.Keys {
+				wantKeys = append(wantKeys, k)
+			}
+			var got []string
+			for k, v := range d.Config.Secrets {
+				got = append(got, k)
+				if v.Reveal() == "" {
+					t.Errorf("%s is empty", k)
+				}
+			}
+			slices.Sort(wantKeys)
+			slices.Sort(got)
+			if !slices.Equal(got, wantKeys) {
+				t.Errorf("peer-pods-secret keys from the CCO secret %v, want %v", got, wantKeys)
 			}
 
 			// peerpods init: the stack file, the kubeconfig encrypted.
