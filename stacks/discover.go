@@ -132,9 +132,10 @@ func (d *Discovery) apply(r *reader, cl cloud.Cloud, id contract.Identity, recor
 		}
 		if old := recorded[f.Setting]; old != "" && old != f.Text() {
 			d.Changes = append(d.Changes, components.DiscoveryChange{Setting: f.Setting, Recorded: old, Found: f.Text()})
-			f.Value = old
 			if _, list := f.Value.([]string); list {
 				f.Value = strings.Split(old, ",")
+			} else {
+				f.Value = old
 			}
 		}
 		b, err := json.Marshal(f.Value)
@@ -160,12 +161,16 @@ func (d *Discovery) Differs(rec components.Recorded) bool {
 	return false
 }
 
+// secretFound prefixes the peer-pods-secret keys read from the cluster in
+// Found: reported (never their value), not recorded.
+const secretFound = "secret."
+
 // Recorded returns the found values as the "discovered" output records
 // them (setting -> text).
 func (d *Discovery) Recorded() map[string]string {
 	out := map[string]string{}
 	for _, f := range d.Found {
-		if f.Setting != "cloud" {
+		if f.Setting != "cloud" && !strings.HasPrefix(f.Setting, secretFound) {
 			out[f.Setting] = f.Text()
 		}
 	}
@@ -230,7 +235,7 @@ func (c *Config) credentialsFromCluster() error {
 	}
 	for k, v := range keys {
 		c.Secrets[k] = cloud.NewSecret(v)
-		c.Discovery.Found = append(c.Discovery.Found, cluster.Found{Setting: "secret." + k, Value: "[secret]", From: "Secret " + s.Namespace + "/" + s.Name})
+		c.Discovery.Found = append(c.Discovery.Found, cluster.Found{Setting: secretFound + k, Value: "[secret]", From: "Secret " + s.Namespace + "/" + s.Name})
 	}
 	return nil
 }

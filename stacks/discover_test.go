@@ -135,9 +135,14 @@ func TestCredentialsFromCluster(t *testing.T) {
 	c := pulumitest.Config{Values: cfg}
 	maps.Copy(cfg, map[string]string{"peerpods:kubeconfig": stacktest.Kubeconfig})
 	c.Secrets = []string{"peerpods:kubeconfig"}
-	m, _, err := stacktest.DeployOn(t, stacktest.CloudMocks(), c)
+	m, d, err := stacktest.DeployOn(t, stacktest.CloudMocks(), c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k := range toAny(await(t, d.Outputs)["discovered"].value) {
+		if strings.HasPrefix(k, "secret.") {
+			t.Errorf("discovered records %s", k)
+		}
 	}
 	sd := m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret").Inputs["data"]
 	if !sd.IsSecret() || !reflect.DeepEqual(sd.SecretValue().Element.Mappable(), map[string]any{"AWS_ACCESS_KEY_ID": b64("AKIAIOSFODNN7EXAMPLE"), "AWS_SECRET_ACCESS_KEY": b64("cco-root-secret-key")}) {
@@ -192,3 +197,24 @@ func TestClusterBadInput(t *testing.T) {
 
 // unreachable is a kubeconfig whose server refuses connections.
 var unreachable = clustertest.Kubeconfig("https://127.0.0.1:1")
+
+// A recorded list (the firewall's source ranges) is used as a list.
+func TestRecordedListIsPinned(t *testing.T) {
+	cfg := stackConfig(t, "gcp-example")
+	cfg["peerpods:gcp"] = `{"machineType":"e2-medium"}`
+	m := stacktest.CloudMocks()
+	m.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{
+		"discovered": map[string]any{"gcp.sourceRanges": "10.1.0.0/16,10.2.0.0/16"},
+	})
+	_, d, err := stacktest.DeployOnCluster(t, m, withSecrets(cfg), clustertest.For(contract.GCP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := m.OfType("gcp:compute/firewall:Firewall")
+	if len(fw) != 1 || !reflect.DeepEqual(fw[0].Inputs["sourceRanges"].Mappable(), []any{"10.1.0.0/16", "10.2.0.0/16"}) {
+		t.Errorf("firewall %v", fw)
+	}
+	if len(d.Config.Discovery.Changes) != 1 || d.Config.Discovery.Changes[0].Found != clustertest.MachineNetwork {
+		t.Errorf("changes %+v", d.Config.Discovery.Changes)
+	}
+}
