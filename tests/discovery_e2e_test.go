@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"os"
@@ -350,4 +351,82 @@ func (p *initProject) exec(t *testing.T, name string, args ...string) (string, i
 	}
 	t.Fatalf("%s: %v", name, err)
 	return "", -1
+}
+
+var subscriptions = schema.GroupVersionResource{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}
+
+// TestSubscriptionRealServer: with OLM's real Subscription CRD
+// (operator-framework/api, tests/testdata/olm), discovery finds the
+// operator's Subscription by its package, and the workload-identity
+// handoff's patch, applied as pulumi-kubernetes applies it (server-side
+// apply, not forced), sets spec.config.env and leaves the rest of the
+// Subscription to OLM and the admin; an env list another manager already
+// owns is a conflict (spec.config.env is one atomic list in OLM's schema),
+// never silently replaced.
+func TestSubscriptionRealServer(t *testing.T) {
+	c := kubetest.Client(t)
+	ctx := t.Context()
+	kubetest.InstallCRDs(t, kubetest.RepoFile(t, "tests/testdata/olm/operators.coreos.com_subscriptions.yaml"))
+	if _, err := c.Typed.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: contract.Namespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	subs := c.Dynamic.Resource(subscriptions).Namespace(contract.Namespace)
+	create := func(env []any) {
+		t.Helper()
+		s := clustertest.Sub(clustertest.Subscription)
+		if env != nil {
+			s.Object["spec"].(map[string]any)["config"] = map[string]any{"env": env}
+		}
+		if _, err := subs.Create(ctx, s, metav1.CreateOptions{FieldManager: "admin"}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = subs.Delete(context.Background(), clustertest.Subscription, metav1.DeleteOptions{}) })
+	}
+	create(nil)
+	other := clustertest.Sub("other")
+	other.Object["spec"].(map[string]any)["name"] = "another-operator"
+	if _, err := subs.Create(ctx, other, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = subs.Delete(context.Background(), "other", metav1.DeleteOptions{}) })
+
+	clients := ocp.Clients{Kube: c.Typed, Dynamic: c.Dynamic, Discovery: c.Typed.Discovery()}
+	if name, err := ocp.OperatorSubscription(ctx, clients); err != nil || name != clustertest.Subscription {
+		t.Fatalf("discovered Subscription %q, %v", name, err)
+	}
+
+	// The handoff of an AWS workload stack, rendered as the program does.
+	_, objs := stacktest.RenderHandoff(t, "aws-example", func(cfg map[string]string) {
+		cfg["peerpods:identity"] = "workload"
+		cfg["peerpods:aws"] = strings.TrimSuffix(cfg["peerpods:aws"], "}") + `,"podvmAmiId":"ami-0123456789abcdef0"}`
+		delete(cfg, "peerpods:awsAccessKeyId")
+		delete(cfg, "peerpods:awsSecretAccessKey")
+	})
+	var patch *unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() == "Subscription" {
+			patch = o
+		}
+	}
+	if patch == nil {
+		t.Fatalf("no Subscription among the handoff objects")
+	}
+	got, err := c.ApplyPatch(ctx, patch, metav1.PatchOptions{FieldManager: "pulumi-kubernetes", FieldValidation: "Strict"})
+	if err != nil {
+		t.Fatalf("applying the Subscription patch: %v", err)
+	}
+	env, _, _ := unstructured.NestedSlice(got.Object, "spec", "config", "env")
+	channel, _, _ := unstructured.NestedString(got.Object, "spec", "channel")
+	if len(env) != 1 || env[0].(map[string]any)["name"] != "ROLEARN" || !strings.HasPrefix(env[0].(map[string]any)["value"].(string), "arn:aws:iam::") || channel != "stable" {
+		t.Errorf("Subscription after the patch: env %v channel %q", env, channel)
+	}
+
+	// An env list the admin set: a conflict, not a silent replacement.
+	if err := subs.Delete(ctx, clustertest.Subscription, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	create([]any{map[string]any{"name": "HTTPS_PROXY", "value": "http://proxy:3128"}})
+	if _, err := c.ApplyPatch(ctx, patch, metav1.PatchOptions{FieldManager: "pulumi-kubernetes"}); !apierrors.IsConflict(err) {
+		t.Errorf("patching an admin's env: %v, want a conflict", err)
+	}
 }

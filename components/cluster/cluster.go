@@ -151,7 +151,7 @@ func Read(ctx context.Context, c Clients) (Facts, error) {
 	if f.MachineNetworks, err = machineNetworks(ctx, c); err != nil {
 		return Facts{}, err
 	}
-	if f.Subscription, err = operatorSubscription(ctx, c); err != nil {
+	if f.Subscription, err = OperatorSubscription(ctx, c); err != nil {
 		return Facts{}, err
 	}
 	return f, nil

@@ -66,10 +66,10 @@ func Connect(kubeconfig []byte, kubeContext string) (Clients, error) {
 
 var subscriptions = schema.GroupVersionResource{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}
 
-// operatorSubscription returns the name of the operator's OLM
+// OperatorSubscription returns the name of the operator's OLM
 // Subscription: the one in the operator's namespace whose spec.name is its
-// package; "" when there is none, or no OLM.
-func operatorSubscription(ctx context.Context, c Clients) (string, error) {
+// package (the first by name); "" when there is none, or no OLM.
+func OperatorSubscription(ctx context.Context, c Clients) (string, error) {
 	list, err := c.Dynamic.Resource(subscriptions).Namespace(contract.Namespace).List(ctx, metav1.ListOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
