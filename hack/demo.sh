@@ -4,7 +4,8 @@
 # at qemu:///system, makes a small pod VM image, runs
 # `peerpods up --stack libvirt-local` on a file:// backend and prints the
 # outputs and the peer-pods ConfigMap it would hand to the cluster. down
-# destroys the stack, removes it, and stops the libvirtd that up started.
+# destroys the stack, removes it, and stops the libvirtd that up started
+# (by the pid in its pid file: no other libvirtd on the machine).
 # Needs root, pulumi and the project's binaries on PATH (make demo does it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,8 @@ up)
   hack/backends/install.sh
   if ! virsh -q -c qemu:///system uri >/dev/null 2>&1; then
     mkdir -p /var/log/libvirt
-    libvirtd -d
-    touch "$demo/libvirtd-started-by-demo"
+    # Its own pid file: down stops exactly this daemon, by its pid.
+    libvirtd -d --pid-file "$demo/libvirtd.pid"
     for _ in $(seq 100); do virsh -q -c qemu:///system uri >/dev/null 2>&1 && break; sleep 0.1; done
   fi
   mkdir -p /var/lib/libvirt/images
@@ -41,10 +42,15 @@ up)
   ;;
 down)
   peerpods destroy --yes --stack "$stack" --remove
-  if [ -f "$demo/libvirtd-started-by-demo" ]; then
-    pkill -x libvirtd || true
-    for _ in $(seq 100); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
-    rm -f "$demo/libvirtd-started-by-demo"
+  # Only the libvirtd up started (its pid file), never another one on the
+  # machine; a pid reused by another program is left alone.
+  if [ -f "$demo/libvirtd.pid" ]; then
+    pid=$(cat "$demo/libvirtd.pid")
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = libvirtd ]; then
+      kill "$pid"
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$demo/libvirtd.pid"
   fi
   ;;
 *)
