@@ -89,9 +89,7 @@ const (
 // WithDefaults returns a copy of a with the AWS defaults filled in.
 func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(components.AWS)
-	if a.Identity == "" {
-		a.Identity = contract.DefaultIdentity(components.AWS)
-	}
+	a.Identity = contract.IdentityOr(components.AWS, a.Identity)
 	if a.PodVMInstanceType == "" {
 		a.PodVMInstanceType = DefaultInstanceType
 	}

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
@@ -235,7 +234,7 @@ func MockOIDCProvider(issuer string, clientIDs ...string) MockCall {
 		if issuer == "" || url != issuer {
 			return nil, fmt.Errorf("finding IAM OIDC Provider (%s): couldn't find resource", url)
 		}
-		host := strings.TrimPrefix(issuer, "https://")
+		host := components.IssuerHost(issuer)
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"arn": "arn:aws:iam::" + MockAccount + ":oidc-provider/" + host, "url": host, "clientIdLists": clientIDs,
 		}), nil

@@ -154,9 +154,7 @@ const (
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(components.Azure)
-	if a.Identity == "" {
-		a.Identity = contract.DefaultIdentity(components.Azure)
-	}
+	a.Identity = contract.IdentityOr(components.Azure, a.Identity)
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v

@@ -43,12 +43,7 @@ type Values struct {
 }
 
 // IdentityMode is v.Identity, or the cloud's default when empty.
-func (v Values) IdentityMode() contract.Identity {
-	if v.Identity == "" {
-		return contract.DefaultIdentity(v.Cloud)
-	}
-	return v.Identity
-}
+func (v Values) IdentityMode() contract.Identity { return contract.IdentityOr(v.Cloud, v.Identity) }
 
 // SecretOutput returns the peer-pods-secret data as a secret output.
 func (v Values) SecretOutput() pulumi.StringMapOutput {

@@ -69,9 +69,7 @@ const fixSourceRanges = "list only the ranges the workers and pod VMs use, such 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(components.GCP)
-	if a.Identity == "" {
-		a.Identity = contract.DefaultIdentity(components.GCP)
-	}
+	a.Identity = contract.IdentityOr(components.GCP, a.Identity)
 	if a.FirewallName == "" {
 		a.FirewallName = DefaultFirewallName
 	}

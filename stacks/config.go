@@ -144,16 +144,7 @@ func load(src source, l loader) (Config, error) {
 	if c.Handoff == handoff.ModeCluster && !c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
 		r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
 	}
-	c.Identity = contract.Identity(r.str("identity", ""))
-	if built {
-		if c.Identity == "" {
-			c.Identity = contract.DefaultIdentity(c.Cloud)
-		}
-		if err := contract.CheckIdentity("identity", c.Cloud, c.Identity); err != nil {
-			r.fail(components.Invalid("peerpods:identity", strings.TrimPrefix(err.Error(), "identity "),
-				"set peerpods:identity to one of the modes named (the README's \"Credentials\" says what each does)"))
-		}
-	}
+	c.Identity = contract.IdentityOr(c.Cloud, contract.Identity(r.str("identity", "")))
 
 	c.Settings = components.DefaultSettings(c.Cloud)
 	s := &c.Settings
@@ -207,14 +198,16 @@ func load(src source, l loader) (Config, error) {
 	c.Secrets = map[string]cloud.Secret{}
 	static := contract.WritesSecret(c.Identity)
 	fromCluster := r.boolean("credentialsFromCluster", false)
+	// The identity mode, and the keys the stack holds, refused outside
+	// static mode (the operator writes peer-pods-secret then).
+	var given []components.Credential
 	for _, sk := range secretSettings(c.Cloud) {
 		v := r.value(sk.config, sk.Sensitive)
 		if v == "" {
 			continue
 		}
-		if !static && built {
-			r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is set, but peerpods:identity is %s: the operator writes peer-pods-secret itself then, and a Secret from the stack would turn that off", c.Identity),
-				"remove it, or set peerpods:identity to static to hand the keys to the operator yourself"))
+		given = append(given, components.Credential{Setting: sk.config, Given: true})
+		if !static {
 			continue
 		}
 		if fromCluster {
@@ -234,6 +227,9 @@ func load(src source, l loader) (Config, error) {
 		}
 	}
 
+	if built {
+		r.p.AddWithin("peerpods:", components.CheckIdentity(c.Cloud, c.Identity, given...))
+	}
 	if fromCluster {
 		r.fail(c.credentialsFromCluster())
 	}

@@ -27,23 +27,26 @@ type NewStack struct {
 	Secrets map[string]string
 }
 
+// Mode is the cloud of the stack file (libvirt on platform None: pod VMs
+// on a KVM host) and its identity mode (the cloud's default when unset).
+func (n NewStack) Mode() (contract.Cloud, contract.Identity) {
+	c := n.Facts.Cloud
+	if c == "" {
+		c = contract.Libvirt
+	}
+	return c, contract.IdentityOr(c, n.Identity)
+}
+
 // StackFile renders a commented stack file for the cluster: the cloud,
 // the identity mode, the handoff, and every setting the cloud takes from
 // the cluster with where it was read, plus the encrypted secrets. The
 // program reads the same values from the cluster on every run; written
 // down, they are what a review of the stack file sees.
 func StackFile(n NewStack) ([]byte, error) {
-	c := n.Facts.Cloud
-	if c == "" {
-		c = contract.Libvirt
-	}
+	c, id := n.Mode()
 	cl, ok := CloudNamed(c)
 	if !ok {
 		return nil, fmt.Errorf("peerpods:cloud %s: %s", c, notBuilt(string(c)))
-	}
-	id := n.Identity
-	if id == "" {
-		id = contract.DefaultIdentity(c)
 	}
 	if err := contract.CheckIdentity("--identity", c, id); err != nil {
 		return nil, err

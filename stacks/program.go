@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"maps"
+	"sync"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
@@ -86,7 +87,8 @@ func DeployWith(ctx *pulumi.Context, opts Options) (*Deployment, error) {
 }
 
 func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) {
-	rec := memoRecorded(ctx)
+	// The stack reference is one resource: read once, however often asked.
+	rec := sync.OnceValues(func() (components.Recorded, error) { return recorded(ctx) })
 	src := contextSource{ctx, dir}
 	cfg, err := load(src, loader{opts: opts, discover: true})
 	if err != nil {
@@ -168,21 +170,6 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	}
 	d.Outputs = outputs(d)
 	return d, nil
-}
-
-// memoRecorded reads the recorded values once (recorded), however often
-// called: the stack reference is one resource.
-func memoRecorded(ctx *pulumi.Context) func() (components.Recorded, error) {
-	var rec components.Recorded
-	var err error
-	done := false
-	return func() (components.Recorded, error) {
-		if !done {
-			rec, err = recorded(ctx)
-			done = true
-		}
-		return rec, err
-	}
 }
 
 // recorded reads the values discovery decided at the last up, from this

@@ -260,6 +260,9 @@ func TestBadInputRegistersNothing(t *testing.T) {
 			c["peerpods:azure"] = `{"resourceGroup":"rg","peerVnet":{"prefix":"192.168.0.0/16"}}`
 		}, nil, "peerpods:azure.peerVnet.prefix", "addressPrefix", "azure-peer-vnet"},
 		{"azure: bad ssh key", func(c map[string]string) { c["peerpods:sshPrivateKey"] = "ssh-rsa AAAA" }, []string{}, "peerpods:sshPrivateKey", "ssh-keygen", "azure-worker-subnet"},
+		{"gcp: key in cco mode", func(c map[string]string) { c["peerpods:identity"] = "cco" }, nil, "peerpods:gcpCredentials", "set peerpods:identity to static", "gcp-example"},
+		{"gcp: workload identity", func(c map[string]string) { c["peerpods:identity"] = "workload" }, nil, "peerpods:identity", "AWS and Azure only", "gcp-example"},
+		{"unknown identity", func(c map[string]string) { c["peerpods:identity"] = "sts" }, nil, "peerpods:identity", "which is not an identity mode", "gcp-example"},
 		{"gcp: open to the world", func(c map[string]string) {
 			c["peerpods:gcp"] = `{"projectId":"my-project-1","zone":"us-central1-a","network":"net","sourceRanges":["0.0.0.0/0"]}`
 		}, nil, "peerpods:gcp.sourceRanges[0]", "machine network", "gcp-example"},

@@ -119,18 +119,8 @@ func initStack(ctx context.Context, o options, in initOptions, stdout io.Writer)
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s for the %s cluster %s (%s); next: peerpods preview --stack %s\n",
-		path, strings.ToLower(facts.PlatformType), facts.InfraName, identityOf(n), o.stack)
+	_, id := n.Mode()
+	fmt.Fprintf(stdout, "wrote %s for the %s cluster %s (identity %s); next: peerpods preview --stack %s\n",
+		path, strings.ToLower(facts.PlatformType), facts.InfraName, id, o.stack)
 	return nil
-}
-
-func identityOf(n stacks.NewStack) string {
-	if n.Identity != "" {
-		return "identity " + string(n.Identity)
-	}
-	c := n.Facts.Cloud
-	if c == "" {
-		c = contract.Libvirt
-	}
-	return "identity " + string(contract.DefaultIdentity(c))
 }

@@ -58,6 +58,14 @@ func IdentitiesOf(c Cloud) []Identity {
 // set: CCO where the operator supports it, as OSC 1.10's docs do.
 func DefaultIdentity(c Cloud) Identity { return IdentitiesOf(c)[0] }
 
+// IdentityOr is id, or the default of c when id is empty.
+func IdentityOr(c Cloud, id Identity) Identity {
+	if id == "" {
+		return DefaultIdentity(c)
+	}
+	return id
+}
+
 // CheckIdentity refuses an identity mode that is unknown, or that the
 // operator does not support for c, naming setting and the modes that work.
 func CheckIdentity(setting string, c Cloud, id Identity) error {

@@ -229,9 +229,7 @@ func (a Args) check() (keysChecked bool, err error) {
 	}
 	id := a.identity()
 	if knownCloud {
-		if err := contract.CheckIdentity("identity", components.Cloud(a.Cloud), id); err != nil {
-			p.Add(components.Invalid("identity", strings.TrimPrefix(err.Error(), "identity "), "use one of the modes named"))
-		}
+		p.Add(components.CheckIdentity(components.Cloud(a.Cloud), id))
 	}
 	switch {
 	case contract.WritesSecret(id) && a.Secret == nil:
@@ -272,10 +270,7 @@ func (a Args) check() (keysChecked bool, err error) {
 
 // identity is the identity mode of a, the cloud's default when empty.
 func (a Args) identity() contract.Identity {
-	if a.Identity == "" {
-		return contract.DefaultIdentity(components.Cloud(a.Cloud))
-	}
-	return contract.Identity(a.Identity)
+	return contract.IdentityOr(components.Cloud(a.Cloud), contract.Identity(a.Identity))
 }
 
 // cloudNames lists the clouds, "aws, azure, gcp, libvirt".
@@ -318,9 +313,6 @@ func (a Args) checkLater() pulumi.ResourceArrayOutput {
 	maps := []any{a.ConfigMap, secret, ssh, env}
 	return pulumi.All(maps...).ApplyT(func(resolved []any) ([]pulumi.Resource, error) {
 		plain := func(i int) pulumi.StringMap {
-			if i >= len(resolved) {
-				return nil
-			}
 			m, _ := resolved[i].(map[string]string)
 			return components.PlainMap(m)
 		}

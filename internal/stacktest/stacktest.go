@@ -114,10 +114,7 @@ func WithSecrets(values map[string]string) pulumitest.Config {
 	}
 	operatorFills := map[string]bool{}
 	for _, c := range clouds {
-		id := contract.Identity(values["peerpods:identity"])
-		if id == "" {
-			id = contract.DefaultIdentity(c)
-		}
+		id := contract.IdentityOr(c, contract.Identity(values["peerpods:identity"]))
 		if set, ok := contract.For(c); ok && !contract.WritesSecret(id) {
 			for _, k := range set.UserSecrets() {
 				operatorFills[k.Setting] = true
