@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
+	common "github.com/peerpods/provisioner/components/leftovers"
+	poolleft "github.com/peerpods/provisioner/libvirt/leftovers"
 	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"libvirt.org/go/libvirtxml"
 )
 
@@ -230,7 +234,12 @@ func (*StoragePool) Update(ctx context.Context, req infer.UpdateRequest[StorageP
 }
 
 // Delete undefines a pool it created (removing the directory it created
-// if empty) and leaves an adopted pool in place.
+// if empty) and leaves an adopted pool in place. It refuses, deleting
+// nothing, while the pool holds volumes (the stack's own volume is deleted
+// before its pool: every volume left is someone else's) or domains have
+// disks in it: cloud-api-adaptor's pod VMs leak those (see package
+// libvirt/leftovers), and the error lists them with the command that
+// removes them.
 func (*StoragePool) Delete(ctx context.Context, req infer.DeleteRequest[StoragePoolState]) (infer.DeleteResponse, error) {
 	s := req.State
 	if s.Adopted {
@@ -249,7 +258,35 @@ func (*StoragePool) Delete(ctx context.Context, req infer.DeleteRequest[StorageP
 	if err != nil {
 		return infer.DeleteResponse{}, errorf(err, "looking up storage pool %q", s.Name)
 	}
+	c, err := connection(ctx, s.LegacyConnection)
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	left, err := poolleft.Find(l, c.URI, poolleft.Pool{Name: s.Name})
+	if err != nil {
+		return infer.DeleteResponse{}, fmt.Errorf("storage pool %q: looking for what is left in it before deleting it: %w", s.Name, err)
+	}
+	if len(left) > 0 {
+		return infer.DeleteResponse{}, fmt.Errorf("storage pool %q was not deleted: it still holds %d object(s) the stack did not create, most likely pod VMs cloud-api-adaptor did not delete:\n%s\nthen destroy again",
+			s.Name, len(left), common.Report(stackOf(ctx), left))
+	}
 	return infer.DeleteResponse{}, removePool(ctx, l, pool, s.CreatedDir)
+}
+
+// stackOf returns the stack of the resource being served, from the URN
+// pulumi-go-provider puts in the request's context for its logger (the
+// only place it keeps it: infer's requests carry no URN); "" when there
+// is none.
+func stackOf(ctx context.Context) string {
+	f := reflect.ValueOf(p.GetLogger(ctx)).FieldByName("urn")
+	if !f.IsValid() || f.Kind() != reflect.String {
+		return ""
+	}
+	u, err := resource.ParseURN(f.String())
+	if err != nil {
+		return ""
+	}
+	return u.Stack().String()
 }
 
 // removePool stops and undefines pool; with removeDir, it also removes the
