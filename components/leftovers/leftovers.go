@@ -90,7 +90,11 @@ func SweepCommand(stack string) string {
 
 // Report renders items for a person: one line each, then how to remove
 // them. stack names the stack for the sweep command ("" when unknown).
-func Report(stack string, items []Item) string {
+// With sweeps (libvirt), peerpods sweep --delete removes
+// cloud-api-adaptor's items and only the others' commands are given;
+// without (the clouds, where peerpods deletes nothing it does not own),
+// every item's command is.
+func Report(stack string, items []Item, sweeps bool) string {
 	var b strings.Builder
 	caa := 0
 	for _, i := range items {
@@ -99,16 +103,18 @@ func Report(stack string, items []Item) string {
 			caa++
 		}
 	}
-	if caa > 0 {
-		fmt.Fprintf(&b, "fix: %s removes cloud-api-adaptor's (add --yes without a terminal)", SweepCommand(stack))
-		if caa < len(items) {
-			b.WriteString("; remove the others by hand:")
-		}
-	} else {
+	switch {
+	case !sweeps:
+		b.WriteString("fix: remove them with the cloud's CLI (peerpods deletes no cloud object the stack does not own):")
+	case caa == len(items):
+		fmt.Fprintf(&b, "fix: %s removes them (add --yes without a terminal)", SweepCommand(stack))
+	case caa > 0:
+		fmt.Fprintf(&b, "fix: %s removes cloud-api-adaptor's (add --yes without a terminal); remove the others by hand:", SweepCommand(stack))
+	default:
 		b.WriteString("fix: remove them by hand:")
 	}
 	for _, i := range items {
-		if !i.CAA {
+		if !sweeps || !i.CAA {
 			fmt.Fprintf(&b, "\n    %s", i.Command)
 		}
 	}

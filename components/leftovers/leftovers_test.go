@@ -42,7 +42,7 @@ func TestReport(t *testing.T) {
 		{Kind: "volume", Name: "notes.txt", Where: "storage pool p (/d)", Command: "virsh vol-delete --pool p notes.txt"},
 	}
 	leftovers.Sort(items)
-	got := leftovers.Report("prod", items)
+	got := leftovers.Report("prod", items, true)
 	for _, want := range []string{
 		"  - volume notes.txt in storage pool p (/d), not cloud-api-adaptor's\n",
 		"  - volume podvm-a-12345678-root.qcow2 in storage pool p (/d)\n",
@@ -56,7 +56,13 @@ func TestReport(t *testing.T) {
 	if strings.Contains(got, "virsh vol-delete a") {
 		t.Errorf("report gives the hand command of a swept item:\n%s", got)
 	}
-	if got := leftovers.Report("", items[1:]); !strings.Contains(got, "peerpods sweep --stack <stack> --delete") {
+	if got := leftovers.Report("", items[1:], true); !strings.Contains(got, "peerpods sweep --stack <stack> --delete removes them") {
+		t.Errorf("report without a stack: %s", got)
+	}
+	if got := leftovers.Report("s", items, false); strings.Contains(got, "peerpods sweep") || !strings.Contains(got, "\n    virsh vol-delete a") || !strings.Contains(got, "cloud's CLI") {
+		t.Errorf("report of a cloud: %s", got)
+	}
+	if got := leftovers.Report("s", items[:1], true); !strings.HasSuffix(got, "fix: remove them by hand:\n    virsh vol-delete --pool p notes.txt") {
 		t.Errorf("report without a stack: %s", got)
 	}
 	one := leftovers.Item{Kind: "instance", Name: "podvm-a-1", ID: "i-1", Where: "subnet s", CAA: true, Note: "running"}
