@@ -7,8 +7,8 @@ import (
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/leftovers"
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -70,7 +70,7 @@ func (Cloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.I
 		}
 		if vm := nic.VirtualMachine.Id; vm != "" {
 			items = append(items, leftovers.Item{Kind: "virtual machine", Name: vmName, ID: vm, Where: where, CAA: true,
-				Note: "with network interface " + n[3] + " and OS disk " + vmName + "-disk, deleted with it",
+				Note:    "with network interface " + n[3] + " and OS disk " + vmName + "-disk, deleted with it",
 				Command: "az vm delete --yes --ids " + vm})
 			continue
 		}

@@ -72,7 +72,7 @@ func (Cloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.I
 			id = *in.SelfLink
 		}
 		items = append(items, leftovers.Item{Kind: "instance", Name: name, ID: id, Where: where, CAA: true,
-			Note: strings.ToLower(in.CurrentStatus) + " in " + at + ", boot disk deleted with it",
+			Note:    strings.ToLower(in.CurrentStatus) + " in " + at + ", boot disk deleted with it",
 			Command: fmt.Sprintf("gcloud compute instances delete %s --project %s --zone %s --quiet", name, project, at)})
 	}
 	leftovers.Sort(items)
