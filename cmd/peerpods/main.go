@@ -5,7 +5,8 @@
 //	peerpods init    --stack S --kubeconfig FILE [--context C] [--identity cco|static|workload]
 //	peerpods preview --stack S [--json FILE] [--markdown FILE]
 //	peerpods up      --stack S
-//	peerpods destroy --stack S [--remove]
+//	peerpods destroy --stack S [--remove] [--ignore-leftovers]
+//	peerpods sweep   --stack S [--delete [--yes]]
 //	peerpods refresh --stack S [--expect-no-changes]
 //	peerpods outputs --stack S [--show-secrets] [--configmap | --manifests] [--file FILE]
 //
@@ -17,7 +18,8 @@
 // (https://www.pulumi.com/docs/iac/cli/exit-codes/): 0 success (preview: no
 // changes; refresh --expect-no-changes: no drift), 1 failure, 2 bad command
 // line, 6 no such stack (no stack file), 7 preview found changes or refresh
-// found drift, 8 canceled (SIGINT, SIGTERM), 255 internal error (a panic);
+// found drift, sweep found leftovers that remain, 8 canceled (SIGINT,
+// SIGTERM, or a confirmation answered no), 255 internal error (a panic);
 // and 64 (EX_USAGE of sysexits.h: Pulumi has no code for it) for a --stack
 // value that is not a valid stack name, refused before any file is looked
 // at.
@@ -53,8 +55,9 @@ const (
 	// exitNoStack is a stack without a stack file (Pulumi: stack not
 	// found).
 	exitNoStack = 6
-	// exitChanges is a preview that found changes or a refresh
-	// --expect-no-changes that found drift (Pulumi: "no changes", an
+	// exitChanges is a preview that found changes, a refresh
+	// --expect-no-changes that found drift, or a sweep that found
+	// leftovers of cloud-api-adaptor that remain (Pulumi: "no changes", an
 	// expectation about changes not met).
 	exitChanges = 7
 	// exitCanceled is a command stopped by SIGINT or SIGTERM (Pulumi:
@@ -96,7 +99,7 @@ func (e noStackError) Error() string { return e.msg }
 // changesFound is returned when a preview has changes or a refresh drift.
 var changesFound = errors.New("changes found")
 
-const usage = `usage: peerpods <init|preview|up|destroy|refresh|outputs> --stack STACK [flags]
+const usage = `usage: peerpods <init|preview|up|destroy|refresh|outputs|sweep> --stack STACK [flags]
 run "peerpods <command> -h" for the flags of a command`
 
 // run executes one command and returns the exit code; a panic is an
@@ -161,6 +164,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var jsonFile, mdFile, outFile string
 	var expectNoChanges, showSecrets, remove, configMap, manifests bool
 	var initOpts initOptions
+	var sweepOpts sweepOptions
+	var ignoreLeftovers bool
+	addSweepFlags(fs, cmd, &sweepOpts, &ignoreLeftovers)
 	switch cmd {
 	case "preview":
 		fs.StringVar(&jsonFile, "json", "", "write the change report as JSON to this file")
@@ -178,7 +184,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&initOpts.kubeconfig, "kubeconfig", "", "the cluster's kubeconfig file (read to discover the cluster; stored encrypted in the stack)")
 		fs.StringVar(&initOpts.context, "context", "", "the kubeconfig context (default: its current one)")
 		fs.StringVar(&initOpts.identity, "identity", "", "how CAA gets cloud credentials: cco (default), static or workload")
-	case "up":
+	case "up", "sweep":
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -230,7 +236,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "up":
 		return s.up(ctx, o.run, terminal(os.Stdin), os.Stdin, stdout, stderr)
 	case "destroy":
+		if !ignoreLeftovers {
+			if err := s.checkLeftovers(ctx); err != nil {
+				return err
+			}
+		}
 		return s.destroy(ctx, o.run, remove, terminal(os.Stdin), os.Stdin, stdout, stderr)
+	case "sweep":
+		return s.sweep(ctx, sweepOpts, terminal(os.Stdin), os.Stdin, stdout)
 	case "refresh":
 		return s.refresh(ctx, o.run, expectNoChanges, stdout, stderr)
 	default:

@@ -268,7 +268,7 @@ func (*StoragePool) Delete(ctx context.Context, req infer.DeleteRequest[StorageP
 	}
 	if len(left) > 0 {
 		return infer.DeleteResponse{}, fmt.Errorf("storage pool %q was not deleted: it still holds %d object(s) the stack did not create, most likely pod VMs cloud-api-adaptor did not delete:\n%s\nthen destroy again",
-			s.Name, len(left), common.Report(stackOf(ctx), left))
+			s.Name, len(left), common.Report(stackOf(ctx), left, true))
 	}
 	return infer.DeleteResponse{}, removePool(ctx, l, pool, s.CreatedDir)
 }

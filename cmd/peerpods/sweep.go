@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/contract"
+	common "github.com/peerpods/provisioner/components/leftovers"
+	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/libvirt/leftovers"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// sweepOptions are the flags of peerpods sweep.
+type sweepOptions struct {
+	// delete removes cloud-api-adaptor's leftovers (libvirt), after a
+	// confirmation unless yes.
+	delete, yes bool
+}
+
+// addSweepFlags declares the flags of sweep, and destroy's
+// --ignore-leftovers.
+func addSweepFlags(fs *flag.FlagSet, cmd string, o *sweepOptions, ignore *bool) {
+	switch cmd {
+	case "sweep":
+		fs.BoolVar(&o.delete, "delete", false, "remove cloud-api-adaptor's leftovers (libvirt; on a cloud the commands to run are printed)")
+		fs.BoolVar(&o.yes, "yes", false, "do not ask before --delete (needed without a terminal, as in CI)")
+	case "destroy":
+		fs.BoolVar(ignore, "ignore-leftovers", false, "destroy even though cloud-api-adaptor left pod VMs, disks or NICs in the stack's pool or network (see peerpods sweep)")
+	}
+}
+
+// found is what a search for leftovers found in a stack.
+type found struct {
+	items []common.Item
+	// remove deletes cloud-api-adaptor's items and returns those it
+	// removed; nil where peerpods deletes nothing (the clouds).
+	remove func() ([]common.Item, error)
+}
+
+// findLeftovers finds what cloud-api-adaptor left in the stack's pool or
+// network: on libvirt on the stack's hosts (connected as the stack's
+// provider is), on a cloud with the cloud's invokes (cloud.Sweeper) in a
+// read-only program. A stack without outputs (never up, or destroyed)
+// has none.
+var findLeftovers = func(ctx context.Context, s *stack) (found, error) {
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return found{}, fmt.Errorf("reading the outputs of %s: %w", s.name, err)
+	}
+	name, _ := outs[stacks.OutputCloud].Value.(string)
+	if name == "" {
+		return found{}, nil
+	}
+	if contract.Cloud(name) == contract.Libvirt {
+		state, err := s.exportState(ctx)
+		if err != nil {
+			return found{}, err
+		}
+		return libvirtLeftovers(state)
+	}
+	c, ok := stacks.CloudNamed(contract.Cloud(name))
+	if !ok {
+		return found{}, fmt.Errorf("stack %s is on cloud %q, which this build of peerpods leaves out", s.name, name)
+	}
+	sw, ok := c.(cloud.Sweeper)
+	if !ok {
+		return found{}, fmt.Errorf("cloud %q has no search for cloud-api-adaptor's leftovers", name)
+	}
+	cm := map[string]string{}
+	if m, ok := outs[stacks.OutputConfigMap].Value.(map[string]any); ok {
+		for k, v := range m {
+			if s, ok := v.(string); ok {
+				cm[k] = s
+			}
+		}
+	}
+	items, err := s.runSweeper(ctx, sw, cm)
+	return found{items: items}, err
+}
+
+// runSweeper runs sw in a preview of the stack whose program is only the
+// sweep's provider and invokes: nothing is created, changed or recorded
+// (the preview's plan, which would delete the stack's resources, is
+// never applied, and its display is not shown).
+func (s *stack) runSweeper(ctx context.Context, sw cloud.Sweeper, cm map[string]string) ([]common.Item, error) {
+	ws := s.Workspace()
+	program := ws.Program()
+	defer ws.SetProgram(program)
+	var items []common.Item
+	ws.SetProgram(func(ctx *pulumi.Context) (err error) {
+		items, err = sw.Leftovers(ctx, cm)
+		return err
+	})
+	var progress strings.Builder
+	if _, err := s.Preview(ctx, optpreview.ProgressStreams(&progress), optpreview.ErrorProgressStreams(&progress)); err != nil {
+		return nil, fmt.Errorf("searching for cloud-api-adaptor's leftovers of %s: %s", s.name, engineMessage(err))
+	}
+	return items, nil
+}
+
+// exportState is the stack's deployment with secrets in plain text (the
+// libvirt provider's private key), as pulumi stack export --show-secrets
+// gives it.
+func (s *stack) exportState(ctx context.Context) ([]byte, error) {
+	ws := s.Workspace()
+	var env []string
+	for k, v := range ws.GetEnvVars() {
+		env = append(env, k+"="+v)
+	}
+	out, stderr, _, err := ws.PulumiCommand().Run(ctx, ws.WorkDir(), nil, nil, nil, env,
+		"stack", "export", "--show-secrets", "--stack", s.name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the state of %s: %w: %s", s.name, err, stderr)
+	}
+	return []byte(out), nil
+}
+
+// stateResource is a resource of an exported deployment.
+type stateResource struct {
+	URN      string         `json:"urn"`
+	Type     string         `json:"type"`
+	ID       string         `json:"id"`
+	Inputs   map[string]any `json:"inputs"`
+	Outputs  map[string]any `json:"outputs"`
+	Provider string         `json:"provider"`
+}
+
+// libvirtPool is a StoragePool of the stack with its connection.
+type libvirtPool struct {
+	uri   string
+	creds conn.Credentials
+	pool  leftovers.Pool
+}
+
+// libvirtPools reads the stack's pools from its exported state: each
+// with the connection of its provider (or the connection it kept, for a
+// pool of provider 0.1.0), the stack's volumes in it and whether it was
+// adopted.
+func libvirtPools(state []byte) ([]libvirtPool, error) {
+	var d struct {
+		Deployment struct {
+			Resources []stateResource `json:"resources"`
+		} `json:"deployment"`
+	}
+	if err := json.Unmarshal(state, &d); err != nil {
+		return nil, fmt.Errorf("reading the exported state: %w", err)
+	}
+	byURN := map[string]stateResource{}
+	keep := map[string][]string{}
+	for _, r := range d.Deployment.Resources {
+		byURN[r.URN] = r
+		if r.Type == "peerpods:libvirt:StorageVolume" {
+			pool := plain(r.Outputs["pool"])
+			keep[pool] = append(keep[pool], plain(r.Outputs["name"]))
+		}
+	}
+	var pools []libvirtPool
+	for _, r := range d.Deployment.Resources {
+		if r.Type != "peerpods:libvirt:StoragePool" {
+			continue
+		}
+		name := plain(r.Outputs["name"])
+		adopted, _ := r.Outputs["adopted"].(bool)
+		cfg := r.Outputs // a 0.1.0 pool's own connection
+		if plain(cfg["uri"]) == "" {
+			ref := r.Provider
+			if i := strings.LastIndex(ref, "::"); i >= 0 {
+				ref = ref[:i]
+			}
+			p := byURN[ref]
+			cfg = p.Outputs
+			if plain(cfg["uri"]) == "" {
+				cfg = p.Inputs
+			}
+		}
+		uri := plain(cfg["uri"])
+		if uri == "" {
+			return nil, fmt.Errorf("storage pool %q: the state has no libvirt uri for it", name)
+		}
+		pools = append(pools, libvirtPool{
+			uri:   uri,
+			creds: conn.Credentials{PrivateKey: plain(cfg["privateKey"]), HostKey: plain(cfg["hostKey"])},
+			pool:  leftovers.Pool{Name: name, Keep: keep[name], Shared: adopted},
+		})
+	}
+	return pools, nil
+}
+
+// plain is a state value as a string: a string, or a secret as pulumi
+// stack export --show-secrets writes it (its JSON in "plaintext").
+func plain(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if p, ok := v["plaintext"].(string); ok {
+			var s string
+			if json.Unmarshal([]byte(p), &s) == nil {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// libvirtLeftovers finds the leftovers in every pool of the state.
+func libvirtLeftovers(state []byte) (found, error) {
+	pools, err := libvirtPools(state)
+	if err != nil {
+		return found{}, err
+	}
+	var f found
+	perPool := map[int][]common.Item{}
+	for i, p := range pools {
+		l, err := conn.Open(p.uri, p.creds)
+		if err != nil {
+			return found{}, fmt.Errorf("storage pool %q: %w", p.pool.Name, err)
+		}
+		items, err := leftovers.Find(l, p.uri, p.pool)
+		_ = l.Disconnect()
+		if err != nil {
+			return found{}, err
+		}
+		perPool[i] = items
+		f.items = append(f.items, items...)
+	}
+	f.remove = func() ([]common.Item, error) {
+		var done []common.Item
+		var errs []error
+		for i, p := range pools {
+			if len(perPool[i]) == 0 {
+				continue
+			}
+			l, err := conn.Open(p.uri, p.creds)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("storage pool %q: %w", p.pool.Name, err))
+				continue
+			}
+			d, err := leftovers.Remove(l, p.pool.Name, perPool[i])
+			_ = l.Disconnect()
+			done = append(done, d...)
+			errs = append(errs, err)
+		}
+		return done, errors.Join(errs...)
+	}
+	return f, nil
+}
+
+// sweep lists the stack's leftovers; with o.delete it removes
+// cloud-api-adaptor's after asking (or with o.yes). It returns
+// changesFound (exit 7) while leftovers remain: listed, not removable by
+// peerpods (not cloud-api-adaptor's, or on a cloud), or declined.
+func (s *stack) sweep(ctx context.Context, o sweepOptions, interactive bool, stdin io.Reader, stdout io.Writer) error {
+	f, err := findLeftovers(ctx, s)
+	if err != nil {
+		return err
+	}
+	if len(f.items) == 0 {
+		fmt.Fprintf(stdout, "no leftovers of cloud-api-adaptor in %s\n", s.name)
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s has %d leftover(s) of cloud-api-adaptor's pod VMs the stack does not own:\n%s\n",
+		s.name, len(f.items), common.Report(s.name, f.items, f.remove != nil))
+	if !o.delete {
+		return changesFound
+	}
+	if f.remove == nil {
+		fmt.Fprintln(stdout, "--delete: peerpods does not delete cloud objects the stack does not own (Pulumi could only by adopting them into a stack); nothing was deleted: run the commands above")
+		return changesFound
+	}
+	caa := 0
+	for _, i := range f.items {
+		if i.CAA {
+			caa++
+		}
+	}
+	if caa == 0 {
+		fmt.Fprintln(stdout, "--delete: none of them is cloud-api-adaptor's; nothing was deleted: remove them by hand")
+		return changesFound
+	}
+	if !o.yes {
+		if !interactive {
+			return usageError{fmt.Sprintf("sweep --delete removes %d object(s) of %s and there is no terminal to confirm it: pass --yes (as CI does), or run it in a terminal", caa, s.name)}
+		}
+		fmt.Fprintf(stdout, "Delete the %d object(s) of cloud-api-adaptor listed above? [y/N] ", caa)
+		answer, _ := bufio.NewReader(stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			return errDeclined
+		}
+	}
+	done, err := f.remove()
+	for _, i := range done {
+		fmt.Fprintf(stdout, "deleted %s %s\n", i.Kind, i.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("sweep of %s: %w", s.name, err)
+	}
+	if len(done) < len(f.items) {
+		fmt.Fprintf(stdout, "%d object(s) that are not cloud-api-adaptor's are left: remove them by hand\n", len(f.items)-len(done))
+		return changesFound
+	}
+	return nil
+}
+
+// checkLeftovers refuses a destroy while cloud-api-adaptor's leftovers
+// are in the stack's pool or network: the destroy would delete the pool,
+// the image volume they are backed by, or the network they are in from
+// under them, or fail half-way.
+func (s *stack) checkLeftovers(ctx context.Context) error {
+	f, err := findLeftovers(ctx, s)
+	if err != nil {
+		return fmt.Errorf("%w; fix: pass --ignore-leftovers to destroy without this check", err)
+	}
+	if len(f.items) == 0 {
+		return nil
+	}
+	return fmt.Errorf("destroy of %s refused, nothing was changed: cloud-api-adaptor left %d object(s) in the stack's pool or network that destroy does not know:\n%s\nthen destroy again, or pass --ignore-leftovers to destroy anyway",
+		s.name, len(f.items), common.Report(s.name, f.items, f.remove != nil))
+}
