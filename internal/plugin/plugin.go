@@ -1,5 +1,6 @@
 // Package plugin assembles the provider plugin pulumi-resource-peerpods:
-// the libvirt resources (package libvirt/provider) and, as component
+// the libvirt resources (package libvirt/provider), the cluster handoff's
+// NodeTaints (package components/handoff/nodetaints) and, as component
 // resources every Pulumi language can use, the PeerPods component of each
 // cloud in the registry (package stacks) and the cluster handoff. The
 // plugin's command and the SDK generator (internal/sdkgen) build the same
@@ -8,6 +9,7 @@ package plugin
 
 import (
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/peerpods/provisioner/stacks"
 	p "github.com/pulumi/pulumi-go-provider"
@@ -15,7 +17,13 @@ import (
 )
 
 // New returns the plugin's provider.
-func New() (p.Provider, error) { return provider.New(Components()...) }
+func New() (p.Provider, error) { return provider.NewWith(Resources(), Components()...) }
+
+// Resources are the custom resources the plugin serves besides the
+// libvirt ones: the NodeTaints the cluster handoff adds node taints with.
+func Resources() []infer.InferredResource {
+	return []infer.InferredResource{nodetaints.Resource()}
+}
 
 // Components are the component resources the plugin serves: each
 // registered cloud's PeerPods, and the cluster handoff.

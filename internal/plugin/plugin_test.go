@@ -7,6 +7,7 @@ import (
 	"github.com/blang/semver"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/internal/plugin"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/libvirt/provider"
@@ -43,7 +44,7 @@ type schemaResource struct {
 
 // TestServedComponents: the plugin's schema (what pulumi package add and
 // the YAML host read) has every registered cloud's PeerPods and the
-// cluster handoff as components; each cloud's component outputs the
+// cluster handoff as components, and the handoff's NodeTaints; each cloud's component outputs the
 // values the handoff takes (secret and sshKeySecret secret), takes the
 // common settings, and has a secret input for each credential the
 // operator contract has the user give.
@@ -60,6 +61,14 @@ func TestServedComponents(t *testing.T) {
 	}
 	if r, ok := schema.Resources[handoff.ClusterHandoffType]; !ok || !r.IsComponent {
 		t.Errorf("the plugin serves no component %s", handoff.ClusterHandoffType)
+	}
+	// The handoff's node taints: a custom resource, its kubeconfig secret.
+	if r, ok := schema.Resources[nodetaints.Type]; !ok || r.IsComponent {
+		t.Errorf("the plugin serves no custom resource %s", nodetaints.Type)
+	} else if s, _ := r.InputProperties["kubeconfig"]["secret"].(bool); !s {
+		t.Errorf("%s input kubeconfig is not secret", nodetaints.Type)
+	} else if s, _ := r.Properties["kubeconfig"]["secret"].(bool); !s {
+		t.Errorf("%s output kubeconfig is not secret", nodetaints.Type)
 	}
 	for _, c := range stacks.Clouds() {
 		token := "peerpods:" + string(c.Name()) + ":PeerPods"

@@ -58,17 +58,24 @@ func languages() map[string]any {
 // component resources (each cloud's PeerPods and the cluster handoff:
 // package plugin assembles them).
 func New(components ...infer.InferredComponent) (p.Provider, error) {
+	return NewWith(nil, components...)
+}
+
+// NewWith is New serving also the custom resources of other packages
+// (such as the cluster handoff's NodeTaints), which share the provider's
+// handling of unknown inputs (withUnknownInputs).
+func NewWith(resources []infer.InferredResource, components ...infer.InferredComponent) (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("peerpods").
-		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: the AWS, Azure, GCP and libvirt components, the cluster handoff, libvirt storage and KVM host access.").
+		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: the AWS, Azure, GCP and libvirt components, the cluster handoff and its node taints, libvirt storage and KVM host access.").
 		WithNamespace("peerpods").
 		WithLanguageMap(languages()).
 		WithConfig(infer.Config(Config{})).
-		WithResources(
+		WithResources(append([]infer.InferredResource{
 			infer.Resource(&StoragePool{}),
 			infer.Resource(&StorageVolume{}),
 			infer.Resource(&KvmHostAccess{}),
-		).
+		}, resources...)...).
 		WithComponents(components...).
 		Build()
 	if err != nil {

@@ -5,7 +5,12 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/blang/semver"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
+	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi-go-provider/integration"
 )
 
 // TestSchema checks the resource tokens and that every secret field is
@@ -75,6 +80,45 @@ func TestSchema(t *testing.T) {
 		if got := secret(r.Properties); !equal(got, w[1]) {
 			t.Errorf("%s secret outputs %v, want %v", token, got, w[1])
 		}
+	}
+}
+
+// TestNewWithServesExtraResources: NewWith serves the resources of other
+// packages (the plugin's NodeTaints) next to the libvirt ones, with the
+// kubeconfig secret in the schema, as input and output.
+func TestNewWithServesExtraResources(t *testing.T) {
+	prov, err := provider.NewWith([]infer.InferredResource{nodetaints.Resource()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.GetSchema(p.GetSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Resources map[string]struct {
+			Properties      map[string]struct{ Secret bool } `json:"properties"`
+			InputProperties map[string]struct{ Secret bool } `json:"inputProperties"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal([]byte(resp.Schema), &schema); err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range []string{"peerpods:libvirt:StoragePool", "peerpods:libvirt:StorageVolume", "peerpods:libvirt:KvmHostAccess", nodetaints.Type} {
+		if _, ok := schema.Resources[token]; !ok {
+			t.Errorf("no resource %s", token)
+		}
+	}
+	if len(schema.Resources) != 4 {
+		t.Errorf("%d resources", len(schema.Resources))
+	}
+	r := schema.Resources[nodetaints.Type]
+	if !r.InputProperties["kubeconfig"].Secret || !r.Properties["kubeconfig"].Secret {
+		t.Errorf("%s kubeconfig not secret: %+v", nodetaints.Type, r)
 	}
 }
 

@@ -1,2 +1,2 @@
-// Cloud side of OpenShift sandboxed containers peer pods: the AWS, Azure, GCP and libvirt components, the cluster handoff, libvirt storage and KVM host access.
+// Cloud side of OpenShift sandboxed containers peer pods: the AWS, Azure, GCP and libvirt components, the cluster handoff and its node taints, libvirt storage and KVM host access.
 package peerpods

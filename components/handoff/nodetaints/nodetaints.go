@@ -1,0 +1,451 @@
+// Package nodetaints is the peerpods provider's NodeTaints resource
+// (peerpods:kubernetes:NodeTaints): it adds a stack's taints to one
+// Kubernetes node and removes exactly those again, leaving every taint
+// someone else set.
+//
+// Why not server-side apply, as the handoff's labels are: a node's
+// spec.taints is one atomic list (k8s.io/api v0.34.2 core/v1/types.go,
+// NodeSpec.Taints, marked "+listType=atomic", with no
+// "+listType=map"/"+listMapKey"), so an apply that sets it owns the
+// node's whole taint list, replaces the taints nobody owns, and conflicts
+// with every other manager of one. NodeTaints instead reads the node,
+// changes only its own taints and writes the node back with the
+// resourceVersion it read (a client-go Update, which the API server
+// refuses when the node changed in between), and does it again on such a
+// conflict (k8s.io/client-go/util/retry.RetryOnConflict).
+package nodetaints
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/cluster"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
+)
+
+// Module and Name make the resource's type token, Type.
+const (
+	// Module is the token module of the provider's Kubernetes resources.
+	Module = "kubernetes"
+	// Name is the resource's name in its module.
+	Name = "NodeTaints"
+	// Type is the resource's type token.
+	Type = "peerpods:" + Module + ":" + Name
+	// FieldManager is the field manager of the resource's node updates.
+	FieldManager = "peerpods"
+)
+
+// Effects are the taint effects Kubernetes knows.
+var Effects = []string{string(corev1.TaintEffectNoSchedule), string(corev1.TaintEffectPreferNoSchedule), string(corev1.TaintEffectNoExecute)}
+
+// Connector makes the Kubernetes client of a kubeconfig (its contents)
+// and context ("" for its current one).
+type Connector func(kubeconfig, kubeContext string) (kubernetes.Interface, error)
+
+// NodeTaints adds its taints to a node and removes, on update and delete,
+// exactly the taints it added. A taint is identified by its key and effect:
+// one the node already has with the same value is left as it is (and is
+// not this resource's to remove); one with another value is an error,
+// never overwritten.
+type NodeTaints struct {
+	connect Connector
+}
+
+// Resource is the NodeTaints resource for a provider (infer.Resource),
+// connecting to the cluster of each resource's kubeconfig.
+func Resource() infer.InferredResource { return ResourceWith(connect) }
+
+// ResourceWith is Resource with the clients made by c (such as a fake
+// clientset in tests).
+func ResourceWith(c Connector) infer.InferredResource {
+	return infer.Resource(&NodeTaints{connect: c})
+}
+
+// Taint is a node taint.
+type Taint struct {
+	// Key is the taint's key, a label key.
+	Key string `pulumi:"key"`
+	// Value is the taint's value, a label value; may be empty.
+	Value string `pulumi:"value,optional"`
+	// Effect is NoSchedule, PreferNoSchedule or NoExecute.
+	Effect string `pulumi:"effect"`
+}
+
+// Annotate describes the type and sets its token.
+func (t *Taint) Annotate(a infer.Annotator) {
+	a.Describe(t, "A node taint; a node has at most one taint per key and effect.")
+	a.Describe(&t.Key, "The taint's key, a label key.")
+	a.Describe(&t.Value, "The taint's value, a label value; may be empty.")
+	a.Describe(&t.Effect, "NoSchedule, PreferNoSchedule or NoExecute.")
+	a.SetToken(Module, "Taint")
+}
+
+func (t Taint) String() string {
+	if t.Value == "" {
+		return t.Key + ":" + t.Effect
+	}
+	return t.Key + "=" + t.Value + ":" + t.Effect
+}
+
+// sameSlot reports whether t and o have the same key and effect: a node
+// has at most one taint of each.
+func (t Taint) sameSlot(o corev1.Taint) bool { return t.Key == o.Key && t.Effect == string(o.Effect) }
+
+// on reports whether the node taint o is t (key, value and effect).
+func (t Taint) on(o corev1.Taint) bool { return t.sameSlot(o) && t.Value == o.Value }
+
+// Args are the inputs of a NodeTaints.
+type Args struct {
+	// Node is the node's name; another node replaces the resource.
+	Node string `pulumi:"node" provider:"replaceOnChanges"`
+	// Taints are the taints the node gets.
+	Taints []Taint `pulumi:"taints"`
+	// Kubeconfig is the cluster's kubeconfig (its contents), a secret.
+	Kubeconfig string `pulumi:"kubeconfig" provider:"secret"`
+	// Context is the kubeconfig's context; nil for its current one.
+	Context *string `pulumi:"context,optional"`
+}
+
+// Annotate describes the inputs.
+func (a *Args) Annotate(an infer.Annotator) {
+	an.Describe(&a.Node, "The node's name (oc get nodes); another node replaces the resource.")
+	an.Describe(&a.Taints, "The taints the node gets. Taints of the same key and effect that someone else set are left alone: the same value is taken as it is, another value is an error.")
+	an.Describe(&a.Kubeconfig, "The cluster's kubeconfig (its contents).")
+	an.Describe(&a.Context, "The kubeconfig's context; default: its current one.")
+}
+
+// State is the state of a NodeTaints: its inputs, the taints among them
+// found on the node at the last read (Taints), and those it added.
+type State struct {
+	Args
+	// Added are the taints this resource put on the node: the ones it
+	// removes. A taint the node had already is not among them.
+	Added []Taint `pulumi:"added"`
+}
+
+// Annotate describes the outputs.
+func (s *State) Annotate(an infer.Annotator) {
+	an.Describe(&s.Added, "The taints this resource added to the node, and removes on update (when dropped) and delete; taints the node had before are not among them.")
+}
+
+// Annotate describes the resource and sets its token.
+func (r *NodeTaints) Annotate(a infer.Annotator) {
+	a.Describe(r, "Adds taints to a Kubernetes node and removes exactly those it added, keeping the taints others set: a read-modify-write of the node with its resourceVersion, retried on conflict. (A node's spec.taints is one atomic list in server-side apply, so an apply would own and replace the whole list.)")
+	a.SetToken(Module, Name)
+}
+
+// WireDependencies: the added taints depend on the node and the taints,
+// not on the kubeconfig (so they are neither secret nor unknown because
+// of it).
+func (r *NodeTaints) WireDependencies(f infer.FieldSelector, args *Args, state *State) {
+	f.OutputField(&state.Added).DependsOn(f.InputField(&args.Node), f.InputField(&args.Taints))
+	f.OutputField(&state.Node).DependsOn(f.InputField(&args.Node))
+	f.OutputField(&state.Taints).DependsOn(f.InputField(&args.Taints))
+	f.OutputField(&state.Kubeconfig).DependsOn(f.InputField(&args.Kubeconfig))
+	f.OutputField(&state.Context).DependsOn(f.InputField(&args.Context))
+}
+
+// Check validates the inputs that are known; an input that is, or holds,
+// an unknown value (in a preview) is returned as it is and checked once
+// known. Problems name the input.
+func (r *NodeTaints) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[Args], error) {
+	a, f, err := infer.DefaultCheck[Args](ctx, req.NewInputs)
+	if err != nil || len(f) > 0 {
+		return infer.CheckResponse[Args]{Inputs: a, Failures: f}, err
+	}
+	known := func(k string) bool { v, ok := req.NewInputs.GetOk(k); return !ok || !v.HasComputed() }
+	var p components.Problems
+	if known("node") {
+		p.Add(checkNode("node", a.Node))
+	}
+	if known("taints") {
+		p.Add(CheckTaints("taints", a.Taints))
+	} else if a.Taints == nil {
+		// infer's encoder puts an unknown back only where the checked
+		// inputs have a value: a nil slice has none (the input would be
+		// dropped, and be an empty list to the diff and the create).
+		a.Taints = []Taint{}
+	}
+	if known("kubeconfig") && known("context") {
+		p.Add(checkKubeconfig(a.Kubeconfig, deref(a.Context)))
+	}
+	return infer.CheckResponse[Args]{Inputs: a, Failures: failures(p.Err())}, nil
+}
+
+func checkNode(setting, name string) error {
+	return components.CheckDNSSubdomain(setting, name, "a node name", "use the names of oc get nodes")
+}
+
+// CheckTaint checks what Kubernetes would refuse of a taint: its key and
+// value (those of a label) and its effect. setting names the taint in
+// errors, such as "taints[0]".
+func CheckTaint(setting string, t Taint) error {
+	var p components.Problems
+	p.Add(components.CheckLabels(setting, map[string]string{t.Key: t.Value}))
+	if !slices.Contains(Effects, t.Effect) {
+		p.Add(components.Invalid(setting+".effect", fmt.Sprintf("is %q, which is not a taint effect", t.Effect), "use NoSchedule, PreferNoSchedule or NoExecute"))
+	}
+	return p.Err()
+}
+
+// CheckTaints checks each taint (CheckTaint) and that no two have the
+// same key and effect, which a node cannot hold. setting names the list.
+func CheckTaints(setting string, taints []Taint) error {
+	var p components.Problems
+	for i, t := range taints {
+		where := fmt.Sprintf("%s[%d]", setting, i)
+		p.Add(CheckTaint(where, t))
+		for j, o := range taints[:i] {
+			if o.Key == t.Key && o.Effect == t.Effect {
+				p.Add(components.Invalid(where, fmt.Sprintf("has the key and effect of %s[%d] (%s:%s); a node has one taint of each key and effect", setting, j, t.Key, t.Effect),
+					"give each key and effect one value"))
+			}
+		}
+	}
+	return p.Err()
+}
+
+// checkKubeconfig checks that kubeconfig loads and has kubeContext. Its
+// contents never reach the error.
+func checkKubeconfig(kubeconfig, kubeContext string) error {
+	cfg, err := clientcmd.Load([]byte(kubeconfig))
+	if err != nil || len(cfg.Clusters) == 0 {
+		return components.Invalid("kubeconfig", "is not a kubeconfig (it cannot be loaded, or has no clusters)",
+			"pass the contents of the cluster's kubeconfig, not its path")
+	}
+	if kubeContext != "" {
+		if _, ok := cfg.Contexts[kubeContext]; !ok {
+			return components.Invalid("context", fmt.Sprintf("is %q, which is not a context of the kubeconfig", kubeContext),
+				"name one of the kubeconfig's contexts, or leave context out to use its current one")
+		}
+	}
+	return nil
+}
+
+// failures are the check failures of err's input errors.
+func failures(err error) []p.CheckFailure {
+	var out []p.CheckFailure
+	for _, ie := range components.InputErrors(err) {
+		out = append(out, p.CheckFailure{Property: ie.Setting, Reason: ie.Problem + "; fix: " + ie.Fix})
+	}
+	return out
+}
+
+// Create adds the taints the node lacks; a preview touches nothing.
+func (r *NodeTaints) Create(ctx context.Context, req infer.CreateRequest[Args]) (infer.CreateResponse[State], error) {
+	in := req.Inputs
+	s := State{Args: in, Added: []Taint{}}
+	if req.DryRun {
+		return infer.CreateResponse[State]{ID: in.Node, Output: s}, nil
+	}
+	c, err := r.client(in)
+	if err != nil {
+		return infer.CreateResponse[State]{}, err
+	}
+	s.Added, err = update(ctx, c, in.Node, in.Taints, nil, nil)
+	if err != nil {
+		return infer.CreateResponse[State]{}, err
+	}
+	logAdded(ctx, in.Node, s.Added)
+	return infer.CreateResponse[State]{ID: in.Node, Output: s}, nil
+}
+
+// Update removes the taints it added that are no longer wanted and adds
+// the wanted ones the node lacks; a preview touches nothing. The new
+// kubeconfig is used (and kept for the delete).
+func (r *NodeTaints) Update(ctx context.Context, req infer.UpdateRequest[Args, State]) (infer.UpdateResponse[State], error) {
+	in, old := req.Inputs, req.State
+	keep, remove := []Taint{}, []Taint{}
+	for _, t := range old.Added {
+		if slices.Contains(in.Taints, t) {
+			keep = append(keep, t)
+		} else {
+			remove = append(remove, t)
+		}
+	}
+	s := State{Args: in, Added: keep}
+	if req.DryRun {
+		return infer.UpdateResponse[State]{Output: s}, nil
+	}
+	if in.Node != old.Node {
+		return infer.UpdateResponse[State]{}, fmt.Errorf("the node changed from %s to %s, which replaces the resource, not updates it", old.Node, in.Node)
+	}
+	c, err := r.client(in)
+	if err != nil {
+		return infer.UpdateResponse[State]{}, err
+	}
+	s.Added, err = update(ctx, c, in.Node, in.Taints, remove, keep)
+	if err != nil {
+		return infer.UpdateResponse[State]{}, err
+	}
+	logAdded(ctx, in.Node, s.Added)
+	return infer.UpdateResponse[State]{Output: s}, nil
+}
+
+// Delete removes the taints it added; a node that is gone is fine.
+func (r *NodeTaints) Delete(ctx context.Context, req infer.DeleteRequest[State]) (infer.DeleteResponse, error) {
+	s := req.State
+	if len(s.Added) == 0 {
+		return infer.DeleteResponse{}, nil
+	}
+	c, err := r.client(s.Args)
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	_, err = update(ctx, c, s.Node, nil, s.Added, nil)
+	if apierrors.IsNotFound(err) {
+		err = nil
+	}
+	return infer.DeleteResponse{}, err
+}
+
+// Read reports which of its taints the node has: the inputs' and the
+// state's taints are those found (so that a taint someone removed is a
+// difference the next update repairs), and the added ones those still
+// there. A node that is gone is a resource that is gone.
+func (r *NodeTaints) Read(ctx context.Context, req infer.ReadRequest[Args, State]) (infer.ReadResponse[Args, State], error) {
+	s := req.State
+	if s.Kubeconfig == "" {
+		return infer.ReadResponse[Args, State]{}, errors.New("a NodeTaints cannot be read without its kubeconfig in the state (it cannot be imported): create it instead")
+	}
+	c, err := r.client(s.Args)
+	if err != nil {
+		return infer.ReadResponse[Args, State]{}, err
+	}
+	node, err := c.CoreV1().Nodes().Get(ctx, s.Node, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return infer.ReadResponse[Args, State]{}, nil
+	}
+	if err != nil {
+		return infer.ReadResponse[Args, State]{}, fmt.Errorf("reading node %s: %w", s.Node, err)
+	}
+	in := req.Inputs
+	in.Taints = present(in.Taints, node.Spec.Taints)
+	s.Taints = present(s.Taints, node.Spec.Taints)
+	s.Added = present(s.Added, node.Spec.Taints)
+	return infer.ReadResponse[Args, State]{ID: req.ID, Inputs: in, State: s}, nil
+}
+
+// present are the taints of ts the node has, in their order; never nil
+// (an output or input that is a nil slice would be left out).
+func present(ts []Taint, node []corev1.Taint) []Taint {
+	out := []Taint{}
+	for _, t := range ts {
+		if slices.ContainsFunc(node, t.on) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (r *NodeTaints) client(a Args) (kubernetes.Interface, error) {
+	c := r.connect
+	if c == nil {
+		c = connect
+	}
+	return c(a.Kubeconfig, deref(a.Context))
+}
+
+// connect makes the client of the kubeconfig; its errors hold nothing of
+// the kubeconfig's contents.
+func connect(kubeconfig, kubeContext string) (kubernetes.Interface, error) {
+	if err := checkKubeconfig(kubeconfig, kubeContext); err != nil {
+		return nil, err
+	}
+	c, err := cluster.Connect([]byte(kubeconfig), kubeContext)
+	if err != nil {
+		return nil, errors.New("the kubeconfig cannot be used (its server, user and context must be complete)")
+	}
+	return c.Kube, nil
+}
+
+// update writes node: the taints of remove that it has (exactly: key,
+// value, effect) are removed, then the taints of want it lacks are added.
+// It returns the taints this resource now owns: those of owned the node
+// still has, and those it added. The node is read, changed and written
+// with the resourceVersion read, again on a conflict.
+func update(ctx context.Context, c kubernetes.Interface, name string, want, remove, owned []Taint) ([]Taint, error) {
+	var ours []Taint
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		node, err := c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			if apierrors.IsNotFound(err) && len(want) > 0 {
+				return fmt.Errorf("node %s does not exist: %w; fix: use the names of oc get nodes", name, err)
+			}
+			return err
+		}
+		next, added, err := plan(name, node.Spec.Taints, want, remove)
+		if err != nil {
+			return err
+		}
+		ours = append(present(owned, next), added...)
+		if slices.EqualFunc(next, node.Spec.Taints, func(a, b corev1.Taint) bool { return a.MatchTaint(&b) && a.Value == b.Value }) {
+			return nil
+		}
+		node.Spec.Taints = next
+		_, err = c.CoreV1().Nodes().Update(ctx, node, metav1.UpdateOptions{FieldManager: FieldManager})
+		return err
+	})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("updating the taints of node %s: %w", name, err)
+	}
+	return ours, err
+}
+
+// plan is the node's next taint list: current without the taints of
+// remove it has, then the taints of want it lacks (added). A taint of
+// want whose key and effect the node has with another value is an error
+// naming the node, the taint and the fix.
+func plan(node string, current []corev1.Taint, want, remove []Taint) (next []corev1.Taint, added []Taint, err error) {
+	for _, t := range current {
+		if !slices.ContainsFunc(remove, func(r Taint) bool { return r.on(t) }) {
+			next = append(next, t)
+		}
+	}
+	var clashes []string
+	for _, w := range want {
+		i := slices.IndexFunc(next, w.sameSlot)
+		switch {
+		case i < 0:
+			next = append(next, corev1.Taint{Key: w.Key, Value: w.Value, Effect: corev1.TaintEffect(w.Effect)})
+			added = append(added, w)
+		case next[i].Value != w.Value:
+			other := Taint{Key: next[i].Key, Value: next[i].Value, Effect: string(next[i].Effect)}
+			clashes = append(clashes, fmt.Sprintf("node %s has the taint %s, which this stack did not set, and this stack sets %s: it is not overwritten; fix: remove it (oc adm taint nodes %s %s:%s-) if the stack's value is right, or change the stack's placement to that value",
+				node, other, w, node, w.Key, w.Effect))
+		}
+	}
+	if len(clashes) > 0 {
+		return nil, nil, errors.New(strings.Join(clashes, "; "))
+	}
+	return next, added, nil
+}
+
+func logAdded(ctx context.Context, node string, added []Taint) {
+	if len(added) > 0 {
+		names := make([]string, len(added))
+		for i, t := range added {
+			names[i] = t.String()
+		}
+		p.GetLogger(ctx).Infof("node %s: this resource owns the taints %s", node, strings.Join(names, ", "))
+	}
+}
+
+func deref[T any](v *T) T {
+	var zero T
+	if v == nil {
+		return zero
+	}
+	return *v
+}
