@@ -33,6 +33,9 @@ type options struct {
 // stack is an opened stack of the project, running stacks.Run inline.
 type stack struct {
 	name string
+	// backend is the --backend flag (empty: PULUMI_BACKEND_URL, else the
+	// workspace's).
+	backend string
 	auto.Stack
 }
 
@@ -66,7 +69,7 @@ func open(ctx context.Context, o options) (*stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening stack %s: %w", o.stack, err)
 	}
-	return &stack{name: o.stack, Stack: s}, nil
+	return &stack{name: o.stack, backend: o.backend, Stack: s}, nil
 }
 
 // stackFile returns the stack file of a stack name, relative to the
@@ -168,6 +171,9 @@ func findProject() (string, error) {
 // up runs the update, after showing the plan and asking when r.yes is
 // not set. The engine's progress goes to stderr, the result to stdout.
 func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io.Reader, stdout, stderr io.Writer) error {
+	if err := s.recoverInterrupted(ctx, s.backend, stderr); err != nil {
+		return err
+	}
 	if !r.yes {
 		plan := func(ctx context.Context) (auto.PreviewResult, error) {
 			return s.Preview(ctx, append(r.preview(), optpreview.ProgressStreams(stderr), optpreview.ErrorProgressStreams(stderr))...)
@@ -178,7 +184,7 @@ func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io
 	}
 	res, err := s.Up(ctx, append(r.up(), optup.ProgressStreams(stderr), optup.ErrorProgressStreams(stderr))...)
 	if err != nil {
-		return fmt.Errorf("up of %s failed: %w", s.name, err)
+		return s.failed("up", err)
 	}
 	fmt.Fprintf(stdout, "\nup of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
 	return nil
@@ -187,6 +193,9 @@ func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io
 // destroy deletes the stack's resources, after showing the plan and
 // asking when r.yes is not set.
 func (s *stack) destroy(ctx context.Context, r runOptions, remove, interactive bool, stdin io.Reader, stdout, stderr io.Writer) error {
+	if err := s.recoverInterrupted(ctx, s.backend, stderr); err != nil {
+		return err
+	}
 	if !r.yes {
 		plan := func(ctx context.Context) (auto.PreviewResult, error) {
 			return s.PreviewDestroy(ctx, append(r.destroy(), optdestroy.ProgressStreams(stderr), optdestroy.ErrorProgressStreams(stderr))...)
@@ -197,7 +206,7 @@ func (s *stack) destroy(ctx context.Context, r runOptions, remove, interactive b
 	}
 	res, err := s.Destroy(ctx, append(r.destroy(), optdestroy.ProgressStreams(stderr), optdestroy.ErrorProgressStreams(stderr))...)
 	if err != nil {
-		return fmt.Errorf("destroy of %s failed: %w", s.name, err)
+		return s.failed("destroy", err)
 	}
 	fmt.Fprintf(stdout, "\ndestroy of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
 	if remove {
@@ -231,12 +240,24 @@ func (s *stack) refresh(ctx context.Context, r runOptions, expectNoChanges bool,
 		}
 		return nil
 	}
+	if err := s.recoverInterrupted(ctx, s.backend, stderr); err != nil {
+		return err
+	}
 	res, err := s.Refresh(ctx, append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))...)
 	if err != nil {
-		return fmt.Errorf("refresh of %s failed: %w", s.name, err)
+		return s.failed("refresh", err)
 	}
 	fmt.Fprintf(stdout, "\nrefresh of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
 	return nil
+}
+
+// failed is the error of a failed command; a run refused because another
+// holds the stack's lock says so, and that it changed nothing.
+func (s *stack) failed(cmd string, err error) error {
+	if auto.IsConcurrentUpdateError(err) {
+		return fmt.Errorf("%s of %s refused: another run is changing the stack (the backend's lock names it above); this run changed nothing: wait for that run to end, then run %s again", cmd, s.name, cmd)
+	}
+	return fmt.Errorf("%s of %s failed: %w", cmd, s.name, err)
 }
 
 // What peerpods outputs writes.
