@@ -340,4 +340,3 @@ func operationName(t apitype.OperationType) string {
 	}
 	return string(t)
 }
-
