@@ -2,12 +2,14 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
 	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/peerpods/provisioner/libvirt/upload"
@@ -177,7 +179,7 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	defer disconnect(ctx, l)
 	pool, err := l.StoragePoolLookupByName(in.Pool)
 	if err != nil {
-		return infer.CreateResponse[StorageVolumeState]{}, errorf(err, "storage pool %q", in.Pool)
+		return infer.CreateResponse[StorageVolumeState]{}, onHost(c, errorf(err, "storage pool %q", in.Pool))
 	}
 	if _, err := l.StorageVolLookupByName(pool, in.Name); err == nil {
 		return infer.CreateResponse[StorageVolumeState]{}, fmt.Errorf("storage volume %q already exists in pool %q; fix: delete it or use another name", in.Name, in.Pool)
@@ -203,13 +205,22 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	}
 	vol, err := l.StorageVolCreateXML(pool, xml, 0)
 	if err != nil {
-		return infer.CreateResponse[StorageVolumeState]{}, errorf(err, "creating storage volume %q in pool %q", in.Name, in.Pool)
+		return infer.CreateResponse[StorageVolumeState]{}, onHost(c, errorf(err, "creating storage volume %q in pool %q", in.Name, in.Pool))
 	}
 	undo := func(cause error) (infer.CreateResponse[StorageVolumeState], error) {
-		if err := l.StorageVolDelete(vol, 0); err != nil {
-			p.GetLogger(ctx).Warningf("removing the half-created volume %s: %v", id, err)
+		cause = onHost(c, cause)
+		err := removeHalfMade(l, c, vol, in)
+		if err == nil {
+			return infer.CreateResponse[StorageVolumeState]{}, cause
 		}
-		return infer.CreateResponse[StorageVolumeState]{}, cause
+		// The volume stays (libvirtd restarted, the connection is gone):
+		// it is recorded, without a content hash, so that the next up
+		// replaces it instead of finding a name taken.
+		partial := StorageVolumeState{StorageVolumeArgs: in, Key: vol.Key}
+		return infer.CreateResponse[StorageVolumeState]{ID: id, Output: partial}, infer.ResourceInitFailedError{Reasons: []string{
+			cause.Error(),
+			fmt.Sprintf("the half-written volume %s could not be removed (%v): it is recorded in the state and replaced by the next up", id, onHost(c, err)),
+		}}
 	}
 	if in.Source != nil {
 		if err := uploadImage(ctx, c, in, info); err != nil {
@@ -243,6 +254,40 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	return infer.CreateResponse[StorageVolumeState]{ID: id, Output: state}, nil
 }
 
+// removeHalfMade deletes a volume whose create failed, on the connection
+// it was made on or, when that one is gone (libvirtd restarted), on a
+// new one.
+func removeHalfMade(l *libvirt.Libvirt, c Config, vol libvirt.StorageVol, in StorageVolumeArgs) error {
+	err := l.StorageVolDelete(vol, 0)
+	if err == nil {
+		return nil
+	}
+	l2, err2 := conn.Open(c.URI, c.credentials())
+	if err2 != nil {
+		return errors.Join(err, err2)
+	}
+	defer l2.Disconnect()
+	v, err2 := lookupVolume(l2, in.Pool, in.Name)
+	if isNotFound(err2) {
+		return nil
+	}
+	if err2 == nil {
+		err2 = l2.StorageVolDelete(v, 0)
+	}
+	if err2 != nil {
+		return errors.Join(err, err2)
+	}
+	return nil
+}
+
+// onHost names the libvirt host in an error of an operation on it.
+func onHost(c Config, err error) error {
+	if err == nil || c.URI == "" {
+		return err
+	}
+	return fmt.Errorf("%w (libvirt at %s)", err, settings.Redact(c.URI))
+}
+
 // uploadImage streams the image into the volume, logging progress.
 func uploadImage(ctx context.Context, c Config, in StorageVolumeArgs, info image.Info) error {
 	log := p.GetLogger(ctx)
@@ -261,7 +306,7 @@ func uploadImage(ctx context.Context, c Config, in StorageVolumeArgs, info image
 // Read reports the volume as it is, or gone.
 func (*StorageVolume) Read(ctx context.Context, req infer.ReadRequest[StorageVolumeArgs, StorageVolumeState]) (infer.ReadResponse[StorageVolumeArgs, StorageVolumeState], error) {
 	s := req.State
-	l, _, err := open(ctx, s.LegacyConnection)
+	l, c, err := open(ctx, s.LegacyConnection)
 	if err != nil {
 		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
 	}
@@ -271,10 +316,10 @@ func (*StorageVolume) Read(ctx context.Context, req infer.ReadRequest[StorageVol
 		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, nil
 	}
 	if err != nil {
-		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
+		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, onHost(c, errorf(err, "looking up storage volume %s/%s", s.Pool, s.Name))
 	}
 	if err := readVolume(l, vol, &s); err != nil {
-		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, err
+		return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{}, onHost(c, err)
 	}
 	return infer.ReadResponse[StorageVolumeArgs, StorageVolumeState]{ID: req.ID, Inputs: req.Inputs, State: s}, nil
 }
@@ -309,7 +354,7 @@ func (*StorageVolume) Update(ctx context.Context, req infer.UpdateRequest[Storag
 // Delete removes the volume.
 func (*StorageVolume) Delete(ctx context.Context, req infer.DeleteRequest[StorageVolumeState]) (infer.DeleteResponse, error) {
 	s := req.State
-	l, _, err := open(ctx, s.LegacyConnection)
+	l, c, err := open(ctx, s.LegacyConnection)
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
@@ -319,10 +364,10 @@ func (*StorageVolume) Delete(ctx context.Context, req infer.DeleteRequest[Storag
 		return infer.DeleteResponse{}, nil
 	}
 	if err != nil {
-		return infer.DeleteResponse{}, err
+		return infer.DeleteResponse{}, onHost(c, errorf(err, "looking up storage volume %s/%s", s.Pool, s.Name))
 	}
 	if err := l.StorageVolDelete(vol, 0); err != nil {
-		return infer.DeleteResponse{}, errorf(err, "deleting storage volume %s/%s", s.Pool, s.Name)
+		return infer.DeleteResponse{}, onHost(c, errorf(err, "deleting storage volume %s/%s", s.Pool, s.Name))
 	}
 	return infer.DeleteResponse{}, nil
 }
