@@ -161,6 +161,9 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		if err != nil {
 			return nil, err
 		}
+		// The node taints are added through the API by the handoff's
+		// NodeTaints, with the provider's kubeconfig.
+		args.Kubeconfig, args.KubeContext = cfg.Kubeconfig.Input(), cfg.KubeContext
 		// The handoff waits for the resources the values need first,
 		// such as the network rules.
 		d.Handoff, err = handoff.NewClusterHandoff(ctx, "handoff", args, pulumi.Provider(k8s), pulumi.DependsOn(d.Values.Ready))

@@ -6,6 +6,8 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/sdk/go/peerpods"
+	ppkube "github.com/peerpods/provisioner/sdk/go/peerpods/kubernetes"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -77,6 +79,13 @@ type Args struct {
 	// Nodes are the node labels and taints of the placement
 	// (Placement.Nodes).
 	Nodes []NodePatch `pulumi:"nodes,optional"`
+	// Kubeconfig is the cluster's kubeconfig (its contents, a secret): that
+	// of the Kubernetes provider. Only nodes with taints need it: their
+	// taints are added by a NodeTaints (package nodetaints), which talks to
+	// the API server itself.
+	Kubeconfig pulumi.StringInput `pulumi:"kubeconfig,optional" provider:"secret"`
+	// KubeContext is the kubeconfig's context; empty: its current one.
+	KubeContext string `pulumi:"kubeContext,optional"`
 }
 
 // Options are the optional operator objects of the handoff, as a stack
@@ -117,6 +126,12 @@ func NewArgs(v components.Values, o Options) Args {
 // operator's contract. The Kubernetes provider comes from the caller; a
 // provider with EnableConfigMapMutable and EnableSecretMutable updates
 // the objects in place instead of replacing them.
+//
+// Node labels are server-side-apply patches (a NodePatch of
+// metadata.labels only); node taints are added and removed by one
+// NodeTaints per node (peerpods:kubernetes:NodeTaints), served by the
+// peerpods provider given with pulumi.Providers, or by a peerpods
+// provider instance of the component's own.
 type ClusterHandoff struct {
 	pulumi.ResourceState
 
@@ -142,7 +157,7 @@ const (
 // provider serves it to other languages (infer.ComponentF), whose token
 // would otherwise name this package.
 func (h *ClusterHandoff) Annotate(a infer.Annotator) {
-	a.Describe(h, "Writes peer-pods-cm, peer-pods-secret, ssh-key-secret (for a cloud that uses one) and the optional KataConfig and node patches into the sandboxed-containers operator's namespace, after checking the maps' keys against the operator's contract. Pass the cloud component's outputs and an explicit Kubernetes provider.")
+	a.Describe(h, "Writes peer-pods-cm, peer-pods-secret, ssh-key-secret (for a cloud that uses one) and the optional KataConfig and node labels into the sandboxed-containers operator's namespace, after checking the maps' keys against the operator's contract, and adds the nodes' taints (NodeTaints, with the kubeconfig input), keeping the taints others set. Pass the cloud component's outputs and an explicit Kubernetes provider.")
 	a.SetToken(tokenModule, tokenName)
 }
 
@@ -179,6 +194,16 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 	}
 	var secrets pulumi.StringArray
 	var namespace, registered []pulumi.Resource
+	// The taints: each on its own, waiting for nothing but the key check
+	// (they need neither the namespace nor the other objects, and the
+	// KataConfig does not need them).
+	var check []pulumi.ResourceOption
+	if !checked {
+		check = append(check, pulumi.DependsOnInputs(args.checkLater()))
+	}
+	if err := newNodeTaints(ctx, name, h, args, check, opts); err != nil {
+		return nil, err
+	}
 	for _, obj := range Objects(args) {
 		deps := namespace // every object waits for the namespace
 		if obj.AfterAll {
@@ -251,6 +276,10 @@ func (a Args) check() (keysChecked bool, err error) {
 	p.Add(a.KataConfig.Validate("kataConfig"))
 	for i, n := range a.Nodes {
 		p.Add(n.Validate(fmt.Sprintf("nodes[%d]", i)))
+		if len(n.Taints) > 0 && a.Kubeconfig == nil {
+			p.Add(components.Invalid("kubeconfig", fmt.Sprintf("is not given, and nodes[%d] (%s) has taints, which are added through the cluster's API", i, n.Name),
+				"pass the cluster's kubeconfig (a secret), the one of the Kubernetes provider"))
+		}
 	}
 	if err := p.Err(); err != nil {
 		return false, err
@@ -332,16 +361,10 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 		meta.Labels = pulumi.ToStringMap(o.Labels)
 	}
 	switch {
-	case o.Kind == "Node":
-		var taints corev1.TaintPatchArray
-		for _, t := range o.Taints {
-			taints = append(taints, &corev1.TaintPatchArgs{Key: pulumi.String(t.Key), Value: pulumi.StringPtr(t.Value), Effect: pulumi.String(t.Effect)})
-		}
-		args := &corev1.NodePatchArgs{Metadata: &metav1.ObjectMetaPatchArgs{Name: pulumi.String(o.Name), Labels: pulumi.ToStringMap(o.Labels)}}
-		if len(taints) > 0 {
-			args.Spec = &corev1.NodeSpecPatchArgs{Taints: taints}
-		}
-		return corev1.NewNodePatch(ctx, name, args, opts...)
+	case o.Kind == "Node": // labels only: the taints are a NodeTaints
+		return corev1.NewNodePatch(ctx, name, &corev1.NodePatchArgs{
+			Metadata: &metav1.ObjectMetaPatchArgs{Name: pulumi.String(o.Name), Labels: pulumi.ToStringMap(o.Labels)},
+		}, opts...)
 	case o.Kind == "Namespace":
 		return corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{Metadata: meta}, opts...)
 	case o.Kind == "ConfigMap":
@@ -361,4 +384,38 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 			OtherFields: kubernetes.UntypedArgs{"spec": o.Spec},
 		}, opts...)
 	}
+}
+
+// newNodeTaints registers, as children of parent, a NodeTaints for each
+// node patch of args with taints, with the options extra and a peerpods
+// provider: the one among the component's options (componentOpts), or
+// else an instance of its own, also a child of parent (the resource needs
+// no provider configuration: its connection is its kubeconfig input).
+func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, args Args, extra, componentOpts []pulumi.ResourceOption) error {
+	var prov pulumi.ProviderResource
+	for _, n := range args.Nodes {
+		if len(n.Taints) == 0 {
+			continue
+		}
+		if prov == nil {
+			var err error
+			if prov, err = components.RequireProvider("peerpods", "peerpods", componentOpts); err != nil {
+				if prov, err = peerpods.NewProvider(ctx, name+"-peerpods", &peerpods.ProviderArgs{}, pulumi.Parent(parent)); err != nil {
+					return err
+				}
+			}
+		}
+		taints := make(ppkube.TaintArray, len(n.Taints))
+		for i, t := range n.Taints {
+			taints[i] = ppkube.TaintArgs{Key: pulumi.String(t.Key), Value: components.OptionalString(t.Value), Effect: pulumi.String(t.Effect)}
+		}
+		opts := append([]pulumi.ResourceOption{pulumi.Parent(parent), pulumi.Provider(prov)}, extra...)
+		if _, err := ppkube.NewNodeTaints(ctx, name+"-"+n.Name, &ppkube.NodeTaintsArgs{
+			Node: pulumi.String(n.Name), Taints: taints,
+			Kubeconfig: args.Kubeconfig, Context: components.OptionalString(args.KubeContext),
+		}, opts...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/valuestest"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -225,6 +226,12 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 	noMaps := handoff.Args{Cloud: "aws", Identity: "static"}
 	badNode := args(awsValues())
 	badNode.Nodes = []handoff.NodePatch{{Name: "w", Taints: []handoff.Taint{{Key: "k", Effect: "Never"}}}}
+	badNode.Kubeconfig = pulumi.String("kubeconfig")
+	twoTaintsOneSlot := args(awsValues())
+	twoTaintsOneSlot.Nodes = []handoff.NodePatch{{Name: "w", Taints: []handoff.Taint{{Key: "k", Value: "a", Effect: "NoSchedule"}, {Key: "k", Value: "b", Effect: "NoSchedule"}}}}
+	twoTaintsOneSlot.Kubeconfig = pulumi.String("kubeconfig")
+	taintsWithoutKubeconfig := args(awsValues())
+	taintsWithoutKubeconfig.Nodes = []handoff.NodePatch{{Name: "w"}, {Name: "x", Taints: []handoff.Taint{{Key: "k", Effect: "NoSchedule"}}}}
 
 	cases := []struct {
 		name       string
@@ -241,6 +248,8 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 		{"unknown cloud", unknownCloud, false, []string{`cloud is "openstack", which is not a cloud; fix: use one of aws, azure, gcp, libvirt`}},
 		{"no maps", noMaps, false, []string{"configMap is not given", "secret is not given"}},
 		{"bad node", badNode, false, []string{`nodes[0].taints[0].effect is "Never"`}},
+		{"two taints of one key and effect", twoTaintsOneSlot, false, []string{"nodes[0].taints[1] has the key and effect of nodes[0].taints[0]"}},
+		{"taints without kubeconfig", taintsWithoutKubeconfig, false, []string{"kubeconfig is not given, and nodes[1] (x) has taints", "fix: pass the cluster's kubeconfig"}},
 		{"no provider", args(awsValues()), true, []string{"provider for Kubernetes is not given"}},
 	}
 	for _, c := range cases {
@@ -307,6 +316,8 @@ func TestArgsAreInputsOfEveryLanguage(t *testing.T) {
 			"SSHKeySecret": `pulumi:"sshKeySecret,optional" provider:"secret"`,
 			"KataConfig":   `pulumi:"kataConfig,optional"`,
 			"Nodes":        `pulumi:"nodes,optional"`,
+			"Kubeconfig":   `pulumi:"kubeconfig,optional" provider:"secret"`,
+			"KubeContext":  `pulumi:"kubeContext,optional"`,
 		},
 		reflect.TypeFor[handoff.KataConfigOptions](): {
 			"Name":         `json:"name,omitempty" pulumi:"name,optional"`,
@@ -382,14 +393,16 @@ func plain(m pulumi.StringMap) map[string]string {
 }
 
 // runFromSources runs a ClusterHandoff (with a KataConfig and a node
-// patch, so that every kind of object waits for the check) whose maps are
+// patch with a taint, so that every kind of object waits for the check) whose maps are
 // the data outputs of sources configMap, secret and, when ssh, sshKey,
 // as a program in another language passes them; preview runs it as a
 // preview.
 func runFromSources(t *testing.T, m *pulumitest.Mocks, cloud string, ssh, preview bool) error {
 	t.Helper()
 	body := withProvider(func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
-		a := handoff.Args{Cloud: cloud, Identity: "static", KataConfig: &handoff.KataConfigOptions{}, Nodes: []handoff.NodePatch{{Name: "w", Labels: map[string]string{"kata": ""}}}}
+		a := handoff.Args{Cloud: cloud, Identity: "static", KataConfig: &handoff.KataConfigOptions{},
+			Nodes:      []handoff.NodePatch{{Name: "w", Labels: map[string]string{"kata": ""}, Taints: []handoff.Taint{{Key: "kata", Effect: "NoSchedule"}}}},
+			Kubeconfig: pulumi.ToSecret(pulumi.String("kubeconfig")).(pulumi.StringOutput)}
 		for name, field := range map[string]*pulumi.StringMapInput{"configMap": &a.ConfigMap, "secret": &a.Secret, "sshKey": &a.SSHKeySecret} {
 			if name == "sshKey" && !ssh {
 				continue
@@ -409,7 +422,8 @@ func runFromSources(t *testing.T, m *pulumitest.Mocks, cloud string, ssh, previe
 	return pulumitest.Run(m, pulumitest.Config{}, body)
 }
 
-// handoffObjects lists the Kubernetes objects of the handoff registered.
+// handoffObjects lists the Kubernetes objects of the handoff registered,
+// the node's taints included.
 var handoffObjects = []string{
 	"kubernetes:core/v1:ConfigMap handoff-peer-pods-cm",
 	"kubernetes:core/v1:Namespace handoff-openshift-sandboxed-containers-operator",
@@ -417,12 +431,15 @@ var handoffObjects = []string{
 	"kubernetes:core/v1:Secret handoff-peer-pods-secret",
 	"kubernetes:core/v1:Secret handoff-ssh-key-secret",
 	"kubernetes:kataconfiguration.openshift.io/v1:KataConfig handoff-cluster-kataconfig",
+	"peerpods:kubernetes:NodeTaints handoff-w",
 }
 
+// kubernetesObjects lists what the handoff writes to the cluster: the
+// pulumi-kubernetes resources and the NodeTaints.
 func kubernetesObjects(m *pulumitest.Mocks) []string {
 	var out []string
 	for _, s := range m.Summary() {
-		if strings.HasPrefix(s, "kubernetes:") {
+		if strings.HasPrefix(s, "kubernetes:") || strings.HasPrefix(s, nodetaints.Type+" ") {
 			out = append(out, s)
 		}
 	}
@@ -471,16 +488,21 @@ func TestClusterHandoffChecksResolvedMaps(t *testing.T) {
 	}
 	ns := m.Get(t, "kubernetes:core/v1:Namespace", "handoff-openshift-sandboxed-containers-operator")
 	for _, r := range m.Resources() {
-		if strings.HasPrefix(r.Type, "kubernetes:") {
+		if strings.HasPrefix(r.Type, "kubernetes:") || r.Type == nodetaints.Type {
 			for _, s := range sources {
 				if !slices.Contains(r.Dependencies, s) {
 					t.Errorf("%s does not wait for the maps' resource %s: %v", r.Name, s, r.Dependencies)
 				}
 			}
-			if r.Name != ns.Name && !slices.Contains(r.Dependencies, ns.URN) {
+			if r.Name != ns.Name && r.Type != nodetaints.Type && !slices.Contains(r.Dependencies, ns.URN) {
 				t.Errorf("%s does not wait for the namespace", r.Name)
 			}
 		}
+	}
+	// The taints wait for the check only: the maps' resources.
+	taints := m.Get(t, nodetaints.Type, "handoff-w")
+	if got := slices.Sorted(slices.Values(taints.Dependencies)); !reflect.DeepEqual(got, slices.Sorted(slices.Values(sources))) {
+		t.Errorf("NodeTaints depends on %v, want the maps' resources %v only", got, sources)
 	}
 	cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Inputs["data"]
 	wantCM := map[string]any{}

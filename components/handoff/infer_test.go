@@ -9,6 +9,7 @@ import (
 
 	"github.com/blang/semver"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -72,13 +73,13 @@ func TestServedSchema(t *testing.T) {
 	var inputs []string
 	for k, v := range r.InputProperties {
 		inputs = append(inputs, k)
-		if secret, _ := v["secret"].(bool); secret != (k == "secret" || k == "sshKeySecret") {
+		if secret, _ := v["secret"].(bool); secret != (k == "secret" || k == "sshKeySecret" || k == "kubeconfig") {
 			t.Errorf("input %s secret %v", k, secret)
 		}
 	}
 	slices.Sort(inputs)
 	slices.Sort(r.RequiredInputs)
-	if want := []string{"cloud", "configMap", "identity", "kataConfig", "nodes", "operatorEnv", "secret", "sshKeySecret", "subscription"}; !reflect.DeepEqual(inputs, want) {
+	if want := []string{"cloud", "configMap", "identity", "kataConfig", "kubeContext", "kubeconfig", "nodes", "operatorEnv", "secret", "sshKeySecret", "subscription"}; !reflect.DeepEqual(inputs, want) {
 		t.Errorf("inputs %v, want %v", inputs, want)
 	}
 	if want := []string{"cloud", "configMap"}; !reflect.DeepEqual(r.RequiredInputs, want) {
@@ -123,7 +124,8 @@ func stringMap(m map[string]string) property.Value {
 }
 
 // servedInputs are libvirt's values as another language passes them:
-// the Secrets' maps secret, a KataConfig and a node patch.
+// the Secrets' maps secret, a KataConfig and a node patch with a taint,
+// and the kubeconfig, secret.
 func servedInputs() map[string]property.Value {
 	v := libvirtValues()
 	return map[string]property.Value{
@@ -135,7 +137,12 @@ func servedInputs() map[string]property.Value {
 		"nodes": property.New(property.NewArray([]property.Value{property.New(property.NewMap(map[string]property.Value{
 			"name":   property.New("w"),
 			"labels": stringMap(map[string]string{"kata": ""}),
+			"taints": property.New(property.NewArray([]property.Value{property.New(property.NewMap(map[string]property.Value{
+				"key": property.New("kata"), "effect": property.New("NoSchedule"),
+			}))})),
 		}))})),
+		"kubeconfig":  property.New("kubeconfig").WithSecret(true),
+		"kubeContext": property.New("admin"),
 	}
 }
 
@@ -153,6 +160,21 @@ func TestServedHandoff(t *testing.T) {
 		if strings.HasPrefix(r.Type, "kubernetes:") && r.Provider != string(k8sProvider["kubernetes"].Urn)+"::k8s-id" {
 			t.Errorf("%s provider %q", r.Name, r.Provider)
 		}
+	}
+	// The taints: a NodeTaints of the component's own peerpods provider,
+	// with the kubeconfig secret and the context.
+	taints := m.Get(t, nodetaints.Type, "handoff-w")
+	own := m.Get(t, "pulumi:providers:peerpods", "handoff-peerpods")
+	// (The construct's provider reference names the project and stack of
+	// the request, the mock's those of the test run.)
+	if _, ref, _ := strings.Cut(own.Ref(), "::peerpods:components:"); !strings.HasSuffix(taints.Provider, ref) {
+		t.Errorf("NodeTaints provider %q, want %q", taints.Provider, own.Ref())
+	}
+	if kc := taints.Inputs["kubeconfig"]; !kc.IsSecret() || kc.SecretValue().Element.StringValue() != "kubeconfig" {
+		t.Errorf("NodeTaints kubeconfig %v", kc)
+	}
+	if got := taints.Inputs["context"]; got.StringValue() != "admin" {
+		t.Errorf("NodeTaints context %v", got)
 	}
 	requireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-ssh-key-secret"),
 		map[string]any{"id_rsa": "UFJJVkFURQ==", "id_rsa.pub": "c3NoLXJzYSBBQUE=", "known_hosts": "aCBzc2gtZWQyNTUxOSBBQUE="})

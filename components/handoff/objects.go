@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
@@ -42,8 +44,12 @@ type Object struct {
 	Data pulumi.StringMapInput
 	// Spec is a custom resource's spec.
 	Spec pulumi.Map
-	// Taints are a node patch's taints (spec.taints, a list the Kubernetes
-	// API treats as one field: the patch owns the node's whole list).
+	// Taints are the taints a node patch adds. They are not part of the
+	// patch (its manifest and NodePatch carry metadata.labels only): a
+	// node's spec.taints is one atomic list (k8s.io/api v0.34.2
+	// core/v1/types.go, NodeSpec.Taints "+listType=atomic"), which an
+	// apply would own and replace as a whole. ClusterHandoff adds them with
+	// a NodeTaints; RenderManifests lists the oc adm taint commands.
 	Taints []Taint
 	// Secret marks objects whose content is secret.
 	Secret bool
@@ -236,39 +242,60 @@ func (o Object) manifest(content any) map[string]any {
 	case o.Kind == "Secret":
 		m["type"] = "Opaque"
 		m["data"] = content
-	case o.Kind == "Node": // its content is plain: labels and taints
-		if len(o.Taints) > 0 {
-			m["spec"] = map[string]any{"taints": o.taintList()}
-		}
+	case o.Kind == "Node": // labels only (see Taints)
 	case content != nil:
 		m["spec"] = content
 	}
 	return m
 }
 
-// taintList is a node patch's taints as the API writes them.
-func (o Object) taintList() []any {
-	out := make([]any, len(o.Taints))
+// TaintCommands are the commands that add the taints of a node patch
+// without touching the node's other taints (oc adm taint nodes, which
+// refuses a taint of the same key and effect with another value unless
+// given --overwrite), one per taint; none for other objects.
+func (o Object) TaintCommands() []string {
+	if o.Kind != "Node" {
+		return nil
+	}
+	out := make([]string, len(o.Taints))
 	for i, t := range o.Taints {
-		m := map[string]any{"key": t.Key, "effect": t.Effect}
-		if t.Value != "" {
-			m["value"] = t.Value
-		}
-		out[i] = m
+		out[i] = "oc adm taint nodes " + o.Name + " " + nodetaints.Taint(t).String()
 	}
 	return out
 }
 
+// taintComment is the YAML comment before a node patch's manifest with
+// taints: why they are not in it, and the commands that add and remove
+// them.
+func (o Object) taintComment() string {
+	cmds := o.TaintCommands()
+	if len(cmds) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Node %s: add its taints with the commands below, not with this manifest.\n", o.Name)
+	b.WriteString("# spec.taints is one atomic list: a manifest holding it would own and\n")
+	b.WriteString("# replace the node's whole taint list, others' taints included.\n")
+	for _, c := range cmds {
+		b.WriteString("#   " + c + "\n")
+	}
+	b.WriteString("# Remove them with the same commands ending in '-' (oc adm taint nodes NODE KEY:EFFECT-).\n")
+	return b.String()
+}
+
 // RenderManifests renders objects as one multi-document YAML, a secret
-// output when any object is secret.
+// output when any object is secret. A node patch with taints is preceded
+// by a comment with the commands that add them (TaintCommands).
 func RenderManifests(objs []Object) pulumi.StringOutput {
 	docs := make(pulumi.Array, len(objs))
+	comments := make([]string, len(objs))
 	secret := false
 	for i, o := range objs {
 		docs[i] = o.Manifest()
+		comments[i] = o.taintComment()
 		secret = secret || o.Secret
 	}
-	out := docs.ToArrayOutput().ApplyT(func(docs []any) (string, error) { return RenderYAML(docs) }).(pulumi.StringOutput)
+	out := docs.ToArrayOutput().ApplyT(func(docs []any) (string, error) { return renderYAML(docs, comments) }).(pulumi.StringOutput)
 	if secret {
 		out = pulumi.ToSecret(out).(pulumi.StringOutput)
 	}
@@ -276,11 +303,18 @@ func RenderManifests(objs []Object) pulumi.StringOutput {
 }
 
 // RenderYAML renders resolved manifests as a multi-document YAML stream.
-func RenderYAML(docs []any) (string, error) {
+func RenderYAML(docs []any) (string, error) { return renderYAML(docs, nil) }
+
+// renderYAML is RenderYAML with a comment (complete lines) before each
+// document that has one.
+func renderYAML(docs []any, comments []string) (string, error) {
 	var b bytes.Buffer
 	for i, d := range docs {
 		if i > 0 {
 			b.WriteString("---\n")
+		}
+		if i < len(comments) {
+			b.WriteString(comments[i])
 		}
 		enc := yaml.NewEncoder(&b)
 		enc.SetIndent(2)

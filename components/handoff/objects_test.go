@@ -9,7 +9,9 @@ import (
 	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -182,36 +184,195 @@ func TestClusterHandoffOrder(t *testing.T) {
 	}
 }
 
-func TestNodePatchObjects(t *testing.T) {
-	nodes := []handoff.NodePatch{{Name: "worker-0", Labels: map[string]string{"kata": ""},
-		Taints: []handoff.Taint{{Key: handoff.LabelControlPlane, Value: "true", Effect: "NoSchedule"}}}}
-	objs := handoff.Objects(handoff.NewArgs(awsValues(), handoff.Options{Nodes: nodes}))
-	node := objs[len(objs)-1]
-	if node.Kind != "Node" || !node.Patch || node.Namespace != "" {
-		t.Fatalf("node object %+v", node)
-	}
-	want := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": "worker-0", "labels": map[string]string{"kata": ""}},
-		"spec": map[string]any{"taints": []any{map[string]any{"key": handoff.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
-	if got := node.PlainManifest(nil); !reflect.DeepEqual(got, want) {
-		t.Errorf("manifest %v\nwant %v", got, want)
-	}
-
-	m := &pulumitest.Mocks{}
-	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
-		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
-		if err != nil {
-			return err
-		}
-		_, err = handoff.NewClusterHandoff(ctx, "handoff", handoff.NewArgs(awsValues(), handoff.Options{Nodes: nodes}), pulumi.Provider(k8s))
-		return err
-	})
+// placementNodes are the node patches of a placement with taints (a
+// hosted-control-plane group) and one without (a kata node).
+func placementNodes(t *testing.T) []handoff.NodePatch {
+	t.Helper()
+	nodes, err := handoff.Placement{
+		KataNodes:          []string{"worker-1"},
+		HostedControlPlane: []handoff.NodeGroup{{Nodes: []string{"infra-0"}, ControlPlane: true, Cluster: "clusters-hcp1"}},
+	}.Nodes("placement", map[string]string{"kata": ""})
 	if err != nil {
 		t.Fatal(err)
 	}
-	np := m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-worker-0").Inputs.Mappable()
-	wantInputs := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": "worker-0", "labels": map[string]any{"kata": ""}},
-		"spec": map[string]any{"taints": []any{map[string]any{"key": handoff.LabelControlPlane, "value": "true", "effect": "NoSchedule"}}}}
-	if !reflect.DeepEqual(np, wantInputs) {
-		t.Errorf("NodePatch %v\nwant %v", np, wantInputs)
+	return nodes
+}
+
+// TestNodePlacementGraph: node labels are a NodePatch of metadata.labels
+// only (no spec.taints: an atomic list the patch would own whole); the
+// taints are one NodeTaints per node with taints, parented to the
+// handoff, served by a peerpods provider of the handoff's own (or the
+// one given), with the kubeconfig secret, depending on nothing (the maps
+// are known and checked), and not among the KataConfig's dependencies.
+func TestNodePlacementGraph(t *testing.T) {
+	for _, given := range []bool{false, true} {
+		name := "own peerpods provider"
+		if given {
+			name = "peerpods provider given"
+		}
+		t.Run(name, func(t *testing.T) {
+			m := &pulumitest.Mocks{}
+			err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
+				k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
+				if err != nil {
+					return err
+				}
+				providers := []pulumi.ProviderResource{k8s}
+				if given {
+					pp, err := peerpods.NewProvider(ctx, "pp", &peerpods.ProviderArgs{})
+					if err != nil {
+						return err
+					}
+					providers = append(providers, pp)
+				}
+				a := handoff.NewArgs(awsValues(), handoff.Options{Nodes: placementNodes(t), KataConfig: &handoff.KataConfigOptions{PoolSelector: map[string]string{"kata": ""}}})
+				a.Kubeconfig = pulumi.ToSecret(pulumi.String("kubeconfig-contents")).(pulumi.StringOutput)
+				a.KubeContext = "admin"
+				_, err = handoff.NewClusterHandoff(ctx, "handoff", a, pulumi.Providers(providers...))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{
+				"kubernetes:core/v1:ConfigMap handoff-peer-pods-cm",
+				"kubernetes:core/v1:Namespace handoff-openshift-sandboxed-containers-operator",
+				"kubernetes:core/v1:NodePatch handoff-infra-0",
+				"kubernetes:core/v1:NodePatch handoff-worker-1",
+				"kubernetes:core/v1:Secret handoff-peer-pods-secret",
+				"kubernetes:kataconfiguration.openshift.io/v1:KataConfig handoff-cluster-kataconfig",
+				"peerpods:components:ClusterHandoff handoff",
+				"peerpods:kubernetes:NodeTaints handoff-infra-0",
+				"pulumi:providers:kubernetes k8s",
+			}
+			pp := "handoff-peerpods"
+			if given {
+				pp = "pp"
+			}
+			want = append(want, "pulumi:providers:peerpods "+pp)
+			slices.Sort(want)
+			if got := m.Summary(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("registered %v\nwant %v", got, want)
+			}
+			comp := m.Get(t, handoff.ClusterHandoffType, "handoff")
+			ns := m.Get(t, "kubernetes:core/v1:Namespace", "handoff-openshift-sandboxed-containers-operator")
+
+			// The NodePatches: labels only.
+			for node, labels := range map[string]map[string]any{
+				"infra-0":  {handoff.LabelControlPlane: "true", handoff.LabelHCPCluster: "clusters-hcp1"},
+				"worker-1": {"kata": ""},
+			} {
+				np := m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-"+node)
+				wantInputs := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": node, "labels": labels}}
+				if got := np.Inputs.Mappable(); !reflect.DeepEqual(got, wantInputs) {
+					t.Errorf("NodePatch %s %v\nwant %v", node, got, wantInputs)
+				}
+				if np.Parent != comp.URN || !reflect.DeepEqual(np.Dependencies, []string{ns.URN}) {
+					t.Errorf("NodePatch %s parent %s dependencies %v", node, np.Parent, np.Dependencies)
+				}
+			}
+
+			// The taints of infra-0.
+			nt := m.Get(t, nodetaints.Type, "handoff-infra-0")
+			prov := m.Get(t, "pulumi:providers:peerpods", pp)
+			if nt.Parent != comp.URN || nt.Provider != prov.Ref() {
+				t.Errorf("NodeTaints parent %s provider %s, want %s", nt.Parent, nt.Provider, prov.Ref())
+			}
+			if len(nt.Dependencies) != 0 {
+				t.Errorf("NodeTaints depends on %v, want nothing", nt.Dependencies)
+			}
+			if !given && prov.Parent != comp.URN {
+				t.Errorf("the handoff's own peerpods provider has parent %s", prov.Parent)
+			}
+			kc := nt.Inputs["kubeconfig"]
+			if !kc.IsSecret() || kc.SecretValue().Element.StringValue() != "kubeconfig-contents" {
+				t.Errorf("NodeTaints kubeconfig %v, want the secret", kc)
+			}
+			plainInputs := nt.Inputs.Copy()
+			delete(plainInputs, "kubeconfig")
+			wantInputs := map[string]any{"node": "infra-0", "context": "admin", "taints": []any{
+				map[string]any{"key": handoff.LabelHCPCluster, "value": "clusters-hcp1", "effect": "NoSchedule"},
+				map[string]any{"key": handoff.LabelControlPlane, "value": "true", "effect": "NoSchedule"},
+			}}
+			if got := plainInputs.Mappable(); !reflect.DeepEqual(got, wantInputs) {
+				t.Errorf("NodeTaints inputs %v\nwant %v", got, wantInputs)
+			}
+
+			// The KataConfig needs the labels, not the taints.
+			kataConfig := m.Get(t, "kubernetes:kataconfiguration.openshift.io/v1:KataConfig", "handoff-cluster-kataconfig")
+			if slices.Contains(kataConfig.Dependencies, nt.URN) {
+				t.Error("the KataConfig waits for the taints")
+			}
+			for _, node := range []string{"infra-0", "worker-1"} {
+				if !slices.Contains(kataConfig.Dependencies, m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-"+node).URN) {
+					t.Errorf("the KataConfig does not wait for the labels of %s", node)
+				}
+			}
+		})
+	}
+}
+
+// TestNodeManifests: a node's manifest carries its labels only; its
+// taints are oc adm taint commands in a comment before it.
+func TestNodeManifests(t *testing.T) {
+	objs := handoff.Objects(handoff.NewArgs(awsValues(), handoff.Options{Nodes: placementNodes(t)}))
+	infra, worker := objs[len(objs)-2], objs[len(objs)-1]
+	if infra.Kind != "Node" || !infra.Patch || infra.Namespace != "" || worker.Name != "worker-1" {
+		t.Fatalf("node objects %+v %+v", infra, worker)
+	}
+	want := map[string]any{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{"name": "infra-0",
+		"labels": map[string]string{handoff.LabelControlPlane: "true", handoff.LabelHCPCluster: "clusters-hcp1"}}}
+	if got := infra.PlainManifest(nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("manifest %v\nwant %v", got, want)
+	}
+	wantCmds := []string{
+		"oc adm taint nodes infra-0 hypershift.openshift.io/cluster=clusters-hcp1:NoSchedule",
+		"oc adm taint nodes infra-0 hypershift.openshift.io/control-plane=true:NoSchedule",
+	}
+	if got := infra.TaintCommands(); !reflect.DeepEqual(got, wantCmds) {
+		t.Errorf("commands %v\nwant %v", got, wantCmds)
+	}
+	if got := worker.TaintCommands(); len(got) != 0 {
+		t.Errorf("worker commands %v", got)
+	}
+	if got := (handoff.Object{Kind: "Node", Name: "n", Taints: []handoff.Taint{{Key: "k", Effect: "NoExecute"}}}).TaintCommands(); !reflect.DeepEqual(got, []string{"oc adm taint nodes n k:NoExecute"}) {
+		t.Errorf("a taint without value: %v", got)
+	}
+	if got := objs[0].TaintCommands(); got != nil {
+		t.Errorf("namespace commands %v", got)
+	}
+
+	m := &pulumitest.Mocks{}
+	var out pulumi.StringOutput
+	if err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
+		out = handoff.RenderManifests([]handoff.Object{infra, worker})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := pulumitest.Await(t, out)
+	wantYAML := `# Node infra-0: add its taints with the commands below, not with this manifest.
+# spec.taints is one atomic list: a manifest holding it would own and
+# replace the node's whole taint list, others' taints included.
+#   oc adm taint nodes infra-0 hypershift.openshift.io/cluster=clusters-hcp1:NoSchedule
+#   oc adm taint nodes infra-0 hypershift.openshift.io/control-plane=true:NoSchedule
+# Remove them with the same commands ending in '-' (oc adm taint nodes NODE KEY:EFFECT-).
+apiVersion: v1
+kind: Node
+metadata:
+  labels:
+    hypershift.openshift.io/cluster: clusters-hcp1
+    hypershift.openshift.io/control-plane: "true"
+  name: infra-0
+---
+apiVersion: v1
+kind: Node
+metadata:
+  labels:
+    kata: ""
+  name: worker-1
+`
+	if got != wantYAML {
+		t.Errorf("manifests:\n%s\nwant:\n%s", got, wantYAML)
 	}
 }

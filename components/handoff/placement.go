@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 )
 
 // Node labels and taints of the placement.
@@ -66,28 +67,25 @@ type NodePatch struct {
 	Name string `pulumi:"name"`
 	// Labels are set on the node.
 	Labels map[string]string `pulumi:"labels,optional"`
-	// Taints are the node's taints: the patch owns its whole list.
+	// Taints are added to the node's taints, next to those others set, and
+	// only they are removed (a NodeTaints; package nodetaints).
 	Taints []Taint `pulumi:"taints,optional"`
 }
 
-// taintEffects are the effects Kubernetes knows.
-var taintEffects = []string{TaintNoSchedule, "PreferNoSchedule", "NoExecute"}
-
 // Validate checks what Kubernetes would refuse of a node patch given as
 // an argument (Placement.Nodes checks what it returns already): the node
-// name, the labels, the taints' keys, values and effects. setting names
+// name, the labels, the taints' keys, values and effects, and two taints
+// of one key and effect. setting names
 // the patch in errors, such as "nodes[0]".
 func (n NodePatch) Validate(setting string) error {
 	var p components.Problems
 	p.Add(components.CheckDNSSubdomain(setting+".name", n.Name, "a node name", "use the names of oc get nodes"))
 	p.Add(components.CheckLabels(setting+".labels", n.Labels))
+	taints := make([]nodetaints.Taint, len(n.Taints))
 	for i, t := range n.Taints {
-		where := fmt.Sprintf("%s.taints[%d]", setting, i)
-		p.Add(components.CheckLabels(where, map[string]string{t.Key: t.Value}))
-		if !slices.Contains(taintEffects, t.Effect) {
-			p.Add(components.Invalid(where+".effect", fmt.Sprintf("is %q, which is not a taint effect", t.Effect), "use NoSchedule, PreferNoSchedule or NoExecute"))
-		}
+		taints[i] = nodetaints.Taint(t)
 	}
+	p.Add(nodetaints.CheckTaints(setting+".taints", taints))
 	return p.Err()
 }
 
