@@ -13,7 +13,7 @@ CLOUD_PACKAGES := $(patsubst stacks/cloud_%.go,%,$(wildcard stacks/cloud_*.go))
 COVERED      := $(CLOUD_PACKAGES) components components/cloud components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
-.PHONY: test lint unit build pulumi kube yaml clean e2e bench binaries demo demo-down
+.PHONY: test lint unit build pulumi kube yaml clean e2e faults bench binaries demo demo-down
 
 test: lint unit
 
@@ -36,10 +36,25 @@ build:
 # End-to-end tests on real backends: libvirtd, sshd, etcd and kube-apiserver
 # (started by hack/e2e.sh, stopped afterwards) and the real Pulumi engine
 # (the CLI, kube-apiserver and etcd built from source, cached under $(CACHE)).
+# The fault suite (make faults, also run by make e2e): runs cut by kill -9
+# and Ctrl-C, libvirtd restarted or stopped, sshd down, a full pool, two
+# runs at once, cloud-api-adaptor's leftovers, node taints next to other
+# managers'. FAULTS selects its tests in every e2e package (Go's -run and
+# -skip patterns).
+FAULTS := ^TestFaults
+
 e2e: pulumi kube yaml
-	PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh ./libvirt/... ./tests/... ./internal/kubetest/...
-	@if [ -d .cover/unit ]; then dirs=.cover/unit,.cover/e2e; else dirs=.cover/e2e; echo "no unit coverage (make test first): gating e2e alone"; fi; \
-	  echo "coverage of every package, unit and e2e tests together:"; hack/coverage.sh $(MIN_COVERAGE) $$dirs
+	PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh -skip '$(FAULTS)' ./libvirt/... ./tests/... ./internal/kubetest/...
+	$(MAKE) --no-print-directory faults COVERDIR=$(CURDIR)/.cover/faults
+	@if [ -d .cover/unit ]; then dirs=.cover/unit,.cover/e2e,.cover/faults; else dirs=.cover/e2e,.cover/faults; echo "no unit coverage (make test first): gating e2e alone"; fi; \
+	  echo "coverage of every package, unit, e2e and fault tests together:"; hack/coverage.sh $(MIN_COVERAGE) $$dirs
+
+# The fault suite alone; its runtime is printed at the end.
+COVERDIR ?=
+faults: pulumi kube yaml
+	@start=$$(date +%s); \
+	  PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(COVERDIR) hack/e2e.sh -run '$(FAULTS)' -v ./libvirt/... ./tests/... | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' ; \
+	  status=$${PIPESTATUS[0]}; echo "fault suite: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
 # it on PATH), the provider plugin into ./bin, where Pulumi.yaml's

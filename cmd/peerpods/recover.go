@@ -100,6 +100,9 @@ func running(pid int, comm string) bool {
 	if err != nil {
 		return !errors.Is(err, os.ErrNotExist) // no /proc: assume it runs
 	}
+	if st, ok := procState(pid); ok && st == "Z" {
+		return false // exited, not yet reaped
+	}
 	return strings.TrimSpace(string(b)) == comm
 }
 
@@ -146,7 +149,7 @@ func orphanPlugins(dir string) []int {
 			continue
 		}
 		comm, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
-		if !strings.HasPrefix(string(comm), "pulumi-resource") {
+		if st, _ := procState(pid); !strings.HasPrefix(string(comm), "pulumi-resource") || st == "Z" {
 			continue
 		}
 		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err != nil || cwd != dir {
@@ -160,15 +163,29 @@ func orphanPlugins(dir string) []int {
 	return out
 }
 
-// parentOf returns the parent pid of pid, from /proc/<pid>/stat.
-func parentOf(pid int) (int, bool) {
+// procStat returns the fields of /proc/<pid>/stat after the command
+// name: the state, the parent pid, ...
+func procStat(pid int) []string {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
-		return 0, false
+		return nil
 	}
 	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-	rest := string(b[bytes.LastIndexByte(b, ')')+1:])
-	f := strings.Fields(rest)
+	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+}
+
+// procState returns the state letter of pid (R, S, Z, ...).
+func procState(pid int) (string, bool) {
+	f := procStat(pid)
+	if len(f) < 1 {
+		return "", false
+	}
+	return f[0], true
+}
+
+// parentOf returns the parent pid of pid.
+func parentOf(pid int) (int, bool) {
+	f := procStat(pid)
 	if len(f) < 2 {
 		return 0, false
 	}
@@ -288,17 +305,26 @@ func (s *stack) resolvePending(ctx context.Context, w io.Writer) error {
 // (their URNs), and a note for each operation.
 func resolveOperations(d apitype.DeploymentV3) (apitype.DeploymentV3, []string, []string) {
 	var recorded, notes []string
-	inState := map[resource.URN]bool{}
-	for _, r := range d.Resources {
-		inState[r.URN] = true
+	// Where each URN is in the state: a resource deleted by a
+	// delete-before-replace whose replacement was cut is kept as
+	// pendingReplacement; its replacement takes its place.
+	live, replaced := map[resource.URN]bool{}, map[resource.URN]int{}
+	for i, r := range d.Resources {
+		switch {
+		case r.PendingReplacement:
+			replaced[r.URN] = i
+		case !r.Delete:
+			live[r.URN] = true
+		}
 	}
 	for _, op := range d.PendingOperations {
 		r := op.Resource
 		what := fmt.Sprintf("the %s of %s (%s) was interrupted", operationName(op.Type), r.URN.Name(), r.Type)
-		if op.Type == apitype.OperationTypeCreating && inState[r.URN] {
+		if op.Type == apitype.OperationTypeCreating && live[r.URN] {
 			// The engine keeps a pending create even after a later run
-			// created the resource.
-			notes = append(notes, what+", and a later run created it: cleared")
+			// created the resource (or while a create-before-delete
+			// replacement was cut: the old one is still live).
+			notes = append(notes, what+"; the state has it: cleared (if that create was a replacement's, check for what it made)")
 			continue
 		}
 		if op.Type != apitype.OperationTypeCreating {
@@ -313,7 +339,12 @@ func resolveOperations(d apitype.DeploymentV3) (apitype.DeploymentV3, []string, 
 			for k, v := range r.Inputs {
 				r.Outputs[k] = v
 			}
-			d.Resources = append(d.Resources, r)
+			if i, ok := replaced[r.URN]; ok {
+				d.Resources[i] = r
+				delete(replaced, r.URN)
+			} else {
+				d.Resources = append(d.Resources, r)
+			}
 			recorded = append(recorded, string(r.URN))
 			notes = append(notes, fmt.Sprintf("%s: recorded as %s for a refresh to check; a half-made one is replaced by the next up", what, how.ID))
 		case ours:

@@ -103,6 +103,39 @@ func TestFileBackend(t *testing.T) {
 	}
 }
 
+// TestZombieIsNotRunning: a pulumi that exited but was not reaped (its
+// parent killed, no init reaping it) holds no lock.
+func TestZombieIsNotRunning(t *testing.T) {
+	true_, err := exec.LookPath("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(true_)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "pulumi")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if st, _ := procState(cmd.Process.Pid); st == "Z" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not exit")
+		}
+	}
+	if running(cmd.Process.Pid, "pulumi") {
+		t.Error("a zombie pulumi counts as running")
+	}
+}
+
 func TestParentOf(t *testing.T) {
 	cmd := startNamed(t, "a (b) c")
 	if ppid, ok := parentOf(cmd.Process.Pid); !ok || ppid != os.Getpid() {
@@ -144,9 +177,9 @@ func TestResolveOperations(t *testing.T) {
 	}
 	want := []string{
 		"the create of vol (peerpods:libvirt:StorageVolume) was interrupted: recorded as pp/podvm.qcow2",
-		"the create of pool (peerpods:libvirt:StoragePool) was interrupted, and a later run created it: cleared",
+		"the create of pool (peerpods:libvirt:StoragePool) was interrupted; the state has it: cleared",
 		"the create of rule (aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule) was interrupted: cleared; it is created again, and whatever",
-		"the create of done (peerpods:libvirt:StorageVolume) was interrupted, and a later run created it: cleared",
+		"the create of done (peerpods:libvirt:StorageVolume) was interrupted; the state has it: cleared",
 		"the update of upd (peerpods:libvirt:StoragePool) was interrupted: cleared; it runs again",
 	}
 	if len(notes) != len(want) {
@@ -157,9 +190,18 @@ func TestResolveOperations(t *testing.T) {
 			t.Errorf("note %d: %q, want it to start with %q", i, notes[i], w)
 		}
 	}
+	// A volume replaced delete-before-replace: the deleted one, kept as
+	// pendingReplacement, gives its place to the cut replacement.
+	old := vol
+	old.ID, old.PendingReplacement = "pp/old.qcow2", true
+	got, rec, _ := resolveOperations(apitype.DeploymentV3{Resources: []apitype.ResourceV3{pool, old}, PendingOperations: []apitype.OperationV2{{Resource: vol, Type: apitype.OperationTypeCreating}}})
+	if len(got.Resources) != 2 || got.Resources[1].ID != "pp/podvm.qcow2" || got.Resources[1].PendingReplacement || len(rec) != 1 {
+		t.Errorf("a cut delete-before-replace: %+v, recorded %v", got.Resources, rec)
+	}
+
 	// A pool whose create was cut and that no later run made: created
 	// again (the provider adopts a pool that exists).
-	_, rec, notes := resolveOperations(apitype.DeploymentV3{PendingOperations: []apitype.OperationV2{{Resource: pool, Type: apitype.OperationTypeCreating}}})
+	_, rec, notes = resolveOperations(apitype.DeploymentV3{PendingOperations: []apitype.OperationV2{{Resource: pool, Type: apitype.OperationTypeCreating}}})
 	if len(rec) != 0 || !strings.Contains(notes[0], "adopted") {
 		t.Errorf("pool: %v %q", rec, notes)
 	}

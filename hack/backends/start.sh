@@ -9,10 +9,14 @@ s=$PEERPODS_E2E_STATE
 mkdir -p "$s/run" "$s/pools" "$s/ssh"
 chmod 755 "$s"
 
-if pid=$(pgrep -x libvirtd) && [ "$pid" != "$(cat "$s/libvirtd.pid" 2>/dev/null)" ]; then
-  echo "start.sh: another libvirtd (pid $pid) runs; it would share /etc/libvirt and /run/libvirt with ours" >&2
-  exit 1
-fi
+# Another libvirtd, not one that exited and waits to be reaped (a zombie).
+for pid in $(pgrep -x libvirtd); do
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && continue
+  if [ "$pid" != "$(cat "$s/libvirtd.pid" 2>/dev/null)" ]; then
+    echo "start.sh: another libvirtd (pid $pid) runs; it would share /etc/libvirt and /run/libvirt with ours" >&2
+    exit 1
+  fi
+done
 cat >"$s/libvirtd.conf" <<CONF
 unix_sock_dir = "$s/run"
 unix_sock_group = "$PEERPODS_E2E_SSH_USER"
