@@ -360,6 +360,66 @@ func TestNodeTaintsConflictRetried(t *testing.T) {
 	requireTaints(t, c, name, append(slices.Clone(others), concurrent, ours))
 }
 
+// TestNodeTaintsAfterOldPatch is the upgrade from this project's earlier
+// NodePatch, which applied spec.taints (server-side apply, so its field
+// manager owns the whole list): the new NodePatch, labels only, applied by
+// the same manager removes that list, and NodeTaints, which waits for the
+// NodePatch, adds the taints after it and so owns them: the delete
+// removes them, the labels stay theirs.
+func TestNodeTaintsAfterOldPatch(t *testing.T) {
+	c := kubetest.Client(t)
+	ctx := t.Context()
+	name := kubetest.UniqueName("upgrade")
+	createNode(t, c, name, nil, nil)
+	const manager = "pulumi-kubernetes"
+	labels := map[string]any{handoff.LabelControlPlane: "true"}
+	ours := corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule}
+	patch := func(withTaints bool) *unstructured.Unstructured {
+		o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Node",
+			"metadata": map[string]any{"name": name, "labels": labels}}}
+		if withTaints {
+			o.Object["spec"] = map[string]any{"taints": []any{map[string]any{"key": ours.Key, "value": ours.Value, "effect": string(ours.Effect)}}}
+		}
+		return o
+	}
+	// The earlier version's patch, forced: the taint admission put on the
+	// new node (node.kubernetes.io/not-ready, owned by the manager
+	// "before-first-apply") makes an unforced apply of the list a
+	// conflict, the very problem NodeTaints solves; forced, the list is
+	// the applier's alone, as after the earlier version's first up.
+	if _, err := c.Apply(ctx, patch(true), manager, true); err != nil {
+		t.Fatal(err)
+	}
+	requireTaints(t, c, name, []corev1.Taint{ours})
+	// The upgrade: the NodePatch first, labels only.
+	if _, err := c.Apply(ctx, patch(false), manager, false); err != nil {
+		t.Fatal(err)
+	}
+	requireTaints(t, c, name, nil)
+	// Then the NodeTaints.
+	s := pluginServer(t)
+	urn := presource.NewURN("e2e", "peerpods", "", nodetaints.Type, "upgrade")
+	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, e2eKubeconfig(t), ours)})
+	if err != nil || len(chk.Failures) > 0 {
+		t.Fatalf("check: %v %v", chk.Failures, err)
+	}
+	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: chk.Inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireTaints(t, c, name, []corev1.Taint{ours})
+	if added := created.Properties.Get("added").AsArray().Len(); added != 1 {
+		t.Errorf("the NodeTaints owns %d taints, want 1", added)
+	}
+	if err := s.Delete(p.DeleteRequest{ID: created.ID, Urn: urn, Properties: created.Properties}); err != nil {
+		t.Fatal(err)
+	}
+	requireTaints(t, c, name, nil)
+	if got := getNode(t, c, name).Labels[handoff.LabelControlPlane]; got != "true" {
+		t.Errorf("label %q after the taints' delete", got)
+	}
+}
+
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -188,22 +188,14 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 	if err := ctx.RegisterComponentResource(ClusterHandoffType, name, h, opts...); err != nil {
 		return nil, err
 	}
-	common := []pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider)}
-	if !checked {
-		common = append(common, pulumi.DependsOnInputs(args.checkLater()))
-	}
-	var secrets pulumi.StringArray
-	var namespace, registered []pulumi.Resource
-	// The taints: each on its own, waiting for nothing but the key check
-	// (they need neither the namespace nor the other objects, and the
-	// KataConfig does not need them).
 	var check []pulumi.ResourceOption
 	if !checked {
-		check = append(check, pulumi.DependsOnInputs(args.checkLater()))
+		check = []pulumi.ResourceOption{pulumi.DependsOnInputs(args.checkLater())}
 	}
-	if err := newNodeTaints(ctx, name, h, args, check, opts); err != nil {
-		return nil, err
-	}
+	common := append([]pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider)}, check...)
+	var secrets pulumi.StringArray
+	var namespace, registered []pulumi.Resource
+	labels := map[string]pulumi.Resource{} // the NodePatch of each node
 	for _, obj := range Objects(args) {
 		deps := namespace // every object waits for the namespace
 		if obj.AfterAll {
@@ -217,13 +209,20 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 		if err != nil {
 			return nil, err
 		}
-		if obj.Kind == "Namespace" {
+		switch obj.Kind {
+		case "Namespace":
 			namespace = []pulumi.Resource{res}
+		case "Node":
+			labels[obj.Name] = res
 		}
 		registered = append(registered, res)
 		if obj.Kind == "Secret" {
 			secrets = append(secrets, pulumi.String(obj.Name))
 		}
+	}
+
+	if err := newNodeTaints(ctx, name, h, args, check, labels, opts); err != nil {
+		return nil, err
 	}
 
 	h.Namespace = pulumi.String(components.OperatorNamespace).ToStringOutput()
@@ -387,11 +386,18 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 }
 
 // newNodeTaints registers, as children of parent, a NodeTaints for each
-// node patch of args with taints, with the options extra and a peerpods
-// provider: the one among the component's options (componentOpts), or
-// else an instance of its own, also a child of parent (the resource needs
-// no provider configuration: its connection is its kubeconfig input).
-func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, args Args, extra, componentOpts []pulumi.ResourceOption) error {
+// node patch of args with taints, served by a peerpods provider: the one
+// among the component's options (componentOpts), or else an instance of
+// its own, also a child of parent (the resource needs no provider
+// configuration: its connection is its kubeconfig input).
+//
+// Each waits for the key check (check) and for its node's NodePatch
+// (labels), nothing else: not the namespace, and the KataConfig does not
+// wait for it. The NodePatch of this project's earlier versions applied
+// spec.taints, and its update to labels only removes the taint list it
+// owned: the taints are added after that, and so owned by the NodeTaints
+// (on destroy they go first, the labels after them).
+func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, args Args, check []pulumi.ResourceOption, labels map[string]pulumi.Resource, componentOpts []pulumi.ResourceOption) error {
 	var prov pulumi.ProviderResource
 	for _, n := range args.Nodes {
 		if len(n.Taints) == 0 {
@@ -409,7 +415,10 @@ func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, arg
 		for i, t := range n.Taints {
 			taints[i] = ppkube.TaintArgs{Key: pulumi.String(t.Key), Value: components.OptionalString(t.Value), Effect: pulumi.String(t.Effect)}
 		}
-		opts := append([]pulumi.ResourceOption{pulumi.Parent(parent), pulumi.Provider(prov)}, extra...)
+		opts := append([]pulumi.ResourceOption{pulumi.Parent(parent), pulumi.Provider(prov)}, check...)
+		if patch, ok := labels[n.Name]; ok {
+			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{patch}))
+		}
 		if _, err := ppkube.NewNodeTaints(ctx, name+"-"+n.Name, &ppkube.NodeTaintsArgs{
 			Node: pulumi.String(n.Name), Taints: taints,
 			Kubeconfig: args.Kubeconfig, Context: components.OptionalString(args.KubeContext),

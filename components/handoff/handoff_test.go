@@ -499,10 +499,13 @@ func TestClusterHandoffChecksResolvedMaps(t *testing.T) {
 			}
 		}
 	}
-	// The taints wait for the check only: the maps' resources.
+	// The taints wait for the check (the maps' resources) and their
+	// node's labels only.
 	taints := m.Get(t, nodetaints.Type, "handoff-w")
-	if got := slices.Sorted(slices.Values(taints.Dependencies)); !reflect.DeepEqual(got, slices.Sorted(slices.Values(sources))) {
-		t.Errorf("NodeTaints depends on %v, want the maps' resources %v only", got, sources)
+	want := append(slices.Clone(sources), m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-w").URN)
+	slices.Sort(want)
+	if got := slices.Sorted(slices.Values(taints.Dependencies)); !reflect.DeepEqual(got, want) {
+		t.Errorf("NodeTaints depends on %v, want %v", got, want)
 	}
 	cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Inputs["data"]
 	wantCM := map[string]any{}

@@ -202,8 +202,10 @@ func placementNodes(t *testing.T) []handoff.NodePatch {
 // only (no spec.taints: an atomic list the patch would own whole); the
 // taints are one NodeTaints per node with taints, parented to the
 // handoff, served by a peerpods provider of the handoff's own (or the
-// one given), with the kubeconfig secret, depending on nothing (the maps
-// are known and checked), and not among the KataConfig's dependencies.
+// one given), with the kubeconfig secret, depending on its node's
+// NodePatch only (the maps are known and checked: no check to wait for;
+// see newNodeTaints for why the NodePatch), and not among the
+// KataConfig's dependencies.
 func TestNodePlacementGraph(t *testing.T) {
 	for _, given := range []bool{false, true} {
 		name := "own peerpods provider"
@@ -278,8 +280,9 @@ func TestNodePlacementGraph(t *testing.T) {
 			if nt.Parent != comp.URN || nt.Provider != prov.Ref() {
 				t.Errorf("NodeTaints parent %s provider %s, want %s", nt.Parent, nt.Provider, prov.Ref())
 			}
-			if len(nt.Dependencies) != 0 {
-				t.Errorf("NodeTaints depends on %v, want nothing", nt.Dependencies)
+			infraLabels := m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-infra-0")
+			if !reflect.DeepEqual(nt.Dependencies, []string{infraLabels.URN}) {
+				t.Errorf("NodeTaints depends on %v, want its node's NodePatch only", nt.Dependencies)
 			}
 			if !given && prov.Parent != comp.URN {
 				t.Errorf("the handoff's own peerpods provider has parent %s", prov.Parent)
