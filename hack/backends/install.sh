@@ -11,6 +11,10 @@ need=()
 command -v libvirtd >/dev/null || need+=(libvirt-daemon)
 command -v virsh >/dev/null || need+=(libvirt-clients)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
+# virsh define (the leftover tests define cloud-api-adaptor-shaped domains,
+# never started) needs an emulator binary: libvirt refuses a domain
+# without one ("No emulator found for arch 'x86_64'").
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v sshd >/dev/null || need+=(openssh-server)
 # virsh over qemu+ssh to a libvirtd on a private socket (?socket=) runs nc
 # on the host side; unshare mounts ssh-key-secret where CAA has it.
