@@ -21,6 +21,7 @@ import (
 
 	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/libvirt/conn"
+	"libvirt.org/go/libvirtxml"
 )
 
 // The fault suite (make faults): runs cut by kill -9 and Ctrl-C, libvirtd
@@ -606,4 +607,115 @@ func TestFaultsPoolFull(t *testing.T) {
 	}
 	h.peerpods(0, "up")
 	h.converged("podvm-base.qcow2", h.image())
+}
+
+// TestFaultsLeftovers: cloud-api-adaptor's pod VM left in the stack's pool
+// (the root disk on the stack's image, the cloud-init ISO, the domain
+// using both, as its libvirt CreateDomain makes them; defined, not
+// started) and a volume of someone else's. peerpods destroy refuses
+// before deleting anything, listing them and the sweep command; sweep
+// lists them (exit 7); sweep --delete needs --yes without a terminal;
+// sweep --delete --yes removes cloud-api-adaptor's only; destroy then
+// still refuses over the other volume, and once that is gone destroys
+// everything.
+func TestFaultsLeftovers(t *testing.T) {
+	h := newHarness(t, "faults-leftovers", localStack)
+	h.run("pulumi", "stack", "init", h.stack)
+	t.Cleanup(func() {
+		h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--ignore-leftovers", "--stack", h.stack, "--dir", h.dir)
+	})
+	h.peerpods(0, "up")
+	const podVM = "podvm-nginx-1a2b3c4d"
+	pool, err := h.lv.StoragePoolLookupByName(h.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(h.poolDir, "podvm-base.qcow2")
+	vol := func(name, format string, backing string) string {
+		v := libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Unit: "MiB", Value: 64},
+			Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: format}}}
+		if backing != "" {
+			v.BackingStore = &libvirtxml.StorageVolumeBackingStore{Path: backing, Format: &libvirtxml.StorageVolumeTargetFormat{Type: "qcow2"}}
+		}
+		x, err := v.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, err := h.lv.StorageVolCreateXML(pool, x, 0)
+		if err != nil {
+			t.Fatalf("creating volume %s: %v", name, err)
+		}
+		path, err := h.lv.StorageVolGetPath(sv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	root := vol(podVM+"-root.qcow2", "qcow2", base)
+	iso := vol(podVM+"-cloudinit.iso", "raw", "")
+	vol("notes.img", "raw", "")
+	disk := func(file, dev, typ string) libvirtxml.DomainDisk {
+		return libvirtxml.DomainDisk{Device: "disk", Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: typ},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: file}},
+			Target: &libvirtxml.DomainDiskTarget{Dev: dev, Bus: "virtio"}}
+	}
+	dx, err := (&libvirtxml.Domain{Type: "qemu", Name: podVM, Memory: &libvirtxml.DomainMemory{Value: 64, Unit: "MiB"},
+		OS:      &libvirtxml.DomainOS{Type: &libvirtxml.DomainOSType{Arch: "x86_64", Type: "hvm"}},
+		Devices: &libvirtxml.DomainDeviceList{Disks: []libvirtxml.DomainDisk{disk(root, "vda", "qcow2"), disk(iso, "vdb", "raw")}}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dom, err := h.lv.DomainDefineXML(dx)
+	if err != nil {
+		t.Fatalf("defining the pod VM domain: %v", err)
+	}
+	t.Cleanup(func() { h.lv.DomainUndefine(dom) })
+
+	// destroy refuses before deleting anything.
+	out := h.peerpods(1, "destroy")
+	for _, want := range []string{"domain " + podVM, "volume " + podVM + "-root.qcow2", "volume " + podVM + "-cloudinit.iso", "volume notes.img",
+		"peerpods sweep --stack " + h.stack + " --delete"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("destroy with leftovers: no %q:\n%s", want, out)
+		}
+	}
+	if !h.volume("podvm-base.qcow2") || !h.poolExists() {
+		t.Fatal("the refused destroy deleted something")
+	}
+
+	// sweep lists; --delete needs --yes here; --delete --yes removes
+	// cloud-api-adaptor's only.
+	out = h.peerpods(7, "sweep")
+	for _, want := range []string{"domain " + podVM, "volume notes.img"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep: no %q:\n%s", want, out)
+		}
+	}
+	h.peerpods(2, "sweep", "--delete")
+	if _, err := h.lv.DomainLookupByName(podVM); err != nil {
+		t.Fatal("sweep --delete without --yes removed the domain")
+	}
+	h.peerpods(7, "sweep", "--delete", "--yes") // notes.img remains: not cloud-api-adaptor's
+	if _, err := h.lv.DomainLookupByName(podVM); err == nil {
+		t.Error("sweep --delete --yes left the pod VM domain")
+	}
+	if vols := h.volumes(); strings.Join(vols, ",") != "notes.img,podvm-base.qcow2" {
+		t.Errorf("volumes after sweep --delete: %v, want the stack's and notes.img", vols)
+	}
+	out = h.peerpods(1, "destroy")
+	if !strings.Contains(out, "volume notes.img") {
+		t.Errorf("destroy with a foreign volume: not named:\n%s", out)
+	}
+	v, err := h.lv.StorageVolLookupByName(pool, "notes.img")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.lv.StorageVolDelete(v, 0); err != nil {
+		t.Fatal(err)
+	}
+	h.peerpods(0, "sweep")
+	h.peerpods(0, "destroy")
+	if h.poolExists() {
+		t.Error("the pool is still there after destroy")
+	}
 }

@@ -75,9 +75,18 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 		return Stats{}, fmt.Errorf("storage volume %q in pool %q: %w", vol, pool, err)
 	}
 	s := &source{f: f, size: fi.Size(), conn: sc, progress: progress, ctx: ctx}
+	// A write blocked on a full connection (qemu+ssh: the SSH window) does
+	// not see the context: canceled, the connection is closed under it, so
+	// that a Ctrl-C stops the upload at once, not when the engine gives up
+	// waiting.
+	stop := context.AfterFunc(ctx, func() { sc.Close() })
+	defer stop()
 	// Length 0: up to the end of the stream; the stream's end sets the
 	// volume's size (libvirt truncates it there).
 	if err := l.StorageVolUpload(v, s, 0, 0, libvirt.StorageVolUploadSparseStream); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err() // the closed connection's error says less
+		}
 		return s.stats(), fmt.Errorf("uploading %s into %s/%s: %w", path, pool, vol, err)
 	}
 	if s.progress != nil {
