@@ -5,10 +5,10 @@
 //
 // Why not server-side apply, as the handoff's labels are: a node's
 // spec.taints is one atomic list (k8s.io/api v0.34.2 core/v1/types.go,
-// NodeSpec.Taints, marked "+listType=atomic", with no
-// "+listType=map"/"+listMapKey"), so an apply that sets it owns the
-// node's whole taint list, replaces the taints nobody owns, and conflicts
-// with every other manager of one. NodeTaints instead reads the node,
+// type NodeSpec, field Taints []Taint, lines 6430-6433: marked
+// "+listType=atomic", with no "+listType=map" and no "+listMapKey"), so
+// an apply that sets it owns the node's whole taint list, replaces the
+// taints nobody owns, and conflicts with every other manager of one. NodeTaints instead reads the node,
 // changes only its own taints and writes the node back with the
 // resourceVersion it read (a client-go Update, which the API server
 // refuses when the node changed in between), and does it again on such a
@@ -91,6 +91,8 @@ func (t *Taint) Annotate(a infer.Annotator) {
 	a.SetToken(Module, "Taint")
 }
 
+// String is the taint as oc adm taint writes it: key=value:effect, or
+// key:effect without a value.
 func (t Taint) String() string {
 	if t.Value == "" {
 		return t.Key + ":" + t.Effect
