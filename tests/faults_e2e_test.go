@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -534,8 +535,8 @@ func TestFaultsSSHDown(t *testing.T) {
 	if !strings.Contains(out, addr) || !strings.Contains(out, "connection refused") {
 		t.Errorf("up with sshd down: no error naming %s and the refusal:\n%s", addr, out)
 	}
-	if !bytes.Equal(stripTimes(before), stripTimes(h.exportRaw())) {
-		t.Error("the failed up changed the state")
+	if diff := stateDiff(before, h.exportRaw()); diff != "" {
+		t.Errorf("the failed up changed the state: %s", diff)
 	}
 	if !h.volume("podvm-base.qcow2") || h.volume(vol) || h.volumeFile("podvm-base.qcow2") != file {
 		t.Error("the failed up changed the pool")
@@ -545,18 +546,48 @@ func TestFaultsSSHDown(t *testing.T) {
 	h.converged(vol, h.image())
 }
 
-// stripTimes drops the checkpoint fields that change with every write
-// (the manifest's time and magic), leaving resources and operations.
-func stripTimes(raw []byte) []byte {
-	var cp map[string]any
-	if json.Unmarshal(raw, &cp) != nil {
-		return raw
+// stateDiff compares two checkpoints' resources (URN, ID, inputs,
+// outputs, flags) and pending operations, not the times the engine stamps
+// on every write; it returns the URNs that differ, "" for none.
+func stateDiff(a, b []byte) string {
+	type res map[string]any
+	read := func(raw []byte) (map[string]string, int) {
+		var cp struct {
+			Deployment struct {
+				Resources []res `json:"resources"`
+				Pending   []any `json:"pending_operations"`
+			} `json:"deployment"`
+		}
+		if err := json.Unmarshal(raw, &cp); err != nil {
+			return map[string]string{"unreadable": err.Error()}, 0
+		}
+		out := map[string]string{}
+		for _, r := range cp.Deployment.Resources {
+			delete(r, "created")
+			delete(r, "modified")
+			b, _ := json.Marshal(r)
+			urn, _ := r["urn"].(string)
+			out[urn] += string(b)
+		}
+		return out, len(cp.Deployment.Pending)
 	}
-	if d, ok := cp["deployment"].(map[string]any); ok {
-		delete(d, "manifest")
+	ra, pa := read(a)
+	rb, pb := read(b)
+	var diff []string
+	for urn, v := range ra {
+		if rb[urn] != v {
+			diff = append(diff, urn)
+		}
 	}
-	b, _ := json.Marshal(cp)
-	return b
+	for urn := range rb {
+		if _, ok := ra[urn]; !ok {
+			diff = append(diff, urn+" (new)")
+		}
+	}
+	if pa != pb {
+		diff = append(diff, fmt.Sprintf("%d pending operations, were %d", pb, pa))
+	}
+	return strings.Join(diff, ", ")
 }
 
 // TestFaultsPoolFull: the pool's file system fills during the upload

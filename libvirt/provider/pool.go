@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	"github.com/digitalocean/go-libvirt"
@@ -14,7 +13,6 @@ import (
 	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"libvirt.org/go/libvirtxml"
 )
 
@@ -271,22 +269,6 @@ func (*StoragePool) Delete(ctx context.Context, req infer.DeleteRequest[StorageP
 			s.Name, len(left), common.Report(stackOf(ctx), left, true))
 	}
 	return infer.DeleteResponse{}, removePool(ctx, l, pool, s.CreatedDir)
-}
-
-// stackOf returns the stack of the resource being served, from the URN
-// pulumi-go-provider puts in the request's context for its logger (the
-// only place it keeps it: infer's requests carry no URN); "" when there
-// is none.
-func stackOf(ctx context.Context) string {
-	f := reflect.ValueOf(p.GetLogger(ctx)).FieldByName("urn")
-	if !f.IsValid() || f.Kind() != reflect.String {
-		return ""
-	}
-	u, err := resource.ParseURN(f.String())
-	if err != nil {
-		return ""
-	}
-	return u.Stack().String()
 }
 
 // removePool stops and undefines pool; with removeDir, it also removes the

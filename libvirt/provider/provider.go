@@ -82,7 +82,7 @@ func NewWith(resources []infer.InferredResource, components ...infer.InferredCom
 		return p.Provider{}, err
 	}
 	prov.DiffConfig = diffConfig
-	return withBootstrapStash(withUnknownInputs(prov)), nil
+	return withDeleteURN(withBootstrapStash(withUnknownInputs(prov))), nil
 }
 
 func deref[T any](v *T) T {
