@@ -41,7 +41,7 @@ build:
 # runs at once, cloud-api-adaptor's leftovers, node taints next to other
 # managers'. FAULTS selects its tests in every e2e package (Go's -run and
 # -skip patterns).
-FAULTS := ^TestFaults
+FAULTS := ^(TestFaults|TestNodeTaints|TestStoragePoolRefusesLeftovers)
 
 e2e: pulumi kube yaml
 	PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh -skip '$(FAULTS)' ./libvirt/... ./tests/... ./internal/kubetest/...
@@ -53,7 +53,7 @@ e2e: pulumi kube yaml
 COVERDIR ?=
 faults: pulumi kube yaml
 	@start=$$(date +%s); \
-	  PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(COVERDIR) hack/e2e.sh -run '$(FAULTS)' -v ./libvirt/... ./tests/... | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' ; \
+	  PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(COVERDIR) hack/e2e.sh -run '$(FAULTS)' -timeout 60m -v ./libvirt/... ./tests/... | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' ; \
 	  status=$${PIPESTATUS[0]}; echo "fault suite: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put

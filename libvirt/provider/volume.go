@@ -9,8 +9,10 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/components"
+	common "github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
+	poolleft "github.com/peerpods/provisioner/libvirt/leftovers"
 	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/peerpods/provisioner/libvirt/upload"
 	p "github.com/pulumi/pulumi-go-provider"
@@ -365,6 +367,17 @@ func (*StorageVolume) Delete(ctx context.Context, req infer.DeleteRequest[Storag
 	}
 	if err != nil {
 		return infer.DeleteResponse{}, onHost(c, errorf(err, "looking up storage volume %s/%s", s.Pool, s.Name))
+	}
+	// cloud-api-adaptor's pod VM disks are qcow2 overlays on this volume
+	// (its libvirt CreateDomain): with pod VMs of it left, deleting the
+	// volume would break them, and the pool's refusal would come too late.
+	left, err := poolleft.Find(l, c.URI, poolleft.Pool{Name: s.Pool, Keep: []string{s.Name}, Shared: true})
+	if err != nil {
+		return infer.DeleteResponse{}, onHost(c, fmt.Errorf("storage volume %s/%s: looking for cloud-api-adaptor's pod VMs before deleting it: %w", s.Pool, s.Name, err))
+	}
+	if len(left) > 0 {
+		return infer.DeleteResponse{}, fmt.Errorf("storage volume %s/%s was not deleted: cloud-api-adaptor's pod VMs built on it are left in the pool:\n%s\nthen destroy again",
+			s.Pool, s.Name, common.Report(stackOf(ctx), left, true))
 	}
 	if err := l.StorageVolDelete(vol, 0); err != nil {
 		return infer.DeleteResponse{}, onHost(c, errorf(err, "deleting storage volume %s/%s", s.Pool, s.Name))
