@@ -20,9 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerpods/provisioner/internal/caatest"
 	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/libvirt/conn"
-	"libvirt.org/go/libvirtxml"
 )
 
 // The fault suite (make faults): runs cut by kill -9 and Ctrl-C, libvirtd
@@ -661,46 +661,8 @@ func TestFaultsLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := filepath.Join(h.poolDir, "podvm-base.qcow2")
-	vol := func(name, format string, backing string) string {
-		v := libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Unit: "MiB", Value: 64},
-			Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: format}}}
-		if backing != "" {
-			v.BackingStore = &libvirtxml.StorageVolumeBackingStore{Path: backing, Format: &libvirtxml.StorageVolumeTargetFormat{Type: "qcow2"}}
-		}
-		x, err := v.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sv, err := h.lv.StorageVolCreateXML(pool, x, 0)
-		if err != nil {
-			t.Fatalf("creating volume %s: %v", name, err)
-		}
-		path, err := h.lv.StorageVolGetPath(sv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	root := vol(podVM+"-root.qcow2", "qcow2", base)
-	iso := vol(podVM+"-cloudinit.iso", "raw", "")
-	vol("notes.img", "raw", "")
-	disk := func(file, dev, typ string) libvirtxml.DomainDisk {
-		return libvirtxml.DomainDisk{Device: "disk", Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: typ},
-			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: file}},
-			Target: &libvirtxml.DomainDiskTarget{Dev: dev, Bus: "virtio"}}
-	}
-	dx, err := (&libvirtxml.Domain{Type: "qemu", Name: podVM, Memory: &libvirtxml.DomainMemory{Value: 64, Unit: "MiB"},
-		OS:      &libvirtxml.DomainOS{Type: &libvirtxml.DomainOSType{Arch: "x86_64", Type: "hvm"}},
-		Devices: &libvirtxml.DomainDeviceList{Disks: []libvirtxml.DomainDisk{disk(root, "vda", "qcow2"), disk(iso, "vdb", "raw")}}}).Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dom, err := h.lv.DomainDefineXML(dx)
-	if err != nil {
-		t.Fatalf("defining the pod VM domain: %v", err)
-	}
-	t.Cleanup(func() { h.lv.DomainUndefine(dom) })
+	caatest.PodVM(t, h.lv, h.pool, podVM, filepath.Join(h.poolDir, "podvm-base.qcow2"))
+	caatest.Volume(t, h.lv, h.pool, "notes.img", "raw", "")
 
 	// destroy refuses before deleting anything.
 	out := h.peerpods(1, "destroy")

@@ -12,9 +12,9 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	common "github.com/peerpods/provisioner/components/leftovers"
+	"github.com/peerpods/provisioner/internal/caatest"
 	"github.com/peerpods/provisioner/libvirt/leftovers"
 	p "github.com/pulumi/pulumi-go-provider"
-	"libvirt.org/go/libvirtxml"
 )
 
 // caaPodVM is a pod VM as cloud-api-adaptor's CreateDomain leaves it in
@@ -55,39 +55,8 @@ func TestStoragePoolRefusesLeftovers(t *testing.T) {
 			_ = l.StoragePoolUndefine(p)
 		}
 	})
-	vol := func(name, format string) string {
-		x, err := (&libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Unit: "MiB", Value: 1},
-			Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: format}}}).Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := l.StorageVolCreateXML(lp, x, 0)
-		if err != nil {
-			t.Fatalf("creating volume %s: %v", name, err)
-		}
-		path, err := l.StorageVolGetPath(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	root := vol(caaPodVM+leftovers.RootSuffix, "qcow2")
-	iso := vol(caaPodVM+leftovers.CloudInitSuffix, "raw")
-	vol("notes.img", "raw")
-	disk := func(file, dev, typ string) libvirtxml.DomainDisk {
-		return libvirtxml.DomainDisk{Device: "disk", Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: typ},
-			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: file}},
-			Target: &libvirtxml.DomainDiskTarget{Dev: dev, Bus: "virtio"}}
-	}
-	dx, err := (&libvirtxml.Domain{Type: "qemu", Name: caaPodVM, Memory: &libvirtxml.DomainMemory{Value: 64, Unit: "MiB"},
-		OS:      &libvirtxml.DomainOS{Type: &libvirtxml.DomainOSType{Arch: "x86_64", Type: "hvm"}},
-		Devices: &libvirtxml.DomainDeviceList{Disks: []libvirtxml.DomainDisk{disk(root, "vda", "qcow2"), disk(iso, "vdb", "raw")}}}).Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.DomainDefineXML(dx); err != nil {
-		t.Fatalf("defining the pod VM domain: %v", err)
-	}
+	root, iso := caatest.PodVM(t, l, name, caaPodVM, "")
+	caatest.Volume(t, l, name, "notes.img", "raw", "")
 
 	deleteErr := func() error {
 		return s.Delete(p.DeleteRequest{ID: pool.ID, Urn: urn(poolType), Properties: pool.Properties})

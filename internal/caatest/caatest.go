@@ -1,0 +1,73 @@
+// Package caatest makes, in a libvirt storage pool, what cloud-api-adaptor's
+// libvirt provider leaves there when a pod VM is never deleted: the root
+// disk (a qcow2 overlay on the pod VM image), the cloud-init ISO and the
+// domain using both (openshift/cloud-api-adaptor osc-release-v1.10
+// src/cloud-providers/libvirt/libvirt.go, CreateDomain). The domain is
+// defined, never started: the test machines have no KVM.
+package caatest
+
+import (
+	"testing"
+
+	"github.com/digitalocean/go-libvirt"
+	"github.com/peerpods/provisioner/libvirt/leftovers"
+	"libvirt.org/go/libvirtxml"
+)
+
+// Volume creates a 1 MiB volume of format in pool, a qcow2 overlay on
+// backing when that is set, and returns its path.
+func Volume(t testing.TB, l *libvirt.Libvirt, pool, name, format, backing string) string {
+	t.Helper()
+	p, err := l.StoragePoolLookupByName(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Unit: "MiB", Value: 1},
+		Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: format}}}
+	if backing != "" {
+		v.BackingStore = &libvirtxml.StorageVolumeBackingStore{Path: backing, Format: &libvirtxml.StorageVolumeTargetFormat{Type: "qcow2"}}
+	}
+	x, err := v.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := l.StorageVolCreateXML(p, x, 0)
+	if err != nil {
+		t.Fatalf("creating volume %s in pool %s: %v", name, pool, err)
+	}
+	path, err := l.StorageVolGetPath(sv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// PodVM leaves cloud-api-adaptor's pod VM name in pool: its root disk
+// (on base, the pod VM image's path, when set), its cloud-init ISO and
+// its domain. The domain is undefined at the end of the test if it is
+// still there.
+func PodVM(t testing.TB, l *libvirt.Libvirt, pool, name, base string) (root, iso string) {
+	t.Helper()
+	root = Volume(t, l, pool, name+leftovers.RootSuffix, "qcow2", base)
+	iso = Volume(t, l, pool, name+leftovers.CloudInitSuffix, "raw", "")
+	disk := func(file, dev, typ string) libvirtxml.DomainDisk {
+		return libvirtxml.DomainDisk{Device: "disk", Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: typ},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: file}},
+			Target: &libvirtxml.DomainDiskTarget{Dev: dev, Bus: "virtio"}}
+	}
+	x, err := (&libvirtxml.Domain{Type: "qemu", Name: name, Memory: &libvirtxml.DomainMemory{Value: 64, Unit: "MiB"},
+		OS:      &libvirtxml.DomainOS{Type: &libvirtxml.DomainOSType{Arch: "x86_64", Type: "hvm"}},
+		Devices: &libvirtxml.DomainDeviceList{Disks: []libvirtxml.DomainDisk{disk(root, "vda", "qcow2"), disk(iso, "vdb", "raw")}}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.DomainDefineXML(x); err != nil {
+		t.Fatalf("defining the pod VM domain %s (needs an emulator: qemu-system-x86): %v", name, err)
+	}
+	t.Cleanup(func() {
+		if d, err := l.DomainLookupByName(name); err == nil {
+			_ = l.DomainUndefine(d)
+		}
+	})
+	return root, iso
+}
