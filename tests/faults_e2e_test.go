@@ -524,7 +524,7 @@ func TestFaultsSSHDown(t *testing.T) {
 	h.remoteHost()
 	t.Cleanup(h.startBackends)
 	h.peerpods(0, "up")
-	before := h.exportRaw()
+	before := h.exportRaw("--show-secrets") // ciphertext changes with every write
 	vol := "podvm-base.qcow2"
 	file := h.volumeFile(vol)
 
@@ -535,7 +535,7 @@ func TestFaultsSSHDown(t *testing.T) {
 	if !strings.Contains(out, addr) || !strings.Contains(out, "connection refused") {
 		t.Errorf("up with sshd down: no error naming %s and the refusal:\n%s", addr, out)
 	}
-	if diff := stateDiff(before, h.exportRaw()); diff != "" {
+	if diff := stateDiff(before, h.exportRaw("--show-secrets")); diff != "" {
 		t.Errorf("the failed up changed the state: %s", diff)
 	}
 	if !h.volume("podvm-base.qcow2") || h.volume(vol) || h.volumeFile("podvm-base.qcow2") != file {
@@ -546,37 +546,68 @@ func TestFaultsSSHDown(t *testing.T) {
 	h.converged(vol, h.image())
 }
 
-// stateDiff compares two checkpoints' resources (URN, ID, inputs,
-// outputs, flags) and pending operations, not the times the engine stamps
-// on every write; it returns the URNs that differ, "" for none.
+// stateDiff compares two checkpoints' custom resources (URN, ID, inputs,
+// outputs, flags: what stands for something on the host) and pending
+// operations, not the times the engine stamps on every write, nor the
+// components' and the stack's outputs (the program's values, which record
+// the new setting even when no resource could change); it returns what
+// differs by name (never a value: the checkpoints are decrypted), "" for
+// nothing.
 func stateDiff(a, b []byte) string {
-	type res map[string]any
-	read := func(raw []byte) (map[string]string, int) {
+	read := func(raw []byte) (map[string]map[string]any, int) {
 		var cp struct {
 			Deployment struct {
-				Resources []res `json:"resources"`
-				Pending   []any `json:"pending_operations"`
+				Resources []map[string]any `json:"resources"`
+				Pending   []any            `json:"pending_operations"`
 			} `json:"deployment"`
 		}
 		if err := json.Unmarshal(raw, &cp); err != nil {
-			return map[string]string{"unreadable": err.Error()}, 0
+			return nil, -1
 		}
-		out := map[string]string{}
+		out := map[string]map[string]any{}
 		for _, r := range cp.Deployment.Resources {
+			if custom, _ := r["custom"].(bool); !custom {
+				continue
+			}
 			delete(r, "created")
 			delete(r, "modified")
-			b, _ := json.Marshal(r)
 			urn, _ := r["urn"].(string)
-			out[urn] += string(b)
+			out[urn] = r
 		}
 		return out, len(cp.Deployment.Pending)
 	}
 	ra, pa := read(a)
 	rb, pb := read(b)
+	if pa < 0 || pb < 0 {
+		return "unreadable checkpoint"
+	}
+	same := func(x, y any) bool { bx, _ := json.Marshal(x); by, _ := json.Marshal(y); return bytes.Equal(bx, by) }
 	var diff []string
-	for urn, v := range ra {
-		if rb[urn] != v {
-			diff = append(diff, urn)
+	for urn, r := range ra {
+		o, ok := rb[urn]
+		if !ok {
+			diff = append(diff, urn+" gone")
+			continue
+		}
+		for k, v := range r {
+			m, isMap := v.(map[string]any)
+			if !isMap {
+				if !same(v, o[k]) {
+					diff = append(diff, urn+" "+k)
+				}
+				continue
+			}
+			om, _ := o[k].(map[string]any)
+			for kk := range m {
+				if !same(m[kk], om[kk]) {
+					diff = append(diff, urn+" "+k+"."+kk)
+				}
+			}
+			for kk := range om {
+				if _, ok := m[kk]; !ok {
+					diff = append(diff, urn+" "+k+"."+kk+" (new)")
+				}
+			}
 		}
 	}
 	for urn := range rb {

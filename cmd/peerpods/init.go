@@ -74,7 +74,11 @@ func initStack(ctx context.Context, o options, in initOptions, stdout io.Writer)
 	if o.backend != "" {
 		env["PULUMI_BACKEND_URL"] = o.backend
 	}
-	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Program(stacks.Program(dir)), auto.EnvVars(env))
+	pulumiCmd, err := runner()
+	if err != nil {
+		return fmt.Errorf("the Pulumi CLI: %w", err)
+	}
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Program(stacks.Program(dir)), auto.EnvVars(env), auto.Pulumi(pulumiCmd))
 	if err != nil {
 		return fmt.Errorf("opening the project in %s: %w", dir, err)
 	}

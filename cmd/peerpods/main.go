@@ -36,6 +36,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
 // Exit codes: the Pulumi CLI's stable exit codes (its "Error categories",
@@ -74,11 +76,27 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM cancels (the engine's graceful cancel),
+	// a second one terminates the engine at once (see engine).
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	terminate := make(chan struct{})
+	go func() {
+		<-signals
+		cancel()
+		<-signals
+		close(terminate)
+	}()
+	runner = func() (auto.PulumiCommand, error) { return newEngine(terminate) }
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(signals)
 	os.Exit(code)
 }
+
+// runner returns the Pulumi CLI runner of the workspaces; main sets it to
+// an engine, tests leave the Automation API's own.
+var runner = func() (auto.PulumiCommand, error) { return auto.NewPulumiCommand(nil) }
 
 // usageError is a mistake in the command line.
 type usageError struct{ msg string }

@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"golang.org/x/sys/unix"
 )
 
 // runOptions are the Pulumi CLI flags passed through to the engine.
@@ -142,8 +143,10 @@ var errDeclined = errors.New("declined: nothing was changed")
 
 // terminal reports whether f is an interactive terminal.
 func terminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	// A character device is not enough: /dev/null is one (the standard
+	// input of a job without one). A terminal answers TCGETS.
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // confirm shows the plan (its counts) and asks whether to go on, as the

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"golang.org/x/sys/unix"
 )
 
 // TestRunFlags: the Pulumi CLI's flags reach the engine options of the
@@ -82,5 +85,43 @@ func TestConfirm(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := exitCode(t.Context(), errDeclined, &stderr); code != exitCanceled {
 		t.Errorf("declined: exit %d, want %d", code, exitCanceled)
+	}
+}
+
+// TestTerminal: /dev/null (a character device, the standard input of a
+// CI job without one) and a file are no terminal; a pseudo-terminal is.
+func TestTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	file, err := os.CreateTemp(t.TempDir(), "stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if terminal(null) || terminal(file) {
+		t.Errorf("terminal: /dev/null %v, a file %v; want neither", terminal(null), terminal(file))
+	}
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	defer ptmx.Close()
+	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pts.Close()
+	if !terminal(pts) {
+		t.Error("a pseudo-terminal is not a terminal")
 	}
 }

@@ -61,7 +61,11 @@ func open(ctx context.Context, o options) (*stack, error) {
 	if o.backend != "" {
 		env["PULUMI_BACKEND_URL"] = o.backend
 	}
-	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Program(stacks.Program(dir)), auto.EnvVars(env))
+	pulumiCmd, err := runner()
+	if err != nil {
+		return nil, fmt.Errorf("the Pulumi CLI: %w", err)
+	}
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Program(stacks.Program(dir)), auto.EnvVars(env), auto.Pulumi(pulumiCmd))
 	if err != nil {
 		return nil, fmt.Errorf("opening the project in %s: %w", dir, err)
 	}

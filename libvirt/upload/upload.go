@@ -85,7 +85,12 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 	// volume's size (libvirt truncates it there).
 	if err := l.StorageVolUpload(v, s, 0, 0, libvirt.StorageVolUploadSparseStream); err != nil {
 		if ctx.Err() != nil {
-			err = ctx.Err() // the closed connection's error says less
+			// The closed connection's error says less. Not wrapped: a
+			// context.Canceled error becomes gRPC's Canceled, which the
+			// engine takes for an interrupted operation and keeps pending,
+			// while the caller removes what was written and the create
+			// has simply failed.
+			err = fmt.Errorf("canceled (%v)", ctx.Err())
 		}
 		return s.stats(), fmt.Errorf("uploading %s into %s/%s: %w", path, pool, vol, err)
 	}
