@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/digitalocean/go-libvirt"
@@ -200,19 +201,34 @@ func TestStoragePoolAdoptsExisting(t *testing.T) {
 	}
 }
 
+// TestStoragePoolKeepsNonEmptyDirectory: a file someone else put in the
+// pool's directory (a volume to libvirt) stops the pool's delete, named
+// with its virsh command, and is never removed; once it is gone, the pool
+// and its directory are.
 func TestStoragePoolKeepsNonEmptyDirectory(t *testing.T) {
 	l, s := direct(t), localServer(t)
 	dir := poolDir(t, "keep")
 	r := create(t, s, poolType, props(map[string]any{"name": "ppe2e-keep", "path": dir}))
-	if err := os.WriteFile(filepath.Join(dir, "someone-elses.img"), []byte("x"), 0o600); err != nil {
+	other := filepath.Join(dir, "someone-elses.img")
+	if err := os.WriteFile(other, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Delete(p.DeleteRequest{ID: r.ID, Urn: urn(poolType), Properties: r.Properties})
+	if err == nil || !strings.Contains(err.Error(), "volume someone-elses.img") || !strings.Contains(err.Error(), "vol-delete --pool ppe2e-keep someone-elses.img") {
+		t.Fatalf("delete of a pool holding someone else's file: %v", err)
+	}
+	if !slices.Contains(poolNames(t, l), "ppe2e-keep") {
+		t.Fatal("the refused delete undefined the pool")
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("a file in the pool directory was removed: %v", err)
+	}
+	if err := os.Remove(other); err != nil {
 		t.Fatal(err)
 	}
 	del(t, s, poolType, r)
 	if slices.Contains(poolNames(t, l), "ppe2e-keep") {
 		t.Fatal("pool still defined")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "someone-elses.img")); err != nil {
-		t.Fatalf("a file in the pool directory was removed: %v", err)
 	}
 }
 
