@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -723,7 +724,7 @@ func TestFaultsLeftovers(t *testing.T) {
 	if _, err := h.lv.DomainLookupByName(podVM); err == nil {
 		t.Error("sweep --delete --yes left the pod VM domain")
 	}
-	if vols := h.volumes(); strings.Join(vols, ",") != "notes.img,podvm-base.qcow2" {
+	if vols := h.volumes(); !slices.Equal(slices.Sorted(slices.Values(vols)), []string{"notes.img", "podvm-base.qcow2"}) {
 		t.Errorf("volumes after sweep --delete: %v, want the stack's and notes.img", vols)
 	}
 	out = h.peerpods(1, "destroy")
