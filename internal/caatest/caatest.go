@@ -7,6 +7,7 @@
 package caatest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/digitalocean/go-libvirt"
@@ -14,31 +15,31 @@ import (
 	"libvirt.org/go/libvirtxml"
 )
 
+// must fails the test on err, saying what failed.
+func must(t testing.TB, err error, what string, a ...any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", fmt.Sprintf(what, a...), err)
+	}
+}
+
 // Volume creates a 1 MiB volume of format in pool, a qcow2 overlay on
 // backing when that is set, and returns its path.
 func Volume(t testing.TB, l *libvirt.Libvirt, pool, name, format, backing string) string {
 	t.Helper()
-	p, err := l.StoragePoolLookupByName(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
 	v := libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Unit: "MiB", Value: 1},
 		Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: format}}}
 	if backing != "" {
 		v.BackingStore = &libvirtxml.StorageVolumeBackingStore{Path: backing, Format: &libvirtxml.StorageVolumeTargetFormat{Type: "qcow2"}}
 	}
 	x, err := v.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err, "volume %s", name)
+	p, err := l.StoragePoolLookupByName(pool)
+	must(t, err, "storage pool %s", pool)
 	sv, err := l.StorageVolCreateXML(p, x, 0)
-	if err != nil {
-		t.Fatalf("creating volume %s in pool %s: %v", name, pool, err)
-	}
+	must(t, err, "creating volume %s in pool %s", name, pool)
 	path, err := l.StorageVolGetPath(sv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err, "the path of volume %s", name)
 	return path
 }
 
@@ -58,12 +59,9 @@ func PodVM(t testing.TB, l *libvirt.Libvirt, pool, name, base string) (root, iso
 	x, err := (&libvirtxml.Domain{Type: "qemu", Name: name, Memory: &libvirtxml.DomainMemory{Value: 64, Unit: "MiB"},
 		OS:      &libvirtxml.DomainOS{Type: &libvirtxml.DomainOSType{Arch: "x86_64", Type: "hvm"}},
 		Devices: &libvirtxml.DomainDeviceList{Disks: []libvirtxml.DomainDisk{disk(root, "vda", "qcow2"), disk(iso, "vdb", "raw")}}}).Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.DomainDefineXML(x); err != nil {
-		t.Fatalf("defining the pod VM domain %s (needs an emulator: qemu-system-x86): %v", name, err)
-	}
+	must(t, err, "domain %s", name)
+	_, err = l.DomainDefineXML(x)
+	must(t, err, "defining the pod VM domain %s (needs an emulator: qemu-system-x86)", name)
 	t.Cleanup(func() {
 		if d, err := l.DomainLookupByName(name); err == nil {
 			_ = l.DomainUndefine(d)
