@@ -23,6 +23,7 @@ import (
 
 	"github.com/peerpods/provisioner/internal/caatest"
 	"github.com/peerpods/provisioner/internal/e2eenv"
+	"github.com/peerpods/provisioner/internal/proc"
 	"github.com/peerpods/provisioner/libvirt/conn"
 )
 
@@ -156,43 +157,12 @@ func (r *running) wait() (string, int) {
 	return r.out.String(), r.code
 }
 
-// processTree returns pid and all its descendants, from /proc.
-func processTree(pid int) []int {
-	children := map[int][]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(f) > 1 {
-			if pp, err := strconv.Atoi(f[1]); err == nil {
-				children[pp] = append(children[pp], p)
-			}
-		}
-	}
-	out := []int{pid}
-	for i := 0; i < len(out); i++ {
-		out = append(out, children[out[i]]...)
-	}
-	return out
-}
-
 // awaitGone waits until none of pids runs (zombies count as gone).
 func awaitGone(t *testing.T, pids []int) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for _, pid := range pids {
-		for {
-			b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-			if err != nil || strings.Contains(string(b[bytes.LastIndexByte(b, ')')+1:]), " Z ") {
-				break
-			}
+		for proc.Alive(pid) {
 			if time.Now().After(deadline) {
 				t.Fatalf("process %d still runs a minute after the kill", pid)
 			}
@@ -327,7 +297,7 @@ func TestFaultsInterruptedUp(t *testing.T) {
 			h.nextVolume(&vol, "podvm-1.qcow2")
 			r := h.start("up")
 			r.await("uploading " + h.image())
-			tree := processTree(r.cmd.Process.Pid)
+			tree := proc.Tree(r.cmd.Process.Pid)
 			if err := syscall.Kill(r.cmd.Process.Pid, syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +319,7 @@ func TestFaultsInterruptedUp(t *testing.T) {
 			h.nextVolume(&vol, "podvm-2.qcow2")
 			r = h.start("up")
 			r.await("uploading " + h.image())
-			tree = processTree(r.cmd.Process.Pid)
+			tree = proc.Tree(r.cmd.Process.Pid)
 			for _, pid := range tree {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
@@ -410,7 +380,7 @@ func TestFaultsConcurrentUp(t *testing.T) {
 	first.await("uploading " + h.image()) // it holds the lock now
 	// Frozen, the first run holds the lock for as long as the second
 	// needs: a long upload, without depending on how long.
-	tree := processTree(first.cmd.Process.Pid)
+	tree := proc.Tree(first.cmd.Process.Pid)
 	signal(t, tree, syscall.SIGSTOP)
 	out, code := h.exec(filepath.Join(h.bin, "peerpods"), "up", "--yes", "--stack", h.stack, "--dir", h.dir)
 	signal(t, tree, syscall.SIGCONT)
@@ -458,7 +428,7 @@ func stopBackend(t *testing.T, pidFile string) {
 	// Gone, and reaped: start.sh refuses a second libvirtd while one,
 	// even a zombie, is listed.
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); errors.Is(err, os.ErrNotExist) {
+		if _, _, ok := proc.Stat(pid); !ok {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -10,11 +10,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/peerpods/provisioner/internal/proc"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -91,19 +90,12 @@ func staleLocks(root, project, stack string) (stale []diyLock, live int, err err
 }
 
 // running reports whether process pid runs the program named comm (as
-// /proc/<pid>/comm shows it).
+// /proc/<pid>/comm shows it); a zombie has exited.
 func running(pid int, comm string) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return false
+	if _, err := os.Stat("/proc/self"); err != nil {
+		return true // no /proc: assume it runs
 	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm"))
-	if err != nil {
-		return !errors.Is(err, os.ErrNotExist) // no /proc: assume it runs
-	}
-	if st, ok := procState(pid); ok && st == "Z" {
-		return false // exited, not yet reaped
-	}
-	return strings.TrimSpace(string(b)) == comm
+	return proc.Alive(pid) && proc.Comm(pid) == comm
 }
 
 // orphanWait bounds the wait for the plugins of an interrupted run.
@@ -141,56 +133,15 @@ func awaitOrphans(ctx context.Context, dir string, w io.Writer) error {
 // orphanPlugins returns the pids of the provider plugins working in dir
 // whose parent is not a running pulumi engine.
 func orphanPlugins(dir string) []int {
-	entries, _ := os.ReadDir("/proc")
 	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		comm, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
-		if st, _ := procState(pid); !strings.HasPrefix(string(comm), "pulumi-resource") || st == "Z" {
-			continue
-		}
-		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err != nil || cwd != dir {
-			continue
-		}
-		if ppid, ok := parentOf(pid); ok && running(ppid, "pulumi") {
+	for _, pid := range proc.Pids() {
+		state, ppid, ok := proc.Stat(pid)
+		if !ok || state == proc.Zombie || !strings.HasPrefix(proc.Comm(pid), "pulumi-resource") || proc.Cwd(pid) != dir || running(ppid, "pulumi") {
 			continue
 		}
 		out = append(out, pid)
 	}
 	return out
-}
-
-// procStat returns the fields of /proc/<pid>/stat after the command
-// name: the state, the parent pid, ...
-func procStat(pid int) []string {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return nil
-	}
-	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-}
-
-// procState returns the state letter of pid (R, S, Z, ...).
-func procState(pid int) (string, bool) {
-	f := procStat(pid)
-	if len(f) < 1 {
-		return "", false
-	}
-	return f[0], true
-}
-
-// parentOf returns the parent pid of pid.
-func parentOf(pid int) (int, bool) {
-	f := procStat(pid)
-	if len(f) < 2 {
-		return 0, false
-	}
-	ppid, err := strconv.Atoi(f[1])
-	return ppid, err == nil
 }
 
 // fileBackend returns the directory of a file:// backend URL, and false
