@@ -161,10 +161,18 @@ func confirm(ctx context.Context, what, stackName string, interactive bool, plan
 		return fmt.Errorf("planning the %s of %s: %w", what, stackName, err)
 	}
 	fmt.Fprintf(out, "\nthe %s of %s would: %s\nDo you want to perform this %s? [y/N] ", what, stackName, counts(res.ChangeSummary), what)
+	if !answeredYes(in) {
+		return errDeclined
+	}
+	return nil
+}
+
+// answeredYes reads one line of in and reports whether it says y or yes.
+func answeredYes(in io.Reader) bool {
 	answer, _ := bufio.NewReader(in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
-		return nil
+		return true
 	}
-	return errDeclined
+	return false
 }

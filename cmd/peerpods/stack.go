@@ -216,14 +216,8 @@ func (s *stack) destroy(ctx context.Context, r runOptions, remove, interactive b
 	if remove {
 		// Workspace.RemoveStack would delete stacks/Pulumi.<stack>.yaml, a
 		// file of the repository: keep it.
-		ws := s.Workspace()
-		var env []string
-		for k, v := range ws.GetEnvVars() {
-			env = append(env, k+"="+v)
-		}
-		if _, stderr, _, err := ws.PulumiCommand().Run(ctx, ws.WorkDir(), nil, nil, nil, env,
-			"stack", "rm", "--yes", "--preserve-config", s.name); err != nil {
-			return fmt.Errorf("removing stack %s: %w: %s", s.name, err, stderr)
+		if _, err := s.pulumi(ctx, "stack", "rm", "--yes", "--preserve-config", s.name); err != nil {
+			return fmt.Errorf("removing stack %s: %w", s.name, err)
 		}
 		fmt.Fprintf(stdout, "stack %s removed from the backend (its stack file is kept)\n", s.name)
 	}
@@ -253,6 +247,22 @@ func (s *stack) refresh(ctx context.Context, r runOptions, expectNoChanges bool,
 	}
 	fmt.Fprintf(stdout, "\nrefresh of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
 	return nil
+}
+
+// pulumi runs a Pulumi CLI command the Automation API has no method for,
+// in the stack's workspace with its environment, and returns its
+// standard output; the error carries its standard error.
+func (s *stack) pulumi(ctx context.Context, args ...string) (string, error) {
+	ws := s.Workspace()
+	var env []string
+	for k, v := range ws.GetEnvVars() {
+		env = append(env, k+"="+v)
+	}
+	out, stderr, _, err := ws.PulumiCommand().Run(ctx, ws.WorkDir(), nil, nil, nil, env, args...)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s", err, stderr)
+	}
+	return out, nil
 }
 
 // failed is the error of a failed command; a run refused because another

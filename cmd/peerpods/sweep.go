@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,8 +14,10 @@ import (
 	common "github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/leftovers"
+	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -112,27 +113,11 @@ func (s *stack) runSweeper(ctx context.Context, sw cloud.Sweeper, cm map[string]
 // libvirt provider's private key), as pulumi stack export --show-secrets
 // gives it.
 func (s *stack) exportState(ctx context.Context) ([]byte, error) {
-	ws := s.Workspace()
-	var env []string
-	for k, v := range ws.GetEnvVars() {
-		env = append(env, k+"="+v)
-	}
-	out, stderr, _, err := ws.PulumiCommand().Run(ctx, ws.WorkDir(), nil, nil, nil, env,
-		"stack", "export", "--show-secrets", "--stack", s.name)
+	out, err := s.pulumi(ctx, "stack", "export", "--show-secrets", "--stack", s.name)
 	if err != nil {
-		return nil, fmt.Errorf("reading the state of %s: %w: %s", s.name, err, stderr)
+		return nil, fmt.Errorf("reading the state of %s: %w", s.name, err)
 	}
 	return []byte(out), nil
-}
-
-// stateResource is a resource of an exported deployment.
-type stateResource struct {
-	URN      string         `json:"urn"`
-	Type     string         `json:"type"`
-	ID       string         `json:"id"`
-	Inputs   map[string]any `json:"inputs"`
-	Outputs  map[string]any `json:"outputs"`
-	Provider string         `json:"provider"`
 }
 
 // libvirtPool is a StoragePool of the stack with its connection.
@@ -148,25 +133,23 @@ type libvirtPool struct {
 // adopted.
 func libvirtPools(state []byte) ([]libvirtPool, error) {
 	var d struct {
-		Deployment struct {
-			Resources []stateResource `json:"resources"`
-		} `json:"deployment"`
+		Deployment apitype.DeploymentV3 `json:"deployment"`
 	}
 	if err := json.Unmarshal(state, &d); err != nil {
 		return nil, fmt.Errorf("reading the exported state: %w", err)
 	}
-	byURN := map[string]stateResource{}
+	byURN := map[string]apitype.ResourceV3{}
 	keep := map[string][]string{}
 	for _, r := range d.Deployment.Resources {
-		byURN[r.URN] = r
-		if r.Type == "peerpods:libvirt:StorageVolume" {
+		byURN[string(r.URN)] = r
+		if r.Type == provider.TypeStorageVolume {
 			pool := plain(r.Outputs["pool"])
 			keep[pool] = append(keep[pool], plain(r.Outputs["name"]))
 		}
 	}
 	var pools []libvirtPool
 	for _, r := range d.Deployment.Resources {
-		if r.Type != "peerpods:libvirt:StoragePool" {
+		if r.Type != provider.TypeStoragePool {
 			continue
 		}
 		name := plain(r.Outputs["name"])
@@ -293,8 +276,7 @@ func (s *stack) sweep(ctx context.Context, o sweepOptions, interactive bool, std
 			return usageError{fmt.Sprintf("sweep --delete removes %d object(s) of %s and there is no terminal to confirm it: pass --yes (as CI does), or run it in a terminal", caa, s.name)}
 		}
 		fmt.Fprintf(stdout, "Delete the %d object(s) of cloud-api-adaptor listed above? [y/N] ", caa)
-		answer, _ := bufio.NewReader(stdin).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		if !answeredYes(stdin) {
 			return errDeclined
 		}
 	}

@@ -27,7 +27,7 @@ import (
 // state hold them: a later run checks them again from the program.
 
 // kvmHostAccessToken is KvmHostAccess's type token.
-const kvmHostAccessToken tokens.Type = Name + ":" + Module + ":KvmHostAccess"
+const kvmHostAccessToken tokens.Type = TypeKvmHostAccess
 
 // bootstrapInputs are the KvmHostAccess inputs kept out of the state.
 var bootstrapInputs = []string{"password", "bootstrapPrivateKey"}

@@ -25,20 +25,16 @@ type Interruption struct {
 func Interrupted(typ string, inputs map[string]any) (Interruption, bool) {
 	str := func(k string) string { s, _ := inputs[k].(string); return s }
 	switch typ {
-	case typeToken("StorageVolume"):
+	case TypeStorageVolume:
 		if str("pool") == "" || str("name") == "" {
 			return Interruption{Note: "its inputs name no pool and volume: it is created again"}, true
 		}
 		return Interruption{ID: str("pool") + "/" + str("name")}, true
-	case typeToken("StoragePool"):
+	case TypeStoragePool:
 		return Interruption{Note: "it is created again: a pool the interrupted run defined is adopted (and then left in place by destroy; remove it with virsh pool-destroy and pool-undefine)"}, true
-	case typeToken("KvmHostAccess"):
+	case TypeKvmHostAccess:
 		port, _ := inputs["port"].(float64)
 		return Interruption{Note: fmt.Sprintf("it is created again with a new key: an authorized_keys line whose comment starts with %q that the interrupted run may have added for %s@%s (port %v) stays; remove it by hand", markerPrefix, str("user"), str("host"), port)}, true
 	}
 	return Interruption{}, false
 }
-
-// typeToken is the type token of one of the provider's resources, as
-// their Annotate methods set it.
-func typeToken(resource string) string { return Name + ":" + Module + ":" + resource }

@@ -27,6 +27,15 @@ const (
 	GoImportBasePath = "github.com/peerpods/provisioner/sdk/go/peerpods"
 )
 
+// The type tokens of the libvirt resources, as their Annotate methods set
+// them (TestInterruptedServesTheSchemasTypes checks them against the
+// schema infer generates).
+const (
+	TypeStoragePool   = Name + ":" + Module + ":StoragePool"
+	TypeStorageVolume = Name + ":" + Module + ":StorageVolume"
+	TypeKvmHostAccess = Name + ":" + Module + ":KvmHostAccess"
+)
+
 // languages is the schema's language map: what the SDK generators of each
 // language need. respectSchemaVersion makes the SDKs register the provider
 // and every resource with the schema's version, which is Version.
