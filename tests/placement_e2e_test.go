@@ -13,11 +13,11 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/blang/semver"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/internal/kubetest"
 	"github.com/peerpods/provisioner/internal/plugin"
+	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/internal/pulumitest"
 	"github.com/peerpods/provisioner/internal/stacktest"
 	"github.com/peerpods/provisioner/libvirt/provider"
@@ -337,14 +337,9 @@ func TestNodeTaintsConflictRetried(t *testing.T) {
 		}
 		return kubernetes.NewForConfig(rest)
 	}
-	prov, err := provider.NewWith([]infer.InferredResource{nodetaints.ResourceWith(connect)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := providertest.Server(t, func() (p.Provider, error) {
+		return provider.NewWith([]infer.InferredResource{nodetaints.ResourceWith(connect)})
+	})
 	urn := presource.NewURN("e2e", "peerpods", "", nodetaints.Type, "conflict")
 	ours := corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule}
 	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, kubeconfig, ours)})
@@ -428,15 +423,7 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // pulumi-go-provider's integration server.
 func pluginServer(t *testing.T) integration.Server {
 	t.Helper()
-	prov, err := plugin.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return providertest.Server(t, plugin.New)
 }
 
 // e2eKubeconfig is the contents of the e2e API server's kubeconfig.

@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/blang/semver"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/internal/plugin"
+	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/internal/pulumitest"
-	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/peerpods/provisioner/stacks"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
@@ -21,19 +20,11 @@ import (
 
 func server(t *testing.T, m *pulumitest.Mocks) integration.Server {
 	t.Helper()
-	prov, err := plugin.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := []integration.ServerOption{integration.WithProvider(prov)}
+	var opts []integration.ServerOption
 	if m != nil {
 		opts = append(opts, integration.WithMocks(m))
 	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return providertest.Server(t, plugin.New, opts...)
 }
 
 type schemaResource struct {

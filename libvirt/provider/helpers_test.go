@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blang/semver"
+	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
@@ -20,15 +20,7 @@ import (
 // (in process, no engine).
 func server(t *testing.T) integration.Server {
 	t.Helper()
-	prov, err := provider.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return providertest.Server(t, func() (p.Provider, error) { return provider.New() })
 }
 
 // configured runs the provider configured as the engine configures a

@@ -5,12 +5,11 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/blang/semver"
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
+	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
-	"github.com/pulumi/pulumi-go-provider/integration"
 )
 
 // TestSchema checks the resource tokens and that every secret field is
@@ -87,14 +86,9 @@ func TestSchema(t *testing.T) {
 // packages (the plugin's NodeTaints) next to the libvirt ones, with the
 // kubeconfig secret in the schema, as input and output.
 func TestNewWithServesExtraResources(t *testing.T) {
-	prov, err := provider.NewWith([]infer.InferredResource{nodetaints.Resource()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := providertest.Server(t, func() (p.Provider, error) {
+		return provider.NewWith([]infer.InferredResource{nodetaints.Resource()})
+	})
 	resp, err := s.GetSchema(p.GetSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)

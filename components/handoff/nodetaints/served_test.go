@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blang/semver"
+	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -62,15 +62,9 @@ func serve(t *testing.T, c kubernetes.Interface) integration.Server {
 			return c, nil
 		})
 	}
-	prov, err := provider.NewWith([]infer.InferredResource{r})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return providertest.Server(t, func() (p.Provider, error) {
+		return provider.NewWith([]infer.InferredResource{r})
+	})
 }
 
 var urn = presource.NewURN("stack", "project", "", Type, "w")
