@@ -44,7 +44,7 @@ build:
 FAULTS := ^(TestFaults|TestNodeTaints|TestStoragePoolRefusesLeftovers)
 
 e2e: pulumi kube yaml
-	PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh -skip '$(FAULTS)' ./libvirt/... ./tests/... ./internal/kubetest/...
+	PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh -skip '$(FAULTS)' ./libvirt/... ./tests/... ./tests/testkit/kubetest/...
 	$(MAKE) --no-print-directory faults COVERDIR=$(CURDIR)/.cover/faults
 	@if [ -d .cover/unit ]; then dirs=.cover/unit,.cover/e2e,.cover/faults; else dirs=.cover/e2e,.cover/faults; echo "no unit coverage (make test first): gating e2e alone"; fi; \
 	  echo "coverage of every package, unit, e2e and fault tests together:"; hack/coverage.sh $(MIN_COVERAGE) $$dirs

@@ -4,8 +4,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -40,7 +44,7 @@ type Args struct {
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
-	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
+	Settings *common.Settings `json:"-" pulumi:"settings,optional"`
 	// Identity is how cloud-api-adaptor gets its AWS credentials: cco (the
 	// default: the operator's CredentialsRequest), static (AccessKeyID and
 	// SecretAccessKey in peer-pods-secret) or workload (an IAM role the
@@ -58,7 +62,7 @@ type Args struct {
 	SecretAccessKey pulumi.StringInput `json:"-" pulumi:"secretAccessKey,optional" provider:"secret"`
 	// Recorded are the values discovered at the last up; discovery that
 	// finds others keeps them and reports the change.
-	Recorded components.Recorded `json:"-"`
+	Recorded pins.Recorded `json:"-"`
 }
 
 // Defaults of the AWS settings.
@@ -88,8 +92,8 @@ const (
 
 // WithDefaults returns a copy of a with the AWS defaults filled in.
 func (a Args) WithDefaults() Args {
-	a.Settings = a.Settings.WithDefaults(components.AWS)
-	a.Identity = contract.IdentityOr(components.AWS, a.Identity)
+	a.Settings = a.Settings.WithDefaults(contract.AWS)
+	a.Identity = contract.IdentityOr(contract.AWS, a.Identity)
 	if a.PodVMInstanceType == "" {
 		a.PodVMInstanceType = DefaultInstanceType
 	}
@@ -104,52 +108,50 @@ func (a Args) WithDefaults() Args {
 // key, prefixed "aws."; the identity and the keys as the top-level stack
 // settings (identity, awsAccessKeyId, awsSecretAccessKey).
 func (a Args) Validate() error {
-	var p components.Problems
-	p.Add(components.CheckIdentity(components.AWS, a.Identity,
-		components.Credential{Setting: settingAccessKeyID, Given: a.AccessKeyID != nil},
-		components.Credential{Setting: settingSecretAccessKey, Given: a.SecretAccessKey != nil}))
+	var p problems.List
+	p.Add(identity.CheckIdentity(contract.AWS, a.Identity, identity.Credential{Setting: settingAccessKeyID, Given: a.AccessKeyID != nil}, identity.Credential{Setting: settingSecretAccessKey, Given: a.SecretAccessKey != nil}))
 	if a.Identity == contract.IdentityWorkload { // else the issuer is not used
-		p.Add(components.CheckIssuer(settingIssuer, a.OIDCIssuer))
+		p.Add(identity.CheckIssuer(settingIssuer, a.OIDCIssuer))
 		if a.PodVMAMIID == "" {
 			p.Add(workloadWithoutAMI())
 		}
 	}
-	p.Add(a.Settings.ValidateFor(components.AWS))
+	p.Add(a.Settings.ValidateFor(contract.AWS))
 	// Without groups or subnet a worker must be found; the VPC can always
 	// be read from the subnet.
 	needWorker := len(a.SecurityGroupIDs) == 0 || a.SubnetID == ""
 	switch {
 	case a.InstanceID != "" && a.InfraID != "":
-		p.Add(components.Invalid("aws.instanceId", "and aws.infraId are both set", "set only one of them: they are two ways to find the same worker"))
+		p.Add(problems.Invalid("aws.instanceId", "and aws.infraId are both set", "set only one of them: they are two ways to find the same worker"))
 	case a.InstanceID == "" && a.InfraID == "" && needWorker:
-		p.Add(components.Invalid("aws", "names no way to find the worker network",
+		p.Add(problems.Invalid("aws", "names no way to find the worker network",
 			"set aws.instanceId (a worker instance) or aws.infraId (the cluster's infrastructure name), or both aws.securityGroupIds and aws.subnetId"))
 	}
 	if a.InstanceID != "" {
-		p.Add(components.CheckPattern("aws.instanceId", a.InstanceID, contract.AWSInstanceIDPattern, whatInstance))
+		p.Add(check.Pattern("aws.instanceId", a.InstanceID, contract.AWSInstanceIDPattern, whatInstance))
 	}
 	if a.InfraID != "" {
-		p.Add(components.CheckPattern("aws.infraId", a.InfraID, contract.OpenShiftInfraIDPattern, whatInfraID))
+		p.Add(check.Pattern("aws.infraId", a.InfraID, contract.OpenShiftInfraIDPattern, whatInfraID))
 	}
 	if a.SecurityGroupIDs != nil {
 		if len(a.SecurityGroupIDs) == 0 {
-			p.Add(components.Invalid("aws.securityGroupIds", "is an empty list", "list the worker security groups, or remove the setting to discover them"))
+			p.Add(problems.Invalid("aws.securityGroupIds", "is an empty list", "list the worker security groups, or remove the setting to discover them"))
 		}
-		p.Add(components.CheckEach("aws.securityGroupIds", a.SecurityGroupIDs, contract.AWSSecurityGroupIDPattern, whatSG))
+		p.Add(check.Each("aws.securityGroupIds", a.SecurityGroupIDs, contract.AWSSecurityGroupIDPattern, whatSG))
 	}
 	if a.SubnetID != "" {
-		p.Add(components.CheckPattern("aws.subnetId", a.SubnetID, contract.AWSSubnetIDPattern, whatSubnet))
+		p.Add(check.Pattern("aws.subnetId", a.SubnetID, contract.AWSSubnetIDPattern, whatSubnet))
 	}
 	if a.VPCID != "" {
-		p.Add(components.CheckPattern("aws.vpcId", a.VPCID, contract.AWSVPCIDPattern, whatVPC))
+		p.Add(check.Pattern("aws.vpcId", a.VPCID, contract.AWSVPCIDPattern, whatVPC))
 	}
 	if a.PodVMAMIID != "" {
-		p.Add(components.CheckPattern(settingAMI, a.PodVMAMIID, contract.AWSAMIIDPattern, whatAMI))
+		p.Add(check.Pattern(settingAMI, a.PodVMAMIID, contract.AWSAMIIDPattern, whatAMI))
 	}
-	p.Add(components.CheckPattern("aws.podvmInstanceType", a.PodVMInstanceType, contract.EC2InstanceTypePattern, whatType))
-	p.Add(components.CheckEach("aws.podvmInstanceTypes", a.PodVMInstanceTypes, contract.EC2InstanceTypePattern, whatType))
+	p.Add(check.Pattern("aws.podvmInstanceType", a.PodVMInstanceType, contract.EC2InstanceTypePattern, whatType))
+	p.Add(check.Each("aws.podvmInstanceTypes", a.PodVMInstanceTypes, contract.EC2InstanceTypePattern, whatType))
 	if contract.EC2InstanceTypePattern.MatchString(a.PodVMInstanceType) {
-		p.Add(components.CheckListed("aws.podvmInstanceType", a.PodVMInstanceType, "aws.podvmInstanceTypes", a.PodVMInstanceTypes))
+		p.Add(check.Listed("aws.podvmInstanceType", a.PodVMInstanceType, "aws.podvmInstanceTypes", a.PodVMInstanceTypes))
 	}
 	return p.Err()
 }

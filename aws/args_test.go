@@ -3,9 +3,10 @@ package aws
 import (
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -60,7 +61,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			c.args.Settings = components.NewSettings(components.AWS)
+			c.args.Settings = common.NewSettings(contract.AWS)
 			err := c.args.WithDefaults().Validate()
 			pulumitest.RequireInputError(t, err, c.setting, c.fix)
 		})
@@ -70,13 +71,13 @@ func TestValidate(t *testing.T) {
 // TestValidateIncludesSettings: the common settings are validated with
 // the AWS ones; a zero one is unset, its default (Settings.WithDefaults).
 func TestValidateIncludesSettings(t *testing.T) {
-	unset := Args{InstanceID: "i-01234567", Settings: &components.Settings{}}
+	unset := Args{InstanceID: "i-01234567", Settings: &common.Settings{}}
 	if err := unset.WithDefaults().Validate(); err != nil {
 		t.Errorf("zero settings: %v", err)
 	}
-	a := Args{InstanceID: "i-01234567", Settings: components.NewSettings(components.AWS)}
+	a := Args{InstanceID: "i-01234567", Settings: common.NewSettings(contract.AWS)}
 	a.Settings.LimitPerNode = -1
-	if ies := components.InputErrors(a.WithDefaults().Validate()); len(ies) != 1 || ies[0].Setting != "limitPerNode" {
+	if ies := problems.InputErrors(a.WithDefaults().Validate()); len(ies) != 1 || ies[0].Setting != "limitPerNode" {
 		t.Fatalf("got %v", ies)
 	}
 }

@@ -3,9 +3,12 @@ package aws
 import (
 	"fmt"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/values"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -18,7 +21,7 @@ type Cloud struct{}
 var _ cloud.Cloud = Cloud{}
 
 // Name implements cloud.Cloud.
-func (Cloud) Name() contract.Cloud { return components.AWS }
+func (Cloud) Name() contract.Cloud { return contract.AWS }
 
 // NewStack implements cloud.Cloud.
 func (Cloud) NewStack() cloud.Stack { return &Stack{} }
@@ -47,7 +50,7 @@ type Stack struct {
 // Prepare implements cloud.Stack.
 func (s *Stack) Prepare(in cloud.Input) {
 	if s.Region != "" && !contract.AWSRegionPattern.MatchString(s.Region) {
-		in.Check(components.Invalid("aws.region", fmt.Sprintf("is %q, which is not an AWS region", s.Region), `use a region name such as "us-east-2"`))
+		in.Check(problems.Invalid("aws.region", fmt.Sprintf("is %q, which is not an AWS region", s.Region), `use a region name such as "us-east-2"`))
 	}
 	s.Settings = in.Settings()
 	s.Identity = in.Identity()
@@ -56,24 +59,24 @@ func (s *Stack) Prepare(in cloud.Input) {
 }
 
 // Deploy implements cloud.Stack: the AWS provider and PeerPods.
-func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result, error) {
+func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (values.Result, error) {
 	args := s.Args
 	var err error
 	if args.Recorded, err = in.Recorded(); err != nil {
-		return components.Result{}, err
+		return values.Result{}, err
 	}
 	if contract.WritesSecret(args.Identity) { // else the operator writes peer-pods-secret
 		args.AccessKeyID = in.Secret(contract.KeyAWSAccessKeyID)
 		args.SecretAccessKey = in.Secret(contract.KeyAWSSecretAccessKey)
 	}
 	provider, err := awsp.NewProvider(ctx, "aws", &awsp.ProviderArgs{
-		Region:  components.OptionalString(s.Region),
-		Profile: components.OptionalString(s.Profile),
+		Region:  providers.OptionalString(s.Region),
+		Profile: providers.OptionalString(s.Profile),
 	})
 	if err != nil {
-		return components.Result{}, err
+		return values.Result{}, err
 	}
-	return components.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
+	return values.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
 }
 
 // The mocks' AWS account and network: one worker in subnet A of VPC A,
@@ -234,7 +237,7 @@ func MockOIDCProvider(issuer string, clientIDs ...string) MockCall {
 		if issuer == "" || url != issuer {
 			return nil, fmt.Errorf("finding IAM OIDC Provider (%s): couldn't find resource", url)
 		}
-		host := components.IssuerHost(issuer)
+		host := identity.IssuerHost(issuer)
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"arn": "arn:aws:iam::" + MockAccount + ":oidc-provider/" + host, "url": host, "clientIdLists": clientIDs,
 		}), nil

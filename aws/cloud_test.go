@@ -4,11 +4,13 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/aws"
-	"github.com/peerpods/provisioner/components"
 	cloudapi "github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/values"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -19,7 +21,7 @@ type input struct {
 	problems []error
 }
 
-func (in *input) Settings() *components.Settings    { return components.NewSettings(components.AWS) }
+func (in *input) Settings() *common.Settings        { return common.NewSettings(contract.AWS) }
 func (in *input) Handoff() handoff.Mode             { return handoff.ModeOff }
 func (in *input) Identity() contract.Identity       { return in.identity }
 func (in *input) Raw() (string, bool)               { return "", false }
@@ -33,7 +35,7 @@ func (in *input) Check(err error) {
 
 // deployStack prepares and deploys the stack in mode id with the stack's
 // AWS keys set, on aws.Cloud's mocks.
-func deployStack(t *testing.T, id contract.Identity) components.Result {
+func deployStack(t *testing.T, id contract.Identity) values.Result {
 	t.Helper()
 	in := &input{identity: id}
 	s := aws.Cloud{}.NewStack().(*aws.Stack)
@@ -56,14 +58,14 @@ func deployStack(t *testing.T, id contract.Identity) components.Result {
 	for k, f := range cm.Resources {
 		m.Fakes[k] = f
 	}
-	var res components.Result
+	var res values.Result
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 		var err error
 		res, err = s.Deploy(ctx, cloudapi.Deploy{
 			Secret: func(key string) pulumi.StringInput {
 				return pulumi.String(map[string]string{contract.KeyAWSAccessKeyID: aws.MockAccessKeyID, contract.KeyAWSSecretAccessKey: "s3cr3t"}[key])
 			},
-			Recorded: func() (components.Recorded, error) { return nil, nil },
+			Recorded: func() (pins.Recorded, error) { return nil, nil },
 		})
 		return err
 	})
@@ -76,7 +78,7 @@ func deployStack(t *testing.T, id contract.Identity) components.Result {
 // The stack hands the stack's AWS keys to the component in static mode
 // only: in the other modes the operator writes peer-pods-secret.
 func TestStackPassesKeysInStaticModeOnly(t *testing.T) {
-	for _, id := range contract.IdentitiesOf(components.AWS) {
+	for _, id := range contract.IdentitiesOf(contract.AWS) {
 		t.Run(string(id), func(t *testing.T) {
 			res := deployStack(t, id)
 			v := res.Values

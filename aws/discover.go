@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/problems"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -31,7 +31,7 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 	via := pulumi.Provider(provider)
 	region, err := awsp.GetRegion(ctx, nil, via)
 	if err != nil {
-		return Network{}, components.LookupFailed("aws.region", "the AWS provider's region", err, "set aws.region (or AWS_REGION) and check the AWS credentials")
+		return Network{}, problems.LookupFailed("aws.region", "the AWS provider's region", err, "set aws.region (or AWS_REGION) and check the AWS credentials")
 	}
 	n := Network{
 		Region:           region.Name,
@@ -52,7 +52,7 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 			if args.InstanceID == "" {
 				setting = "aws.infraId"
 			}
-			return Network{}, components.LookupFailed(setting, "worker instance "+n.InstanceID, err, "check the instance ID (aws ec2 describe-instances) and aws.region")
+			return Network{}, problems.LookupFailed(setting, "worker instance "+n.InstanceID, err, "check the instance ID (aws ec2 describe-instances) and aws.region")
 		}
 		if len(n.SecurityGroupIDs) == 0 {
 			n.SecurityGroupIDs = slices.Sorted(slices.Values(inst.VpcSecurityGroupIds))
@@ -64,16 +64,16 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 	if n.VPCID == "" {
 		subnet, err := ec2.LookupSubnet(ctx, &ec2.LookupSubnetArgs{Id: &n.SubnetID}, via)
 		if err != nil {
-			return Network{}, components.LookupFailed("aws.subnetId", "subnet "+n.SubnetID, err, "check the subnet ID and aws.region, or set aws.vpcId")
+			return Network{}, problems.LookupFailed("aws.subnetId", "subnet "+n.SubnetID, err, "check the subnet ID and aws.region, or set aws.vpcId")
 		}
 		n.VPCID = subnet.VpcId
 	}
 	if len(n.SecurityGroupIDs) == 0 {
-		return Network{}, components.Invalid("aws.securityGroupIds", fmt.Sprintf("cannot be discovered: worker %s has no VPC security group", n.InstanceID),
+		return Network{}, problems.Invalid("aws.securityGroupIds", fmt.Sprintf("cannot be discovered: worker %s has no VPC security group", n.InstanceID),
 			"set aws.securityGroupIds to the worker security groups")
 	}
 	if n.SubnetID == "" || n.VPCID == "" {
-		return Network{}, components.Invalid("aws.subnetId", fmt.Sprintf("cannot be discovered: worker %s reports no subnet or VPC", n.InstanceID),
+		return Network{}, problems.Invalid("aws.subnetId", fmt.Sprintf("cannot be discovered: worker %s reports no subnet or VPC", n.InstanceID),
 			"set aws.subnetId and aws.vpcId")
 	}
 	return n, nil
@@ -94,10 +94,10 @@ func findWorker(ctx *pulumi.Context, infraID string, via pulumi.InvokeOption) (s
 		InstanceStateNames: []string{"running"},
 	}, via)
 	if err != nil {
-		return "", components.LookupFailed("aws.infraId", "the workers of cluster "+infraID, err, "check aws.region and the AWS credentials, or set aws.instanceId")
+		return "", problems.LookupFailed("aws.infraId", "the workers of cluster "+infraID, err, "check aws.region and the AWS credentials, or set aws.instanceId")
 	}
 	if len(res.Ids) == 0 {
-		return "", components.Invalid("aws.infraId", fmt.Sprintf("is %q, but no running instance is tagged %s=owned and named %s-worker-*", infraID, ClusterTag(infraID), infraID),
+		return "", problems.Invalid("aws.infraId", fmt.Sprintf("is %q, but no running instance is tagged %s=owned and named %s-worker-*", infraID, ClusterTag(infraID), infraID),
 			"check the infrastructure name (oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}') and the provider's region, or set aws.instanceId")
 	}
 	return slices.Min(res.Ids), nil

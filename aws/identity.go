@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/problems"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -48,7 +50,7 @@ const settingAMI = "aws.podvmAmiId"
 // image policy. OSC 1.10.0's job has no web-identity support at all
 // (imageHandler verify_vars).
 func workloadWithoutAMI() error {
-	return components.Invalid(settingAMI,
+	return problems.Invalid(settingAMI,
 		fmt.Sprintf("is not set, but identity is workload: the operator's image job would build the AMI as the workload role, and under workload identity (%s, prepare_for_prebuilt_artifact) it always creates an S3 bucket and writes the policy of the IAM role vmimport, rights this stack does not grant (they would let the role make itself account administrator)", irsaImageHandler),
 		"build or choose the pod VM AMI and set aws.podvmAmiId (for example build it once with peerpods:identity static or cco), then use workload identity")
 }
@@ -74,21 +76,21 @@ func lookupWorkload(ctx *pulumi.Context, args Args, region string, via pulumi.In
 	if err != nil {
 		return workloadPlan{}, err
 	}
-	host := components.IssuerHost(args.OIDCIssuer)
+	host := identity.IssuerHost(args.OIDCIssuer)
 	want := a.oidcProvider(host)
 	const how = "the cluster must be installed with short-lived credentials (ccoctl aws create-all, or create-identity-provider, makes the provider with the cluster's S3-hosted issuer); check that the AWS provider uses the cluster's account and that the issuer is the cluster's: oc get authentication cluster -o jsonpath='{.spec.serviceAccountIssuer}'"
 	url := "https://" + host // as IAM keeps it: no trailing slash
 	p, err := iam.LookupOpenIdConnectProvider(ctx, &iam.LookupOpenIdConnectProviderArgs{Url: &url}, via)
 	if err != nil {
-		return workloadPlan{}, components.Invalid(settingIssuer,
+		return workloadPlan{}, problems.Invalid(settingIssuer,
 			fmt.Sprintf("is %q, but the IAM OIDC provider %s cannot be read (%v)", args.OIDCIssuer, want, err), how)
 	}
 	if p.Arn != want {
-		return workloadPlan{}, components.Invalid(settingIssuer,
+		return workloadPlan{}, problems.Invalid(settingIssuer,
 			fmt.Sprintf("is %q, and the IAM OIDC provider for it is %s, not %s in the AWS provider's account", args.OIDCIssuer, p.Arn, want), how)
 	}
 	if !slices.Contains(p.ClientIdLists, contract.WorkloadAudience) {
-		return workloadPlan{}, components.Invalid(settingIssuer,
+		return workloadPlan{}, problems.Invalid(settingIssuer,
 			fmt.Sprintf("is %q, whose IAM OIDC provider %s does not accept the audience %q of the token the operator gives cloud-api-adaptor (it accepts %v)", args.OIDCIssuer, want, contract.WorkloadAudience, p.ClientIdLists),
 			fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s", want, contract.WorkloadAudience))
 	}
@@ -99,7 +101,7 @@ func lookupWorkload(ctx *pulumi.Context, args Args, region string, via pulumi.In
 func lookupAccount(ctx *pulumi.Context, region string, via pulumi.InvokeOption) (arns, error) {
 	id, err := awsp.GetCallerIdentity(ctx, nil, via)
 	if err != nil {
-		return arns{}, components.LookupFailed("aws", "the account of the AWS credentials", err, "check the AWS credentials (aws sts get-caller-identity)")
+		return arns{}, problems.LookupFailed("aws", "the account of the AWS credentials", err, "check the AWS credentials (aws sts get-caller-identity)")
 	}
 	a, err := lookupPartition(ctx, region, via)
 	a.account = id.AccountId
@@ -111,7 +113,7 @@ func lookupAccount(ctx *pulumi.Context, region string, via pulumi.InvokeOption) 
 func lookupPartition(ctx *pulumi.Context, region string, via pulumi.InvokeOption) (arns, error) {
 	part, err := awsp.GetPartition(ctx, nil, via)
 	if err != nil {
-		return arns{}, components.LookupFailed("aws", "the partition of the AWS provider", err, "check aws.region and the AWS credentials")
+		return arns{}, problems.LookupFailed("aws", "the partition of the AWS provider", err, "check aws.region and the AWS credentials")
 	}
 	return arns{partition: part.Partition, region: region}, nil
 }
@@ -204,7 +206,7 @@ func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan
 	role, err := iam.NewRole(ctx, name+"-caa", &iam.RoleArgs{
 		Description:      pulumi.String(fmt.Sprintf("peer pods: cloud-api-adaptor (%s) through the OIDC issuer %s", contract.WorkloadSubject, args.OIDCIssuer)),
 		AssumeRolePolicy: pulumi.String(w.TrustPolicy().JSON()),
-		Tags:             pulumi.StringMap{components.ManagedByTag: pulumi.String(components.ManagedBy)},
+		Tags:             pulumi.StringMap{common.ManagedByTag: pulumi.String(common.ManagedBy)},
 	}, opts...)
 	if err != nil {
 		return workloadRole{}, err

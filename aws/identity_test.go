@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/aws"
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -358,7 +360,7 @@ func TestKeepsItsOwnVMImportRole(t *testing.T) {
 	c := newCloud()
 	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
 	args := staticArgs()
-	args.Recorded = components.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
+	args.Recorded = pins.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
 	r := run(t, c, args, true)
 	if r.err != nil {
 		t.Fatal(r.err)
@@ -567,7 +569,7 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 		{"workload without issuer", newCloud(), func(a *aws.Args) { a.Identity = contract.IdentityWorkload },
 			"aws.oidcIssuer", "is not set"},
 		{"default issuer", newCloud(), func(a *aws.Args) {
-			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, components.DefaultIssuer
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, identity.DefaultIssuer
 		}, "aws.oidcIssuer", "short-lived credentials"},
 		{"http issuer", newCloud(), func(a *aws.Args) { a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "http://oidc.example.com" },
 			"aws.oidcIssuer", "not an https issuer URL"},
@@ -587,7 +589,7 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 			args.PodVMAMIID = podvmAMI // which workload identity requires
 			c.args(&args)
 			r := run(t, c.cloud, args, true)
-			ies := components.InputErrors(r.err)
+			ies := problems.InputErrors(r.err)
 			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Error(), c.want) {
 				t.Fatalf("want one error on %s containing %q, got %v", c.setting, c.want, r.err)
 			}

@@ -5,8 +5,12 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -23,7 +27,7 @@ type PeerPods struct {
 	Network Network
 	// Result holds the values and the rules: one ingress rule per group,
 	// port and protocol, created or (Adopted) already there.
-	components.Result
+	values.Result
 
 	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
 	// outputs (components.Outputs).
@@ -57,11 +61,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	provider, err := components.RequireProvider("aws", "AWS", opts)
+	provider, err := providers.RequireProvider("aws", "AWS", opts)
 	if err != nil {
 		return nil, err
 	}
-	network, found, changes, err := components.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
+	network, found, changes, err := pins.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
 		if pinned {
 			return Discover(ctx, args.withRecorded(), provider)
 		}
@@ -112,7 +116,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			ruleName := fmt.Sprintf("%s-%s-%s", name, sg, port.Key())
 			if existing, ok := adoptable(ingress[sg], sg, port, ruleName); ok {
 				id := pulumi.ID(existing.ID).ToIDOutput()
-				c.Rules = append(c.Rules, components.Rule{Name: ruleName, ID: id, Target: sg, Ports: []components.Port{port}, Adopted: true})
+				c.Rules = append(c.Rules, values.Rule{Name: ruleName, ID: id, Target: sg, Ports: []netrules.Port{port}, Adopted: true})
 				ruleIDs = append(ruleIDs, id.ToStringOutput())
 				continue
 			}
@@ -124,14 +128,13 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 				ToPort:                    pulumi.Int(port.Number),
 				Description:               pulumi.String(fmt.Sprintf("peer pods %s %s within %s", port.Role, port, sg)),
 				Tags: pulumi.StringMap{
-					"Name":                  pulumi.String(ruleName),
-					components.ManagedByTag: pulumi.String(components.ManagedBy),
+					"Name": pulumi.String(ruleName), common.ManagedByTag: pulumi.String(common.ManagedBy),
 				},
 			}, childOpts...)
 			if err != nil {
 				return nil, err
 			}
-			c.Rules = append(c.Rules, components.Rule{Name: ruleName, ID: rule.ID(), Target: sg, Ports: []components.Port{port}})
+			c.Rules = append(c.Rules, values.Rule{Name: ruleName, ID: rule.ID(), Target: sg, Ports: []netrules.Port{port}})
 			ruleIDs = append(ruleIDs, rule.ID().ToStringOutput())
 			ready = append(ready, rule)
 		}
@@ -156,7 +159,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			return nil, err
 		}
 		c.RoleArn = wr.role.Arn
-		c.Values.OperatorEnv = pulumi.StringMap{contract.OperatorEnv(components.AWS)[0]: wr.role.Arn}
+		c.Values.OperatorEnv = pulumi.StringMap{contract.OperatorEnv(contract.AWS)[0]: wr.role.Arn}
 		ready = append(ready, wr.role, wr.policy)
 		own["roleArn"] = c.RoleArn
 	}
@@ -184,8 +187,8 @@ func (a Args) providesImage() bool {
 }
 
 // values are the AWS peer-pods values for the network.
-func (a Args) values(n Network) components.Values {
-	cm := a.Settings.ConfigMap(components.AWS)
+func (a Args) values(n Network) values.Values {
+	cm := a.Settings.ConfigMap(contract.AWS)
 	cm[contract.KeyAWSRegion] = n.Region
 	cm[contract.KeyAWSSubnetID] = n.SubnetID
 	cm[contract.KeyAWSVPCID] = n.VPCID
@@ -196,7 +199,7 @@ func (a Args) values(n Network) components.Values {
 		cm[contract.KeyPodVMAMIID] = a.PodVMAMIID
 	}
 
-	v := components.Values{Cloud: components.AWS, Identity: a.Identity, ConfigMap: components.PlainMap(cm)}
+	v := values.Values{Cloud: contract.AWS, Identity: a.Identity, ConfigMap: values.PlainMap(cm)}
 	if !contract.WritesSecret(a.Identity) { // the operator writes peer-pods-secret
 		return v
 	}

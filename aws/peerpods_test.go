@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/aws"
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -121,7 +121,7 @@ func run(t *testing.T, c *cloud, args aws.Args, withProvider bool) result {
 }
 
 func baseArgs() aws.Args {
-	return aws.Args{Settings: components.NewSettings(components.AWS)}
+	return aws.Args{Settings: common.NewSettings(contract.AWS)}
 }
 
 type rule struct {

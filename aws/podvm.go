@@ -3,7 +3,9 @@ package aws
 import (
 	"slices"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -42,10 +44,10 @@ type imagePlan struct {
 // lookupImage reads whether the vmimport role exists; a names the
 // partition. A role the stack created at the last up (recorded) stays the
 // stack's.
-func lookupImage(ctx *pulumi.Context, recorded components.Recorded, a arns, via pulumi.InvokeOption) (imagePlan, error) {
+func lookupImage(ctx *pulumi.Context, recorded pins.Recorded, a arns, via pulumi.InvokeOption) (imagePlan, error) {
 	roles, err := iam.GetRoles(ctx, &iam.GetRolesArgs{NameRegex: pulumi.StringRef("^" + VMImportRole + "$")}, via)
 	if err != nil {
-		return imagePlan{}, components.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:ListRoles")
+		return imagePlan{}, problems.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:ListRoles")
 	}
 	exists := slices.Contains(roles.Names, VMImportRole)
 	return imagePlan{arns: a, createRole: !exists || recorded[RecordedVMImport] == VMImportCreated}, nil
@@ -89,7 +91,7 @@ type imageResources struct {
 // its own policy, named vmimport, on the same role: ami-helper.sh
 // set_service_role).
 func newImageResources(ctx *pulumi.Context, name string, p imagePlan, opts ...pulumi.ResourceOption) (imageResources, error) {
-	tags := pulumi.StringMap{components.ManagedByTag: pulumi.String(components.ManagedBy)}
+	tags := pulumi.StringMap{common.ManagedByTag: pulumi.String(common.ManagedBy)}
 	// ForceDestroy: a destroy empties the bucket the job uploaded to.
 	bucket, err := s3.NewBucketV2(ctx, name+"-podvm", &s3.BucketV2Args{ForceDestroy: pulumi.Bool(true), Tags: tags}, opts...)
 	if err != nil {

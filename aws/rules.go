@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -26,7 +28,7 @@ type IngressRule struct {
 }
 
 // Allows reports whether r lets port in from the group sg itself.
-func (r IngressRule) Allows(sg string, port components.Port) bool {
+func (r IngressRule) Allows(sg string, port netrules.Port) bool {
 	if r.Source != sg {
 		return false
 	}
@@ -46,7 +48,7 @@ var ianaNumber = map[string]string{"tcp": "6", "udp": "17"}
 // managedBy reports whether the stack made r as the rule named name: a
 // rule it keeps managing rather than adopting.
 func (r IngressRule) managedBy(name string) bool {
-	return r.Tags[components.ManagedByTag] == components.ManagedBy && r.Tags["Name"] == name
+	return r.Tags[common.ManagedByTag] == common.ManagedBy && r.Tags["Name"] == name
 }
 
 // ExistingIngress reads the ingress rules of each group, sorted by rule
@@ -58,13 +60,13 @@ func ExistingIngress(ctx *pulumi.Context, groups []string, via pulumi.InvokeOpti
 			Filters: []vpc.GetSecurityGroupRulesFilter{{Name: "group-id", Values: []string{sg}}},
 		}, via)
 		if err != nil {
-			return nil, components.LookupFailed("aws.securityGroupIds", "the rules of security group "+sg, err,
+			return nil, problems.LookupFailed("aws.securityGroupIds", "the rules of security group "+sg, err,
 				"check the group ID and that the AWS credentials may call ec2:DescribeSecurityGroupRules")
 		}
 		for _, id := range slices.Sorted(slices.Values(list.Ids)) {
 			r, err := vpc.GetSecurityGroupRule(ctx, &vpc.GetSecurityGroupRuleArgs{SecurityGroupRuleId: &id}, via)
 			if err != nil {
-				return nil, components.LookupFailed("aws.securityGroupIds", fmt.Sprintf("rule %s of security group %s", id, sg), err,
+				return nil, problems.LookupFailed("aws.securityGroupIds", fmt.Sprintf("rule %s of security group %s", id, sg), err,
 					"check that the AWS credentials may call ec2:DescribeSecurityGroupRules")
 			}
 			if r.IsEgress {
@@ -87,14 +89,14 @@ func ExistingIngress(ctx *pulumi.Context, groups []string, via pulumi.InvokeOpti
 // it, so that the plan does not flip between runs. A rule tagged as made by
 // this project under another name is never adopted: the stack that made it
 // (or this one, under an old name) may delete it.
-func adoptable(rules []IngressRule, sg string, port components.Port, name string) (IngressRule, bool) {
+func adoptable(rules []IngressRule, sg string, port netrules.Port, name string) (IngressRule, bool) {
 	for _, r := range rules {
 		if r.managedBy(name) {
 			return IngressRule{}, false
 		}
 	}
 	for _, r := range rules {
-		if r.Allows(sg, port) && r.Tags[components.ManagedByTag] != components.ManagedBy {
+		if r.Allows(sg, port) && r.Tags[common.ManagedByTag] != common.ManagedBy {
 			return r, true
 		}
 	}

@@ -5,8 +5,9 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/aws"
-	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/common"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -102,9 +103,9 @@ func TestOwnRulesAreNotAdopted(t *testing.T) {
 	name := "peerpods-" + sg1 + "-kata-agent-tcp"
 	c.rules = []aws.MockGroupRule{
 		{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000001", Protocol: "tcp", FromPort: 15150, ToPort: 15150, Source: sg1,
-			Tags: map[string]string{"Name": name, components.ManagedByTag: components.ManagedBy}}},
+			Tags: map[string]string{"Name": name, common.ManagedByTag: common.ManagedBy}}},
 		{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000002", Protocol: "-1", FromPort: -1, ToPort: -1, Source: sg1,
-			Tags: map[string]string{"Name": "other-" + sg1 + "-tunnel-tcp", components.ManagedByTag: components.ManagedBy}}},
+			Tags: map[string]string{"Name": "other-" + sg1 + "-tunnel-tcp", common.ManagedByTag: common.ManagedBy}}},
 		{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000003", Protocol: "tcp", FromPort: 9000, ToPort: 9999, Source: sg1}},
 	}
 	r := run(t, c, explicitArgs(""), true)
@@ -121,11 +122,11 @@ func TestOwnRulesAreNotAdopted(t *testing.T) {
 
 func TestIngressRuleAllows(t *testing.T) {
 	const sg = "sg-0123456789abcdef0"
-	tcp := components.Port{Number: 9000, Protocol: "tcp"}
-	udp := components.Port{Number: 9000, Protocol: "udp"}
+	tcp := netrules.Port{Number: 9000, Protocol: "tcp"}
+	udp := netrules.Port{Number: 9000, Protocol: "udp"}
 	cases := []struct {
 		rule aws.IngressRule
-		port components.Port
+		port netrules.Port
 		want bool
 	}{
 		{aws.IngressRule{Protocol: "tcp", FromPort: 9000, ToPort: 9000, Source: sg}, tcp, true},

@@ -5,8 +5,12 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -63,7 +67,7 @@ type Args struct {
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
-	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
+	Settings *common.Settings `json:"-" pulumi:"settings,optional"`
 	// Identity is how cloud-api-adaptor gets its Azure credentials
 	// (peerpods:identity): contract.IdentityCCO (the default) leaves them to
 	// the operator and the Cloud Credential Operator,
@@ -92,7 +96,7 @@ type Args struct {
 	SSHPrivateKey pulumi.StringInput `json:"-" pulumi:"sshPrivateKey,optional" provider:"secret"`
 	// Recorded are the values discovered at the last up; discovery that
 	// finds others keeps them and reports the change.
-	Recorded components.Recorded `json:"-"`
+	Recorded pins.Recorded `json:"-"`
 }
 
 // PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
@@ -153,8 +157,8 @@ const (
 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
-	a.Settings = a.Settings.WithDefaults(components.Azure)
-	a.Identity = contract.IdentityOr(components.Azure, a.Identity)
+	a.Settings = a.Settings.WithDefaults(contract.Azure)
+	a.Identity = contract.IdentityOr(contract.Azure, a.Identity)
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
@@ -201,62 +205,62 @@ func (a Args) WithDefaults() Args {
 // Validate checks the arguments (after WithDefaults) and reports every
 // problem in one error, settings named "azure.<name>".
 func (a Args) Validate() error {
-	var p components.Problems
-	p.Add(a.Settings.ValidateFor(components.Azure))
-	p.Add(components.CheckPattern("azure.resourceGroup", a.ResourceGroup, contract.AzureResourceGroupPattern, whatRG))
+	var p problems.List
+	p.Add(a.Settings.ValidateFor(contract.Azure))
+	p.Add(check.Pattern("azure.resourceGroup", a.ResourceGroup, contract.AzureResourceGroupPattern, whatRG))
 	if a.NetworkResourceGroup != a.ResourceGroup {
-		p.Add(components.CheckPattern("azure.networkResourceGroup", a.NetworkResourceGroup, contract.AzureResourceGroupPattern, whatRG))
+		p.Add(check.Pattern("azure.networkResourceGroup", a.NetworkResourceGroup, contract.AzureResourceGroupPattern, whatRG))
 	}
 	if a.VNetName != "" {
-		p.Add(components.CheckPattern("azure.vnetName", a.VNetName, contract.AzureVNetNamePattern, whatVNet))
+		p.Add(check.Pattern("azure.vnetName", a.VNetName, contract.AzureVNetNamePattern, whatVNet))
 	}
 	for _, f := range []field{{"azure.workerSubnetName", a.WorkerSubnetName}, {"azure.nsgName", a.NSGName}} {
 		if f.value != "" {
-			p.Add(components.CheckPattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
+			p.Add(check.Pattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 		}
 	}
 	for _, f := range []field{{"azure.natGatewayName", a.NATGatewayName}, {"azure.publicIpName", a.PublicIPName}} {
-		p.Add(components.CheckPattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
+		p.Add(check.Pattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 	}
-	p.Add(components.CheckPattern("azure.instanceSize", a.InstanceSize, contract.AzureVMSizePattern, whatSize))
-	p.Add(components.CheckEach("azure.instanceSizes", a.InstanceSizes, contract.AzureVMSizePattern, whatSize))
+	p.Add(check.Pattern("azure.instanceSize", a.InstanceSize, contract.AzureVMSizePattern, whatSize))
+	p.Add(check.Each("azure.instanceSizes", a.InstanceSizes, contract.AzureVMSizePattern, whatSize))
 	if contract.AzureVMSizePattern.MatchString(a.InstanceSize) {
-		p.Add(components.CheckListed("azure.instanceSize", a.InstanceSize, "azure.instanceSizes", a.InstanceSizes))
+		p.Add(check.Listed("azure.instanceSize", a.InstanceSize, "azure.instanceSizes", a.InstanceSizes))
 	}
 	if a.ImageID != "" {
-		p.Add(components.CheckPattern("azure.imageId", a.ImageID, contract.AzureImageIDPattern, whatImage))
+		p.Add(check.Pattern("azure.imageId", a.ImageID, contract.AzureImageIDPattern, whatImage))
 	}
-	p.Add(components.CheckPriorities(a.priorities(), minPriority, maxPriority))
+	p.Add(netrules.CheckPriorities(a.priorities(), minPriority, maxPriority))
 	p.Add(a.checkIdentity())
 
-	clusterPrefixes, err := components.ParsePrefixes("azure.clusterVnetPrefixes", a.ClusterVNetPrefixes)
+	clusterPrefixes, err := netrules.ParsePrefixes("azure.clusterVnetPrefixes", a.ClusterVNetPrefixes)
 	p.Add(err)
-	others, err := components.ParsePrefixes("azure.otherPrefixes", a.OtherPrefixes)
+	others, err := netrules.ParsePrefixes("azure.otherPrefixes", a.OtherPrefixes)
 	p.Add(err)
 
 	switch a.Outbound {
 	case OutboundWorkerSubnet:
 	case OutboundPeerVNet:
-		p.Add(components.CheckPattern("azure.peerVnet.name", a.PeerVNet.Name, contract.AzureVNetNamePattern, whatVNet))
+		p.Add(check.Pattern("azure.peerVnet.name", a.PeerVNet.Name, contract.AzureVNetNamePattern, whatVNet))
 		for _, f := range []field{
 			{"azure.peerVnet.subnetName", a.PeerVNet.SubnetName},
 			{"azure.peerVnet.clusterToPeerName", a.PeerVNet.ClusterToPeerName}, {"azure.peerVnet.peerToClusterName", a.PeerVNet.PeerToClusterName},
 		} {
-			p.Add(components.CheckPattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
+			p.Add(check.Pattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 		}
 		if a.VNetName != "" && a.VNetName == a.PeerVNet.Name && a.NetworkResourceGroup == a.ResourceGroup {
-			p.Add(components.Invalid("azure.peerVnet.name", fmt.Sprintf("is %q, the cluster VNet's name", a.VNetName), "give the peer-pod VNet its own name"))
+			p.Add(problems.Invalid("azure.peerVnet.name", fmt.Sprintf("is %q, the cluster VNet's name", a.VNetName), "give the peer-pod VNet its own name"))
 		}
-		var declared []components.NamedPrefix
+		var declared []netrules.NamedPrefix
 		for i, c := range clusterPrefixes {
-			declared = append(declared, components.NamedPrefix{Name: fmt.Sprintf("azure.clusterVnetPrefixes[%d]", i), Prefix: c})
+			declared = append(declared, netrules.NamedPrefix{Name: fmt.Sprintf("azure.clusterVnetPrefixes[%d]", i), Prefix: c})
 		}
 		for i, o := range others {
-			declared = append(declared, components.NamedPrefix{Name: fmt.Sprintf("azure.otherPrefixes[%d]", i), Prefix: o})
+			declared = append(declared, netrules.NamedPrefix{Name: fmt.Sprintf("azure.otherPrefixes[%d]", i), Prefix: o})
 		}
 		p.Add(a.checkPeerPrefixes(declared))
 	default:
-		p.Add(components.Invalid("azure.outbound", fmt.Sprintf("is %q, which is not an outbound mode", a.Outbound),
+		p.Add(problems.Invalid("azure.outbound", fmt.Sprintf("is %q, which is not an outbound mode", a.Outbound),
 			fmt.Sprintf("use %q (NAT gateway on the worker subnet) or %q (a peered peer-pod VNet)", OutboundWorkerSubnet, OutboundPeerVNet)))
 	}
 	return p.Err()
@@ -273,30 +277,30 @@ type field struct{ setting, value string }
 
 // checkPeerPrefixes checks the peer-pod VNet and subnet prefixes against
 // each other and against others.
-func (a Args) checkPeerPrefixes(others []components.NamedPrefix) error {
-	vnet, err := components.ParsePrefix("azure.peerVnet.addressPrefix", a.PeerVNet.AddressPrefix)
+func (a Args) checkPeerPrefixes(others []netrules.NamedPrefix) error {
+	vnet, err := check.ParsePrefix("azure.peerVnet.addressPrefix", a.PeerVNet.AddressPrefix)
 	if err != nil {
 		return err
 	}
-	subnet, err := components.ParsePrefix("azure.peerVnet.subnetPrefix", a.PeerVNet.SubnetPrefix)
+	subnet, err := check.ParsePrefix("azure.peerVnet.subnetPrefix", a.PeerVNet.SubnetPrefix)
 	if err != nil {
 		return err
 	}
-	var p components.Problems
-	p.Add(components.CheckWithin("azure.peerVnet.subnetPrefix", subnet, vnet, "azure.peerVnet.addressPrefix"))
-	p.Add(components.CheckDisjoint("azure.peerVnet.addressPrefix", vnet, others))
+	var p problems.List
+	p.Add(netrules.CheckWithin("azure.peerVnet.subnetPrefix", subnet, vnet, "azure.peerVnet.addressPrefix"))
+	p.Add(netrules.CheckDisjoint("azure.peerVnet.addressPrefix", vnet, others))
 	// The NSG rules let the subnet in: alone it must pass the exposure
 	// check already (with the worker subnet: checkSources).
-	p.Add(components.CheckExposure("azure.peerVnet.subnetPrefix",
-		[]components.NamedPrefix{{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet}}, fixPeerSources))
+	p.Add(netrules.CheckExposure("azure.peerVnet.subnetPrefix",
+		[]netrules.NamedPrefix{{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet}}, fixPeerSources))
 	return p.Err()
 }
 
 // priorities lists the priorities of the rules the settings create.
-func (a Args) priorities() []components.Priority {
-	var out []components.Priority
+func (a Args) priorities() []netrules.Priority {
+	var out []netrules.Priority
 	for _, r := range a.rules() {
-		out = append(out, components.Priority{Setting: r.setting, Value: r.priority})
+		out = append(out, netrules.Priority{Setting: r.setting, Value: r.priority})
 	}
 	return out
 }
@@ -304,7 +308,7 @@ func (a Args) priorities() []components.Priority {
 // nsgRule is one NSG rule to create.
 type nsgRule struct {
 	name     string
-	port     components.Port
+	port     netrules.Port
 	priority int
 	setting  string
 }
@@ -315,9 +319,9 @@ func (a Args) rules() []nsgRule {
 	for _, port := range a.Settings.Ports() {
 		r := nsgRule{port: port}
 		switch {
-		case port.Role == components.RoleKataAgent:
+		case port.Role == netrules.RoleKataAgent:
 			r.name, r.priority, r.setting = kataAgentRuleName, a.Priorities.KataAgent, "azure.nsgPriorities.kataAgent"
-		case port.Protocol == components.TCP:
+		case port.Protocol == netrules.TCP:
 			r.name, r.priority, r.setting = tunnelRuleName, a.Priorities.TunnelTCP, "azure.nsgPriorities.tunnelTcp"
 		default:
 			r.name, r.priority, r.setting = tunnelRuleName+tunnelUDPRuleNameSuffix, a.Priorities.TunnelUDP, "azure.nsgPriorities.tunnelUdp"

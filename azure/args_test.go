@@ -4,14 +4,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 func validArgs(outbound string) Args {
-	return Args{ResourceGroup: "mycluster-x7k2p-rg", Outbound: outbound, Settings: components.NewSettings(components.Azure), PeerVNet: &PeerVNet{}, Priorities: &Priorities{}}
+	return Args{ResourceGroup: "mycluster-x7k2p-rg", Outbound: outbound, Settings: common.NewSettings(contract.Azure), PeerVNet: &PeerVNet{}, Priorities: &Priorities{}}
 }
 
 func TestValidate(t *testing.T) {
@@ -69,7 +71,7 @@ func TestValidate(t *testing.T) {
 		{"workload without issuer", func(a *Args) { a.Identity = contract.IdentityWorkload }, "azure.oidcIssuer", "serviceAccountIssuer"},
 		{"workload with an http issuer", func(a *Args) { a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "http://oidc.example.com" }, "azure.oidcIssuer", "exactly as the cluster has it"},
 		{"workload with the default issuer", func(a *Args) {
-			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, components.DefaultIssuer
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, identity.DefaultIssuer
 		}, "azure.oidcIssuer", "cco or static"},
 		{"workload with a bad identity name", func(a *Args) {
 			a.Identity, a.OIDCIssuer, a.IdentityName = contract.IdentityWorkload, "https://oidc.example.com", "-id"
@@ -96,7 +98,7 @@ func TestIdentityDefaults(t *testing.T) {
 	}
 	b := validArgs(OutboundWorkerSubnet)
 	b.Identity = "sts"
-	if err := b.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), `identity is "sts", which is not an identity mode`) || components.InputErrors(err)[0].Setting != "identity" {
+	if err := b.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), `identity is "sts", which is not an identity mode`) || problems.InputErrors(err)[0].Setting != "identity" {
 		t.Errorf("unknown mode: %v", err)
 	}
 }

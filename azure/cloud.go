@@ -3,9 +3,12 @@ package azure
 import (
 	"fmt"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/sshkey"
+	"github.com/peerpods/provisioner/components/values"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	azureclassic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -20,7 +23,7 @@ type Cloud struct{}
 var _ cloud.Cloud = Cloud{}
 
 // Name implements cloud.Cloud.
-func (Cloud) Name() contract.Cloud { return components.Azure }
+func (Cloud) Name() contract.Cloud { return contract.Azure }
 
 // NewStack implements cloud.Cloud.
 func (Cloud) NewStack() cloud.Stack { return &Stack{} }
@@ -52,14 +55,14 @@ type Stack struct {
 // Prepare implements cloud.Stack.
 func (s *Stack) Prepare(in cloud.Input) {
 	if s.Subscription != "" && !contract.GUIDPattern.MatchString(s.Subscription) {
-		in.Check(components.Invalid("azure.subscriptionId", fmt.Sprintf("is %q, which is not a subscription ID", s.Subscription), "use the subscription's GUID (az account show --query id)"))
+		in.Check(problems.Invalid("azure.subscriptionId", fmt.Sprintf("is %q, which is not a subscription ID", s.Subscription), "use the subscription's GUID (az account show --query id)"))
 	}
 	s.Settings = in.Settings()
 	s.Identity = in.Identity()
 	s.Args = s.Args.WithDefaults()
 	in.Check(s.Args.Validate())
 	if s.sshPrivateKey = in.Credential(SSHPrivateKeySetting); s.sshPrivateKey.IsSet() {
-		in.Check(components.CheckPrivateKey(SSHPrivateKeySetting, s.sshPrivateKey.Reveal()))
+		in.Check(sshkey.CheckPrivateKey(SSHPrivateKeySetting, s.sshPrivateKey.Reveal()))
 	}
 }
 
@@ -67,11 +70,11 @@ func (s *Stack) Prepare(in cloud.Input) {
 // azure provider when the component needs one, the tls provider unless a
 // key pair is supplied, and PeerPods. The client credentials go to the
 // component in static mode only.
-func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result, error) {
+func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (values.Result, error) {
 	args := s.Args
 	var err error
 	if args.Recorded, err = in.Recorded(); err != nil {
-		return components.Result{}, err
+		return values.Result{}, err
 	}
 	if contract.WritesSecret(args.Identity) { // else the operator writes peer-pods-secret
 		args.ClientID = in.Secret(contract.KeyAzureClientID)
@@ -81,31 +84,31 @@ func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result,
 	if s.Subscription != "" {
 		args.SubscriptionID = pulumi.String(s.Subscription)
 	}
-	native, err := azurenative.NewProvider(ctx, "azure-native", &azurenative.ProviderArgs{SubscriptionId: components.OptionalString(s.Subscription)})
+	native, err := azurenative.NewProvider(ctx, "azure-native", &azurenative.ProviderArgs{SubscriptionId: providers.OptionalString(s.Subscription)})
 	if err != nil {
-		return components.Result{}, err
+		return values.Result{}, err
 	}
-	providers := []pulumi.ProviderResource{native}
+	provs := []pulumi.ProviderResource{native}
 	if args.NeedsClassicProvider() {
 		classic, err := azureclassic.NewProvider(ctx, "azure", &azureclassic.ProviderArgs{
 			Features:       &azureclassic.ProviderFeaturesArgs{},
-			SubscriptionId: components.OptionalString(s.Subscription),
+			SubscriptionId: providers.OptionalString(s.Subscription),
 		})
 		if err != nil {
-			return components.Result{}, err
+			return values.Result{}, err
 		}
-		providers = append(providers, classic)
+		provs = append(provs, classic)
 	}
 	if s.sshPrivateKey.IsSet() {
 		args.SSHPrivateKey = s.sshPrivateKey.Input()
 	} else {
 		t, err := tls.NewProvider(ctx, "tls", &tls.ProviderArgs{})
 		if err != nil {
-			return components.Result{}, err
+			return values.Result{}, err
 		}
-		providers = append(providers, t)
+		provs = append(provs, t)
 	}
-	return components.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Providers(providers...)))
+	return values.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Providers(provs...)))
 }
 
 // The mocks' Azure cluster: resource group, VNet and worker subnet of an

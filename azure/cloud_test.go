@@ -6,11 +6,14 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/azure"
-	"github.com/peerpods/provisioner/components"
 	ccloud "github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/values"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -19,10 +22,10 @@ type input struct {
 	identity contract.Identity
 	set      []string          // top-level settings that are set
 	secrets  map[string]string // credential settings
-	problems components.Problems
+	problems problems.List
 }
 
-func (in *input) Settings() *components.Settings      { return components.NewSettings(components.Azure) }
+func (in *input) Settings() *common.Settings          { return common.NewSettings(contract.Azure) }
 func (in *input) Handoff() handoff.Mode               { return handoff.ModeOff }
 func (in *input) Identity() contract.Identity         { return in.identity }
 func (in *input) Raw() (string, bool)                 { return "", false }
@@ -37,7 +40,7 @@ var stackSecrets = map[string]string{
 
 // deployStack prepares s for identity and deploys it on the test cloud's
 // mocks; the stack's secrets are all set.
-func deployStack(t *testing.T, s *azure.Stack, identity contract.Identity) (*pulumitest.Mocks, components.Result, []string) {
+func deployStack(t *testing.T, s *azure.Stack, identity contract.Identity) (*pulumitest.Mocks, values.Result, []string) {
 	t.Helper()
 	in := &input{identity: identity}
 	s.Prepare(in)
@@ -45,7 +48,7 @@ func deployStack(t *testing.T, s *azure.Stack, identity contract.Identity) (*pul
 		t.Fatal(err)
 	}
 	m := newCloud().mocks()
-	var res components.Result
+	var res values.Result
 	var asked []string
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 		var err error
@@ -54,7 +57,7 @@ func deployStack(t *testing.T, s *azure.Stack, identity contract.Identity) (*pul
 				asked = append(asked, key)
 				return ccloud.NewSecret(stackSecrets[key]).Input()
 			},
-			Recorded: func() (components.Recorded, error) { return components.Recorded{}, nil },
+			Recorded: func() (pins.Recorded, error) { return pins.Recorded{}, nil },
 		})
 		return err
 	})
@@ -67,7 +70,7 @@ func deployStack(t *testing.T, s *azure.Stack, identity contract.Identity) (*pul
 // TestStackIdentity: Prepare takes peerpods:identity; Deploy hands the
 // client credentials to the component in static mode only.
 func TestStackIdentity(t *testing.T) {
-	for _, id := range contract.IdentitiesOf(components.Azure) {
+	for _, id := range contract.IdentitiesOf(contract.Azure) {
 		t.Run(string(id), func(t *testing.T) {
 			s := &azure.Stack{Args: azure.Args{ResourceGroup: rg, OIDCIssuer: issuer}}
 			m, res, asked := deployStack(t, s, id)
@@ -102,11 +105,11 @@ func TestStackIdentity(t *testing.T) {
 // TestStackChecksSSHKey: a supplied ssh-key-secret key is checked in every
 // identity mode.
 func TestStackChecksSSHKey(t *testing.T) {
-	for _, id := range contract.IdentitiesOf(components.Azure) {
+	for _, id := range contract.IdentitiesOf(contract.Azure) {
 		in := &input{identity: id, secrets: map[string]string{azure.SSHPrivateKeySetting: "ssh-rsa AAAA"}}
 		s := &azure.Stack{Args: azure.Args{ResourceGroup: rg, OIDCIssuer: issuer}}
 		s.Prepare(in)
-		ies := components.InputErrors(in.problems.Err())
+		ies := problems.InputErrors(in.problems.Err())
 		if len(ies) != 1 || ies[0].Setting != azure.SSHPrivateKeySetting {
 			t.Errorf("%s: %v", id, in.problems.Err())
 		}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	"github.com/pulumi/pulumi-azure/sdk/v6/go/azure/core"
@@ -50,7 +50,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 	native := pulumi.Provider(p.Native)
 	rg, err := resources.LookupResourceGroup(ctx, &resources.LookupResourceGroupArgs{ResourceGroupName: args.ResourceGroup}, native)
 	if err != nil {
-		return Network{}, components.LookupFailed("azure.resourceGroup", "resource group "+args.ResourceGroup, err, "check the resource group's name (az group list) and azure.subscriptionId")
+		return Network{}, problems.LookupFailed("azure.resourceGroup", "resource group "+args.ResourceGroup, err, "check the resource group's name (az group list) and azure.subscriptionId")
 	}
 	n := Network{Region: rg.Location, SubscriptionID: subscriptionOf(rg.Id)}
 
@@ -68,7 +68,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 		ResourceGroupName: args.NetworkResourceGroup, VirtualNetworkName: n.VNetName,
 	}, native)
 	if err != nil {
-		return Network{}, components.LookupFailed("azure.vnetName", "VNet "+args.NetworkResourceGroup+"/"+n.VNetName, err, "check azure.vnetName and azure.networkResourceGroup (az network vnet list)")
+		return Network{}, problems.LookupFailed("azure.vnetName", "VNet "+args.NetworkResourceGroup+"/"+n.VNetName, err, "check azure.vnetName and azure.networkResourceGroup (az network vnet list)")
 	}
 	n.VNetID = deref(vnet.Id)
 	if vnet.AddressSpace != nil {
@@ -86,7 +86,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 			}
 		}
 		if len(workers) != 1 {
-			return Network{}, components.Invalid("azure.workerSubnetName", fmt.Sprintf("cannot be discovered: VNet %s has %d subnets named *worker* %v", n.VNetName, len(workers), workers),
+			return Network{}, problems.Invalid("azure.workerSubnetName", fmt.Sprintf("cannot be discovered: VNet %s has %d subnets named *worker* %v", n.VNetName, len(workers), workers),
 				"set azure.workerSubnetName to the subnet of the worker nodes")
 		}
 		n.WorkerSubnetName = workers[0]
@@ -95,7 +95,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 		ResourceGroupName: args.NetworkResourceGroup, VirtualNetworkName: n.VNetName, SubnetName: n.WorkerSubnetName,
 	}, native)
 	if err != nil {
-		return Network{}, components.LookupFailed("azure.workerSubnetName", "subnet "+n.WorkerSubnetName+" of VNet "+n.VNetName, err, "check azure.workerSubnetName (az network vnet subnet list)")
+		return Network{}, problems.LookupFailed("azure.workerSubnetName", "subnet "+n.WorkerSubnetName+" of VNet "+n.VNetName, err, "check azure.workerSubnetName (az network vnet subnet list)")
 	}
 	n.WorkerSubnetID = deref(subnet.Id)
 	prefixes := subnet.AddressPrefixes
@@ -119,7 +119,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 		ResourceGroupName: args.ResourceGroup, NetworkSecurityGroupName: n.NSGName,
 	}, native)
 	if err != nil {
-		return Network{}, components.LookupFailed("azure.nsgName", "NSG "+args.ResourceGroup+"/"+n.NSGName, err, "check azure.nsgName (az network nsg list)")
+		return Network{}, problems.LookupFailed("azure.nsgName", "NSG "+args.ResourceGroup+"/"+n.NSGName, err, "check azure.nsgName (az network nsg list)")
 	}
 	n.NSGID = deref(nsg.Id)
 	for _, r := range nsg.SecurityRules {
@@ -142,11 +142,11 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 // exclude) and returns the name of the only one.
 func only(ctx *pulumi.Context, p Providers, group, kind, exclude, setting, what string) (string, error) {
 	if p.Classic == nil {
-		return "", components.Invalid(setting, "is not set and cannot be discovered without the classic azure provider", "set "+setting+", or pass the classic azure provider")
+		return "", problems.Invalid(setting, "is not set and cannot be discovered without the classic azure provider", "set "+setting+", or pass the classic azure provider")
 	}
 	res, err := core.GetResources(ctx, &core.GetResourcesArgs{ResourceGroupName: &group, Type: &kind}, pulumi.Provider(p.Classic))
 	if err != nil {
-		return "", components.LookupFailed(setting, "the "+what+"s of resource group "+group, err, "set "+setting+", or check the resource group and the azure credentials")
+		return "", problems.LookupFailed(setting, "the "+what+"s of resource group "+group, err, "set "+setting+", or check the resource group and the azure credentials")
 	}
 	var names []string
 	for _, r := range res.Resources {
@@ -156,7 +156,7 @@ func only(ctx *pulumi.Context, p Providers, group, kind, exclude, setting, what 
 	}
 	slices.Sort(names)
 	if len(names) != 1 {
-		return "", components.Invalid(setting, fmt.Sprintf("cannot be discovered: resource group %s has %d %ss %v", group, len(names), what, names),
+		return "", problems.Invalid(setting, fmt.Sprintf("cannot be discovered: resource group %s has %d %ss %v", group, len(names), what, names),
 			fmt.Sprintf("set %s to the cluster's %s", setting, what))
 	}
 	return names[0], nil

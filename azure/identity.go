@@ -4,8 +4,11 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi-azure/sdk/v6/go/azure/armmsi"
 	"github.com/pulumi/pulumi-azure/sdk/v6/go/azure/authorization"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -153,14 +156,11 @@ func (a Args) RoleAssignments(n Network) []RoleAssignment {
 // credentials only in static mode, the issuer and the identity's name in
 // workload mode.
 func (a Args) checkIdentity() error {
-	var p components.Problems
-	p.Add(components.CheckIdentity(components.Azure, a.Identity,
-		components.Credential{Setting: settingClientID, Given: a.ClientID != nil},
-		components.Credential{Setting: settingClientSecret, Given: a.ClientSecret != nil},
-		components.Credential{Setting: settingTenantID, Given: a.TenantID != nil}))
+	var p problems.List
+	p.Add(identity.CheckIdentity(contract.Azure, a.Identity, identity.Credential{Setting: settingClientID, Given: a.ClientID != nil}, identity.Credential{Setting: settingClientSecret, Given: a.ClientSecret != nil}, identity.Credential{Setting: settingTenantID, Given: a.TenantID != nil}))
 	if a.Identity == contract.IdentityWorkload {
-		p.Add(components.CheckIssuer(settingIssuer, a.OIDCIssuer))
-		p.Add(components.CheckPattern("azure.identityName", a.IdentityName, identityNamePattern, whatIdentityName))
+		p.Add(identity.CheckIssuer(settingIssuer, a.OIDCIssuer))
+		p.Add(check.Pattern("azure.identityName", a.IdentityName, identityNamePattern, whatIdentityName))
 	}
 	return p.Err()
 }
@@ -186,7 +186,7 @@ func newWorkloadIdentity(ctx *pulumi.Context, name string, a Args, n Network, op
 		Name:              pulumi.String(a.IdentityName),
 		ResourceGroupName: pulumi.String(a.ResourceGroup),
 		Location:          pulumi.String(n.Region),
-		Tags:              pulumi.StringMap{components.ManagedByTag: pulumi.String(components.ManagedBy)},
+		Tags:              pulumi.StringMap{common.ManagedByTag: pulumi.String(common.ManagedBy)},
 	}, opts...)
 	if err != nil {
 		return nil, err

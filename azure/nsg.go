@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -49,7 +50,7 @@ func (r ExistingRule) inbound(access string) bool {
 }
 
 // matches reports whether r applies to port.
-func (r ExistingRule) matches(port components.Port) bool {
+func (r ExistingRule) matches(port netrules.Port) bool {
 	if r.Protocol != "*" && !strings.EqualFold(r.Protocol, protocolName(port.Protocol)) {
 		return false
 	}
@@ -72,7 +73,7 @@ func (r ExistingRule) matches(port components.Port) bool {
 
 // covers reports whether r allows port from every prefix of sources to
 // every prefix of destinations.
-func (r ExistingRule) covers(port components.Port, sources, destinations []netip.Prefix) bool {
+func (r ExistingRule) covers(port netrules.Port, sources, destinations []netip.Prefix) bool {
 	return r.inbound("Allow") && !r.WithGroups && r.matches(port) &&
 		coversAll(r.Sources, sources) && coversAll(r.Destinations, destinations)
 }
@@ -131,7 +132,7 @@ func parseEntry(e string) (netip.Prefix, bool) {
 // shadowed reports whether an inbound Deny rule evaluated before r (a
 // lower priority number) may drop traffic to port between the prefixes,
 // so that r does not let it through.
-func shadowed(r ExistingRule, all []ExistingRule, port components.Port, sources, destinations []netip.Prefix) bool {
+func shadowed(r ExistingRule, all []ExistingRule, port netrules.Port, sources, destinations []netip.Prefix) bool {
 	for _, d := range all {
 		if d.inbound("Deny") && d.Priority < r.Priority && d.matches(port) &&
 			(d.WithGroups || overlapsAny(d.Sources, sources) && overlapsAny(d.Destinations, destinations)) {
@@ -162,7 +163,7 @@ func (a Args) planRules(n Network) ([]ruleAction, error) {
 	for _, s := range a.nsgSources(n) {
 		prefixes = append(prefixes, s.Prefix)
 	}
-	var p components.Problems
+	var p problems.List
 	var out []ruleAction
 	for _, r := range a.rules() {
 		act := ruleAction{nsgRule: r}
@@ -181,7 +182,7 @@ func (a Args) planRules(n Network) ([]ruleAction, error) {
 		case named != nil && effective(*named):
 			act.adopt = named
 		case named != nil:
-			p.Add(components.Invalid("azure.nsgName", fmt.Sprintf("names NSG %s, which already has a rule %s that this stack did not create and that does not let %s through from and to %s",
+			p.Add(problems.Invalid("azure.nsgName", fmt.Sprintf("names NSG %s, which already has a rule %s that this stack did not create and that does not let %s through from and to %s",
 				n.NSGName, named.Name, r.port, joinPrefixes(prefixes)),
 				fmt.Sprintf("let that rule allow %s (inbound, source and destination %s or VirtualNetwork), or delete it so that the stack creates its own", r.port, joinPrefixes(prefixes))))
 		default:

@@ -4,14 +4,14 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/netrules"
 )
 
 // TestRuleMatches checks protocols and port ranges as NSG rules write
 // them.
 func TestRuleMatches(t *testing.T) {
-	tcp := components.Port{Number: 9000, Protocol: components.TCP}
-	udp := components.Port{Number: 9000, Protocol: components.UDP}
+	tcp := netrules.Port{Number: 9000, Protocol: netrules.TCP}
+	udp := netrules.Port{Number: 9000, Protocol: netrules.UDP}
 	for _, c := range []struct {
 		protocol string
 		ports    []string

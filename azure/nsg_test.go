@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/azure"
-	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/values"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -135,7 +135,7 @@ func TestDocsNamedRulesAdopted(t *testing.T) {
 	if len(r.pp.Values.Ready) != 1 {
 		t.Errorf("ready %d", len(r.pp.Values.Ready))
 	}
-	out, _ := pulumitest.Await(t, components.RulesOutput(r.pp.Rules).ToArrayOutput())
+	out, _ := pulumitest.Await(t, values.RulesOutput(r.pp.Rules).ToArrayOutput())
 	if first := out.([]any)[0].(map[string]any); first["adopted"] != true {
 		t.Errorf("rules output %v", first)
 	}

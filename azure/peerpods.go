@@ -5,8 +5,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/sshkey"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	classicnet "github.com/pulumi/pulumi-azure/sdk/v6/go/azure/network"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -26,7 +33,7 @@ type PeerPods struct {
 	// Result holds the values and the rules created (AWS: one ingress
 	// rule per group, port and protocol; Azure: the NSG rules; GCP: the
 	// firewall rule).
-	components.Result
+	values.Result
 
 	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
 	// outputs (components.Outputs).
@@ -73,25 +80,25 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	keyArgs := components.SSHKeyPairArgs{PrivateKey: args.SSHPrivateKey}
+	keyArgs := sshkey.SSHKeyPairArgs{PrivateKey: args.SSHPrivateKey}
 	if err := keyArgs.Check(opts); err != nil {
 		return nil, err
 	}
-	var providers Providers
+	var provs Providers
 	var err error
-	if providers.Native, err = components.RequireProvider("azure-native", "azure-native", opts); err != nil {
+	if provs.Native, err = providers.RequireProvider("azure-native", "azure-native", opts); err != nil {
 		return nil, err
 	}
 	if args.NeedsClassicProvider() {
-		if providers.Classic, err = components.RequireProvider("azure", "azure (classic, for discovery, the NAT association and the workload identity)", opts); err != nil {
+		if provs.Classic, err = providers.RequireProvider("azure", "azure (classic, for discovery, the NAT association and the workload identity)", opts); err != nil {
 			return nil, err
 		}
 	}
-	n, found, changes, err := components.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
+	n, found, changes, err := pins.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
 		if pinned {
-			return Discover(ctx, args.withRecorded(), providers)
+			return Discover(ctx, args.withRecorded(), provs)
 		}
-		return Discover(ctx, args, providers)
+		return Discover(ctx, args, provs)
 	}, args.discovered)
 	if err != nil {
 		return nil, err
@@ -107,12 +114,12 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 	nativeOpts := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
-		return append([]pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(providers.Native)}, more...)
+		return append([]pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(provs.Native)}, more...)
 	}
-	tags := pulumi.StringMap{components.ManagedByTag: pulumi.String(components.ManagedBy)}
+	tags := pulumi.StringMap{common.ManagedByTag: pulumi.String(common.ManagedBy)}
 	var ready []pulumi.Resource
 
-	key, err := components.NewSSHKeyPair(ctx, name+"-ssh", keyArgs, c, opts...)
+	key, err := sshkey.NewSSHKeyPair(ctx, name+"-ssh", keyArgs, c, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +128,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	// an admin's) already gives the workers their egress: the pod VMs on
 	// that subnet share it. Replacing it would cut the workers off.
 	reuse := args.Outbound == OutboundWorkerSubnet && n.WorkerSubnetNATGatewayID != "" &&
-		!components.EqualFoldID(n.WorkerSubnetNATGatewayID, natGatewayID(n.SubscriptionID, args))
+		!netrules.EqualFoldID(n.WorkerSubnetNATGatewayID, natGatewayID(n.SubscriptionID, args))
 	var natgw *network.NatGateway
 	if reuse {
 		c.NATGatewayID = pulumi.String(n.WorkerSubnetNATGatewayID).ToStringOutput()
@@ -178,7 +185,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		assoc, err := classicnet.NewSubnetNatGatewayAssociation(ctx, name+"-worker-subnet-nat", &classicnet.SubnetNatGatewayAssociationArgs{
 			SubnetId:     pulumi.String(n.WorkerSubnetID),
 			NatGatewayId: natgw.ID().ToStringOutput(),
-		}, pulumi.Parent(c), pulumi.Provider(providers.Classic), pulumi.DependsOn([]pulumi.Resource{natgw}))
+		}, pulumi.Parent(c), pulumi.Provider(provs.Classic), pulumi.DependsOn([]pulumi.Resource{natgw}))
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +248,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 				continue
 			}
 			adopted[e.ID] = len(c.Rules)
-			c.Rules = append(c.Rules, components.Rule{Name: e.Name, ID: pulumiID(e.ID), Target: n.NSGName, Ports: []components.Port{act.port}, Adopted: true})
+			c.Rules = append(c.Rules, values.Rule{Name: e.Name, ID: pulumiID(e.ID), Target: n.NSGName, Ports: []netrules.Port{act.port}, Adopted: true})
 			if err := ctx.Log.Info(fmt.Sprintf("NSG %s: rule %s already lets %s through; it is used as it is, %s is not created", n.NSGName, e.Name, act.port, act.name), &pulumi.LogArgs{Resource: c}); err != nil {
 				return nil, err
 			}
@@ -266,12 +273,12 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			return nil, err
 		}
 		ready = append(ready, rule)
-		c.Rules = append(c.Rules, components.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []components.Port{r.port}})
+		c.Rules = append(c.Rules, values.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []netrules.Port{r.port}})
 	}
 
 	c.ClientID, c.TenantID, c.SubscriptionID = null(), null(), null()
 	if args.Identity == contract.IdentityWorkload {
-		if c.Identity, err = newWorkloadIdentity(ctx, name, args, n, pulumi.Parent(c), pulumi.Provider(providers.Classic)); err != nil {
+		if c.Identity, err = newWorkloadIdentity(ctx, name, args, n, pulumi.Parent(c), pulumi.Provider(provs.Classic)); err != nil {
 			return nil, err
 		}
 		// The operator is to start its flow once CAA's token is trusted
@@ -323,13 +330,13 @@ func (a Args) NeedsClassicProvider() bool {
 // which the stack creates. A NAT gateway already on the worker subnet is
 // no problem: it is reused.
 func (a Args) checkNetwork(n Network) ([]ruleAction, error) {
-	var p components.Problems
+	var p problems.List
 	var peerErr error
 	switch a.Outbound {
 	case OutboundPeerVNet:
-		var others []components.NamedPrefix
+		var others []netrules.NamedPrefix
 		for _, v := range n.VNetPrefixes {
-			others = append(others, components.NamedPrefix{Name: "cluster VNet " + n.VNetName, Prefix: v})
+			others = append(others, netrules.NamedPrefix{Name: "cluster VNet " + n.VNetName, Prefix: v})
 		}
 		others = append(others, a.declaredPrefixes()...)
 		peerErr = a.checkPeerPrefixes(others)
@@ -348,7 +355,7 @@ func (a Args) checkNetwork(n Network) ([]ruleAction, error) {
 		}
 		for _, e := range n.NSGRules {
 			if e.Priority == act.priority && strings.EqualFold(e.Direction, "Inbound") && !strings.EqualFold(e.Name, act.name) {
-				p.Add(components.Invalid(act.setting, fmt.Sprintf("is %d, already used by rule %s of NSG %s", act.priority, e.Name, n.NSGName),
+				p.Add(problems.Invalid(act.setting, fmt.Sprintf("is %d, already used by rule %s of NSG %s", act.priority, e.Name, n.NSGName),
 					"choose a priority no inbound rule of the NSG uses"))
 			}
 		}
@@ -360,14 +367,14 @@ func (a Args) checkNetwork(n Network) ([]ruleAction, error) {
 // between, each named by the setting it comes from: the peer-pod subnet in
 // peer-vnet mode, and the worker subnet's (discovered, or named by
 // azure.workerSubnetName).
-func (a Args) nsgSources(n Network) []components.NamedPrefix {
-	var out []components.NamedPrefix
+func (a Args) nsgSources(n Network) []netrules.NamedPrefix {
+	var out []netrules.NamedPrefix
 	if a.Outbound == OutboundPeerVNet {
 		_, subnet := a.peerPrefixes()
-		out = append(out, components.NamedPrefix{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet})
+		out = append(out, netrules.NamedPrefix{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet})
 	}
 	for _, p := range n.WorkerSubnetPrefixes {
-		out = append(out, components.NamedPrefix{Name: "azure.workerSubnetName", Prefix: p})
+		out = append(out, netrules.NamedPrefix{Name: "azure.workerSubnetName", Prefix: p})
 	}
 	return out
 }
@@ -379,23 +386,23 @@ func (a Args) checkSources(n Network) error {
 	if a.Outbound == OutboundPeerVNet {
 		setting, fix = "azure.peerVnet.subnetPrefix", fixPeerSources
 	}
-	return components.CheckExposure(setting, a.nsgSources(n), fix)
+	return netrules.CheckExposure(setting, a.nsgSources(n), fix)
 }
 
 // declaredPrefixes are the prefixes of OtherPrefixes (the declared cluster
 // prefixes are replaced by the discovered ones).
-func (a Args) declaredPrefixes() []components.NamedPrefix {
-	var out []components.NamedPrefix
+func (a Args) declaredPrefixes() []netrules.NamedPrefix {
+	var out []netrules.NamedPrefix
 	for i, v := range a.OtherPrefixes {
-		p, _ := components.ParsePrefix("", v)
-		out = append(out, components.NamedPrefix{Name: fmt.Sprintf("azure.otherPrefixes[%d]", i), Prefix: p})
+		p, _ := check.ParsePrefix("", v)
+		out = append(out, netrules.NamedPrefix{Name: fmt.Sprintf("azure.otherPrefixes[%d]", i), Prefix: p})
 	}
 	return out
 }
 
 // protocolName is the NSG spelling of a protocol.
-func protocolName(p components.Protocol) string {
-	if p == components.UDP {
+func protocolName(p netrules.Protocol) string {
+	if p == netrules.UDP {
 		return "Udp"
 	}
 	return "Tcp"
@@ -413,8 +420,8 @@ func (a Args) subscription(n Network) pulumi.StringInput {
 // values are the Azure peer-pods values: peer-pods-secret only in static
 // mode (the operator writes it in the others, AZURE_SUBSCRIPTION_ID
 // included), the operator's environment in workload mode.
-func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components.SSHKeyPair, w *WorkloadIdentity) components.Values {
-	cm := components.PlainMap(a.Settings.ConfigMap(components.Azure))
+func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *sshkey.SSHKeyPair, w *WorkloadIdentity) values.Values {
+	cm := values.PlainMap(a.Settings.ConfigMap(contract.Azure))
 	cm[contract.KeyAzureRegion] = pulumi.String(n.Region)
 	cm[contract.KeyAzureResourceGroup] = pulumi.String(a.ResourceGroup)
 	cm[contract.KeyAzureSubnetID] = podSubnetID
@@ -425,7 +432,7 @@ func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *components
 		cm[contract.KeyAzureImageID] = pulumi.String(a.ImageID)
 	}
 
-	v := components.Values{Cloud: components.Azure, Identity: a.Identity, ConfigMap: cm, SSHKey: key.SecretData()}
+	v := values.Values{Cloud: contract.Azure, Identity: a.Identity, ConfigMap: cm, SSHKey: key.SecretData()}
 	switch a.Identity {
 	case contract.IdentityStatic:
 		v.Secret = pulumi.StringMap{}

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/azure"
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	classic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
@@ -154,7 +154,7 @@ func deploy(t *testing.T, c *cloud, args azure.Args, with ...string) run {
 // baseArgs are the args of outbound in the default identity mode, cco.
 func baseArgs(outbound string) azure.Args {
 	return azure.Args{
-		ResourceGroup: rg, Outbound: outbound, Settings: components.NewSettings(components.Azure), PeerVNet: &azure.PeerVNet{}, Priorities: &azure.Priorities{},
+		ResourceGroup: rg, Outbound: outbound, Settings: common.NewSettings(contract.Azure), PeerVNet: &azure.PeerVNet{}, Priorities: &azure.Priorities{},
 	}
 }
 

@@ -1,9 +1,10 @@
 package gcp
 
 import (
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/values"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -16,7 +17,7 @@ type Cloud struct{}
 var _ cloud.Cloud = Cloud{}
 
 // Name implements cloud.Cloud.
-func (Cloud) Name() contract.Cloud { return components.GCP }
+func (Cloud) Name() contract.Cloud { return contract.GCP }
 
 // NewStack implements cloud.Cloud.
 func (Cloud) NewStack() cloud.Stack { return &Stack{} }
@@ -40,7 +41,7 @@ type Stack struct {
 // Prepare implements cloud.Stack.
 func (s *Stack) Prepare(in cloud.Input) {
 	if raw, ok := in.Raw(); ok && cloud.SetEmpty(raw, "podvmImageName") {
-		in.Check(components.Invalid("gcp.podvmImageName", "is empty, and cloud-api-adaptor exits without PODVM_IMAGE_NAME",
+		in.Check(problems.Invalid("gcp.podvmImageName", "is empty, and cloud-api-adaptor exits without PODVM_IMAGE_NAME",
 			"name the pod VM image in the project (gcloud compute images list), or remove the setting to let the operator's image job build one"))
 	}
 	s.Settings = in.Settings()
@@ -51,7 +52,7 @@ func (s *Stack) Prepare(in cloud.Input) {
 
 // Deploy implements cloud.Stack: the GCP provider for the project and
 // zone, and PeerPods.
-func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result, error) {
+func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (values.Result, error) {
 	args := s.Args
 	if contract.WritesSecret(args.Identity) {
 		args.Credentials = in.Secret(contract.KeyGCPCredentials)
@@ -61,9 +62,9 @@ func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result,
 		Zone:    pulumi.String(args.Zone),
 	})
 	if err != nil {
-		return components.Result{}, err
+		return values.Result{}, err
 	}
-	return components.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
+	return values.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
 }
 
 // Mocks implements cloud.Cloud: every network exists.

@@ -4,8 +4,14 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -42,7 +48,7 @@ type Args struct {
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
-	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
+	Settings *common.Settings `json:"-" pulumi:"settings,optional"`
 	// Credentials is the service-account JSON (GCP_CREDENTIALS); nil leaves
 	// it out. It is made secret. Only with identity static.
 	Credentials pulumi.StringInput `json:"-" pulumi:"credentials,optional" provider:"secret"`
@@ -68,8 +74,8 @@ const fixSourceRanges = "list only the ranges the workers and pod VMs use, such 
 
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
-	a.Settings = a.Settings.WithDefaults(components.GCP)
-	a.Identity = contract.IdentityOr(components.GCP, a.Identity)
+	a.Settings = a.Settings.WithDefaults(contract.GCP)
+	a.Identity = contract.IdentityOr(contract.GCP, a.Identity)
 	if a.FirewallName == "" {
 		a.FirewallName = DefaultFirewallName
 	}
@@ -82,33 +88,33 @@ func (a Args) WithDefaults() Args {
 // Validate checks the arguments (after WithDefaults) and reports every
 // problem in one error, settings named "gcp.<name>".
 func (a Args) Validate() error {
-	var p components.Problems
-	p.Add(components.CheckIdentity(components.GCP, a.Identity, components.Credential{Setting: "gcpCredentials", Given: a.Credentials != nil}))
-	p.Add(a.Settings.ValidateFor(components.GCP))
-	p.Add(components.CheckPattern("gcp.projectId", a.ProjectID, contract.GCPProjectPattern, "a project ID (6-30 lower-case letters, digits, '-')"))
-	p.Add(components.CheckPattern("gcp.zone", a.Zone, contract.GCPZonePattern, "a zone such as us-central1-a"))
-	p.Add(components.CheckPattern("gcp.network", a.Network, contract.GCPNamePattern, whatName("the cluster network's name, such as mycluster-x7k2p-network")))
-	p.Add(components.CheckPattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, whatName("a firewall rule name")))
-	p.Add(components.CheckPattern("gcp.machineType", a.MachineType, contract.GCPMachineTypePattern, "a machine type such as e2-medium"))
+	var p problems.List
+	p.Add(identity.CheckIdentity(contract.GCP, a.Identity, identity.Credential{Setting: "gcpCredentials", Given: a.Credentials != nil}))
+	p.Add(a.Settings.ValidateFor(contract.GCP))
+	p.Add(check.Pattern("gcp.projectId", a.ProjectID, contract.GCPProjectPattern, "a project ID (6-30 lower-case letters, digits, '-')"))
+	p.Add(check.Pattern("gcp.zone", a.Zone, contract.GCPZonePattern, "a zone such as us-central1-a"))
+	p.Add(check.Pattern("gcp.network", a.Network, contract.GCPNamePattern, whatName("the cluster network's name, such as mycluster-x7k2p-network")))
+	p.Add(check.Pattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, whatName("a firewall rule name")))
+	p.Add(check.Pattern("gcp.machineType", a.MachineType, contract.GCPMachineTypePattern, "a machine type such as e2-medium"))
 	if a.ImageName != "" {
-		p.Add(components.CheckPattern("gcp.podvmImageName", a.ImageName, contract.GCPNamePattern, whatName("a GCP image name")))
+		p.Add(check.Pattern("gcp.podvmImageName", a.ImageName, contract.GCPNamePattern, whatName("a GCP image name")))
 	}
 	if a.Subnetwork != "" {
-		p.Add(components.CheckContract("gcp.subnetwork", components.GCP, contract.KeyGCPSubnetwork, a.Subnetwork))
+		p.Add(check.Contract("gcp.subnetwork", contract.GCP, contract.KeyGCPSubnetwork, a.Subnetwork))
 	}
 	if len(a.SourceRanges) == 0 {
-		p.Add(components.Invalid("gcp.sourceRanges", "is empty", fixSourceRanges))
+		p.Add(problems.Invalid("gcp.sourceRanges", "is empty", fixSourceRanges))
 	}
-	if ranges, err := components.ParsePrefixes("gcp.sourceRanges", a.SourceRanges); err != nil {
+	if ranges, err := netrules.ParsePrefixes("gcp.sourceRanges", a.SourceRanges); err != nil {
 		p.Add(err)
 	} else {
-		named := make([]components.NamedPrefix, len(ranges))
+		named := make([]netrules.NamedPrefix, len(ranges))
 		for i, r := range ranges {
-			named[i] = components.NamedPrefix{Name: fmt.Sprintf("gcp.sourceRanges[%d]", i), Prefix: r}
+			named[i] = netrules.NamedPrefix{Name: fmt.Sprintf("gcp.sourceRanges[%d]", i), Prefix: r}
 		}
-		p.Add(components.CheckExposure("gcp.sourceRanges", named, fixSourceRanges))
+		p.Add(netrules.CheckExposure("gcp.sourceRanges", named, fixSourceRanges))
 	}
-	p.Add(components.CheckEach("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, whatName("a network tag")))
+	p.Add(check.Each("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, whatName("a network tag")))
 	return p.Err()
 }
 
@@ -119,11 +125,10 @@ const PeerPodsType = "peerpods:gcp:PeerPods"
 // and tunnel ports, and the GCP peer-pods values.
 type PeerPods struct {
 	pulumi.ResourceState
-
 	// Result holds the values and the rules created (AWS: one ingress
 	// rule per group, port and protocol; Azure: the NSG rules; GCP: the
 	// firewall rule).
-	components.Result
+	values.Result
 
 	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
 	// outputs (components.Outputs).
@@ -143,13 +148,13 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	provider, err := components.RequireProvider("gcp", "GCP", opts)
+	provider, err := providers.RequireProvider("gcp", "GCP", opts)
 	if err != nil {
 		return nil, err
 	}
 	net, err := compute.LookupNetwork(ctx, &compute.LookupNetworkArgs{Name: args.Network, Project: &args.ProjectID}, pulumi.Provider(provider))
 	if err != nil {
-		return nil, components.LookupFailed("gcp.network", "network "+args.Network+" of project "+args.ProjectID, err, "check gcp.network and gcp.projectId (gcloud compute networks list)")
+		return nil, problems.LookupFailed("gcp.network", "network "+args.Network+" of project "+args.ProjectID, err, "check gcp.network and gcp.projectId (gcloud compute networks list)")
 	}
 
 	c := &PeerPods{}
@@ -157,7 +162,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 	ports := args.Settings.Ports()
-	protocols, byProtocol := components.PortsByProtocol(ports)
+	protocols, byProtocol := netrules.PortsByProtocol(ports)
 	allows := compute.FirewallAllowArray{}
 	for _, proto := range protocols {
 		var nums pulumi.StringArray
@@ -179,9 +184,9 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	c.Rules = []components.Rule{{Name: args.FirewallName, ID: fw.ID(), Target: args.Network, Ports: ports}}
+	c.Rules = []values.Rule{{Name: args.FirewallName, ID: fw.ID(), Target: args.Network, Ports: ports}}
 
-	cm := args.Settings.ConfigMap(components.GCP)
+	cm := args.Settings.ConfigMap(contract.GCP)
 	cm[contract.KeyGCPProjectID] = args.ProjectID
 	cm[contract.KeyGCPZone] = args.Zone
 	cm[contract.KeyGCPNetwork] = "global/networks/" + args.Network
@@ -199,7 +204,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			secret[contract.KeyGCPCredentials] = pulumi.ToSecret(args.Credentials).(pulumi.StringOutput)
 		}
 	}
-	c.Values = components.Values{Cloud: components.GCP, Identity: args.Identity, ConfigMap: components.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
+	c.Values = values.Values{Cloud: contract.GCP, Identity: args.Identity, ConfigMap: values.PlainMap(cm), Secret: secret, Ready: []pulumi.Resource{fw}}
 	o := c.Values.Outputs()
 	c.Cloud, c.ConfigMap, c.Secret, c.SSHKeySecret = o.Cloud, o.ConfigMap, o.Secret, o.SSHKeySecret
 	c.FirewallID = fw.ID().ToStringOutput()

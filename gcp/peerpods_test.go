@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/gcp"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -31,7 +32,7 @@ func mocks() *pulumitest.Mocks {
 func baseArgs() gcp.Args {
 	return gcp.Args{
 		ProjectID: "my-openshift-project", Zone: "us-central1-a", Network: "mycluster-x7k2p-network",
-		SourceRanges: []string{"10.0.0.0/16"}, Settings: components.NewSettings(components.GCP),
+		SourceRanges: []string{"10.0.0.0/16"}, Settings: common.NewSettings(contract.GCP),
 	}
 }
 
@@ -219,7 +220,7 @@ func TestSourceRanges(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := baseArgs()
 			a.SourceRanges = c.ranges
-			ies := components.InputErrors(a.WithDefaults().Validate())
+			ies := problems.InputErrors(a.WithDefaults().Validate())
 			if c.setting == "" {
 				if len(ies) != 0 {
 					t.Fatalf("refused: %v", ies)

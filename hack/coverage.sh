@@ -14,7 +14,7 @@ module=$(go list -m)
 # stacks); the plugin's main is run by every engine test, all but its
 # exit on a failed start.
 # The Go SDK under sdk/go is generated from the plugin's schema
-# (internal/sdkgen checks it is current), and only partly used by the
+# (hack/sdkgen checks it is current), and only partly used by the
 # program.
 UNGATED=("$module" "$module/cmd/pulumi-resource-peerpods")
 UNGATED_PREFIX="$module/sdk/go/"

@@ -3,8 +3,10 @@ package libvirt
 import (
 	"fmt"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/libvirt/image"
 	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -51,7 +53,7 @@ type Args struct {
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
-	Settings *components.Settings `json:"-" pulumi:"settings,optional"`
+	Settings *common.Settings `json:"-" pulumi:"settings,optional"`
 	// RedHatOfflineToken is REDHAT_OFFLINE_TOKEN; nil leaves it out.
 	RedHatOfflineToken pulumi.StringInput `json:"-" pulumi:"redhatOfflineToken,optional" provider:"secret"`
 	// HostKeyCerts is HOST_KEY_CERTS (IBM Z Secure Execution host key
@@ -86,7 +88,7 @@ type Host struct {
 
 // WithDefaults returns a copy of a with the libvirt defaults filled in.
 func (a Args) WithDefaults() Args {
-	a.Settings = a.Settings.WithDefaults(components.Libvirt)
+	a.Settings = a.Settings.WithDefaults(contract.Libvirt)
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
@@ -114,11 +116,11 @@ func (a Args) WithDefaults() Args {
 // and reports every problem in one error. Settings are named as under the
 // peerpods:libvirt config key, prefixed "libvirt.".
 func (a Args) Validate() error {
-	var p components.Problems
-	p.Add(a.Settings.ValidateFor(components.Libvirt))
+	var p problems.List
+	p.Add(a.Settings.ValidateFor(contract.Libvirt))
 	if a.Host == nil {
 		if _, err := settings.ParseURI(a.URI); err != nil {
-			p.Add(components.Invalid("libvirt.uri", err.Error(), "use qemu:///system, qemu+unix:///system?socket=PATH, or set libvirt.host for a remote KVM host"))
+			p.Add(problems.Invalid("libvirt.uri", err.Error(), "use qemu:///system, qemu+unix:///system?socket=PATH, or set libvirt.host for a remote KVM host"))
 		}
 	} else {
 		h := a.Host
@@ -134,20 +136,20 @@ func (a Args) Validate() error {
 			KnownHostKey: optional(h.KnownHostKey), KeyType: h.KeyType, LibvirtSocket: optional(h.LibvirtSocket),
 		}, nil))
 	}
-	p.Add(components.CheckName("libvirt.pool", a.Pool))
+	p.Add(check.Name("libvirt.pool", a.Pool))
 	p.Add(settings.CheckPoolPath("libvirt.dir", a.Dir))
-	p.Add(components.CheckName("libvirt.volume", a.Volume))
+	p.Add(check.Name("libvirt.volume", a.Volume))
 	// The network is only handed on (LIBVIRT_NET), which cloud-api-adaptor's
 	// entrypoint passes unquoted: the contract's narrower libvirt name.
-	if err := components.CheckName("libvirt.network", a.Network); err != nil {
+	if err := check.Name("libvirt.network", a.Network); err != nil {
 		p.Add(err)
 	} else {
-		p.Add(components.CheckPattern("libvirt.network", a.Network, contract.LibvirtNamePattern, "a libvirt network name such as default (letters, digits, '.', '_', '+', '-')"))
+		p.Add(check.Pattern("libvirt.network", a.Network, contract.LibvirtNamePattern, "a libvirt network name such as default (letters, digits, '.', '_', '+', '-')"))
 	}
 	formatErr := settings.CheckFormat("libvirt.format", a.Format)
 	p.Add(formatErr)
 	if a.Capacity < 0 {
-		p.Add(components.Invalid("libvirt.capacity", fmt.Sprintf("is %d", a.Capacity), "give the volume size in bytes, or 0 for the image's size"))
+		p.Add(problems.Invalid("libvirt.capacity", fmt.Sprintf("is %d", a.Capacity), "give the volume size in bytes, or 0 for the image's size"))
 	}
 	switch {
 	case a.Image != "" && formatErr == nil:
@@ -155,7 +157,7 @@ func (a Args) Validate() error {
 			a.Image, a.Format, optionalInt(a.Capacity))
 		p.Add(err)
 	case a.Image == "" && a.Capacity == 0:
-		p.Add(components.Invalid("libvirt.image", "is not set, and neither is libvirt.capacity", "give the pod VM image to upload (libvirt.image), or the size of an empty volume (libvirt.capacity, bytes)"))
+		p.Add(problems.Invalid("libvirt.image", "is not set, and neither is libvirt.capacity", "give the pod VM image to upload (libvirt.image), or the size of an empty volume (libvirt.capacity, bytes)"))
 	}
 	return p.Err()
 }

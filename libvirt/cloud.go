@@ -5,10 +5,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/sshkey"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -33,7 +35,7 @@ const (
 )
 
 // Name implements cloud.Cloud.
-func (Cloud) Name() contract.Cloud { return components.Libvirt }
+func (Cloud) Name() contract.Cloud { return contract.Libvirt }
 
 // NewStack implements cloud.Cloud.
 func (Cloud) NewStack() cloud.Stack { return &Stack{} }
@@ -58,18 +60,18 @@ type Stack struct {
 func (s *Stack) Prepare(in cloud.Input) {
 	s.Settings = in.Settings()
 	if in.Has("hostKeyCerts") && s.Image != "" {
-		in.Check(components.Invalid("hostKeyCerts", "is set, but only the operator's own image build reads HOST_KEY_CERTS, and the stack uploads peerpods:libvirt.image",
+		in.Check(problems.Invalid("hostKeyCerts", "is set, but only the operator's own image build reads HOST_KEY_CERTS, and the stack uploads peerpods:libvirt.image",
 			"remove peerpods:hostKeyCerts, or remove libvirt.image to let the operator build the image"))
 	}
 	if h := s.Host; h != nil {
 		h.Password = in.Credential(HostPasswordSetting).Input()
 		h.BootstrapPrivateKey = in.Credential(HostBootstrapKeySetting).Input()
 		if key := in.Credential(SSHPrivateKeySetting); key.IsSet() {
-			in.Check(components.CheckPrivateKey(SSHPrivateKeySetting, key.Reveal()))
+			in.Check(sshkey.CheckPrivateKey(SSHPrivateKeySetting, key.Reveal()))
 			h.PrivateKey = key.Input()
 		}
 	} else if in.Handoff() != handoff.ModeOff {
-		in.Check(components.Invalid("libvirt.host", "is not set, and the handoff needs a remote KVM host the cluster reaches over qemu+ssh",
+		in.Check(problems.Invalid("libvirt.host", "is not set, and the handoff needs a remote KVM host the cluster reaches over qemu+ssh",
 			"set libvirt.host (address, user) and peerpods:libvirtHostPassword, or set peerpods:handoff to off"))
 	}
 	s.Args = s.Args.WithDefaults()
@@ -77,15 +79,15 @@ func (s *Stack) Prepare(in cloud.Input) {
 }
 
 // Deploy implements cloud.Stack: the peerpods provider and PeerPods.
-func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (components.Result, error) {
+func (s *Stack) Deploy(ctx *pulumi.Context, in cloud.Deploy) (values.Result, error) {
 	args := s.Args
 	args.RedHatOfflineToken = in.Secret(contract.KeyRedHatOfflineToken)
 	args.HostKeyCerts = in.Secret(contract.KeyHostKeyCerts)
 	provider, err := peerpods.NewProvider(ctx, "peerpods", &peerpods.ProviderArgs{})
 	if err != nil {
-		return components.Result{}, err
+		return values.Result{}, err
 	}
-	return components.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
+	return values.ResultOf(NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
 }
 
 // The mocks' KVM host: kvm.example.com, its host key cloud.FakeKeyPair(2),

@@ -1,7 +1,8 @@
 package libvirt_test
 
 import (
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/libvirt"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -17,7 +18,7 @@ func Example() {
 		if err != nil {
 			return err
 		}
-		settings := components.NewSettings(components.Libvirt)
+		settings := common.NewSettings(contract.Libvirt)
 		settings.LimitPerNode = 4
 		podvms, err := libvirt.NewPeerPods(ctx, "podvms", libvirt.Args{
 			URI: "qemu:///system", Pool: "peerpods", Dir: "/var/lib/libvirt/images/peerpods",

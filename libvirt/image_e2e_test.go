@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/problems"
 )
 
 // TestQemuImgImage checks the qcow2 detection against a real qemu-img
@@ -21,7 +21,7 @@ func TestQemuImgImage(t *testing.T) {
 	args := remoteArgs(t)
 	args.Image, args.Capacity = path, 3<<30-1
 	r := run(t, args, true)
-	if ies := components.InputErrors(r.err); len(ies) != 1 || !strings.Contains(ies[0].Fix, "3221225472") {
+	if ies := problems.InputErrors(r.err); len(ies) != 1 || !strings.Contains(ies[0].Fix, "3221225472") {
 		t.Fatalf("want a capacity error naming 3221225472, got %v", r.err)
 	}
 }

@@ -1,8 +1,9 @@
 package libvirt
 
 import (
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	lv "github.com/peerpods/provisioner/sdk/go/peerpods/libvirt"
@@ -17,10 +18,10 @@ const PeerPodsType = "peerpods:libvirt:PeerPods"
 // host key. It holds the libvirt peer-pods values.
 type PeerPods struct {
 	pulumi.ResourceState
-
 	// Result holds the values (no network rules: libvirt has none) and the
 	// knownHosts output.
-	components.Result
+	values.Result
+
 	// Pool, Volume and Access (nil without Host) are the resources;
 	// Libvirt is the provider instance that serves the pool and the
 	// volume, configured for the host's libvirtd. Their types are those of
@@ -51,7 +52,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err := args.Validate(); err != nil {
 		return nil, err
 	}
-	prov, err := components.RequireProvider("peerpods", "peerpods", opts)
+	prov, err := providers.RequireProvider("peerpods", "peerpods", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -72,9 +73,9 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			Password:            optionalSecret(h.Password),
 			BootstrapPrivateKey: optionalSecret(h.BootstrapPrivateKey),
 			PrivateKey:          optionalSecret(h.PrivateKey),
-			KnownHostKey:        components.OptionalString(h.KnownHostKey),
+			KnownHostKey:        providers.OptionalString(h.KnownHostKey),
 			KeyType:             pulumi.String(h.KeyType),
-			LibvirtSocket:       components.OptionalString(h.LibvirtSocket),
+			LibvirtSocket:       providers.OptionalString(h.LibvirtSocket),
 		}, pulumi.Parent(c), pulumi.Provider(prov))
 		if err != nil {
 			return nil, err
@@ -133,8 +134,8 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 }
 
 // values are the libvirt peer-pods values.
-func (a Args) values(uri pulumi.StringInput, access *lv.KvmHostAccess) components.Values {
-	cm := a.Settings.ConfigMap(components.Libvirt)
+func (a Args) values(uri pulumi.StringInput, access *lv.KvmHostAccess) values.Values {
+	cm := a.Settings.ConfigMap(contract.Libvirt)
 	cm[contract.KeyLibvirtPool] = a.Pool
 	cm[contract.KeyLibvirtVolName] = a.Volume
 	cm[contract.KeyLibvirtDirName] = a.Dir
@@ -147,7 +148,7 @@ func (a Args) values(uri pulumi.StringInput, access *lv.KvmHostAccess) component
 	}
 
 	secret := pulumi.StringMap{
-		contract.KeyCloudProvider: pulumi.String(string(components.Libvirt)),
+		contract.KeyCloudProvider: pulumi.String(string(contract.Libvirt)),
 		contract.KeyLibvirtURI:    pulumi.ToSecret(uri).(pulumi.StringOutput),
 	}
 	if a.RedHatOfflineToken != nil {
@@ -156,7 +157,7 @@ func (a Args) values(uri pulumi.StringInput, access *lv.KvmHostAccess) component
 	if a.HostKeyCerts != nil {
 		secret[contract.KeyHostKeyCerts] = pulumi.ToSecret(a.HostKeyCerts).(pulumi.StringOutput)
 	}
-	v := components.Values{Cloud: components.Libvirt, Identity: contract.IdentityStatic, ConfigMap: components.PlainMap(cm), Secret: secret}
+	v := values.Values{Cloud: contract.Libvirt, Identity: contract.IdentityStatic, ConfigMap: values.PlainMap(cm), Secret: secret}
 	if access != nil {
 		v.SSHKey = pulumi.StringMap{
 			contract.KeySSHPrivateKey: pulumi.ToSecret(access.PrivateKey).(pulumi.StringOutput),

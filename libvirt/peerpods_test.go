@@ -8,11 +8,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/common"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/libvirt"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -115,7 +117,7 @@ func remoteArgs(t *testing.T) libvirt.Args {
 			Password: pulumi.String("bootstrap-pw"),
 		},
 		Image:              qcow2Image(t),
-		Settings:           components.NewSettings(components.Libvirt),
+		Settings:           common.NewSettings(contract.Libvirt),
 		RedHatOfflineToken: pulumi.String("offline-token"),
 	}
 }
@@ -257,7 +259,7 @@ func TestLocalGraph(t *testing.T) {
 	args := libvirt.Args{
 		URI: "qemu+unix:///system?socket=/run/test/libvirt-sock", Pool: "peerpods", Dir: "/srv/pods",
 		Volume: "pod.img", Format: "raw", Capacity: 16 << 20, Image: img, Network: "podnet",
-		Settings: components.NewSettings(components.Libvirt),
+		Settings: common.NewSettings(contract.Libvirt),
 	}
 	r := run(t, args, true)
 	if r.err != nil {
@@ -295,7 +297,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 	img := testImage(t, 8<<20)
 	qcow := qcow2Image(t)
 	base := func(change func(*libvirt.Args)) libvirt.Args {
-		a := libvirt.Args{Image: img, Format: "raw", Settings: components.NewSettings(components.Libvirt)}
+		a := libvirt.Args{Image: img, Format: "raw", Settings: common.NewSettings(contract.Libvirt)}
 		change(&a)
 		return a
 	}
@@ -336,7 +338,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, c.args, true)
-			ies := components.InputErrors(r.err)
+			ies := problems.InputErrors(r.err)
 			var got []string
 			for _, ie := range ies {
 				got = append(got, ie.Setting)

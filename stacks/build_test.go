@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/peerpods/provisioner/internal/golist"
 	"github.com/peerpods/provisioner/stacks"
+	"github.com/peerpods/provisioner/tests/testkit/golist"
 )
 
 // TestOneCloudBuild: built with -tags peerpods_clouds,<cloud>, the program,

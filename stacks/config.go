@@ -11,10 +11,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -24,7 +26,7 @@ const Namespace = "peerpods"
 // Config is the validated stack configuration.
 type Config struct {
 	// Cloud is the cloud to prepare (peerpods:cloud).
-	Cloud components.Cloud
+	Cloud contract.Cloud
 	// Handoff says whether the values are written into the cluster
 	// (peerpods:handoff, default cluster).
 	Handoff handoff.Mode
@@ -34,7 +36,7 @@ type Config struct {
 	// KubeContext is the kubeconfig context (peerpods:kubeContext).
 	KubeContext string
 	// Settings are the common peer-pods settings.
-	Settings components.Settings
+	Settings common.Settings
 	// Operator are the optional operator objects of the handoff
 	// (peerpods:kataConfig, peerpods:placement).
 	Operator handoff.Options
@@ -64,7 +66,7 @@ type secretSetting struct {
 // secretSettings are the stack config keys that fill peer-pods-secret for
 // cloud, from the contract: its user-given Secret keys with a setting of
 // their own.
-func secretSettings(cloud components.Cloud) []secretSetting {
+func secretSettings(cloud contract.Cloud) []secretSetting {
 	set, ok := contract.For(cloud)
 	if !ok {
 		return nil
@@ -110,7 +112,7 @@ func load(src source, l loader) (Config, error) {
 	c.KubeContext = r.str("kubeContext", "")
 	c.Kubeconfig = cloud.NewSecret(r.value("kubeconfig", true))
 	if c.Kubeconfig.IsSet() && !strings.Contains(c.Kubeconfig.Reveal(), "clusters") {
-		r.fail(components.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
+		r.fail(problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
 			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
 	}
 	name := r.str("cloud", "")
@@ -126,27 +128,27 @@ func load(src source, l loader) (Config, error) {
 			}
 		}
 	}
-	cl, built := CloudNamed(components.Cloud(name))
+	cl, built := CloudNamed(contract.Cloud(name))
 	switch {
 	case name == "" && r.bad("cloud"): // discovery said why
 	case name == "":
-		r.fail(components.Invalid("peerpods:cloud", "is not set", fmt.Sprintf("set it to one of %s", cloudList())))
-	case slices.Contains(contract.Clouds, components.Cloud(name)) && !built:
-		r.fail(components.Invalid("peerpods:cloud", notBuilt(name), "build peerpods without cloud build tags (every cloud), or with -tags peerpods_clouds,"+name))
+		r.fail(problems.Invalid("peerpods:cloud", "is not set", fmt.Sprintf("set it to one of %s", cloudList())))
+	case slices.Contains(contract.Clouds, contract.Cloud(name)) && !built:
+		r.fail(problems.Invalid("peerpods:cloud", notBuilt(name), "build peerpods without cloud build tags (every cloud), or with -tags peerpods_clouds,"+name))
 	case !built:
-		r.fail(components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which is not a known cloud", name), fmt.Sprintf("set it to one of %s", cloudList())))
+		r.fail(problems.Invalid("peerpods:cloud", fmt.Sprintf("is %q, which is not a known cloud", name), fmt.Sprintf("set it to one of %s", cloudList())))
 	}
-	c.Cloud = components.Cloud(name)
+	c.Cloud = contract.Cloud(name)
 
 	mode, err := handoff.ParseMode("peerpods:handoff", r.str("handoff", string(handoff.ModeCluster)))
 	r.fail(err)
 	c.Handoff = mode
 	if c.Handoff == handoff.ModeCluster && !c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
-		r.fail(components.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
+		r.fail(problems.Invalid("peerpods:kubeconfig", "is not set", "set the cluster's kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config"))
 	}
 	c.Identity = contract.IdentityOr(c.Cloud, contract.Identity(r.str("identity", "")))
 
-	c.Settings = components.DefaultSettings(c.Cloud)
+	c.Settings = common.DefaultSettings(c.Cloud)
 	s := &c.Settings
 	s.TunnelPort = r.integer("tunnelPort", s.TunnelPort)
 	r.object("tunnelProtocols", &s.TunnelProtocols)
@@ -161,14 +163,14 @@ func load(src source, l loader) (Config, error) {
 		"tunnelPort": s.TunnelPort == 0, "tunnelProtocols": len(s.TunnelProtocols) == 0, "proxyTimeout": s.ProxyTimeout == "",
 		"limitPerNode": s.LimitPerNode == 0, "rootVolumeSize": s.RootVolumeSize == 0,
 	}
-	for _, ie := range components.InputErrors(s.Validate()) {
+	for _, ie := range problems.InputErrors(s.Validate()) {
 		if _, set := r.get(ie.Setting); set && zero[ie.Setting] {
 			r.fail(ie.Within("peerpods:"))
 		}
 	}
 	r.object("tags", &s.Tags)
 	if _, ok := r.get("disableCvm"); ok {
-		r.fail(components.Invalid("peerpods:disableCvm", "is set, but the operator writes DISABLECVM itself on every reconcile (\"true\" unless its confidential feature gate is on), so a value from the stack would be overwritten",
+		r.fail(problems.Invalid("peerpods:disableCvm", "is set, but the operator writes DISABLECVM itself on every reconcile (\"true\" unless its confidential feature gate is on), so a value from the stack would be overwritten",
 			"remove peerpods:disableCvm; to run confidential pod VMs, set confidential: \"true\" in the operator's osc-feature-gates ConfigMap"))
 	}
 	s.InitData = r.initData()
@@ -178,7 +180,7 @@ func load(src source, l loader) (Config, error) {
 		r.p.AddWithin("peerpods:", c.Operator.KataConfig.Validate("kataConfig"))
 	}
 	if _, ok := r.get("peerPodConfig"); ok {
-		r.fail(components.Invalid("peerpods:peerPodConfig", "is set, but the operator 1.10 has no PeerPodConfig (it copies an old one's spec.limit into PEERPODS_LIMIT_PER_NODE and deletes it)",
+		r.fail(problems.Invalid("peerpods:peerPodConfig", "is set, but the operator 1.10 has no PeerPodConfig (it copies an old one's spec.limit into PEERPODS_LIMIT_PER_NODE and deletes it)",
 			"remove peerpods:peerPodConfig: peerpods:limitPerNode already sets PEERPODS_LIMIT_PER_NODE in peer-pods-cm"))
 	}
 	var placement handoff.Placement
@@ -191,7 +193,7 @@ func load(src source, l loader) (Config, error) {
 	r.p.AddWithin("peerpods:", err)
 	c.Operator.Nodes = nodes
 	if c.Handoff == handoff.ModeOff && (len(nodes) > 0 || c.Operator.KataConfig != nil) {
-		r.fail(components.Invalid("peerpods:handoff", `is "off", but peerpods:placement or kataConfig ask for cluster objects`,
+		r.fail(problems.Invalid("peerpods:handoff", `is "off", but peerpods:placement or kataConfig ask for cluster objects`,
 			`set peerpods:handoff to "cluster" or "manifests", or remove those settings`))
 	}
 
@@ -200,18 +202,18 @@ func load(src source, l loader) (Config, error) {
 	fromCluster := r.boolean("credentialsFromCluster", false)
 	// The identity mode, and the keys the stack holds, refused outside
 	// static mode (the operator writes peer-pods-secret then).
-	var given []components.Credential
+	var given []identity.Credential
 	for _, sk := range secretSettings(c.Cloud) {
 		v := r.value(sk.config, sk.Sensitive)
 		if v == "" {
 			continue
 		}
-		given = append(given, components.Credential{Setting: sk.config, Given: true})
+		given = append(given, identity.Credential{Setting: sk.config, Given: true})
 		if !static {
 			continue
 		}
 		if fromCluster {
-			r.fail(components.Invalid("peerpods:"+sk.config, "is set, and so is peerpods:credentialsFromCluster", "set only one: the key in the stack, or true to read the cluster's CCO secret"))
+			r.fail(problems.Invalid("peerpods:"+sk.config, "is set, and so is peerpods:credentialsFromCluster", "set only one: the key in the stack, or true to read the cluster's CCO secret"))
 			continue
 		}
 		c.Secrets[sk.Name] = cloud.NewSecret(v)
@@ -222,13 +224,13 @@ func load(src source, l loader) (Config, error) {
 			if sk.Name == contract.KeyGCPCredentials {
 				input = "< key.json (the service account's key file)"
 			}
-			r.fail(components.Invalid("peerpods:"+sk.config, "is not "+sk.Format.Describe,
+			r.fail(problems.Invalid("peerpods:"+sk.config, "is not "+sk.Format.Describe,
 				fmt.Sprintf("pulumi config set --secret %s %s", sk.config, input)))
 		}
 	}
 
 	if built {
-		r.p.AddWithin("peerpods:", components.CheckIdentity(c.Cloud, c.Identity, given...))
+		r.p.AddWithin("peerpods:", identity.CheckIdentity(c.Cloud, c.Identity, given...))
 	}
 	if fromCluster {
 		r.fail(c.credentialsFromCluster())
@@ -238,7 +240,7 @@ func load(src source, l loader) (Config, error) {
 		c.Operator.Subscription = c.Discovery.Facts.Subscription
 	}
 	if c.Identity == contract.IdentityWorkload && c.Handoff != handoff.ModeOff && c.Operator.Subscription == "" {
-		r.fail(components.Invalid("peerpods:operatorSubscription", "is not set, and the cluster has no OLM Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (or there is no cluster to read): workload identity reaches the operator through its Subscription's env",
+		r.fail(problems.Invalid("peerpods:operatorSubscription", "is not set, and the cluster has no OLM Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (or there is no cluster to read): workload identity reaches the operator through its Subscription's env",
 			"install the operator through OLM first, or name its Subscription (oc get subscriptions -n "+contract.Namespace+")"))
 	}
 
@@ -263,7 +265,7 @@ func load(src source, l loader) (Config, error) {
 	if c.Handoff != handoff.ModeOff && static && !fromCluster {
 		for _, sk := range secretSettings(c.Cloud) {
 			if _, ok := c.Secrets[sk.Name]; !ok && sk.Need != contract.Optional && !r.bad(sk.config) {
-				r.fail(components.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.Name),
+				r.fail(problems.Invalid("peerpods:"+sk.config, fmt.Sprintf("is not set, and the handoff needs it for %s", sk.Name),
 					fmt.Sprintf("pulumi config set --secret %s <value>, or set peerpods:handoff to off", sk.config)))
 			}
 		}
@@ -274,7 +276,7 @@ func load(src source, l loader) (Config, error) {
 // reader reads typed config values, recording every problem.
 type reader struct {
 	src source
-	p   components.Problems
+	p   problems.List
 	// over are values read instead of the source's: an object setting with
 	// the values discovery found added.
 	over map[string]string
@@ -311,7 +313,7 @@ func (r *reader) integer(key string, def int) int {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		r.fail(components.Invalid("peerpods:"+key, fmt.Sprintf("is %q, which is not a whole number", v), fmt.Sprintf("set a number (default %d)", def)))
+		r.fail(problems.Invalid("peerpods:"+key, fmt.Sprintf("is %q, which is not a whole number", v), fmt.Sprintf("set a number (default %d)", def)))
 		return def
 	}
 	return n
@@ -324,7 +326,7 @@ func (r *reader) boolean(key string, def bool) bool {
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(v))
 	if err != nil {
-		r.fail(components.Invalid("peerpods:"+key, fmt.Sprintf("is %q, which is not true or false", v), fmt.Sprintf("set true or false (default %t)", def)))
+		r.fail(problems.Invalid("peerpods:"+key, fmt.Sprintf("is %q, which is not true or false", v), fmt.Sprintf("set true or false (default %t)", def)))
 		return def
 	}
 	return b
@@ -350,11 +352,11 @@ func (r *reader) object(key string, into any) {
 		return
 	}
 	fail := func(problem string) {
-		r.fail(components.Invalid("peerpods:"+key, "cannot be read: "+problem,
+		r.fail(problems.Invalid("peerpods:"+key, "cannot be read: "+problem,
 			"check the setting's names and types against the example stack files in stacks/"))
 	}
-	if problems := exactNames("peerpods:"+key, json.RawMessage(v), reflect.TypeOf(into).Elem()); problems != nil {
-		for _, p := range problems {
+	if errs := exactNames("peerpods:"+key, json.RawMessage(v), reflect.TypeOf(into).Elem()); errs != nil {
+		for _, p := range errs {
 			r.fail(p)
 		}
 		return
@@ -375,7 +377,7 @@ func exactNames(setting string, raw json.RawMessage, t reflect.Type) []error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	var problems []error
+	var errs []error
 	switch t.Kind() {
 	case reflect.Struct:
 		var fields map[string]json.RawMessage
@@ -390,10 +392,10 @@ func exactNames(setting string, raw json.RawMessage, t reflect.Type) []error {
 				if near := nearest(f, names); near != "" {
 					fix = fmt.Sprintf("did you mean %s? (known: %s)", near, strings.Join(names, ", "))
 				}
-				problems = append(problems, components.Invalid(setting+"."+f, "is not a setting of "+setting, fix))
+				errs = append(errs, problems.Invalid(setting+"."+f, "is not a setting of "+setting, fix))
 				continue
 			}
-			problems = append(problems, exactNames(setting+"."+f, fields[f], ft)...)
+			errs = append(errs, exactNames(setting+"."+f, fields[f], ft)...)
 		}
 	case reflect.Slice, reflect.Array:
 		var items []json.RawMessage
@@ -401,7 +403,7 @@ func exactNames(setting string, raw json.RawMessage, t reflect.Type) []error {
 			return nil
 		}
 		for i, item := range items {
-			problems = append(problems, exactNames(fmt.Sprintf("%s[%d]", setting, i), item, t.Elem())...)
+			errs = append(errs, exactNames(fmt.Sprintf("%s[%d]", setting, i), item, t.Elem())...)
 		}
 	case reflect.Map:
 		var items map[string]json.RawMessage
@@ -409,10 +411,10 @@ func exactNames(setting string, raw json.RawMessage, t reflect.Type) []error {
 			return nil
 		}
 		for _, k := range slices.Sorted(maps.Keys(items)) {
-			problems = append(problems, exactNames(setting+"."+k, items[k], t.Elem())...)
+			errs = append(errs, exactNames(setting+"."+k, items[k], t.Elem())...)
 		}
 	}
-	return problems
+	return errs
 }
 
 // overriddenZeros refuses a field that the JSON object raw sets
@@ -427,7 +429,7 @@ func overriddenZeros(setting, raw string, defaulted any) []error {
 	if dec.Decode(&doc) != nil {
 		return nil
 	}
-	var problems []error
+	var errs []error
 	var walk func(path string, v any, target reflect.Value)
 	walk = func(path string, v any, target reflect.Value) {
 		for target.Kind() == reflect.Pointer || target.Kind() == reflect.Interface {
@@ -450,12 +452,12 @@ func overriddenZeros(setting, raw string, defaulted any) []error {
 			empty = target.Len() == 0
 		}
 		if isZeroJSON(v) && !empty {
-			problems = append(problems, components.Invalid(path, fmt.Sprintf("is set to %s, which reads as unset and would become the default (%v)", zeroText(v), target.Interface()),
+			errs = append(errs, problems.Invalid(path, fmt.Sprintf("is set to %s, which reads as unset and would become the default (%v)", zeroText(v), target.Interface()),
 				"remove it to use the default, or set a valid value"))
 		}
 	}
 	walk(setting, doc, reflect.ValueOf(defaulted))
-	return problems
+	return errs
 }
 
 // isZeroJSON reports whether a decoded JSON value is a zero value.
@@ -567,7 +569,7 @@ func (r *reader) value(key string, sensitive bool) string {
 	}
 	if sensitive && !r.src.IsConfigSecret(Namespace+":"+key) {
 		if !r.bad(key) { // checkKeys may have said so already
-			r.fail(components.Invalid("peerpods:"+key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", key)))
+			r.fail(problems.Invalid("peerpods:"+key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", key)))
 		}
 		return ""
 	}
@@ -576,7 +578,7 @@ func (r *reader) value(key string, sensitive bool) string {
 
 // bad reports whether a problem was already recorded for key.
 func (r *reader) bad(key string) bool {
-	for _, ie := range components.InputErrors(r.p.Err()) {
+	for _, ie := range problems.InputErrors(r.p.Err()) {
 		if ie.Setting == "peerpods:"+key {
 			return true
 		}
@@ -603,17 +605,17 @@ func (r *reader) initData() string {
 	raw, hasRaw := r.get("initdata")
 	switch {
 	case hasFile && hasRaw:
-		r.fail(components.Invalid("peerpods:initdata", "and peerpods:initdataFile are both set", "set only one: the TOML file (initdataFile) or its gzip+base64 encoding (initdata)"))
+		r.fail(problems.Invalid("peerpods:initdata", "and peerpods:initdataFile are both set", "set only one: the TOML file (initdataFile) or its gzip+base64 encoding (initdata)"))
 	case hasFile:
 		doc, err := os.ReadFile(file)
 		if err != nil {
-			r.fail(components.Invalid("peerpods:initdataFile", fmt.Sprintf("is %q, which cannot be read (%v)", file, errors.Unwrap(err)),
+			r.fail(problems.Invalid("peerpods:initdataFile", fmt.Sprintf("is %q, which cannot be read (%v)", file, errors.Unwrap(err)),
 				"give the path of the initdata TOML file, absolute or relative to the project directory"))
 			return ""
 		}
 		enc, err := contract.EncodeInitData(doc)
 		if err != nil {
-			r.fail(components.Invalid("peerpods:initdataFile", fmt.Sprintf("(%s) %s", file, err),
+			r.fail(problems.Invalid("peerpods:initdataFile", fmt.Sprintf("(%s) %s", file, err),
 				"fix the file: a TOML document with algorithm (sha256, sha384 or sha512), version and a [data] table"))
 			return ""
 		}
@@ -629,12 +631,12 @@ func (r *reader) initData() string {
 type input struct {
 	r        *reader
 	cloud    string
-	settings components.Settings
+	settings common.Settings
 	handoff  handoff.Mode
 	identity contract.Identity
 }
 
-func (in input) Settings() *components.Settings {
+func (in input) Settings() *common.Settings {
 	s := in.settings
 	return &s
 }

@@ -9,10 +9,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
 )
 
 // Options are the program's connections to the outside, for tests.
@@ -38,7 +39,7 @@ type Discovery struct {
 	Found []cluster.Found
 	// Changes are found values that differ from those recorded at the last
 	// up: the recorded ones are used.
-	Changes []components.DiscoveryChange
+	Changes []pins.DiscoveryChange
 	clients cluster.Clients
 }
 
@@ -49,7 +50,7 @@ type loader struct {
 	discover bool
 	// recorded are the values recorded at the last up: found values that
 	// differ are replaced by them.
-	recorded components.Recorded
+	recorded pins.Recorded
 	// read is the cluster as an earlier load read it, read again if nil.
 	read *Discovery
 }
@@ -62,21 +63,21 @@ func (l loader) readCluster(kubeconfig, kubeContext string) (*Discovery, error) 
 	}
 	clients, err := l.opts.connect([]byte(kubeconfig), kubeContext)
 	if errors.Is(err, cluster.ErrUnknownContext) {
-		return nil, components.Invalid("peerpods:kubeContext", strings.TrimPrefix(err.Error(), cluster.ErrUnknownContext.Error()+": ")+" is not a context of peerpods:kubeconfig",
+		return nil, problems.Invalid("peerpods:kubeContext", strings.TrimPrefix(err.Error(), cluster.ErrUnknownContext.Error()+": ")+" is not a context of peerpods:kubeconfig",
 			"set it to one of the kubeconfig's contexts, or remove it to use the current one")
 	}
 	if err != nil {
-		return nil, components.Invalid("peerpods:kubeconfig", err.Error(), "store a working kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config")
+		return nil, problems.Invalid("peerpods:kubeconfig", err.Error(), "store a working kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*cluster.Timeout)
 	defer cancel()
 	facts, err := cluster.Read(ctx, clients)
 	switch {
 	case errors.Is(err, cluster.ErrNotOpenShift):
-		return nil, components.Invalid("peerpods:kubeconfig", "names a cluster without OpenShift's config API: "+err.Error(),
+		return nil, problems.Invalid("peerpods:kubeconfig", "names a cluster without OpenShift's config API: "+err.Error(),
 			"point it at the OpenShift cluster the operator runs on, or set peerpods:discover to false and give every setting yourself")
 	case err != nil:
-		return nil, components.Invalid("peerpods:kubeconfig", "names a cluster that cannot be read: "+err.Error(),
+		return nil, problems.Invalid("peerpods:kubeconfig", "names a cluster that cannot be read: "+err.Error(),
 			"check that the cluster is reachable from here and the user may read nodes and config.openshift.io objects (oc get infrastructure cluster), or set peerpods:discover to false")
 	}
 	return &Discovery{Facts: facts, clients: clients}, nil
@@ -97,7 +98,7 @@ func (d *Discovery) cloudOf(name string) (string, error) {
 	case name == string(contract.Libvirt), name == string(platform):
 		return name, nil
 	}
-	return "", components.Invalid("peerpods:cloud", fmt.Sprintf("is %q, but the cluster runs on %s (Infrastructure cluster status.platformStatus.type %q)", name, orNone(platform), d.Facts.PlatformType),
+	return "", problems.Invalid("peerpods:cloud", fmt.Sprintf("is %q, but the cluster runs on %s (Infrastructure cluster status.platformStatus.type %q)", name, orNone(platform), d.Facts.PlatformType),
 		"set peerpods:cloud to "+orNone(platform)+", or point peerpods:kubeconfig (and kubeContext) at the cluster you mean")
 }
 
@@ -111,7 +112,7 @@ func orNone(c contract.Cloud) string {
 // apply adds the cloud's settings from the cluster that the stack does
 // not set to the object peerpods:<cloud> the reader decodes, pinned to the
 // values recorded at the last up.
-func (d *Discovery) apply(r *reader, cl cloud.Cloud, id contract.Identity, recorded components.Recorded) {
+func (d *Discovery) apply(r *reader, cl cloud.Cloud, id contract.Identity, recorded pins.Recorded) {
 	name := string(cl.Name())
 	raw, _ := r.get(name)
 	var obj map[string]json.RawMessage
@@ -131,7 +132,7 @@ func (d *Discovery) apply(r *reader, cl cloud.Cloud, id contract.Identity, recor
 			continue
 		}
 		if old := recorded[f.Setting]; old != "" && old != f.Text() {
-			d.Changes = append(d.Changes, components.DiscoveryChange{Setting: f.Setting, Recorded: old, Found: f.Text()})
+			d.Changes = append(d.Changes, pins.DiscoveryChange{Setting: f.Setting, Recorded: old, Found: f.Text()})
 			if _, list := f.Value.([]string); list {
 				f.Value = strings.Split(old, ",")
 			} else {
@@ -152,7 +153,7 @@ func (d *Discovery) apply(r *reader, cl cloud.Cloud, id contract.Identity, recor
 }
 
 // Differs reports whether a found value differs from the one recorded.
-func (d *Discovery) Differs(rec components.Recorded) bool {
+func (d *Discovery) Differs(rec pins.Recorded) bool {
 	for _, f := range d.Found {
 		if old := rec[f.Setting]; old != "" && old != f.Text() {
 			return true
@@ -213,25 +214,25 @@ func (c *Config) credentialsFromCluster() error {
 	const setting = "peerpods:credentialsFromCluster"
 	switch {
 	case !contract.WritesSecret(c.Identity):
-		return components.Invalid(setting, fmt.Sprintf("is true, but peerpods:identity is %s, where the operator gets the credentials itself", c.Identity),
+		return problems.Invalid(setting, fmt.Sprintf("is true, but peerpods:identity is %s, where the operator gets the credentials itself", c.Identity),
 			"remove it, or set peerpods:identity to static")
 	case c.Discovery == nil:
-		return components.Invalid(setting, "is true, but there is no cluster to read: peerpods:kubeconfig is not set, or peerpods:discover is false",
+		return problems.Invalid(setting, "is true, but there is no cluster to read: peerpods:kubeconfig is not set, or peerpods:discover is false",
 			"set peerpods:kubeconfig (pulumi config set --secret kubeconfig < ~/.kube/config)")
 	}
 	s, ok := cluster.CCOSecretOf(c.Cloud)
 	if !ok {
-		return components.Invalid(setting, fmt.Sprintf("is true, but %s has no Cloud Credential Operator secret", c.Cloud), "remove it")
+		return problems.Invalid(setting, fmt.Sprintf("is true, but %s has no Cloud Credential Operator secret", c.Cloud), "remove it")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cluster.Timeout)
 	defer cancel()
 	keys, err := cluster.ReadCCOSecret(ctx, c.Discovery.clients, c.Cloud)
 	if errors.Is(err, cluster.ErrNoCCOSecret) {
-		return components.Invalid(setting, fmt.Sprintf("is true, but the cluster has no %s/%s (the Cloud Credential Operator is in manual mode, or its root credentials were removed after install)", s.Namespace, s.Name),
+		return problems.Invalid(setting, fmt.Sprintf("is true, but the cluster has no %s/%s (the Cloud Credential Operator is in manual mode, or its root credentials were removed after install)", s.Namespace, s.Name),
 			"give the keys as stack secrets instead (the README lists them), or use peerpods:identity workload on a cluster with short-lived credentials")
 	}
 	if err != nil {
-		return components.Invalid(setting, "is true, but the CCO secret cannot be read: "+err.Error(), "check that the kubeconfig's user may read secrets in kube-system")
+		return problems.Invalid(setting, "is true, but the CCO secret cannot be read: "+err.Error(), "check that the kubeconfig's user may read secrets in kube-system")
 	}
 	for k, v := range keys {
 		c.Secrets[k] = cloud.NewSecret(v)

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/clustertest"
-	"github.com/peerpods/provisioner/internal/pulumitest"
-	"github.com/peerpods/provisioner/internal/stacktest"
 	"github.com/peerpods/provisioner/stacks"
+	"github.com/peerpods/provisioner/tests/testkit/clustertest"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
+	"github.com/peerpods/provisioner/tests/testkit/stacktest"
 )
 
 // awsFromCluster is the AWS example with only what the cluster cannot

@@ -6,9 +6,9 @@ import (
 
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/clustertest"
-	"github.com/peerpods/provisioner/internal/stacktest"
 	"github.com/peerpods/provisioner/stacks"
+	"github.com/peerpods/provisioner/tests/testkit/clustertest"
+	"github.com/peerpods/provisioner/tests/testkit/stacktest"
 	"gopkg.in/yaml.v3"
 )
 

@@ -8,8 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
@@ -50,7 +51,7 @@ func knownSettings() map[string]bool {
 			known[k] = true
 		}
 	}
-	for _, cloud := range components.Clouds {
+	for _, cloud := range contract.Clouds {
 		for _, s := range secretSettings(cloud) {
 			known[s.config] = known[s.config] || s.Sensitive
 		}
@@ -68,7 +69,7 @@ func checkKeys(keys []string, isSecret func(key string) bool) error {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	var ps components.Problems
+	var ps problems.List
 	for _, key := range keys {
 		name, ok := strings.CutPrefix(key, Namespace+":")
 		if !ok {
@@ -81,9 +82,9 @@ func checkKeys(keys []string, isSecret func(key string) bool) error {
 			if near := nearest(name, names); near != "" {
 				fix = fmt.Sprintf("did you mean peerpods:%s? Rename it, or remove it", near)
 			}
-			ps.Add(components.Invalid(key, "is not a setting of this project", fix))
+			ps.Add(problems.Invalid(key, "is not a setting of this project", fix))
 		case sensitive && !isSecret(key):
-			ps.Add(components.Invalid(key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", name)))
+			ps.Add(problems.Invalid(key, "is stored in plain text", fmt.Sprintf("store it encrypted: pulumi config set --secret %s <value>", name)))
 		}
 	}
 	return ps.Err()
@@ -184,7 +185,7 @@ func (c contextSource) keys() ([]string, error) {
 // settingType is the type the object setting name decodes into: a
 // registered cloud's Stack, or a common setting's type.
 func settingType(name string) (reflect.Type, bool) {
-	if c, ok := CloudNamed(components.Cloud(name)); ok {
+	if c, ok := CloudNamed(contract.Cloud(name)); ok {
 		return reflect.TypeOf(c.NewStack()).Elem(), true
 	}
 	t, ok := settingTypes[name]

@@ -5,9 +5,13 @@ import (
 	"maps"
 	"sync"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -44,7 +48,8 @@ const (
 // handoff (nil when off) and the stack outputs.
 type Deployment struct {
 	Config Config
-	components.Result
+	values.Result
+
 	// Objects are the handoff's Kubernetes objects (written, rendered, or
 	// only described, by handoff mode).
 	Objects []handoff.Object
@@ -88,7 +93,7 @@ func DeployWith(ctx *pulumi.Context, opts Options) (*Deployment, error) {
 
 func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) {
 	// The stack reference is one resource: read once, however often asked.
-	rec := sync.OnceValues(func() (components.Recorded, error) { return recorded(ctx) })
+	rec := sync.OnceValues(func() (pins.Recorded, error) { return recorded(ctx) })
 	src := contextSource{ctx, dir}
 	cfg, err := load(src, loader{opts: opts, discover: true})
 	if err != nil {
@@ -128,7 +133,7 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	if err != nil {
 		// The components name settings under the cloud's key (aws.infraId,
 		// found bad in discovery too): the stack's names are peerpods:...
-		var p components.Problems
+		var p problems.List
 		p.AddWithin(Namespace+":", err)
 		return nil, p.Err()
 	}
@@ -154,7 +159,7 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	if cfg.Handoff == handoff.ModeCluster {
 		k8s, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
 			Kubeconfig:             cfg.Kubeconfig.Input(),
-			Context:                components.OptionalString(cfg.KubeContext),
+			Context:                providers.OptionalString(cfg.KubeContext),
 			EnableConfigMapMutable: pulumi.Bool(true),
 			EnableSecretMutable:    pulumi.Bool(true),
 		})
@@ -178,7 +183,7 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 // recorded reads the values discovery decided at the last up, from this
 // stack's own "discovered" output (a reference to the stack itself; empty
 // on the first run).
-func recorded(ctx *pulumi.Context) (components.Recorded, error) {
+func recorded(ctx *pulumi.Context) (pins.Recorded, error) {
 	self := ctx.Organization() + "/" + ctx.Project() + "/" + ctx.Stack()
 	ref, err := pulumi.NewStackReference(ctx, "recorded-discovery", &pulumi.StackReferenceArgs{Name: pulumi.String(self)})
 	if err != nil {
@@ -188,7 +193,7 @@ func recorded(ctx *pulumi.Context) (components.Recorded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the values discovered at the last up (output %q of %s): %w", OutputDiscovered, self, err)
 	}
-	rec := components.Recorded{}
+	rec := pins.Recorded{}
 	if m, ok := out.Value.(map[string]any); ok {
 		for k, v := range m {
 			if s, ok := v.(string); ok {
@@ -208,7 +213,7 @@ func outputs(d *Deployment) pulumi.Map {
 		OutputCloud:     pulumi.String(string(d.Values.Cloud)),
 		OutputConfigMap: d.Values.ConfigMap,
 		OutputSecret:    d.Values.SecretOutput(),
-		OutputRules:     components.RulesOutput(d.Rules),
+		OutputRules:     values.RulesOutput(d.Rules),
 	}
 	if d.Values.SSHKey != nil {
 		out[OutputSSHKeySecret] = d.Values.SSHKeyOutput()
@@ -232,7 +237,7 @@ func outputs(d *Deployment) pulumi.Map {
 	}
 	out[OutputHandoff] = pulumi.Map{
 		"mode":      pulumi.String(string(d.Config.Handoff)),
-		"namespace": pulumi.String(components.OperatorNamespace),
+		"namespace": pulumi.String(contract.Namespace),
 		"objects":   objects,
 	}
 	return out

@@ -16,16 +16,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
-	"github.com/peerpods/provisioner/internal/pulumitest"
-	"github.com/peerpods/provisioner/internal/stacktest"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/stacks"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
+	"github.com/peerpods/provisioner/tests/testkit/stacktest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
-// Shared with the contract tests, in internal/stacktest.
+// Shared with the contract tests, in tests/testkit/stacktest.
 const (
 	sgA     = stacktest.SGA
 	subnetA = stacktest.SubnetA
@@ -353,7 +355,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 			}
 			// Every error names a setting a stack file can hold (or the
 			// unknown key the stack file has).
-			for _, ie := range components.InputErrors(err) {
+			for _, ie := range problems.InputErrors(err) {
 				if !stacks.IsSetting(ie.Setting) && !strings.HasPrefix(ie.Problem, "is not a setting") {
 					t.Errorf("error names %s, which is no setting", ie.Setting)
 				}
@@ -681,7 +683,7 @@ func TestDiscoveryIsRecordedAndPinned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []components.DiscoveryChange{
+	want := []pins.DiscoveryChange{
 		{Setting: "aws.securityGroupIds", Recorded: stacktest.SGA, Found: "sg-0bbbbbbbbbbbbbbb0"},
 		{Setting: "aws.subnetId", Recorded: stacktest.SubnetA, Found: "subnet-0bbbbbbbbbbbbbbb0"},
 	}
@@ -720,7 +722,7 @@ func TestConfigPrintsNoSecret(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			cfg := withSecrets(stackConfig(t, stack))
 			stacktest.Fixup(t, stack, cfg.Values)
-			c, _ := stacks.CloudNamed(components.Cloud(cfg.Values["peerpods:cloud"]))
+			c, _ := stacks.CloudNamed(contract.Cloud(cfg.Values["peerpods:cloud"]))
 			if slices.Contains(c.Credentials(), "sshPrivateKey") {
 				cfg.Values["peerpods:sshPrivateKey"] = stacktest.FakePrivateKey
 				cfg.Secrets = append(cfg.Secrets, "peerpods:sshPrivateKey")

@@ -9,12 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/internal/pulumitest"
-	"github.com/peerpods/provisioner/internal/stacktest"
 	"github.com/peerpods/provisioner/stacks"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
+	"github.com/peerpods/provisioner/tests/testkit/stacktest"
 )
 
 // TestRegistry holds every registered cloud to what the program, the
@@ -89,7 +88,7 @@ func TestEveryStackFileIsOfARegisteredCloud(t *testing.T) {
 	for _, f := range files {
 		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
 		cfg := stacktest.StackConfig(t, stack)
-		if _, ok := stacks.CloudNamed(components.Cloud(cfg["peerpods:cloud"])); !ok {
+		if _, ok := stacks.CloudNamed(contract.Cloud(cfg["peerpods:cloud"])); !ok {
 			t.Errorf("%s: peerpods:cloud %q is not a registered cloud", f, cfg["peerpods:cloud"])
 		}
 		if cfg["peerpods:handoff"] != string(handoff.ModeOff) && !slices.Contains(examples, stack) {

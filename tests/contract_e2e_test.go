@@ -7,11 +7,11 @@ import (
 	"maps"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/internal/kubetest"
-	"github.com/peerpods/provisioner/internal/stacktest"
+	"github.com/peerpods/provisioner/tests/testkit/kubetest"
+	"github.com/peerpods/provisioner/tests/testkit/stacktest"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -51,7 +51,7 @@ func TestHandoffContract(t *testing.T) {
 	ctx := t.Context()
 	kubetest.InstallCRDs(t, kubetest.PeerPodsCRDs(t)...)
 	const manager = "peerpods"
-	ns := components.OperatorNamespace
+	ns := contract.Namespace
 	if _, err := c.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("namespace %s exists before the first apply (err %v): the API server is not fresh", ns, err)
 	}
@@ -72,21 +72,21 @@ func TestHandoffContract(t *testing.T) {
 			if _, err := c.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err != nil {
 				t.Fatalf("namespace %s was not created: %v", ns, err)
 			}
-			cm, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, components.ConfigMapName, metav1.GetOptions{})
+			cm, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantCM := stringMap(t, find(t, objs, "ConfigMap", components.ConfigMapName), "data")
+			wantCM := stringMap(t, find(t, objs, "ConfigMap", contract.ConfigMapName), "data")
 			if !maps.Equal(cm.Data, wantCM) {
 				t.Errorf("peer-pods-cm data %v\nwant %v", cm.Data, wantCM)
 			}
-			if cm.Labels[components.ManagedByLabel] != components.ManagedBy || cm.Data[contract.KeyCloudProvider] != string(cloud) {
+			if cm.Labels[common.ManagedByLabel] != common.ManagedBy || cm.Data[contract.KeyCloudProvider] != string(cloud) {
 				t.Errorf("peer-pods-cm labels %v, CLOUD_PROVIDER %q", cm.Labels, cm.Data[contract.KeyCloudProvider])
 			}
 
-			secretNames := []string{components.SecretName}
+			secretNames := []string{contract.SecretName}
 			if contract.MustFor(cloud).SSHKeys != nil {
-				secretNames = append(secretNames, components.SSHKeySecretName)
+				secretNames = append(secretNames, contract.SSHKeySecretName)
 			}
 			for _, name := range secretNames {
 				s, err := c.Typed.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
@@ -102,7 +102,7 @@ func TestHandoffContract(t *testing.T) {
 						t.Errorf("%s %s does not survive the round trip", name, k)
 					}
 				}
-				if s.Labels[components.ManagedByLabel] != components.ManagedBy || string(s.Type) != "Opaque" {
+				if s.Labels[common.ManagedByLabel] != common.ManagedBy || string(s.Type) != "Opaque" {
 					t.Errorf("%s labels %v type %s", name, s.Labels, s.Type)
 				}
 			}
@@ -143,12 +143,12 @@ func TestHandoffContract(t *testing.T) {
 			}
 
 			// Changing one value changes exactly that key.
-			changed := find(t, objs, "ConfigMap", components.ConfigMapName).DeepCopy()
+			changed := find(t, objs, "ConfigMap", contract.ConfigMapName).DeepCopy()
 			if err := unstructured.SetNestedField(changed.Object, "9999", "data", contract.KeyVXLANPort); err != nil {
 				t.Fatal(err)
 			}
 			kubetest.ApplyObjects(t, []*unstructured.Unstructured{changed}, manager)
-			after, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, components.ConfigMapName, metav1.GetOptions{})
+			after, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +199,7 @@ func TestOperatorOwnedKeyIsNeverFought(t *testing.T) {
 	const stackManager, operatorManager = "pulumi-kubernetes-stack", "kubectl-patch"
 	ns := kubetest.UniqueNamespace(t, "ppe2e-owned")
 	_, objs := stacktest.RenderHandoff(t, "aws-example", nil)
-	cm := find(t, objs, "ConfigMap", components.ConfigMapName).DeepCopy()
+	cm := find(t, objs, "ConfigMap", contract.ConfigMapName).DeepCopy()
 	cm.SetNamespace(ns)
 	if _, ok := stringMap(t, cm, "data")[contract.KeyPodVMAMIID]; ok {
 		t.Fatal("the stack's peer-pods-cm has PODVM_AMI_ID")
@@ -208,14 +208,14 @@ func TestOperatorOwnedKeyIsNeverFought(t *testing.T) {
 		t.Fatal(err)
 	}
 	cms := c.Typed.CoreV1().ConfigMaps(ns)
-	if _, err := cms.Patch(ctx, components.ConfigMapName, types.MergePatchType, []byte(`{"data":{"PODVM_AMI_ID":"ami-0abc"}}`),
+	if _, err := cms.Patch(ctx, contract.ConfigMapName, types.MergePatchType, []byte(`{"data":{"PODVM_AMI_ID":"ami-0abc"}}`),
 		metav1.PatchOptions{FieldManager: operatorManager}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Apply(ctx, cm, stackManager, false); err != nil {
 		t.Fatalf("re-applying the stack's objects: %v", err)
 	}
-	got, err := cms.Get(ctx, components.ConfigMapName, metav1.GetOptions{})
+	got, err := cms.Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestOperatorOwnedKeyIsNeverFought(t *testing.T) {
 	if _, err := c.Apply(ctx, old, stackManager, true); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := cms.Get(ctx, components.ConfigMapName, metav1.GetOptions{}); got.Data[contract.KeyPodVMAMIID] != "" {
+	if got, _ := cms.Get(ctx, contract.ConfigMapName, metav1.GetOptions{}); got.Data[contract.KeyPodVMAMIID] != "" {
 		t.Errorf("forced: PODVM_AMI_ID %q", got.Data[contract.KeyPodVMAMIID])
 	}
 }

@@ -23,9 +23,9 @@ import (
 	"testing"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
-	"github.com/peerpods/provisioner/internal/diffreport"
-	"github.com/peerpods/provisioner/internal/e2eenv"
+	"github.com/peerpods/provisioner/cmd/peerpods/diffreport"
 	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 )
 
 func randomHex(t *testing.T, n int) string {

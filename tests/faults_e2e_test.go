@@ -21,10 +21,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peerpods/provisioner/internal/caatest"
-	"github.com/peerpods/provisioner/internal/e2eenv"
-	"github.com/peerpods/provisioner/internal/proc"
+	"github.com/peerpods/provisioner/cmd/peerpods/proc"
 	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/tests/testkit/caatest"
+	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 )
 
 // The fault suite (make faults): runs cut by kill -9 and Ctrl-C, libvirtd

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/stacktest"
+	"github.com/peerpods/provisioner/tests/testkit/stacktest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 

@@ -17,10 +17,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/cmd/peerpods/diffreport"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/internal/diffreport"
-	"github.com/peerpods/provisioner/internal/e2eenv"
-	"github.com/peerpods/provisioner/internal/kubetest"
+	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
+	"github.com/peerpods/provisioner/tests/testkit/kubetest"
 	"golang.org/x/crypto/ssh"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/internal/e2eenv"
+	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 )
 
 // yamlProgram is a Pulumi YAML program (runtime yaml) that uses the

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peerpods/provisioner/internal/diffreport"
+	"github.com/peerpods/provisioner/cmd/peerpods/diffreport"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"

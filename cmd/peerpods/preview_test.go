@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peerpods/provisioner/internal/diffreport"
+	"github.com/peerpods/provisioner/cmd/peerpods/diffreport"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/peerpods/provisioner/internal/proc"
+	"github.com/peerpods/provisioner/cmd/peerpods/proc"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peerpods/provisioner/internal/proc"
+	"github.com/peerpods/provisioner/cmd/peerpods/proc"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"

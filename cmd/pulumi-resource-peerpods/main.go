@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/peerpods/provisioner/internal/plugin"
+	"github.com/peerpods/provisioner/cmd/pulumi-resource-peerpods/plugin"
 	"github.com/peerpods/provisioner/libvirt/provider"
 )
 

@@ -8,10 +8,12 @@ package cloud
 import (
 	"encoding/json"
 
-	"github.com/peerpods/provisioner/components"
 	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -54,14 +56,14 @@ type Stack interface {
 	Prepare(in Input)
 	// Deploy registers the cloud's providers and its component. Nothing
 	// is registered when Prepare recorded a problem.
-	Deploy(ctx *pulumi.Context, in Deploy) (components.Result, error)
+	Deploy(ctx *pulumi.Context, in Deploy) (values.Result, error)
 }
 
 // Input is what Prepare reads besides the decoded object.
 type Input interface {
 	// Settings are the common peer-pods settings, defaults applied: a
 	// copy of the cloud's own.
-	Settings() *components.Settings
+	Settings() *common.Settings
 	// Handoff is peerpods:handoff.
 	Handoff() handoff.Mode
 	// Identity is peerpods:identity (the cloud's default when unset),
@@ -86,7 +88,7 @@ type Deploy struct {
 	Secret func(key string) pulumi.StringInput
 	// Recorded reads the values discovery decided at the last up (a
 	// StackReference to the stack itself: call it only when discovering).
-	Recorded func() (components.Recorded, error)
+	Recorded func() (pins.Recorded, error)
 }
 
 // Mocks are a cloud's fakes for tests on Pulumi mocks.

@@ -4,8 +4,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/components/providers"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	ppkube "github.com/peerpods/provisioner/sdk/go/peerpods/kubernetes"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -39,7 +43,7 @@ func ParseMode(setting, value string) (Mode, error) {
 	case ModeCluster, ModeManifests, ModeOff:
 		return m, nil
 	}
-	return "", components.Invalid(setting, fmt.Sprintf("is %q, which is not a handoff mode", value),
+	return "", problems.Invalid(setting, fmt.Sprintf("is %q, which is not a handoff mode", value),
 		`use "cluster" (write peer-pods-cm and the secrets into the cluster), "manifests" (the same objects as a YAML stack output) or "off" (the values as stack outputs only)`)
 }
 
@@ -103,7 +107,7 @@ type Options struct {
 // NewArgs are the Args for the values a cloud component returned and the
 // options of the stack. (Values.Ready is left to the caller's
 // pulumi.DependsOn.)
-func NewArgs(v components.Values, o Options) Args {
+func NewArgs(v values.Values, o Options) Args {
 	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Identity: string(v.Identity), KataConfig: o.KataConfig, Nodes: o.Nodes}
 	// A nil map in an interface would be an input.
 	if v.Secret != nil {
@@ -179,7 +183,7 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 	if err != nil {
 		return nil, err
 	}
-	provider, err := components.RequireProvider("kubernetes", "Kubernetes", opts)
+	provider, err := providers.RequireProvider("kubernetes", "Kubernetes", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +229,8 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 		return nil, err
 	}
 
-	h.Namespace = pulumi.String(components.OperatorNamespace).ToStringOutput()
-	h.ConfigMapName = pulumi.String(components.ConfigMapName).ToStringOutput()
+	h.Namespace = pulumi.String(contract.Namespace).ToStringOutput()
+	h.ConfigMapName = pulumi.String(contract.ConfigMapName).ToStringOutput()
 	h.SecretNames = secrets.ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(h, pulumi.Map{
 		"namespace":     h.Namespace,
@@ -242,41 +246,41 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 // problem in one error, and reports whether the keys of the maps were
 // known, and so checked too.
 func (a Args) check() (keysChecked bool, err error) {
-	var p components.Problems
-	_, knownCloud := contract.For(components.Cloud(a.Cloud))
+	var p problems.List
+	_, knownCloud := contract.For(contract.Cloud(a.Cloud))
 	if !knownCloud {
-		p.Add(components.Invalid("cloud", fmt.Sprintf("is %q, which is not a cloud", a.Cloud),
+		p.Add(problems.Invalid("cloud", fmt.Sprintf("is %q, which is not a cloud", a.Cloud),
 			fmt.Sprintf("use one of %s: the cloud of the component whose values these are", cloudNames())))
 	}
 	if a.ConfigMap == nil {
-		p.Add(components.Invalid("configMap", "is not given", "pass the peer-pods-cm data: the cloud component's configMap output"))
+		p.Add(problems.Invalid("configMap", "is not given", "pass the peer-pods-cm data: the cloud component's configMap output"))
 	}
 	id := a.identity()
 	if knownCloud {
-		p.Add(components.CheckIdentity(components.Cloud(a.Cloud), id))
+		p.Add(identity.CheckIdentity(contract.Cloud(a.Cloud), id))
 	}
 	switch {
 	case contract.WritesSecret(id) && a.Secret == nil:
-		p.Add(components.Invalid("secret", "is not given", "pass the peer-pods-secret data: the cloud component's secret output"))
+		p.Add(problems.Invalid("secret", "is not given", "pass the peer-pods-secret data: the cloud component's secret output"))
 	case !contract.WritesSecret(id) && a.Secret != nil:
 		if m, known := a.Secret.(pulumi.StringMap); !known || len(m) > 0 {
-			p.Add(components.Invalid("secret", fmt.Sprintf("is given, but with identity %s the operator writes peer-pods-secret (and skips its own flow when the Secret exists)", id),
+			p.Add(problems.Invalid("secret", fmt.Sprintf("is given, but with identity %s the operator writes peer-pods-secret (and skips its own flow when the Secret exists)", id),
 				"leave secret out, or set identity static"))
 		}
 	}
 	switch {
 	case id == contract.IdentityWorkload && a.OperatorEnv == nil:
-		p.Add(components.Invalid("operatorEnv", "is not given, and the workload flow starts from the operator's environment", "pass the cloud component's operatorEnv output"))
+		p.Add(problems.Invalid("operatorEnv", "is not given, and the workload flow starts from the operator's environment", "pass the cloud component's operatorEnv output"))
 	case id != contract.IdentityWorkload && a.OperatorEnv != nil:
-		p.Add(components.Invalid("operatorEnv", fmt.Sprintf("is given, but identity is %s", id), "leave operatorEnv out, or set identity workload"))
+		p.Add(problems.Invalid("operatorEnv", fmt.Sprintf("is given, but identity is %s", id), "leave operatorEnv out, or set identity workload"))
 	case id == contract.IdentityWorkload:
-		p.Add(components.CheckDNSSubdomain("subscription", a.Subscription, "the operator's OLM Subscription", "name the Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (oc get subscriptions -n "+contract.Namespace+")"))
+		p.Add(check.DNSSubdomain("subscription", a.Subscription, "the operator's OLM Subscription", "name the Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (oc get subscriptions -n "+contract.Namespace+")"))
 	}
 	p.Add(a.KataConfig.Validate("kataConfig"))
 	for i, n := range a.Nodes {
 		p.Add(n.Validate(fmt.Sprintf("nodes[%d]", i)))
 		if len(n.Taints) > 0 && a.Kubeconfig == nil {
-			p.Add(components.Invalid("kubeconfig", fmt.Sprintf("is not given, and nodes[%d] (%s) has taints, which are added through the cluster's API", i, n.Name),
+			p.Add(problems.Invalid("kubeconfig", fmt.Sprintf("is not given, and nodes[%d] (%s) has taints, which are added through the cluster's API", i, n.Name),
 				"pass the cluster's kubeconfig (a secret), the one of the Kubernetes provider"))
 		}
 	}
@@ -298,7 +302,7 @@ func (a Args) check() (keysChecked bool, err error) {
 
 // identity is the identity mode of a, the cloud's default when empty.
 func (a Args) identity() contract.Identity {
-	return contract.IdentityOr(components.Cloud(a.Cloud), contract.Identity(a.Identity))
+	return contract.IdentityOr(contract.Cloud(a.Cloud), contract.Identity(a.Identity))
 }
 
 // cloudNames lists the clouds, "aws, azure, gcp, libvirt".
@@ -315,7 +319,7 @@ func cloudNames() string {
 // An empty ssh-key-secret is none, as a cloud component that uses none
 // outputs it.
 func (a Args) checkKeys(cm, secret, ssh, env pulumi.StringMap) error {
-	v := components.Values{Cloud: components.Cloud(a.Cloud), Identity: a.identity(), ConfigMap: cm, Secret: secret, OperatorEnv: env}
+	v := values.Values{Cloud: contract.Cloud(a.Cloud), Identity: a.identity(), ConfigMap: cm, Secret: secret, OperatorEnv: env}
 	if len(ssh) > 0 {
 		v.SSHKey = ssh
 	}
@@ -342,7 +346,7 @@ func (a Args) checkLater() pulumi.ResourceArrayOutput {
 	return pulumi.All(maps...).ApplyT(func(resolved []any) ([]pulumi.Resource, error) {
 		plain := func(i int) pulumi.StringMap {
 			m, _ := resolved[i].(map[string]string)
-			return components.PlainMap(m)
+			return values.PlainMap(m)
 		}
 		return nil, a.checkKeys(plain(0), plain(1), plain(2), plain(3))
 	}).(pulumi.ResourceArrayOutput)
@@ -405,7 +409,7 @@ func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, arg
 		}
 		if prov == nil {
 			var err error
-			if prov, err = components.RequireProvider("peerpods", "peerpods", componentOpts); err != nil {
+			if prov, err = providers.RequireProvider("peerpods", "peerpods", componentOpts); err != nil {
 				if prov, err = peerpods.NewProvider(ctx, name+"-peerpods", &peerpods.ProviderArgs{}, pulumi.Parent(parent)); err != nil {
 					return err
 				}
@@ -413,7 +417,7 @@ func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, arg
 		}
 		taints := make(ppkube.TaintArray, len(n.Taints))
 		for i, t := range n.Taints {
-			taints[i] = ppkube.TaintArgs{Key: pulumi.String(t.Key), Value: components.OptionalString(t.Value), Effect: pulumi.String(t.Effect)}
+			taints[i] = ppkube.TaintArgs{Key: pulumi.String(t.Key), Value: providers.OptionalString(t.Value), Effect: pulumi.String(t.Effect)}
 		}
 		opts := append([]pulumi.ResourceOption{pulumi.Parent(parent), pulumi.Provider(prov)}, check...)
 		if patch, ok := labels[n.Name]; ok {
@@ -421,7 +425,7 @@ func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, arg
 		}
 		if _, err := ppkube.NewNodeTaints(ctx, name+"-"+n.Name, &ppkube.NodeTaintsArgs{
 			Node: pulumi.String(n.Name), Taints: taints,
-			Kubeconfig: args.Kubeconfig, Context: components.OptionalString(args.KubeContext),
+			Kubeconfig: args.Kubeconfig, Context: providers.OptionalString(args.KubeContext),
 		}, opts...); err != nil {
 			return err
 		}

@@ -6,21 +6,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
-	"github.com/peerpods/provisioner/internal/pulumitest"
-	"github.com/peerpods/provisioner/internal/valuestest"
+	"github.com/peerpods/provisioner/components/values"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
+	"github.com/peerpods/provisioner/tests/testkit/valuestest"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-func awsValues() components.Values     { return valuestest.AWS() }
-func libvirtValues() components.Values { return valuestest.Libvirt() }
+func awsValues() values.Values     { return valuestest.AWS() }
+func libvirtValues() values.Values { return valuestest.Libvirt() }
 
 // args are the Args a Go program passes for values: plain maps.
-func args(v components.Values) handoff.Args { return handoff.NewArgs(v, handoff.Options{}) }
+func args(v values.Values) handoff.Args { return handoff.NewArgs(v, handoff.Options{}) }
 
 // withProvider registers a Kubernetes provider, then body with it as
 // the handoff's option.
@@ -207,18 +208,18 @@ func TestClusterHandoffEmptySSHKeySecret(t *testing.T) {
 // when the handoff is called is checked first, every problem at once, and
 // nothing is registered.
 func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
-	change := func(v components.Values, f func(*components.Values)) handoff.Args {
+	change := func(v values.Values, f func(*values.Values)) handoff.Args {
 		f(&v)
 		return args(v)
 	}
-	missingSecret := change(awsValues(), func(v *components.Values) { delete(v.Secret, "AWS_SECRET_ACCESS_KEY") })
-	unknownKey := change(awsValues(), func(v *components.Values) { v.ConfigMap["AWS_SG_ID"] = pulumi.String("sg-1") })
-	missingCM := change(awsValues(), func(v *components.Values) { delete(v.ConfigMap, "AWS_VPC_ID") })
-	sshForAWS := change(awsValues(), func(v *components.Values) { v.SSHKey = pulumi.StringMap{"id_rsa": pulumi.String("k")} })
-	azureNoSSH := change(awsValues(), func(v *components.Values) { v.Cloud = components.Azure })
+	missingSecret := change(awsValues(), func(v *values.Values) { delete(v.Secret, "AWS_SECRET_ACCESS_KEY") })
+	unknownKey := change(awsValues(), func(v *values.Values) { v.ConfigMap["AWS_SG_ID"] = pulumi.String("sg-1") })
+	missingCM := change(awsValues(), func(v *values.Values) { delete(v.ConfigMap, "AWS_VPC_ID") })
+	sshForAWS := change(awsValues(), func(v *values.Values) { v.SSHKey = pulumi.StringMap{"id_rsa": pulumi.String("k")} })
+	azureNoSSH := change(awsValues(), func(v *values.Values) { v.Cloud = contract.Azure })
 	// Keys are known even when values are outputs: checked before
 	// anything is registered.
-	outputValue := change(awsValues(), func(v *components.Values) {
+	outputValue := change(awsValues(), func(v *values.Values) {
 		v.ConfigMap["AWS_SG_ID"] = pulumi.String("sg-1").ToStringOutput()
 	})
 	unknownCloud := args(awsValues())

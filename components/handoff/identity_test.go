@@ -5,31 +5,32 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/values"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // withIdentity is v in identity mode id, with no peer-pods-secret outside
 // static mode and env as the operator's environment.
-func withIdentity(v components.Values, id contract.Identity, env map[string]string) components.Values {
+func withIdentity(v values.Values, id contract.Identity, env map[string]string) values.Values {
 	v.Identity = id
 	if !contract.WritesSecret(id) {
 		v.Secret = nil
 	}
 	if env != nil {
-		v.OperatorEnv = components.PlainMap(env)
+		v.OperatorEnv = values.PlainMap(env)
 	}
 	return v
 }
 
-func azureValues() components.Values {
-	cm := components.DefaultSettings(components.Azure).ConfigMap(components.Azure)
+func azureValues() values.Values {
+	cm := common.DefaultSettings(contract.Azure).ConfigMap(contract.Azure)
 	cm["AZURE_REGION"], cm["AZURE_RESOURCE_GROUP"] = "eastus", "rg"
 	cm["AZURE_SUBNET_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
-	return components.Values{Cloud: components.Azure, ConfigMap: components.PlainMap(cm),
+	return values.Values{Cloud: contract.Azure, ConfigMap: values.PlainMap(cm),
 		SSHKey: pulumi.StringMap{"id_rsa": pulumi.String("k"), "id_rsa.pub": pulumi.String("p")}}
 }
 

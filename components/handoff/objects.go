@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
@@ -82,11 +84,11 @@ func (k *KataConfigOptions) Validate(setting string) error {
 	if k == nil {
 		return nil
 	}
-	var p components.Problems
+	var p problems.List
 	if k.Name != "" {
-		p.Add(components.CheckDNSSubdomain(setting+".name", k.Name, "a KataConfig name", "use a lower-case name such as "+DefaultKataConfigName))
+		p.Add(check.DNSSubdomain(setting+".name", k.Name, "a KataConfig name", "use a lower-case name such as "+DefaultKataConfigName))
 	}
-	p.Add(components.CheckLabels(setting+".poolSelector", k.PoolSelector))
+	p.Add(check.Labels(setting+".poolSelector", k.PoolSelector))
 	return p.Err()
 }
 
@@ -108,17 +110,17 @@ const (
 // applied. (The operator 1.10 has no PeerPodConfig:
 // PEERPODS_LIMIT_PER_NODE in peer-pods-cm carries the limit.)
 func Objects(args Args) []Object {
-	owned := func() map[string]string { return map[string]string{components.ManagedByLabel: components.ManagedBy} }
+	owned := func() map[string]string { return map[string]string{common.ManagedByLabel: common.ManagedBy} }
 	objs := []Object{
-		{APIVersion: "v1", Kind: "Namespace", Name: components.OperatorNamespace, Retain: true},
+		{APIVersion: "v1", Kind: "Namespace", Name: contract.Namespace, Retain: true},
 		ConfigMapObject(args.ConfigMap),
 	}
 	id := args.identity()
 	if contract.WritesSecret(id) {
-		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: components.SecretName, Namespace: components.OperatorNamespace, Labels: owned(), Data: args.Secret, Secret: true})
+		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: contract.SecretName, Namespace: contract.Namespace, Labels: owned(), Data: args.Secret, Secret: true})
 	}
 	if args.SSHKeySecret != nil && usesSSHKey(args.Cloud) {
-		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: components.SSHKeySecretName, Namespace: components.OperatorNamespace,
+		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: contract.SSHKeySecretName, Namespace: contract.Namespace,
 			Labels: owned(), Data: args.SSHKeySecret, Secret: true})
 	}
 	if id == contract.IdentityWorkload && args.OperatorEnv != nil {
@@ -157,9 +159,9 @@ func identityObjects(args Args) []Object {
 		}
 		return out
 	}).(pulumi.ArrayOutput)
-	objs := []Object{{APIVersion: contract.SubscriptionAPIVersion, Kind: contract.SubscriptionKind, Name: args.Subscription, Namespace: components.OperatorNamespace,
+	objs := []Object{{APIVersion: contract.SubscriptionAPIVersion, Kind: contract.SubscriptionKind, Name: args.Subscription, Namespace: contract.Namespace,
 		Patch: true, Spec: pulumi.Map{"config": pulumi.Map{"env": envList}}}}
-	if components.Cloud(args.Cloud) == components.Azure {
+	if contract.Cloud(args.Cloud) == contract.Azure {
 		data := env.ApplyT(func(m map[string]string) map[string]string {
 			out := map[string]string{}
 			for k, v := range m {
@@ -170,7 +172,7 @@ func identityObjects(args Args) []Object {
 			return out
 		}).(pulumi.StringMapOutput)
 		objs = append(objs, Object{APIVersion: "v1", Kind: "ConfigMap", Name: contract.IdentityConfigMapName, Namespace: contract.IdentityConfigMapNamespace,
-			Labels: map[string]string{components.ManagedByLabel: components.ManagedBy}, Data: data})
+			Labels: map[string]string{common.ManagedByLabel: common.ManagedBy}, Data: data})
 	}
 	return objs
 }
@@ -178,14 +180,14 @@ func identityObjects(args Args) []Object {
 // usesSSHKey reports whether the operator of cloud reads ssh-key-secret
 // (package contract).
 func usesSSHKey(cloud string) bool {
-	set, ok := contract.For(components.Cloud(cloud))
+	set, ok := contract.For(contract.Cloud(cloud))
 	return ok && set.SSHKeys != nil
 }
 
 // ConfigMapObject is the peer-pods-cm object with data.
 func ConfigMapObject(data pulumi.StringMapInput) Object {
-	return Object{APIVersion: "v1", Kind: "ConfigMap", Name: components.ConfigMapName, Namespace: components.OperatorNamespace,
-		Labels: map[string]string{components.ManagedByLabel: components.ManagedBy}, Data: data}
+	return Object{APIVersion: "v1", Kind: "ConfigMap", Name: contract.ConfigMapName, Namespace: contract.Namespace,
+		Labels: map[string]string{common.ManagedByLabel: common.ManagedBy}, Data: data}
 }
 
 func orDefault(s, def string) string {

@@ -6,12 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
-	"github.com/peerpods/provisioner/internal/pulumitest"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -59,8 +60,8 @@ func TestRenderManifests(t *testing.T) {
 	m := &pulumitest.Mocks{}
 	var out pulumi.StringOutput
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
-		v := components.Values{
-			Cloud:     components.GCP,
+		v := values.Values{
+			Cloud:     contract.GCP,
 			Identity:  contract.IdentityStatic,
 			ConfigMap: pulumi.StringMap{"CLOUD_PROVIDER": pulumi.String("gcp"), "VXLAN_PORT": pulumi.String("9000")},
 			Secret:    pulumi.StringMap{"GCP_CREDENTIALS": pulumi.String(`{"type":"service_account"}`)},
@@ -129,11 +130,11 @@ spec:
 func TestClusterHandoffOrder(t *testing.T) {
 	m := &pulumitest.Mocks{}
 	// Azure: a public cloud with ssh-key-secret.
-	cm := components.DefaultSettings(components.Azure).ConfigMap(components.Azure)
+	cm := common.DefaultSettings(contract.Azure).ConfigMap(contract.Azure)
 	cm["AZURE_REGION"], cm["AZURE_RESOURCE_GROUP"] = "eastus", "rg"
 	cm["AZURE_SUBNET_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
-	v := components.Values{Cloud: components.Azure, Identity: contract.IdentityStatic, ConfigMap: components.PlainMap(cm),
-		Secret: components.PlainMap(map[string]string{"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "t", "AZURE_SUBSCRIPTION_ID": "u"}),
+	v := values.Values{Cloud: contract.Azure, Identity: contract.IdentityStatic, ConfigMap: values.PlainMap(cm),
+		Secret: values.PlainMap(map[string]string{"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s", "AZURE_TENANT_ID": "t", "AZURE_SUBSCRIPTION_ID": "u"}),
 		SSHKey: pulumi.StringMap{"id_rsa": pulumi.String("k"), "id_rsa.pub": pulumi.String("p")}}
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})

@@ -5,8 +5,9 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
+	"github.com/peerpods/provisioner/components/problems"
 )
 
 // Node labels and taints of the placement.
@@ -78,9 +79,9 @@ type NodePatch struct {
 // of one key and effect. setting names
 // the patch in errors, such as "nodes[0]".
 func (n NodePatch) Validate(setting string) error {
-	var p components.Problems
-	p.Add(components.CheckDNSSubdomain(setting+".name", n.Name, "a node name", "use the names of oc get nodes"))
-	p.Add(components.CheckLabels(setting+".labels", n.Labels))
+	var p problems.List
+	p.Add(check.DNSSubdomain(setting+".name", n.Name, "a node name", "use the names of oc get nodes"))
+	p.Add(check.Labels(setting+".labels", n.Labels))
 	taints := make([]nodetaints.Taint, len(n.Taints))
 	for i, t := range n.Taints {
 		taints[i] = nodetaints.Taint(t)
@@ -96,11 +97,11 @@ func (n NodePatch) Validate(setting string) error {
 // setting names the placement in errors (such as "placement"); problems of
 // kata name the KataConfig's selector, kataConfig.poolSelector.
 func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, error) {
-	var problems components.Problems
+	var probs problems.List
 	byName := map[string]*NodePatch{}
 	add := func(where, node string, labels map[string]string, taints []Taint) {
-		if err := components.CheckDNSSubdomain(where, node, "a node name", "use the names of oc get nodes"); err != nil {
-			problems.Add(err)
+		if err := check.DNSSubdomain(where, node, "a node name", "use the names of oc get nodes"); err != nil {
+			probs.Add(err)
 			return
 		}
 		n := byName[node]
@@ -110,7 +111,7 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 		}
 		for k, v := range labels {
 			if old, ok := n.Labels[k]; ok && old != v {
-				problems.Add(components.Invalid(where, fmt.Sprintf("sets %s=%s on node %s, which another rule sets to %q", k, v, node, old), "give each node one value per label"))
+				probs.Add(problems.Invalid(where, fmt.Sprintf("sets %s=%s on node %s, which another rule sets to %q", k, v, node, old), "give each node one value per label"))
 				continue
 			}
 			n.Labels[k] = v
@@ -121,13 +122,13 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 			}
 		}
 	}
-	kataErr := components.CheckLabels(KataPoolSelectorSetting, kata)
-	problems.Add(kataErr)
+	kataErr := check.Labels(KataPoolSelectorSetting, kata)
+	probs.Add(kataErr)
 	if kataErr != nil {
 		kata = nil // reported once, not again for every node
 	}
 	if len(p.KataNodes) > 0 && len(kata) == 0 && kataErr == nil {
-		problems.Add(components.Invalid(setting+".kataNodes", "is set, but kataConfig.poolSelector is not", "set peerpods:kataConfig.poolSelector: the labels these nodes get"))
+		probs.Add(problems.Invalid(setting+".kataNodes", "is set, but kataConfig.poolSelector is not", "set peerpods:kataConfig.poolSelector: the labels these nodes get"))
 	}
 	for i, node := range p.KataNodes {
 		add(fmt.Sprintf("%s.kataNodes[%d]", setting, i), node, kata, nil)
@@ -144,25 +145,25 @@ func (p Placement) Nodes(setting string, kata map[string]string) ([]NodePatch, e
 			taints = append(taints, Taint{Key: LabelControlPlane, Value: "true", Effect: TaintNoSchedule})
 		}
 		if g.Cluster != "" {
-			problems.Add(components.CheckDNSLabel(where+".cluster", g.Cluster, "a namespace name", "use the hosted cluster's namespace, such as clusters-mycluster"))
+			probs.Add(check.DNSLabel(where+".cluster", g.Cluster, "a namespace name", "use the hosted cluster's namespace, such as clusters-mycluster"))
 			labels[LabelHCPCluster] = g.Cluster
 			taints = append(taints, Taint{Key: LabelHCPCluster, Value: g.Cluster, Effect: TaintNoSchedule})
 		}
 		if g.Zone != "" {
-			problems.Add(components.CheckLabelValue(where+".zone", g.Zone, "use the zone's name, such as us-east-1a"))
+			probs.Add(check.LabelValue(where+".zone", g.Zone, "use the zone's name, such as us-east-1a"))
 			labels[LabelZone] = g.Zone
 		}
 		if len(g.Nodes) == 0 {
-			problems.Add(components.Invalid(where+".nodes", "is empty", "list the group's node names"))
+			probs.Add(problems.Invalid(where+".nodes", "is empty", "list the group's node names"))
 		}
 		if len(labels) == 0 {
-			problems.Add(components.Invalid(where, "sets nothing", "set infra, controlPlane, cluster or zone"))
+			probs.Add(problems.Invalid(where, "sets nothing", "set infra, controlPlane, cluster or zone"))
 		}
 		for j, node := range g.Nodes {
 			add(fmt.Sprintf("%s.nodes[%d]", where, j), node, labels, taints)
 		}
 	}
-	if err := problems.Err(); err != nil {
+	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]NodePatch, 0, len(byName))

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/problems"
 )
 
 func TestPlacementNodes(t *testing.T) {
@@ -55,7 +55,7 @@ func TestPlacementErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := c.p.Nodes("placement", c.kata)
-			ies := components.InputErrors(err)
+			ies := problems.InputErrors(err)
 			if len(ies) != 1 || ies[0].Setting != c.setting {
 				t.Fatalf("want one error on %s, got %v", c.setting, err)
 			}
@@ -138,11 +138,11 @@ func TestKataConfigOptionsValidate(t *testing.T) {
 	}
 	// The stack checks the selector through both: one error.
 	k := &KataConfigOptions{PoolSelector: map[string]string{"kata": "a b"}}
-	var p components.Problems
+	var p problems.List
 	p.Add(k.Validate("kataConfig"))
 	_, err := Placement{KataNodes: []string{"w"}}.Nodes("placement", k.PoolSelector)
 	p.Add(err)
-	if ies := components.InputErrors(p.Err()); len(ies) != 1 || ies[0].Setting != "kataConfig.poolSelector.kata" {
+	if ies := problems.InputErrors(p.Err()); len(ies) != 1 || ies[0].Setting != "kataConfig.poolSelector.kata" {
 		t.Errorf("got %v", p.Err())
 	}
 }
@@ -157,7 +157,7 @@ func wantOneError(t *testing.T, err error, setting, fix string) {
 		}
 		return
 	}
-	ies := components.InputErrors(err)
+	ies := problems.InputErrors(err)
 	if len(ies) != 1 || ies[0].Setting != setting || !strings.Contains(ies[0].Fix, fix) {
 		t.Fatalf("want one error on %s with fix %q, got %v", setting, fix, err)
 	}

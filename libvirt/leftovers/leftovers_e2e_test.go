@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	common "github.com/peerpods/provisioner/components/leftovers"
-	"github.com/peerpods/provisioner/internal/caatest"
-	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/leftovers"
+	"github.com/peerpods/provisioner/tests/testkit/caatest"
+	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 	"libvirt.org/go/libvirtxml"
 )
 

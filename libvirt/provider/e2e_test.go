@@ -3,7 +3,7 @@
 package provider_test
 
 import (
-	"github.com/peerpods/provisioner/internal/e2eenv"
+	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 	"os"
 	"path/filepath"
 	"testing"

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/tests/testkit/providertest"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"

@@ -12,8 +12,8 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	common "github.com/peerpods/provisioner/components/leftovers"
-	"github.com/peerpods/provisioner/internal/caatest"
 	"github.com/peerpods/provisioner/libvirt/leftovers"
+	"github.com/peerpods/provisioner/tests/testkit/caatest"
 	p "github.com/pulumi/pulumi-go-provider"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/digitalocean/go-libvirt"
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
 	common "github.com/peerpods/provisioner/components/leftovers"
 	poolleft "github.com/peerpods/provisioner/libvirt/leftovers"
 	"github.com/peerpods/provisioner/libvirt/settings"
@@ -70,7 +70,7 @@ func (*StoragePool) Check(ctx context.Context, req infer.CheckRequest) (infer.Ch
 		return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: append(fs, f...)}, err
 	}
 	u := unknownInputs(inputs)
-	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
+	fs.addKnown(u, "name", func() error { return check.Name("name", args.Name) })
 	fs.addKnown(u, "path", func() error { return settings.CheckPoolPath("path", args.Path) })
 	return infer.CheckResponse[StoragePoolArgs]{Inputs: args, Failures: fs}, nil
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/digitalocean/go-libvirt"
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/problems"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
@@ -23,7 +23,7 @@ const (
 	// Module is the token module of the libvirt resources.
 	Module = "libvirt"
 	// GoImportBasePath is the import path of the Go SDK generated from
-	// the provider's schema (internal/sdkgen).
+	// the provider's schema (hack/sdkgen).
 	GoImportBasePath = "github.com/peerpods/provisioner/sdk/go/peerpods"
 )
 
@@ -119,7 +119,7 @@ func (f *failures) addKnown(u unknowns, property string, check func() error) {
 // addErr records an error of the components validation helpers, whose
 // Setting is the property.
 func (f *failures) addErr(err error) {
-	for _, ie := range components.InputErrors(err) {
+	for _, ie := range problems.InputErrors(err) {
 		f.add(ie.Setting, ie.Problem+"; fix: "+ie.Fix)
 	}
 }

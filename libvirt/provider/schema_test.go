@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components/handoff/nodetaints"
-	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/tests/testkit/providertest"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )

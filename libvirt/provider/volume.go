@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
 	common "github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
@@ -90,8 +90,8 @@ func (*StorageVolume) Check(ctx context.Context, req infer.CheckRequest) (infer.
 		return infer.CheckResponse[StorageVolumeArgs]{Inputs: args, Failures: append(fs, f...)}, err
 	}
 	u := unknownInputs(inputs)
-	fs.addKnown(u, "pool", func() error { return components.CheckName("pool", args.Pool) })
-	fs.addKnown(u, "name", func() error { return components.CheckName("name", args.Name) })
+	fs.addKnown(u, "pool", func() error { return check.Name("pool", args.Pool) })
+	fs.addKnown(u, "name", func() error { return check.Name("name", args.Name) })
 	fs.addKnown(u, "format", func() error { return settings.CheckFormat("format", args.Format) })
 	capacity := args.Capacity
 	if u["capacity"] {

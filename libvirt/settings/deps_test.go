@@ -1,7 +1,7 @@
 package settings
 
 import (
-	"github.com/peerpods/provisioner/internal/golist"
+	"github.com/peerpods/provisioner/tests/testkit/golist"
 	"slices"
 	"strings"
 	"testing"

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/problems"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -49,43 +50,43 @@ type HostAccessNames struct {
 // are not known yet (in a preview) and not checked; nil checks all.
 func CheckHostAccess(n HostAccessNames, a HostAccess, unknown map[string]bool) error {
 	u := unknown
-	var ps components.Problems
+	var ps problems.List
 	switch {
 	case u["host"]:
 	case a.Host == "":
-		ps.Add(components.Invalid(n.Host, "is empty", "give the KVM host's name or address"))
+		ps.Add(problems.Invalid(n.Host, "is empty", "give the KVM host's name or address"))
 	case strings.ContainsAny(a.Host, "/@ ?#") || strings.HasPrefix(a.Host, "["):
-		ps.Add(components.Invalid(n.Host, fmt.Sprintf("is %q, which is not a host name or address", a.Host), "give only the host's name or address, such as kvm1.example.com"))
+		ps.Add(problems.Invalid(n.Host, fmt.Sprintf("is %q, which is not a host name or address", a.Host), "give only the host's name or address, such as kvm1.example.com"))
 	}
 	if !u["port"] {
-		ps.Add(components.CheckPort(n.Port, a.Port))
+		ps.Add(check.Port(n.Port, a.Port))
 	}
 	if !u["user"] && (a.User == "" || strings.ContainsAny(a.User, "/@:; ")) {
-		ps.Add(components.Invalid(n.User, fmt.Sprintf("is %q, which is not a user name", a.User), "give the SSH user, such as root"))
+		ps.Add(problems.Invalid(n.User, fmt.Sprintf("is %q, which is not a user name", a.User), "give the SSH user, such as root"))
 	}
 	if !u["password"] && !u["bootstrapPrivateKey"] && deref(a.Password) == "" && deref(a.BootstrapPrivateKey) == "" {
-		ps.Add(components.Invalid(n.Password, "and "+n.BootstrapPrivateKey+" are both unset", "give the password or an existing private key the host accepts, as secrets, to install the new key once"))
+		ps.Add(problems.Invalid(n.Password, "and "+n.BootstrapPrivateKey+" are both unset", "give the password or an existing private key the host accepts, as secrets, to install the new key once"))
 	}
 	if k := deref(a.BootstrapPrivateKey); !u["bootstrapPrivateKey"] && k != "" {
 		if _, err := ssh.ParsePrivateKey([]byte(k)); err != nil {
-			ps.Add(components.Invalid(n.BootstrapPrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key"))
+			ps.Add(problems.Invalid(n.BootstrapPrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key"))
 		}
 	}
 	if k := deref(a.PrivateKey); !u["privateKey"] && k != "" {
 		if _, err := ssh.ParsePrivateKey([]byte(k)); err != nil {
-			ps.Add(components.Invalid(n.PrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key, or leave it unset to generate one"))
+			ps.Add(problems.Invalid(n.PrivateKey, "does not parse", "give an unencrypted OpenSSH or PEM private key, or leave it unset to generate one"))
 		}
 	}
 	if k := deref(a.KnownHostKey); !u["knownHostKey"] && k != "" {
 		if _, err := ParseHostKey(k); err != nil {
-			ps.Add(components.Invalid(n.KnownHostKey, "does not parse", `give a known_hosts line or a public key ("ssh-ed25519 AAAA...", from ssh-keyscan)`))
+			ps.Add(problems.Invalid(n.KnownHostKey, "does not parse", `give a known_hosts line or a public key ("ssh-ed25519 AAAA...", from ssh-keyscan)`))
 		}
 	}
 	if !u["keyType"] && a.KeyType != KeyTypeRSA && a.KeyType != KeyTypeED25519 {
-		ps.Add(components.Invalid(n.KeyType, fmt.Sprintf("is %q, which is not a key type", a.KeyType), `use "rsa" or "ed25519"`))
+		ps.Add(problems.Invalid(n.KeyType, fmt.Sprintf("is %q, which is not a key type", a.KeyType), `use "rsa" or "ed25519"`))
 	}
 	if s := deref(a.LibvirtSocket); !u["libvirtSocket"] && a.LibvirtSocket != nil && !strings.HasPrefix(s, "/") {
-		ps.Add(components.Invalid(n.LibvirtSocket, fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
+		ps.Add(problems.Invalid(n.LibvirtSocket, fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
 	}
 	return ps.Err()
 }

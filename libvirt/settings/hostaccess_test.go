@@ -77,7 +77,7 @@ func TestCheckHostAccess(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			settings, fixes := problems(CheckHostAccess(names, c.args, c.unknown))
+			settings, fixes := problemsOf(CheckHostAccess(names, c.args, c.unknown))
 			if !reflect.DeepEqual(settings, c.settings) || !strings.Contains(fixes, c.fix) {
 				t.Errorf("problems on %v, fixes %q; want %v, %q", settings, fixes, c.settings, c.fix)
 			}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/libvirt/image"
 )
 
@@ -22,11 +22,11 @@ const (
 func CheckPoolPath(setting, path string) error {
 	switch {
 	case !filepath.IsAbs(path):
-		return components.Invalid(setting, fmt.Sprintf("is %q, which is not an absolute path", path), "use an absolute directory such as "+DefaultPoolPath)
+		return problems.Invalid(setting, fmt.Sprintf("is %q, which is not an absolute path", path), "use an absolute directory such as "+DefaultPoolPath)
 	case filepath.Clean(path) != path && filepath.Clean(path)+"/" != path:
-		return components.Invalid(setting, fmt.Sprintf("is %q, which is not a clean path", path), fmt.Sprintf("use %q", filepath.Clean(path)))
+		return problems.Invalid(setting, fmt.Sprintf("is %q, which is not a clean path", path), fmt.Sprintf("use %q", filepath.Clean(path)))
 	case filepath.Clean(path) == "/":
-		return components.Invalid(setting, "is the root directory", "use a directory of its own such as "+DefaultPoolPath)
+		return problems.Invalid(setting, "is the root directory", "use a directory of its own such as "+DefaultPoolPath)
 	}
 	return nil
 }
@@ -34,7 +34,7 @@ func CheckPoolPath(setting, path string) error {
 // CheckFormat checks a volume format name.
 func CheckFormat(setting, format string) error {
 	if format != image.QCOW2 && format != image.Raw {
-		return components.Invalid(setting, fmt.Sprintf("is %q, which is not a supported format", format), `use "qcow2" or "raw"`)
+		return problems.Invalid(setting, fmt.Sprintf("is %q, which is not a supported format", format), `use "qcow2" or "raw"`)
 	}
 	return nil
 }
@@ -45,19 +45,19 @@ type SourceNames struct{ Source, Format, Capacity string }
 // CheckSource checks an image against the volume's format (empty: not
 // compared) and capacity (nil: the image's size).
 func CheckSource(names SourceNames, path, format string, capacity *int) (image.Info, error) {
-	var ps components.Problems
+	var ps problems.List
 	if !filepath.IsAbs(path) {
-		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("is %q, which is not an absolute path", path), "give the image's absolute path")
+		return image.Info{}, problems.Invalid(names.Source, fmt.Sprintf("is %q, which is not an absolute path", path), "give the image's absolute path")
 	}
 	info, err := image.Inspect(path)
 	if err != nil {
-		return image.Info{}, components.Invalid(names.Source, fmt.Sprintf("cannot be read: %v", err), "give an existing image file")
+		return image.Info{}, problems.Invalid(names.Source, fmt.Sprintf("cannot be read: %v", err), "give an existing image file")
 	}
 	if format != "" && info.Format != format {
-		ps.Add(components.Invalid(names.Format, fmt.Sprintf("is %q, but %s is a %s image", format, path, info.Format), fmt.Sprintf("set it to %q or give a %s image", info.Format, format)))
+		ps.Add(problems.Invalid(names.Format, fmt.Sprintf("is %q, but %s is a %s image", format, path, info.Format), fmt.Sprintf("set it to %q or give a %s image", info.Format, format)))
 	}
 	if capacity != nil && int64(*capacity) < info.VirtualSize {
-		ps.Add(components.Invalid(names.Capacity, fmt.Sprintf("is %d bytes, smaller than the image %s (%d bytes)", *capacity, path, info.VirtualSize),
+		ps.Add(problems.Invalid(names.Capacity, fmt.Sprintf("is %d bytes, smaller than the image %s (%d bytes)", *capacity, path, info.VirtualSize),
 			fmt.Sprintf("use at least %d, or leave it unset to use the image's size", info.VirtualSize)))
 	}
 	return info, ps.Err()

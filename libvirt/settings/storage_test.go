@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/problems"
 )
 
-// problems returns the settings err names, and its fixes.
-func problems(err error) (settings []string, fixes string) {
-	for _, ie := range components.InputErrors(err) {
+// problemsOf returns the settings err names, and its fixes.
+func problemsOf(err error) (settings []string, fixes string) {
+	for _, ie := range problems.InputErrors(err) {
 		settings = append(settings, ie.Setting)
 		fixes += ie.Fix + "\n"
 	}
@@ -29,7 +29,7 @@ func TestCheckPoolPath(t *testing.T) {
 		"/":                   "a directory of its own",
 	}
 	for path, fix := range cases {
-		settings, fixes := problems(CheckPoolPath("dir", path))
+		settings, fixes := problemsOf(CheckPoolPath("dir", path))
 		switch {
 		case fix == "" && settings != nil:
 			t.Errorf("%q: %v %s", path, settings, fixes)
@@ -45,7 +45,7 @@ func TestCheckFormat(t *testing.T) {
 			t.Errorf("%s: %v", ok, err)
 		}
 	}
-	if settings, fixes := problems(CheckFormat("format", "vmdk")); !reflect.DeepEqual(settings, []string{"format"}) || !strings.Contains(fixes, `"qcow2" or "raw"`) {
+	if settings, fixes := problemsOf(CheckFormat("format", "vmdk")); !reflect.DeepEqual(settings, []string{"format"}) || !strings.Contains(fixes, `"qcow2" or "raw"`) {
 		t.Errorf("vmdk: %v %s", settings, fixes)
 	}
 }
@@ -94,7 +94,7 @@ func TestCheckSource(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			info, err := CheckSource(names, c.path, c.format, c.capacity)
-			settings, fixes := problems(err)
+			settings, fixes := problemsOf(err)
 			if !reflect.DeepEqual(settings, c.settings) || !strings.Contains(fixes, c.fix) {
 				t.Errorf("problems on %v, fixes %q; want %v, %q", settings, fixes, c.settings, c.fix)
 			}

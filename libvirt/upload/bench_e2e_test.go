@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
-	"github.com/peerpods/provisioner/internal/e2eenv"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/image"
 	"github.com/peerpods/provisioner/libvirt/upload"
+	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 	"libvirt.org/go/libvirtxml"
 )
 

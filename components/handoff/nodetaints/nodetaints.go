@@ -22,8 +22,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerpods/provisioner/components"
+	"github.com/peerpods/provisioner/components/check"
 	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/problems"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	corev1 "k8s.io/api/core/v1"
@@ -167,7 +168,7 @@ func (r *NodeTaints) Check(ctx context.Context, req infer.CheckRequest) (infer.C
 		return infer.CheckResponse[Args]{Inputs: a, Failures: f}, err
 	}
 	known := func(k string) bool { v, ok := req.NewInputs.GetOk(k); return !ok || !v.HasComputed() }
-	var p components.Problems
+	var p problems.List
 	if known("node") {
 		p.Add(checkNode("node", a.Node))
 	}
@@ -186,17 +187,17 @@ func (r *NodeTaints) Check(ctx context.Context, req infer.CheckRequest) (infer.C
 }
 
 func checkNode(setting, name string) error {
-	return components.CheckDNSSubdomain(setting, name, "a node name", "use the names of oc get nodes")
+	return check.DNSSubdomain(setting, name, "a node name", "use the names of oc get nodes")
 }
 
 // CheckTaint checks what Kubernetes would refuse of a taint: its key and
 // value (those of a label) and its effect. setting names the taint in
 // errors, such as "taints[0]".
 func CheckTaint(setting string, t Taint) error {
-	var p components.Problems
-	p.Add(components.CheckLabels(setting, map[string]string{t.Key: t.Value}))
+	var p problems.List
+	p.Add(check.Labels(setting, map[string]string{t.Key: t.Value}))
 	if !slices.Contains(Effects, t.Effect) {
-		p.Add(components.Invalid(setting+".effect", fmt.Sprintf("is %q, which is not a taint effect", t.Effect), "use NoSchedule, PreferNoSchedule or NoExecute"))
+		p.Add(problems.Invalid(setting+".effect", fmt.Sprintf("is %q, which is not a taint effect", t.Effect), "use NoSchedule, PreferNoSchedule or NoExecute"))
 	}
 	return p.Err()
 }
@@ -204,13 +205,13 @@ func CheckTaint(setting string, t Taint) error {
 // CheckTaints checks each taint (CheckTaint) and that no two have the
 // same key and effect, which a node cannot hold. setting names the list.
 func CheckTaints(setting string, taints []Taint) error {
-	var p components.Problems
+	var p problems.List
 	for i, t := range taints {
 		where := fmt.Sprintf("%s[%d]", setting, i)
 		p.Add(CheckTaint(where, t))
 		for j, o := range taints[:i] {
 			if o.Key == t.Key && o.Effect == t.Effect {
-				p.Add(components.Invalid(where, fmt.Sprintf("has the key and effect of %s[%d] (%s:%s); a node has one taint of each key and effect", setting, j, t.Key, t.Effect),
+				p.Add(problems.Invalid(where, fmt.Sprintf("has the key and effect of %s[%d] (%s:%s); a node has one taint of each key and effect", setting, j, t.Key, t.Effect),
 					"give each key and effect one value"))
 			}
 		}
@@ -223,12 +224,12 @@ func CheckTaints(setting string, taints []Taint) error {
 func checkKubeconfig(kubeconfig, kubeContext string) error {
 	cfg, err := clientcmd.Load([]byte(kubeconfig))
 	if err != nil || len(cfg.Clusters) == 0 {
-		return components.Invalid("kubeconfig", "is not a kubeconfig (it cannot be loaded, or has no clusters)",
+		return problems.Invalid("kubeconfig", "is not a kubeconfig (it cannot be loaded, or has no clusters)",
 			"pass the contents of the cluster's kubeconfig, not its path")
 	}
 	if kubeContext != "" {
 		if _, ok := cfg.Contexts[kubeContext]; !ok {
-			return components.Invalid("context", fmt.Sprintf("is %q, which is not a context of the kubeconfig", kubeContext),
+			return problems.Invalid("context", fmt.Sprintf("is %q, which is not a context of the kubeconfig", kubeContext),
 				"name one of the kubeconfig's contexts, or leave context out to use its current one")
 		}
 	}
@@ -238,7 +239,7 @@ func checkKubeconfig(kubeconfig, kubeContext string) error {
 // failures are the check failures of err's input errors.
 func failures(err error) []p.CheckFailure {
 	var out []p.CheckFailure
-	for _, ie := range components.InputErrors(err) {
+	for _, ie := range problems.InputErrors(err) {
 		out = append(out, p.CheckFailure{Property: ie.Setting, Reason: ie.Problem + "; fix: " + ie.Fix})
 	}
 	return out

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/peerpods/provisioner/internal/providertest"
 	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/peerpods/provisioner/tests/testkit/providertest"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-go-provider/integration"
@@ -87,7 +87,7 @@ func inputs(node string, kc string, ts ...Taint) property.Map {
 	})
 }
 
-func check(t *testing.T, s integration.Server, in property.Map) p.CheckResponse {
+func checkInputs(t *testing.T, s integration.Server, in property.Map) p.CheckResponse {
 	t.Helper()
 	resp, err := s.Check(p.CheckRequest{Urn: urn, Inputs: in})
 	if err != nil {
@@ -141,7 +141,7 @@ func TestServedSchema(t *testing.T) {
 func TestServedCheck(t *testing.T) {
 	s := serve(t, fake.NewClientset())
 	ok := inputs("worker-0", kubeconfig, cp, hcp)
-	if f := check(t, s, ok).Failures; len(f) != 0 {
+	if f := checkInputs(t, s, ok).Failures; len(f) != 0 {
 		t.Fatalf("failures %v", f)
 	}
 	cases := []struct {
@@ -160,7 +160,7 @@ func TestServedCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := check(t, s, c.in).Failures
+			f := checkInputs(t, s, c.in).Failures
 			if len(f) != 1 || f[0].Property != c.property || !strings.Contains(f[0].Reason, c.reason) {
 				t.Fatalf("failures %v, want one on %s with %q", f, c.property, c.reason)
 			}
@@ -186,7 +186,7 @@ func TestServedUnknowns(t *testing.T) {
 		"a bad unknown": inputs("Bad_Node", "nonsense", Taint{Key: "k", Effect: "Never"}).Set("taints", property.New(property.Computed)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			resp := check(t, s, in)
+			resp := checkInputs(t, s, in)
 			if name == "a bad unknown" {
 				if len(resp.Failures) != 2 {
 					t.Errorf("failures %v, want the node's and the kubeconfig's only", resp.Failures)
@@ -242,7 +242,7 @@ func TestServedUnknowns(t *testing.T) {
 
 func create(t *testing.T, s integration.Server, in property.Map, preview bool) p.CreateResponse {
 	t.Helper()
-	chk := check(t, s, in)
+	chk := checkInputs(t, s, in)
 	if len(chk.Failures) > 0 {
 		t.Fatalf("check: %v", chk.Failures)
 	}
@@ -414,7 +414,7 @@ func TestServedLifeCycle(t *testing.T) {
 // fails the create, naming the node, the key and the fix.
 func TestServedClash(t *testing.T) {
 	c := fakeNode("w", corev1.Taint{Key: cp.Key, Value: "false", Effect: corev1.TaintEffectNoSchedule})
-	chk := check(t, serve(t, c), inputs("w", kubeconfig, cp))
+	chk := checkInputs(t, serve(t, c), inputs("w", kubeconfig, cp))
 	_, err := serve(t, c).Create(p.CreateRequest{Urn: urn, Properties: chk.Inputs})
 	if err == nil || !strings.Contains(err.Error(), "node w has the taint "+cp.Key+"=false:NoSchedule") || !strings.Contains(err.Error(), "fix:") {
 		t.Fatalf("error %v", err)
@@ -425,7 +425,7 @@ func TestServedClash(t *testing.T) {
 // not answer fails without the kubeconfig's contents in the error.
 func TestServedSecretNotInErrors(t *testing.T) {
 	s := serve(t, nil)
-	chk := check(t, s, inputs("w", kubeconfig, cp))
+	chk := checkInputs(t, s, inputs("w", kubeconfig, cp))
 	_, err := s.Create(p.CreateRequest{Urn: urn, Properties: chk.Inputs})
 	if err == nil {
 		t.Fatal("created on a server that does not answer")

@@ -1,0 +1,301 @@
+package values
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/pins"
+	"github.com/peerpods/provisioner/components/problems"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Values is what a cloud component hands on, to the ClusterHandoff and to
+// the stack outputs: the data of peer-pods-cm, peer-pods-secret and, for
+// clouds that need it, ssh-key-secret.
+type Values struct {
+	// Cloud is the cloud the values are for.
+	Cloud contract.Cloud
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMap
+	// Secret is the peer-pods-secret data. A key whose value the stack does
+	// not have is left out.
+	Secret pulumi.StringMap
+	// SSHKey is the ssh-key-secret data (id_rsa, id_rsa.pub); nil when the
+	// cloud needs none.
+	SSHKey pulumi.StringMap
+	// Identity is how CAA gets its cloud credentials; empty is the
+	// cloud's default (contract.DefaultIdentity). Only in static mode does
+	// the stack write peer-pods-secret (contract.WritesSecret): then Secret
+	// is nil.
+	Identity contract.Identity
+	// OperatorEnv are the operator's environment variables that start its
+	// workload-identity flow (contract.OperatorEnv: ROLEARN; CLIENTID,
+	// TENANTID, SUBSCRIPTIONID), set in workload mode only.
+	OperatorEnv pulumi.StringMap
+	// Ready are the resources that must exist before the values are of
+	// use, such as the network rules: the handoff depends on each of them.
+	// (DependsOn a component only covers the children it has registered
+	// so far, so they are listed one by one.)
+	Ready []pulumi.Resource
+}
+
+// IdentityMode is v.Identity, or the cloud's default when empty.
+func (v Values) IdentityMode() contract.Identity { return contract.IdentityOr(v.Cloud, v.Identity) }
+
+// SecretOutput returns the peer-pods-secret data as a secret output.
+func (v Values) SecretOutput() pulumi.StringMapOutput {
+	return pulumi.ToSecret(v.Secret.ToStringMapOutput()).(pulumi.StringMapOutput)
+}
+
+// SSHKeyOutput returns the ssh-key-secret data as a secret output.
+func (v Values) SSHKeyOutput() pulumi.StringMapOutput {
+	return pulumi.ToSecret(v.SSHKey.ToStringMapOutput()).(pulumi.StringMapOutput)
+}
+
+// Check compares the values with the operator's contract for the cloud
+// (package contract): no key the operator and CAA do not read, or in the
+// wrong object; every key the stack always writes and that the operator or
+// CAA requires present; and, when complete is true (the values are written
+// to a cluster), the user's required keys (credentials) and ssh-key-secret
+// too. Keys the operator owns are never required: the operator fills them.
+func (v Values) Check(complete bool) error {
+	set, ok := contract.For(v.Cloud)
+	if !ok {
+		return fmt.Errorf("values for unknown cloud %q", v.Cloud)
+	}
+	var p problems.List
+	id := v.IdentityMode()
+	if err := contract.CheckIdentity("identity", v.Cloud, id); err != nil {
+		p.Add(err)
+	}
+	writesSecret := contract.WritesSecret(id)
+	if !writesSecret && len(v.Secret) > 0 {
+		p.Add(fmt.Errorf("%s: the %s flow fills it (the operator skips that flow when the Secret exists), so the stack must write none, but it has %v", contract.SecretName, id, sortedKeys(v.Secret)))
+	}
+	wantEnv := contract.OperatorEnv(v.Cloud)
+	if id != contract.IdentityWorkload {
+		wantEnv = nil
+	}
+	if !slices.Equal(sortedKeys(v.OperatorEnv), slices.Sorted(slices.Values(wantEnv))) {
+		p.Add(fmt.Errorf("operator environment: has %v, and the %s flow of %s needs %v", sortedKeys(v.OperatorEnv), id, v.Cloud, wantEnv))
+	}
+	for _, obj := range []struct {
+		o    contract.Object
+		name string
+		data pulumi.StringMap
+	}{{contract.ConfigMap, contract.ConfigMapName, v.ConfigMap}, {contract.Secret, contract.SecretName, v.Secret}} {
+		for _, k := range sortedKeys(obj.data) {
+			key, known := set.Key(k)
+			switch {
+			case !known:
+				p.Add(fmt.Errorf("%s: the operator and cloud-api-adaptor do not read the key %s for %s", obj.name, k, v.Cloud))
+			case !key.In.Has(obj.o):
+				p.Add(fmt.Errorf("%s: the key %s belongs in %s for %s", obj.name, k, key.In, v.Cloud))
+			}
+		}
+		for _, key := range set.In(obj.o) {
+			if obj.o == contract.Secret && !writesSecret {
+				break // the operator writes it
+			}
+			if _, ok := obj.data[key.Name]; ok || key.Need == contract.Optional || key.Owner == contract.OperatorOwned {
+				continue
+			}
+			if key.Owner == contract.Stack || complete {
+				p.Add(fmt.Errorf("%s: the key %s is missing for %s, and it is %s", obj.name, key.Name, v.Cloud, key.Need))
+			}
+		}
+	}
+	switch {
+	case v.SSHKey != nil && set.SSHKeys == nil:
+		p.Add(fmt.Errorf("%s: %s does not use it", contract.SSHKeySecretName, v.Cloud))
+	case complete && set.SSHKeys != nil && v.SSHKey == nil:
+		p.Add(fmt.Errorf("%s: missing; %s needs an SSH key pair", contract.SSHKeySecretName, v.Cloud))
+	}
+	for _, k := range sortedKeys(v.SSHKey) {
+		if _, ok := set.SSHKey(k); !ok {
+			p.Add(fmt.Errorf("%s: unknown key %s", contract.SSHKeySecretName, k))
+		}
+	}
+	if v.SSHKey != nil {
+		for _, key := range set.SSHKeys {
+			if _, ok := v.SSHKey[key.Name]; !ok && key.Need != contract.Optional {
+				p.Add(fmt.Errorf("%s: the key %s is missing for %s, and it is %s", contract.SSHKeySecretName, key.Name, v.Cloud, key.Need))
+			}
+		}
+	}
+	return p.Err()
+}
+
+// CheckComplete checks that the values are all the operator needs: the key
+// contract (Check) and every required Secret key.
+func (v Values) CheckComplete() error {
+	if err := v.Check(true); err != nil {
+		return err
+	}
+	if missing := v.MissingSecrets(); len(missing) > 0 {
+		return fmt.Errorf("%s: missing %v; the operator needs them to create pod VMs", contract.SecretName, missing)
+	}
+	return nil
+}
+
+// MissingSecrets returns the required peer-pods-secret keys the user
+// provides that v does not have, in the contract's order.
+func (v Values) MissingSecrets() []string {
+	var missing []string
+	if !contract.WritesSecret(v.IdentityMode()) {
+		return nil
+	}
+	for _, k := range contract.MustFor(v.Cloud).In(contract.Secret) {
+		if _, ok := v.Secret[k.Name]; !ok && k.Need != contract.Optional && k.Owner == contract.User {
+			missing = append(missing, k.Name)
+		}
+	}
+	return missing
+}
+
+func sortedKeys(m pulumi.StringMap) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// PlainMap turns a map of plain strings into a pulumi.StringMap.
+func PlainMap(m map[string]string) pulumi.StringMap {
+	out := make(pulumi.StringMap, len(m))
+	for k, v := range m {
+		out[k] = pulumi.String(v)
+	}
+	return out
+}
+
+// Result is what every cloud component hands on: the values and the
+// network rules it created.
+type Result struct {
+	// Values are the peer-pods values for the ClusterHandoff.
+	Values Values
+	// Rules are the network rules created.
+	Rules []Rule
+	// CloudOutputs are cloud-specific stack outputs, such as the NAT
+	// gateway's public IP or the KVM host's pinned key.
+	CloudOutputs pulumi.Map
+	// Discovered are the values discovery decided (setting -> value), for
+	// the "discovered" stack output; the next run pins them.
+	Discovered map[string]string
+	// DiscoveryChanges are discovered values that differ from the recorded
+	// ones; the recorded values were used.
+	DiscoveryChanges []pins.DiscoveryChange
+}
+
+// HandedOn returns r, the Result a component embeds (see ResultOf).
+func (r Result) HandedOn() Result { return r }
+
+// ResultOf returns the Result component c hands on, or err: a cloud's
+// Stack.Deploy returns ResultOf(NewPeerPods(...)).
+func ResultOf(c interface{ HandedOn() Result }, err error) (Result, error) {
+	if err != nil {
+		return Result{}, err
+	}
+	return c.HandedOn(), nil
+}
+
+// Rule describes one network rule a cloud component created, as the
+// "rules" stack output lists it.
+type Rule struct {
+	// Name is the rule's Pulumi resource name.
+	Name string
+	// ID is the rule's cloud ID.
+	ID pulumi.IDOutput
+	// Target is what the rule is attached to: a security group, an NSG, a
+	// network.
+	Target string
+	// Ports are the ports and protocols the rule opens.
+	Ports []netrules.Port
+	// Adopted is true for a rule that already existed (made by the
+	// installer, an admin or the docs' commands) and that the stack uses
+	// as it is: ID is then the existing rule's, and nothing is created or
+	// deleted for it.
+	Adopted bool
+}
+
+// Output renders the rule for the "rules" stack output.
+func (r Rule) Output() pulumi.Map {
+	ports := make(pulumi.StringArray, len(r.Ports))
+	for i, p := range r.Ports {
+		ports[i] = pulumi.String(p.String())
+	}
+	return pulumi.Map{
+		"name":    pulumi.String(r.Name),
+		"id":      r.ID,
+		"target":  pulumi.String(r.Target),
+		"ports":   ports,
+		"adopted": pulumi.Bool(r.Adopted),
+	}
+}
+
+// RulesOutput renders rules for the "rules" stack output.
+func RulesOutput(rules []Rule) pulumi.Array {
+	out := make(pulumi.Array, len(rules))
+	for i, r := range rules {
+		out[i] = r.Output()
+	}
+	return out
+}
+
+// Outputs are the outputs every cloud component registers, for the stack
+// and for a ClusterHandoff in any language: the values, each resolved only
+// once the resources of Values.Ready exist (an output carries its
+// dependencies to whatever reads it). Each component declares the four
+// fields itself, with these tags: the Go SDK's construct result (sdk
+// v3.250.0 go/pulumi/provider.go, newConstructResult) reads only a
+// component's own fields, not those of an embedded struct.
+type Outputs struct {
+	// Cloud is CLOUD_PROVIDER.
+	Cloud pulumi.StringOutput `pulumi:"cloud"`
+	// ConfigMap is the peer-pods-cm data.
+	ConfigMap pulumi.StringMapOutput `pulumi:"configMap"`
+	// Secret is the peer-pods-secret data, a secret.
+	Secret pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
+	// SSHKeySecret is the ssh-key-secret data, a secret; empty for a
+	// cloud that uses none.
+	SSHKeySecret pulumi.StringMapOutput `pulumi:"sshKeySecret" provider:"secret"`
+}
+
+// Outputs returns the values as component outputs that resolve once the
+// resources of Ready exist.
+func (v Values) Outputs() Outputs {
+	deps := make([]any, len(v.Ready))
+	for i, r := range v.Ready {
+		deps[i] = r.URN()
+	}
+	after := func(m pulumi.StringMapOutput) pulumi.StringMapOutput {
+		return pulumi.All(append([]any{m}, deps...)...).ApplyT(func(all []any) map[string]string {
+			return all[0].(map[string]string)
+		}).(pulumi.StringMapOutput)
+	}
+	ssh := pulumi.ToSecret(pulumi.StringMap{}).(pulumi.StringMapOutput)
+	if v.SSHKey != nil {
+		ssh = v.SSHKeyOutput()
+	}
+	return Outputs{
+		Cloud:        pulumi.String(string(v.Cloud)).ToStringOutput(),
+		ConfigMap:    after(v.ConfigMap.ToStringMapOutput()),
+		Secret:       after(v.SecretOutput()),
+		SSHKeySecret: after(ssh),
+	}
+}
+
+// With is o and a component's own outputs, as it registers them.
+func (o Outputs) With(own pulumi.Map) pulumi.Map {
+	out := pulumi.Map{"cloud": o.Cloud, "configMap": o.ConfigMap, "secret": o.Secret, "sshKeySecret": o.SSHKeySecret}
+	for k, v := range own {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,269 @@
+// Package stacktest runs the program on mocks with the example stack files:
+// the stack files as the engine hands them to the program, the stack
+// secrets, and fake clouds answering every discovery invoke.
+package stacktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/peerpods/provisioner/aws"
+	"github.com/peerpods/provisioner/components/cloud"
+	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/libvirt"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/peerpods/provisioner/tests/testkit/clustertest"
+	"github.com/peerpods/provisioner/tests/testkit/kubetest"
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// StacksDir is the repository's stacks/ directory.
+func StacksDir(t *testing.T) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the repository")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..", "stacks")
+}
+
+// The mocks' AWS network and credentials (aws.Cloud.Mocks).
+const (
+	SGA     = aws.MockSecurityGroup
+	SubnetA = aws.MockSubnet
+	VPCA    = aws.MockVPC
+	WorkerA = aws.MockWorker
+	KeyID   = aws.MockAccessKeyID
+	Secret  = cloud.FakeSecret
+)
+
+// Kubeconfig is the mocks' peerpods:kubeconfig.
+const Kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://api.mycluster.example.com:6443\"}\n"
+
+// StackConfig reads stacks/Pulumi.<stack>.yaml as the engine hands it to the
+// program: scalars as strings, lists and objects as JSON.
+func StackConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(StacksDir(t), "Pulumi."+stack+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("%s: %v", stack, err)
+	}
+	return EngineConfig(t, file.Config)
+}
+
+// EngineConfig is a stack file's config section as the engine hands it
+// to the program: scalars as strings, lists and objects as JSON.
+func EngineConfig(t *testing.T, config map[string]any) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for k, v := range config {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case map[string]any, []any:
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[k] = string(b)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// StackSecrets are the stack secrets a user sets with pulumi config set
+// --secret, for every registered cloud (cloud.Mocks.Secrets), and the
+// kubeconfig.
+var StackSecrets = func() map[string]string {
+	out := map[string]string{"peerpods:kubeconfig": Kubeconfig}
+	for _, c := range stacks.Clouds() {
+		maps.Copy(out, c.Mocks().Secrets)
+	}
+	return out
+}()
+
+// WithSecrets adds the stack secrets of every cloud, as a user of the
+// stack would set them: the peer-pods-secret keys of the stack's cloud
+// only with peerpods:identity static (in the other modes the operator
+// fills them).
+func WithSecrets(values map[string]string) pulumitest.Config {
+	cfg := pulumitest.Config{Values: values}
+	clouds := contract.Clouds // no cloud: the cluster's, whichever it is
+	if c := contract.Cloud(values["peerpods:cloud"]); c != "" {
+		clouds = []contract.Cloud{c}
+	}
+	operatorFills := map[string]bool{}
+	for _, c := range clouds {
+		id := contract.IdentityOr(c, contract.Identity(values["peerpods:identity"]))
+		if set, ok := contract.For(c); ok && !contract.WritesSecret(id) {
+			for _, k := range set.UserSecrets() {
+				operatorFills[k.Setting] = true
+			}
+		}
+	}
+	for k, v := range StackSecrets {
+		if operatorFills[k] {
+			continue
+		}
+		values[k] = v
+		cfg.Secrets = append(cfg.Secrets, k)
+	}
+	return cfg
+}
+
+// A fixed SSH key pair and KVM host key, for the outputs the tls provider
+// and KvmHostAccess would give (cloud.FakeKeyPair).
+var (
+	FakePrivateKey, FakePublicKey = cloud.FakeKeyPair(1)
+	// FakeKnownHosts is the KVM host's known_hosts line.
+	FakeKnownHosts = libvirt.MockKnownHosts()
+	// FakeLibvirtURI is the KVM host's qemu+ssh URI.
+	FakeLibvirtURI = libvirt.MockLibvirtURI
+)
+
+// CloudMocks answers the discovery invokes of every registered cloud, and
+// gives the resources whose outputs reach the handoff the outputs their
+// providers would (cloud.Mocks); the program's reference to its own stack
+// has no outputs, as on the first run.
+func CloudMocks() *pulumitest.Mocks { return MocksOf(stacks.Clouds()...) }
+
+// MocksOf are the mocks of the clouds (cloud.Mocks) together, and the
+// stack's reference to itself, without outputs.
+func MocksOf(clouds ...cloud.Cloud) *pulumitest.Mocks {
+	m := &pulumitest.Mocks{
+		Fakes: map[string]pulumitest.FakeFunc{"pulumi:pulumi:StackReference": StackOutputs(nil)},
+		Calls: map[string]pulumitest.CallFunc{},
+	}
+	for _, c := range clouds {
+		cm := c.Mocks()
+		for k, f := range cm.Resources {
+			m.Fakes[k] = f
+		}
+		for k, f := range cm.Calls {
+			m.Calls[k] = f
+		}
+	}
+	return m
+}
+
+// StackOutputs answers a StackReference (the program's reference to its own
+// stack) with outputs, the stack outputs of an earlier run; nil is a stack
+// without outputs, as on the first run.
+func StackOutputs(outputs map[string]any) pulumitest.FakeFunc {
+	return func(name string, in resource.PropertyMap) (string, resource.PropertyMap) {
+		return in["name"].StringValue(), resource.PropertyMap{
+			"outputs":           resource.NewObjectProperty(resource.NewPropertyMapFromMap(outputs)),
+			"secretOutputNames": resource.NewArrayProperty(nil),
+		}
+	}
+}
+
+// Deploy runs the program on CloudMocks with cfg.
+func Deploy(t *testing.T, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
+	t.Helper()
+	return DeployOn(t, CloudMocks(), cfg)
+}
+
+// DeployOn runs the program on m with cfg; its kubeconfig reaches an
+// OpenShift cluster on the stack's cloud (clustertest.For, served by
+// client-go's fakes).
+func DeployOn(t *testing.T, m *pulumitest.Mocks, cfg pulumitest.Config) (*pulumitest.Mocks, *stacks.Deployment, error) {
+	t.Helper()
+	return DeployOnCluster(t, m, cfg, clustertest.For(contract.Cloud(cfg.Values["peerpods:cloud"])))
+}
+
+// DeployOnCluster runs the program on m with cfg, its kubeconfig reaching
+// c.
+func DeployOnCluster(t *testing.T, m *pulumitest.Mocks, cfg pulumitest.Config, c clustertest.Cluster) (*pulumitest.Mocks, *stacks.Deployment, error) {
+	t.Helper()
+	opts := stacks.Options{Connect: func([]byte, string) (cluster.Clients, error) { return c.Fake(), nil }}
+	var d *stacks.Deployment
+	err := pulumitest.Run(m, cfg, func(ctx *pulumi.Context) error {
+		var err error
+		d, err = stacks.DeployWith(ctx, opts)
+		return err
+	})
+	return m, d, err
+}
+
+// Fixup adapts the configuration cfg of an example stack to this machine,
+// as its cloud's mocks say (cloud.Mocks.Fixup): for libvirt, an image
+// made for the test.
+func Fixup(t *testing.T, stack string, cfg map[string]string) {
+	t.Helper()
+	c, ok := stacks.CloudNamed(contract.Cloud(cfg["peerpods:cloud"]))
+	if !ok {
+		t.Fatalf("%s: peerpods:cloud %q is not a registered cloud", stack, cfg["peerpods:cloud"])
+	}
+	if fix := c.Mocks().Fixup; fix != nil {
+		if err := fix(t.TempDir(), cfg); err != nil {
+			t.Fatalf("%s: %v", stack, err)
+		}
+	}
+}
+
+// RenderHandoff runs an example stack on CloudMocks in manifests mode, with
+// its secrets, a KataConfig and change applied to the config, and returns
+// the handoff objects as the manifests output renders them (Secret data
+// base64, as the API server stores it).
+func RenderHandoff(t *testing.T, stack string, change func(map[string]string)) (contract.Cloud, []*unstructured.Unstructured) {
+	t.Helper()
+	cfg := WithSecrets(StackConfig(t, stack))
+	cfg.Values["peerpods:handoff"] = "manifests"
+	cfg.Values["peerpods:kataConfig"] = `{"poolSelector":{"node-role.kubernetes.io/kata-oc":""}}`
+	Fixup(t, stack, cfg.Values)
+	if change != nil {
+		change(cfg.Values)
+	}
+	_, d, err := Deploy(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, secret := pulumitest.Await(t, d.Outputs["manifests"].(pulumi.Output))
+	objs, err := kubetest.DecodeYAML([]byte(rendered.(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Secret when a Secret is among the objects (without one, as in the
+	// CCO and workload modes of a cloud without ssh-key-secret, it need not).
+	if slices.ContainsFunc(objs, func(o *unstructured.Unstructured) bool { return o.GetKind() == "Secret" }) && !secret {
+		t.Error("the manifests output is not secret")
+	}
+	return d.Values.Cloud, objs
+}
+
+// ExampleStacks are the example stack files whose handoff goes to a
+// cluster, of every registered cloud (cloud.Cloud.Examples).
+func ExampleStacks() []string {
+	var out []string
+	for _, c := range stacks.Clouds() {
+		out = append(out, c.Examples()...)
+	}
+	return out
+}
+
+// MoveWorker makes m's AWS discovery find the worker in subnet with the
+// security group sg (both in VPC A), as after the cluster's workers were
+// replaced.
+func MoveWorker(m *pulumitest.Mocks, subnet, sg string) {
+	m.Calls["aws:ec2/getInstance:getInstance"] = aws.MockWorkerIn(subnet, sg)
+}
