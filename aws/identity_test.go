@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"encoding/json"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/awsmock"
 	"reflect"
 	"slices"
 	"sort"
@@ -19,8 +20,8 @@ import (
 )
 
 const (
-	account    = aws.MockAccount
-	issuer     = aws.MockIssuer
+	account    = awsmock.Account
+	issuer     = awsmock.Issuer
 	issuerHost = "mycluster-x7k2p-oidc.s3.us-east-2.amazonaws.com"
 	oidcARN    = "arn:aws:iam::" + account + ":oidc-provider/" + issuerHost
 	podvmAMI   = "ami-0123456789abcdef0"
@@ -164,7 +165,7 @@ func wantSummary(t *testing.T, r result, extra ...string) {
 	t.Helper()
 	want := []string{"pulumi:providers:aws aws", aws.PeerPodsType + " peerpods"}
 	for _, rl := range expectedRules(sg1) {
-		want = append(want, aws.TypeIngressRule+" "+rl.name)
+		want = append(want, awsmock.TypeIngressRule+" "+rl.name)
 	}
 	want = append(want, extra...)
 	sort.Strings(want)
@@ -195,7 +196,7 @@ func TestCCOCreatesNoIdentity(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	wantSummary(t, r)
-	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules}; !reflect.DeepEqual(got, want) {
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", awsmock.TokenSecurityGroupRules}; !reflect.DeepEqual(got, want) {
 		t.Errorf("invokes %v, want %v", got, want)
 	}
 	v := r.pp.Values
@@ -218,7 +219,7 @@ func TestCCOCreatesNoIdentity(t *testing.T) {
 
 func staticArgs() aws.Args {
 	args := explicitArgs(contract.IdentityStatic)
-	args.AccessKeyID, args.SecretAccessKey = pulumi.String(aws.MockAccessKeyID), pulumi.String("s3cr3t")
+	args.AccessKeyID, args.SecretAccessKey = pulumi.String(awsmock.AccessKeyID), pulumi.String("s3cr3t")
 	return args
 }
 
@@ -226,7 +227,7 @@ func staticArgs() aws.Args {
 // role: named after the bucket, reading only that bucket.
 func checkVMImportPolicy(t *testing.T, r result, bucket string) {
 	t.Helper()
-	p := r.m.Get(t, aws.TypeRolePolicy, "peerpods-vmimport")
+	p := r.m.Get(t, awsmock.TypeRolePolicy, "peerpods-vmimport")
 	if p.Inputs["role"].StringValue() != aws.VMImportRole || p.Inputs["name"].StringValue() != "peerpods-"+bucket || len(p.Inputs) != 3 {
 		t.Errorf("vmimport policy inputs %v", p.Inputs)
 	}
@@ -247,13 +248,13 @@ func checkVMImportPolicy(t *testing.T, r result, bucket string) {
 // unless adopted, and the stack's policy on it.
 func imageGraph(roleCreated bool) []string {
 	g := []string{
-		aws.TypeBucket + " peerpods-podvm",
+		awsmock.TypeBucket + " peerpods-podvm",
 		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock peerpods-podvm",
 		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2 peerpods-podvm",
-		aws.TypeRolePolicy + " peerpods-vmimport",
+		awsmock.TypeRolePolicy + " peerpods-vmimport",
 	}
 	if roleCreated {
-		g = append(g, aws.TypeRole+" peerpods-vmimport")
+		g = append(g, awsmock.TypeRole+" peerpods-vmimport")
 	}
 	return g
 }
@@ -264,9 +265,9 @@ func imageGraph(roleCreated bool) []string {
 // only), the stack's policy on the role, and what was recorded.
 func checkImageResources(t *testing.T, r result, roleCreated bool) {
 	t.Helper()
-	bucket := aws.MockBucketName("peerpods-podvm")
+	bucket := awsmock.BucketName("peerpods-podvm")
 	tags := map[string]any{"managed-by": "peerpods"}
-	b := r.m.Get(t, aws.TypeBucket, "peerpods-podvm")
+	b := r.m.Get(t, awsmock.TypeBucket, "peerpods-podvm")
 	inputs(t, b, map[string]any{"forceDestroy": true, "tags": tags})
 	inputs(t, r.m.Get(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "peerpods-podvm"), map[string]any{
 		"bucket": bucket, "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
@@ -276,7 +277,7 @@ func checkImageResources(t *testing.T, r result, roleCreated bool) {
 	})
 
 	if roleCreated {
-		role := r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
+		role := r.m.Get(t, awsmock.TypeRole, "peerpods-vmimport")
 		if !role.Retain || role.Inputs["name"].StringValue() != aws.VMImportRole || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(tags)) {
 			t.Errorf("vmimport role: retain %v inputs %v", role.Retain, role.Inputs)
 		}
@@ -309,7 +310,7 @@ func checkImageResources(t *testing.T, r result, roleCreated bool) {
 		t.Errorf("discovered %v, want %s %s", r.pp.Discovered, aws.RecordedVMImport, want)
 	}
 	for _, i := range r.m.Invokes() {
-		if i.Token == aws.TokenRoles && i.Args["nameRegex"].StringValue() != "^vmimport$" {
+		if i.Token == awsmock.TokenRoles && i.Args["nameRegex"].StringValue() != "^vmimport$" {
 			t.Errorf("getRoles %v", i.Args)
 		}
 	}
@@ -335,8 +336,8 @@ func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
 	if err := v.CheckComplete(); err != nil {
 		t.Error(err)
 	}
-	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
-		"aws:index/getPartition:getPartition", aws.TokenRoles}; !reflect.DeepEqual(got, want) {
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", awsmock.TokenSecurityGroupRules,
+		"aws:index/getPartition:getPartition", awsmock.TokenRoles}; !reflect.DeepEqual(got, want) {
 		t.Errorf("invokes %v, want %v", got, want)
 	}
 }
@@ -345,7 +346,7 @@ func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
 // script's): it is used as it is, with only the stack's own inline policy.
 func TestStaticAdoptsVMImportRole(t *testing.T) {
 	c := newCloud()
-	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
+	c.calls = map[string]pulumitest.CallFunc{awsmock.TokenRoles: awsmock.VMImportRoles(true)}
 	r := run(t, c, staticArgs(), true)
 	if r.err != nil {
 		t.Fatal(r.err)
@@ -358,14 +359,14 @@ func TestStaticAdoptsVMImportRole(t *testing.T) {
 // stack's, not adopted (the plan does not flip between runs).
 func TestKeepsItsOwnVMImportRole(t *testing.T) {
 	c := newCloud()
-	c.calls = map[string]pulumitest.CallFunc{aws.TokenRoles: aws.MockVMImportRole(true)}
+	c.calls = map[string]pulumitest.CallFunc{awsmock.TokenRoles: awsmock.VMImportRoles(true)}
 	args := staticArgs()
 	args.Recorded = pins.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
 	r := run(t, c, args, true)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	r.m.Get(t, aws.TypeRole, "peerpods-vmimport")
+	r.m.Get(t, awsmock.TypeRole, "peerpods-vmimport")
 	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
 		t.Errorf("discovered %v", r.pp.Discovered)
 	}
@@ -380,7 +381,7 @@ func TestStaticWithAMIHasNoBucket(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	wantSummary(t, r)
-	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules}; !reflect.DeepEqual(got, want) {
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", awsmock.TokenSecurityGroupRules}; !reflect.DeepEqual(got, want) {
 		t.Errorf("invokes %v, want %v", got, want)
 	}
 	cm := configMap(t, r.pp)
@@ -430,7 +431,7 @@ const (
 
 // workloadGraph is the workload role and its only policy, CAA's.
 func workloadGraph() []string {
-	return []string{aws.TypeRole + " peerpods-caa", aws.TypeRolePolicy + " peerpods-caa"}
+	return []string{awsmock.TypeRole + " peerpods-caa", awsmock.TypeRolePolicy + " peerpods-caa"}
 }
 
 // checkNoIAM checks that no policy of the workload role allows an IAM
@@ -438,7 +439,7 @@ func workloadGraph() []string {
 func checkNoIAM(t *testing.T, r result) {
 	t.Helper()
 	n := 0
-	for _, p := range r.m.OfType(aws.TypeRolePolicy) {
+	for _, p := range r.m.OfType(awsmock.TypeRolePolicy) {
 		if p.Inputs["role"].StringValue() != workloadRoleName {
 			continue
 		}
@@ -485,13 +486,13 @@ func TestWorkloadRole(t *testing.T) {
 	}
 	wantSummary(t, r, workloadGraph()...)
 	checkChildren(t, r)
-	role := r.m.Get(t, aws.TypeRole, "peerpods-caa")
+	role := r.m.Get(t, awsmock.TypeRole, "peerpods-caa")
 	if _, named := role.Inputs["name"]; named || role.Retain || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(map[string]any{"managed-by": "peerpods"})) {
 		t.Errorf("role inputs %v retain %v", role.Inputs, role.Retain)
 	}
 	checkTrust(t, role.Inputs["assumeRolePolicy"].StringValue())
 
-	caa := r.m.Get(t, aws.TypeRolePolicy, "peerpods-caa")
+	caa := r.m.Get(t, awsmock.TypeRolePolicy, "peerpods-caa")
 	if caa.Inputs["role"].StringValue() != workloadRoleName || caa.Inputs["name"].StringValue() != "cloud-api-adaptor" {
 		t.Errorf("caa policy inputs %v", caa.Inputs)
 	}
@@ -539,8 +540,8 @@ func TestWorkloadRole(t *testing.T) {
 	if _, ok := r.pp.Discovered[aws.RecordedVMImport]; ok {
 		t.Errorf("discovered %v", r.pp.Discovered)
 	}
-	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", aws.TokenSecurityGroupRules,
-		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", aws.TokenOpenIDConnectProvider}; !reflect.DeepEqual(got, want) {
+	if got, want := tokens(r), []string{"aws:index/getRegion:getRegion", awsmock.TokenSecurityGroupRules,
+		"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition", awsmock.TokenOpenIDConnectProvider}; !reflect.DeepEqual(got, want) {
 		t.Errorf("invokes %v, want %v", got, want)
 	}
 }
@@ -551,7 +552,7 @@ func TestWorkloadRole(t *testing.T) {
 func TestIdentityFailuresRegisterNothing(t *testing.T) {
 	withProvider := func(clientIDs ...string) *cloud {
 		c := newCloud()
-		c.calls = map[string]pulumitest.CallFunc{aws.TokenOpenIDConnectProvider: aws.MockOIDCProvider(issuer, clientIDs...)}
+		c.calls = map[string]pulumitest.CallFunc{awsmock.TokenOpenIDConnectProvider: awsmock.OIDCProvider(issuer, clientIDs...)}
 		return c
 	}
 	cases := []struct {
@@ -561,7 +562,7 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 		setting string
 		want    string
 	}{
-		{"keys in cco mode", newCloud(), func(a *aws.Args) { a.AccessKeyID = pulumi.String(aws.MockAccessKeyID) },
+		{"keys in cco mode", newCloud(), func(a *aws.Args) { a.AccessKeyID = pulumi.String(awsmock.AccessKeyID) },
 			"awsAccessKeyId", "is set, but identity is cco"},
 		{"keys in workload mode", newCloud(), func(a *aws.Args) {
 			a.Identity, a.OIDCIssuer, a.SecretAccessKey = contract.IdentityWorkload, issuer, pulumi.String("s3cr3t")
@@ -609,9 +610,9 @@ func TestWorkloadIssuerWithTrailingSlash(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	checkTrust(t, r.m.Get(t, aws.TypeRole, "peerpods-caa").Inputs["assumeRolePolicy"].StringValue())
+	checkTrust(t, r.m.Get(t, awsmock.TypeRole, "peerpods-caa").Inputs["assumeRolePolicy"].StringValue())
 	for _, i := range r.m.Invokes() {
-		if i.Token == aws.TokenOpenIDConnectProvider && i.Args["url"].StringValue() != issuer {
+		if i.Token == awsmock.TokenOpenIDConnectProvider && i.Args["url"].StringValue() != issuer {
 			t.Errorf("OIDC provider looked up by %v", i.Args)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/leftovers"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -13,15 +12,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-var _ cloud.Sweeper = Cloud{}
-
 // caaNIC is the Name tag of the extra network interface cloud-api-adaptor
 // adds to a pod VM ("nic-<instance ID>": src/cloud-providers/aws/provider.go
 // createAddonNICforInstance, openshift/cloud-api-adaptor osc-release-v1.10
 // bb4e602c).
 var caaNIC = regexp.MustCompile(`^nic-i-[0-9a-f]+$`)
 
-// Leftovers implements cloud.Sweeper: the instances cloud-api-adaptor ran
+// Leftovers finds, with invokes only (for peerpods sweep): the instances cloud-api-adaptor ran
 // in the stack's AWS_SUBNET_ID and did not terminate, and the extra
 // network interfaces it created there. cloud-api-adaptor tags each pod VM
 // instance Name=<pod VM name> (provider.go CreateInstance: the Name tag
@@ -31,7 +28,7 @@ var caaNIC = regexp.MustCompile(`^nic-i-[0-9a-f]+$`)
 // instance removes it. Instances are found by subnet and Name tag
 // (ec2.GetInstances), then each read (ec2.LookupInstance) and kept only
 // if its Name is a pod VM name and its subnet the stack's.
-func (Cloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
+func Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
 	subnet, region := cm[contract.KeyAWSSubnetID], cm[contract.KeyAWSRegion]
 	if subnet == "" {
 		return nil, fmt.Errorf("the stack's configMap output has no %s: nothing tells where cloud-api-adaptor runs pod VMs; fix: run peerpods up --stack %s first", contract.KeyAWSSubnetID, ctx.Stack())

@@ -48,7 +48,7 @@ func TestLeftovers(t *testing.T) {
 	}}
 	var got []leftovers.Item
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) (err error) {
-		got, err = aws.Cloud{}.Leftovers(ctx, map[string]string{contract.KeyAWSSubnetID: subnet, contract.KeyAWSRegion: "us-east-2"})
+		got, err = aws.Leftovers(ctx, map[string]string{contract.KeyAWSSubnetID: subnet, contract.KeyAWSRegion: "us-east-2"})
 		return err
 	})
 	if err != nil {
@@ -87,7 +87,7 @@ func TestLeftovers(t *testing.T) {
 func TestLeftoversNeedsTheSubnet(t *testing.T) {
 	m := &pulumitest.Mocks{}
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
-		_, err := aws.Cloud{}.Leftovers(ctx, map[string]string{})
+		_, err := aws.Leftovers(ctx, map[string]string{})
 		return err
 	})
 	if err == nil || !strings.Contains(err.Error(), "no AWS_SUBNET_ID") || !strings.Contains(err.Error(), "peerpods up --stack test") {

@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"fmt"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/awsmock"
 	"reflect"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ const (
 type cloud struct {
 	instances map[string]resource.PropertyMap // by instance ID
 	workers   []string                        // what getInstances returns
-	rules     []aws.MockGroupRule             // the groups' ingress rules
+	rules     []awsmock.GroupRule             // the groups' ingress rules
 	calls     map[string]pulumitest.CallFunc  // overrides of aws.Cloud's mocks
 }
 
@@ -45,7 +46,7 @@ func newCloud(groups ...string) *cloud {
 }
 
 func (c *cloud) mocks() *pulumitest.Mocks {
-	defaults := aws.Cloud{}.Mocks()
+	defaults := awsmock.Mocks()
 	m := &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{}, Fakes: map[string]pulumitest.FakeFunc{}}
 	for k, f := range defaults.Calls {
 		m.Calls[k] = f
@@ -53,7 +54,7 @@ func (c *cloud) mocks() *pulumitest.Mocks {
 	for k, f := range defaults.Resources {
 		m.Fakes[k] = f
 	}
-	for k, f := range aws.MockIngress(c.rules) {
+	for k, f := range awsmock.Ingress(c.rules) {
 		m.Calls[k] = f
 	}
 	for k, f := range c.discovery() {
@@ -204,7 +205,7 @@ func TestOneGroupExplicit(t *testing.T) {
 	// Everything was given: only the region and the group's rules are
 	// asked of the provider (cco mode: no account, role or OIDC lookup).
 	inv := r.m.Invokes()
-	if len(inv) != 2 || inv[0].Token != "aws:index/getRegion:getRegion" || inv[1].Token != aws.TokenSecurityGroupRules {
+	if len(inv) != 2 || inv[0].Token != "aws:index/getRegion:getRegion" || inv[1].Token != awsmock.TokenSecurityGroupRules {
 		t.Errorf("invokes %+v", inv)
 	}
 	for _, i := range inv {
@@ -274,7 +275,7 @@ func TestDiscoveryByInfraIDPicksLowestWorker(t *testing.T) {
 			}
 		}
 	}
-	wantTokens := []string{"aws:index/getRegion:getRegion", "aws:ec2/getInstances:getInstances", "aws:ec2/getInstance:getInstance", aws.TokenSecurityGroupRules}
+	wantTokens := []string{"aws:index/getRegion:getRegion", "aws:ec2/getInstances:getInstances", "aws:ec2/getInstance:getInstance", awsmock.TokenSecurityGroupRules}
 	if !reflect.DeepEqual(tokens, wantTokens) {
 		t.Errorf("invokes %v, want %v", tokens, wantTokens)
 	}

@@ -1,6 +1,7 @@
 package aws_test
 
 import (
+	"github.com/peerpods/provisioner/tests/testkit/mocks/awsmock"
 	"reflect"
 	"testing"
 
@@ -14,8 +15,8 @@ import (
 // installerRules are a worker group's rules as OpenShift's installer
 // writes them, in part: 9000-9999 TCP and UDP from the workers themselves,
 // and rules that allow 15150 but not from the group itself.
-func installerRules(sg string) []aws.MockGroupRule {
-	return []aws.MockGroupRule{
+func installerRules(sg string) []awsmock.GroupRule {
+	return []awsmock.GroupRule{
 		{Group: sg, IngressRule: aws.IngressRule{ID: "sgr-0000000000000000a", Protocol: "tcp", FromPort: 9000, ToPort: 9999, Source: sg}},
 		{Group: sg, IngressRule: aws.IngressRule{ID: "sgr-0000000000000000b", Protocol: "tcp", FromPort: 10250, ToPort: 10259, Source: sg}},
 		// From the control plane, and from a CIDR: not from the group.
@@ -65,7 +66,7 @@ func TestAdoptsCoveringIngressRules(t *testing.T) {
 	// Each rule of the group was read, in ID order.
 	var read []string
 	for _, i := range r.m.Invokes() {
-		if i.Token == aws.TokenSecurityGroupRule {
+		if i.Token == awsmock.TokenSecurityGroupRule {
 			read = append(read, i.Args["securityGroupRuleId"].StringValue())
 		}
 	}
@@ -79,7 +80,7 @@ func TestAdoptsCoveringIngressRules(t *testing.T) {
 // lists them in.
 func TestAdoptsAllTrafficRuleStably(t *testing.T) {
 	c := newCloud()
-	c.rules = []aws.MockGroupRule{
+	c.rules = []awsmock.GroupRule{
 		{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-0000000000000000f", Protocol: "-1", FromPort: -1, ToPort: -1, Source: sg1}},
 		{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000001", Protocol: "-1", FromPort: -1, ToPort: -1, Source: sg1}},
 	}
@@ -101,7 +102,7 @@ func TestAdoptsAllTrafficRuleStably(t *testing.T) {
 func TestOwnRulesAreNotAdopted(t *testing.T) {
 	c := newCloud()
 	name := "peerpods-" + sg1 + "-kata-agent-tcp"
-	c.rules = []aws.MockGroupRule{
+	c.rules = []awsmock.GroupRule{
 		{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000001", Protocol: "tcp", FromPort: 15150, ToPort: 15150, Source: sg1,
 			Tags: map[string]string{"Name": name, common.ManagedByTag: common.ManagedBy}}},
 		{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000002", Protocol: "-1", FromPort: -1, ToPort: -1, Source: sg1,
@@ -149,11 +150,11 @@ func TestIngressRuleAllows(t *testing.T) {
 // A group whose rules cannot be read fails before anything is registered.
 func TestUnreadableRulesRegisterNothing(t *testing.T) {
 	c := newCloud()
-	c.rules = []aws.MockGroupRule{{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000001", Protocol: "tcp"}}}
-	ids := aws.MockIngress(c.rules)[aws.TokenSecurityGroupRules]
+	c.rules = []awsmock.GroupRule{{Group: sg1, IngressRule: aws.IngressRule{ID: "sgr-00000000000000001", Protocol: "tcp"}}}
+	ids := awsmock.Ingress(c.rules)[awsmock.TokenSecurityGroupRules]
 	c.calls = map[string]pulumitest.CallFunc{
-		aws.TokenSecurityGroupRules: ids,
-		aws.TokenSecurityGroupRule:  aws.MockIngress(nil)[aws.TokenSecurityGroupRule],
+		awsmock.TokenSecurityGroupRules: ids,
+		awsmock.TokenSecurityGroupRule:  awsmock.Ingress(nil)[awsmock.TokenSecurityGroupRule],
 	}
 	r := run(t, c, explicitArgs(""), true)
 	pulumitest.RequireInputError(t, r.err, "aws.securityGroupIds", "ec2:DescribeSecurityGroupRules")

@@ -1,6 +1,7 @@
 package azure_test
 
 import (
+	"github.com/peerpods/provisioner/tests/testkit/mocks/azuremock"
 	"reflect"
 	"slices"
 	"strings"
@@ -132,7 +133,7 @@ func TestWorkload(t *testing.T) {
 		t.Errorf("identity %q, secret %v", v.Identity, v.Secret)
 	}
 	env, _ := pulumitest.Await(t, v.OperatorEnv.ToStringMapOutput())
-	wantEnv := map[string]string{"CLIENTID": azure.MockIdentityClientID, "TENANTID": azure.MockIdentityTenantID, "SUBSCRIPTIONID": sub}
+	wantEnv := map[string]string{"CLIENTID": azuremock.IdentityClientID, "TENANTID": azuremock.IdentityTenantID, "SUBSCRIPTIONID": sub}
 	if !reflect.DeepEqual(env, wantEnv) {
 		t.Errorf("operator env %v\nwant %v", env, wantEnv)
 	}
@@ -171,7 +172,7 @@ func checkRoles(t *testing.T, r run, want map[string][2]string) {
 			continue
 		}
 		exp := map[string]any{
-			"scope": w[0], "roleDefinitionId": roleDef(w[1]), "principalId": azure.MockIdentityPrincipalID,
+			"scope": w[0], "roleDefinitionId": roleDef(w[1]), "principalId": azuremock.IdentityPrincipalID,
 			"principalType": "ServicePrincipal", "skipServicePrincipalAadCheck": true, "description": in["description"],
 		}
 		if !reflect.DeepEqual(in, exp) {

@@ -4,15 +4,12 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/leftovers"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
-
-var _ cloud.Sweeper = Cloud{}
 
 // nicSuffix is the suffix of the network interface cloud-api-adaptor
 // creates for a pod VM: "<pod VM name>-net"; its OS disk is
@@ -26,7 +23,7 @@ var (
 	ipConfID = regexp.MustCompile(`(?i)^(/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.Network/networkInterfaces/([^/]+))/ipConfigurations/[^/]+$`)
 )
 
-// Leftovers implements cloud.Sweeper: the pod VMs cloud-api-adaptor left
+// Leftovers finds, with invokes only (for peerpods sweep): the pod VMs cloud-api-adaptor left
 // in the stack's AZURE_SUBNET_ID (the worker subnet, or the peer-pod
 // VNet's subnet that destroy would delete with its NAT gateway).
 // cloud-api-adaptor creates each pod VM with one network interface
@@ -38,7 +35,7 @@ var (
 // (network.LookupNetworkInterface) for the VM they belong to. A VM is
 // listed with "az vm delete", a network interface without a VM (a failed
 // create) with "az network nic delete".
-func (Cloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
+func Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
 	id := cm[contract.KeyAzureSubnetID]
 	m := subnetID.FindStringSubmatch(id)
 	if m == nil {

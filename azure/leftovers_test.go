@@ -51,7 +51,7 @@ func TestLeftovers(t *testing.T) {
 	}}
 	var got []leftovers.Item
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) (err error) {
-		got, err = azure.Cloud{}.Leftovers(ctx, map[string]string{contract.KeyAzureSubnetID: snet})
+		got, err = azure.Leftovers(ctx, map[string]string{contract.KeyAzureSubnetID: snet})
 		return err
 	})
 	if err != nil {
@@ -85,7 +85,7 @@ func TestLeftovers(t *testing.T) {
 // fix.
 func TestLeftoversNeedsTheSubnet(t *testing.T) {
 	err := pulumitest.Run(&pulumitest.Mocks{}, pulumitest.Config{}, func(ctx *pulumi.Context) error {
-		_, err := azure.Cloud{}.Leftovers(ctx, map[string]string{})
+		_, err := azure.Leftovers(ctx, map[string]string{})
 		return err
 	})
 	if err == nil || !strings.Contains(err.Error(), "no AZURE_SUBNET_ID") {

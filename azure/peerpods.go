@@ -36,7 +36,7 @@ type PeerPods struct {
 	values.Result
 
 	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
-	// outputs (components.Outputs).
+	// outputs (values.Outputs).
 	Cloud        pulumi.StringOutput    `pulumi:"cloud"`
 	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
 	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`
@@ -380,7 +380,7 @@ func (a Args) nsgSources(n Network) []netrules.NamedPrefix {
 }
 
 // checkSources checks the NSG rules' source prefixes with
-// components.CheckExposure: their union, not each alone.
+// netrules.CheckExposure: their union, not each alone.
 func (a Args) checkSources(n Network) error {
 	setting, fix := "azure.workerSubnetName", fixWorkerSources
 	if a.Outbound == OutboundPeerVNet {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/azuremock"
 	"reflect"
 	"slices"
 	"strings"
@@ -72,7 +73,7 @@ func newCloud() *cloud {
 func (c *cloud) mocks() *pulumitest.Mocks {
 	pm := resource.NewPropertyMapFromMap
 	return &pulumitest.Mocks{Fakes: map[string]pulumitest.FakeFunc{
-		tIdentity: azure.Cloud{}.Mocks().Resources[tIdentity],
+		tIdentity: azuremock.Mocks().Resources[tIdentity],
 	}, Calls: map[string]pulumitest.CallFunc{
 		"azure-native:resources:getResourceGroup": func(a resource.PropertyMap) (resource.PropertyMap, error) {
 			if a["resourceGroupName"].StringValue() != rg {

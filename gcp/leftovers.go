@@ -5,7 +5,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/leftovers"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
@@ -14,13 +13,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-var _ cloud.Sweeper = Cloud{}
-
 // instanceAsset is Cloud Asset Inventory's type of a Compute Engine
 // instance.
 const instanceAsset = "compute.googleapis.com/Instance"
 
-// Leftovers implements cloud.Sweeper: the instances cloud-api-adaptor
+// Leftovers finds, with invokes only (for peerpods sweep): the instances cloud-api-adaptor
 // left in the stack's GCP_NETWORK. cloud-api-adaptor names each pod VM
 // instance <pod VM name> (util.GenerateInstanceName), creates it in
 // GCP_ZONE of GCP_PROJECT_ID with its one network interface in
@@ -32,7 +29,7 @@ const instanceAsset = "compute.googleapis.com/Instance"
 // (cloudasset.LookupSearchAllResources; the Cloud Asset API must be
 // enabled), then each one with a pod VM name is read
 // (compute.LookupInstance) and kept when it is on the stack's network.
-func (Cloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
+func Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
 	project, zone, network := cm[contract.KeyGCPProjectID], cm[contract.KeyGCPZone], path.Base(cm[contract.KeyGCPNetwork])
 	if project == "" || cm[contract.KeyGCPNetwork] == "" {
 		return nil, fmt.Errorf("the stack's configMap output has no %s or %s: nothing tells where cloud-api-adaptor runs pod VMs; fix: run peerpods up --stack %s first", contract.KeyGCPProjectID, contract.KeyGCPNetwork, ctx.Stack())

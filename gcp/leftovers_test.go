@@ -49,7 +49,7 @@ func TestLeftovers(t *testing.T) {
 	}}
 	var got []leftovers.Item
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) (err error) {
-		got, err = gcp.Cloud{}.Leftovers(ctx, map[string]string{contract.KeyGCPProjectID: project, contract.KeyGCPZone: "us-central1-b", contract.KeyGCPNetwork: "global/networks/cluster-network"})
+		got, err = gcp.Leftovers(ctx, map[string]string{contract.KeyGCPProjectID: project, contract.KeyGCPZone: "us-central1-b", contract.KeyGCPNetwork: "global/networks/cluster-network"})
 		return err
 	})
 	if err != nil {
@@ -77,7 +77,7 @@ func TestLeftovers(t *testing.T) {
 // TestLeftoversNeedsTheNetwork: no GCP_NETWORK is an error naming the fix.
 func TestLeftoversNeedsTheNetwork(t *testing.T) {
 	err := pulumitest.Run(&pulumitest.Mocks{}, pulumitest.Config{}, func(ctx *pulumi.Context) error {
-		_, err := gcp.Cloud{}.Leftovers(ctx, map[string]string{contract.KeyGCPProjectID: "p"})
+		_, err := gcp.Leftovers(ctx, map[string]string{contract.KeyGCPProjectID: "p"})
 		return err
 	})
 	if err == nil || !strings.Contains(err.Error(), "GCP_NETWORK") {

@@ -131,7 +131,7 @@ type PeerPods struct {
 	values.Result
 
 	// Cloud, ConfigMap, Secret and SSHKeySecret are the values as
-	// outputs (components.Outputs).
+	// outputs (values.Outputs).
 	Cloud        pulumi.StringOutput    `pulumi:"cloud"`
 	ConfigMap    pulumi.StringMapOutput `pulumi:"configMap"`
 	Secret       pulumi.StringMapOutput `pulumi:"secret" provider:"secret"`

@@ -195,7 +195,7 @@ func TestUnknownNetwork(t *testing.T) {
 }
 
 // TestSourceRanges checks gcp.sourceRanges on their union
-// (components.CheckExposure): errors name the full setting and carry the
+// (netrules.CheckExposure): errors name the full setting and carry the
 // fix.
 func TestSourceRanges(t *testing.T) {
 	cases := []struct {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 )
 
@@ -16,22 +15,22 @@ import (
 // cloud; go build -tags peerpods_clouds,aws has AWS only (as
 // cloud-api-adaptor's cmd/cloud-api-adaptor/<provider>.go files select
 // its providers by build tag).
-var registry []cloud.Cloud
+var registry []Cloud
 
 // register adds c to the registry, which stays in the contract's order of
 // clouds.
-func register(c cloud.Cloud) {
+func register(c Cloud) {
 	registry = append(registry, c)
-	slices.SortStableFunc(registry, func(a, b cloud.Cloud) int {
+	slices.SortStableFunc(registry, func(a, b Cloud) int {
 		return slices.Index(contract.Clouds, a.Name()) - slices.Index(contract.Clouds, b.Name())
 	})
 }
 
 // Clouds returns the clouds of this build, in documentation order.
-func Clouds() []cloud.Cloud { return slices.Clone(registry) }
+func Clouds() []Cloud { return slices.Clone(registry) }
 
 // CloudNamed returns the registered cloud name.
-func CloudNamed(name contract.Cloud) (cloud.Cloud, bool) {
+func CloudNamed(name contract.Cloud) (Cloud, bool) {
 	for _, c := range registry {
 		if c.Name() == name {
 			return c, true

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
@@ -32,7 +31,7 @@ type Config struct {
 	Handoff handoff.Mode
 	// Kubeconfig is the cluster's kubeconfig (peerpods:kubeconfig, a
 	// secret), needed when Handoff is cluster.
-	Kubeconfig cloud.Secret
+	Kubeconfig Secret
 	// KubeContext is the kubeconfig context (peerpods:kubeContext).
 	KubeContext string
 	// Settings are the common peer-pods settings.
@@ -42,11 +41,11 @@ type Config struct {
 	Operator handoff.Options
 	// Stack is the cloud's own configuration (peerpods:<cloud>, decoded
 	// into the cloud's Stack type and prepared), credentials included.
-	Stack cloud.Stack
+	Stack Stack
 	// Secrets are the peer-pods-secret values found in the stack secrets
 	// (or read from the cluster's CCO secret), by operator key; only with
 	// identity static.
-	Secrets map[string]cloud.Secret
+	Secrets map[string]Secret
 	// Identity is how CAA gets its cloud credentials (peerpods:identity).
 	Identity contract.Identity
 	// Discovery is what was read from the cluster; nil without
@@ -110,7 +109,7 @@ func load(src source, l loader) (Config, error) {
 	}
 
 	c.KubeContext = r.str("kubeContext", "")
-	c.Kubeconfig = cloud.NewSecret(r.value("kubeconfig", true))
+	c.Kubeconfig = NewSecret(r.value("kubeconfig", true))
 	if c.Kubeconfig.IsSet() && !strings.Contains(c.Kubeconfig.Reveal(), "clusters") {
 		r.fail(problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
 			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
@@ -197,7 +196,7 @@ func load(src source, l loader) (Config, error) {
 			`set peerpods:handoff to "cluster" or "manifests", or remove those settings`))
 	}
 
-	c.Secrets = map[string]cloud.Secret{}
+	c.Secrets = map[string]Secret{}
 	static := contract.WritesSecret(c.Identity)
 	fromCluster := r.boolean("credentialsFromCluster", false)
 	// The identity mode, and the keys the stack holds, refused outside
@@ -216,7 +215,7 @@ func load(src source, l loader) (Config, error) {
 			r.fail(problems.Invalid("peerpods:"+sk.config, "is set, and so is peerpods:credentialsFromCluster", "set only one: the key in the stack, or true to read the cluster's CCO secret"))
 			continue
 		}
-		c.Secrets[sk.Name] = cloud.NewSecret(v)
+		c.Secrets[sk.Name] = NewSecret(v)
 		// The value's format, from the contract; the error never shows
 		// the value.
 		if sk.Format.Check(v) != nil {
@@ -640,11 +639,11 @@ func (in input) Settings() *common.Settings {
 	s := in.settings
 	return &s
 }
-func (in input) Handoff() handoff.Mode              { return in.handoff }
-func (in input) Identity() contract.Identity        { return in.identity }
-func (in input) Raw() (string, bool)                { return in.r.get(in.cloud) }
-func (in input) Check(err error)                    { in.r.p.AddWithin("peerpods:", err) }
-func (in input) Credential(key string) cloud.Secret { return cloud.NewSecret(in.r.value(key, true)) }
+func (in input) Handoff() handoff.Mode        { return in.handoff }
+func (in input) Identity() contract.Identity  { return in.identity }
+func (in input) Raw() (string, bool)          { return in.r.get(in.cloud) }
+func (in input) Check(err error)              { in.r.p.AddWithin("peerpods:", err) }
+func (in input) Credential(key string) Secret { return NewSecret(in.r.value(key, true)) }
 func (in input) Has(key string) bool {
 	_, ok := in.r.get(key)
 	return ok

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/pins"
@@ -112,7 +111,7 @@ func orNone(c contract.Cloud) string {
 // apply adds the cloud's settings from the cluster that the stack does
 // not set to the object peerpods:<cloud> the reader decodes, pinned to the
 // values recorded at the last up.
-func (d *Discovery) apply(r *reader, cl cloud.Cloud, id contract.Identity, recorded pins.Recorded) {
+func (d *Discovery) apply(r *reader, cl Cloud, id contract.Identity, recorded pins.Recorded) {
 	name := string(cl.Name())
 	raw, _ := r.get(name)
 	var obj map[string]json.RawMessage
@@ -235,7 +234,7 @@ func (c *Config) credentialsFromCluster() error {
 		return problems.Invalid(setting, "is true, but the CCO secret cannot be read: "+err.Error(), "check that the kubeconfig's user may read secrets in kube-system")
 	}
 	for k, v := range keys {
-		c.Secrets[k] = cloud.NewSecret(v)
+		c.Secrets[k] = NewSecret(v)
 		c.Discovery.Found = append(c.Discovery.Found, cluster.Found{Setting: secretFound + k, Value: "[secret]", From: "Secret " + s.Namespace + "/" + s.Name})
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"sync"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/pins"
@@ -126,7 +125,7 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 			}
 		}
 	}
-	d.Result, err = cfg.Stack.Deploy(ctx, cloud.Deploy{
+	d.Result, err = cfg.Stack.Deploy(ctx, DeployArgs{
 		Secret:   func(key string) pulumi.StringInput { return cfg.Secrets[key].Input() },
 		Recorded: rec,
 	})

@@ -19,7 +19,8 @@ import (
 // TestRegistry holds every registered cloud to what the program, the
 // tests and the documentation need of it: a cloud of the operator
 // contract, registered by its own stacks/cloud_<name>.go (the file the
-// Makefile's coverage list and the build tags go by), example stacks of
+// Makefile's coverage list and the build tags go by) and served by the
+// plugin's cmd/pulumi-resource-peerpods/plugin/cloud_<name>.go, example stacks of
 // that cloud that deploy on the cloud's own mocks alone, a Stack that
 // decodes from a JSON object, and a README section. A cloud added with
 // any of these missing fails here.
@@ -41,6 +42,12 @@ func TestRegistry(t *testing.T) {
 			}
 			if want := "//go:build !peerpods_clouds || " + name + "\n"; !strings.HasPrefix(string(src), want) {
 				t.Errorf("%s does not start with %q", file, want)
+			}
+			// The plugin serves the cloud's component from its own file
+			// under the same constraint, without linking this package.
+			served := filepath.Join(stacktest.StacksDir(t), "..", "cmd", "pulumi-resource-peerpods", "plugin", "cloud_"+name+".go")
+			if src, err := os.ReadFile(served); err != nil || !strings.HasPrefix(string(src), "//go:build !peerpods_clouds || "+name+"\n") {
+				t.Errorf("%s is missing or does not start with the cloud's build constraint (%v)", served, err)
 			}
 			if st := reflect.TypeOf(c.NewStack()); st.Kind() != reflect.Pointer || st.Elem().Kind() != reflect.Struct {
 				t.Errorf("NewStack gives %s, not a pointer to a struct the JSON object decodes into", st)
@@ -64,7 +71,7 @@ func TestRegistry(t *testing.T) {
 				run := pulumitest.Config{Values: cfg}
 				run.Values["peerpods:kubeconfig"] = stacktest.Kubeconfig
 				run.Secrets = append(run.Secrets, "peerpods:kubeconfig")
-				for k, v := range c.Mocks().Secrets {
+				for k, v := range stacktest.MocksFor(c.Name()).Secrets {
 					run.Values[k] = v
 					run.Secrets = append(run.Secrets, k)
 				}

@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/peerpods/provisioner/cmd/pulumi-resource-peerpods/nodetaints"
 	"github.com/peerpods/provisioner/cmd/pulumi-resource-peerpods/plugin"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
 	"github.com/peerpods/provisioner/tests/testkit/providertest"
@@ -170,7 +170,7 @@ func TestNodeTaints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	registered := m.Get(t, nodetaints.Type, "handoff-"+name)
+	registered := m.Get(t, handoff.TypeNodeTaints, "handoff-"+name)
 	in := presource.FromResourcePropertyValue(presource.NewProperty(registered.Inputs)).AsMap()
 	if kc := in.Get("kubeconfig"); !kc.Secret() || kc.AsString() != kubeconfig {
 		t.Fatalf("the program's NodeTaints kubeconfig is not peerpods:kubeconfig as a secret")
@@ -179,7 +179,7 @@ func TestNodeTaints(t *testing.T) {
 	hcp := corev1.Taint{Key: handoff.LabelHCPCluster, Value: "clusters-hcp1", Effect: corev1.TaintEffectNoSchedule}
 
 	s := pluginServer(t)
-	urn := presource.NewURN("e2e", "peerpods", "", nodetaints.Type, "handoff-"+name)
+	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "handoff-"+name)
 	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: in})
 	if err != nil || len(chk.Failures) > 0 {
 		t.Fatalf("check: %v %v", chk.Failures, err)
@@ -286,7 +286,7 @@ func TestNodeTaintsClash(t *testing.T) {
 	createNode(t, c, name, nil, []corev1.Taint{theirs})
 	before := getNode(t, c, name)
 	s := pluginServer(t)
-	urn := presource.NewURN("e2e", "peerpods", "", nodetaints.Type, "clash")
+	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "clash")
 	in := taintsInputs(name, e2eKubeconfig(t),
 		corev1.Taint{Key: "extra", Effect: corev1.TaintEffectNoSchedule},
 		corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule})
@@ -340,7 +340,7 @@ func TestNodeTaintsConflictRetried(t *testing.T) {
 	s := providertest.Server(t, func() (p.Provider, error) {
 		return provider.NewWith([]infer.InferredResource{nodetaints.ResourceWith(connect)})
 	})
-	urn := presource.NewURN("e2e", "peerpods", "", nodetaints.Type, "conflict")
+	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "conflict")
 	ours := corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule}
 	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, kubeconfig, ours)})
 	if err != nil || len(chk.Failures) > 0 {
@@ -393,7 +393,7 @@ func TestNodeTaintsAfterOldPatch(t *testing.T) {
 	requireTaints(t, c, name, nil)
 	// Then the NodeTaints.
 	s := pluginServer(t)
-	urn := presource.NewURN("e2e", "peerpods", "", nodetaints.Type, "upgrade")
+	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "upgrade")
 	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, e2eKubeconfig(t), ours)})
 	if err != nil || len(chk.Failures) > 0 {
 		t.Fatalf("check: %v %v", chk.Failures, err)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/contract"
 	common "github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/libvirt/conn"
@@ -50,7 +49,7 @@ type found struct {
 
 // findLeftovers finds what cloud-api-adaptor left in the stack's pool or
 // network: on libvirt on the stack's hosts (connected as the stack's
-// provider is), on a cloud with the cloud's invokes (cloud.Sweeper) in a
+// provider is), on a cloud with the cloud's invokes (stacks.Sweeper) in a
 // read-only program. A stack without outputs (never up, or destroyed)
 // has none.
 var findLeftovers = func(ctx context.Context, s *stack) (found, error) {
@@ -73,7 +72,7 @@ var findLeftovers = func(ctx context.Context, s *stack) (found, error) {
 	if !ok {
 		return found{}, fmt.Errorf("stack %s is on cloud %q, which this build of peerpods leaves out", s.name, name)
 	}
-	sw, ok := c.(cloud.Sweeper)
+	sw, ok := c.(stacks.Sweeper)
 	if !ok {
 		return found{}, fmt.Errorf("cloud %q has no search for cloud-api-adaptor's leftovers", name)
 	}
@@ -93,7 +92,7 @@ var findLeftovers = func(ctx context.Context, s *stack) (found, error) {
 // sweep's provider and invokes: nothing is created, changed or recorded
 // (the preview's plan, which would delete the stack's resources, is
 // never applied, and its display is not shown).
-func (s *stack) runSweeper(ctx context.Context, sw cloud.Sweeper, cm map[string]string) ([]common.Item, error) {
+func (s *stack) runSweeper(ctx context.Context, sw stacks.Sweeper, cm map[string]string) ([]common.Item, error) {
 	ws := s.Workspace()
 	program := ws.Program()
 	defer ws.SetProgram(program)

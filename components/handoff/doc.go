@@ -6,10 +6,10 @@
 // modes of a stack (Mode); and the operator options (KataConfigOptions)
 // and node placement (Placement) that add objects. Node labels are
 // server-side-apply patches; node taints, one atomic list in the API, are
-// added and removed one by one by the provider's NodeTaints (package
-// nodetaints), and listed as oc adm taint commands in the manifests.
+// added and removed one by one by the plugin's NodeTaints resource
+// (cmd/pulumi-resource-peerpods/nodetaints), and listed as oc adm taint commands in the manifests.
 //
 // It knows no cloud: it writes the maps a cloud component hands on
-// (components.Values in Go, the component's outputs in another language),
+// (values.Values in Go, the component's outputs in another language),
 // checked against the operator's key contract (package contract).
 package handoff

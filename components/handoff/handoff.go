@@ -12,7 +12,6 @@ import (
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	ppkube "github.com/peerpods/provisioner/sdk/go/peerpods/kubernetes"
-	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -85,7 +84,7 @@ type Args struct {
 	Nodes []NodePatch `pulumi:"nodes,optional"`
 	// Kubeconfig is the cluster's kubeconfig (its contents, a secret): that
 	// of the Kubernetes provider. Only nodes with taints need it: their
-	// taints are added by a NodeTaints (package nodetaints), which talks to
+	// taints are added by a NodeTaints (served by the plugin, cmd/pulumi-resource-peerpods/nodetaints), which talks to
 	// the API server itself.
 	Kubeconfig pulumi.StringInput `pulumi:"kubeconfig,optional" provider:"secret"`
 	// KubeContext is the kubeconfig's context; empty: its current one.
@@ -149,21 +148,14 @@ type ClusterHandoff struct {
 
 // ClusterHandoffType is the type token of ClusterHandoff. It names the
 // component in every stack's URNs: it never changes.
-const ClusterHandoffType = "peerpods:" + tokenModule + ":" + tokenName
+const ClusterHandoffType = "peerpods:" + TokenModule + ":" + TokenName
 
-// The module and name of ClusterHandoffType (it was package components').
+// The module and name of ClusterHandoffType (it was package components'),
+// which the plugin keeps when it serves the component to other languages.
 const (
-	tokenModule = "components"
-	tokenName   = "ClusterHandoff"
+	TokenModule = "components"
+	TokenName   = "ClusterHandoff"
 )
-
-// Annotate describes the component and keeps its type token when a
-// provider serves it to other languages (infer.ComponentF), whose token
-// would otherwise name this package.
-func (h *ClusterHandoff) Annotate(a infer.Annotator) {
-	a.Describe(h, "Writes peer-pods-cm, peer-pods-secret, ssh-key-secret (for a cloud that uses one) and the optional KataConfig and node labels into the sandboxed-containers operator's namespace, after checking the maps' keys against the operator's contract, and adds the nodes' taints (NodeTaints, with the kubeconfig input), keeping the taints others set. Pass the cloud component's outputs and an explicit Kubernetes provider.")
-	a.SetToken(tokenModule, tokenName)
-}
 
 // NewClusterHandoff checks args and writes them into the cluster. The
 // Kubernetes provider must be passed with pulumi.Provider or
@@ -172,7 +164,7 @@ func (h *ClusterHandoff) Annotate(a infer.Annotator) {
 // What is known when it is called is checked before anything is
 // registered: the cloud, the KataConfig and the node patches and, when
 // the keys of every map are known (each a pulumi.StringMap, as a Go
-// program passes them), the key contract (components.Values.CheckComplete).
+// program passes them), the key contract (values.Values.CheckComplete).
 // Maps that are outputs are checked by the same function once they
 // resolve: every object waits for that check, and a key the operator does
 // not read, or one it needs that is missing, fails the update before any

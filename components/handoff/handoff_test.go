@@ -8,7 +8,6 @@ import (
 
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/peerpods/provisioner/tests/testkit/valuestest"
@@ -144,7 +143,7 @@ func TestClusterHandoffWritesExactObjects(t *testing.T) {
 		t.Error("the Secret uses stringData, whose keys server-side apply cannot remove")
 	}
 	wantSecret := map[string]any{"AWS_ACCESS_KEY_ID": "QUtJQUVYQU1QTEU=", "AWS_SECRET_ACCESS_KEY": "czNjcjN0"}
-	requireSecretData(t, sec, wantSecret)
+	valuestest.RequireSecretData(t, sec, wantSecret)
 
 	// The component's outputs.
 	for out, want := range map[pulumi.Output]any{
@@ -158,18 +157,6 @@ func TestClusterHandoffWritesExactObjects(t *testing.T) {
 	}
 }
 
-// requireSecretData fails unless r's data is a secret holding want.
-func requireSecretData(t *testing.T, r pulumitest.Resource, want map[string]any) {
-	t.Helper()
-	sd := r.Inputs["data"]
-	if !sd.IsSecret() {
-		t.Fatalf("%s data is not secret: %v", r.Name, sd)
-	}
-	if got := sd.SecretValue().Element.Mappable(); !reflect.DeepEqual(got, want) {
-		t.Errorf("%s data %v\nwant %v", r.Name, got, want)
-	}
-}
-
 func TestClusterHandoffSSHKeySecret(t *testing.T) {
 	m, err := runHandoff(t, args(libvirtValues()), false)
 	if err != nil {
@@ -179,7 +166,7 @@ func TestClusterHandoffSSHKeySecret(t *testing.T) {
 	if ssh.Inputs["metadata"].ObjectValue()["name"].StringValue() != "ssh-key-secret" {
 		t.Errorf("name %v", ssh.Inputs["metadata"])
 	}
-	requireSecretData(t, ssh, map[string]any{"id_rsa": "UFJJVkFURQ==", "id_rsa.pub": "c3NoLXJzYSBBQUE=", "known_hosts": "aCBzc2gtZWQyNTUxOSBBQUE="})
+	valuestest.RequireSecretData(t, ssh, map[string]any{"id_rsa": "UFJJVkFURQ==", "id_rsa.pub": "c3NoLXJzYSBBQUE=", "known_hosts": "aCBzc2gtZWQyNTUxOSBBQUE="})
 }
 
 // TestClusterHandoffEmptySSHKeySecret: a cloud component that uses no
@@ -384,15 +371,6 @@ func sourceMocks(data map[string]map[string]string) *pulumitest.Mocks {
 	}}
 }
 
-// plain resolves the keys and values of a plain map.
-func plain(m pulumi.StringMap) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = string(v.(pulumi.String))
-	}
-	return out
-}
-
 // runFromSources runs a ClusterHandoff (with a KataConfig and a node
 // patch with a taint, so that every kind of object waits for the check) whose maps are
 // the data outputs of sources configMap, secret and, when ssh, sshKey,
@@ -423,30 +401,6 @@ func runFromSources(t *testing.T, m *pulumitest.Mocks, cloud string, ssh, previe
 	return pulumitest.Run(m, pulumitest.Config{}, body)
 }
 
-// handoffObjects lists the Kubernetes objects of the handoff registered,
-// the node's taints included.
-var handoffObjects = []string{
-	"kubernetes:core/v1:ConfigMap handoff-peer-pods-cm",
-	"kubernetes:core/v1:Namespace handoff-openshift-sandboxed-containers-operator",
-	"kubernetes:core/v1:NodePatch handoff-w",
-	"kubernetes:core/v1:Secret handoff-peer-pods-secret",
-	"kubernetes:core/v1:Secret handoff-ssh-key-secret",
-	"kubernetes:kataconfiguration.openshift.io/v1:KataConfig handoff-cluster-kataconfig",
-	"peerpods:kubernetes:NodeTaints handoff-w",
-}
-
-// kubernetesObjects lists what the handoff writes to the cluster: the
-// pulumi-kubernetes resources and the NodeTaints.
-func kubernetesObjects(m *pulumitest.Mocks) []string {
-	var out []string
-	for _, s := range m.Summary() {
-		if strings.HasPrefix(s, "kubernetes:") || strings.HasPrefix(s, nodetaints.Type+" ") {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // TestClusterHandoffUnknownMapsAtPreview: a map that is the output of a
 // resource not created yet is unknown in a preview; the keys cannot be
 // checked, and the handoff plans every object all the same, without
@@ -455,18 +409,18 @@ func kubernetesObjects(m *pulumitest.Mocks) []string {
 // "malformed RPC secret", which the engine takes.)
 func TestClusterHandoffUnknownMapsAtPreview(t *testing.T) {
 	v := libvirtValues()
-	m := sourceMocks(map[string]map[string]string{"secret": plain(v.Secret), "sshKey": plain(v.SSHKey)})
+	m := sourceMocks(map[string]map[string]string{"secret": valuestest.Plain(v.Secret), "sshKey": valuestest.Plain(v.SSHKey)})
 	if err := runFromSources(t, m, "libvirt", true, true); err != nil {
 		t.Fatal(err)
 	}
-	if got := kubernetesObjects(m); !reflect.DeepEqual(got, handoffObjects) {
-		t.Fatalf("objects %v\nwant %v", got, handoffObjects)
+	if got := valuestest.KubernetesObjects(m); !reflect.DeepEqual(got, valuestest.HandoffObjects) {
+		t.Fatalf("objects %v\nwant %v", got, valuestest.HandoffObjects)
 	}
 	cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm")
 	if d, ok := cm.Inputs["data"]; ok && !d.IsComputed() {
 		t.Errorf("ConfigMap data is known: %v", d)
 	}
-	requireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
+	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
 		map[string]any{"CLOUD_PROVIDER": "bGlidmlydA==", "LIBVIRT_URI": "cWVtdStzc2g6Ly9yb290QGgvc3lzdGVt", "REDHAT_OFFLINE_TOKEN": "dA=="})
 }
 
@@ -476,12 +430,12 @@ func TestClusterHandoffUnknownMapsAtPreview(t *testing.T) {
 // data secret and the ConfigMap's not, whatever the Secret's input was.
 func TestClusterHandoffChecksResolvedMaps(t *testing.T) {
 	v := libvirtValues()
-	m := sourceMocks(map[string]map[string]string{"configMap": plain(v.ConfigMap), "secret": plain(v.Secret), "sshKey": plain(v.SSHKey)})
+	m := sourceMocks(map[string]map[string]string{"configMap": valuestest.Plain(v.ConfigMap), "secret": valuestest.Plain(v.Secret), "sshKey": valuestest.Plain(v.SSHKey)})
 	if err := runFromSources(t, m, "libvirt", true, false); err != nil {
 		t.Fatal(err)
 	}
-	if got := kubernetesObjects(m); !reflect.DeepEqual(got, handoffObjects) {
-		t.Fatalf("objects %v\nwant %v", got, handoffObjects)
+	if got := valuestest.KubernetesObjects(m); !reflect.DeepEqual(got, valuestest.HandoffObjects) {
+		t.Fatalf("objects %v\nwant %v", got, valuestest.HandoffObjects)
 	}
 	var sources []string
 	for _, s := range m.OfType(sourceType) {
@@ -489,20 +443,20 @@ func TestClusterHandoffChecksResolvedMaps(t *testing.T) {
 	}
 	ns := m.Get(t, "kubernetes:core/v1:Namespace", "handoff-openshift-sandboxed-containers-operator")
 	for _, r := range m.Resources() {
-		if strings.HasPrefix(r.Type, "kubernetes:") || r.Type == nodetaints.Type {
+		if strings.HasPrefix(r.Type, "kubernetes:") || r.Type == handoff.TypeNodeTaints {
 			for _, s := range sources {
 				if !slices.Contains(r.Dependencies, s) {
 					t.Errorf("%s does not wait for the maps' resource %s: %v", r.Name, s, r.Dependencies)
 				}
 			}
-			if r.Name != ns.Name && r.Type != nodetaints.Type && !slices.Contains(r.Dependencies, ns.URN) {
+			if r.Name != ns.Name && r.Type != handoff.TypeNodeTaints && !slices.Contains(r.Dependencies, ns.URN) {
 				t.Errorf("%s does not wait for the namespace", r.Name)
 			}
 		}
 	}
 	// The taints wait for the check (the maps' resources) and their
 	// node's labels only.
-	taints := m.Get(t, nodetaints.Type, "handoff-w")
+	taints := m.Get(t, handoff.TypeNodeTaints, "handoff-w")
 	want := append(slices.Clone(sources), m.Get(t, "kubernetes:core/v1:NodePatch", "handoff-w").URN)
 	slices.Sort(want)
 	if got := slices.Sorted(slices.Values(taints.Dependencies)); !reflect.DeepEqual(got, want) {
@@ -510,15 +464,15 @@ func TestClusterHandoffChecksResolvedMaps(t *testing.T) {
 	}
 	cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Inputs["data"]
 	wantCM := map[string]any{}
-	for k, v := range plain(v.ConfigMap) {
+	for k, v := range valuestest.Plain(v.ConfigMap) {
 		wantCM[k] = v
 	}
 	if cm.IsSecret() || !reflect.DeepEqual(cm.Mappable(), wantCM) {
 		t.Errorf("ConfigMap data %v\nwant %v", cm, wantCM)
 	}
-	requireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
+	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
 		map[string]any{"CLOUD_PROVIDER": "bGlidmlydA==", "LIBVIRT_URI": "cWVtdStzc2g6Ly9yb290QGgvc3lzdGVt", "REDHAT_OFFLINE_TOKEN": "dA=="})
-	requireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-ssh-key-secret"),
+	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-ssh-key-secret"),
 		map[string]any{"id_rsa": "UFJJVkFURQ==", "id_rsa.pub": "c3NoLXJzYSBBQUE=", "known_hosts": "aCBzc2gtZWQyNTUxOSBBQUE="})
 }
 
@@ -542,7 +496,7 @@ func TestClusterHandoffSecretInputKeepsConfigMapPlain(t *testing.T) {
 	if cm.IsSecret() || cm.ObjectValue()["AWS_SG_IDS"].StringValue() != "aws_sg_ids" {
 		t.Errorf("ConfigMap data %v", cm)
 	}
-	requireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
+	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
 		map[string]any{"AWS_ACCESS_KEY_ID": "QUtJQUVYQU1QTEU=", "AWS_SECRET_ACCESS_KEY": "czNjcjN0"})
 }
 
@@ -552,7 +506,7 @@ func TestClusterHandoffSecretInputKeepsConfigMapPlain(t *testing.T) {
 func TestClusterHandoffFailsOnResolvedBadKeys(t *testing.T) {
 	aws := awsValues()
 	good := func() map[string]map[string]string {
-		return map[string]map[string]string{"configMap": plain(aws.ConfigMap), "secret": plain(aws.Secret)}
+		return map[string]map[string]string{"configMap": valuestest.Plain(aws.ConfigMap), "secret": valuestest.Plain(aws.Secret)}
 	}
 	unknownKey := good()
 	unknownKey["configMap"]["AWS_SG_ID"] = "sg-1"
@@ -582,7 +536,7 @@ func TestClusterHandoffFailsOnResolvedBadKeys(t *testing.T) {
 			if strings.Contains(err.Error(), "s3cr3t") {
 				t.Errorf("the error shows a secret value: %v", err)
 			}
-			if got := kubernetesObjects(m); len(got) > 0 {
+			if got := valuestest.KubernetesObjects(m); len(got) > 0 {
 				t.Errorf("registered %v on bad keys", got)
 			}
 		})

@@ -11,7 +11,6 @@ import (
 	"github.com/peerpods/provisioner/components/check"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
@@ -31,7 +30,7 @@ type Object struct {
 	// Namespace is empty for cluster-scoped objects.
 	Namespace string
 	// Labels of the object; the objects this project owns carry
-	// components.ManagedByLabel.
+	// common.ManagedByLabel.
 	Labels map[string]string
 	// Patch marks an object this project does not own: only the fields
 	// given are applied (server-side apply), and only they are removed.
@@ -261,7 +260,7 @@ func (o Object) TaintCommands() []string {
 	}
 	out := make([]string, len(o.Taints))
 	for i, t := range o.Taints {
-		out[i] = "oc adm taint nodes " + o.Name + " " + nodetaints.Taint(t).String()
+		out[i] = "oc adm taint nodes " + o.Name + " " + t.String()
 	}
 	return out
 }

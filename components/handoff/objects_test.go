@@ -9,7 +9,6 @@ import (
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
@@ -276,7 +275,7 @@ func TestNodePlacementGraph(t *testing.T) {
 			}
 
 			// The taints of infra-0.
-			nt := m.Get(t, nodetaints.Type, "handoff-infra-0")
+			nt := m.Get(t, handoff.TypeNodeTaints, "handoff-infra-0")
 			prov := m.Get(t, "pulumi:providers:peerpods", pp)
 			if nt.Parent != comp.URN || nt.Provider != prov.Ref() {
 				t.Errorf("NodeTaints parent %s provider %s, want %s", nt.Parent, nt.Provider, prov.Ref())

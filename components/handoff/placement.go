@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"github.com/peerpods/provisioner/components/check"
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/components/problems"
 )
 
@@ -69,7 +68,7 @@ type NodePatch struct {
 	// Labels are set on the node.
 	Labels map[string]string `pulumi:"labels,optional"`
 	// Taints are added to the node's taints, next to those others set, and
-	// only they are removed (a NodeTaints; package nodetaints).
+	// only they are removed (a NodeTaints, served by the plugin).
 	Taints []Taint `pulumi:"taints,optional"`
 }
 
@@ -82,11 +81,7 @@ func (n NodePatch) Validate(setting string) error {
 	var p problems.List
 	p.Add(check.DNSSubdomain(setting+".name", n.Name, "a node name", "use the names of oc get nodes"))
 	p.Add(check.Labels(setting+".labels", n.Labels))
-	taints := make([]nodetaints.Taint, len(n.Taints))
-	for i, t := range n.Taints {
-		taints[i] = nodetaints.Taint(t)
-	}
-	p.Add(nodetaints.CheckTaints(setting+".taints", taints))
+	p.Add(CheckTaints(setting+".taints", n.Taints))
 	return p.Err()
 }
 

@@ -3,7 +3,7 @@
 // no stack owns, so that pulumi destroy never sees them. It holds what
 // every cloud shares (the item, CAA's pod VM names, the report and the
 // read-only program the command runs); each cloud finds its own objects
-// (cloud.Sweeper, and package libvirt/leftovers for a KVM host).
+// (stacks.Sweeper, and package libvirt/leftovers for a KVM host).
 package leftovers
 
 import (

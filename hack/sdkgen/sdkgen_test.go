@@ -293,7 +293,7 @@ func TestModuleRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "internal", "sdkgen", "sdkgen.go")); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "hack", "sdkgen", "sdkgen.go")); err != nil {
 		t.Errorf("module root %s: %v", root, err)
 	}
 	t.Chdir(t.TempDir())

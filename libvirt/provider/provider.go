@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"strings"
 
 	"github.com/digitalocean/go-libvirt"
@@ -79,6 +80,9 @@ func NewWith(resources []infer.InferredResource, components ...infer.InferredCom
 		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: the AWS, Azure, GCP and libvirt components, the cluster handoff and its node taints, libvirt storage and KVM host access.").
 		WithNamespace("peerpods").
 		WithLanguageMap(languages()).
+		// The common settings type (Go package components/common) keeps
+		// the token it had as package components': peerpods:components:Settings.
+		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"common": "components"}).
 		WithConfig(infer.Config(Config{})).
 		WithResources(append([]infer.InferredResource{
 			infer.Resource(&StoragePool{}),

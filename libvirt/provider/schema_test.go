@@ -2,10 +2,11 @@ package provider_test
 
 import (
 	"encoding/json"
+	"github.com/peerpods/provisioner/components/handoff"
 	"sort"
 	"testing"
 
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
+	"github.com/peerpods/provisioner/cmd/pulumi-resource-peerpods/nodetaints"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/peerpods/provisioner/tests/testkit/providertest"
 	p "github.com/pulumi/pulumi-go-provider"
@@ -102,7 +103,7 @@ func TestNewWithServesExtraResources(t *testing.T) {
 	if err := json.Unmarshal([]byte(resp.Schema), &schema); err != nil {
 		t.Fatal(err)
 	}
-	for _, token := range []string{"peerpods:libvirt:StoragePool", "peerpods:libvirt:StorageVolume", "peerpods:libvirt:KvmHostAccess", nodetaints.Type} {
+	for _, token := range []string{"peerpods:libvirt:StoragePool", "peerpods:libvirt:StorageVolume", "peerpods:libvirt:KvmHostAccess", handoff.TypeNodeTaints} {
 		if _, ok := schema.Resources[token]; !ok {
 			t.Errorf("no resource %s", token)
 		}
@@ -110,9 +111,9 @@ func TestNewWithServesExtraResources(t *testing.T) {
 	if len(schema.Resources) != 4 {
 		t.Errorf("%d resources", len(schema.Resources))
 	}
-	r := schema.Resources[nodetaints.Type]
+	r := schema.Resources[handoff.TypeNodeTaints]
 	if !r.InputProperties["kubeconfig"].Secret || !r.Properties["kubeconfig"].Secret {
-		t.Errorf("%s kubeconfig not secret: %+v", nodetaints.Type, r)
+		t.Errorf("%s kubeconfig not secret: %+v", handoff.TypeNodeTaints, r)
 	}
 }
 

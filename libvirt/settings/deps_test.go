@@ -13,7 +13,7 @@ import (
 // does not link go-libvirt: only the provider plugin
 // (pulumi-resource-peerpods) does. (The program does link
 // pulumi-go-provider's infer: each cloud in the registry names its
-// component as the plugin serves it, cloud.Cloud.Component; about 50
+// component as the plugin serves it, served by cmd/pulumi-resource-peerpods/plugin; about 50
 // packages more.)
 func TestProgramLinksNoLibvirtClient(t *testing.T) {
 	const program = "github.com/peerpods/provisioner"

@@ -7,7 +7,6 @@ import (
 	"github.com/peerpods/provisioner/cmd/pulumi-resource-peerpods/plugin"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/peerpods/provisioner/tests/testkit/providertest"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
@@ -54,12 +53,12 @@ func TestServedComponents(t *testing.T) {
 		t.Errorf("the plugin serves no component %s", handoff.ClusterHandoffType)
 	}
 	// The handoff's node taints: a custom resource, its kubeconfig secret.
-	if r, ok := schema.Resources[nodetaints.Type]; !ok || r.IsComponent {
-		t.Errorf("the plugin serves no custom resource %s", nodetaints.Type)
+	if r, ok := schema.Resources[handoff.TypeNodeTaints]; !ok || r.IsComponent {
+		t.Errorf("the plugin serves no custom resource %s", handoff.TypeNodeTaints)
 	} else if s, _ := r.InputProperties["kubeconfig"]["secret"].(bool); !s {
-		t.Errorf("%s input kubeconfig is not secret", nodetaints.Type)
+		t.Errorf("%s input kubeconfig is not secret", handoff.TypeNodeTaints)
 	} else if s, _ := r.Properties["kubeconfig"]["secret"].(bool); !s {
-		t.Errorf("%s output kubeconfig is not secret", nodetaints.Type)
+		t.Errorf("%s output kubeconfig is not secret", handoff.TypeNodeTaints)
 	}
 	for _, c := range stacks.Clouds() {
 		token := "peerpods:" + string(c.Name()) + ":PeerPods"

@@ -2,7 +2,7 @@
 // cloud, as the installer, the Cloud Credential Operator and OLM leave
 // them, for the tests of discovery: served by client-go's fakes on Pulumi
 // mocks, and written to the e2e kube-apiserver with OpenShift's own CRDs.
-// The values match the clouds' mocks (cloud.Mocks), so that what is found
+// The values match the clouds' mocks (package mocks), so that what is found
 // in the cluster is what the mocked cloud has.
 package clustertest
 

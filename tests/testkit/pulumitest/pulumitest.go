@@ -236,7 +236,7 @@ func Await(tb testing.TB, o pulumi.Output) (any, bool) {
 }
 
 // RequireInputError fails the test unless err holds exactly one
-// *components.InputError, on setting, whose message contains fix; with
+// *problems.InputError, on setting, whose message contains fix; with
 // setting "", err must be nil.
 func RequireInputError(tb testing.TB, err error, setting, fix string) {
 	tb.Helper()

@@ -13,14 +13,16 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/peerpods/provisioner/aws"
-	"github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/libvirt"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/peerpods/provisioner/tests/testkit/clustertest"
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
+	"github.com/peerpods/provisioner/tests/testkit/mocks"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/awsmock"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/azuremock"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/gcpmock"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/libvirtmock"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -35,17 +37,17 @@ func StacksDir(t *testing.T) string {
 	if !ok {
 		t.Fatal("cannot locate the repository")
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "stacks")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "stacks")
 }
 
-// The mocks' AWS network and credentials (aws.Cloud.Mocks).
+// The mocks' AWS network and credentials (awsmock).
 const (
-	SGA     = aws.MockSecurityGroup
-	SubnetA = aws.MockSubnet
-	VPCA    = aws.MockVPC
-	WorkerA = aws.MockWorker
-	KeyID   = aws.MockAccessKeyID
-	Secret  = cloud.FakeSecret
+	SGA     = awsmock.SecurityGroup
+	SubnetA = awsmock.Subnet
+	VPCA    = awsmock.VPC
+	WorkerA = awsmock.Worker
+	KeyID   = awsmock.AccessKeyID
+	Secret  = mocks.FakeSecret
 )
 
 // Kubeconfig is the mocks' peerpods:kubeconfig.
@@ -91,12 +93,12 @@ func EngineConfig(t *testing.T, config map[string]any) map[string]string {
 }
 
 // StackSecrets are the stack secrets a user sets with pulumi config set
-// --secret, for every registered cloud (cloud.Mocks.Secrets), and the
+// --secret, for every registered cloud (mocks.Mocks.Secrets), and the
 // kubeconfig.
 var StackSecrets = func() map[string]string {
 	out := map[string]string{"peerpods:kubeconfig": Kubeconfig}
 	for _, c := range stacks.Clouds() {
-		maps.Copy(out, c.Mocks().Secrets)
+		maps.Copy(out, MocksFor(c.Name()).Secrets)
 	}
 	return out
 }()
@@ -131,30 +133,30 @@ func WithSecrets(values map[string]string) pulumitest.Config {
 }
 
 // A fixed SSH key pair and KVM host key, for the outputs the tls provider
-// and KvmHostAccess would give (cloud.FakeKeyPair).
+// and KvmHostAccess would give (mocks.FakeKeyPair).
 var (
-	FakePrivateKey, FakePublicKey = cloud.FakeKeyPair(1)
+	FakePrivateKey, FakePublicKey = mocks.FakeKeyPair(1)
 	// FakeKnownHosts is the KVM host's known_hosts line.
-	FakeKnownHosts = libvirt.MockKnownHosts()
+	FakeKnownHosts = libvirtmock.KnownHosts()
 	// FakeLibvirtURI is the KVM host's qemu+ssh URI.
-	FakeLibvirtURI = libvirt.MockLibvirtURI
+	FakeLibvirtURI = libvirtmock.LibvirtURI
 )
 
 // CloudMocks answers the discovery invokes of every registered cloud, and
 // gives the resources whose outputs reach the handoff the outputs their
-// providers would (cloud.Mocks); the program's reference to its own stack
+// providers would (mocks.Mocks); the program's reference to its own stack
 // has no outputs, as on the first run.
 func CloudMocks() *pulumitest.Mocks { return MocksOf(stacks.Clouds()...) }
 
-// MocksOf are the mocks of the clouds (cloud.Mocks) together, and the
+// MocksOf are the mocks of the clouds (mocks.Mocks) together, and the
 // stack's reference to itself, without outputs.
-func MocksOf(clouds ...cloud.Cloud) *pulumitest.Mocks {
+func MocksOf(clouds ...stacks.Cloud) *pulumitest.Mocks {
 	m := &pulumitest.Mocks{
 		Fakes: map[string]pulumitest.FakeFunc{"pulumi:pulumi:StackReference": StackOutputs(nil)},
 		Calls: map[string]pulumitest.CallFunc{},
 	}
 	for _, c := range clouds {
-		cm := c.Mocks()
+		cm := MocksFor(c.Name())
 		for k, f := range cm.Resources {
 			m.Fakes[k] = f
 		}
@@ -206,7 +208,7 @@ func DeployOnCluster(t *testing.T, m *pulumitest.Mocks, cfg pulumitest.Config, c
 }
 
 // Fixup adapts the configuration cfg of an example stack to this machine,
-// as its cloud's mocks say (cloud.Mocks.Fixup): for libvirt, an image
+// as its cloud's mocks say (mocks.Mocks.Fixup): for libvirt, an image
 // made for the test.
 func Fixup(t *testing.T, stack string, cfg map[string]string) {
 	t.Helper()
@@ -214,7 +216,7 @@ func Fixup(t *testing.T, stack string, cfg map[string]string) {
 	if !ok {
 		t.Fatalf("%s: peerpods:cloud %q is not a registered cloud", stack, cfg["peerpods:cloud"])
 	}
-	if fix := c.Mocks().Fixup; fix != nil {
+	if fix := MocksFor(c.Name()).Fixup; fix != nil {
 		if err := fix(t.TempDir(), cfg); err != nil {
 			t.Fatalf("%s: %v", stack, err)
 		}
@@ -252,7 +254,7 @@ func RenderHandoff(t *testing.T, stack string, change func(map[string]string)) (
 }
 
 // ExampleStacks are the example stack files whose handoff goes to a
-// cluster, of every registered cloud (cloud.Cloud.Examples).
+// cluster, of every registered cloud (stacks.Cloud.Examples).
 func ExampleStacks() []string {
 	var out []string
 	for _, c := range stacks.Clouds() {
@@ -265,5 +267,20 @@ func ExampleStacks() []string {
 // security group sg (both in VPC A), as after the cluster's workers were
 // replaced.
 func MoveWorker(m *pulumitest.Mocks, subnet, sg string) {
-	m.Calls["aws:ec2/getInstance:getInstance"] = aws.MockWorkerIn(subnet, sg)
+	m.Calls["aws:ec2/getInstance:getInstance"] = awsmock.WorkerIn(subnet, sg)
+}
+
+// MocksFor are the fakes of cloud c (the mocks package of each cloud).
+func MocksFor(c contract.Cloud) mocks.Mocks {
+	switch c {
+	case contract.AWS:
+		return awsmock.Mocks()
+	case contract.Azure:
+		return azuremock.Mocks()
+	case contract.GCP:
+		return gcpmock.Mocks()
+	case contract.Libvirt:
+		return libvirtmock.Mocks()
+	}
+	panic("no mocks for cloud " + string(c))
 }

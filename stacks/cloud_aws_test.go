@@ -1,10 +1,12 @@
-package aws_test
+//go:build !peerpods_clouds || aws
+
+package stacks
 
 import (
+	"github.com/peerpods/provisioner/tests/testkit/mocks"
+	"github.com/peerpods/provisioner/tests/testkit/mocks/awsmock"
 	"testing"
 
-	"github.com/peerpods/provisioner/aws"
-	cloudapi "github.com/peerpods/provisioner/components/cloud"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
@@ -14,34 +16,34 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// input is the program's side of Prepare: the checked identity mode, the
+// awsInput is the program's side of Prepare: the checked identity mode, the
 // default settings, and the problems Prepare records.
-type input struct {
+type awsInput struct {
 	identity contract.Identity
 	problems []error
 }
 
-func (in *input) Settings() *common.Settings        { return common.NewSettings(contract.AWS) }
-func (in *input) Handoff() handoff.Mode             { return handoff.ModeOff }
-func (in *input) Identity() contract.Identity       { return in.identity }
-func (in *input) Raw() (string, bool)               { return "", false }
-func (in *input) Has(string) bool                   { return false }
-func (in *input) Credential(string) cloudapi.Secret { return cloudapi.Secret{} }
-func (in *input) Check(err error) {
+func (in *awsInput) Settings() *common.Settings  { return common.NewSettings(contract.AWS) }
+func (in *awsInput) Handoff() handoff.Mode       { return handoff.ModeOff }
+func (in *awsInput) Identity() contract.Identity { return in.identity }
+func (in *awsInput) Raw() (string, bool)         { return "", false }
+func (in *awsInput) Has(string) bool             { return false }
+func (in *awsInput) Credential(string) Secret    { return Secret{} }
+func (in *awsInput) Check(err error) {
 	if err != nil {
 		in.problems = append(in.problems, err)
 	}
 }
 
-// deployStack prepares and deploys the stack in mode id with the stack's
-// AWS keys set, on aws.Cloud's mocks.
-func deployStack(t *testing.T, id contract.Identity) values.Result {
+// deployAWSStack prepares and deploys the stack in mode id with the stack's
+// AWS keys set, on awsCloud's mocks.
+func deployAWSStack(t *testing.T, id contract.Identity) values.Result {
 	t.Helper()
-	in := &input{identity: id}
-	s := aws.Cloud{}.NewStack().(*aws.Stack)
-	s.SecurityGroupIDs, s.SubnetID, s.VPCID = []string{aws.MockSecurityGroup}, aws.MockSubnet, aws.MockVPC
+	in := &awsInput{identity: id}
+	s := awsCloud{}.NewStack().(*awsStack)
+	s.SecurityGroupIDs, s.SubnetID, s.VPCID = []string{awsmock.SecurityGroup}, awsmock.Subnet, awsmock.VPC
 	if id == contract.IdentityWorkload { // which requires an AMI
-		s.OIDCIssuer, s.PodVMAMIID = aws.MockIssuer, "ami-0123456789abcdef0"
+		s.OIDCIssuer, s.PodVMAMIID = awsmock.Issuer, "ami-0123456789abcdef0"
 	}
 	s.Prepare(in)
 	if len(in.problems) > 0 {
@@ -50,20 +52,13 @@ func deployStack(t *testing.T, id contract.Identity) values.Result {
 	if s.Identity != id {
 		t.Fatalf("identity %s, want %s", s.Identity, id)
 	}
-	cm := aws.Cloud{}.Mocks()
-	m := &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{}, Fakes: map[string]pulumitest.FakeFunc{}}
-	for k, f := range cm.Calls {
-		m.Calls[k] = f
-	}
-	for k, f := range cm.Resources {
-		m.Fakes[k] = f
-	}
+	m := testMocks(awsmock.Mocks())
 	var res values.Result
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 		var err error
-		res, err = s.Deploy(ctx, cloudapi.Deploy{
+		res, err = s.Deploy(ctx, DeployArgs{
 			Secret: func(key string) pulumi.StringInput {
-				return pulumi.String(map[string]string{contract.KeyAWSAccessKeyID: aws.MockAccessKeyID, contract.KeyAWSSecretAccessKey: "s3cr3t"}[key])
+				return pulumi.String(map[string]string{contract.KeyAWSAccessKeyID: awsmock.AccessKeyID, contract.KeyAWSSecretAccessKey: "s3cr3t"}[key])
 			},
 			Recorded: func() (pins.Recorded, error) { return nil, nil },
 		})
@@ -80,7 +75,7 @@ func deployStack(t *testing.T, id contract.Identity) values.Result {
 func TestStackPassesKeysInStaticModeOnly(t *testing.T) {
 	for _, id := range contract.IdentitiesOf(contract.AWS) {
 		t.Run(string(id), func(t *testing.T) {
-			res := deployStack(t, id)
+			res := deployAWSStack(t, id)
 			v := res.Values
 			if v.Identity != id {
 				t.Errorf("values identity %s", v.Identity)
@@ -98,4 +93,16 @@ func TestStackPassesKeysInStaticModeOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testMocks are a cloud's fakes on the recording mocks.
+func testMocks(cm mocks.Mocks) *pulumitest.Mocks {
+	m := &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{}, Fakes: map[string]pulumitest.FakeFunc{}}
+	for k, f := range cm.Calls {
+		m.Calls[k] = f
+	}
+	for k, f := range cm.Resources {
+		m.Fakes[k] = f
+	}
+	return m
 }

@@ -1,4 +1,4 @@
-package cloud
+package stacks
 
 import (
 	"fmt"

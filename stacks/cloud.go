@@ -1,9 +1,4 @@
-// Package cloud is the one interface every cloud package implements: its
-// stack settings, their validation, the providers and the component it
-// registers, its example stacks and its mocks. The program (package
-// stacks), the command, the test harness and the contract tests know the
-// clouds only through this interface and the registry of package stacks.
-package cloud
+package stacks
 
 import (
 	"encoding/json"
@@ -14,12 +9,15 @@ import (
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/values"
-	"github.com/pulumi/pulumi-go-provider/infer"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Cloud is a cloud package's entry in the registry.
+// Cloud is the program's side of a cloud: its stack settings
+// (peerpods:<cloud>), their validation, the providers and the component
+// it registers, what it takes from the cluster and its example stacks.
+// Each cloud implements it in stacks/cloud_<name>.go, next to its
+// registration; the cloud's package (aws, azure, gcp, libvirt) is the
+// component library it deploys.
 type Cloud interface {
 	// Name is the cloud as peerpods:cloud and CLOUD_PROVIDER name it; its
 	// settings are the object peerpods:<Name>.
@@ -34,16 +32,10 @@ type Cloud interface {
 	// Examples are the cloud's example stacks (stacks/Pulumi.<name>.yaml)
 	// whose handoff goes to a cluster.
 	Examples() []string
-	// Mocks answer the cloud's discovery and give its resources the
-	// outputs its providers would, for tests on Pulumi mocks.
-	Mocks() Mocks
 	// FromCluster returns the settings the cloud takes from the cluster's
 	// facts in identity mode id (those of them the stack does not set are
 	// used), sorted by setting.
 	FromCluster(f cluster.Facts, id contract.Identity) []cluster.Found
-	// Component is the cloud's component resource (peerpods:<name>:PeerPods)
-	// as the provider plugin serves it to every Pulumi language.
-	Component() infer.InferredComponent
 }
 
 // Stack is a cloud's settings in a stack: what peerpods:<cloud> decoded
@@ -56,7 +48,7 @@ type Stack interface {
 	Prepare(in Input)
 	// Deploy registers the cloud's providers and its component. Nothing
 	// is registered when Prepare recorded a problem.
-	Deploy(ctx *pulumi.Context, in Deploy) (values.Result, error)
+	Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result, error)
 }
 
 // Input is what Prepare reads besides the decoded object.
@@ -76,13 +68,13 @@ type Input interface {
 	// Credential reads a credential setting (one of Credentials), which
 	// must be stored encrypted; an unset one is empty.
 	Credential(key string) Secret
-	// Check records the problems of err (components.Invalid errors),
+	// Check records the problems of err (problems.Invalid errors),
 	// their settings relative to peerpods:.
 	Check(err error)
 }
 
-// Deploy is what Deploy needs from the program.
-type Deploy struct {
+// DeployArgs is what a Stack's Deploy takes from the program.
+type DeployArgs struct {
 	// Secret is the stack's value of a peer-pods-secret key as a secret
 	// input, nil when the stack has none.
 	Secret func(key string) pulumi.StringInput
@@ -91,24 +83,14 @@ type Deploy struct {
 	Recorded func() (pins.Recorded, error)
 }
 
-// Mocks are a cloud's fakes for tests on Pulumi mocks.
-type Mocks struct {
-	// Resources give the resources of a type token their ID and outputs.
-	Resources map[string]func(name string, inputs resource.PropertyMap) (string, resource.PropertyMap)
-	// Calls answer the invokes of a token.
-	Calls map[string]func(args resource.PropertyMap) (resource.PropertyMap, error)
-	// Secrets are stack secret values (peerpods:<key> -> value) a user
-	// of the example stacks sets.
-	Secrets map[string]string
-	// Fixup adapts an example stack's configuration (key -> value as the
-	// engine hands it) to a test machine, with dir a temporary directory;
-	// nil changes nothing.
-	Fixup func(dir string, config map[string]string) error
-}
-
 // SetEmpty reports whether the JSON object raw sets field to "", which
 // decoding into a string cannot tell from leaving it out.
 func SetEmpty(raw, field string) bool {
 	var fields map[string]json.RawMessage
 	return json.Unmarshal([]byte(raw), &fields) == nil && string(fields[field]) == `""`
 }
+
+// SSHPrivateKeySetting is the stack secret of a key pair to use instead
+// of a generated one (libvirt: installed on the KVM host; azure: for
+// ssh-key-secret).
+const SSHPrivateKeySetting = "sshPrivateKey"

@@ -1,12 +1,10 @@
-package cloud
+package stacks
 
 import (
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-
-	"golang.org/x/crypto/ssh"
 )
 
 func TestSecretNeverPrints(t *testing.T) {
@@ -42,19 +40,5 @@ func TestSetEmpty(t *testing.T) {
 		if got := SetEmpty(raw, "podvmImageName"); got != want {
 			t.Errorf("SetEmpty(%s) = %t", raw, got)
 		}
-	}
-}
-
-func TestFakeKeyPair(t *testing.T) {
-	private, public := FakeKeyPair(1)
-	key, err := ssh.ParsePrivateKey([]byte(private))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key.PublicKey()))); got != public {
-		t.Errorf("public key %q is not the private key's %q", public, got)
-	}
-	if p2, _ := FakeKeyPair(2); p2 == private {
-		t.Error("seeds give the same pair")
 	}
 }

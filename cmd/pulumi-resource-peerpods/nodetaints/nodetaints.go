@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/peerpods/provisioner/components/handoff"
 	"slices"
 	"strings"
 
@@ -35,20 +36,17 @@ import (
 	"k8s.io/client-go/util/retry"
 )
 
-// Module and Name make the resource's type token, Type.
+// The resource's type token (handoff.TypeNodeTaints) and its parts.
 const (
 	// Module is the token module of the provider's Kubernetes resources.
-	Module = "kubernetes"
+	Module = handoff.NodeTaintsModule
 	// Name is the resource's name in its module.
-	Name = "NodeTaints"
+	Name = handoff.NodeTaintsName
 	// Type is the resource's type token.
-	Type = "peerpods:" + Module + ":" + Name
+	Type = handoff.TypeNodeTaints
 	// FieldManager is the field manager of the resource's node updates.
 	FieldManager = "peerpods"
 )
-
-// Effects are the taint effects Kubernetes knows.
-var Effects = []string{string(corev1.TaintEffectNoSchedule), string(corev1.TaintEffectPreferNoSchedule), string(corev1.TaintEffectNoExecute)}
 
 // Connector makes the Kubernetes client of a kubeconfig (its contents)
 // and context ("" for its current one).
@@ -90,15 +88,6 @@ func (t *Taint) Annotate(a infer.Annotator) {
 	a.Describe(&t.Value, "The taint's value, a label value; may be empty.")
 	a.Describe(&t.Effect, "NoSchedule, PreferNoSchedule or NoExecute.")
 	a.SetToken(Module, "Taint")
-}
-
-// String is the taint as oc adm taint writes it: key=value:effect, or
-// key:effect without a value.
-func (t Taint) String() string {
-	if t.Value == "" {
-		return t.Key + ":" + t.Effect
-	}
-	return t.Key + "=" + t.Value + ":" + t.Effect
 }
 
 // sameSlot reports whether t and o have the same key and effect: a node
@@ -173,7 +162,7 @@ func (r *NodeTaints) Check(ctx context.Context, req infer.CheckRequest) (infer.C
 		p.Add(checkNode("node", a.Node))
 	}
 	if known("taints") {
-		p.Add(CheckTaints("taints", a.Taints))
+		p.Add(checkTaints("taints", a.Taints))
 	} else if a.Taints == nil {
 		// infer's encoder puts an unknown back only where the checked
 		// inputs have a value: a nil slice has none (the input would be
@@ -188,35 +177,6 @@ func (r *NodeTaints) Check(ctx context.Context, req infer.CheckRequest) (infer.C
 
 func checkNode(setting, name string) error {
 	return check.DNSSubdomain(setting, name, "a node name", "use the names of oc get nodes")
-}
-
-// CheckTaint checks what Kubernetes would refuse of a taint: its key and
-// value (those of a label) and its effect. setting names the taint in
-// errors, such as "taints[0]".
-func CheckTaint(setting string, t Taint) error {
-	var p problems.List
-	p.Add(check.Labels(setting, map[string]string{t.Key: t.Value}))
-	if !slices.Contains(Effects, t.Effect) {
-		p.Add(problems.Invalid(setting+".effect", fmt.Sprintf("is %q, which is not a taint effect", t.Effect), "use NoSchedule, PreferNoSchedule or NoExecute"))
-	}
-	return p.Err()
-}
-
-// CheckTaints checks each taint (CheckTaint) and that no two have the
-// same key and effect, which a node cannot hold. setting names the list.
-func CheckTaints(setting string, taints []Taint) error {
-	var p problems.List
-	for i, t := range taints {
-		where := fmt.Sprintf("%s[%d]", setting, i)
-		p.Add(CheckTaint(where, t))
-		for j, o := range taints[:i] {
-			if o.Key == t.Key && o.Effect == t.Effect {
-				p.Add(problems.Invalid(where, fmt.Sprintf("has the key and effect of %s[%d] (%s:%s); a node has one taint of each key and effect", setting, j, t.Key, t.Effect),
-					"give each key and effect one value"))
-			}
-		}
-	}
-	return p.Err()
 }
 
 // checkKubeconfig checks that kubeconfig loads and has kubeContext. Its
@@ -452,3 +412,18 @@ func deref[T any](v *T) T {
 	}
 	return *v
 }
+
+// checkTaint checks a taint of the resource as the handoff does.
+func checkTaint(setting string, t Taint) error { return handoff.Taint(t).Check(setting) }
+
+// checkTaints checks the resource's taints as the handoff does.
+func checkTaints(setting string, taints []Taint) error {
+	ts := make([]handoff.Taint, len(taints))
+	for i, t := range taints {
+		ts[i] = handoff.Taint(t)
+	}
+	return handoff.CheckTaints(setting, ts)
+}
+
+// String is the taint as oc adm taint writes it (handoff.Taint.String).
+func (t Taint) String() string { return handoff.Taint(t).String() }

@@ -1,7 +1,8 @@
-package handoff_test
+package plugin
 
 import (
 	"encoding/json"
+	"github.com/peerpods/provisioner/tests/testkit/valuestest"
 	"reflect"
 	"slices"
 	"strings"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/blang/semver"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/handoff/nodetaints"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -21,7 +21,7 @@ import (
 )
 
 // The handoff served to other languages as a provider serves it
-// (infer.ComponentF over NewClusterHandoff): its inputs reach Args through
+// (clusterHandoff, over handoff.NewClusterHandoff): its inputs reach Args through
 // the Go SDK's ConstructInputs.CopyTo.
 
 // inferServer serves the handoff alone, its resources registered on m,
@@ -36,7 +36,7 @@ func inferServer(t *testing.T, m *pulumitest.Mocks) integration.Server {
 	}
 	prov, err := infer.NewProviderBuilder().
 		WithNamespace("peerpods").
-		WithComponents(infer.ComponentF(handoff.NewClusterHandoff)).
+		WithComponents(infer.Component(clusterHandoff{})).
 		Build()
 	if err != nil {
 		t.Fatal(err)
@@ -127,12 +127,12 @@ func stringMap(m map[string]string) property.Value {
 // the Secrets' maps secret, a KataConfig and a node patch with a taint,
 // and the kubeconfig, secret.
 func servedInputs() map[string]property.Value {
-	v := libvirtValues()
+	v := valuestest.Libvirt()
 	return map[string]property.Value{
 		"cloud":        property.New("libvirt"),
-		"configMap":    stringMap(plain(v.ConfigMap)),
-		"secret":       stringMap(plain(v.Secret)).WithSecret(true),
-		"sshKeySecret": stringMap(plain(v.SSHKey)).WithSecret(true),
+		"configMap":    stringMap(valuestest.Plain(v.ConfigMap)),
+		"secret":       stringMap(valuestest.Plain(v.Secret)).WithSecret(true),
+		"sshKeySecret": stringMap(valuestest.Plain(v.SSHKey)).WithSecret(true),
 		"kataConfig":   property.New(property.NewMap(map[string]property.Value{"poolSelector": stringMap(map[string]string{"kata": ""})})),
 		"nodes": property.New(property.NewArray([]property.Value{property.New(property.NewMap(map[string]property.Value{
 			"name":   property.New("w"),
@@ -153,8 +153,8 @@ func TestServedHandoff(t *testing.T) {
 	if err := construct(t, m, servedInputs(), false); err != nil {
 		t.Fatal(err)
 	}
-	if got := kubernetesObjects(m); !reflect.DeepEqual(got, handoffObjects) {
-		t.Fatalf("objects %v\nwant %v", got, handoffObjects)
+	if got := valuestest.KubernetesObjects(m); !reflect.DeepEqual(got, valuestest.HandoffObjects) {
+		t.Fatalf("objects %v\nwant %v", got, valuestest.HandoffObjects)
 	}
 	for _, r := range m.Resources() {
 		if strings.HasPrefix(r.Type, "kubernetes:") && r.Provider != string(k8sProvider["kubernetes"].Urn)+"::k8s-id" {
@@ -163,7 +163,7 @@ func TestServedHandoff(t *testing.T) {
 	}
 	// The taints: a NodeTaints of the component's own peerpods provider,
 	// with the kubeconfig secret and the context.
-	taints := m.Get(t, nodetaints.Type, "handoff-w")
+	taints := m.Get(t, handoff.TypeNodeTaints, "handoff-w")
 	own := m.Get(t, "pulumi:providers:peerpods", "handoff-peerpods")
 	// (The construct's provider reference names the project and stack of
 	// the request, the mock's those of the test run.)
@@ -176,7 +176,7 @@ func TestServedHandoff(t *testing.T) {
 	if got := taints.Inputs["context"]; got.StringValue() != "admin" {
 		t.Errorf("NodeTaints context %v", got)
 	}
-	requireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-ssh-key-secret"),
+	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-ssh-key-secret"),
 		map[string]any{"id_rsa": "UFJJVkFURQ==", "id_rsa.pub": "c3NoLXJzYSBBQUE=", "known_hosts": "aCBzc2gtZWQyNTUxOSBBQUE="})
 	if cm := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Inputs["data"]; cm.IsSecret() || cm.ObjectValue()["LIBVIRT_POOL"].StringValue() != "x" {
 		t.Errorf("ConfigMap data %v", cm)
@@ -200,7 +200,7 @@ func TestServedHandoffBadKey(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("want an error containing %q, got %v", c.want, err)
 			}
-			if got := kubernetesObjects(m); len(got) > 0 {
+			if got := valuestest.KubernetesObjects(m); len(got) > 0 {
 				t.Errorf("registered %v", got)
 			}
 		})
@@ -219,7 +219,7 @@ func TestServedHandoffUnknownAtPreview(t *testing.T) {
 	if err := construct(t, m, in, true); err != nil {
 		t.Fatal(err)
 	}
-	if got := kubernetesObjects(m); !reflect.DeepEqual(got, handoffObjects) {
-		t.Fatalf("objects %v\nwant %v", got, handoffObjects)
+	if got := valuestest.KubernetesObjects(m); !reflect.DeepEqual(got, valuestest.HandoffObjects) {
+		t.Fatalf("objects %v\nwant %v", got, valuestest.HandoffObjects)
 	}
 }
