@@ -169,8 +169,8 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		// NodeTaints, with the provider's kubeconfig.
 		args.Kubeconfig, args.KubeContext = cfg.Kubeconfig.Input(), cfg.KubeContext
 		// The handoff waits for the resources the values need first,
-		// such as the network rules.
-		d.Handoff, err = handoff.NewClusterHandoff(ctx, "handoff", args, pulumi.Provider(k8s), pulumi.DependsOn(d.Values.Ready))
+		// such as the network rules: args carry them (NewArgs).
+		d.Handoff, err = handoff.NewClusterHandoff(ctx, "handoff", args, pulumi.Provider(k8s))
 		if err != nil {
 			return nil, err
 		}

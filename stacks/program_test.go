@@ -517,6 +517,14 @@ func TestExampleStacks(t *testing.T) {
 			if len(handoff.Dependencies) != len(d.Values.Ready) || len(d.Values.Ready) < max(tc.rules, 1) {
 				t.Errorf("handoff waits for %d resources, the cloud made %d ready", len(handoff.Dependencies), len(d.Values.Ready))
 			}
+			// peer-pods-cm itself waits for them (the program passes no
+			// pulumi.DependsOn: the handoff's Args carry them).
+			cmDeps := m.Get(t, "kubernetes:core/v1:ConfigMap", "handoff-peer-pods-cm").Dependencies
+			for _, dep := range handoff.Dependencies {
+				if !slices.Contains(cmDeps, dep) {
+					t.Errorf("peer-pods-cm does not wait for %s: %v", dep, cmDeps)
+				}
+			}
 		})
 	}
 }

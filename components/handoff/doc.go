@@ -11,5 +11,8 @@
 //
 // It knows no cloud: it writes the maps a cloud component hands on
 // (values.Values in Go, the component's outputs in another language),
-// checked against the operator's key contract (package contract).
+// checked against the operator's key contract (package contract), and
+// written only once the cloud resources the values need exist: Args from
+// NewArgs carry values.Values.Ready, a component's outputs their
+// dependencies (see the Example).
 package handoff

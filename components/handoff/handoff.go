@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/peerpods/provisioner/components/check"
@@ -51,10 +52,14 @@ func ParseMode(setting, value string) (Mode, error) {
 // input that may be the output of another resource (unknown during a
 // preview), and the optional operator objects.
 //
-// The cloud resources that must exist before the values are of use (the
-// network rules) are not an argument: a Go program passes them with
-// pulumi.DependsOn(values.Ready); a program in another language passes
-// the cloud component's outputs, which carry their dependencies.
+// The handoff writes nothing before the cloud resources the values need
+// (the network rules) exist, whichever way the values come: Args built
+// by NewArgs from a cloud component's values.Values carry Values.Ready,
+// which every object of the handoff depends on; a cloud component's
+// outputs (values.Outputs, what a program in another language passes)
+// resolve only once those resources exist, and carry them as
+// dependencies. (Only maps a caller builds itself carry nothing: it
+// passes its own pulumi.DependsOn.)
 type Args struct {
 	// Cloud is the cloud the values are for: aws, azure, gcp or libvirt.
 	Cloud string `pulumi:"cloud"`
@@ -89,6 +94,11 @@ type Args struct {
 	Kubeconfig pulumi.StringInput `pulumi:"kubeconfig,optional" provider:"secret"`
 	// KubeContext is the kubeconfig's context; empty: its current one.
 	KubeContext string `pulumi:"kubeContext,optional"`
+
+	// ready are the resources every object waits for (values.Values.Ready,
+	// set by NewArgs); not an input of the served component, whose maps
+	// carry their dependencies.
+	ready []pulumi.Resource
 }
 
 // Options are the optional operator objects of the handoff, as a stack
@@ -104,10 +114,12 @@ type Options struct {
 }
 
 // NewArgs are the Args for the values a cloud component returned and the
-// options of the stack. (Values.Ready is left to the caller's
-// pulumi.DependsOn.)
+// options of the stack. They keep v.Ready: the ClusterHandoff of these
+// Args writes nothing before those resources exist, with no
+// pulumi.DependsOn of the caller's.
 func NewArgs(v values.Values, o Options) Args {
-	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Identity: string(v.Identity), KataConfig: o.KataConfig, Nodes: o.Nodes}
+	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Identity: string(v.Identity), KataConfig: o.KataConfig, Nodes: o.Nodes,
+		ready: slices.Clone(v.Ready)}
 	// A nil map in an interface would be an input.
 	if v.Secret != nil {
 		a.Secret = v.Secret
@@ -170,6 +182,11 @@ const (
 // not read, or one it needs that is missing, fails the update before any
 // object is written. A map that is unknown (a preview before its resource
 // exists) is not checked; the objects are planned all the same.
+//
+// The component and every object it registers depend on the resources
+// the values need (the Values.Ready of Args built by NewArgs), so
+// peer-pods-cm is never written before the cloud's network rules exist,
+// and is deleted before them.
 func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ClusterHandoff, error) {
 	checked, err := args.check()
 	if err != nil {
@@ -180,15 +197,20 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 		return nil, err
 	}
 
+	// The component and each object wait for the resources the values
+	// need (a component's dependencies are not its children's).
+	var wait []pulumi.ResourceOption
+	if len(args.ready) > 0 {
+		wait = append(wait, pulumi.DependsOn(args.ready))
+	}
 	h := &ClusterHandoff{}
-	if err := ctx.RegisterComponentResource(ClusterHandoffType, name, h, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(ClusterHandoffType, name, h, append(slices.Clip(opts), wait...)...); err != nil {
 		return nil, err
 	}
-	var check []pulumi.ResourceOption
 	if !checked {
-		check = []pulumi.ResourceOption{pulumi.DependsOnInputs(args.checkLater())}
+		wait = append(wait, pulumi.DependsOnInputs(args.checkLater()))
 	}
-	common := append([]pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider)}, check...)
+	common := append([]pulumi.ResourceOption{pulumi.Parent(h), pulumi.Provider(provider)}, wait...)
 	var secrets pulumi.StringArray
 	var namespace, registered []pulumi.Resource
 	labels := map[string]pulumi.Resource{} // the NodePatch of each node
@@ -217,7 +239,7 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 		}
 	}
 
-	if err := newNodeTaints(ctx, name, h, args, check, labels, opts); err != nil {
+	if err := newNodeTaints(ctx, name, h, args, wait, labels, opts); err != nil {
 		return nil, err
 	}
 
@@ -387,13 +409,14 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 // its own, also a child of parent (the resource needs no provider
 // configuration: its connection is its kubeconfig input).
 //
-// Each waits for the key check (check) and for its node's NodePatch
+// Each waits for what the objects wait for (wait: the resources the
+// values need, the key check) and for its node's NodePatch
 // (labels), nothing else: not the namespace, and the KataConfig does not
 // wait for it. The NodePatch of this project's earlier versions applied
 // spec.taints, and its update to labels only removes the taint list it
 // owned: the taints are added after that, and so owned by the NodeTaints
 // (on destroy they go first, the labels after them).
-func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, args Args, check []pulumi.ResourceOption, labels map[string]pulumi.Resource, componentOpts []pulumi.ResourceOption) error {
+func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, args Args, wait []pulumi.ResourceOption, labels map[string]pulumi.Resource, componentOpts []pulumi.ResourceOption) error {
 	var prov pulumi.ProviderResource
 	for _, n := range args.Nodes {
 		if len(n.Taints) == 0 {
@@ -411,7 +434,7 @@ func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, arg
 		for i, t := range n.Taints {
 			taints[i] = ppkube.TaintArgs{Key: pulumi.String(t.Key), Value: providers.OptionalString(t.Value), Effect: pulumi.String(t.Effect)}
 		}
-		opts := append([]pulumi.ResourceOption{pulumi.Parent(parent), pulumi.Provider(prov)}, check...)
+		opts := append([]pulumi.ResourceOption{pulumi.Parent(parent), pulumi.Provider(prov)}, wait...)
 		if patch, ok := labels[n.Name]; ok {
 			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{patch}))
 		}

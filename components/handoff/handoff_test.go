@@ -542,3 +542,60 @@ func TestClusterHandoffFailsOnResolvedBadKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterHandoffWaitsForReady: with no pulumi.DependsOn of the
+// caller's, the handoff and every object it registers (the namespace,
+// peer-pods-cm, the secret, the node patches and taints, the KataConfig)
+// depend on the resources the values need (Values.Ready, such as the
+// network rules), whether the values come as Args from NewArgs (a Go
+// program) or as the cloud component's outputs (values.Outputs, as
+// another language passes them).
+func TestClusterHandoffWaitsForReady(t *testing.T) {
+	for _, via := range []string{"NewArgs", "outputs"} {
+		t.Run(via, func(t *testing.T) {
+			m := &pulumitest.Mocks{}
+			err := pulumitest.Run(m, pulumitest.Config{}, withProvider(func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
+				v := awsValues()
+				for _, name := range []string{"rule-a", "rule-b"} {
+					rule, err := newSource(ctx, name)
+					if err != nil {
+						return err
+					}
+					v.Ready = append(v.Ready, rule)
+				}
+				a := handoff.NewArgs(v, handoff.Options{Nodes: placementNodes(t), KataConfig: &handoff.KataConfigOptions{}})
+				if via == "outputs" {
+					o := v.Outputs()
+					a = handoff.Args{Cloud: "aws", Identity: "static", ConfigMap: o.ConfigMap, Secret: o.Secret, SSHKeySecret: o.SSHKeySecret,
+						Nodes: a.Nodes, KataConfig: a.KataConfig}
+				}
+				a.Kubeconfig = pulumi.String("kubeconfig")
+				_, err := handoff.NewClusterHandoff(ctx, "handoff", a, k8s)
+				return err
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules := []string{m.Get(t, sourceType, "rule-a").URN, m.Get(t, sourceType, "rule-b").URN}
+			comp := m.Get(t, handoff.ClusterHandoffType, "handoff")
+			if via == "NewArgs" && !reflect.DeepEqual(comp.Dependencies, rules) {
+				t.Errorf("the handoff depends on %v, want the rules %v", comp.Dependencies, rules)
+			}
+			var objects []string
+			for _, r := range m.Resources() {
+				if r.Parent != comp.URN || !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") {
+					continue
+				}
+				objects = append(objects, r.Type)
+				for _, rule := range rules {
+					if !slices.Contains(r.Dependencies, rule) {
+						t.Errorf("%s %s does not depend on %s: %v", r.Type, r.Name, rule, r.Dependencies)
+					}
+				}
+			}
+			if len(objects) != 7 || !slices.Contains(objects, "kubernetes:core/v1:ConfigMap") || !slices.Contains(objects, handoff.TypeNodeTaints) {
+				t.Errorf("objects %v", objects)
+			}
+		})
+	}
+}

@@ -37,7 +37,8 @@ type Values struct {
 	// TENANTID, SUBSCRIPTIONID), set in workload mode only.
 	OperatorEnv pulumi.StringMap
 	// Ready are the resources that must exist before the values are of
-	// use, such as the network rules: the handoff depends on each of them.
+	// use, such as the network rules: handoff.NewArgs carries them, and
+	// every object of the ClusterHandoff depends on each of them.
 	// (DependsOn a component only covers the children it has registered
 	// so far, so they are listed one by one.)
 	Ready []pulumi.Resource

@@ -2,6 +2,7 @@ package golist_test
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -45,4 +46,33 @@ func TestDepsFails(t *testing.T) {
 	if !strings.Contains(f.msg, "go list -deps github.com/peerpods/provisioner/no/such/package") || !strings.Contains(f.msg, "no/such/package") {
 		t.Errorf("Fatalf %q", f.msg)
 	}
+}
+
+// TestImports: the graph lists each package's direct imports, Deps
+// walks it as go list -deps does and Chain finds the import path to a
+// package linked, none to one that is not.
+func TestImports(t *testing.T) {
+	const self = "github.com/peerpods/provisioner/tests/testkit/golist"
+	g := golist.Imports(t, "", self)
+	if !slices.Contains(g[self], "os/exec") || slices.Contains(g[self], "syscall") {
+		t.Errorf("imports of %s: %v", self, g[self])
+	}
+	if deps, want := g.Deps(self), golist.Deps(t, "", self); !reflect.DeepEqual(sorted(deps), sorted(want)) {
+		t.Errorf("graph deps %v\ngo list -deps %v", deps, want)
+	}
+	if chain := g.Chain(self, "syscall"); len(chain) < 3 || chain[0] != self || chain[len(chain)-1] != "syscall" || !slices.Contains(g[chain[0]], chain[1]) {
+		t.Errorf("chain to syscall %v", chain)
+	}
+	if chain := g.Chain(self, self); !reflect.DeepEqual(chain, []string{self}) {
+		t.Errorf("chain to itself %v", chain)
+	}
+	if chain := g.Chain(self, "net/http"); chain != nil {
+		t.Errorf("chain to a package not linked %v", chain)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"strings"
 
+	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"golang.org/x/crypto/ssh"
 )
@@ -47,3 +48,17 @@ func FakeKeyPair(seed byte) (private, public string) {
 
 // FakeSecret is a value for the mocks' stack secrets.
 const FakeSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+// Recording are the fakes on pulumitest's recording mocks: a monitor for
+// pulumi.WithMocks that answers as the cloud does and records the
+// resource graph.
+func (m Mocks) Recording() *pulumitest.Mocks {
+	r := &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{}, Fakes: map[string]pulumitest.FakeFunc{}}
+	for k, f := range m.Calls {
+		r.Calls[k] = f
+	}
+	for k, f := range m.Resources {
+		r.Fakes[k] = f
+	}
+	return r
+}

@@ -45,8 +45,8 @@ func Mocks() mocks.Mocks {
 			"peerpods:redhatOfflineToken":  "offline-token",
 		},
 		Fixup: func(dir string, config map[string]string) error {
-			image := filepath.Join(dir, "podvm.raw")
-			if err := os.WriteFile(image, make([]byte, 1<<20), 0o644); err != nil {
+			image, err := writeImage(dir)
+			if err != nil {
 				return err
 			}
 			var lv map[string]any
@@ -59,4 +59,24 @@ func Mocks() mocks.Mocks {
 			return err
 		},
 	}
+}
+
+// writeImage writes a pod VM image, 1 MiB raw, into dir.
+func writeImage(dir string) (string, error) {
+	image := filepath.Join(dir, "podvm.raw")
+	return image, os.WriteFile(image, make([]byte, 1<<20), 0o644)
+}
+
+// Image writes a pod VM image, 1 MiB raw, into a new temporary directory
+// and returns its path and the function that removes it: the file a
+// component reads on a machine that has no real image.
+func Image() (path string, remove func()) {
+	dir, err := os.MkdirTemp("", "podvm")
+	if err == nil {
+		path, err = writeImage(dir)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return path, func() { os.RemoveAll(dir) }
 }
