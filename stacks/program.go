@@ -1,7 +1,9 @@
 package stacks
 
 import (
+	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
@@ -119,6 +121,17 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		p.AddWithin(Namespace+":", err)
 		return nil, p.Err()
 	}
+	// What the cloud lookups found (aws.infraId's worker network, the
+	// Azure network names) is not in the stack file: said, so that it can
+	// be written there and stay fixed when the workers change.
+	for _, k := range slices.Sorted(maps.Keys(d.Discovered)) {
+		if k == vmimportRecord { // not a setting: the role's ownership
+			continue
+		}
+		if err := ctx.Log.Info(fmt.Sprintf("peerpods:%s = %q, found in the cloud: set it in the stack file to keep it when the workers change", k, d.Discovered[k]), nil); err != nil {
+			return nil, err
+		}
+	}
 
 	// The values' keys are known here: checked before the handoff
 	// registers anything (and when nothing goes to a cluster, without the
@@ -156,6 +169,10 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	d.Outputs = outputs(d)
 	return d, nil
 }
+
+// vmimportRecord is aws.RecordedVMImport, which package stacks names
+// without linking the AWS component.
+const vmimportRecord = "aws.vmimportRole"
 
 func outputs(d *Deployment) pulumi.Map {
 	var objects pulumi.StringArray
