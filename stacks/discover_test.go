@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/peerpods/provisioner/tests/testkit/clustertest"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/peerpods/provisioner/tests/testkit/stacktest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // awsFromCluster is the AWS example with only what the cluster cannot
@@ -127,6 +129,20 @@ func TestStackFileWinsOverCluster(t *testing.T) {
 	}
 	if refs := m.OfType("pulumi:pulumi:StackReference"); len(refs) != 0 {
 		t.Errorf("stack references %v", refs)
+	}
+
+	// The cluster is connected to (and read) once: one load.
+	connects := 0
+	opts := stacks.Options{Connect: func([]byte, string) (cluster.Clients, error) {
+		connects++
+		return clustertest.For(contract.AWS).Fake(), nil
+	}}
+	err = pulumitest.Run(stacktest.CloudMocks(), withSecrets(cfg), func(ctx *pulumi.Context) error {
+		_, err := stacks.DeployWith(ctx, opts)
+		return err
+	})
+	if err != nil || connects != 1 {
+		t.Errorf("connected %d times (%v), want once", connects, err)
 	}
 }
 

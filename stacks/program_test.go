@@ -684,6 +684,23 @@ func TestCloudLookupsRunOnce(t *testing.T) {
 		t.Fatalf("discovered output %v", outs["discovered"].value)
 	}
 
+	// No cloud looks the same thing up twice in a run (the Azure VNet,
+	// subnet, NSG and NAT lookups; GCP's network).
+	for _, ex := range []string{"azure-peer-vnet", "azure-worker-subnet", "gcp-example"} {
+		m, _, err := stacktest.Deploy(t, withSecrets(stackConfig(t, ex)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, i := range m.Invokes() {
+			k := i.Token + " " + fmt.Sprint(i.Args.Mappable())
+			if seen[k] {
+				t.Errorf("%s: %s invoked twice", ex, k)
+			}
+			seen[k] = true
+		}
+	}
+
 	// The worker network written into the stack file: the worker moved,
 	// but no instance is looked up and the rules stay.
 	cfg.Values["peerpods:aws"] = strings.Replace(cfg.Values["peerpods:aws"], "{", `{"subnetId":"`+stacktest.SubnetA+`","vpcId":"`+stacktest.VPCA+`","securityGroupIds":["`+stacktest.SGA+`"],`, 1)
