@@ -64,7 +64,7 @@ func lookupImage(ctx *pulumi.Context, a arns, via pulumi.InvokeOption) (imagePla
 	}
 	role, err := iam.LookupRole(ctx, &iam.LookupRoleArgs{Name: VMImportRole}, via)
 	if err != nil {
-		return imagePlan{}, problems.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:GetRole")
+		return imagePlan{}, problems.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:GetRole (its tags say whether the role is this stack's)")
 	}
 	owner, tagged := role.Tags[StackTag]
 	p.createRole = owner == p.stack || !tagged && role.Tags[common.ManagedByTag] == common.ManagedBy

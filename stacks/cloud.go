@@ -32,8 +32,9 @@ type Cloud interface {
 	// whose handoff goes to a cluster.
 	Examples() []string
 	// FromCluster returns the settings the cloud takes from the cluster's
-	// facts in identity mode id (those of them the stack does not set are
-	// used), sorted by setting.
+	// facts in identity mode id, sorted by setting: peerpods init and
+	// peerpods discover write them into the stack file; a run uses those
+	// the file lacks and compares those it sets (Discovery.Drift).
 	FromCluster(f cluster.Facts, id contract.Identity) []cluster.Found
 }
 

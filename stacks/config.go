@@ -281,7 +281,7 @@ type reader struct {
 	src source
 	p   problems.List
 	// over are values read instead of the source's: an object setting with
-	// the values discovery found added.
+	// the cluster's values of settings the stack file lacks added.
 	over map[string]string
 }
 
