@@ -8,7 +8,6 @@ import (
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/identity"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -60,9 +59,6 @@ type Args struct {
 	// with identity static.
 	AccessKeyID     pulumi.StringInput `json:"-" pulumi:"accessKeyId,optional" provider:"secret"`
 	SecretAccessKey pulumi.StringInput `json:"-" pulumi:"secretAccessKey,optional" provider:"secret"`
-	// Recorded are the values discovered at the last up; discovery that
-	// finds others keeps them and reports the change.
-	Recorded pins.Recorded `json:"-"`
 }
 
 // Defaults of the AWS settings.
@@ -170,18 +166,4 @@ func (a Args) discovered(n Network) map[string]string {
 		m["aws.securityGroupIds"] = strings.Join(n.SecurityGroupIDs, ",")
 	}
 	return m
-}
-
-// withRecorded returns a with the recorded values as if given.
-func (a Args) withRecorded() Args {
-	if v := a.Recorded["aws.subnetId"]; v != "" && a.SubnetID == "" {
-		a.SubnetID = v
-	}
-	if v := a.Recorded["aws.vpcId"]; v != "" && a.VPCID == "" {
-		a.VPCID = v
-	}
-	if v := a.Recorded["aws.securityGroupIds"]; v != "" && len(a.SecurityGroupIDs) == 0 {
-		a.SecurityGroupIDs = strings.Split(v, ",")
-	}
-	return a
 }

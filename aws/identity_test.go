@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/aws"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/identity"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -278,7 +278,7 @@ func checkImageResources(t *testing.T, r result, roleCreated bool) {
 
 	if roleCreated {
 		role := r.m.Get(t, awsmock.TypeRole, "peerpods-vmimport")
-		if !role.Retain || role.Inputs["name"].StringValue() != aws.VMImportRole || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(tags)) {
+		if !role.Retain || role.Inputs["name"].StringValue() != aws.VMImportRole || !role.Inputs["tags"].DeepEquals(resource.NewPropertyValue(map[string]any{common.ManagedByTag: common.ManagedBy, aws.StackTag: pulumitest.Project + "/" + pulumitest.Stack})) {
 			t.Errorf("vmimport role: retain %v inputs %v", role.Retain, role.Inputs)
 		}
 		trust := parseDoc(t, role.Inputs["assumeRolePolicy"].StringValue())
@@ -346,7 +346,7 @@ func TestStaticWithoutAMICreatesBucketAndVMImportRole(t *testing.T) {
 // script's): it is used as it is, with only the stack's own inline policy.
 func TestStaticAdoptsVMImportRole(t *testing.T) {
 	c := newCloud()
-	c.calls = map[string]pulumitest.CallFunc{awsmock.TokenRoles: awsmock.VMImportRoles(true)}
+	c.calls = map[string]pulumitest.CallFunc{awsmock.TokenRoles: awsmock.VMImportRoles(true), awsmock.TokenRole: awsmock.VMImportRoleTagged(nil)}
 	r := run(t, c, staticArgs(), true)
 	if r.err != nil {
 		t.Fatal(r.err)
@@ -355,20 +355,41 @@ func TestStaticAdoptsVMImportRole(t *testing.T) {
 	checkImageResources(t, r, false)
 }
 
-// The role the stack created at the last up exists now: it is still the
-// stack's, not adopted (the plan does not flip between runs).
+// The role the stack created at an earlier up exists now: tagged with
+// this stack, it is still the stack's, not adopted (the plan does not flip
+// between runs); so is a role a version without the stack tag created
+// (managed-by only), which the update tags. Another stack's is adopted.
 func TestKeepsItsOwnVMImportRole(t *testing.T) {
-	c := newCloud()
-	c.calls = map[string]pulumitest.CallFunc{awsmock.TokenRoles: awsmock.VMImportRoles(true)}
-	args := staticArgs()
-	args.Recorded = pins.Recorded{aws.RecordedVMImport: aws.VMImportCreated}
-	r := run(t, c, args, true)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	r.m.Get(t, awsmock.TypeRole, "peerpods-vmimport")
-	if r.pp.Discovered[aws.RecordedVMImport] != aws.VMImportCreated {
-		t.Errorf("discovered %v", r.pp.Discovered)
+	stack := pulumitest.Project + "/" + pulumitest.Stack
+	for _, tc := range []struct {
+		name string
+		tags map[string]string
+		own  bool
+	}{
+		{"this stack's", map[string]string{common.ManagedByTag: common.ManagedBy, aws.StackTag: stack}, true},
+		{"a previous version's", map[string]string{common.ManagedByTag: common.ManagedBy}, true},
+		{"another stack's", map[string]string{common.ManagedByTag: common.ManagedBy, aws.StackTag: "peerpods/other"}, false},
+		{"not peerpods'", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCloud()
+			c.calls = map[string]pulumitest.CallFunc{awsmock.TokenRoles: awsmock.VMImportRoles(true), awsmock.TokenRole: awsmock.VMImportRoleTagged(tc.tags)}
+			r := run(t, c, staticArgs(), true)
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			want := map[bool]string{true: aws.VMImportCreated, false: aws.VMImportAdopted}[tc.own]
+			if r.pp.Discovered[aws.RecordedVMImport] != want {
+				t.Errorf("discovered %v, want %s", r.pp.Discovered, want)
+			}
+			if !tc.own {
+				return
+			}
+			role := r.m.Get(t, awsmock.TypeRole, "peerpods-vmimport")
+			if got := role.Inputs["tags"].ObjectValue()[aws.StackTag]; !got.IsString() || got.StringValue() != stack {
+				t.Errorf("role tags %v, want %s %s", role.Inputs["tags"], aws.StackTag, stack)
+			}
+		})
 	}
 }
 

@@ -2,13 +2,11 @@ package aws
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/netrules"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/providers"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -65,15 +63,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	network, found, changes, err := pins.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
-		if pinned {
-			return Discover(ctx, args.withRecorded(), provider)
-		}
-		return Discover(ctx, args, provider)
-	}, args.discovered)
+	network, err := Discover(ctx, args, provider)
 	if err != nil {
 		return nil, err
 	}
+	found := args.discovered(network)
 	via := pulumi.Provider(provider)
 	ingress, err := ExistingIngress(ctx, network.SecurityGroupIDs, via)
 	if err != nil {
@@ -92,18 +86,14 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		if err != nil {
 			return nil, err
 		}
-		if image, err = lookupImage(ctx, args.Recorded, a, via); err != nil {
+		if image, err = lookupImage(ctx, a, via); err != nil {
 			return nil, err
-		}
-		found = maps.Clone(found)
-		if found == nil {
-			found = map[string]string{}
 		}
 		found[RecordedVMImport] = image.vmimportRecord()
 	}
 
 	c := &PeerPods{Network: network}
-	c.Discovered, c.DiscoveryChanges = found, changes
+	c.Discovered = found
 	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
 		return nil, err
 	}

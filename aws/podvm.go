@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/peerpods/provisioner/components/common"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
@@ -20,10 +19,10 @@ import (
 // provides them: lookupImage, then newImageResources. Workload identity
 // requires an AMI instead (workloadWithoutAMI).
 
-// RecordedVMImport is the key under which the stack records (in the
-// "discovered" output) whether it created the vmimport role ("created")
-// or uses one that existed ("adopted"): a role it created is its own at
-// the next run too, although the role then exists.
+// RecordedVMImport is the key under which the informational "discovered"
+// output says whether the stack manages the vmimport role ("created") or
+// uses one it does not own ("adopted"). No run reads it back: ownership is
+// the role's StackTag (lookupImage).
 const RecordedVMImport = "aws.vmimportRole"
 
 // VMImport values of RecordedVMImport.
@@ -32,25 +31,44 @@ const (
 	VMImportAdopted = "adopted"
 )
 
+// StackTag names, on the vmimport role the stack creates, the stack that
+// owns it (project/stack): a role it created is its own at the next run
+// too, although the role then exists.
+const StackTag = "peerpods-stack"
+
 // imagePlan is what the image resources (static identity, no AMI) read
 // from the account before anything is registered.
 type imagePlan struct {
 	arns arns
-	// createRole is true when the stack creates the vmimport role (none
-	// exists, or the stack created it at an earlier up).
+	// createRole is true when the stack manages the vmimport role (none
+	// exists, or the existing one is this stack's).
 	createRole bool
+	// stack is the StackTag value of this stack.
+	stack string
 }
 
-// lookupImage reads whether the vmimport role exists; a names the
-// partition. A role the stack created at the last up (recorded) stays the
-// stack's.
-func lookupImage(ctx *pulumi.Context, recorded pins.Recorded, a arns, via pulumi.InvokeOption) (imagePlan, error) {
+// lookupImage reads whether the vmimport role exists and whose it is; a
+// names the partition. A role tagged StackTag with this stack is the
+// stack's; so is one tagged managed-by peerpods without StackTag (created
+// by a version that recorded ownership in a stack output, which the
+// stack's update then tags).
+func lookupImage(ctx *pulumi.Context, a arns, via pulumi.InvokeOption) (imagePlan, error) {
+	p := imagePlan{arns: a, stack: ctx.Project() + "/" + ctx.Stack()}
 	roles, err := iam.GetRoles(ctx, &iam.GetRolesArgs{NameRegex: pulumi.StringRef("^" + VMImportRole + "$")}, via)
 	if err != nil {
 		return imagePlan{}, problems.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:ListRoles")
 	}
-	exists := slices.Contains(roles.Names, VMImportRole)
-	return imagePlan{arns: a, createRole: !exists || recorded[RecordedVMImport] == VMImportCreated}, nil
+	if !slices.Contains(roles.Names, VMImportRole) {
+		p.createRole = true
+		return p, nil
+	}
+	role, err := iam.LookupRole(ctx, &iam.LookupRoleArgs{Name: VMImportRole}, via)
+	if err != nil {
+		return imagePlan{}, problems.LookupFailed("aws", "the IAM role "+VMImportRole, err, "check that the AWS credentials may call iam:GetRole (its tags say whether the role is this stack's)")
+	}
+	owner, tagged := role.Tags[StackTag]
+	p.createRole = owner == p.stack || !tagged && role.Tags[common.ManagedByTag] == common.ManagedBy
+	return p, nil
 }
 
 // VMImportTrustPolicy lets AWS VM Import/Export assume the vmimport role,
@@ -123,6 +141,7 @@ func newImageResources(ctx *pulumi.Context, name string, p imagePlan, opts ...pu
 
 	roleName := pulumi.String(VMImportRole).ToStringOutput()
 	if p.createRole {
+		tags := pulumi.StringMap{common.ManagedByTag: pulumi.String(common.ManagedBy), StackTag: pulumi.String(p.stack)}
 		// The role's name is account-wide and other clusters may come to
 		// use it: a destroy leaves it (with no policy of the stack's).
 		out.role, err = iam.NewRole(ctx, name+"-vmimport", &iam.RoleArgs{

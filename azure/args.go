@@ -9,7 +9,6 @@ import (
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/netrules"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -94,9 +93,6 @@ type Args struct {
 	// SSHPrivateKey is a key pair the user supplies for ssh-key-secret;
 	// nil generates one with the TLS provider.
 	SSHPrivateKey pulumi.StringInput `json:"-" pulumi:"sshPrivateKey,optional" provider:"secret"`
-	// Recorded are the values discovered at the last up; discovery that
-	// finds others keeps them and reports the change.
-	Recorded pins.Recorded `json:"-"`
 }
 
 // PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
@@ -351,16 +347,4 @@ func (a Args) discovered(n Network) map[string]string {
 		}
 	}
 	return m
-}
-
-// withRecorded returns a with the recorded names as if given.
-func (a Args) withRecorded() Args {
-	for setting, field := range map[string]*string{
-		"azure.vnetName": &a.VNetName, "azure.workerSubnetName": &a.WorkerSubnetName, "azure.nsgName": &a.NSGName,
-	} {
-		if v := a.Recorded[setting]; v != "" && *field == "" {
-			*field = v
-		}
-	}
-	return a
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/netrules"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/providers"
 	"github.com/peerpods/provisioner/components/sshkey"
@@ -94,12 +93,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			return nil, err
 		}
 	}
-	n, found, changes, err := pins.PinDiscovery(args.Recorded, func(pinned bool) (Network, error) {
-		if pinned {
-			return Discover(ctx, args.withRecorded(), provs)
-		}
-		return Discover(ctx, args, provs)
-	}, args.discovered)
+	n, err := Discover(ctx, args, provs)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +103,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	}
 
 	c := &PeerPods{Network: n}
-	c.Discovered, c.DiscoveryChanges = found, changes
+	c.Discovered = args.discovered(n)
 	if err := ctx.RegisterComponentResource(PeerPodsType, name, c, opts...); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -33,8 +32,9 @@ type Cloud interface {
 	// whose handoff goes to a cluster.
 	Examples() []string
 	// FromCluster returns the settings the cloud takes from the cluster's
-	// facts in identity mode id (those of them the stack does not set are
-	// used), sorted by setting.
+	// facts in identity mode id, sorted by setting: peerpods init and
+	// peerpods discover write them into the stack file; a run uses those
+	// the file lacks and compares those it sets (Discovery.Drift).
 	FromCluster(f cluster.Facts, id contract.Identity) []cluster.Found
 }
 
@@ -78,9 +78,6 @@ type DeployArgs struct {
 	// Secret is the stack's value of a peer-pods-secret key as a secret
 	// input, nil when the stack has none.
 	Secret func(key string) pulumi.StringInput
-	// Recorded reads the values discovery decided at the last up (a
-	// StackReference to the stack itself: call it only when discovering).
-	Recorded func() (pins.Recorded, error)
 }
 
 // SetEmpty reports whether the JSON object raw sets field to "", which

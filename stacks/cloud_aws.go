@@ -64,10 +64,6 @@ func (s *awsStack) Prepare(in Input) {
 // Deploy implements Stack: the AWS provider and PeerPods.
 func (s *awsStack) Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result, error) {
 	args := s.Args
-	var err error
-	if args.Recorded, err = in.Recorded(); err != nil {
-		return values.Result{}, err
-	}
 	if contract.WritesSecret(args.Identity) { // else the operator writes peer-pods-secret
 		args.AccessKeyID = in.Secret(contract.KeyAWSAccessKeyID)
 		args.SecretAccessKey = in.Secret(contract.KeyAWSSecretAccessKey)

@@ -10,7 +10,6 @@ import (
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -60,7 +59,6 @@ func deployAWSStack(t *testing.T, id contract.Identity) values.Result {
 			Secret: func(key string) pulumi.StringInput {
 				return pulumi.String(map[string]string{contract.KeyAWSAccessKeyID: awsmock.AccessKeyID, contract.KeyAWSSecretAccessKey: "s3cr3t"}[key])
 			},
-			Recorded: func() (pins.Recorded, error) { return nil, nil },
 		})
 		return err
 	})

@@ -72,10 +72,6 @@ func (s *azureStack) Prepare(in Input) {
 // component in static mode only.
 func (s *azureStack) Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result, error) {
 	args := s.Args
-	var err error
-	if args.Recorded, err = in.Recorded(); err != nil {
-		return values.Result{}, err
-	}
 	if contract.WritesSecret(args.Identity) { // else the operator writes peer-pods-secret
 		args.ClientID = in.Secret(contract.KeyAzureClientID)
 		args.ClientSecret = in.Secret(contract.KeyAzureClientSecret)

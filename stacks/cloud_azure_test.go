@@ -12,7 +12,6 @@ import (
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
@@ -59,7 +58,6 @@ func deployAzureStack(t *testing.T, s *azureStack, identity contract.Identity) (
 				asked = append(asked, key)
 				return NewSecret(stackSecrets[key]).Input()
 			},
-			Recorded: func() (pins.Recorded, error) { return pins.Recorded{}, nil },
 		})
 		return err
 	})

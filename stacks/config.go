@@ -235,8 +235,12 @@ func load(src source, l loader) (Config, error) {
 		r.fail(c.credentialsFromCluster())
 	}
 	c.Operator.Subscription = r.str("operatorSubscription", "")
-	if c.Operator.Subscription == "" && c.Discovery != nil {
-		c.Operator.Subscription = c.Discovery.Facts.Subscription
+	if d := c.Discovery; d != nil {
+		if f := ClusterSettings(d.Facts, "", c.Identity); len(f) > 1 && f[1].Setting == "operatorSubscription" {
+			c.Operator.Subscription = d.compare(f[1].Setting, c.Operator.Subscription, f[1])
+		} else if c.Operator.Subscription == "" {
+			c.Operator.Subscription = d.Facts.Subscription
+		}
 	}
 	if c.Identity == contract.IdentityWorkload && c.Handoff != handoff.ModeOff && c.Operator.Subscription == "" {
 		r.fail(problems.Invalid("peerpods:operatorSubscription", "is not set, and the cluster has no OLM Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (or there is no cluster to read): workload identity reaches the operator through its Subscription's env",
@@ -250,7 +254,7 @@ func load(src source, l loader) (Config, error) {
 	}
 	if cl != nil {
 		if c.Discovery != nil && !r.bad("identity") {
-			c.Discovery.apply(&r, cl, c.Identity, l.recorded)
+			c.Discovery.apply(&r, cl, c.Identity)
 		}
 		c.Stack = cl.NewStack()
 		r.object(name, c.Stack)
@@ -277,7 +281,7 @@ type reader struct {
 	src source
 	p   problems.List
 	// over are values read instead of the source's: an object setting with
-	// the values discovery found added.
+	// the cluster's values of settings the stack file lacks added.
 	over map[string]string
 }
 

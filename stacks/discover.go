@@ -11,7 +11,6 @@ import (
 
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 )
 
@@ -29,37 +28,47 @@ func (o Options) connect(kubeconfig []byte, kubeContext string) (cluster.Clients
 	return cluster.Connect(kubeconfig, kubeContext)
 }
 
-// Discovery is what the stack read from its cluster.
+// Discovery is what the stack read from its cluster. The stack file is
+// the record of the cluster's facts (peerpods init and peerpods discover
+// --write put them there): a run reads the cluster once, only to compare.
 type Discovery struct {
 	// Facts are the cluster's facts.
 	Facts cluster.Facts
-	// Found are the settings taken from the cluster (the stack set none
-	// of them), with the recorded value where it differs (Changes).
+	// Found are the settings taken from the cluster for this run because
+	// the stack file lacks them.
 	Found []cluster.Found
-	// Changes are found values that differ from those recorded at the last
-	// up: the recorded ones are used.
-	Changes []pins.DiscoveryChange
+	// Drift are the settings whose value in the stack file differs from
+	// what the cluster says now: the run plans with the file's.
+	Drift   []Drift
 	clients cluster.Clients
 }
 
-// loader is what load needs besides the configuration: the cluster, and
-// the values recorded at the last up. A zero loader discovers nothing.
+// Drift is a setting whose stack file value the cluster now contradicts.
+type Drift struct {
+	// Setting is relative to peerpods:, such as "aws.infraId".
+	Setting string
+	// File is the stack file's value, which the run uses; Cluster is what
+	// the cluster says now, read from From. Lists are joined with commas.
+	File, Cluster, From string
+}
+
+// Message says what differs, what the run does, and the command that
+// updates the stack file of stack.
+func (d Drift) Message(stack string) string {
+	return fmt.Sprintf("peerpods:%s is %q in the stack file, but the cluster now says %q (%s); this run plans with the stack file's value. To take the cluster's: peerpods discover --stack %s --write",
+		d.Setting, d.File, d.Cluster, d.From, stack)
+}
+
+// loader is what load needs besides the configuration. A zero loader
+// discovers nothing.
 type loader struct {
 	opts     Options
 	discover bool
-	// recorded are the values recorded at the last up: found values that
-	// differ are replaced by them.
-	recorded pins.Recorded
-	// read is the cluster as an earlier load read it, read again if nil.
-	read *Discovery
 }
 
 // readCluster connects to the cluster and reads its facts; problems name
 // peerpods:kubeconfig or peerpods:kubeContext.
 func (l loader) readCluster(kubeconfig, kubeContext string) (*Discovery, error) {
-	if l.read != nil {
-		return &Discovery{Facts: l.read.Facts, clients: l.read.clients}, nil
-	}
 	clients, err := l.opts.connect([]byte(kubeconfig), kubeContext)
 	if errors.Is(err, cluster.ErrUnknownContext) {
 		return nil, problems.Invalid("peerpods:kubeContext", strings.TrimPrefix(err.Error(), cluster.ErrUnknownContext.Error()+": ")+" is not a context of peerpods:kubeconfig",
@@ -108,10 +117,33 @@ func orNone(c contract.Cloud) string {
 	return string(c)
 }
 
-// apply adds the cloud's settings from the cluster that the stack does
-// not set to the object peerpods:<cloud> the reader decodes, pinned to the
-// values recorded at the last up.
-func (d *Discovery) apply(r *reader, cl Cloud, id contract.Identity, recorded pins.Recorded) {
+// ClusterSettings are the settings a stack of cloud c with identity id
+// takes from a cluster with facts f, in the stack file's order:
+// peerpods:cloud, the operator's Subscription with workload identity, then
+// the cloud's (Cloud.FromCluster). peerpods init writes them, peerpods
+// discover compares and updates them, and a run checks the stack file's
+// against them.
+func ClusterSettings(f cluster.Facts, c contract.Cloud, id contract.Identity) []cluster.Found {
+	from := cluster.FromInfrastructure + "platformStatus.type"
+	if f.Cloud == "" {
+		from += " None: pod VMs on a KVM host"
+	}
+	out := []cluster.Found{{Setting: "cloud", Value: string(c), From: from}}
+	if id == contract.IdentityWorkload && f.Subscription != "" {
+		out = append(out, cluster.Found{Setting: "operatorSubscription", Value: f.Subscription,
+			From: "OLM Subscription of package " + contract.OperatorPackage + " in " + contract.Namespace})
+	}
+	if cl, ok := CloudNamed(c); ok {
+		out = append(out, cl.FromCluster(f, id)...)
+	}
+	return out
+}
+
+// apply compares the cloud's settings from the cluster with the object
+// peerpods:<cloud> the reader decodes: a setting the stack file gives and
+// the cluster contradicts is a Drift (the file's value is used); one the
+// file lacks is added for this run (Found).
+func (d *Discovery) apply(r *reader, cl Cloud, id contract.Identity) {
 	name := string(cl.Name())
 	raw, _ := r.get(name)
 	var obj map[string]json.RawMessage
@@ -125,49 +157,67 @@ func (d *Discovery) apply(r *reader, cl Cloud, id contract.Identity, recorded pi
 		_, ok := obj[strings.TrimPrefix(setting, name+".")]
 		return ok
 	}
+	added := false
 	for _, f := range cl.FromCluster(d.Facts, id) {
 		field := strings.TrimPrefix(f.Setting, name+".")
-		if given(f.Setting) || slices.ContainsFunc(f.Unless, given) || strings.Contains(field, ".") {
+		if slices.ContainsFunc(f.Unless, given) || strings.Contains(field, ".") {
 			continue
 		}
-		if old := recorded[f.Setting]; old != "" && old != f.Text() {
-			d.Changes = append(d.Changes, pins.DiscoveryChange{Setting: f.Setting, Recorded: old, Found: f.Text()})
-			if _, list := f.Value.([]string); list {
-				f.Value = strings.Split(old, ",")
-			} else {
-				f.Value = old
+		if given(f.Setting) {
+			if file, ok := textOf(obj[field]); ok && file != f.Text() {
+				d.Drift = append(d.Drift, Drift{Setting: f.Setting, File: file, Cluster: f.Text(), From: f.From})
 			}
+			continue
 		}
 		b, err := json.Marshal(f.Value)
 		if err != nil {
 			continue
 		}
 		obj[field] = b
+		added = true
 		d.Found = append(d.Found, f)
 	}
 	merged, err := json.Marshal(obj)
-	if err == nil && len(obj) > 0 {
+	if err == nil && added {
 		r.override(name, string(merged))
 	}
 }
 
-// Differs reports whether a found value differs from the one recorded.
-func (d *Discovery) Differs(rec pins.Recorded) bool {
-	for _, f := range d.Found {
-		if old := rec[f.Setting]; old != "" && old != f.Text() {
-			return true
-		}
+// compare checks a top-level setting the stack file gives (value) against
+// the cluster's, or notes that the file lacks it; it returns the value to
+// use.
+func (d *Discovery) compare(setting, value string, f cluster.Found) string {
+	switch {
+	case value == "":
+		d.Found = append(d.Found, f)
+		return f.Text()
+	case value != f.Text():
+		d.Drift = append(d.Drift, Drift{Setting: setting, File: value, Cluster: f.Text(), From: f.From})
 	}
-	return false
+	return value
+}
+
+// textOf is a stack file value as Found.Text writes it: a string, or a
+// list of strings joined with commas; ok is false for other values.
+func textOf(raw json.RawMessage) (string, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var l []string
+	if json.Unmarshal(raw, &l) == nil {
+		return strings.Join(l, ","), true
+	}
+	return "", false
 }
 
 // secretFound prefixes the peer-pods-secret keys read from the cluster in
-// Found: reported (never their value), not recorded.
+// Found: reported (never their value), not written to the stack file.
 const secretFound = "secret."
 
-// Recorded returns the found values as the "discovered" output records
-// them (setting -> text).
-func (d *Discovery) Recorded() map[string]string {
+// Decided returns the settings taken from the cluster for this run, for
+// the informational "discovered" output (setting -> text).
+func (d *Discovery) Decided() map[string]string {
 	out := map[string]string{}
 	for _, f := range d.Found {
 		if f.Setting != "cloud" && !strings.HasPrefix(f.Setting, secretFound) {
@@ -191,8 +241,9 @@ func (d *Discovery) Report() map[string]any {
 	}
 }
 
-// Messages say, one line per setting, what was taken from the cluster.
-func (d *Discovery) Messages() []string {
+// Messages say, one line per setting, what was taken from the cluster
+// because the stack file of stack lacks it.
+func (d *Discovery) Messages(stack string) []string {
 	var out []string
 	byName := map[string]cluster.Found{}
 	for _, f := range d.Found {
@@ -200,7 +251,11 @@ func (d *Discovery) Messages() []string {
 	}
 	for _, s := range slices.Sorted(maps.Keys(byName)) {
 		f := byName[s]
-		out = append(out, fmt.Sprintf("peerpods:%s = %q, from the cluster (%s)", s, f.Text(), f.From))
+		if strings.HasPrefix(s, secretFound) {
+			out = append(out, fmt.Sprintf("peerpods:%s = %q, from the cluster (%s)", s, f.Text(), f.From))
+			continue
+		}
+		out = append(out, fmt.Sprintf("peerpods:%s = %q, from the cluster (%s): not in the stack file, used for this run; peerpods discover --stack %s --write records it", s, f.Text(), f.From, stack))
 	}
 	return out
 }

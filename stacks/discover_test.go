@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/peerpods/provisioner/tests/testkit/clustertest"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/peerpods/provisioner/tests/testkit/stacktest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // awsFromCluster is the AWS example with only what the cluster cannot
@@ -22,8 +24,9 @@ func awsFromCluster(t *testing.T) map[string]string {
 	return cfg
 }
 
-// What the stack does not set is read from the cluster, each value
-// reported with where it was read, and recorded for the next run.
+// What the stack file does not set is read from the cluster for the run,
+// each value reported with where it was read and the command that writes
+// it into the stack file.
 func TestSettingsFromTheCluster(t *testing.T) {
 	m, d, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(awsFromCluster(t)), clustertest.For(contract.AWS))
 	if err != nil {
@@ -68,11 +71,11 @@ func TestSettingsFromTheCluster(t *testing.T) {
 		t.Errorf("discovered %v", rec)
 	}
 	wantMsgs := []string{
-		`peerpods:aws.infraId = "mycluster-x7k2p", from the cluster (Infrastructure cluster status.infrastructureName)`,
-		`peerpods:aws.region = "us-east-2", from the cluster (Infrastructure cluster status.platformStatus.aws.region)`,
-		`peerpods:cloud = "aws", from the cluster (Infrastructure cluster status.platformStatus.type)`,
+		`peerpods:aws.infraId = "mycluster-x7k2p", from the cluster (Infrastructure cluster status.infrastructureName): not in the stack file, used for this run; peerpods discover --stack test --write records it`,
+		`peerpods:aws.region = "us-east-2", from the cluster (Infrastructure cluster status.platformStatus.aws.region): not in the stack file, used for this run; peerpods discover --stack test --write records it`,
+		`peerpods:cloud = "aws", from the cluster (Infrastructure cluster status.platformStatus.type): not in the stack file, used for this run; peerpods discover --stack test --write records it`,
 	}
-	if got := d.Config.Discovery.Messages(); !reflect.DeepEqual(got, wantMsgs) {
+	if got := d.Config.Discovery.Messages(pulumitest.Stack); !reflect.DeepEqual(got, wantMsgs) {
 		t.Errorf("messages %q", got)
 	}
 }
@@ -95,23 +98,51 @@ func TestStackSettingWins(t *testing.T) {
 	}
 }
 
-// A value recorded at the last up that the cluster no longer has is kept,
-// and the change reported.
-func TestClusterValuesArePinned(t *testing.T) {
-	m := stacktest.CloudMocks()
-	m.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{
-		"discovered": map[string]any{"aws.region": "us-west-2", "aws.infraId": clustertest.InfraName},
-	})
-	_, d, err := stacktest.DeployOnCluster(t, m, withSecrets(awsFromCluster(t)), clustertest.For(contract.AWS))
+// A stack file value the cluster now contradicts is kept: the run plans
+// with the file and warns with both values and the command that updates
+// the file. No StackReference is registered: the run reads no outputs.
+func TestStackFileWinsOverCluster(t *testing.T) {
+	cfg := awsFromCluster(t)
+	cfg["peerpods:aws"] = `{"region":"us-west-2","infraId":"` + clustertest.InfraName + `"}`
+	m, d, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(cfg), clustertest.For(contract.AWS))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := m.Get(t, "pulumi:providers:aws", "aws").Inputs["region"].StringValue(); r != "us-west-2" {
-		t.Errorf("region %q, want the recorded us-west-2", r)
+		t.Errorf("region %q, want the stack file's us-west-2", r)
 	}
-	ch := d.Config.Discovery.Changes
-	if len(ch) != 1 || ch[0].Setting != "aws.region" || ch[0].Found != clustertest.AWSRegion || !strings.Contains(ch[0].Message(), `set peerpods:aws.region to "us-east-2"`) {
-		t.Errorf("changes %+v", ch)
+	dr := d.Config.Discovery.Drift
+	want := []stacks.Drift{{Setting: "aws.region", File: "us-west-2", Cluster: clustertest.AWSRegion, From: "Infrastructure cluster status.platformStatus.aws.region"}}
+	if !reflect.DeepEqual(dr, want) {
+		t.Fatalf("drift %+v\nwant %+v", dr, want)
+	}
+	msg := dr[0].Message(pulumitest.Stack)
+	for _, part := range []string{"peerpods:aws.region", `"us-west-2"`, `"us-east-2"`, "peerpods discover --stack test --write"} {
+		if !strings.Contains(msg, part) {
+			t.Errorf("message %q lacks %q", msg, part)
+		}
+	}
+	for _, f := range d.Config.Discovery.Found {
+		if f.Setting != "cloud" {
+			t.Errorf("found %s, which the stack file sets", f.Setting)
+		}
+	}
+	if refs := m.OfType("pulumi:pulumi:StackReference"); len(refs) != 0 {
+		t.Errorf("stack references %v", refs)
+	}
+
+	// The cluster is connected to (and read) once: one load.
+	connects := 0
+	opts := stacks.Options{Connect: func([]byte, string) (cluster.Clients, error) {
+		connects++
+		return clustertest.For(contract.AWS).Fake(), nil
+	}}
+	err = pulumitest.Run(stacktest.CloudMocks(), withSecrets(cfg), func(ctx *pulumi.Context) error {
+		_, err := stacks.DeployWith(ctx, opts)
+		return err
+	})
+	if err != nil || connects != 1 {
+		t.Errorf("connected %d times (%v), want once", connects, err)
 	}
 }
 
@@ -198,14 +229,13 @@ func TestClusterBadInput(t *testing.T) {
 // unreachable is a kubeconfig whose server refuses connections.
 var unreachable = clustertest.Kubeconfig("https://127.0.0.1:1")
 
-// A recorded list (the firewall's source ranges) is used as a list.
-func TestRecordedListIsPinned(t *testing.T) {
+// A list in the stack file (the firewall's source ranges) that differs
+// from the cluster's is used as a list, and the drift reported with the
+// list joined.
+func TestStackFileListWins(t *testing.T) {
 	cfg := stackConfig(t, "gcp-example")
-	cfg["peerpods:gcp"] = `{"machineType":"e2-medium"}`
+	cfg["peerpods:gcp"] = `{"machineType":"e2-medium","sourceRanges":["10.1.0.0/16","10.2.0.0/16"]}`
 	m := stacktest.CloudMocks()
-	m.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{
-		"discovered": map[string]any{"gcp.sourceRanges": "10.1.0.0/16,10.2.0.0/16"},
-	})
 	_, d, err := stacktest.DeployOnCluster(t, m, withSecrets(cfg), clustertest.For(contract.GCP))
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +244,7 @@ func TestRecordedListIsPinned(t *testing.T) {
 	if len(fw) != 1 || !reflect.DeepEqual(fw[0].Inputs["sourceRanges"].Mappable(), []any{"10.1.0.0/16", "10.2.0.0/16"}) {
 		t.Errorf("firewall %v", fw)
 	}
-	if len(d.Config.Discovery.Changes) != 1 || d.Config.Discovery.Changes[0].Found != clustertest.MachineNetwork {
-		t.Errorf("changes %+v", d.Config.Discovery.Changes)
+	if dr := d.Config.Discovery.Drift; len(dr) != 1 || dr[0].File != "10.1.0.0/16,10.2.0.0/16" || dr[0].Cluster != clustertest.MachineNetwork {
+		t.Errorf("drift %+v", dr)
 	}
 }

@@ -44,8 +44,7 @@ func (n NewStack) Mode() (contract.Cloud, contract.Identity) {
 // down, they are what a review of the stack file sees.
 func StackFile(n NewStack) ([]byte, error) {
 	c, id := n.Mode()
-	cl, ok := CloudNamed(c)
-	if !ok {
+	if _, ok := CloudNamed(c); !ok {
 		return nil, fmt.Errorf("peerpods:cloud %s: %s", c, notBuilt(string(c)))
 	}
 	if err := contract.CheckIdentity("--identity", c, id); err != nil {
@@ -57,8 +56,10 @@ func StackFile(n NewStack) ([]byte, error) {
 		line("%s: %s", k, scalar(n.Secure[k]))
 	}
 	line("# Written by peerpods init from the cluster %s (platform %s).", n.Facts.InfraName, n.Facts.PlatformType)
-	line("# Each value below was read from the cluster; the program reads them")
-	line("# again on every run, and a value set here wins over the cluster's.")
+	line("# Each value below was read from the cluster: this file is the record.")
+	line("# Every run compares the cluster with it and warns when they differ (the")
+	line("# run plans with this file); peerpods discover --stack <stack> --write")
+	line("# updates it.")
 	line("config:")
 	line("  # From Infrastructure cluster status.platformStatus.type (%s).", n.Facts.PlatformType)
 	line("  peerpods:cloud: %s", c)
@@ -70,7 +71,16 @@ func StackFile(n NewStack) ([]byte, error) {
 	if n.KubeContext != "" {
 		line("  peerpods:kubeContext: %s", scalar(n.KubeContext))
 	}
-	found := cl.FromCluster(n.Facts, id)
+	var found []cluster.Found
+	for _, f := range ClusterSettings(n.Facts, c, id) {
+		switch {
+		case f.Setting == "operatorSubscription":
+			line("  # From %s.", f.From)
+			line("  peerpods:%s: %s", f.Setting, scalar(f.Text()))
+		case strings.HasPrefix(f.Setting, string(c)+"."):
+			found = append(found, f)
+		}
+	}
 	if len(found) > 0 {
 		line("  peerpods:%s:", c)
 		for _, f := range found {

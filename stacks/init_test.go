@@ -31,8 +31,10 @@ func TestStackFileAWS(t *testing.T) {
 	}
 	want := `encryptionsalt: v1:abc
 # Written by peerpods init from the cluster mycluster-x7k2p (platform AWS).
-# Each value below was read from the cluster; the program reads them
-# again on every run, and a value set here wins over the cluster's.
+# Each value below was read from the cluster: this file is the record.
+# Every run compares the cluster with it and warns when they differ (the
+# run plans with this file); peerpods discover --stack <stack> --write
+# updates it.
 config:
   # From Infrastructure cluster status.platformStatus.type (AWS).
   peerpods:cloud: aws
@@ -101,6 +103,17 @@ func TestStackFileIsAValidStack(t *testing.T) {
 			}
 			if d.Config.Cloud != f.Cloud || d.Handoff == nil {
 				t.Errorf("cloud %s handoff %v", d.Config.Cloud, d.Handoff)
+			}
+			// Every fact is in the file: the run takes nothing from the
+			// cluster, nothing differs, and peerpods discover finds no change.
+			if dd := d.Config.Discovery; len(dd.Found) != 0 || len(dd.Drift) != 0 {
+				t.Errorf("found %v drift %v", dd.Found, dd.Drift)
+			}
+			if ch, err := stacks.Compare(out, f); err != nil || len(ch) != 0 {
+				t.Errorf("discover on the file init wrote: %v %v", ch, err)
+			}
+			if tc.id == contract.IdentityWorkload && file.Config["peerpods:operatorSubscription"] != clustertest.Subscription {
+				t.Errorf("operatorSubscription %v", file.Config["peerpods:operatorSubscription"])
 			}
 		})
 	}

@@ -3,11 +3,10 @@ package stacks
 import (
 	"fmt"
 	"maps"
-	"sync"
+	"slices"
 
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/providers"
 	"github.com/peerpods/provisioner/components/values"
@@ -33,9 +32,11 @@ const (
 	// OutputManifests is every handoff object as one multi-document YAML,
 	// a secret; only with handoff manifests.
 	OutputManifests = "manifests"
-	// OutputDiscovered are the values discovery decided (setting ->
-	// value), in the cloud and in the cluster; the next run reads them
-	// back and plans with them.
+	// OutputDiscovered are the values this run decided without the stack
+	// file (setting -> value): found by the cloud lookups (worker network,
+	// vmimport role) or taken from the cluster because the file lacks them.
+	// Informational only: no run reads it back (the stack file is the
+	// record).
 	OutputDiscovered = "discovered"
 	// OutputCluster says what was read from the cluster: its platform,
 	// infrastructure name and each setting taken from it, with the value
@@ -91,43 +92,27 @@ func DeployWith(ctx *pulumi.Context, opts Options) (*Deployment, error) {
 }
 
 func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) {
-	// The stack reference is one resource: read once, however often asked.
-	rec := sync.OnceValues(func() (pins.Recorded, error) { return recorded(ctx) })
-	src := contextSource{ctx, dir}
-	cfg, err := load(src, loader{opts: opts, discover: true})
+	// The configuration is loaded and validated once: the cluster is read
+	// (once) to compare its facts with the stack file, which wins.
+	cfg, err := load(contextSource{ctx, dir}, loader{opts: opts, discover: true})
 	if err != nil {
 		return nil, err
 	}
-	// Valid: the values found in the cluster are compared with those
-	// recorded at the last up, and the recorded ones used where they
-	// differ (the configuration is read again with them).
-	if d := cfg.Discovery; d != nil && len(d.Found) > 0 {
-		recorded, err := rec()
-		if err != nil {
-			return nil, err
-		}
-		if d.Differs(recorded) {
-			if cfg, err = load(src, loader{opts: opts, discover: true, recorded: recorded, read: d}); err != nil {
-				return nil, err
-			}
-		}
-	}
 	d := &Deployment{Config: cfg}
 	if cfg.Discovery != nil {
-		for _, m := range cfg.Discovery.Messages() {
+		for _, m := range cfg.Discovery.Messages(ctx.Stack()) {
 			if err := ctx.Log.Info(m, nil); err != nil {
 				return nil, err
 			}
 		}
-		for _, c := range cfg.Discovery.Changes {
-			if err := ctx.Log.Warn(c.Message(), nil); err != nil {
+		for _, c := range cfg.Discovery.Drift {
+			if err := ctx.Log.Warn(c.Message(ctx.Stack()), nil); err != nil {
 				return nil, err
 			}
 		}
 	}
 	d.Result, err = cfg.Stack.Deploy(ctx, DeployArgs{
-		Secret:   func(key string) pulumi.StringInput { return cfg.Secrets[key].Input() },
-		Recorded: rec,
+		Secret: func(key string) pulumi.StringInput { return cfg.Secrets[key].Input() },
 	})
 	if err != nil {
 		// The components name settings under the cloud's key (aws.infraId,
@@ -136,8 +121,14 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		p.AddWithin(Namespace+":", err)
 		return nil, p.Err()
 	}
-	for _, c := range d.DiscoveryChanges {
-		if err := ctx.Log.Warn(c.Message(), nil); err != nil {
+	// What the cloud lookups found (aws.infraId's worker network, the
+	// Azure network names) is not in the stack file: said, so that it can
+	// be written there and stay fixed when the workers change.
+	for _, k := range slices.Sorted(maps.Keys(d.Discovered)) {
+		if k == vmimportRecord { // not a setting: the role's ownership
+			continue
+		}
+		if err := ctx.Log.Info(fmt.Sprintf("peerpods:%s = %q, found in the cloud: set it in the stack file to keep it when the workers change", k, d.Discovered[k]), nil); err != nil {
 			return nil, err
 		}
 	}
@@ -179,29 +170,9 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	return d, nil
 }
 
-// recorded reads the values discovery decided at the last up, from this
-// stack's own "discovered" output (a reference to the stack itself; empty
-// on the first run).
-func recorded(ctx *pulumi.Context) (pins.Recorded, error) {
-	self := ctx.Organization() + "/" + ctx.Project() + "/" + ctx.Stack()
-	ref, err := pulumi.NewStackReference(ctx, "recorded-discovery", &pulumi.StackReferenceArgs{Name: pulumi.String(self)})
-	if err != nil {
-		return nil, err
-	}
-	out, err := ref.GetOutputDetails(OutputDiscovered)
-	if err != nil {
-		return nil, fmt.Errorf("reading the values discovered at the last up (output %q of %s): %w", OutputDiscovered, self, err)
-	}
-	rec := pins.Recorded{}
-	if m, ok := out.Value.(map[string]any); ok {
-		for k, v := range m {
-			if s, ok := v.(string); ok {
-				rec[k] = s
-			}
-		}
-	}
-	return rec, nil
-}
+// vmimportRecord is aws.RecordedVMImport, which package stacks names
+// without linking the AWS component.
+const vmimportRecord = "aws.vmimportRole"
 
 func outputs(d *Deployment) pulumi.Map {
 	var objects pulumi.StringArray
@@ -228,7 +199,7 @@ func outputs(d *Deployment) pulumi.Map {
 		if discovered == nil {
 			discovered = map[string]string{}
 		}
-		maps.Copy(discovered, c.Recorded())
+		maps.Copy(discovered, c.Decided())
 		out[OutputCluster] = pulumi.ToMap(c.Report())
 	}
 	if len(discovered) > 0 {

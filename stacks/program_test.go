@@ -17,7 +17,6 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
@@ -65,7 +64,6 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 		"peerpods:components:ClusterHandoff handoff",
 		"pulumi:providers:aws aws",
 		"pulumi:providers:kubernetes cluster",
-		"pulumi:pulumi:StackReference recorded-discovery",
 	}
 	if got := m.Summary(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("graph %v\nwant %v", got, want)
@@ -106,7 +104,7 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	for _, r := range m.Resources() {
 		// Providers and the stack's reference to itself are the
 		// program's own, at the top (the engine parents them to the stack).
-		if r.Type != "pulumi:providers:aws" && r.Type != "pulumi:providers:kubernetes" && r.Type != "pulumi:pulumi:StackReference" && r.Parent == "" {
+		if r.Type != "pulumi:providers:aws" && r.Type != "pulumi:providers:kubernetes" && r.Parent == "" {
 			t.Errorf("%s %s has no parent", r.Type, r.Name)
 		}
 		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") && r.Provider == "" {
@@ -662,63 +660,68 @@ func TestInitdataFileAndExtra(t *testing.T) {
 	}
 }
 
-// TestDiscoveryIsRecordedAndPinned: a run records what discovery decided
-// (the "discovered" output); a later run whose discovery finds another
-// worker network (here: the lowest running worker is now in another
-// subnet, with other groups) plans with the recorded values, says which
-// value changed (old and new) with the setting that follows the cluster,
-// and creates exactly the same rules.
-func TestDiscoveryIsRecordedAndPinned(t *testing.T) {
+// TestCloudLookupsRunOnce: a run loads the configuration once and looks
+// the worker network up once (no second pass with values read back from
+// the stack's outputs, which no run reads); the "discovered" output only
+// informs. A worker network given in the stack file is not looked up.
+func TestCloudLookupsRunOnce(t *testing.T) {
 	cfg := withSecrets(stackConfig(t, "aws-example"))
 	m1, d1, err := stacktest.Deploy(t, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	count := func(m *pulumitest.Mocks) map[string]int {
+		n := map[string]int{}
+		for _, i := range m.Invokes() {
+			n[i.Token]++
+		}
+		return n
+	}
+	n := count(m1)
+	for _, tok := range []string{"aws:ec2/getInstances:getInstances", "aws:ec2/getInstance:getInstance", "aws:ec2/getSubnet:getSubnet", "aws:index/getRegion:getRegion"} {
+		if n[tok] != 1 {
+			t.Errorf("%s invoked %d times, want once (all: %v)", tok, n[tok], n)
+		}
+	}
+	if refs := m1.OfType("pulumi:pulumi:StackReference"); len(refs) != 0 {
+		t.Errorf("stack references %v", refs)
 	}
 	outs := await(t, d1.Outputs)
 	rec := toAny(outs["discovered"].value)
 	if rec["aws.subnetId"] != stacktest.SubnetA || rec["aws.securityGroupIds"] != stacktest.SGA || rec["aws.vpcId"] != stacktest.VPCA {
 		t.Fatalf("discovered output %v", outs["discovered"].value)
 	}
-	if len(d1.DiscoveryChanges) != 0 {
-		t.Fatalf("changes on the first run: %v", d1.DiscoveryChanges)
-	}
 
-	// The cluster changed: the worker found now is in subnet B with group B.
-	m2 := stacktest.CloudMocks()
-	m2.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{"discovered": rec})
-	stacktest.MoveWorker(m2, "subnet-0bbbbbbbbbbbbbbb0", "sg-0bbbbbbbbbbbbbbb0")
-	_, d2, err := stacktest.DeployOn(t, m2, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []pins.DiscoveryChange{
-		{Setting: "aws.securityGroupIds", Recorded: stacktest.SGA, Found: "sg-0bbbbbbbbbbbbbbb0"},
-		{Setting: "aws.subnetId", Recorded: stacktest.SubnetA, Found: "subnet-0bbbbbbbbbbbbbbb0"},
-	}
-	if !reflect.DeepEqual(d2.DiscoveryChanges, want) {
-		t.Fatalf("changes %+v\nwant %+v", d2.DiscoveryChanges, want)
-	}
-	msg := d2.DiscoveryChanges[1].Message()
-	for _, part := range []string{"peerpods:aws.subnetId", stacktest.SubnetA, "subnet-0bbbbbbbbbbbbbbb0", "set peerpods:aws.subnetId"} {
-		if !strings.Contains(msg, part) {
-			t.Errorf("message %q lacks %q", msg, part)
+	// No cloud looks the same thing up twice in a run (the Azure VNet,
+	// subnet, NSG and NAT lookups; GCP's network).
+	for _, ex := range []string{"azure-peer-vnet", "azure-worker-subnet", "gcp-example"} {
+		m, _, err := stacktest.Deploy(t, withSecrets(stackConfig(t, ex)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, i := range m.Invokes() {
+			k := i.Token + " " + fmt.Sprint(i.Args.Mappable())
+			if seen[k] {
+				t.Errorf("%s: %s invoked twice", ex, k)
+			}
+			seen[k] = true
 		}
 	}
-	if got, want := m2.Summary(), m1.Summary(); !reflect.DeepEqual(got, want) {
-		t.Errorf("graph after the change %v\nwant the same as before %v", got, want)
-	}
-	cm := d2.Values.ConfigMap
-	if sub, _ := pulumitest.Await(t, cm["AWS_SUBNET_ID"].ToStringOutput()); sub != stacktest.SubnetA {
-		t.Errorf("AWS_SUBNET_ID %v, want the recorded %s", sub, stacktest.SubnetA)
-	}
 
-	// A user who sets the value follows the cluster: no change reported.
-	cfg.Values["peerpods:aws"] = strings.Replace(cfg.Values["peerpods:aws"], "{", `{"subnetId":"subnet-0bbbbbbbbbbbbbbb0","securityGroupIds":["sg-0bbbbbbbbbbbbbbb0"],`, 1)
-	m3 := stacktest.CloudMocks()
-	m3.Fakes["pulumi:pulumi:StackReference"] = stacktest.StackOutputs(map[string]any{"discovered": rec})
-	stacktest.MoveWorker(m3, "subnet-0bbbbbbbbbbbbbbb0", "sg-0bbbbbbbbbbbbbbb0")
-	if _, d3, err := stacktest.DeployOn(t, m3, cfg); err != nil || len(d3.DiscoveryChanges) != 0 {
-		t.Fatalf("with the values set: %v, changes %v", err, d3.DiscoveryChanges)
+	// The worker network written into the stack file: the worker moved,
+	// but no instance is looked up and the rules stay.
+	cfg.Values["peerpods:aws"] = strings.Replace(cfg.Values["peerpods:aws"], "{", `{"subnetId":"`+stacktest.SubnetA+`","vpcId":"`+stacktest.VPCA+`","securityGroupIds":["`+stacktest.SGA+`"],`, 1)
+	m2 := stacktest.CloudMocks()
+	stacktest.MoveWorker(m2, "subnet-0bbbbbbbbbbbbbbb0", "sg-0bbbbbbbbbbbbbbb0")
+	if _, _, err := stacktest.DeployOn(t, m2, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(m2); n["aws:ec2/getInstance:getInstance"]+n["aws:ec2/getInstances:getInstances"]+n["aws:ec2/getSubnet:getSubnet"] != 0 {
+		t.Errorf("looked up with the network given: %v", n)
+	}
+	if got, want := m2.Summary(), m1.Summary(); !reflect.DeepEqual(got, want) {
+		t.Errorf("graph with the network given %v\nwant the same as before %v", got, want)
 	}
 }
 
@@ -837,7 +840,7 @@ func TestDiscoveryErrorsRegisterNoCloudResource(t *testing.T) {
 			_, _, err := stacktest.DeployOn(t, m, cfg)
 			pulumitest.RequireInputError(t, err, c.setting, c.fix)
 			for _, r := range m.Resources() {
-				if !strings.HasPrefix(r.Type, "pulumi:providers:") && r.Type != "pulumi:pulumi:StackReference" {
+				if !strings.HasPrefix(r.Type, "pulumi:providers:") {
 					t.Errorf("registered %s %s before the discovery error", r.Type, r.Name)
 				}
 			}

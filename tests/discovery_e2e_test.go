@@ -232,6 +232,39 @@ func TestDiscoveryRealServer(t *testing.T) {
 			if out := p.init(t, 1, tc.name, kubeconfigFile); !strings.Contains(out, "peerpods init never overwrites a stack file") {
 				t.Errorf("second init:\n%s", out)
 			}
+
+			// peerpods discover, with the stack's kubeconfig decrypted by
+			// Pulumi: the file init wrote agrees with the cluster; a value
+			// edited away is shown (exit 7, nothing written), and --write
+			// puts the cluster's back.
+			discover := func(code int, args ...string) string {
+				t.Helper()
+				out, got := p.exec(t, p.bin, append([]string{"discover", "--stack", tc.name, "--dir", p.dir}, args...)...)
+				if got != code {
+					t.Fatalf("peerpods discover %v: exit %d, want %d\n%s", args, got, code, out)
+				}
+				return out
+			}
+			if out := discover(0); !strings.Contains(out, "agrees with the cluster") {
+				t.Errorf("discover on the file init wrote:\n%s", out)
+			}
+			if f.Cloud == contract.AWS {
+				path := filepath.Join(p.dir, "stacks", "Pulumi."+tc.name+".yaml")
+				edited := strings.Replace(string(file), "region: "+clustertest.AWSRegion, "region: eu-west-1", 1)
+				if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if out := discover(7); !strings.Contains(out, `~ peerpods:aws.region: "eu-west-1" -> "`+clustertest.AWSRegion+`"`) {
+					t.Errorf("discover after an edit:\n%s", out)
+				}
+				if now, _ := os.ReadFile(path); string(now) != edited {
+					t.Errorf("discover without --write changed the file:\n%s", now)
+				}
+				discover(0, "--write")
+				if out := discover(0); !strings.Contains(out, "agrees with the cluster") {
+					t.Errorf("discover after --write:\n%s", out)
+				}
+			}
 		})
 	}
 

@@ -4,12 +4,18 @@ package tests
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/tests/testkit/clustertest"
+	"github.com/peerpods/provisioner/tests/testkit/kubetest"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // previousVersion is the last commit (provider 0.1.0) whose storage pools
@@ -128,10 +134,95 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 	}
 }
 
+// recordedDiscoveryVersion is the last commit whose program pinned what
+// it discovered through its own outputs: a StackReference to the stack
+// itself (recorded-discovery) read the "discovered" output back.
+const recordedDiscoveryVersion = "641bf7a4e516b0703ddb568104a67c2c1269c91f"
+
+// TestEngineUpgradeFromRecordedDiscovery: a stack that discovers its cloud
+// from the cluster (platform None: libvirt), created by the version that
+// kept a StackReference to itself, upgrades with nothing but that
+// reference leaving the state. A StackReference is a read of another
+// stack's outputs, not a cloud resource: the engine discards it (no
+// delete reaches any provider). Every other resource keeps its URN and ID
+// (no replacement), the run reports the cloud taken from the cluster and
+// how to record it, and a second up, refresh and destroy follow.
+func TestEngineUpgradeFromRecordedDiscovery(t *testing.T) {
+	c := kubetest.Client(t)
+	kubetest.InstallCRDs(t, kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_infrastructures.yaml"),
+		kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_authentications.yaml"))
+	kubeconfig, err := os.ReadFile(os.Getenv(kubetest.KubeconfigEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_ = c.Dynamic.Resource(infrastructures).Delete(ctx, "cluster", metav1.DeleteOptions{})
+		_ = c.Dynamic.Resource(authentications).Delete(ctx, "cluster", metav1.DeleteOptions{})
+		_ = c.Typed.CoreV1().Nodes().DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: "peerpods-e2e=discovery"})
+	})
+	writeCluster(t, c, clustertest.For(contract.Libvirt))
+
+	old := sourceAt(t, recordedDiscoveryVersion)
+	h := newHarness(t, "libvirt-discovery-upgrade", func(h *harness, root, tmp string) string {
+		return strings.Replace(localStack(h, root, tmp), "  peerpods:cloud: libvirt\n", "", 1)
+	})
+	h.build(old, false)
+	h.run("pulumi", "stack", "init", h.stack)
+	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
+
+	// The previous version creates the stack, with its self-reference.
+	h.peerpods(0, "up")
+	before := h.export()
+	before.named(t, "pulumi:pulumi:StackReference", "recorded-discovery")
+
+	// This version: the preview shows only the reference discarded (no
+	// change: exit 0), then the up.
+	h.build(repoRoot(t), true)
+	reportFile := filepath.Join(h.dir, "preview.json")
+	h.peerpods(0, "preview", "--json", reportFile)
+	for _, ch := range readReport(t, reportFile).Changes {
+		if ch.Type != "pulumi:pulumi:StackReference" || ch.Name != "recorded-discovery" || (ch.Op != "discard" && ch.Op != "delete") {
+			t.Errorf("the upgrade's preview changes %s %s: %s", ch.Type, ch.Name, ch.Op)
+		}
+	}
+	out := h.peerpods(0, "up")
+	if !strings.Contains(out, "peerpods discover --stack "+h.stack+" --write records it") {
+		t.Errorf("the up does not say how to record the cloud taken from the cluster:\n%s", out)
+	}
+	after := h.export()
+	ids := map[string]string{}
+	for _, r := range after.Deployment.Resources {
+		if r.Type == "pulumi:pulumi:StackReference" {
+			t.Errorf("the upgraded state keeps %s", r.URN)
+		}
+		ids[r.URN] = r.ID
+	}
+	for _, r := range before.Deployment.Resources {
+		if r.Type == "pulumi:pulumi:StackReference" {
+			continue
+		}
+		if id, ok := ids[r.URN]; !ok || id != r.ID {
+			t.Errorf("%s: id %q after the upgrade, was %q (replaced, or gone)", r.URN, id, r.ID)
+		}
+	}
+
+	if got := summary(h.peerpods(0, "up"), "up of "+h.stack+": "); !strings.HasSuffix(got, " same") || strings.Contains(got, ",") {
+		t.Errorf("the up after the upgrade changed something: %q", got)
+	}
+	h.peerpods(0, "refresh", "--expect-no-changes")
+	h.peerpods(0, "destroy")
+}
+
 // previousSource extracts previousVersion's tree from the repository's
-// history into a temporary directory. A clone without that history (a
-// shallow one, or a tree without .git) cannot run this test, and says so.
-func previousSource(t *testing.T) string {
+// history into a temporary directory (sourceAt).
+func previousSource(t *testing.T) string { return sourceAt(t, previousVersion) }
+
+// sourceAt extracts the tree of commit previousVersion from the
+// repository's history into a temporary directory. A clone without that
+// history (a shallow one, or a tree without .git) cannot run the test, and
+// says so.
+func sourceAt(t *testing.T, previousVersion string) string {
 	t.Helper()
 	root := repoRoot(t)
 	if err := exec.Command("git", "-C", root, "cat-file", "-e", previousVersion+"^{commit}").Run(); err != nil {
@@ -183,6 +274,7 @@ type checkpoint struct {
 // checkpointResource is one resource of a checkpoint.
 type checkpointResource struct {
 	URN      string                     `json:"urn"`
+	ID       string                     `json:"id"`
 	Type     string                     `json:"type"`
 	Provider string                     `json:"provider"`
 	Inputs   json.RawMessage            `json:"inputs"`

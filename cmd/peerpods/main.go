@@ -117,7 +117,7 @@ func (e noStackError) Error() string { return e.msg }
 // changesFound is returned when a preview has changes or a refresh drift.
 var changesFound = errors.New("changes found")
 
-const usage = `usage: peerpods <init|preview|up|destroy|refresh|outputs|sweep> --stack STACK [flags]
+const usage = `usage: peerpods <init|discover|preview|up|destroy|refresh|outputs|sweep> --stack STACK [flags]
 run "peerpods <command> -h" for the flags of a command`
 
 // run executes one command and returns the exit code; a panic is an
@@ -182,6 +182,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var jsonFile, mdFile, outFile string
 	var expectNoChanges, showSecrets, remove, configMap, manifests bool
 	var initOpts initOptions
+	var discoverOpts discoverOptions
 	var sweepOpts sweepOptions
 	var ignoreLeftovers bool
 	addSweepFlags(fs, cmd, &sweepOpts, &ignoreLeftovers)
@@ -202,6 +203,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&initOpts.kubeconfig, "kubeconfig", "", "the cluster's kubeconfig file (read to discover the cluster; stored encrypted in the stack)")
 		fs.StringVar(&initOpts.context, "context", "", "the kubeconfig context (default: its current one)")
 		fs.StringVar(&initOpts.identity, "identity", "", "how CAA gets cloud credentials: cco (default), static or workload")
+	case "discover":
+		fs.StringVar(&discoverOpts.kubeconfig, "kubeconfig", "", "the cluster's kubeconfig file (default: the stack's peerpods:kubeconfig, decrypted by Pulumi)")
+		fs.StringVar(&discoverOpts.context, "context", "", "the kubeconfig context (default: the stack's peerpods:kubeContext, else the current one)")
+		fs.BoolVar(&discoverOpts.write, "write", false, "update the stack file (without it nothing changes, and a difference exits 7)")
 	case "up", "sweep":
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
@@ -238,6 +243,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if cmd == "init" {
 		return initStack(ctx, o, initOpts, stdout)
+	}
+	if cmd == "discover" {
+		return discover(ctx, o, discoverOpts, stdout)
 	}
 	if cmd == "preview" {
 		engine, err := openPreview(ctx, o, stderr)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/netrules"
-	"github.com/peerpods/provisioner/components/pins"
 	"github.com/peerpods/provisioner/components/problems"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -186,12 +185,9 @@ type Result struct {
 	// CloudOutputs are cloud-specific stack outputs, such as the NAT
 	// gateway's public IP or the KVM host's pinned key.
 	CloudOutputs pulumi.Map
-	// Discovered are the values discovery decided (setting -> value), for
-	// the "discovered" stack output; the next run pins them.
+	// Discovered are the values the cloud lookups decided (setting ->
+	// value), for the informational "discovered" stack output.
 	Discovered map[string]string
-	// DiscoveryChanges are discovered values that differ from the recorded
-	// ones; the recorded values were used.
-	DiscoveryChanges []pins.DiscoveryChange
 }
 
 // HandedOn returns r, the Result a component embeds (see ResultOf).

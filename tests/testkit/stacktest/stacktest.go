@@ -24,7 +24,6 @@ import (
 	"github.com/peerpods/provisioner/tests/testkit/mocks/gcpmock"
 	"github.com/peerpods/provisioner/tests/testkit/mocks/libvirtmock"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -144,15 +143,13 @@ var (
 
 // CloudMocks answers the discovery invokes of every registered cloud, and
 // gives the resources whose outputs reach the handoff the outputs their
-// providers would (mocks.Mocks); the program's reference to its own stack
-// has no outputs, as on the first run.
+// providers would (mocks.Mocks).
 func CloudMocks() *pulumitest.Mocks { return MocksOf(stacks.Clouds()...) }
 
-// MocksOf are the mocks of the clouds (mocks.Mocks) together, and the
-// stack's reference to itself, without outputs.
+// MocksOf are the mocks of the clouds (mocks.Mocks) together.
 func MocksOf(clouds ...stacks.Cloud) *pulumitest.Mocks {
 	m := &pulumitest.Mocks{
-		Fakes: map[string]pulumitest.FakeFunc{"pulumi:pulumi:StackReference": StackOutputs(nil)},
+		Fakes: map[string]pulumitest.FakeFunc{},
 		Calls: map[string]pulumitest.CallFunc{},
 	}
 	for _, c := range clouds {
@@ -165,18 +162,6 @@ func MocksOf(clouds ...stacks.Cloud) *pulumitest.Mocks {
 		}
 	}
 	return m
-}
-
-// StackOutputs answers a StackReference (the program's reference to its own
-// stack) with outputs, the stack outputs of an earlier run; nil is a stack
-// without outputs, as on the first run.
-func StackOutputs(outputs map[string]any) pulumitest.FakeFunc {
-	return func(name string, in resource.PropertyMap) (string, resource.PropertyMap) {
-		return in["name"].StringValue(), resource.PropertyMap{
-			"outputs":           resource.NewObjectProperty(resource.NewPropertyMapFromMap(outputs)),
-			"secretOutputNames": resource.NewArrayProperty(nil),
-		}
-	}
 }
 
 // Deploy runs the program on CloudMocks with cfg.

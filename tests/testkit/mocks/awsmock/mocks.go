@@ -84,6 +84,7 @@ const (
 	TokenSecurityGroupRules    = "aws:vpc/getSecurityGroupRules:getSecurityGroupRules"
 	TokenSecurityGroupRule     = "aws:vpc/getSecurityGroupRule:getSecurityGroupRule"
 	TokenRoles                 = "aws:iam/getRoles:getRoles"
+	TokenRole                  = "aws:iam/getRole:getRole"
 	TokenOpenIDConnectProvider = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
 	TypeBucket                 = "aws:s3/bucketV2:BucketV2"
 	TypeRole                   = "aws:iam/role:Role"
@@ -159,6 +160,19 @@ func VMImportRoles(exists bool) Call {
 			names, arns = []string{aws.VMImportRole}, []string{"arn:aws:iam::" + Account + ":role/" + aws.VMImportRole}
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "arns": arns}), nil
+	}
+}
+
+// VMImportRoleTagged answers getRole: the vmimport role with tags.
+func VMImportRoleTagged(tags map[string]string) Call {
+	return func(resource.PropertyMap) (resource.PropertyMap, error) {
+		t := map[string]any{}
+		for k, v := range tags {
+			t[k] = v
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"name": aws.VMImportRole, "arn": "arn:aws:iam::" + Account + ":role/" + aws.VMImportRole, "tags": t,
+		}), nil
 	}
 }
 
