@@ -17,6 +17,7 @@ import (
 	"github.com/peerpods/provisioner/components/identity"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Namespace is the stack config namespace: keys are "peerpods:<key>".
@@ -110,9 +111,8 @@ func load(src source, l loader) (Config, error) {
 
 	c.KubeContext = r.str("kubeContext", "")
 	c.Kubeconfig = NewSecret(r.value("kubeconfig", true))
-	if c.Kubeconfig.IsSet() && !strings.Contains(c.Kubeconfig.Reveal(), "clusters") {
-		r.fail(problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
-			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
+	if c.Kubeconfig.IsSet() {
+		r.fail(checkKubeconfig(c.Kubeconfig.Reveal()))
 	}
 	name := r.str("cloud", "")
 	if l.discover && r.boolean("discover", true) && c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
@@ -270,6 +270,21 @@ func load(src source, l loader) (Config, error) {
 		}
 	}
 	return c, r.p.Err()
+}
+
+// checkKubeconfig checks with client-go's own loader that kubeconfig is
+// a kubeconfig with a cluster. The error never shows its contents.
+func checkKubeconfig(kubeconfig string) error {
+	cfg, err := clientcmd.Load([]byte(kubeconfig))
+	switch {
+	case err != nil:
+		return problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (client-go cannot load it)",
+			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config")
+	case len(cfg.Clusters) == 0:
+		return problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
+			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config")
+	}
+	return nil
 }
 
 // reader reads typed config values, recording every problem.

@@ -1,7 +1,9 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -137,11 +139,12 @@ type contextSource struct {
 }
 
 // keys lists the keys of the stack's stack file,
-// <project>/<stackConfigDir>/Pulumi.<stack>.yaml (stackConfigDir from
-// Pulumi.yaml). The project directory is dir, else the engine's root
-// directory, else the working directory (where pulumi runs a program).
-// Without a project or stack file (configuration given otherwise),
-// there is nothing to list.
+// <project>/<stackConfigDir>/Pulumi.<stack>.yaml (or .yml; stackConfigDir
+// from the project file, Pulumi.yaml or Pulumi.yml). The project
+// directory is dir, else the engine's root directory, else the working
+// directory (where pulumi runs a program). The checks of the keys fail
+// closed: a project or stack file that cannot be found or read is an
+// error, not a stack without keys.
 func (c contextSource) keys() ([]string, error) {
 	root := c.dir
 	if root == "" {
@@ -150,23 +153,27 @@ func (c contextSource) keys() ([]string, error) {
 	if root == "" {
 		root = "."
 	}
-	var project struct {
-		StackConfigDir string `yaml:"stackConfigDir"`
-	}
-	raw, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
-	if err != nil {
-		return nil, nil
-	}
-	if err := yaml.Unmarshal(raw, &project); err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
-	}
-	file := filepath.Join(root, project.StackConfigDir, "Pulumi."+c.Stack()+".yaml")
-	raw, err = os.ReadFile(file)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
+	project, err := ProjectFile(root)
 	if err != nil {
 		return nil, err
+	}
+	raw, err := os.ReadFile(project)
+	if err != nil {
+		return nil, fmt.Errorf("the project file cannot be read, so the stack's settings cannot be checked: %w", err)
+	}
+	var proj struct {
+		StackConfigDir string `yaml:"stackConfigDir"`
+	}
+	if err := yaml.Unmarshal(raw, &proj); err != nil {
+		return nil, fmt.Errorf("%s: %w", project, err)
+	}
+	file, err := stackFile(filepath.Join(root, proj.StackConfigDir), c.Stack())
+	if err != nil {
+		return nil, err
+	}
+	raw, err = os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("the stack file cannot be read, so its settings cannot be checked: %w", err)
 	}
 	var stack struct {
 		Config map[string]yaml.Node `yaml:"config"`
@@ -180,6 +187,39 @@ func (c contextSource) keys() ([]string, error) {
 	}
 	slices.Sort(keys)
 	return keys, nil
+}
+
+// ProjectFile returns the path of the Pulumi project file in dir:
+// Pulumi.yaml or Pulumi.yml, both of which Pulumi accepts.
+func ProjectFile(dir string) (string, error) {
+	return oneOf(dir, "Pulumi.yaml", "Pulumi.yml")
+}
+
+// stackFile returns the path of stack's stack file in dir:
+// Pulumi.<stack>.yaml or Pulumi.<stack>.yml.
+func stackFile(dir, stack string) (string, error) {
+	return oneOf(dir, "Pulumi."+stack+".yaml", "Pulumi."+stack+".yml")
+}
+
+// oneOf returns the path of the one of names that exists in dir; none,
+// or both, is an error.
+func oneOf(dir string, names ...string) (string, error) {
+	var found []string
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if _, err := os.Stat(p); err == nil {
+			found = append(found, p)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("neither %s nor %s in %s", names[0], names[1], dir)
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("both %s and %s in %s: keep one", names[0], names[1], dir)
 }
 
 // settingType is the type the object setting name decodes into: a
