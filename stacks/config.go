@@ -17,6 +17,7 @@ import (
 	"github.com/peerpods/provisioner/components/identity"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -356,9 +357,10 @@ func (r *reader) zeros(key string, defaulted any) {
 	}
 }
 
-// object decodes a structured value strictly: a field name that is not
-// exactly one of the struct's (JSON's own matching ignores case) or a
-// value of the wrong type is an error, so that no setting is silently
+// object decodes a structured value strictly: it must be JSON of the
+// setting's schema (exact field names, case included, and types, which
+// checkShape reports by their full names), then decodes with the standard
+// library refusing unknown fields, so that no setting is silently
 // ignored.
 func (r *reader) object(key string, into any) {
 	v, ok := r.get(key)
@@ -367,9 +369,14 @@ func (r *reader) object(key string, into any) {
 	}
 	fail := func(problem string) {
 		r.fail(problems.Invalid("peerpods:"+key, "cannot be read: "+problem,
-			"check the setting's names and types against the example stack files in stacks/"))
+			"check the setting's names and types against stacks/"+SchemaFile+" and the example stack files in stacks/"))
 	}
-	if errs := exactNames("peerpods:"+key, json.RawMessage(v), reflect.TypeOf(into).Elem()); errs != nil {
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(v))
+	if err != nil {
+		fail(jsonProblem(err))
+		return
+	}
+	if errs := checkShape(key, doc); errs != nil {
 		for _, p := range errs {
 			r.fail(p)
 		}
@@ -380,55 +387,6 @@ func (r *reader) object(key string, into any) {
 	if err := dec.Decode(into); err != nil {
 		fail(jsonProblem(err))
 	}
-}
-
-// exactNames checks that every field name of the JSON value raw, at every
-// depth, is exactly (case included) one of the fields of t, the type it
-// decodes into: encoding/json matches names ignoring case, so that
-// "KataAgent" would set kataAgent, or be dropped beside it. Map keys are
-// free; a value that is not of t's shape is left to the decoder.
-func exactNames(setting string, raw json.RawMessage, t reflect.Type) []error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var errs []error
-	switch t.Kind() {
-	case reflect.Struct:
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(raw, &fields) != nil {
-			return nil
-		}
-		names := fieldNames(t)
-		for _, f := range slices.Sorted(maps.Keys(fields)) {
-			ft, ok := fieldType(t, f)
-			if !ok {
-				fix := "use one of " + strings.Join(names, ", ")
-				if near := nearest(f, names); near != "" {
-					fix = fmt.Sprintf("did you mean %s? (known: %s)", near, strings.Join(names, ", "))
-				}
-				errs = append(errs, problems.Invalid(setting+"."+f, "is not a setting of "+setting, fix))
-				continue
-			}
-			errs = append(errs, exactNames(setting+"."+f, fields[f], ft)...)
-		}
-	case reflect.Slice, reflect.Array:
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return nil
-		}
-		for i, item := range items {
-			errs = append(errs, exactNames(fmt.Sprintf("%s[%d]", setting, i), item, t.Elem())...)
-		}
-	case reflect.Map:
-		var items map[string]json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return nil
-		}
-		for _, k := range slices.Sorted(maps.Keys(items)) {
-			errs = append(errs, exactNames(setting+"."+k, items[k], t.Elem())...)
-		}
-	}
-	return errs
 }
 
 // overriddenZeros refuses a field that the JSON object raw sets
@@ -537,15 +495,6 @@ func jsonFields(t reflect.Type) []jsonField {
 	return out
 }
 
-// fieldNames lists the JSON names of a struct's fields (jsonFields).
-func fieldNames(t reflect.Type) []string {
-	var names []string
-	for _, f := range jsonFields(t) {
-		names = append(names, f.name)
-	}
-	return names
-}
-
 // fieldOf returns t's field whose JSON name is exactly name.
 func fieldOf(t reflect.Type, name string) (jsonField, bool) {
 	for _, f := range jsonFields(t) {
@@ -554,13 +503,6 @@ func fieldOf(t reflect.Type, name string) (jsonField, bool) {
 		}
 	}
 	return jsonField{}, false
-}
-
-// fieldType returns the type of t's field whose JSON name is exactly
-// name.
-func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
-	f, ok := fieldOf(t, name)
-	return f.typ, ok
 }
 
 // fieldValue returns v's field whose JSON name is exactly name; not found

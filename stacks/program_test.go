@@ -236,7 +236,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"not an object", func(c map[string]string) { c["peerpods:aws"] = `c-x7k2p` }, nil, "peerpods:aws", "example stack files", ""},
 		{"wrong type", func(c map[string]string) {
 			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":"sg-01234567"}`
-		}, nil, "peerpods:aws", "example stack files", ""},
+		}, nil, "peerpods:aws.securityGroupIds", "settings.schema.json", ""},
 		{"bad region", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","region":"ohio"}` }, nil, "peerpods:aws.region", "us-east-2", ""},
 		{"missing access key", func(c map[string]string) { delete(c, "peerpods:awsAccessKeyId") }, nil, "peerpods:awsAccessKeyId", "--secret awsAccessKeyId", ""},
 		{"missing secret key", func(c map[string]string) { delete(c, "peerpods:awsSecretAccessKey") }, nil, "peerpods:awsSecretAccessKey", "handoff to off", ""},
