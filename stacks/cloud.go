@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"encoding/json"
-
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
@@ -51,6 +49,13 @@ type Stack interface {
 	Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result, error)
 }
 
+// defaulter is a Stack that tells its defaults: the settings an empty
+// peerpods:<cloud> takes (the component's WithDefaults, its nested
+// objects present), for the schema's default keywords.
+type defaulter interface {
+	defaults() any
+}
+
 // Input is what Prepare reads besides the decoded object.
 type Input interface {
 	// Settings are the common peer-pods settings, defaults applied: a
@@ -61,8 +66,6 @@ type Input interface {
 	// Identity is peerpods:identity (the cloud's default when unset),
 	// already checked to be one the cloud supports.
 	Identity() contract.Identity
-	// Raw is the JSON text of peerpods:<cloud> ("" and false when unset).
-	Raw() (string, bool)
 	// Has reports whether the top-level setting peerpods:<key> is set.
 	Has(key string) bool
 	// Credential reads a credential setting (one of Credentials), which
@@ -81,13 +84,6 @@ type DeployArgs struct {
 	// Recorded reads the values discovery decided at the last up (a
 	// StackReference to the stack itself: call it only when discovering).
 	Recorded func() (pins.Recorded, error)
-}
-
-// SetEmpty reports whether the JSON object raw sets field to "", which
-// decoding into a string cannot tell from leaving it out.
-func SetEmpty(raw, field string) bool {
-	var fields map[string]json.RawMessage
-	return json.Unmarshal([]byte(raw), &fields) == nil && string(fields[field]) == `""`
 }
 
 // SSHPrivateKeySetting is the stack secret of a key pair to use instead

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,19 +153,10 @@ func load(src source, l loader) (Config, error) {
 	s.ProxyTimeout = r.str("proxyTimeout", s.ProxyTimeout)
 	s.LimitPerNode = r.integer("limitPerNode", s.LimitPerNode)
 	s.RootVolumeSize = r.integer("rootVolumeSize", s.RootVolumeSize)
-	// A component takes a zero common setting as unset (its default,
-	// Settings.WithDefaults): set explicitly in the stack, it is refused
-	// with the setting's own rule, as in the object settings
-	// (overriddenZeros).
-	zero := map[string]bool{
-		"tunnelPort": s.TunnelPort == 0, "tunnelProtocols": len(s.TunnelProtocols) == 0, "proxyTimeout": s.ProxyTimeout == "",
-		"limitPerNode": s.LimitPerNode == 0, "rootVolumeSize": s.RootVolumeSize == 0,
-	}
-	for _, ie := range problems.InputErrors(s.Validate()) {
-		if _, set := r.get(ie.Setting); set && zero[ie.Setting] {
-			r.fail(ie.Within("peerpods:"))
-		}
-	}
+	// The settings are their defaults where the stack sets none, so
+	// that an explicit zero is checked by the setting's own rule (a
+	// component would take it for unset).
+	r.p.AddWithin("peerpods:", s.Validate())
 	r.object("tags", &s.Tags)
 	if _, ok := r.get("disableCvm"); ok {
 		r.fail(problems.Invalid("peerpods:disableCvm", "is set, but the operator writes DISABLECVM itself on every reconcile (\"true\" unless its confidential feature gate is on), so a value from the stack would be overwritten",
@@ -255,11 +244,7 @@ func load(src source, l loader) (Config, error) {
 		}
 		c.Stack = cl.NewStack()
 		r.object(name, c.Stack)
-		c.Stack.Prepare(input{r: &r, cloud: name, settings: c.Settings, handoff: c.Handoff, identity: c.Identity})
-		r.zeros(name, c.Stack)
-	} else {
-		// Common settings are validated by the cloud's Prepare otherwise.
-		r.p.AddWithin("peerpods:", c.Settings.Validate())
+		c.Stack.Prepare(input{r: &r, settings: c.Settings, handoff: c.Handoff, identity: c.Identity})
 	}
 
 	if c.Handoff != handoff.ModeOff && static && !fromCluster {
@@ -347,16 +332,6 @@ func (r *reader) boolean(key string, def bool) bool {
 	return b
 }
 
-// zeros refuses the explicit zero values of the object setting key that
-// its defaults replaced (overriddenZeros).
-func (r *reader) zeros(key string, defaulted any) {
-	if v, ok := r.get(key); ok && !r.bad(key) {
-		for _, p := range overriddenZeros("peerpods:"+key, v, defaulted) {
-			r.fail(p)
-		}
-	}
-}
-
 // object decodes a structured value strictly: it must be JSON of the
 // setting's schema (exact field names, case included, and types, which
 // checkShape reports by their full names), then decodes with the standard
@@ -387,133 +362,6 @@ func (r *reader) object(key string, into any) {
 	if err := dec.Decode(into); err != nil {
 		fail(jsonProblem(err))
 	}
-}
-
-// overriddenZeros refuses a field that the JSON object raw sets
-// explicitly to a zero value (0, "", false, null, [] or {}) and that is
-// not zero in defaulted, the settings after their defaults were applied:
-// the explicit value would silently become the default (priority 0
-// becoming 112, port 0 becoming 22).
-func overriddenZeros(setting, raw string, defaulted any) []error {
-	var doc any
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.UseNumber()
-	if dec.Decode(&doc) != nil {
-		return nil
-	}
-	var errs []error
-	var walk func(path string, v any, target reflect.Value)
-	walk = func(path string, v any, target reflect.Value) {
-		for target.Kind() == reflect.Pointer || target.Kind() == reflect.Interface {
-			if target.IsNil() {
-				return
-			}
-			target = target.Elem()
-		}
-		obj, isObj := v.(map[string]any)
-		if isObj && len(obj) > 0 && target.Kind() == reflect.Struct {
-			for _, k := range slices.Sorted(maps.Keys(obj)) {
-				if fv, ok := fieldValue(target, k); ok {
-					walk(path+"."+k, obj[k], fv)
-				}
-			}
-			return
-		}
-		empty := target.IsZero()
-		if k := target.Kind(); k == reflect.Slice || k == reflect.Map {
-			empty = target.Len() == 0
-		}
-		if isZeroJSON(v) && !empty {
-			errs = append(errs, problems.Invalid(path, fmt.Sprintf("is set to %s, which reads as unset and would become the default (%v)", zeroText(v), target.Interface()),
-				"remove it to use the default, or set a valid value"))
-		}
-	}
-	walk(setting, doc, reflect.ValueOf(defaulted))
-	return errs
-}
-
-// isZeroJSON reports whether a decoded JSON value is a zero value.
-func isZeroJSON(v any) bool {
-	switch v := v.(type) {
-	case nil:
-		return true
-	case json.Number:
-		f, err := v.Float64()
-		return err == nil && f == 0
-	case string:
-		return v == ""
-	case bool:
-		return !v
-	case []any:
-		return len(v) == 0
-	case map[string]any:
-		return len(v) == 0
-	}
-	return false
-}
-
-func zeroText(v any) string {
-	if v == nil {
-		return "null"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// jsonField is a struct field as JSON decoding sees it: its name, its
-// type, and its index path from the outer struct (through embedded
-// structs).
-type jsonField struct {
-	name  string
-	typ   reflect.Type
-	index []int
-}
-
-// jsonFields lists the fields JSON decodes into t, those of embedded
-// structs included, in order; nil for a type that is not a struct.
-func jsonFields(t reflect.Type) []jsonField {
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	var out []jsonField
-	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch {
-		case name == "-" || !f.IsExported():
-		case f.Anonymous && name == "":
-			for _, inner := range jsonFields(f.Type) {
-				inner.index = append([]int{f.Index[0]}, inner.index...)
-				out = append(out, inner)
-			}
-		default:
-			if name == "" {
-				name = f.Name
-			}
-			out = append(out, jsonField{name: name, typ: f.Type, index: f.Index})
-		}
-	}
-	return out
-}
-
-// fieldOf returns t's field whose JSON name is exactly name.
-func fieldOf(t reflect.Type, name string) (jsonField, bool) {
-	for _, f := range jsonFields(t) {
-		if f.name == name {
-			return f, true
-		}
-	}
-	return jsonField{}, false
-}
-
-// fieldValue returns v's field whose JSON name is exactly name; not found
-// behind a nil embedded pointer.
-func fieldValue(v reflect.Value, name string) (reflect.Value, bool) {
-	f, ok := fieldOf(v.Type(), name)
-	if !ok {
-		return reflect.Value{}, false
-	}
-	fv, err := v.FieldByIndexErr(f.index)
-	return fv, err == nil
 }
 
 // value reads a value that goes into a Secret; a sensitive one must be
@@ -586,7 +434,6 @@ func (r *reader) initData() string {
 // settings.
 type input struct {
 	r        *reader
-	cloud    string
 	settings common.Settings
 	handoff  handoff.Mode
 	identity contract.Identity
@@ -598,7 +445,6 @@ func (in input) Settings() *common.Settings {
 }
 func (in input) Handoff() handoff.Mode        { return in.handoff }
 func (in input) Identity() contract.Identity  { return in.identity }
-func (in input) Raw() (string, bool)          { return in.r.get(in.cloud) }
 func (in input) Check(err error)              { in.r.p.AddWithin("peerpods:", err) }
 func (in input) Credential(key string) Secret { return NewSecret(in.r.value(key, true)) }
 func (in input) Has(key string) bool {

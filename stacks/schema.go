@@ -112,6 +112,20 @@ func checkShape(key string, v any) []error {
 				}
 				out = append(out, problems.Invalid(setting+"."+f, "is not a setting of "+setting, fix))
 			}
+		case *kind.MinLength, *kind.Minimum:
+			// A field whose zero is no value: set to it, it would read as
+			// unset (the component's default).
+			zero := `""`
+			if m, ok := k.(*kind.Minimum); ok {
+				zero = m.Got.RatString()
+			}
+			if def, ok := schemaAt(key, e.InstanceLocation)["default"]; ok {
+				out = append(out, problems.Invalid(setting, fmt.Sprintf("is set to %s, which reads as unset and would become the default (%v)", zero, def),
+					"remove it to use the default, or set a valid value"))
+			} else {
+				out = append(out, problems.Invalid(setting, fmt.Sprintf("is set to %s, which reads as unset", zero),
+					"set a valid value, or remove the setting to leave it unset"))
+			}
 		case *kind.Type:
 			out = append(out, problems.Invalid(setting, fmt.Sprintf("cannot be read: it is %s, not %s", article(k.Got), strings.Join(k.Want, " or ")),
 				"check the setting's names and types against stacks/"+SchemaFile+" and the example stack files in stacks/"))

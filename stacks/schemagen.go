@@ -173,7 +173,38 @@ func GenerateSchema(dir string) ([]byte, error) {
 		Definitions: jsonschema.Definitions{"secure": secure},
 	}
 	doc.Properties.Set("config", config)
-	out, err := json.MarshalIndent(doc, "", "  ")
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	// The defaults of the fields whose zero is no value (minLength or
+	// minimum 1: zero would read as unset), from the clouds' own
+	// defaults.
+	var tree map[string]any
+	if err := json.Unmarshal(out, &tree); err != nil {
+		return nil, err
+	}
+	props, _ := dig(tree, "properties", "config", "properties").(map[string]any)
+	for _, name := range names {
+		c, ok := CloudNamed(contract.Cloud(name))
+		if !ok {
+			continue
+		}
+		d, ok := c.NewStack().(defaulter)
+		if !ok {
+			continue
+		}
+		raw, err := json.Marshal(d.defaults())
+		if err != nil {
+			return nil, err
+		}
+		var def any
+		if err := json.Unmarshal(raw, &def); err != nil {
+			return nil, err
+		}
+		addDefaults(props[Namespace+":"+name], def)
+	}
+	out, err = json.MarshalIndent(tree, "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -238,4 +269,23 @@ func fieldComments(dir string) (map[string]string, error) {
 		})
 	}
 	return out, nil
+}
+
+// addDefaults sets the default keyword of the fields of schema (a schema
+// object) whose zero is no value, from the defaulted settings def.
+func addDefaults(schema, def any) {
+	s, _ := schema.(map[string]any)
+	d, _ := def.(map[string]any)
+	props, _ := s["properties"].(map[string]any)
+	for name, p := range props {
+		v, ok := d[name]
+		if !ok {
+			continue
+		}
+		ps, _ := p.(map[string]any)
+		if ps["minLength"] != nil || ps["minimum"] != nil {
+			ps["default"] = v
+		}
+		addDefaults(p, v)
+	}
 }
