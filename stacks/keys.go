@@ -195,7 +195,7 @@ func (c contextSource) keys() ([]string, error) {
 	}
 	project, err := ProjectFile(root)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the stack's settings cannot be checked without the project file (run the program in the project's directory): %w", err)
 	}
 	raw, err := os.ReadFile(project)
 	if err != nil {
@@ -209,7 +209,7 @@ func (c contextSource) keys() ([]string, error) {
 	}
 	file, err := stackFile(filepath.Join(root, proj.StackConfigDir), c.Stack())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the stack's settings cannot be checked without its stack file: %w", err)
 	}
 	raw, err = os.ReadFile(file)
 	if err != nil {

@@ -34,6 +34,7 @@ var compiled = sync.OnceValue(func() func(ptr string) (*jsonschema.Schema, error
 	var mu sync.Mutex
 	cache := map[string]*jsonschema.Schema{}
 	c := jsonschema.NewCompiler()
+	added := false
 	return func(ptr string) (*jsonschema.Schema, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -44,10 +45,11 @@ var compiled = sync.OnceValue(func() func(ptr string) (*jsonschema.Schema, error
 		if err != nil {
 			return nil, err
 		}
-		if len(cache) == 0 {
+		if !added {
 			if err := c.AddResource(schemaID, doc); err != nil {
 				return nil, err
 			}
+			added = true
 		}
 		s, err := c.Compile(schemaID + "#" + ptr)
 		if err != nil {
