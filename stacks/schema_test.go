@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"bytes"
+	"github.com/peerpods/provisioner/components/contract"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,9 @@ import (
 // TestSchemaCheckedIn: the checked-in schema of the stack files is what
 // the settings' types make of it now.
 func TestSchemaCheckedIn(t *testing.T) {
+	if len(Clouds()) < len(contract.Clouds) {
+		t.Skip("the schema describes every cloud: built with cloud tags, only some are registered")
+	}
 	want, err := GenerateSchema(".")
 	if err != nil {
 		t.Fatal(err)
