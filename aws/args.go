@@ -33,7 +33,7 @@ type Args struct {
 	VPCID string `json:"vpcId,omitempty" pulumi:"vpcId,optional"`
 
 	// PodVMInstanceType is PODVM_INSTANCE_TYPE, default t3.medium.
-	PodVMInstanceType string `json:"podvmInstanceType,omitempty" pulumi:"podvmInstanceType,optional"`
+	PodVMInstanceType string `json:"podvmInstanceType,omitempty" pulumi:"podvmInstanceType,optional" jsonschema:"minLength=1"`
 	// PodVMInstanceTypes is PODVM_INSTANCE_TYPES, default t2.small,
 	// t2.medium, t3.large.
 	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitempty" pulumi:"podvmInstanceTypes,optional"`

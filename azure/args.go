@@ -30,7 +30,7 @@ type Args struct {
 	// everything is created there.
 	ResourceGroup string `json:"resourceGroup" pulumi:"resourceGroup"`
 	// NetworkResourceGroup holds the cluster VNet; default ResourceGroup.
-	NetworkResourceGroup string `json:"networkResourceGroup,omitempty" pulumi:"networkResourceGroup,optional"`
+	NetworkResourceGroup string `json:"networkResourceGroup,omitempty" pulumi:"networkResourceGroup,optional" jsonschema:"minLength=1"`
 	// VNetName, WorkerSubnetName and NSGName name the cluster network;
 	// each is discovered when empty, as the docs do: the only VNet of the
 	// network resource group, its subnet whose name contains "worker", the
@@ -40,7 +40,7 @@ type Args struct {
 	NSGName          string `json:"nsgName,omitempty" pulumi:"nsgName,optional"`
 
 	// Outbound is OutboundWorkerSubnet (default) or OutboundPeerVNet.
-	Outbound string `json:"outbound,omitempty" pulumi:"outbound,optional"`
+	Outbound string `json:"outbound,omitempty" pulumi:"outbound,optional" jsonschema:"minLength=1"`
 	// PeerVNet describes the peer-pod VNet of OutboundPeerVNet.
 	PeerVNet *PeerVNet `json:"peerVnet,omitempty" pulumi:"peerVnet,optional"`
 	// ClusterVNetPrefixes are the cluster VNet's address prefixes as the
@@ -52,15 +52,15 @@ type Args struct {
 	OtherPrefixes []string `json:"otherPrefixes,omitempty" pulumi:"otherPrefixes,optional"`
 
 	// NATGatewayName and PublicIPName name the NAT gateway and its IP.
-	NATGatewayName string `json:"natGatewayName,omitempty" pulumi:"natGatewayName,optional"`
-	PublicIPName   string `json:"publicIpName,omitempty" pulumi:"publicIpName,optional"`
+	NATGatewayName string `json:"natGatewayName,omitempty" pulumi:"natGatewayName,optional" jsonschema:"minLength=1"`
+	PublicIPName   string `json:"publicIpName,omitempty" pulumi:"publicIpName,optional" jsonschema:"minLength=1"`
 	// Priorities are the NSG rule priorities.
 	Priorities *Priorities `json:"nsgPriorities,omitempty" pulumi:"nsgPriorities,optional"`
 
 	// InstanceSize, InstanceSizes and ImageID are AZURE_INSTANCE_SIZE,
 	// AZURE_INSTANCE_SIZES and AZURE_IMAGE_ID (empty: the operator builds
 	// the image).
-	InstanceSize  string   `json:"instanceSize,omitempty" pulumi:"instanceSize,optional"`
+	InstanceSize  string   `json:"instanceSize,omitempty" pulumi:"instanceSize,optional" jsonschema:"minLength=1"`
 	InstanceSizes []string `json:"instanceSizes,omitempty" pulumi:"instanceSizes,optional"`
 	ImageID       string   `json:"imageId,omitempty" pulumi:"imageId,optional"`
 
@@ -80,7 +80,7 @@ type Args struct {
 	OIDCIssuer string `json:"oidcIssuer,omitempty" pulumi:"oidcIssuer,optional"`
 	// IdentityName names the managed identity of workload mode; default
 	// osc-<resourceGroup>, the name the operator team's CI gives it.
-	IdentityName string `json:"identityName,omitempty" pulumi:"identityName,optional"`
+	IdentityName string `json:"identityName,omitempty" pulumi:"identityName,optional" jsonschema:"minLength=1"`
 	// ClientID, ClientSecret and TenantID are the service principal
 	// cloud-api-adaptor uses in static mode (an error in the others); nil
 	// leaves a key out. SubscriptionID defaults to the resource group's
@@ -98,23 +98,23 @@ type Args struct {
 // PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
 type PeerVNet struct {
 	// Name of the VNet, default peerpod-vnet.
-	Name string `json:"name,omitempty" pulumi:"name,optional"`
+	Name string `json:"name,omitempty" pulumi:"name,optional" jsonschema:"minLength=1"`
 	// AddressPrefix of the VNet, default 192.168.0.0/16.
-	AddressPrefix string `json:"addressPrefix,omitempty" pulumi:"addressPrefix,optional"`
+	AddressPrefix string `json:"addressPrefix,omitempty" pulumi:"addressPrefix,optional" jsonschema:"minLength=1"`
 	// SubnetName, default peerpod-subnet.
-	SubnetName string `json:"subnetName,omitempty" pulumi:"subnetName,optional"`
+	SubnetName string `json:"subnetName,omitempty" pulumi:"subnetName,optional" jsonschema:"minLength=1"`
 	// SubnetPrefix, default the whole VNet.
-	SubnetPrefix string `json:"subnetPrefix,omitempty" pulumi:"subnetPrefix,optional"`
+	SubnetPrefix string `json:"subnetPrefix,omitempty" pulumi:"subnetPrefix,optional" jsonschema:"minLength=1"`
 	// ClusterToPeerName and PeerToClusterName name the two peerings.
-	ClusterToPeerName string `json:"clusterToPeerName,omitempty" pulumi:"clusterToPeerName,optional"`
-	PeerToClusterName string `json:"peerToClusterName,omitempty" pulumi:"peerToClusterName,optional"`
+	ClusterToPeerName string `json:"clusterToPeerName,omitempty" pulumi:"clusterToPeerName,optional" jsonschema:"minLength=1"`
+	PeerToClusterName string `json:"peerToClusterName,omitempty" pulumi:"peerToClusterName,optional" jsonschema:"minLength=1"`
 }
 
 // Priorities are the priorities of the NSG rules this stack creates.
 type Priorities struct {
-	KataAgent int `json:"kataAgent,omitempty" pulumi:"kataAgent,optional"`
-	TunnelTCP int `json:"tunnelTcp,omitempty" pulumi:"tunnelTcp,optional"`
-	TunnelUDP int `json:"tunnelUdp,omitempty" pulumi:"tunnelUdp,optional"`
+	KataAgent int `json:"kataAgent,omitempty" pulumi:"kataAgent,optional" jsonschema:"minimum=1"`
+	TunnelTCP int `json:"tunnelTcp,omitempty" pulumi:"tunnelTcp,optional" jsonschema:"minimum=1"`
+	TunnelUDP int `json:"tunnelUdp,omitempty" pulumi:"tunnelUdp,optional" jsonschema:"minimum=1"`
 }
 
 // Defaults, as in the product documentation.

@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"encoding/json"
-
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
@@ -51,6 +49,13 @@ type Stack interface {
 	Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result, error)
 }
 
+// defaulter is a Stack that tells its defaults: the settings an empty
+// peerpods:<cloud> takes (the component's WithDefaults, its nested
+// objects present), for the schema's default keywords.
+type defaulter interface {
+	defaults() any
+}
+
 // Input is what Prepare reads besides the decoded object.
 type Input interface {
 	// Settings are the common peer-pods settings, defaults applied: a
@@ -61,8 +66,6 @@ type Input interface {
 	// Identity is peerpods:identity (the cloud's default when unset),
 	// already checked to be one the cloud supports.
 	Identity() contract.Identity
-	// Raw is the JSON text of peerpods:<cloud> ("" and false when unset).
-	Raw() (string, bool)
 	// Has reports whether the top-level setting peerpods:<key> is set.
 	Has(key string) bool
 	// Credential reads a credential setting (one of Credentials), which
@@ -78,13 +81,6 @@ type DeployArgs struct {
 	// Secret is the stack's value of a peer-pods-secret key as a secret
 	// input, nil when the stack has none.
 	Secret func(key string) pulumi.StringInput
-}
-
-// SetEmpty reports whether the JSON object raw sets field to "", which
-// decoding into a string cannot tell from leaving it out.
-func SetEmpty(raw, field string) bool {
-	var fields map[string]json.RawMessage
-	return json.Unmarshal([]byte(raw), &fields) == nil && string(fields[field]) == `""`
 }
 
 // SSHPrivateKeySetting is the stack secret of a key pair to use instead

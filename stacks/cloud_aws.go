@@ -50,6 +50,9 @@ type awsStack struct {
 	aws.Args
 }
 
+// defaults implements defaulter.
+func (s *awsStack) defaults() any { return aws.Args{}.WithDefaults() }
+
 // Prepare implements Stack.
 func (s *awsStack) Prepare(in Input) {
 	if s.Region != "" && !contract.AWSRegionPattern.MatchString(s.Region) {

@@ -52,6 +52,9 @@ type azureStack struct {
 	sshPrivateKey Secret
 }
 
+// defaults implements defaulter.
+func (s *azureStack) defaults() any { return azure.Args{}.WithDefaults() }
+
 // Prepare implements Stack.
 func (s *azureStack) Prepare(in Input) {
 	if s.Subscription != "" && !contract.GUIDPattern.MatchString(s.Subscription) {

@@ -6,7 +6,6 @@ import (
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/leftovers"
-	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/gcp"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
@@ -43,12 +42,11 @@ type gcpStack struct {
 	gcp.Args
 }
 
+// defaults implements defaulter.
+func (s *gcpStack) defaults() any { return gcp.Args{}.WithDefaults() }
+
 // Prepare implements Stack.
 func (s *gcpStack) Prepare(in Input) {
-	if raw, ok := in.Raw(); ok && SetEmpty(raw, "podvmImageName") {
-		in.Check(problems.Invalid("gcp.podvmImageName", "is empty, and cloud-api-adaptor exits without PODVM_IMAGE_NAME",
-			"name the pod VM image in the project (gcloud compute images list), or remove the setting to let the operator's image job build one"))
-	}
 	s.Settings = in.Settings()
 	s.Identity = in.Identity()
 	s.Args = s.Args.WithDefaults()

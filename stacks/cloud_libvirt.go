@@ -53,6 +53,11 @@ type libvirtStack struct {
 	libvirt.Args
 }
 
+// defaults implements defaulter.
+func (s *libvirtStack) defaults() any {
+	return libvirt.Args{Host: &libvirt.Host{}}.WithDefaults()
+}
+
 // Prepare implements Stack.
 func (s *libvirtStack) Prepare(in Input) {
 	s.Settings = in.Settings()

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +15,8 @@ import (
 	"github.com/peerpods/provisioner/components/identity"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Namespace is the stack config namespace: keys are "peerpods:<key>".
@@ -110,9 +110,8 @@ func load(src source, l loader) (Config, error) {
 
 	c.KubeContext = r.str("kubeContext", "")
 	c.Kubeconfig = NewSecret(r.value("kubeconfig", true))
-	if c.Kubeconfig.IsSet() && !strings.Contains(c.Kubeconfig.Reveal(), "clusters") {
-		r.fail(problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
-			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config"))
+	if c.Kubeconfig.IsSet() {
+		r.fail(checkKubeconfig(c.Kubeconfig.Reveal()))
 	}
 	name := r.str("cloud", "")
 	if l.discover && r.boolean("discover", true) && c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
@@ -154,19 +153,10 @@ func load(src source, l loader) (Config, error) {
 	s.ProxyTimeout = r.str("proxyTimeout", s.ProxyTimeout)
 	s.LimitPerNode = r.integer("limitPerNode", s.LimitPerNode)
 	s.RootVolumeSize = r.integer("rootVolumeSize", s.RootVolumeSize)
-	// A component takes a zero common setting as unset (its default,
-	// Settings.WithDefaults): set explicitly in the stack, it is refused
-	// with the setting's own rule, as in the object settings
-	// (overriddenZeros).
-	zero := map[string]bool{
-		"tunnelPort": s.TunnelPort == 0, "tunnelProtocols": len(s.TunnelProtocols) == 0, "proxyTimeout": s.ProxyTimeout == "",
-		"limitPerNode": s.LimitPerNode == 0, "rootVolumeSize": s.RootVolumeSize == 0,
-	}
-	for _, ie := range problems.InputErrors(s.Validate()) {
-		if _, set := r.get(ie.Setting); set && zero[ie.Setting] {
-			r.fail(ie.Within("peerpods:"))
-		}
-	}
+	// The settings are their defaults where the stack sets none, so
+	// that an explicit zero is checked by the setting's own rule (a
+	// component would take it for unset).
+	r.p.AddWithin("peerpods:", s.Validate())
 	r.object("tags", &s.Tags)
 	if _, ok := r.get("disableCvm"); ok {
 		r.fail(problems.Invalid("peerpods:disableCvm", "is set, but the operator writes DISABLECVM itself on every reconcile (\"true\" unless its confidential feature gate is on), so a value from the stack would be overwritten",
@@ -258,11 +248,7 @@ func load(src source, l loader) (Config, error) {
 		}
 		c.Stack = cl.NewStack()
 		r.object(name, c.Stack)
-		c.Stack.Prepare(input{r: &r, cloud: name, settings: c.Settings, handoff: c.Handoff, identity: c.Identity})
-		r.zeros(name, c.Stack)
-	} else {
-		// Common settings are validated by the cloud's Prepare otherwise.
-		r.p.AddWithin("peerpods:", c.Settings.Validate())
+		c.Stack.Prepare(input{r: &r, settings: c.Settings, handoff: c.Handoff, identity: c.Identity})
 	}
 
 	if c.Handoff != handoff.ModeOff && static && !fromCluster {
@@ -274,6 +260,21 @@ func load(src source, l loader) (Config, error) {
 		}
 	}
 	return c, r.p.Err()
+}
+
+// checkKubeconfig checks with client-go's own loader that kubeconfig is
+// a kubeconfig with a cluster. The error never shows its contents.
+func checkKubeconfig(kubeconfig string) error {
+	cfg, err := clientcmd.Load([]byte(kubeconfig))
+	switch {
+	case err != nil:
+		return problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (client-go cannot load it)",
+			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config")
+	case len(cfg.Clusters) == 0:
+		return problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (it has no clusters)",
+			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config")
+	}
+	return nil
 }
 
 // reader reads typed config values, recording every problem.
@@ -335,19 +336,10 @@ func (r *reader) boolean(key string, def bool) bool {
 	return b
 }
 
-// zeros refuses the explicit zero values of the object setting key that
-// its defaults replaced (overriddenZeros).
-func (r *reader) zeros(key string, defaulted any) {
-	if v, ok := r.get(key); ok && !r.bad(key) {
-		for _, p := range overriddenZeros("peerpods:"+key, v, defaulted) {
-			r.fail(p)
-		}
-	}
-}
-
-// object decodes a structured value strictly: a field name that is not
-// exactly one of the struct's (JSON's own matching ignores case) or a
-// value of the wrong type is an error, so that no setting is silently
+// object decodes a structured value strictly: it must be JSON of the
+// setting's schema (exact field names, case included, and types, which
+// checkShape reports by their full names), then decodes with the standard
+// library refusing unknown fields, so that no setting is silently
 // ignored.
 func (r *reader) object(key string, into any) {
 	v, ok := r.get(key)
@@ -356,9 +348,14 @@ func (r *reader) object(key string, into any) {
 	}
 	fail := func(problem string) {
 		r.fail(problems.Invalid("peerpods:"+key, "cannot be read: "+problem,
-			"check the setting's names and types against the example stack files in stacks/"))
+			"check the setting's names and types against stacks/"+SchemaFile+" and the example stack files in stacks/"))
 	}
-	if errs := exactNames("peerpods:"+key, json.RawMessage(v), reflect.TypeOf(into).Elem()); errs != nil {
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(v))
+	if err != nil {
+		fail(jsonProblem(err))
+		return
+	}
+	if errs := checkShape(key, doc); errs != nil {
 		for _, p := range errs {
 			r.fail(p)
 		}
@@ -369,198 +366,6 @@ func (r *reader) object(key string, into any) {
 	if err := dec.Decode(into); err != nil {
 		fail(jsonProblem(err))
 	}
-}
-
-// exactNames checks that every field name of the JSON value raw, at every
-// depth, is exactly (case included) one of the fields of t, the type it
-// decodes into: encoding/json matches names ignoring case, so that
-// "KataAgent" would set kataAgent, or be dropped beside it. Map keys are
-// free; a value that is not of t's shape is left to the decoder.
-func exactNames(setting string, raw json.RawMessage, t reflect.Type) []error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var errs []error
-	switch t.Kind() {
-	case reflect.Struct:
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(raw, &fields) != nil {
-			return nil
-		}
-		names := fieldNames(t)
-		for _, f := range slices.Sorted(maps.Keys(fields)) {
-			ft, ok := fieldType(t, f)
-			if !ok {
-				fix := "use one of " + strings.Join(names, ", ")
-				if near := nearest(f, names); near != "" {
-					fix = fmt.Sprintf("did you mean %s? (known: %s)", near, strings.Join(names, ", "))
-				}
-				errs = append(errs, problems.Invalid(setting+"."+f, "is not a setting of "+setting, fix))
-				continue
-			}
-			errs = append(errs, exactNames(setting+"."+f, fields[f], ft)...)
-		}
-	case reflect.Slice, reflect.Array:
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return nil
-		}
-		for i, item := range items {
-			errs = append(errs, exactNames(fmt.Sprintf("%s[%d]", setting, i), item, t.Elem())...)
-		}
-	case reflect.Map:
-		var items map[string]json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return nil
-		}
-		for _, k := range slices.Sorted(maps.Keys(items)) {
-			errs = append(errs, exactNames(setting+"."+k, items[k], t.Elem())...)
-		}
-	}
-	return errs
-}
-
-// overriddenZeros refuses a field that the JSON object raw sets
-// explicitly to a zero value (0, "", false, null, [] or {}) and that is
-// not zero in defaulted, the settings after their defaults were applied:
-// the explicit value would silently become the default (priority 0
-// becoming 112, port 0 becoming 22).
-func overriddenZeros(setting, raw string, defaulted any) []error {
-	var doc any
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.UseNumber()
-	if dec.Decode(&doc) != nil {
-		return nil
-	}
-	var errs []error
-	var walk func(path string, v any, target reflect.Value)
-	walk = func(path string, v any, target reflect.Value) {
-		for target.Kind() == reflect.Pointer || target.Kind() == reflect.Interface {
-			if target.IsNil() {
-				return
-			}
-			target = target.Elem()
-		}
-		obj, isObj := v.(map[string]any)
-		if isObj && len(obj) > 0 && target.Kind() == reflect.Struct {
-			for _, k := range slices.Sorted(maps.Keys(obj)) {
-				if fv, ok := fieldValue(target, k); ok {
-					walk(path+"."+k, obj[k], fv)
-				}
-			}
-			return
-		}
-		empty := target.IsZero()
-		if k := target.Kind(); k == reflect.Slice || k == reflect.Map {
-			empty = target.Len() == 0
-		}
-		if isZeroJSON(v) && !empty {
-			errs = append(errs, problems.Invalid(path, fmt.Sprintf("is set to %s, which reads as unset and would become the default (%v)", zeroText(v), target.Interface()),
-				"remove it to use the default, or set a valid value"))
-		}
-	}
-	walk(setting, doc, reflect.ValueOf(defaulted))
-	return errs
-}
-
-// isZeroJSON reports whether a decoded JSON value is a zero value.
-func isZeroJSON(v any) bool {
-	switch v := v.(type) {
-	case nil:
-		return true
-	case json.Number:
-		f, err := v.Float64()
-		return err == nil && f == 0
-	case string:
-		return v == ""
-	case bool:
-		return !v
-	case []any:
-		return len(v) == 0
-	case map[string]any:
-		return len(v) == 0
-	}
-	return false
-}
-
-func zeroText(v any) string {
-	if v == nil {
-		return "null"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// jsonField is a struct field as JSON decoding sees it: its name, its
-// type, and its index path from the outer struct (through embedded
-// structs).
-type jsonField struct {
-	name  string
-	typ   reflect.Type
-	index []int
-}
-
-// jsonFields lists the fields JSON decodes into t, those of embedded
-// structs included, in order; nil for a type that is not a struct.
-func jsonFields(t reflect.Type) []jsonField {
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	var out []jsonField
-	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch {
-		case name == "-" || !f.IsExported():
-		case f.Anonymous && name == "":
-			for _, inner := range jsonFields(f.Type) {
-				inner.index = append([]int{f.Index[0]}, inner.index...)
-				out = append(out, inner)
-			}
-		default:
-			if name == "" {
-				name = f.Name
-			}
-			out = append(out, jsonField{name: name, typ: f.Type, index: f.Index})
-		}
-	}
-	return out
-}
-
-// fieldNames lists the JSON names of a struct's fields (jsonFields).
-func fieldNames(t reflect.Type) []string {
-	var names []string
-	for _, f := range jsonFields(t) {
-		names = append(names, f.name)
-	}
-	return names
-}
-
-// fieldOf returns t's field whose JSON name is exactly name.
-func fieldOf(t reflect.Type, name string) (jsonField, bool) {
-	for _, f := range jsonFields(t) {
-		if f.name == name {
-			return f, true
-		}
-	}
-	return jsonField{}, false
-}
-
-// fieldType returns the type of t's field whose JSON name is exactly
-// name.
-func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
-	f, ok := fieldOf(t, name)
-	return f.typ, ok
-}
-
-// fieldValue returns v's field whose JSON name is exactly name; not found
-// behind a nil embedded pointer.
-func fieldValue(v reflect.Value, name string) (reflect.Value, bool) {
-	f, ok := fieldOf(v.Type(), name)
-	if !ok {
-		return reflect.Value{}, false
-	}
-	fv, err := v.FieldByIndexErr(f.index)
-	return fv, err == nil
 }
 
 // value reads a value that goes into a Secret; a sensitive one must be
@@ -633,7 +438,6 @@ func (r *reader) initData() string {
 // settings.
 type input struct {
 	r        *reader
-	cloud    string
 	settings common.Settings
 	handoff  handoff.Mode
 	identity contract.Identity
@@ -645,7 +449,6 @@ func (in input) Settings() *common.Settings {
 }
 func (in input) Handoff() handoff.Mode        { return in.handoff }
 func (in input) Identity() contract.Identity  { return in.identity }
-func (in input) Raw() (string, bool)          { return in.r.get(in.cloud) }
 func (in input) Check(err error)              { in.r.p.AddWithin("peerpods:", err) }
 func (in input) Credential(key string) Secret { return NewSecret(in.r.value(key, true)) }
 func (in input) Has(key string) bool {

@@ -52,6 +52,9 @@ func StackFile(n NewStack) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	// Editors with the YAML language server check the file against the
+	// schema next to it (stacks/).
+	line("# yaml-language-server: $schema=%s", SchemaFile)
 	for _, k := range slices.Sorted(mapsKeys(n.Secure)) {
 		line("%s: %s", k, scalar(n.Secure[k]))
 	}

@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -29,7 +30,8 @@ func TestStackFileAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `encryptionsalt: v1:abc
+	want := `# yaml-language-server: $schema=settings.schema.json
+encryptionsalt: v1:abc
 # Written by peerpods init from the cluster mycluster-x7k2p (platform AWS).
 # Each value below was read from the cluster: this file is the record.
 # Every run compares the cluster with it and warns when they differ (the
@@ -78,6 +80,12 @@ func TestStackFileIsAValidStack(t *testing.T) {
 			out, err := stacks.StackFile(stacks.NewStack{Facts: f, Identity: tc.id})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if err := stacks.ValidateStackFile(out); err != nil {
+				t.Errorf("the stack file does not match stacks/%s: %v", stacks.SchemaFile, err)
+			}
+			if !bytes.HasPrefix(out, []byte("# yaml-language-server: $schema=")) {
+				t.Error("the stack file does not point editors at the schema")
 			}
 			var file struct {
 				Config map[string]any `yaml:"config"`

@@ -1,15 +1,15 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
@@ -32,6 +32,48 @@ var (
 	// keys: always secret. The clouds add their own (cloud.Credentials).
 	credentialSettings = []string{"kubeconfig"}
 )
+
+// settingDocs describe the top-level settings in the stack files' schema
+// (GenerateSchema); an object setting without one takes its type's doc
+// comment.
+var settingDocs = map[string]string{
+	"cloud":                   "The cloud to prepare: aws, azure, gcp or libvirt (CLOUD_PROVIDER). With peerpods:kubeconfig it may be left out: the cluster's platform names it.",
+	"handoff":                 "Where the peer-pods values go: cluster (default: peer-pods-cm and peer-pods-secret written into the cluster, needs peerpods:kubeconfig), manifests (written as stack outputs for oc apply) or off (stack outputs only).",
+	"kubeconfig":              "The cluster's kubeconfig, its contents (a secret): pulumi config set --secret kubeconfig < ~/.kube/config.",
+	"kubeContext":             "The kubeconfig context to use (default: its current one).",
+	"identity":                "How cloud-api-adaptor gets its cloud credentials: cco (default: the operator asks the Cloud Credential Operator), static (the stack writes the keys set with pulumi config set --secret into peer-pods-secret) or workload (a cloud identity trusted by the cluster's OIDC issuer; AWS and Azure).",
+	"discover":                "Whether the cloud's settings the stack does not set are read from the cluster (default true, with peerpods:kubeconfig).",
+	"credentialsFromCluster":  "With identity static: read the keys of peer-pods-secret from the cluster's CCO root secret instead of the stack (default false).",
+	"operatorSubscription":    "The operator's OLM Subscription (workload identity), when the cluster has none of package sandboxed-containers-operator to find.",
+	"tunnelPort":              "VXLAN_PORT: the VXLAN tunnel port (default 9000).",
+	"tunnelProtocols":         "The protocols the tunnel port is opened for (default [tcp, udp]).",
+	"proxyTimeout":            "PROXY_TIMEOUT: how long a pod VM may take to answer, a duration (default 5m, 15m for libvirt).",
+	"limitPerNode":            "PEERPODS_LIMIT_PER_NODE: pod VMs per worker node, at least 1 (default 10).",
+	"rootVolumeSize":          "ROOT_VOLUME_SIZE: the pod VM root disk in GB, at least 6 (default 6).",
+	"tags":                    "TAGS: tags of every pod VM, written key=value,...",
+	"initdataFile":            "INITDATA from a file: the path of an initdata TOML file (Kata agent policy ...), checked and encoded (gzip, base64) as cloud-api-adaptor reads it. Exclusive with peerpods:initdata.",
+	"initdata":                "INITDATA as cloud-api-adaptor reads it: gzip < initdata.toml | base64 -w0. Exclusive with peerpods:initdataFile.",
+	"extra":                   "Further cloud-api-adaptor keys of peer-pods-cm, each checked against the contract (README, \"Keys\").",
+	"kataConfig":              "The operator's KataConfig, created by the handoff.",
+	"placement":               "Where peer pods may run: worker nodes labelled for the KataConfig's pool selector, or the nodes of a hosted control plane.",
+	"disableCvm":              "Refused: the operator writes DISABLECVM itself on every reconcile (from its osc-feature-gates ConfigMap).",
+	"peerPodConfig":           "Refused: the operator 1.10 has no PeerPodConfig; peerpods:limitPerNode sets PEERPODS_LIMIT_PER_NODE.",
+	"sshPrivateKey":           "A private key (a secret) to use instead of a generated key pair: Azure's ssh-key-secret, the libvirt KVM host's key.",
+	"libvirtHostPassword":     "The password (a secret) that logs in once to the remote KVM host to install the key pair.",
+	"libvirtHostBootstrapKey": "A private key (a secret) that logs in once to the remote KVM host to install the key pair.",
+	"awsAccessKeyId":          "AWS_ACCESS_KEY_ID of peer-pods-secret (identity static).",
+	"awsSecretAccessKey":      "AWS_SECRET_ACCESS_KEY of peer-pods-secret (a secret; identity static).",
+	"azureClientId":           "AZURE_CLIENT_ID of peer-pods-secret (identity static).",
+	"azureClientSecret":       "AZURE_CLIENT_SECRET of peer-pods-secret (a secret; identity static).",
+	"azureTenantId":           "AZURE_TENANT_ID of peer-pods-secret (identity static).",
+	"gcpCredentials":          "GCP_CREDENTIALS of peer-pods-secret: the service account's key file, its contents (a secret; identity static).",
+	"redhatOfflineToken":      "REDHAT_OFFLINE_TOKEN of peer-pods-secret (a secret): the operator's libvirt image build downloads RHEL with it.",
+	"aws":                     "The AWS settings: the provider's region and profile, how to find the worker network, the pod VM instance types and image.",
+	"azure":                   "The Azure settings: the subscription, the cluster's resource groups and network, the outbound mode, the NSG priorities, the pod VM sizes and image, workload identity.",
+	"gcp":                     "The GCP settings: the project and zone, the cluster's network, the firewall, the pod VM machine type and image.",
+	"libvirt":                 "The libvirt settings: the libvirtd (local URI, or a remote KVM host over qemu+ssh), the storage pool and volume, the image uploaded, the network.",
+	"hostKeyCerts":            "HOST_KEY_CERTS of peer-pods-secret: IBM Z Secure Execution host key documents for the operator's libvirt image build.",
+}
 
 // knownSettings returns every top-level setting and whether it must be
 // stored encrypted: the plain ones, each registered cloud's object
@@ -137,11 +179,12 @@ type contextSource struct {
 }
 
 // keys lists the keys of the stack's stack file,
-// <project>/<stackConfigDir>/Pulumi.<stack>.yaml (stackConfigDir from
-// Pulumi.yaml). The project directory is dir, else the engine's root
-// directory, else the working directory (where pulumi runs a program).
-// Without a project or stack file (configuration given otherwise),
-// there is nothing to list.
+// <project>/<stackConfigDir>/Pulumi.<stack>.yaml (or .yml; stackConfigDir
+// from the project file, Pulumi.yaml or Pulumi.yml). The project
+// directory is dir, else the engine's root directory, else the working
+// directory (where pulumi runs a program). The checks of the keys fail
+// closed: a project or stack file that cannot be found or read is an
+// error, not a stack without keys.
 func (c contextSource) keys() ([]string, error) {
 	root := c.dir
 	if root == "" {
@@ -150,23 +193,27 @@ func (c contextSource) keys() ([]string, error) {
 	if root == "" {
 		root = "."
 	}
-	var project struct {
+	project, err := ProjectFile(root)
+	if err != nil {
+		return nil, fmt.Errorf("the stack's settings cannot be checked without the project file (run the program in the project's directory): %w", err)
+	}
+	raw, err := os.ReadFile(project)
+	if err != nil {
+		return nil, fmt.Errorf("the project file cannot be read, so the stack's settings cannot be checked: %w", err)
+	}
+	var proj struct {
 		StackConfigDir string `yaml:"stackConfigDir"`
 	}
-	raw, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	if err := yaml.Unmarshal(raw, &proj); err != nil {
+		return nil, fmt.Errorf("%s: %w", project, err)
+	}
+	file, err := stackFilePath(filepath.Join(root, proj.StackConfigDir), c.Stack())
 	if err != nil {
-		return nil, nil
+		return nil, fmt.Errorf("the stack's settings cannot be checked without its stack file: %w", err)
 	}
-	if err := yaml.Unmarshal(raw, &project); err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
-	}
-	file := filepath.Join(root, project.StackConfigDir, "Pulumi."+c.Stack()+".yaml")
 	raw, err = os.ReadFile(file)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the stack file cannot be read, so its settings cannot be checked: %w", err)
 	}
 	var stack struct {
 		Config map[string]yaml.Node `yaml:"config"`
@@ -182,76 +229,35 @@ func (c contextSource) keys() ([]string, error) {
 	return keys, nil
 }
 
-// settingType is the type the object setting name decodes into: a
-// registered cloud's Stack, or a common setting's type.
-func settingType(name string) (reflect.Type, bool) {
-	if c, ok := CloudNamed(contract.Cloud(name)); ok {
-		return reflect.TypeOf(c.NewStack()).Elem(), true
-	}
-	t, ok := settingTypes[name]
-	return t, ok
+// ProjectFile returns the path of the Pulumi project file in dir:
+// Pulumi.yaml or Pulumi.yml, both of which Pulumi accepts.
+func ProjectFile(dir string) (string, error) {
+	return oneOf(dir, "Pulumi.yaml", "Pulumi.yml")
 }
 
-// settingTypes are the types the common object settings decode into.
-var settingTypes = map[string]reflect.Type{
-	"placement":       reflect.TypeFor[handoff.Placement](),
-	"kataConfig":      reflect.TypeFor[handoff.KataConfigOptions](),
-	"tags":            reflect.TypeFor[map[string]string](),
-	"extra":           reflect.TypeFor[map[string]string](),
-	"tunnelProtocols": reflect.TypeFor[[]string](),
+// stackFilePath returns the path of stack's stack file in dir:
+// Pulumi.<stack>.yaml or Pulumi.<stack>.yml.
+func stackFilePath(dir, stack string) (string, error) {
+	return oneOf(dir, "Pulumi."+stack+".yaml", "Pulumi."+stack+".yml")
 }
 
-// IsSetting reports whether name, such as peerpods:azure.nsgPriorities.
-// kataAgent or peerpods:placement.kataNodes[0], names a setting a stack
-// file can hold: a known top-level key and, below it, fields of its type
-// by their exact names, any key of a map, any index of a list.
-func IsSetting(name string) bool {
-	rest, ok := strings.CutPrefix(name, Namespace+":")
-	if !ok {
-		return false
-	}
-	top, path, _ := strings.Cut(rest, ".")
-	if i := strings.IndexByte(top, '['); i >= 0 {
-		top, path = top[:i], top[i:]+path
-	}
-	if _, ok := knownSettings()[top]; !ok {
-		return false
-	}
-	t, ok := settingType(top)
-	if !ok {
-		return path == ""
-	}
-	for path != "" {
-		for t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		switch {
-		case strings.HasPrefix(path, "["):
-			end := strings.IndexByte(path, ']')
-			if end < 0 || (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) {
-				return false
-			}
-			t, path = t.Elem(), strings.TrimPrefix(path[end+1:], ".")
-		default:
-			seg := path
-			if i := strings.IndexAny(path, ".["); i >= 0 {
-				seg, path = path[:i], strings.TrimPrefix(path[i:], ".")
-			} else {
-				path = ""
-			}
-			switch t.Kind() {
-			case reflect.Map:
-				t = t.Elem()
-			case reflect.Struct:
-				ft, ok := fieldType(t, seg)
-				if !ok {
-					return false
-				}
-				t = ft
-			default:
-				return false
-			}
+// oneOf returns the path of the one of names that exists in dir; none,
+// or both, is an error.
+func oneOf(dir string, names ...string) (string, error) {
+	var found []string
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if _, err := os.Stat(p); err == nil {
+			found = append(found, p)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
 		}
 	}
-	return true
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("neither %s nor %s in %s", names[0], names[1], dir)
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("both %s and %s in %s: keep one", names[0], names[1], dir)
 }

@@ -234,12 +234,15 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"not an object", func(c map[string]string) { c["peerpods:aws"] = `c-x7k2p` }, nil, "peerpods:aws", "example stack files", ""},
 		{"wrong type", func(c map[string]string) {
 			c["peerpods:aws"] = `{"infraId":"c-x7k2p","securityGroupIds":"sg-01234567"}`
-		}, nil, "peerpods:aws", "example stack files", ""},
+		}, nil, "peerpods:aws.securityGroupIds", "settings.schema.json", ""},
 		{"bad region", func(c map[string]string) { c["peerpods:aws"] = `{"infraId":"c-x7k2p","region":"ohio"}` }, nil, "peerpods:aws.region", "us-east-2", ""},
 		{"missing access key", func(c map[string]string) { delete(c, "peerpods:awsAccessKeyId") }, nil, "peerpods:awsAccessKeyId", "--secret awsAccessKeyId", ""},
 		{"missing secret key", func(c map[string]string) { delete(c, "peerpods:awsSecretAccessKey") }, nil, "peerpods:awsSecretAccessKey", "handoff to off", ""},
 		{"missing kubeconfig", func(c map[string]string) { delete(c, "peerpods:kubeconfig") }, nil, "peerpods:kubeconfig", "--secret kubeconfig", ""},
 		{"kubeconfig path", func(c map[string]string) { c["peerpods:kubeconfig"] = "/root/.kube/config" }, nil, "peerpods:kubeconfig", "contents, not its path", ""},
+		// client-go's loader, not a word in the text, decides.
+		{"kubeconfig that mentions clusters", func(c map[string]string) { c["peerpods:kubeconfig"] = "clusters: [" }, nil, "peerpods:kubeconfig", "contents, not its path", ""},
+		{"kubeconfig without clusters", func(c map[string]string) { c["peerpods:kubeconfig"] = "apiVersion: v1\nkind: Config\nclusters: []\n" }, nil, "peerpods:kubeconfig", "contents, not its path", ""},
 		{"plain-text secret", func(map[string]string) {}, []string{"peerpods:awsSecretAccessKey"}, "peerpods:awsSecretAccessKey", "--secret awsSecretAccessKey", ""},
 		{"azure: plain-text client secret", func(map[string]string) {}, []string{"peerpods:azureClientSecret"}, "peerpods:azureClientSecret", "--secret azureClientSecret", "azure-worker-subnet"},
 		{"azure: missing tenant", func(c map[string]string) { delete(c, "peerpods:azureTenantId") }, nil, "peerpods:azureTenantId", "--secret azureTenantId", "azure-worker-subnet"},

@@ -32,13 +32,3 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Error("a secret gives no input")
 	}
 }
-
-func TestSetEmpty(t *testing.T) {
-	for raw, want := range map[string]bool{
-		`{"podvmImageName":""}`: true, `{"podvmImageName":"x"}`: false, `{}`: false, `not json`: false,
-	} {
-		if got := SetEmpty(raw, "podvmImageName"); got != want {
-			t.Errorf("SetEmpty(%s) = %t", raw, got)
-		}
-	}
-}

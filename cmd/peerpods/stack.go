@@ -154,19 +154,19 @@ func validStackName(name string) error {
 }
 
 // findProject returns the nearest directory, from the working directory
-// up, that holds Pulumi.yaml.
+// up, that holds Pulumi.yaml (or Pulumi.yml).
 func findProject() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
+		if _, err := stacks.ProjectFile(dir); err == nil {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no Pulumi.yaml here or above; run in the project or pass --dir")
+			return "", errors.New("no Pulumi.yaml (or Pulumi.yml) here or above; run in the project or pass --dir")
 		}
 		dir = parent
 	}
