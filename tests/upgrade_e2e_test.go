@@ -36,7 +36,7 @@ const previousVersion = "f517e26aff86a203e7b7cfab5dfe7ce165843898"
 func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 	old := previousSource(t)
 	h := newHarness(t, "libvirt-upgrade-e2e", func(h *harness, _, tmp string) string { return remoteStack(h, old, tmp) })
-	h.build(old, false)
+	h.install(previousBinaries(t, old))
 	authorizedKeys, password := h.remoteHost()
 
 	// The previous version creates the stack.
