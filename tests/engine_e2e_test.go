@@ -301,6 +301,7 @@ func (h *harness) outputs(extra ...string) (map[string]any, string) {
 // refresh and repaired by up, a preview report after a config change,
 // destroy, and no plaintext secret anywhere.
 func TestEngineLibvirtLocal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "libvirt-e2e", localStack)
 	token := "offline-token-" + randomHex(t, 12)
 	h.run("pulumi", "stack", "init", h.stack)

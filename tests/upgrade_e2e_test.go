@@ -34,6 +34,7 @@ const previousVersion = "f517e26aff86a203e7b7cfab5dfe7ce165843898"
 // access keeps its key and its state loses the bootstrap password the
 // previous version recorded. A no-op up, refresh and destroy follow.
 func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
+	t.Parallel()
 	old := previousSource(t)
 	h := newHarness(t, "libvirt-upgrade-e2e", func(h *harness, _, tmp string) string { return remoteStack(h, old, tmp) })
 	h.install(previousBinaries(t, old))
