@@ -56,10 +56,12 @@ E2E_ENV   = PATH="$(CACHE)/bin:$$PATH" PEERPODS_CACHE="$(CACHE)"
 # module (test binaries built once, packages run side by side), then the
 # tests that stop or restart a backend, alone; one coverage gate over
 # every product package from that run. make -j runs lint and the tools'
-# builds side by side.
+# builds side by side. The e2e packages come first: go test builds and
+# starts packages in the order given, and tests/ (the engine and fault
+# tests, minutes) is the longest.
 check: lint tools
 	@start=$$(date +%s); status=0; \
-	  $(E2E_ENV) PEERPODS_COVERDIR=$(CURDIR)/.cover/check hack/e2e.sh -skip '$(DISRUPTIVE)' -timeout 60m ./... --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS) || status=$$?; \
+	  $(E2E_ENV) PEERPODS_COVERDIR=$(CURDIR)/.cover/check hack/e2e.sh -skip '$(DISRUPTIVE)' -timeout 60m ./tests $(E2E_PKGS) ./... --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS) || status=$$?; \
 	  $(GO) test -count=1 -tags peerpods_clouds,aws -run TestSelectedBuild ./stacks/ || status=1; \
 	  echo "tests: $$(( $$(date +%s) - start )) s"; \
 	  echo "coverage of every product package, unit, e2e and fault tests together:"; \
