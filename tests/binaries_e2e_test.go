@@ -103,18 +103,18 @@ func goBuild(src, dir string, cover bool) error {
 	return nil
 }
 
-// previousBinaries returns the directory holding the command and the
-// plugin of the commit previousVersion, whose tree previousSource
-// extracted to src. A fixed commit builds to the same binaries every time:
-// with PEERPODS_CACHE (make e2e sets it) they are built once and kept
-// there, by commit and Go version; without, once per test process.
-func previousBinaries(t testing.TB, src string) string {
+// commitBinaries returns the directory holding the command and the plugin
+// of an earlier commit, whose tree sourceAt extracted to src. A fixed
+// commit builds to the same binaries every time: with PEERPODS_CACHE (make
+// e2e sets it) they are built once and kept there, by commit and Go
+// version; without, once per test process.
+func commitBinaries(t testing.TB, commit, src string) string {
 	t.Helper()
 	cache := os.Getenv("PEERPODS_CACHE")
 	if cache == "" {
 		return binaries(t, src, false)
 	}
-	dir := filepath.Join(cache, "previous", previousVersion[:12]+"-"+runtime.Version())
+	dir := filepath.Join(cache, "previous", commit[:12]+"-"+runtime.Version())
 	if complete(dir) {
 		return dir
 	}
