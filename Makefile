@@ -7,13 +7,15 @@ CACHE ?= $(HOME)/.cache/peerpods
 NICE  ?= nice -n 19 ionice -c3
 # Packages whose statement coverage must stay at or above MIN_COVERAGE in
 # make test (unit tests alone): every registered cloud (one registry file
-# stacks/cloud_<name>.go each) and the shared packages; make e2e gates
-# every package on the unit and e2e runs together.
+# stacks/cloud_<name>.go each) and the shared packages. make e2e gates the
+# product packages it tests, make check every product package (test
+# helpers, the SDK generator and the generated SDK are not product code:
+# hack/coverage.sh).
 CLOUD_PACKAGES := $(filter-out %_test,$(patsubst stacks/cloud_%.go,%,$(wildcard stacks/cloud_*.go)))
 COVERED      := $(CLOUD_PACKAGES) components/common components/check components/netrules components/values components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
-.PHONY: test lint unit build pulumi kube yaml clean e2e faults bench binaries demo demo-down
+.PHONY: test check lint unit build pulumi kube yaml tools clean e2e faults bench binaries demo demo-down
 
 test: lint unit
 
@@ -31,30 +33,56 @@ unit:
 build:
 	$(GO) build ./...
 
-# End-to-end tests of the libvirt provider against a real libvirtd and sshd
-# (installed with apt-get and started by hack/backends; needs root).
 # End-to-end tests on real backends: libvirtd, sshd, etcd and kube-apiserver
-# (started by hack/e2e.sh, stopped afterwards) and the real Pulumi engine
-# (the CLI, kube-apiserver and etcd built from source, cached under $(CACHE)).
-# The fault suite (make faults, also run by make e2e): runs cut by kill -9
-# and Ctrl-C, libvirtd restarted or stopped, sshd down, a full pool, two
-# runs at once, cloud-api-adaptor's leftovers, node taints next to other
-# managers'. FAULTS selects its tests in every e2e package (Go's -run and
-# -skip patterns).
-FAULTS := ^(TestFaults|TestNodeTaints|TestStoragePoolRefusesLeftovers)
+# (installed with apt-get, started by hack/e2e.sh, stopped afterwards; needs
+# root) and the real Pulumi engine (the CLI, the YAML host, kube-apiserver
+# and etcd built from source, cached under $(CACHE)).
+# The fault suite (make faults): runs cut by kill -9 and Ctrl-C, libvirtd
+# restarted or stopped, sshd down, a full pool, two runs at once,
+# cloud-api-adaptor's leftovers, node taints next to other managers'.
+# FAULTS selects its tests in every e2e package (Go's -run and -skip
+# patterns); DISRUPTIVE are those that stop or restart a backend, which
+# run alone, after every other test.
+FAULTS     := ^(TestFaults|TestNodeTaints|TestStoragePoolRefusesLeftovers)
+DISRUPTIVE := ^(TestFaultsLibvirtd|TestFaultsSSHDown)$$
+# The packages with e2e tests (files with the build tag e2e).
+E2E_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | sed 's|^\./||'))))
+# The packages of the DISRUPTIVE tests.
+DISRUPTIVE_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rlE --include='*_test.go' '^func (TestFaultsLibvirtd|TestFaultsSSHDown)\b' . | sed 's|^\./||'))))
+E2E_ENV   = PATH="$(CACHE)/bin:$$PATH" PEERPODS_CACHE="$(CACHE)"
 
-e2e: pulumi kube yaml
-	PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh -skip '$(FAULTS)' ./libvirt/... ./tests/... ./tests/testkit/kubetest/...
-	$(MAKE) --no-print-directory faults COVERDIR=$(CURDIR)/.cover/faults
-	@if [ -d .cover/unit ]; then dirs=.cover/unit,.cover/e2e,.cover/faults; else dirs=.cover/e2e,.cover/faults; echo "no unit coverage (make test first): gating e2e alone"; fi; \
-	  echo "coverage of every package, unit, e2e and fault tests together:"; hack/coverage.sh $(MIN_COVERAGE) $$dirs
+# CI (.ci/run, the README's test command): lint, then every test at once:
+# the unit tests, the e2e tests and the fault suite in one go test over the
+# module (test binaries built once, packages run side by side), then the
+# tests that stop or restart a backend, alone; one coverage gate over
+# every product package from that run. make -j runs lint and the tools'
+# builds side by side. The e2e packages come first: go test builds and
+# starts packages in the order given, and tests/ (the engine and fault
+# tests, minutes) is the longest.
+check: lint tools
+	@start=$$(date +%s); status=0; \
+	  $(E2E_ENV) PEERPODS_COVERDIR=$(CURDIR)/.cover/check hack/e2e.sh -skip '$(DISRUPTIVE)' -timeout 60m ./tests $(E2E_PKGS) ./... --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS) || status=$$?; \
+	  $(GO) test -count=1 -tags peerpods_clouds,aws -run TestSelectedBuild ./stacks/ || status=1; \
+	  echo "tests: $$(( $$(date +%s) - start )) s"; \
+	  echo "coverage of every product package, unit, e2e and fault tests together:"; \
+	  hack/coverage.sh $(MIN_COVERAGE) .cover/check || status=1; exit $$status
+
+# The e2e tests but the fault suite, on their own: every test of the
+# packages with e2e tests; the product packages among them are gated on
+# this run alone.
+e2e: tools
+	@status=0; \
+	  $(E2E_ENV) PEERPODS_COVERDIR=$(CURDIR)/.cover/e2e hack/e2e.sh -skip '$(FAULTS)' -timeout 60m $(E2E_PKGS) || status=$$?; \
+	  echo "coverage of the product packages with e2e tests, from this run:"; \
+	  hack/coverage.sh $(MIN_COVERAGE) .cover/e2e $(patsubst ./%,%,$(E2E_PKGS)) || status=1; exit $$status
 
 # The fault suite alone; its runtime is printed at the end.
-COVERDIR ?=
-faults: pulumi kube yaml
+faults: tools
 	@start=$$(date +%s); \
-	  PATH="$(CACHE)/bin:$$PATH" PEERPODS_COVERDIR=$(COVERDIR) hack/e2e.sh -run '$(FAULTS)' -timeout 60m ./libvirt/... ./tests/...; \
+	  $(E2E_ENV) hack/e2e.sh -run '$(FAULTS)' -skip '$(DISRUPTIVE)' -timeout 60m $(E2E_PKGS) --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS); \
 	  status=$$?; echo "fault suite: $$(( $$(date +%s) - start )) s"; exit $$status
+
+tools: pulumi kube yaml
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
 # it on PATH), the provider plugin into ./bin, where Pulumi.yaml's

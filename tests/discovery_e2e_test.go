@@ -338,14 +338,8 @@ func newInitProject(t *testing.T) *initProject {
 	if err := os.WriteFile(filepath.Join(p.dir, "Pulumi.yaml"), project, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"build", "-o", p.bin}
-	if os.Getenv("PEERPODS_E2E_BIN_COVERDIR") != "" {
-		args = append(args, "-cover", "-coverpkg=github.com/peerpods/provisioner/...")
-	}
-	cmd := exec.Command("go", append(args, "./cmd/peerpods")...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building peerpods: %v\n%s", err, out)
+	if err := link(filepath.Join(binaries(t, root, true), "peerpods"), p.bin); err != nil {
+		t.Fatal(err)
 	}
 	p.env = pulumiEnv(t, filepath.Join(tmp, "state"), filepath.Join(tmp, "home"))
 	return p

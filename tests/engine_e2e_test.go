@@ -110,33 +110,31 @@ func pulumiEnv(t *testing.T, state, home string) []string {
 	return env
 }
 
-// build builds the command and the plugin from the source tree src (the
-// repository, or an earlier version of it). The command goes on PATH; the
-// plugin only into the project's bin/, where Pulumi.yaml's
-// plugins.providers entry points the engine (so these tests prove that
-// route: no PATH, no release lookup). With cover and
-// PEERPODS_E2E_BIN_COVERDIR (make e2e), the binaries record coverage
-// there (GOCOVERDIR in h.env); an earlier version's must not, its
-// counters would be merged with this tree's.
+// build puts the command and the plugin built from the source tree src
+// (the repository, or an earlier version of it) into the harness: the
+// command on PATH, the plugin only into the project's bin/, where
+// Pulumi.yaml's plugins.providers entry points the engine (so these tests
+// prove that route: no PATH, no release lookup). They are built once per
+// test process (binaries). With cover and PEERPODS_E2E_BIN_COVERDIR (make
+// e2e), the binaries record coverage there (GOCOVERDIR in h.env); an
+// earlier version's must not, its counters would be merged with this
+// tree's.
 func (h *harness) build(src string, cover bool) {
 	h.t.Helper()
-	coverDir := os.Getenv("PEERPODS_E2E_BIN_COVERDIR")
-	if !cover {
-		coverDir = ""
-	}
-	for _, b := range []string{"peerpods", "pulumi-resource-peerpods"} {
+	h.install(binaries(h.t, src, cover))
+}
+
+// install links the command and the plugin of the directory dir into the
+// harness, as build does.
+func (h *harness) install(dir string) {
+	h.t.Helper()
+	for _, b := range binaryNames {
 		out := filepath.Join(h.bin, b)
 		if b == "pulumi-resource-peerpods" {
 			out = filepath.Join(h.dir, "bin", b)
 		}
-		args := []string{"build", "-o", out}
-		if coverDir != "" {
-			args = append(args, "-cover", "-coverpkg=github.com/peerpods/provisioner/...")
-		}
-		cmd := exec.Command("go", append(args, "./cmd/"+b)...)
-		cmd.Dir = src
-		if out, err := cmd.CombinedOutput(); err != nil {
-			h.t.Fatalf("building %s in %s: %v\n%s", b, src, err, out)
+		if err := link(filepath.Join(dir, b), out); err != nil {
+			h.t.Fatal(err)
 		}
 	}
 }
@@ -303,6 +301,7 @@ func (h *harness) outputs(extra ...string) (map[string]any, string) {
 // refresh and repaired by up, a preview report after a config change,
 // destroy, and no plaintext secret anywhere.
 func TestEngineLibvirtLocal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "libvirt-e2e", localStack)
 	token := "offline-token-" + randomHex(t, 12)
 	h.run("pulumi", "stack", "init", h.stack)

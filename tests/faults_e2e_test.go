@@ -273,11 +273,13 @@ func (h *harness) nextVolume(cur *string, name string) string {
 // the image byte for byte, the state has no pending operation and no
 // duplicate.
 func TestFaultsInterruptedUp(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		stack func(*harness, string, string) string
 	}{{"local", localStack}, {"remote", remoteStack}} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, "faults-"+tc.name, bigImage(tc.stack))
 			if tc.name == "remote" {
 				h.remoteHost()
@@ -371,6 +373,7 @@ const exitCanceled = 8
 // file:// backend's lock, with the holder named and a clear message; the
 // first completes and the state is whole.
 func TestFaultsConcurrentUp(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "faults-concurrent", bigImage(localStack))
 	h.run("pulumi", "stack", "init", h.stack)
 	t.Cleanup(func() {
@@ -598,6 +601,7 @@ func stateDiff(a, b []byte) string {
 // volume is removed (the file system holds only the other file again);
 // after space is freed the next up converges.
 func TestFaultsPoolFull(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "faults-full", bigImage(localStack))
 	h.run("pulumi", "stack", "init", h.stack)
 	if err := os.MkdirAll(h.poolDir, 0o711); err != nil {
@@ -652,6 +656,7 @@ func TestFaultsPoolFull(t *testing.T) {
 // still refuses over the other volume, and once that is gone destroys
 // everything.
 func TestFaultsLeftovers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "faults-leftovers", localStack)
 	h.run("pulumi", "stack", "init", h.stack)
 	t.Cleanup(func() {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/peerpods/provisioner/cmd/peerpods/diffreport"
@@ -62,6 +63,7 @@ func remoteStack(h *harness, root, tmp string) string {
 // applied as an update, refresh with no drift, destroy (the key's line
 // gone from authorized_keys, pool and volume gone).
 func TestEngineKnownHostsReachCAA(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "libvirt-remote-e2e", remoteStack)
 	authorizedKeys, password := h.remoteHost()
 	readKeys := func() string { b, _ := os.ReadFile(authorizedKeys); return string(b) }
@@ -253,13 +255,21 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	}
 }
 
+// remoteHostMu is held by a test with a remote-host stack from remoteHost
+// to its end (its destroy included): such tests add and remove keys in
+// the one authorized_keys of the e2e sshd user and compare it before and
+// after, so they run one at a time, the other tests beside them.
+var remoteHostMu sync.Mutex
+
 // remoteHost initializes a remote-host stack: the stack, the e2e sshd
 // user's password as its bootstrap secret, and a destroy at the end of a
 // failed test. It returns the user's authorized_keys path and the
-// password.
+// password. The test holds remoteHostMu until it ends.
 func (h *harness) remoteHost() (authorizedKeys string, password []byte) {
 	t := h.t
 	t.Helper()
+	remoteHostMu.Lock()
+	t.Cleanup(remoteHostMu.Unlock)
 	u, err := user.Lookup(e2eenv.Require(t, "PEERPODS_E2E_SSH_USER"))
 	if err != nil {
 		t.Fatal(err)

@@ -34,9 +34,10 @@ const previousVersion = "f517e26aff86a203e7b7cfab5dfe7ce165843898"
 // access keeps its key and its state loses the bootstrap password the
 // previous version recorded. A no-op up, refresh and destroy follow.
 func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
+	t.Parallel()
 	old := previousSource(t)
 	h := newHarness(t, "libvirt-upgrade-e2e", func(h *harness, _, tmp string) string { return remoteStack(h, old, tmp) })
-	h.build(old, false)
+	h.install(commitBinaries(t, previousVersion, old))
 	authorizedKeys, password := h.remoteHost()
 
 	// The previous version creates the stack.
@@ -167,7 +168,7 @@ func TestEngineUpgradeFromRecordedDiscovery(t *testing.T) {
 	h := newHarness(t, "libvirt-discovery-upgrade", func(h *harness, root, tmp string) string {
 		return strings.Replace(localStack(h, root, tmp), "  peerpods:cloud: libvirt\n", "", 1)
 	})
-	h.build(old, false)
+	h.install(commitBinaries(t, recordedDiscoveryVersion, old))
 	h.run("pulumi", "stack", "init", h.stack)
 	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
 

@@ -59,6 +59,7 @@ outputs:
 // as outputs, a second up changes nothing, destroy removes them; the
 // secret input stays secret in the state.
 func TestEngineYAMLComponent(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("pulumi-language-yaml"); err != nil {
 		t.Fatalf("the YAML language host is not on PATH (make e2e builds it with make yaml): %v", err)
 	}

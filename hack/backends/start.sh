@@ -36,6 +36,19 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" uri >/dev/null || { echo "libvirtd did not start; see $s/libvirtd.log" >&2; exit 1; }
+# libvirtd probes QEMU's capabilities (it starts each qemu-system binary
+# and asks it over QMP: minutes on a busy 2-core machine) the first time
+# it needs them, at the first domain define after it starts, unless its
+# cache under /var/cache/libvirt/qemu/capabilities is current. Ask for
+# them now, in the background (no output held: the fault tests run this
+# script and wait for its output), so that the probe overlaps with what
+# runs before the first define (the tests' build).
+# Its time is kept in $s/qemu-probe.log.
+(
+  t0=$(date +%s.%N)
+  virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" capabilities >/dev/null 2>&1
+  echo "$(date -u +%FT%TZ) virsh capabilities: exit $?, $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s" >>"$s/qemu-probe.log"
+) </dev/null >/dev/null 2>&1 &
 
 # sshd: own host key, loopback only, password (bootstrap) and key auth.
 [ -f "$s/ssh/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$s/ssh/host_ed25519"

@@ -8,27 +8,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-func TestDecodeYAML(t *testing.T) {
-	objs, err := DecodeYAML([]byte("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n# empty\n---\n{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"b\"}}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(objs) != 2 || objs[0].GetKind() != "ConfigMap" || objs[1].GetName() != "b" {
-		t.Fatalf("got %v", objs)
-	}
-	if _, err := DecodeYAML([]byte("a: [")); err == nil {
-		t.Fatal("want an error for broken YAML")
-	}
-}
-
-func TestUniqueName(t *testing.T) {
-	a, b := UniqueName("x-"), UniqueName("x")
-	if !strings.HasPrefix(a, "x-") || len(a) != len("x-")+6 || a == b {
-		t.Fatalf("UniqueName: %q, %q", a, b)
-	}
-}
-
-// The operator's CRDs: the kinds, scopes and versions it uses.
+// The fixtures are the operator's real CRDs (the kinds, scopes and versions
+// it uses, structural schemas), not stand-ins the e2e tests would pass on
+// whatever the operator's schema says.
 func TestPeerPodsCRDs(t *testing.T) {
 	want := map[string]string{
 		"kataconfigs.kataconfiguration.openshift.io": "KataConfig Cluster v1",
@@ -65,18 +47,5 @@ func TestPeerPodsCRDs(t *testing.T) {
 		if props, _, _ := unstructured.NestedMap(v, "schema", "openAPIV3Schema", "properties", "spec", "properties"); len(props) == 0 {
 			t.Fatalf("%s: no spec properties", f)
 		}
-	}
-}
-
-// objName names objects in failure messages: namespace/name, or the name
-// of a cluster-scoped object.
-func TestObjName(t *testing.T) {
-	o := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "cm", "namespace": "ns"}}}
-	if got := objName(o); got != "ns/cm" {
-		t.Errorf("objName = %q", got)
-	}
-	o.SetNamespace("")
-	if got := objName(o); got != "cm" {
-		t.Errorf("objName = %q", got)
 	}
 }
