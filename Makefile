@@ -41,14 +41,15 @@ build:
 # restarted or stopped, sshd down, a full pool, two runs at once,
 # cloud-api-adaptor's leftovers, node taints next to other managers'.
 # FAULTS selects its tests in every e2e package (Go's -run and -skip
-# patterns); DISRUPTIVE are those that stop or restart a backend, which
+# patterns); DISRUPTIVE are those that stop or restart a backend (and the
+# interrupted runs, whose Ctrl-C once hung under the parallel load), which
 # run alone, after every other test.
 FAULTS     := ^(TestFaults|TestNodeTaints|TestStoragePoolRefusesLeftovers)
-DISRUPTIVE := ^(TestFaultsLibvirtd|TestFaultsSSHDown)$$
+DISRUPTIVE := ^(TestFaultsLibvirtd|TestFaultsSSHDown|TestFaultsInterruptedUp)$$
 # The packages with e2e tests (files with the build tag e2e).
 E2E_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | sed 's|^\./||'))))
 # The packages of the DISRUPTIVE tests.
-DISRUPTIVE_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rlE --include='*_test.go' '^func (TestFaultsLibvirtd|TestFaultsSSHDown)\b' . | sed 's|^\./||'))))
+DISRUPTIVE_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rlE --include='*_test.go' '^func (TestFaultsLibvirtd|TestFaultsSSHDown|TestFaultsInterruptedUp)\b' . | sed 's|^\./||'))))
 E2E_ENV   = PATH="$(CACHE)/bin:$$PATH" PEERPODS_CACHE="$(CACHE)"
 
 # CI (.ci/run, the README's test command): lint, then every test at once:
