@@ -1,11 +1,11 @@
 package stacks
 
 import (
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/values"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 

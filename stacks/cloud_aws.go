@@ -5,12 +5,12 @@ package stacks
 import (
 	"fmt"
 	"github.com/peerpods/provisioner/aws"
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/providers"
 	"github.com/peerpods/provisioner/components/values"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"

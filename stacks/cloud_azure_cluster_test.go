@@ -5,8 +5,8 @@ package stacks
 import (
 	"testing"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/stacks/cluster"
 )
 
 // TestFromCluster: the resource groups always, the azureIssuer only for

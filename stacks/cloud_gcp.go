@@ -3,11 +3,11 @@
 package stacks
 
 import (
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/gcp"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	gcpp "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"

@@ -3,6 +3,7 @@
 package stacks
 
 import (
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/problems"
@@ -10,7 +11,6 @@ import (
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/libvirt"
 	"github.com/peerpods/provisioner/sdk/go/peerpods"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )

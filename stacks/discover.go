@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/problems"
-	"github.com/peerpods/provisioner/stacks/cluster"
 )
 
 // Options are the program's connections to the outside, for tests.

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/stacks"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	"github.com/peerpods/provisioner/tests/testkit/clustertest"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/peerpods/provisioner/tests/testkit/stacktest"

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	"gopkg.in/yaml.v3"
 )
 

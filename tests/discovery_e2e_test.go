@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	ocp "github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/stacks"
-	ocp "github.com/peerpods/provisioner/stacks/cluster"
 	"github.com/peerpods/provisioner/tests/testkit/clustertest"
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"

@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/stacks"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	"gopkg.in/yaml.v3"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	"github.com/peerpods/provisioner/tests/testkit/clustertest"
 )
 

@@ -24,8 +24,8 @@ import (
 	"strings"
 
 	"github.com/peerpods/provisioner/components/check"
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/problems"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	corev1 "k8s.io/api/core/v1"

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/stacks/cluster"
 	"github.com/peerpods/provisioner/tests/testkit/clustertest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
