@@ -3,7 +3,6 @@
 package stacks
 
 import (
-	"github.com/peerpods/provisioner/tests/testkit/mocks"
 	"github.com/peerpods/provisioner/tests/testkit/mocks/awsmock"
 	"testing"
 
@@ -51,7 +50,7 @@ func deployAWSStack(t *testing.T, id contract.Identity) values.Result {
 	if s.Identity != id {
 		t.Fatalf("identity %s, want %s", s.Identity, id)
 	}
-	m := testMocks(awsmock.Mocks())
+	m := awsmock.Mocks().Recording()
 	var res values.Result
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 		var err error
@@ -91,16 +90,4 @@ func TestStackPassesKeysInStaticModeOnly(t *testing.T) {
 			}
 		})
 	}
-}
-
-// testMocks are a cloud's fakes on the recording mocks.
-func testMocks(cm mocks.Mocks) *pulumitest.Mocks {
-	m := &pulumitest.Mocks{Calls: map[string]pulumitest.CallFunc{}, Fakes: map[string]pulumitest.FakeFunc{}}
-	for k, f := range cm.Calls {
-		m.Calls[k] = f
-	}
-	for k, f := range cm.Resources {
-		m.Fakes[k] = f
-	}
-	return m
 }

@@ -48,7 +48,7 @@ func deployAzureStack(t *testing.T, s *azureStack, identity contract.Identity) (
 	if err := in.problems.Err(); err != nil {
 		t.Fatal(err)
 	}
-	m := testMocks(azuremock.Mocks())
+	m := azuremock.Mocks().Recording()
 	var res values.Result
 	var asked []string
 	err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
