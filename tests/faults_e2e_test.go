@@ -273,13 +273,14 @@ func (h *harness) nextVolume(cur *string, name string) string {
 // the image byte for byte, the state has no pending operation and no
 // duplicate.
 func TestFaultsInterruptedUp(t *testing.T) {
-	t.Parallel()
+	// Not parallel, its two stacks one after the other: with them side by
+	// side (and with the other engine tests), a Ctrl-C'd up twice did not
+	// end in 5 minutes (unexplained, left open), as it always did run alone.
 	for _, tc := range []struct {
 		name  string
 		stack func(*harness, string, string) string
 	}{{"local", localStack}, {"remote", remoteStack}} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			h := newHarness(t, "faults-"+tc.name, bigImage(tc.stack))
 			if tc.name == "remote" {
 				h.remoteHost()
