@@ -21,7 +21,7 @@ type discoverOptions struct {
 }
 
 // readFacts connects to the cluster of a kubeconfig (its contents) and
-// reads its facts; tests replace it.
+// reads its facts, for init and discover; tests replace it.
 var readFacts = func(ctx context.Context, kubeconfig []byte, kubeContext string) (cluster.Facts, error) {
 	clients, err := cluster.Connect(kubeconfig, kubeContext)
 	if err != nil {

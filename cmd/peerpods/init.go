@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -51,13 +50,7 @@ func initStack(ctx context.Context, o options, in initOptions, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("--kubeconfig: %w", err)
 	}
-	clients, err := cluster.Connect(kubeconfig, in.context)
-	if err != nil {
-		return fmt.Errorf("--kubeconfig %s: %w", in.kubeconfig, err)
-	}
-	rctx, cancel := context.WithTimeout(ctx, 2*cluster.Timeout)
-	defer cancel()
-	facts, err := cluster.Read(rctx, clients)
+	facts, err := readFacts(ctx, kubeconfig, in.context)
 	if err != nil {
 		return fmt.Errorf("reading the cluster of --kubeconfig %s: %w", in.kubeconfig, err)
 	}
