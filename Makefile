@@ -15,7 +15,7 @@ CLOUD_PACKAGES := $(filter-out %_test,$(patsubst stacks/cloud_%.go,%,$(wildcard 
 COVERED      := $(CLOUD_PACKAGES) components/common components/check components/netrules components/values components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
-.PHONY: test check lint unit build pulumi kube yaml tools clean e2e faults bench binaries demo demo-down
+.PHONY: test check lint unit build pulumi kube kubernetes-provider yaml tools clean e2e faults bench binaries demo demo-down
 
 test: lint unit
 
@@ -83,7 +83,7 @@ faults: tools
 	  $(E2E_ENV) hack/e2e.sh -run '$(FAULTS)' -skip '$(DISRUPTIVE)' -timeout 60m $(E2E_PKGS) --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS); \
 	  status=$$?; echo "fault suite: $$(( $$(date +%s) - start )) s"; exit $$status
 
-tools: pulumi kube yaml
+tools: pulumi kube yaml kubernetes-provider
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
 # it on PATH), the provider plugin into ./bin, where Pulumi.yaml's
@@ -135,14 +135,26 @@ $(CACHE)/bin/pulumi-language-yaml: tests/yaml/go.mod tests/yaml/go.sum tests/yam
 # does not relink; touch tells make.
 # The k8s.io/kubernetes version in tests/kube/go.mod.
 KUBE_VERSION := v1.34.2
-kube: $(CACHE)/bin/kube-apiserver $(CACHE)/bin/etcd
+KUBE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	    -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34
+kube: $(CACHE)/bin/kube-apiserver $(CACHE)/bin/kube-controller-manager $(CACHE)/bin/etcd
 $(CACHE)/bin/kube-apiserver: tests/kube/go.mod tests/kube/go.sum
 	@mkdir -p $(CACHE)/bin
-	cd tests/kube && CGO_ENABLED=0 $(NICE) $(GO) build -trimpath -o $@ \
-	  -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
-	    -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34" \
+	cd tests/kube && CGO_ENABLED=0 $(NICE) $(GO) build -trimpath -o $@ -ldflags "$(KUBE_LDFLAGS)" \
 	  k8s.io/kubernetes/cmd/kube-apiserver
 	touch $@
+# Its garbage collector completes pulumi-kubernetes' foreground deletes.
+$(CACHE)/bin/kube-controller-manager: tests/kube/go.mod tests/kube/go.sum
+	@mkdir -p $(CACHE)/bin
+	cd tests/kube && CGO_ENABLED=0 $(NICE) $(GO) build -trimpath -o $@ -ldflags "$(KUBE_LDFLAGS)" \
+	  k8s.io/kubernetes/cmd/kube-controller-manager
+	touch $@
+# The real pulumi-kubernetes provider plugin (hack/kubernetes-provider.sh),
+# which the cluster-mode stacks of the e2e tests run on
+# (plugins.providers: $(CACHE)/kubernetes-provider).
+kubernetes-provider: $(CACHE)/kubernetes-provider/pulumi-resource-kubernetes
+$(CACHE)/kubernetes-provider/pulumi-resource-kubernetes: hack/kubernetes-provider.sh
+	GO="$(GO)" NICE="$(NICE)" hack/kubernetes-provider.sh $(CACHE)/kubernetes-provider
 $(CACHE)/bin/etcd: tests/kube/go.mod tests/kube/go.sum
 	@mkdir -p $(CACHE)/bin
 	cd tests/kube && CGO_ENABLED=0 $(NICE) $(GO) build -trimpath -o $@ -ldflags "-s -w" \

@@ -17,29 +17,29 @@ import (
 type Args struct {
 	// InstanceID is a worker instance whose security groups and subnet
 	// are used (the docs' way). Exclusive with InfraID.
-	InstanceID string `json:"instanceId,omitempty" pulumi:"instanceId,optional"`
+	InstanceID string `json:"instanceId,omitzero" pulumi:"instanceId,optional"`
 	// InfraID is the cluster's infrastructure name: a running instance
 	// tagged kubernetes.io/cluster/<InfraID>=owned and named
 	// <InfraID>-worker-* is used. Exclusive with InstanceID.
-	InfraID string `json:"infraId,omitempty" pulumi:"infraId,optional"`
+	InfraID string `json:"infraId,omitzero" pulumi:"infraId,optional"`
 
 	// SecurityGroupIDs are the worker security groups; they replace the
 	// discovered ones.
-	SecurityGroupIDs []string `json:"securityGroupIds,omitempty" pulumi:"securityGroupIds,optional"`
+	SecurityGroupIDs []string `json:"securityGroupIds,omitzero" pulumi:"securityGroupIds,optional"`
 	// SubnetID is the subnet pod VMs are created in; it replaces the
 	// discovered one.
-	SubnetID string `json:"subnetId,omitempty" pulumi:"subnetId,optional"`
+	SubnetID string `json:"subnetId,omitzero" pulumi:"subnetId,optional"`
 	// VPCID is the cluster VPC; it replaces the discovered one.
-	VPCID string `json:"vpcId,omitempty" pulumi:"vpcId,optional"`
+	VPCID string `json:"vpcId,omitzero" pulumi:"vpcId,optional"`
 
 	// PodVMInstanceType is PODVM_INSTANCE_TYPE, default t3.medium.
-	PodVMInstanceType string `json:"podvmInstanceType,omitempty" pulumi:"podvmInstanceType,optional" jsonschema:"minLength=1"`
+	PodVMInstanceType string `json:"podvmInstanceType,omitzero" pulumi:"podvmInstanceType,optional" jsonschema:"minLength=1"`
 	// PodVMInstanceTypes is PODVM_INSTANCE_TYPES, default t2.small,
 	// t2.medium, t3.large.
-	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitempty" pulumi:"podvmInstanceTypes,optional"`
+	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitzero" pulumi:"podvmInstanceTypes,optional"`
 	// PodVMAMIID is PODVM_AMI_ID; empty lets the operator build an AMI
 	// (identity cco or static only: workload identity requires one).
-	PodVMAMIID string `json:"podvmAmiId,omitempty" pulumi:"podvmAmiId,optional"`
+	PodVMAMIID string `json:"podvmAmiId,omitzero" pulumi:"podvmAmiId,optional"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
@@ -53,7 +53,7 @@ type Args struct {
 	// OIDCIssuer is the cluster's service-account issuer (Authentication
 	// cluster, spec.serviceAccountIssuer), an https URL whose IAM OIDC
 	// provider exists in the account; workload identity only.
-	OIDCIssuer string `json:"oidcIssuer,omitempty" pulumi:"oidcIssuer,optional"`
+	OIDCIssuer string `json:"oidcIssuer,omitzero" pulumi:"oidcIssuer,optional"`
 	// AccessKeyID and SecretAccessKey are the credentials cloud-api-adaptor
 	// uses; nil leaves them out of the values. They are made secret. Only
 	// with identity static.

@@ -76,7 +76,7 @@ func TestValidateIncludesSettings(t *testing.T) {
 		t.Errorf("zero settings: %v", err)
 	}
 	a := Args{InstanceID: "i-01234567", Settings: common.NewSettings(contract.AWS)}
-	a.Settings.LimitPerNode = -1
+	a.Settings.LimitPerNode = pulumi.IntRef(-1)
 	if ies := problems.InputErrors(a.WithDefaults().Validate()); len(ies) != 1 || ies[0].Setting != "limitPerNode" {
 		t.Fatalf("got %v", ies)
 	}

@@ -297,7 +297,7 @@ func TestSecretsAreSecretAndSettingsFlowIn(t *testing.T) {
 	args.Identity = contract.IdentityStatic
 	args.AccessKeyID, args.SecretAccessKey = pulumi.String("AKIAEXAMPLE"), pulumi.String("s3cr3t")
 	args.PodVMAMIID, args.PodVMInstanceType, args.PodVMInstanceTypes = "ami-0123456789abcdef0", "m5.large", []string{"m5.large"}
-	args.Settings.TunnelPort, args.Settings.TunnelProtocols = 4789, []string{"udp"}
+	args.Settings.TunnelPort, args.Settings.TunnelProtocols = pulumi.IntRef(4789), []string{"udp"}
 	args.Settings.Tags = map[string]string{"owner": "kata"}
 	r := run(t, newCloud(), args, true)
 	if r.err != nil {

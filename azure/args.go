@@ -30,39 +30,39 @@ type Args struct {
 	// everything is created there.
 	ResourceGroup string `json:"resourceGroup" pulumi:"resourceGroup"`
 	// NetworkResourceGroup holds the cluster VNet; default ResourceGroup.
-	NetworkResourceGroup string `json:"networkResourceGroup,omitempty" pulumi:"networkResourceGroup,optional" jsonschema:"minLength=1"`
+	NetworkResourceGroup string `json:"networkResourceGroup,omitzero" pulumi:"networkResourceGroup,optional" jsonschema:"minLength=1"`
 	// VNetName, WorkerSubnetName and NSGName name the cluster network;
 	// each is discovered when empty, as the docs do: the only VNet of the
 	// network resource group, its subnet whose name contains "worker", the
 	// only NSG of the resource group.
-	VNetName         string `json:"vnetName,omitempty" pulumi:"vnetName,optional"`
-	WorkerSubnetName string `json:"workerSubnetName,omitempty" pulumi:"workerSubnetName,optional"`
-	NSGName          string `json:"nsgName,omitempty" pulumi:"nsgName,optional"`
+	VNetName         string `json:"vnetName,omitzero" pulumi:"vnetName,optional"`
+	WorkerSubnetName string `json:"workerSubnetName,omitzero" pulumi:"workerSubnetName,optional"`
+	NSGName          string `json:"nsgName,omitzero" pulumi:"nsgName,optional"`
 
 	// Outbound is OutboundWorkerSubnet (default) or OutboundPeerVNet.
-	Outbound string `json:"outbound,omitempty" pulumi:"outbound,optional" jsonschema:"minLength=1"`
+	Outbound string `json:"outbound,omitzero" pulumi:"outbound,optional" jsonschema:"minLength=1"`
 	// PeerVNet describes the peer-pod VNet of OutboundPeerVNet.
-	PeerVNet *PeerVNet `json:"peerVnet,omitempty" pulumi:"peerVnet,optional"`
+	PeerVNet *PeerVNet `json:"peerVnet,omitzero" pulumi:"peerVnet,optional"`
 	// ClusterVNetPrefixes are the cluster VNet's address prefixes as the
 	// stack declares them (default 10.0.0.0/14); the discovered ones are
 	// checked too.
-	ClusterVNetPrefixes []string `json:"clusterVnetPrefixes,omitempty" pulumi:"clusterVnetPrefixes,optional"`
+	ClusterVNetPrefixes []string `json:"clusterVnetPrefixes,omitzero" pulumi:"clusterVnetPrefixes,optional"`
 	// OtherPrefixes are further ranges the peer-pod VNet must not overlap
 	// (other peered networks, on-premises ranges).
-	OtherPrefixes []string `json:"otherPrefixes,omitempty" pulumi:"otherPrefixes,optional"`
+	OtherPrefixes []string `json:"otherPrefixes,omitzero" pulumi:"otherPrefixes,optional"`
 
 	// NATGatewayName and PublicIPName name the NAT gateway and its IP.
-	NATGatewayName string `json:"natGatewayName,omitempty" pulumi:"natGatewayName,optional" jsonschema:"minLength=1"`
-	PublicIPName   string `json:"publicIpName,omitempty" pulumi:"publicIpName,optional" jsonschema:"minLength=1"`
+	NATGatewayName string `json:"natGatewayName,omitzero" pulumi:"natGatewayName,optional" jsonschema:"minLength=1"`
+	PublicIPName   string `json:"publicIpName,omitzero" pulumi:"publicIpName,optional" jsonschema:"minLength=1"`
 	// Priorities are the NSG rule priorities.
-	Priorities *Priorities `json:"nsgPriorities,omitempty" pulumi:"nsgPriorities,optional"`
+	Priorities *Priorities `json:"nsgPriorities,omitzero" pulumi:"nsgPriorities,optional"`
 
 	// InstanceSize, InstanceSizes and ImageID are AZURE_INSTANCE_SIZE,
 	// AZURE_INSTANCE_SIZES and AZURE_IMAGE_ID (empty: the operator builds
 	// the image).
-	InstanceSize  string   `json:"instanceSize,omitempty" pulumi:"instanceSize,optional" jsonschema:"minLength=1"`
-	InstanceSizes []string `json:"instanceSizes,omitempty" pulumi:"instanceSizes,optional"`
-	ImageID       string   `json:"imageId,omitempty" pulumi:"imageId,optional"`
+	InstanceSize  string   `json:"instanceSize,omitzero" pulumi:"instanceSize,optional" jsonschema:"minLength=1"`
+	InstanceSizes []string `json:"instanceSizes,omitzero" pulumi:"instanceSizes,optional"`
+	ImageID       string   `json:"imageId,omitzero" pulumi:"imageId,optional"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
@@ -77,10 +77,10 @@ type Args struct {
 	// OIDCIssuer is the cluster's service account issuer (Authentication
 	// cluster spec.serviceAccountIssuer), which the workload identity's
 	// federated credential trusts; required in workload mode.
-	OIDCIssuer string `json:"oidcIssuer,omitempty" pulumi:"oidcIssuer,optional"`
+	OIDCIssuer string `json:"oidcIssuer,omitzero" pulumi:"oidcIssuer,optional"`
 	// IdentityName names the managed identity of workload mode; default
 	// osc-<resourceGroup>, the name the operator team's CI gives it.
-	IdentityName string `json:"identityName,omitempty" pulumi:"identityName,optional" jsonschema:"minLength=1"`
+	IdentityName string `json:"identityName,omitzero" pulumi:"identityName,optional" jsonschema:"minLength=1"`
 	// ClientID, ClientSecret and TenantID are the service principal
 	// cloud-api-adaptor uses in static mode (an error in the others); nil
 	// leaves a key out. SubscriptionID defaults to the resource group's
@@ -98,23 +98,23 @@ type Args struct {
 // PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
 type PeerVNet struct {
 	// Name of the VNet, default peerpod-vnet.
-	Name string `json:"name,omitempty" pulumi:"name,optional" jsonschema:"minLength=1"`
+	Name string `json:"name,omitzero" pulumi:"name,optional" jsonschema:"minLength=1"`
 	// AddressPrefix of the VNet, default 192.168.0.0/16.
-	AddressPrefix string `json:"addressPrefix,omitempty" pulumi:"addressPrefix,optional" jsonschema:"minLength=1"`
+	AddressPrefix string `json:"addressPrefix,omitzero" pulumi:"addressPrefix,optional" jsonschema:"minLength=1"`
 	// SubnetName, default peerpod-subnet.
-	SubnetName string `json:"subnetName,omitempty" pulumi:"subnetName,optional" jsonschema:"minLength=1"`
+	SubnetName string `json:"subnetName,omitzero" pulumi:"subnetName,optional" jsonschema:"minLength=1"`
 	// SubnetPrefix, default the whole VNet.
-	SubnetPrefix string `json:"subnetPrefix,omitempty" pulumi:"subnetPrefix,optional" jsonschema:"minLength=1"`
+	SubnetPrefix string `json:"subnetPrefix,omitzero" pulumi:"subnetPrefix,optional" jsonschema:"minLength=1"`
 	// ClusterToPeerName and PeerToClusterName name the two peerings.
-	ClusterToPeerName string `json:"clusterToPeerName,omitempty" pulumi:"clusterToPeerName,optional" jsonschema:"minLength=1"`
-	PeerToClusterName string `json:"peerToClusterName,omitempty" pulumi:"peerToClusterName,optional" jsonschema:"minLength=1"`
+	ClusterToPeerName string `json:"clusterToPeerName,omitzero" pulumi:"clusterToPeerName,optional" jsonschema:"minLength=1"`
+	PeerToClusterName string `json:"peerToClusterName,omitzero" pulumi:"peerToClusterName,optional" jsonschema:"minLength=1"`
 }
 
 // Priorities are the priorities of the NSG rules this stack creates.
 type Priorities struct {
-	KataAgent int `json:"kataAgent,omitempty" pulumi:"kataAgent,optional" jsonschema:"minimum=1"`
-	TunnelTCP int `json:"tunnelTcp,omitempty" pulumi:"tunnelTcp,optional" jsonschema:"minimum=1"`
-	TunnelUDP int `json:"tunnelUdp,omitempty" pulumi:"tunnelUdp,optional" jsonschema:"minimum=1"`
+	KataAgent int `json:"kataAgent,omitzero" pulumi:"kataAgent,optional" jsonschema:"minimum=1"`
+	TunnelTCP int `json:"tunnelTcp,omitzero" pulumi:"tunnelTcp,optional" jsonschema:"minimum=1"`
+	TunnelUDP int `json:"tunnelUdp,omitzero" pulumi:"tunnelUdp,optional" jsonschema:"minimum=1"`
 }
 
 // Defaults, as in the product documentation.

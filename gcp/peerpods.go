@@ -30,21 +30,21 @@ type Args struct {
 	// Required; a range covering every address is refused.
 	SourceRanges []string `json:"sourceRanges" pulumi:"sourceRanges"`
 	// TargetTags, when set, limit the rule to instances with these tags.
-	TargetTags []string `json:"targetTags,omitempty" pulumi:"targetTags,optional"`
+	TargetTags []string `json:"targetTags,omitzero" pulumi:"targetTags,optional"`
 	// FirewallName names the rule, default allow-port-15150-restricted.
-	FirewallName string `json:"firewallName,omitempty" pulumi:"firewallName,optional" jsonschema:"minLength=1"`
+	FirewallName string `json:"firewallName,omitzero" pulumi:"firewallName,optional" jsonschema:"minLength=1"`
 	// MachineType is GCP_MACHINE_TYPE, default e2-medium.
-	MachineType string `json:"machineType,omitempty" pulumi:"machineType,optional" jsonschema:"minLength=1"`
+	MachineType string `json:"machineType,omitzero" pulumi:"machineType,optional" jsonschema:"minLength=1"`
 	// Subnetwork is GCP_SUBNETWORK: the subnetwork of the pod VMs, needed
 	// in a custom-mode VPC (a name, or regions/<region>/subnetworks/<name>).
 	// cloud-api-adaptor reads it from OSC's osc-release-v1.12 on; 1.10
 	// ignores it and lets GCP pick the subnetwork of an auto-mode network.
-	Subnetwork string `json:"subnetwork,omitempty" pulumi:"subnetwork,optional"`
+	Subnetwork string `json:"subnetwork,omitzero" pulumi:"subnetwork,optional"`
 	// ImageName is PODVM_IMAGE_NAME, the pod VM image in the project.
 	// cloud-api-adaptor exits without it (entrypoint.sh gcp() test_vars),
 	// so empty leaves the key to the operator, whose image job builds an
 	// image and writes the key before it starts cloud-api-adaptor.
-	ImageName string `json:"podvmImageName,omitempty" pulumi:"podvmImageName,optional" jsonschema:"minLength=1"`
+	ImageName string `json:"podvmImageName,omitzero" pulumi:"podvmImageName,optional" jsonschema:"minLength=1"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).

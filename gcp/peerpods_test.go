@@ -130,7 +130,7 @@ func TestCCOHasNoSecret(t *testing.T) {
 
 func TestTunnelUDPOnly(t *testing.T) {
 	args := baseArgs()
-	args.Settings.TunnelPort, args.Settings.TunnelProtocols = 4789, []string{"udp"}
+	args.Settings.TunnelPort, args.Settings.TunnelProtocols = pulumi.IntRef(4789), []string{"udp"}
 	m, _, err := deploy(t, args, true)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"bad tag", func(a *gcp.Args) { a.TargetTags = []string{"Worker"} }, false, "gcp.targetTags[0]", "network tag"},
 		{"bad machine type", func(a *gcp.Args) { a.MachineType = "medium" }, false, "gcp.machineType", "e2-medium"},
 		{"bad image", func(a *gcp.Args) { a.ImageName = "Pod VM" }, false, "gcp.podvmImageName", "image name"},
-		{"limit -1", func(a *gcp.Args) { a.Settings.LimitPerNode = -1 }, false, "limitPerNode", "at least 1"},
+		{"limit -1", func(a *gcp.Args) { a.Settings.LimitPerNode = pulumi.IntRef(-1) }, false, "limitPerNode", "at least 1"},
 		{"no provider", func(*gcp.Args) {}, true, "provider", "never uses a default provider"},
 		{"key in cco mode", func(a *gcp.Args) { a.Credentials = pulumi.String("{}") }, false, "gcpCredentials", "set peerpods:identity to static"},
 		{"workload", func(a *gcp.Args) { a.Identity = contract.IdentityWorkload }, false, "identity", "AWS and Azure only"},

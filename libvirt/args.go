@@ -30,26 +30,26 @@ type Args struct {
 	// URI is the libvirt URI of a libvirtd the program's machine reaches
 	// directly (qemu:///system by default). Ignored with Host, which
 	// reaches the host over qemu+ssh.
-	URI string `json:"uri,omitempty" pulumi:"uri,optional" jsonschema:"minLength=1"`
+	URI string `json:"uri,omitzero" pulumi:"uri,optional" jsonschema:"minLength=1"`
 	// Host, when set, is a remote KVM host: a key pair gets SSH access to
 	// it and everything else goes over qemu+ssh.
-	Host *Host `json:"host,omitempty" pulumi:"host,optional"`
+	Host *Host `json:"host,omitzero" pulumi:"host,optional"`
 	// Pool is the storage pool (LIBVIRT_POOL); an existing pool of this
 	// name and Dir is adopted.
-	Pool string `json:"pool,omitempty" pulumi:"pool,optional" jsonschema:"minLength=1"`
+	Pool string `json:"pool,omitzero" pulumi:"pool,optional" jsonschema:"minLength=1"`
 	// Dir is the pool's directory (LIBVIRT_DIR_NAME).
-	Dir string `json:"dir,omitempty" pulumi:"dir,optional" jsonschema:"minLength=1"`
+	Dir string `json:"dir,omitzero" pulumi:"dir,optional" jsonschema:"minLength=1"`
 	// Volume is the pod VM image volume (LIBVIRT_VOL_NAME).
-	Volume string `json:"volume,omitempty" pulumi:"volume,optional" jsonschema:"minLength=1"`
+	Volume string `json:"volume,omitzero" pulumi:"volume,optional" jsonschema:"minLength=1"`
 	// Format is the volume format, qcow2 or raw.
-	Format string `json:"format,omitempty" pulumi:"format,optional" jsonschema:"minLength=1"`
+	Format string `json:"format,omitzero" pulumi:"format,optional" jsonschema:"minLength=1"`
 	// Capacity is the volume's virtual size in bytes; 0 means the image's.
-	Capacity int `json:"capacity,omitempty" pulumi:"capacity,optional"`
+	Capacity int `json:"capacity,omitzero" pulumi:"capacity,optional"`
 	// Image is the local pod VM image uploaded into the volume; without
 	// it the volume is created empty and Capacity is required.
-	Image string `json:"image,omitempty" pulumi:"image,optional"`
+	Image string `json:"image,omitzero" pulumi:"image,optional"`
 	// Network is the libvirt network of the pod VMs (LIBVIRT_NET).
-	Network string `json:"network,omitempty" pulumi:"network,optional" jsonschema:"minLength=1"`
+	Network string `json:"network,omitzero" pulumi:"network,optional" jsonschema:"minLength=1"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
@@ -67,15 +67,15 @@ type Host struct {
 	// Address is the host's name or address.
 	Address string `json:"address" pulumi:"address"`
 	// Port is the SSH port (22).
-	Port int `json:"port,omitempty" pulumi:"port,optional" jsonschema:"minimum=1"`
+	Port int `json:"port,omitzero" pulumi:"port,optional" jsonschema:"minimum=1"`
 	// User is the SSH user (root).
-	User string `json:"user,omitempty" pulumi:"user,optional" jsonschema:"minLength=1"`
+	User string `json:"user,omitzero" pulumi:"user,optional" jsonschema:"minLength=1"`
 	// KnownHostKey pins the host's SSH key; empty trusts it on first use.
-	KnownHostKey string `json:"knownHostKey,omitempty" pulumi:"knownHostKey,optional"`
+	KnownHostKey string `json:"knownHostKey,omitzero" pulumi:"knownHostKey,optional"`
 	// KeyType is the type of the generated key pair, rsa or ed25519.
-	KeyType string `json:"keyType,omitempty" pulumi:"keyType,optional" jsonschema:"minLength=1"`
+	KeyType string `json:"keyType,omitzero" pulumi:"keyType,optional" jsonschema:"minLength=1"`
 	// LibvirtSocket is libvirtd's socket on the host, when not the default.
-	LibvirtSocket string `json:"libvirtSocket,omitempty" pulumi:"libvirtSocket,optional"`
+	LibvirtSocket string `json:"libvirtSocket,omitzero" pulumi:"libvirtSocket,optional"`
 
 	// Password or BootstrapPrivateKey (secrets) log in once to install
 	// the key pair; one is required.

@@ -28,7 +28,7 @@ func Example() {
 			return err
 		}
 		settings := common.NewSettings(contract.Libvirt)
-		settings.LimitPerNode = 4
+		settings.LimitPerNode = pulumi.IntRef(4)
 		podvms, err := libvirt.NewPeerPods(ctx, "podvms", libvirt.Args{
 			URI: "qemu:///system", Pool: "peerpods", Dir: "/var/lib/libvirt/images/peerpods",
 			Image: image, Format: "raw", Settings: settings,

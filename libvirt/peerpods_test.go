@@ -333,7 +333,7 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"host with user in address", base(func(a *libvirt.Args) {
 			a.Host = &libvirt.Host{Address: "root@kvm1", Password: pulumi.String("pw"), KnownHostKey: "garbage"}
 		}), []string{"libvirt.host.address", "libvirt.host.knownHostKey"}, ""},
-		{"common settings", base(func(a *libvirt.Args) { a.Settings.TunnelPort = 70000 }), []string{"tunnelPort"}, "1 to 65535"},
+		{"common settings", base(func(a *libvirt.Args) { a.Settings.TunnelPort = pulumi.IntRef(70000) }), []string{"tunnelPort"}, "1 to 65535"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

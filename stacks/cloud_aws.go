@@ -44,9 +44,9 @@ func (awsCloud) Examples() []string { return []string{"aws-example"} }
 type awsStack struct {
 	// Region is the AWS provider's region; empty uses AWS_REGION or the
 	// profile's region.
-	Region string `json:"region,omitempty"`
+	Region string `json:"region,omitzero"`
 	// Profile is the shared-credentials profile of the AWS provider.
-	Profile string `json:"profile,omitempty"`
+	Profile string `json:"profile,omitzero"`
 	aws.Args
 }
 

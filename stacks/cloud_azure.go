@@ -47,7 +47,7 @@ type azureStack struct {
 	// Subscription is the subscription of the azure providers and
 	// AZURE_SUBSCRIPTION_ID; empty uses the providers' default and the
 	// resource group's subscription.
-	Subscription string `json:"subscriptionId,omitempty"`
+	Subscription string `json:"subscriptionId,omitzero"`
 	azure.Args
 	sshPrivateKey Secret
 }

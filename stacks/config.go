@@ -13,6 +13,7 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/identity"
+	"github.com/peerpods/provisioner/components/netrules"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -146,17 +147,15 @@ func load(src source, l loader) (Config, error) {
 	}
 	c.Identity = contract.IdentityOr(c.Cloud, contract.Identity(r.str("identity", "")))
 
-	c.Settings = common.DefaultSettings(c.Cloud)
+	// The common settings the stack sets, nil where it sets none: the
+	// component fills in the defaults and checks what is set (once, in
+	// the cloud's Prepare, or below without a cloud).
 	s := &c.Settings
-	s.TunnelPort = r.integer("tunnelPort", s.TunnelPort)
+	s.TunnelPort = r.optInteger("tunnelPort", netrules.DefaultTunnelPort)
 	r.object("tunnelProtocols", &s.TunnelProtocols)
-	s.ProxyTimeout = r.str("proxyTimeout", s.ProxyTimeout)
-	s.LimitPerNode = r.integer("limitPerNode", s.LimitPerNode)
-	s.RootVolumeSize = r.integer("rootVolumeSize", s.RootVolumeSize)
-	// The settings are their defaults where the stack sets none, so
-	// that an explicit zero is checked by the setting's own rule (a
-	// component would take it for unset).
-	r.p.AddWithin("peerpods:", s.Validate())
+	s.ProxyTimeout = r.optStr("proxyTimeout")
+	s.LimitPerNode = r.optInteger("limitPerNode", common.DefaultLimitPerNode)
+	s.RootVolumeSize = r.optInteger("rootVolumeSize", common.DefaultRootVolumeSize)
 	r.object("tags", &s.Tags)
 	if _, ok := r.get("disableCvm"); ok {
 		r.fail(problems.Invalid("peerpods:disableCvm", "is set, but the operator writes DISABLECVM itself on every reconcile (\"true\" unless its confidential feature gate is on), so a value from the stack would be overwritten",
@@ -172,6 +171,7 @@ func load(src source, l loader) (Config, error) {
 		r.fail(problems.Invalid("peerpods:peerPodConfig", "is set, but the operator 1.10 has no PeerPodConfig (it copies an old one's spec.limit into PEERPODS_LIMIT_PER_NODE and deletes it)",
 			"remove peerpods:peerPodConfig: peerpods:limitPerNode already sets PEERPODS_LIMIT_PER_NODE in peer-pods-cm"))
 	}
+	c.Operator.Adopt = r.adopt()
 	var placement handoff.Placement
 	r.object("placement", &placement)
 	var kataLabels map[string]string
@@ -249,6 +249,8 @@ func load(src source, l loader) (Config, error) {
 		c.Stack = cl.NewStack()
 		r.object(name, c.Stack)
 		c.Stack.Prepare(input{r: &r, settings: c.Settings, handoff: c.Handoff, identity: c.Identity})
+	} else {
+		r.p.AddWithin("peerpods:", c.Settings.Validate())
 	}
 
 	if c.Handoff != handoff.ModeOff && static && !fromCluster {
@@ -310,17 +312,42 @@ func (r *reader) str(key, def string) string {
 	return def
 }
 
-func (r *reader) integer(key string, def int) int {
+// adopt reads peerpods:adopt: "all", or a list of objects (checked
+// against the handoff's objects by the handoff).
+func (r *reader) adopt() []string {
+	v, ok := r.get("adopt")
+	if !ok {
+		return nil
+	}
+	if strings.TrimSpace(v) == handoff.AdoptAll {
+		return []string{handoff.AdoptAll}
+	}
+	var list []string
+	r.object("adopt", &list)
+	return list
+}
+
+// optStr returns key's value, nil when the stack does not set it.
+func (r *reader) optStr(key string) *string {
+	if v, ok := r.get(key); ok {
+		return &v
+	}
+	return nil
+}
+
+// optInteger returns key's whole number, nil when the stack does not set
+// it (or sets something else, which is reported with its default, def).
+func (r *reader) optInteger(key string, def int) *int {
 	v, ok := r.get(key)
 	if !ok {
-		return def
+		return nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		r.fail(problems.Invalid("peerpods:"+key, fmt.Sprintf("is %q, which is not a whole number", v), fmt.Sprintf("set a number (default %d)", def)))
-		return def
+		r.fail(problems.Invalid("peerpods:"+key, fmt.Sprintf("is %q, which is not a whole number", v), fmt.Sprintf("set a whole number (default %d)", def)))
+		return nil
 	}
-	return n
+	return &n
 }
 
 func (r *reader) boolean(key string, def bool) bool {

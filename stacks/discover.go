@@ -19,6 +19,11 @@ type Options struct {
 	// Connect makes the clients of the cluster of a kubeconfig (its
 	// contents) and context; nil is cluster.Connect.
 	Connect func(kubeconfig []byte, kubeContext string) (cluster.Clients, error)
+	// NoCreateGuard leaves out the handoff's before-create hooks (the
+	// guard against objects that exist: handoff.Guard), for runs on the
+	// Pulumi SDK's mocks, whose monitor cannot register resource hooks.
+	// What is imported and retained is decided all the same.
+	NoCreateGuard bool
 }
 
 func (o Options) connect(kubeconfig []byte, kubeContext string) (cluster.Clients, error) {

@@ -136,7 +136,7 @@ func TestStackFileWinsOverCluster(t *testing.T) {
 	opts := stacks.Options{Connect: func([]byte, string) (cluster.Clients, error) {
 		connects++
 		return clustertest.For(contract.AWS).Fake(), nil
-	}}
+	}, NoCreateGuard: true}
 	err = pulumitest.Run(stacktest.CloudMocks(), withSecrets(cfg), func(ctx *pulumi.Context) error {
 		_, err := stacks.DeployWith(ctx, opts)
 		return err

@@ -23,7 +23,7 @@ var (
 	plainSettings = []string{
 		"cloud", "handoff", "kubeContext",
 		"tunnelPort", "tunnelProtocols", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
-		"initdataFile", "initdata", "extra", "kataConfig", "placement",
+		"initdataFile", "initdata", "extra", "kataConfig", "placement", "adopt",
 		"identity", "discover", "credentialsFromCluster", "operatorSubscription",
 		// Refused with their own advice (load).
 		"disableCvm", "peerPodConfig",
@@ -41,6 +41,7 @@ var settingDocs = map[string]string{
 	"handoff":                 "Where the peer-pods values go: cluster (default: peer-pods-cm and peer-pods-secret written into the cluster, needs peerpods:kubeconfig), manifests (written as stack outputs for oc apply) or off (stack outputs only).",
 	"kubeconfig":              "The cluster's kubeconfig, its contents (a secret): pulumi config set --secret kubeconfig < ~/.kube/config.",
 	"kubeContext":             "The kubeconfig context to use (default: its current one).",
+	"adopt":                   "Cluster objects of the handoff that may exist before the stack: all, or a list of Kind/namespace/name (Kind/name for a cluster-scoped one), such as ConfigMap/openshift-sandboxed-containers-operator/peer-pods-cm or KataConfig/cluster-kataconfig. Those that exist are taken over by an import (shown in the preview) and kept on destroy. Without it, an object the stack is about to create that exists already stops the run (default: none).",
 	"identity":                "How cloud-api-adaptor gets its cloud credentials: cco (default: the operator asks the Cloud Credential Operator), static (the stack writes the keys set with pulumi config set --secret into peer-pods-secret) or workload (a cloud identity trusted by the cluster's OIDC issuer; AWS and Azure).",
 	"discover":                "Whether the cloud's settings the stack does not set are read from the cluster (default true, with peerpods:kubeconfig).",
 	"credentialsFromCluster":  "With identity static: read the keys of peer-pods-secret from the cluster's CCO root secret instead of the stack (default false).",

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/problems"
@@ -159,15 +160,57 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		// The node taints are added through the API by the handoff's
 		// NodeTaints, with the provider's kubeconfig.
 		args.Kubeconfig, args.KubeContext = cfg.Kubeconfig.Input(), cfg.KubeContext
+		// What exists of the handoff decides what is imported (the
+		// namespace, the adopted objects); the lookup refuses, when the
+		// engine is about to create an object, one that exists already.
+		if args, err = withOwnership(ctx, cfg, opts, args, d.Objects); err != nil {
+			return nil, err
+		}
 		// The handoff waits for the resources the values need first,
 		// such as the network rules: args carry them (NewArgs).
 		d.Handoff, err = handoff.NewClusterHandoff(ctx, "handoff", args, pulumi.Provider(k8s))
 		if err != nil {
-			return nil, err
+			// The handoff names its inputs as the stack's settings, under
+			// peerpods:.
+			var p problems.List
+			p.AddWithin(Namespace+":", err)
+			return nil, p.Err()
 		}
 	}
 	d.Outputs = outputs(d)
 	return d, nil
+}
+
+// withOwnership returns args with the handoff's objects found in the
+// cluster (Existing) and the lookup that guards their creation. The
+// cluster is the one discovery read, else it is connected to here.
+func withOwnership(ctx *pulumi.Context, cfg Config, opts Options, args handoff.Args, objs []handoff.Object) (handoff.Args, error) {
+	var clients cluster.Clients
+	if cfg.Discovery != nil {
+		clients = cfg.Discovery.clients
+	} else {
+		var err error
+		if clients, err = opts.connect([]byte(cfg.Kubeconfig.Reveal()), cfg.KubeContext); err != nil {
+			return args, problems.Invalid("peerpods:kubeconfig", err.Error(), "store a working kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config")
+		}
+	}
+	lookup := cluster.Lookup{Clients: clients}
+	refs := make([]handoff.Ref, 0, len(objs))
+	for _, o := range objs {
+		if !o.Patch {
+			refs = append(refs, handoff.RefOf(o))
+		}
+	}
+	existing, err := lookup.Existing(ctx.Context(), refs)
+	if err != nil {
+		return args, problems.Invalid("peerpods:kubeconfig", "names a cluster whose objects cannot be read: "+err.Error(),
+			"check that the cluster is reachable from here and that the user may read the handoff's objects")
+	}
+	args.Existing = existing
+	if opts.NoCreateGuard {
+		return args, nil
+	}
+	return args.WithLookup(lookup), nil
 }
 
 // vmimportRecord is aws.RecordedVMImport, which package stacks names

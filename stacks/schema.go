@@ -14,6 +14,8 @@ import (
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"gopkg.in/yaml.v3"
 )
 
@@ -97,6 +99,13 @@ func checkShape(key string, v any) []error {
 	var out []error
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
+		if _, ok := e.ErrorKind.(*kind.AnyOf); ok {
+			// One problem, not one per form it is not.
+			setting := Namespace + ":" + key + instancePath(key, e.InstanceLocation)
+			out = append(out, problems.Invalid(setting, "cannot be read: it has none of the forms the setting allows",
+				"check the setting's forms in stacks/"+ReferenceFile+" and the example stack files in stacks/"))
+			return
+		}
 		if len(e.Causes) > 0 {
 			for _, c := range e.Causes {
 				walk(c)
@@ -132,7 +141,7 @@ func checkShape(key string, v any) []error {
 			out = append(out, problems.Invalid(setting, fmt.Sprintf("cannot be read: it is %s, not %s", article(k.Got), strings.Join(k.Want, " or ")),
 				"check the setting's names and types against stacks/"+SchemaFile+" and the example stack files in stacks/"))
 		default:
-			out = append(out, problems.Invalid(setting, "cannot be read: "+e.ErrorKind.LocalizedString(nil),
+			out = append(out, problems.Invalid(setting, "cannot be read: "+e.ErrorKind.LocalizedString(message.NewPrinter(language.English)),
 				"check the setting against stacks/"+SchemaFile+" and the example stack files in stacks/"))
 		}
 	}

@@ -22,6 +22,13 @@ func TestSchemaCheckedIn(t *testing.T) {
 	if !bytes.Equal(schemaJSON, want) {
 		t.Errorf("stacks/%s is not what the settings' types generate: run go generate ./stacks", SchemaFile)
 	}
+	ref, err := SettingsReference(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(ReferenceFile); err != nil || !bytes.Equal(got, ref) {
+		t.Errorf("stacks/%s is not what the schema renders (%v): run go generate ./stacks", ReferenceFile, err)
+	}
 }
 
 // TestExampleStacksMatchSchema: every stack file in stacks/ is valid

@@ -68,6 +68,11 @@ func scalarSchema(name string) *jsonschema.Schema {
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "boolean"}, {Type: "string", Enum: []any{"true", "false"}}}}
 	case "disableCvm":
 		return &jsonschema.Schema{}
+	case "adopt":
+		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
+			{Type: "string", Enum: []any{handoff.AdoptAll}},
+			{Type: "array", Items: &jsonschema.Schema{Type: "string", Pattern: `^[A-Za-z]+/[a-z0-9.-]+(/[a-z0-9.-]+)?$`}},
+		}}
 	}
 	return str
 }

@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"context"
 	"encoding/base64"
 	"maps"
 	"testing"
@@ -59,6 +60,9 @@ func TestHandoffContract(t *testing.T) {
 	for _, stack := range stacktest.ExampleStacks() {
 		t.Run(stack, func(t *testing.T) {
 			cloud, objs := stacktest.RenderHandoff(t, stack, nil)
+			// The objects go again when the test ends (the namespace
+			// stays): the engine tests write the same names later.
+			t.Cleanup(func() { deleteObjects(t, c, objs) })
 			// As pulumi-kubernetes applies them: server-side apply, its
 			// own field manager, not forced; strict field validation
 			// proves every field is in the real schemas.
@@ -241,5 +245,24 @@ func TestOperatorOwnedKeyIsNeverFought(t *testing.T) {
 	}
 	if got, _ := cms.Get(ctx, contract.ConfigMapName, metav1.GetOptions{}); got.Data[contract.KeyPodVMAMIID] != "" {
 		t.Errorf("forced: PODVM_AMI_ID %q", got.Data[contract.KeyPodVMAMIID])
+	}
+}
+
+// deleteObjects deletes the objects of objs that are not patches or the
+// namespace, those that exist.
+func deleteObjects(t *testing.T, c *kubetest.Clients, objs []*unstructured.Unstructured) {
+	t.Helper()
+	for _, o := range objs {
+		if o.GetKind() == "Namespace" || o.GetKind() == "Node" || o.GetKind() == "Subscription" {
+			continue
+		}
+		ri, err := c.Resource(o)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if err := ri.Delete(context.Background(), o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("deleting %s %s: %v", o.GetKind(), o.GetName(), err)
+		}
 	}
 }

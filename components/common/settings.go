@@ -9,23 +9,24 @@ import (
 	"github.com/peerpods/provisioner/components/problems"
 )
 
-// Settings are the peer-pods settings every cloud shares. Start from
-// DefaultSettings and change what differs, or leave zero what WithDefaults
-// fills in (the components' "settings" input); Validate before use. The
-// pulumi tags are the components' input names, as the stack's settings
-// name them.
+// Settings are the peer-pods settings every cloud shares. Leave unset
+// (nil) what takes its default, which WithDefaults fills in (the
+// components' "settings" input); a value that is set, zero included, is
+// checked as given by Validate. The pulumi tags are the components' input
+// names, as the stack's settings name them. In a Pulumi program set a
+// value with pulumi.IntRef and pulumi.StringRef.
 type Settings struct {
 	// TunnelPort is the VXLAN tunnel port (VXLAN_PORT), default 9000.
-	TunnelPort int `pulumi:"tunnelPort,optional"`
+	TunnelPort *int `pulumi:"tunnelPort,optional"`
 	// TunnelProtocols are the protocols the tunnel port is opened for,
-	// default tcp and udp.
+	// default (nil) tcp and udp.
 	TunnelProtocols []string `pulumi:"tunnelProtocols,optional"`
 	// ProxyTimeout is PROXY_TIMEOUT, a duration: 5m, 15m for libvirt.
-	ProxyTimeout string `pulumi:"proxyTimeout,optional"`
+	ProxyTimeout *string `pulumi:"proxyTimeout,optional"`
 	// LimitPerNode is PEERPODS_LIMIT_PER_NODE, at least 1, default 10.
-	LimitPerNode int `pulumi:"limitPerNode,optional"`
+	LimitPerNode *int `pulumi:"limitPerNode,optional"`
 	// RootVolumeSize is ROOT_VOLUME_SIZE in GB, at least and by default 6.
-	RootVolumeSize int `pulumi:"rootVolumeSize,optional"`
+	RootVolumeSize *int `pulumi:"rootVolumeSize,optional"`
 	// Tags are the pod VM tags (TAGS), rendered key=value,... sorted by key.
 	Tags map[string]string `pulumi:"tags,optional"`
 	// InitData is INITDATA as CAA reads it (base64 of gzip-compressed
@@ -45,20 +46,23 @@ const (
 )
 
 // DefaultSettings returns the defaults for cloud (PROXY_TIMEOUT 15m for
-// libvirt, whose pod VMs boot from a local image).
+// libvirt, whose pod VMs boot from a local image), every field set.
 func DefaultSettings(cloud contract.Cloud) Settings {
 	timeout := "5m"
 	if cloud == contract.Libvirt {
 		timeout = "15m"
 	}
 	return Settings{
-		TunnelPort:      netrules.DefaultTunnelPort,
+		TunnelPort:      ref(netrules.DefaultTunnelPort),
 		TunnelProtocols: []string{string(netrules.TCP), string(netrules.UDP)},
-		ProxyTimeout:    timeout,
-		LimitPerNode:    DefaultLimitPerNode,
-		RootVolumeSize:  DefaultRootVolumeSize,
+		ProxyTimeout:    ref(timeout),
+		LimitPerNode:    ref(DefaultLimitPerNode),
+		RootVolumeSize:  ref(DefaultRootVolumeSize),
 	}
 }
+
+// ref returns a pointer to a copy of v.
+func ref[T any](v T) *T { return &v }
 
 // NewSettings returns a new copy of DefaultSettings(cloud), for the
 // components' Settings argument.
@@ -67,9 +71,9 @@ func NewSettings(cloud contract.Cloud) *Settings {
 	return &s
 }
 
-// WithDefaults returns a copy of s (nil: none) with its zero fields set
+// WithDefaults returns a copy of s (nil: none) with its unset fields set
 // to cloud's defaults (DefaultSettings): what a component input leaves
-// out.
+// out. A field that is set stays as it is, zero included.
 func (s *Settings) WithDefaults(cloud contract.Cloud) *Settings {
 	def := DefaultSettings(cloud)
 	if s == nil {
@@ -77,37 +81,47 @@ func (s *Settings) WithDefaults(cloud contract.Cloud) *Settings {
 	}
 	c := *s
 	s = &c
-	if s.TunnelPort == 0 {
+	if s.TunnelPort == nil {
 		s.TunnelPort = def.TunnelPort
 	}
-	if len(s.TunnelProtocols) == 0 {
+	if s.TunnelProtocols == nil {
 		s.TunnelProtocols = def.TunnelProtocols
 	}
-	if s.ProxyTimeout == "" {
+	if s.ProxyTimeout == nil {
 		s.ProxyTimeout = def.ProxyTimeout
 	}
-	if s.LimitPerNode == 0 {
+	if s.LimitPerNode == nil {
 		s.LimitPerNode = def.LimitPerNode
 	}
-	if s.RootVolumeSize == 0 {
+	if s.RootVolumeSize == nil {
 		s.RootVolumeSize = def.RootVolumeSize
 	}
 	return s
 }
 
-// Validate checks every setting and reports all problems in one error.
-// Settings are named by their stack config keys.
+// Validate checks every setting that is set and reports all problems in
+// one error. Settings are named by their stack config keys.
 func (s Settings) Validate() error {
 	var p problems.List
-	p.Add(check.Port("tunnelPort", s.TunnelPort))
-	if s.TunnelPort == netrules.KataAgentPort {
-		p.Add(problems.Invalid("tunnelPort", "is 15150, the kata agent's port", "use another port, such as the default 9000"))
+	if s.TunnelPort != nil {
+		p.Add(check.Port("tunnelPort", *s.TunnelPort))
+		if *s.TunnelPort == netrules.KataAgentPort {
+			p.Add(problems.Invalid("tunnelPort", "is 15150, the kata agent's port", "use another port, such as the default 9000"))
+		}
 	}
-	_, err := netrules.ParseProtocols("tunnelProtocols", s.TunnelProtocols)
-	p.Add(err)
-	p.Add(check.Duration("proxyTimeout", s.ProxyTimeout))
-	p.Add(check.AtLeast("limitPerNode", s.LimitPerNode, 1, "allow at least 1 pod VM per node (default 10)"))
-	p.Add(check.AtLeast("rootVolumeSize", s.RootVolumeSize, MinRootVolumeSize, "use at least 6 (GB), the pod VM image's size"))
+	if s.TunnelProtocols != nil {
+		_, err := netrules.ParseProtocols("tunnelProtocols", s.TunnelProtocols)
+		p.Add(err)
+	}
+	if s.ProxyTimeout != nil {
+		p.Add(check.Duration("proxyTimeout", *s.ProxyTimeout))
+	}
+	if s.LimitPerNode != nil {
+		p.Add(check.AtLeast("limitPerNode", *s.LimitPerNode, 1, "allow at least 1 pod VM per node (default 10)"))
+	}
+	if s.RootVolumeSize != nil {
+		p.Add(check.AtLeast("rootVolumeSize", *s.RootVolumeSize, MinRootVolumeSize, "use at least 6 (GB), the pod VM image's size"))
+	}
 	p.Add(check.Tags("tags", s.Tags))
 	if s.InitData != "" {
 		if err := contract.InitData.Check(s.InitData); err != nil {
@@ -128,23 +142,25 @@ func (s Settings) ValidateFor(cloud contract.Cloud) error {
 	return p.Err()
 }
 
-// Ports returns the ports the cloud must open for these settings. Call it
-// on validated settings.
+// Ports returns the ports the cloud must open for these settings (the
+// defaults where unset). Call it on validated settings.
 func (s Settings) Ports() []netrules.Port {
-	protocols, _ := netrules.ParseProtocols("tunnelProtocols", s.TunnelProtocols)
-	return netrules.Ports(s.TunnelPort, protocols)
+	d := s.WithDefaults("")
+	protocols, _ := netrules.ParseProtocols("tunnelProtocols", d.TunnelProtocols)
+	return netrules.Ports(*d.TunnelPort, protocols)
 }
 
 // ConfigMap returns the peer-pods-cm keys of the common settings that
 // cloud's contract has, and the extra keys: operator-owned and user keys
 // only when set.
 func (s Settings) ConfigMap(cloud contract.Cloud) map[string]string {
+	d := s.WithDefaults(cloud)
 	all := map[string]string{
 		contract.KeyCloudProvider:        string(cloud),
-		contract.KeyVXLANPort:            strconv.Itoa(s.TunnelPort),
-		contract.KeyProxyTimeout:         s.ProxyTimeout,
-		contract.KeyPeerPodsLimitPerNode: strconv.Itoa(s.LimitPerNode),
-		contract.KeyRootVolumeSize:       strconv.Itoa(s.RootVolumeSize),
+		contract.KeyVXLANPort:            strconv.Itoa(*d.TunnelPort),
+		contract.KeyProxyTimeout:         *d.ProxyTimeout,
+		contract.KeyPeerPodsLimitPerNode: strconv.Itoa(*d.LimitPerNode),
+		contract.KeyRootVolumeSize:       strconv.Itoa(*d.RootVolumeSize),
 	}
 	if len(s.Tags) > 0 {
 		all[contract.KeyTags] = check.FormatTags(s.Tags)

@@ -27,7 +27,7 @@ func TestPortsDefault(t *testing.T) {
 
 func TestPortsConfigured(t *testing.T) {
 	s := DefaultSettings(contract.AWS)
-	s.TunnelPort, s.TunnelProtocols = 4789, []string{"UDP"}
+	s.TunnelPort, s.TunnelProtocols = ref(4789), []string{"UDP"}
 	want := []netrules.Port{{Role: netrules.RoleKataAgent, Number: 15150, Protocol: netrules.TCP}, {Role: netrules.RoleTunnel, Number: 4789, Protocol: netrules.UDP}}
 	if got := s.Ports(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Ports() = %v, want %v", got, want)
@@ -69,18 +69,18 @@ func TestSettingsValidate(t *testing.T) {
 		fix     string
 	}{
 		{"defaults", func(*Settings) {}, "", ""},
-		{"port 0", func(s *Settings) { s.TunnelPort = 0 }, "tunnelPort", "1 to 65535"},
-		{"port 65536", func(s *Settings) { s.TunnelPort = 65536 }, "tunnelPort", "1 to 65535"},
-		{"port 65535 ok", func(s *Settings) { s.TunnelPort = 65535 }, "", ""},
-		{"port clashes with agent", func(s *Settings) { s.TunnelPort = 15150 }, "tunnelPort", "another port"},
+		{"port 0", func(s *Settings) { s.TunnelPort = ref(0) }, "tunnelPort", "1 to 65535"},
+		{"port 65536", func(s *Settings) { s.TunnelPort = ref(65536) }, "tunnelPort", "1 to 65535"},
+		{"port 65535 ok", func(s *Settings) { s.TunnelPort = ref(65535) }, "", ""},
+		{"port clashes with agent", func(s *Settings) { s.TunnelPort = ref(15150) }, "tunnelPort", "another port"},
 		{"no protocol", func(s *Settings) { s.TunnelProtocols = []string{} }, "tunnelProtocols", "at least one"},
 		{"bad protocol", func(s *Settings) { s.TunnelProtocols = []string{"sctp"} }, "tunnelProtocols", `"tcp" and/or "udp"`},
 		{"repeated protocol", func(s *Settings) { s.TunnelProtocols = []string{"tcp", "TCP"} }, "tunnelProtocols", "once"},
-		{"limit 0", func(s *Settings) { s.LimitPerNode = 0 }, "limitPerNode", "at least 1"},
-		{"limit 1 ok", func(s *Settings) { s.LimitPerNode = 1 }, "", ""},
-		{"root volume 5", func(s *Settings) { s.RootVolumeSize = 5 }, "rootVolumeSize", "at least 6"},
-		{"timeout garbage", func(s *Settings) { s.ProxyTimeout = "soon" }, "proxyTimeout", "duration"},
-		{"timeout negative", func(s *Settings) { s.ProxyTimeout = "-5m" }, "proxyTimeout", "duration"},
+		{"limit 0", func(s *Settings) { s.LimitPerNode = ref(0) }, "limitPerNode", "at least 1"},
+		{"limit 1 ok", func(s *Settings) { s.LimitPerNode = ref(1) }, "", ""},
+		{"root volume 5", func(s *Settings) { s.RootVolumeSize = ref(5) }, "rootVolumeSize", "at least 6"},
+		{"timeout garbage", func(s *Settings) { s.ProxyTimeout = ref("soon") }, "proxyTimeout", "duration"},
+		{"timeout negative", func(s *Settings) { s.ProxyTimeout = ref("-5m") }, "proxyTimeout", "duration"},
 		{"tag key with comma", func(s *Settings) { s.Tags = map[string]string{"a,b": "c"} }, "tags", "no ',' or '='"},
 		{"tag value with equals", func(s *Settings) { s.Tags = map[string]string{"a": "b=c"} }, "tags.a", "without"},
 	}
@@ -105,7 +105,7 @@ func TestSettingsValidate(t *testing.T) {
 
 func TestProblemsReportsAllInOneError(t *testing.T) {
 	s := DefaultSettings(contract.AWS)
-	s.TunnelPort, s.LimitPerNode, s.RootVolumeSize = 0, 0, 1
+	s.TunnelPort, s.LimitPerNode, s.RootVolumeSize = ref(0), ref(0), ref(1)
 	err := s.Validate()
 	if n := len(problems.InputErrors(err)); n != 3 {
 		t.Fatalf("want 3 problems, got %d: %v", n, err)

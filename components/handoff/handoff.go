@@ -94,11 +94,33 @@ type Args struct {
 	Kubeconfig pulumi.StringInput `pulumi:"kubeconfig,optional" provider:"secret"`
 	// KubeContext is the kubeconfig's context; empty: its current one.
 	KubeContext string `pulumi:"kubeContext,optional"`
+	// Adopt lists the objects of the handoff that may exist before the
+	// stack (Ref.String: Kind/namespace/name, or Kind/name; or "all"):
+	// those found (Existing) are taken over by an import, shown in the
+	// preview, and kept on destroy. Any other object the stack is about to
+	// create that exists already stops the run (with a Lookup, WithLookup).
+	Adopt []string `pulumi:"adopt,optional"`
+	// Existing are the objects of the handoff (Ref.String) that the caller
+	// found in the cluster before this run: the operator's namespace and the
+	// adopted objects among them are imported instead of created.
+	Existing []string `pulumi:"existing,optional"`
 
 	// ready are the resources every object waits for (values.Values.Ready,
 	// set by NewArgs); not an input of the served component, whose maps
 	// carry their dependencies.
 	ready []pulumi.Resource
+	// lookup is asked, before the engine creates an object, whether it
+	// exists already (WithLookup).
+	lookup Lookup
+}
+
+// WithLookup returns a copy of a whose objects are checked with l before
+// the engine creates them (in a preview too): the engine creates only
+// what is not in the stack's state, so an object that exists then was not
+// created by this stack, and is refused unless adopted (ErrNotOwned).
+func (a Args) WithLookup(l Lookup) Args {
+	a.lookup = l
+	return a
 }
 
 // Options are the optional operator objects of the handoff, as a stack
@@ -111,6 +133,10 @@ type Options struct {
 	Nodes []NodePatch
 	// Subscription is the operator's OLM Subscription (workload mode).
 	Subscription string
+	// Adopt are the objects that may exist before the stack (Args.Adopt).
+	Adopt []string
+	// Existing are the objects found in the cluster (Args.Existing).
+	Existing []string
 }
 
 // NewArgs are the Args for the values a cloud component returned and the
@@ -119,7 +145,7 @@ type Options struct {
 // pulumi.DependsOn of the caller's.
 func NewArgs(v values.Values, o Options) Args {
 	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Identity: string(v.Identity), KataConfig: o.KataConfig, Nodes: o.Nodes,
-		ready: slices.Clone(v.Ready)}
+		Adopt: o.Adopt, Existing: o.Existing, ready: slices.Clone(v.Ready)}
 	// A nil map in an interface would be an input.
 	if v.Secret != nil {
 		a.Secret = v.Secret
@@ -214,14 +240,29 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 	var secrets pulumi.StringArray
 	var namespace, registered []pulumi.Resource
 	labels := map[string]pulumi.Resource{} // the NodePatch of each node
-	for _, obj := range Objects(args) {
+	objs := Objects(args)
+	adoption, _ := ParseAdopt("adopt", args.Adopt, Owned(objs)) // checked
+	owned := Owned(objs)
+	for _, obj := range objs {
 		deps := namespace // every object waits for the namespace
 		if obj.AfterAll {
 			deps = registered
 		}
 		child := append(common[:len(common):len(common)], pulumi.DependsOn(deps))
-		if obj.Retain {
+		ref := RefOf(obj)
+		adopt := slices.Contains(args.Existing, ref.String()) && (obj.Retain || slices.Contains(owned, ref) && adoption.Adopts(ref))
+		if obj.Retain || adopt {
 			child = append(child, pulumi.RetainOnDelete(true))
+		}
+		if adopt {
+			// Once in the state, the import is no longer done.
+			child = append(child, pulumi.Import(pulumi.ID(ref.ID())))
+		} else if slices.Contains(owned, ref) && args.lookup != nil {
+			hook, err := ownerHook(ctx, name, ref, adoption, args.lookup)
+			if err != nil {
+				return nil, err
+			}
+			child = append(child, pulumi.ResourceHooks(&pulumi.ResourceHookBinding{BeforeCreate: []*pulumi.ResourceHook{hook}}))
 		}
 		res, err := newObject(ctx, name+"-"+obj.Name, obj, child...)
 		if err != nil {
@@ -291,6 +332,8 @@ func (a Args) check() (keysChecked bool, err error) {
 		p.Add(check.DNSSubdomain("subscription", a.Subscription, "the operator's OLM Subscription", "name the Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (oc get subscriptions -n "+contract.Namespace+")"))
 	}
 	p.Add(a.KataConfig.Validate("kataConfig"))
+	_, adoptErr := ParseAdopt("adopt", a.Adopt, Owned(Objects(a)))
+	p.Add(adoptErr)
 	for i, n := range a.Nodes {
 		p.Add(n.Validate(fmt.Sprintf("nodes[%d]", i)))
 		if len(n.Taints) > 0 && a.Kubeconfig == nil {
@@ -364,6 +407,13 @@ func (a Args) checkLater() pulumi.ResourceArrayOutput {
 		}
 		return nil, a.checkKeys(plain(0), plain(1), plain(2), plain(3))
 	}).(pulumi.ResourceArrayOutput)
+}
+
+// ownerHook registers the hook the engine runs before it creates the
+// object r (in a preview too), and only then: Guard.
+func ownerHook(ctx *pulumi.Context, name string, r Ref, adoption Adoption, l Lookup) (*pulumi.ResourceHook, error) {
+	check := func(*pulumi.ResourceHookArgs) error { return Guard(ctx.Context(), l, r, adoption) }
+	return ctx.RegisterResourceHook(ownerHookName(name, r), check, &pulumi.ResourceHookOptions{OnDryRun: true})
 }
 
 // newObject registers the pulumi-kubernetes resource for an object of the

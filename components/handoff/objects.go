@@ -66,10 +66,10 @@ type Object struct {
 // with peer pods enabled.
 type KataConfigOptions struct {
 	// Name of the KataConfig, default DefaultKataConfigName.
-	Name string `json:"name,omitempty" pulumi:"name,optional"`
+	Name string `json:"name,omitzero" pulumi:"name,optional"`
 	// PoolSelector, when set, is kataConfigPoolSelector.matchLabels: the
 	// nodes the kata runtime goes to.
-	PoolSelector map[string]string `json:"poolSelector,omitempty" pulumi:"poolSelector,optional"`
+	PoolSelector map[string]string `json:"poolSelector,omitzero" pulumi:"poolSelector,optional"`
 }
 
 // KataPoolSelectorSetting names the KataConfig's pool selector in errors.

@@ -30,9 +30,9 @@ const (
 type Placement struct {
 	// KataNodes get the labels of KataConfigOptions.PoolSelector, so that
 	// the KataConfig selects them.
-	KataNodes []string `json:"kataNodes,omitempty"`
+	KataNodes []string `json:"kataNodes,omitzero"`
 	// HostedControlPlane are node groups of a management cluster.
-	HostedControlPlane []NodeGroup `json:"hostedControlPlane,omitempty"`
+	HostedControlPlane []NodeGroup `json:"hostedControlPlane,omitzero"`
 }
 
 // NodeGroup is a group of management-cluster nodes with one role.
@@ -40,15 +40,15 @@ type NodeGroup struct {
 	// Nodes are the node names.
 	Nodes []string `json:"nodes"`
 	// Infra labels them node-role.kubernetes.io/infra.
-	Infra bool `json:"infra,omitempty"`
+	Infra bool `json:"infra,omitzero"`
 	// ControlPlane labels and taints (NoSchedule) them
 	// hypershift.openshift.io/control-plane=true.
-	ControlPlane bool `json:"controlPlane,omitempty"`
+	ControlPlane bool `json:"controlPlane,omitzero"`
 	// Cluster, a hosted cluster's namespace, labels and taints them
 	// hypershift.openshift.io/cluster=<Cluster>.
-	Cluster string `json:"cluster,omitempty"`
+	Cluster string `json:"cluster,omitzero"`
 	// Zone labels them topology.kubernetes.io/zone=<Zone>.
-	Zone string `json:"zone,omitempty"`
+	Zone string `json:"zone,omitzero"`
 }
 
 // Taint is a node taint.

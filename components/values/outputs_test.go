@@ -17,7 +17,7 @@ func TestSettingsWithDefaults(t *testing.T) {
 	if got, want := (*common.Settings)(nil).WithDefaults(contract.Libvirt), common.NewSettings(contract.Libvirt); !reflect.DeepEqual(got, want) {
 		t.Errorf("empty settings with defaults: %+v, want %+v", got, want)
 	}
-	set := &common.Settings{TunnelPort: 4789, TunnelProtocols: []string{"udp"}, ProxyTimeout: "7m", LimitPerNode: 3, RootVolumeSize: 20, InitData: "x"}
+	set := &common.Settings{TunnelPort: pulumi.IntRef(4789), TunnelProtocols: []string{"udp"}, ProxyTimeout: pulumi.StringRef("7m"), LimitPerNode: pulumi.IntRef(3), RootVolumeSize: pulumi.IntRef(20), InitData: "x"}
 	if got := set.WithDefaults(contract.AWS); !reflect.DeepEqual(got, set) {
 		t.Errorf("set settings changed: %+v", got)
 	}

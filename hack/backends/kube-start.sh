@@ -2,20 +2,23 @@
 # kube-start.sh: starts a fresh etcd (127.0.0.1:$PEERPODS_E2E_ETCD_PORT, data
 # under $PEERPODS_E2E_KUBE_DIR) and a kube-apiserver on
 # $PEERPODS_E2E_KUBE_URL with a random admin token and no anonymous access,
-# waits until /readyz answers, and writes $PEERPODS_E2E_KUBECONFIG. Needs
-# kube-apiserver and etcd on PATH (make kube builds them). There is no
-# controller-manager: deleted namespaces stay Terminating.
+# waits until /readyz answers, writes $PEERPODS_E2E_KUBECONFIG, and starts
+# kube-controller-manager with only the garbage collector and the namespace
+# controller: pulumi-kubernetes deletes with foreground propagation, which
+# only the garbage collector completes, and deleted namespaces go away.
+# Needs kube-apiserver, kube-controller-manager and etcd on PATH (make kube
+# builds them).
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./env.sh
 k=$PEERPODS_E2E_KUBE_DIR
 READY_TIMEOUT=${PEERPODS_E2E_KUBE_READY_TIMEOUT:-90} # seconds, per server
 
-for bin in etcd kube-apiserver; do
+for bin in etcd kube-apiserver kube-controller-manager; do
   command -v "$bin" >/dev/null || { echo "kube-start.sh: $bin is not on PATH: run make kube and add \$CACHE/bin (~/.cache/peerpods/bin) to PATH" >&2; exit 1; }
 done
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-if running "$k/etcd.pid" || running "$k/kube-apiserver.pid"; then
+if running "$k/etcd.pid" || running "$k/kube-apiserver.pid" || running "$k/kube-controller-manager.pid"; then
   echo "kube-start.sh: already running under $k; run kube-stop.sh first" >&2
   exit 1
 fi
@@ -121,5 +124,20 @@ CONF
 # The kubeconfig's CA must verify the server: one request with it only.
 curl -fsS -o /dev/null --cacert "$PEERPODS_E2E_KUBE_CA_FILE" -H @"$k/auth-header" "$PEERPODS_E2E_KUBE_URL/version" ||
   { echo "kube-start.sh: the extracted CA does not verify $PEERPODS_E2E_KUBE_URL" >&2; exit 1; }
+# The garbage collector and the namespace controller, nothing else (no
+# serving port, no leader election: one instance on a throwaway cluster).
+setsid kube-controller-manager --kubeconfig="$PEERPODS_E2E_KUBECONFIG" \
+  --controllers=garbage-collector-controller,namespace-controller \
+  --secure-port=0 --leader-elect=false --use-service-account-credentials=false \
+  </dev/null >"$k/kube-controller-manager.log" 2>&1 &
+echo $! >"$k/kube-controller-manager.pid"
+# Ready when its garbage collector has synced the API's resources (its log
+# says so), so that the first foreground delete is collected.
+deadline=$(($(date +%s) + READY_TIMEOUT))
+until grep -qi "all resource monitors have synced" "$k/kube-controller-manager.log" 2>/dev/null; do
+  running "$k/kube-controller-manager.pid" || fail "kube-controller-manager exited" kube-controller-manager
+  [ "$(date +%s)" -lt "$deadline" ] || fail "kube-controller-manager's garbage collector not synced after ${READY_TIMEOUT}s" kube-controller-manager
+  sleep 0.1
+done
 echo "kube up: $PEERPODS_E2E_KUBE_URL (etcd 127.0.0.1:$PEERPODS_E2E_ETCD_PORT) in" \
   "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s, kubeconfig $PEERPODS_E2E_KUBECONFIG"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# kube-stop.sh: stops the kube-apiserver and etcd that kube-start.sh started
+# kube-stop.sh: stops the kube-controller-manager, kube-apiserver and etcd
+# that kube-start.sh started
 # (by their pid files; SIGKILL after 10 s). Safe to call twice. The data
 # stays under $PEERPODS_E2E_KUBE_DIR until the next start.
 set -uo pipefail
 cd "$(dirname "$0")"
 source ./env.sh
 k=$PEERPODS_E2E_KUBE_DIR
-for name in kube-apiserver etcd; do
+for name in kube-controller-manager kube-apiserver etcd; do
   pidfile=$k/$name.pid
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

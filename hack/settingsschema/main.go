@@ -1,6 +1,7 @@
 // Command settingsschema writes stacks/settings.schema.json, the JSON
 // Schema of the stack files, from the settings' Go types
-// (stacks.GenerateSchema). Run it as go generate ./stacks.
+// (stacks.GenerateSchema), and stacks/SETTINGS.md, the reference rendered
+// from it (stacks.SettingsReference). Run it as go generate ./stacks.
 package main
 
 import (
@@ -15,6 +16,13 @@ func main() {
 	schema, err := stacks.GenerateSchema(".")
 	if err == nil {
 		err = os.WriteFile(stacks.SchemaFile, schema, 0o644)
+	}
+	var ref []byte
+	if err == nil {
+		ref, err = stacks.SettingsReference(schema)
+	}
+	if err == nil {
+		err = os.WriteFile(stacks.ReferenceFile, ref, 0o644)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "settingsschema:", err)

@@ -60,6 +60,12 @@ func PodVM(t testing.TB, l *libvirt.Libvirt, pool, name, base string) (root, iso
 		OS:      &libvirtxml.DomainOS{Type: &libvirtxml.DomainOSType{Arch: "x86_64", Type: "hvm"}},
 		Devices: &libvirtxml.DomainDeviceList{Disks: []libvirtxml.DomainDisk{disk(root, "vda", "qcow2"), disk(iso, "vdb", "raw")}}}).Marshal()
 	must(t, err, "domain %s", name)
+	// A define needs QEMU's capabilities, which libvirtd probes once after
+	// it starts (hack/backends/start.sh asks for them in the background);
+	// a define during that probe failed on a fresh machine with "An error
+	// occurred, but the cause is unknown". Asking for them waits for it.
+	_, err = l.Capabilities()
+	must(t, err, "libvirtd's capabilities")
 	_, err = l.DomainDefineXML(x)
 	must(t, err, "defining the pod VM domain %s (needs an emulator: qemu-system-x86)", name)
 	t.Cleanup(func() {

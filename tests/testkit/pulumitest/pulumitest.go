@@ -40,6 +40,8 @@ type Resource struct {
 	Providers    []string // provider references, components
 	Dependencies []string // URNs of explicit dependencies
 	Retain       bool     // RetainOnDelete
+	ImportID     string   // the Import option's ID
+	BeforeCreate []string // names of the before-create hooks
 }
 
 // Invoke is one function call a program made.
@@ -76,6 +78,10 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Parent = rpc.GetParent()
 		r.Dependencies = rpc.GetDependencies()
 		r.Retain = rpc.GetRetainOnDelete()
+		r.ImportID = rpc.GetImportId()
+		if h := rpc.GetHooks(); h != nil {
+			r.BeforeCreate = h.GetBeforeCreate()
+		}
 		for _, ref := range rpc.GetProviders() {
 			r.Providers = append(r.Providers, ref)
 		}

@@ -51,8 +51,10 @@ func NewClusterHandoff(ctx *pulumi.Context,
 }
 
 type clusterHandoffArgs struct {
+	Adopt        []string                   `pulumi:"adopt"`
 	Cloud        string                     `pulumi:"cloud"`
 	ConfigMap    map[string]string          `pulumi:"configMap"`
+	Existing     []string                   `pulumi:"existing"`
 	Identity     *string                    `pulumi:"identity"`
 	KataConfig   *handoff.KataConfigOptions `pulumi:"kataConfig"`
 	KubeContext  *string                    `pulumi:"kubeContext"`
@@ -66,8 +68,10 @@ type clusterHandoffArgs struct {
 
 // The set of arguments for constructing a ClusterHandoff resource.
 type ClusterHandoffArgs struct {
+	Adopt        pulumi.StringArrayInput
 	Cloud        string
 	ConfigMap    pulumi.StringMapInput
+	Existing     pulumi.StringArrayInput
 	Identity     *string
 	KataConfig   handoff.KataConfigOptionsPtrInput
 	KubeContext  *string
