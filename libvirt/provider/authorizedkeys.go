@@ -39,8 +39,18 @@ func keyLine(publicKey, marker string) string {
 	return f[0] + " " + f[1] + " " + markerPrefix + marker
 }
 
+// lockName is the lock file, in ~/.ssh, that every edit of
+// authorized_keys by this provider holds (flock), whichever stack or
+// process runs it: two edits at once would each copy the old file and the
+// second rename would drop the first one's line.
+const lockName = ".authorized_keys.peerpods.lock"
+
 // authorizedKeysScript adds ("add") or removes ("remove") the line read
-// from stdin in ~/.ssh/authorized_keys. The file is never edited in place:
+// from stdin in ~/.ssh/authorized_keys, holding an exclusive flock on
+// ~/.ssh/.authorized_keys.peerpods.lock (lockName) from before it reads
+// the file until after it replaced it (flock, from util-linux, must be on
+// the host; a lock held for 120 s is an error naming it). The file is
+// never edited in place:
 // the new content is written to a temporary file in the same directory
 // (created by copying the old one, so mode and owner are kept), synced and
 // renamed over the old one. Any failure exits non-zero before the rename,
@@ -53,6 +63,10 @@ mode=$1
 IFS= read -r line
 dir="$HOME/.ssh"
 f="$dir/authorized_keys"
+mkdir -p "$dir"
+command -v flock >/dev/null 2>&1 || { echo "flock (util-linux) is not installed on this host; it is needed to edit $f safely" >&2; exit 3; }
+exec 9>>"$dir/` + lockName + `"
+flock -w 120 9 || { echo "$dir/` + lockName + ` has been locked by another edit for 120 s" >&2; exit 4; }
 present=1
 if [ -f "$f" ]; then
   present=0
@@ -64,7 +78,6 @@ if [ "$present" -eq 0 ]; then
 else
   [ "$mode" = remove ] && exit 0
 fi
-mkdir -p "$dir"
 tmp=$(mktemp "$dir/.authorized_keys.peerpods.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 if [ -f "$f" ]; then

@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -51,7 +53,7 @@ func leftovers(t *testing.T, home string) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.Name() != "authorized_keys" {
+		if e.Name() != "authorized_keys" && e.Name() != lockName {
 			out = append(out, e.Name())
 		}
 	}
@@ -165,5 +167,85 @@ func TestAuthorizedKeysFailureLeavesFileAlone(t *testing.T) {
 	}
 	if got := readKeys(t, home); got != before {
 		t.Errorf("authorized_keys changed: %q", got)
+	}
+}
+
+// TestKeysScriptEditsOneAtATime: many adds and removes at once, as two
+// stacks' KvmHostAccess may run them on one host, lose no line: each edit
+// holds the lock from its read to its rename. (Without the lock, this
+// test lost lines: each edit copied the file before the other's rename.)
+func TestKeysScriptEditsOneAtATime(t *testing.T) {
+	home := t.TempDir()
+	line := func(i int) string { return keyLine(testKey, fmt.Sprintf("m%02d", i)) }
+	const n = 24
+	run := func(mode string, from, to int) {
+		var wg sync.WaitGroup
+		errs := make(chan error, to-from)
+		for i := from; i < to; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- runKeysScript(t, home, mode, line(i))
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run("add", 0, n)
+	for i := 0; i < n; i++ {
+		if !strings.Contains(readKeys(t, home), line(i)+"\n") {
+			t.Fatalf("line %d lost among %d added at once:\n%s", i, n, readKeys(t, home))
+		}
+	}
+	// Half removed while the other half is added again (no change).
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); run("remove", 0, n/2) }()
+	go func() { defer wg.Done(); run("add", n/2, n) }()
+	wg.Wait()
+	got := readKeys(t, home)
+	for i := 0; i < n; i++ {
+		if has := strings.Contains(got, line(i)+"\n"); has != (i >= n/2) {
+			t.Errorf("line %d present %t after removing the first half", i, has)
+		}
+	}
+	if l := leftovers(t, home); len(l) != 0 {
+		t.Errorf("left in ~/.ssh: %v", l)
+	}
+}
+
+// TestKeysScriptNeedsFlock: a host without flock is an error that says so,
+// and the file is left as it was.
+func TestKeysScriptNeedsFlock(t *testing.T) {
+	home := t.TempDir()
+	if err := runKeysScript(t, home, "add", keyLine(testKey, "a")); err != nil {
+		t.Fatal(err)
+	}
+	before := readKeys(t, home)
+	// A PATH with sh and the script's tools but no flock.
+	bin := t.TempDir()
+	for _, tool := range []string{"sh", "grep", "mkdir", "mktemp", "cp", "tail", "sync", "mv", "rm"} {
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(path, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(filepath.Join(bin, "sh"), "-c", authorizedKeysCommand("add"))
+	cmd.Env = []string{"HOME=" + home, "PATH=" + bin}
+	cmd.Stdin = strings.NewReader(keyLine(testKey, "b") + "\n")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "flock (util-linux) is not installed") {
+		t.Fatalf("without flock: %v\n%s", err, out)
+	}
+	if readKeys(t, home) != before {
+		t.Error("the file changed")
 	}
 }

@@ -263,15 +263,19 @@ func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHos
 }
 
 // Delete removes this resource's line from authorized_keys, logging in
-// with the key itself. When the key no longer logs in, its line is not
-// there to remove (no bootstrap credential is kept for this).
+// with the key itself. When the key no longer logs in, nothing proves the
+// line is gone (the user's sshd may refuse the key for another reason,
+// and no bootstrap credential is kept): that is an error naming the host,
+// the file and the line to remove by hand, and the way out of the state.
 func (*KvmHostAccess) Delete(ctx context.Context, req infer.DeleteRequest[KvmHostAccessState]) (infer.DeleteResponse, error) {
 	s := req.State
 	client, err := dialWithKey(s)
 	var authErr *authError
 	if errors.As(err, &authErr) {
-		p.GetLogger(ctx).Warningf("the key of %s@%s no longer logs in: its authorized_keys line is already gone", s.User, s.addr())
-		return infer.DeleteResponse{}, nil
+		return infer.DeleteResponse{}, fmt.Errorf("the key of %s@%s no longer logs in (%v), so its authorized_keys line cannot be removed from here, and it may still be there: "+
+			"on %s, remove this line from ~%s/.ssh/authorized_keys if it is there: %s; "+
+			"then drop this resource from the stack's state (pulumi state delete <its URN>) and run the delete again",
+			s.User, s.addr(), authErr, s.Host, s.User, keyLine(s.PublicKey, s.Marker))
 	}
 	if err != nil {
 		return infer.DeleteResponse{}, err

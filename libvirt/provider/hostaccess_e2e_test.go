@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/peerpods/provisioner/libvirt/settings"
@@ -261,4 +262,81 @@ func TestKvmHostAccessBadInput(t *testing.T) {
 	_, err = tryCreate(t, forgedHost, poolType, props(map[string]any{"name": "ppe2e-forged", "path": poolDir(t, "forged")}))
 	wantErr(t, err, "connecting to libvirt")
 	del(t, s, accessType, r)
+}
+
+// TestKvmHostAccessAtOnce: host accesses of two stacks (four resources,
+// each its own key) created at once over the real sshd, then half of them
+// deleted while the others are read: every line is there after the
+// creates, exactly the deleted ones are gone after the deletes (the edits
+// hold the host's lock, so none overwrites another's).
+func TestKvmHostAccessAtOnce(t *testing.T) {
+	b := sshd(t)
+	const n = 4
+	servers := []integration.Server{server(t), server(t)} // two stacks' plugins
+	made := make([]p.CreateResponse, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			made[i], errs[i] = tryCreate(t, servers[i%2], accessType, b.inputs(map[string]any{"knownHostKey": b.hostKeyLine(t)}))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	public := func(i int) string { return made[i].Properties.Get("publicKey").AsString() }
+	for i := range n {
+		if c := b.count(t, public(i)); c != 1 {
+			t.Fatalf("the key of access %d is installed %d times after %d creates at once, want once", i, c, n)
+		}
+	}
+	for i := range n / 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = servers[i%2].Delete(p.DeleteRequest{ID: made[i].ID, Urn: urn(accessType), Properties: made[i].Properties})
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		want := 1
+		if i < n/2 {
+			want = 0
+			if errs[i] != nil {
+				t.Fatalf("delete %d: %v", i, errs[i])
+			}
+		}
+		if c := b.count(t, public(i)); c != want {
+			t.Errorf("the key of access %d is installed %d times after the deletes, want %d", i, c, want)
+		}
+	}
+	for i := n / 2; i < n; i++ {
+		del(t, servers[i%2], accessType, made[i])
+	}
+}
+
+// TestKvmHostAccessDeleteWithoutLogin: when the key no longer logs in
+// (someone removed its line, or changed the user's sshd), the delete is an
+// error naming the host, the file and the line to remove, and the way out
+// of the state, never a silent "already gone".
+func TestKvmHostAccessDeleteWithoutLogin(t *testing.T) {
+	b, s := sshd(t), server(t)
+	a := create(t, s, accessType, b.inputs(map[string]any{"knownHostKey": b.hostKeyLine(t)}))
+	public := a.Properties.Get("publicKey").AsString()
+	b.dropKey(t, public)
+	err := s.Delete(p.DeleteRequest{ID: a.ID, Urn: urn(accessType), Properties: a.Properties})
+	if err == nil {
+		t.Fatal("the delete succeeded without logging in")
+	}
+	line := strings.Fields(public)[1] + " peerpods:" + a.Properties.Get("marker").AsString()
+	for _, want := range []string{b.user + "@" + b.host, "authorized_keys", line, "pulumi state delete"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not name %q: %v", want, err)
+		}
+	}
 }
