@@ -15,30 +15,48 @@ import (
 // Args are the inputs of PeerPods. The json tags are the stack config names
 // (under peerpods:aws) and the names validation errors use.
 type Args struct {
-	// InstanceID is a worker instance whose security groups and subnet
-	// are used (the docs' way). Exclusive with InfraID.
+	// InstanceID is a worker instance (i-...) whose security groups and
+	// subnet are used, the docs' way of finding the worker network.
+	// Exclusive with InfraID.
 	InstanceID string `json:"instanceId,omitzero" pulumi:"instanceId,optional"`
-	// InfraID is the cluster's infrastructure name: a running instance
-	// tagged kubernetes.io/cluster/<InfraID>=owned and named
-	// <InfraID>-worker-* is used. Exclusive with InstanceID.
+	// InfraID is the cluster's infrastructure name: of the running
+	// instances tagged kubernetes.io/cluster/<InfraID>=owned and named
+	// <InfraID>-worker-*, the one with the lowest instance ID gives the
+	// security groups and subnet (a stable choice while that worker
+	// lives). With peerpods:kubeconfig it is read from the cluster
+	// (Infrastructure cluster status.infrastructureName) unless InstanceID
+	// is set. Exclusive with InstanceID; one of them is required unless
+	// both SecurityGroupIDs and SubnetID are set.
 	InfraID string `json:"infraId,omitzero" pulumi:"infraId,optional"`
 
-	// SecurityGroupIDs are the worker security groups; they replace the
-	// discovered ones.
+	// SecurityGroupIDs are the worker security groups (AWS_SG_IDS), each
+	// of which gets the ingress rules (kata agent and tunnel ports, the
+	// group itself as source); they replace the groups read from the
+	// worker (default: discovered). With SubnetID set too, no worker is
+	// looked up.
 	SecurityGroupIDs []string `json:"securityGroupIds,omitzero" pulumi:"securityGroupIds,optional"`
-	// SubnetID is the subnet pod VMs are created in; it replaces the
-	// discovered one.
+	// SubnetID is the subnet pod VMs are created in (AWS_SUBNET_ID); it
+	// replaces the worker's subnet (default: discovered).
 	SubnetID string `json:"subnetId,omitzero" pulumi:"subnetId,optional"`
-	// VPCID is the cluster VPC; it replaces the discovered one.
+	// VPCID is the cluster VPC (AWS_VPC_ID); it replaces the one read from
+	// the subnet (default: the subnet's VPC).
 	VPCID string `json:"vpcId,omitzero" pulumi:"vpcId,optional"`
 
-	// PodVMInstanceType is PODVM_INSTANCE_TYPE, default t3.medium.
+	// PodVMInstanceType is PODVM_INSTANCE_TYPE, the pod VMs' default
+	// instance type, default t3.medium. It must be one of
+	// PodVMInstanceTypes: cloud-api-adaptor refuses a type that is not
+	// listed.
 	PodVMInstanceType string `json:"podvmInstanceType,omitzero" pulumi:"podvmInstanceType,optional" jsonschema:"minLength=1"`
-	// PodVMInstanceTypes is PODVM_INSTANCE_TYPES, default t2.small,
-	// t2.medium, t3.large.
+	// PodVMInstanceTypes is PODVM_INSTANCE_TYPES, the instance types pods
+	// may ask for, default t2.small, t2.medium, t3.medium, t3.large (the
+	// docs' list and the default type, DefaultInstanceTypes).
 	PodVMInstanceTypes []string `json:"podvmInstanceTypes,omitzero" pulumi:"podvmInstanceTypes,optional"`
-	// PodVMAMIID is PODVM_AMI_ID; empty lets the operator build an AMI
-	// (identity cco or static only: workload identity requires one).
+	// PodVMAMIID is PODVM_AMI_ID, the pod VM image. Empty (the default)
+	// leaves the key to the operator's image job, which builds an AMI;
+	// with identity static the stack then makes the S3 bucket
+	// (BUCKET_NAME) and the vmimport role the job imports it with.
+	// Required with identity workload, whose image job would need rights
+	// the stack does not grant.
 	PodVMAMIID string `json:"podvmAmiId,omitzero" pulumi:"podvmAmiId,optional"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
@@ -52,7 +70,9 @@ type Args struct {
 	Identity contract.Identity `json:"-" pulumi:"identity,optional"`
 	// OIDCIssuer is the cluster's service-account issuer (Authentication
 	// cluster, spec.serviceAccountIssuer), an https URL whose IAM OIDC
-	// provider exists in the account; workload identity only.
+	// provider exists in the account; the stack's IAM role trusts it.
+	// Workload identity only, where it is required; with
+	// peerpods:kubeconfig it is read from the cluster.
 	OIDCIssuer string `json:"oidcIssuer,omitzero" pulumi:"oidcIssuer,optional"`
 	// AccessKeyID and SecretAccessKey are the credentials cloud-api-adaptor
 	// uses; nil leaves them out of the values. They are made secret. Only

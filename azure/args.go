@@ -26,43 +26,74 @@ const (
 // Args are the inputs of PeerPods. The json tags are the stack config names
 // (under peerpods:azure) and the names validation errors use.
 type Args struct {
-	// ResourceGroup is the cluster's resource group (<infraID>-rg):
-	// everything is created there.
+	// ResourceGroup is the cluster's resource group (<infraID>-rg),
+	// AZURE_RESOURCE_GROUP: everything is created there, and the pod VMs'
+	// region (AZURE_REGION) is its region. Required; with
+	// peerpods:kubeconfig it is read from the cluster (Infrastructure
+	// cluster status.platformStatus.azure.resourceGroupName).
 	ResourceGroup string `json:"resourceGroup" pulumi:"resourceGroup"`
-	// NetworkResourceGroup holds the cluster VNet; default ResourceGroup.
+	// NetworkResourceGroup is the resource group of the cluster VNet,
+	// default ResourceGroup. With peerpods:kubeconfig it is read from the
+	// cluster when it differs (ARO, or a cluster installed into an
+	// existing VNet: status.platformStatus.azure.networkResourceGroupName).
 	NetworkResourceGroup string `json:"networkResourceGroup,omitzero" pulumi:"networkResourceGroup,optional" jsonschema:"minLength=1"`
-	// VNetName, WorkerSubnetName and NSGName name the cluster network;
-	// each is discovered when empty, as the docs do: the only VNet of the
-	// network resource group, its subnet whose name contains "worker", the
-	// only NSG of the resource group.
-	VNetName         string `json:"vnetName,omitzero" pulumi:"vnetName,optional"`
+	// VNetName names the cluster VNet; empty (the default) finds it as the
+	// docs do: the only VNet of NetworkResourceGroup.
+	VNetName string `json:"vnetName,omitzero" pulumi:"vnetName,optional"`
+	// WorkerSubnetName names the workers' subnet of the cluster VNet, the
+	// pod VMs' subnet (AZURE_SUBNET_ID) in worker-subnet mode; empty (the
+	// default) finds it as the docs do: the VNet's subnet whose name
+	// contains "worker".
 	WorkerSubnetName string `json:"workerSubnetName,omitzero" pulumi:"workerSubnetName,optional"`
-	NSGName          string `json:"nsgName,omitzero" pulumi:"nsgName,optional"`
+	// NSGName names the cluster NSG, which gets the inbound rules and is
+	// AZURE_NSG_ID; empty (the default) finds it as the docs do: the only
+	// NSG of ResourceGroup.
+	NSGName string `json:"nsgName,omitzero" pulumi:"nsgName,optional"`
 
-	// Outbound is OutboundWorkerSubnet (default) or OutboundPeerVNet.
+	// Outbound is the outbound mode: worker-subnet (OutboundWorkerSubnet,
+	// the default: the pod VMs on the worker subnet, a NAT gateway attached
+	// to it unless it has one already, which is reused) or peer-vnet
+	// (OutboundPeerVNet: a peer-pod VNet with its own NAT gateway, peered
+	// both ways with the cluster VNet; see PeerVNet).
 	Outbound string `json:"outbound,omitzero" pulumi:"outbound,optional" jsonschema:"minLength=1"`
-	// PeerVNet describes the peer-pod VNet of OutboundPeerVNet.
+	// PeerVNet describes the peer-pod VNet of outbound peer-vnet (the
+	// docs' names and 192.168.0.0/16 by default); ignored in worker-subnet
+	// mode.
 	PeerVNet *PeerVNet `json:"peerVnet,omitzero" pulumi:"peerVnet,optional"`
 	// ClusterVNetPrefixes are the cluster VNet's address prefixes as the
-	// stack declares them (default 10.0.0.0/14); the discovered ones are
-	// checked too.
+	// stack declares them, default [10.0.0.0/14]; in peer-vnet mode the
+	// peer-pod VNet must not overlap them, nor the prefixes the VNet is
+	// found to have.
 	ClusterVNetPrefixes []string `json:"clusterVnetPrefixes,omitzero" pulumi:"clusterVnetPrefixes,optional"`
-	// OtherPrefixes are further ranges the peer-pod VNet must not overlap
-	// (other peered networks, on-premises ranges).
+	// OtherPrefixes are further ranges the peer-pod VNet of peer-vnet mode
+	// must not overlap (other peered networks, on-premises ranges),
+	// default none.
 	OtherPrefixes []string `json:"otherPrefixes,omitzero" pulumi:"otherPrefixes,optional"`
 
-	// NATGatewayName and PublicIPName name the NAT gateway and its IP.
+	// NATGatewayName names the NAT gateway the stack creates (Standard,
+	// in ResourceGroup), default peerpod-nat-gw.
 	NATGatewayName string `json:"natGatewayName,omitzero" pulumi:"natGatewayName,optional" jsonschema:"minLength=1"`
-	PublicIPName   string `json:"publicIpName,omitzero" pulumi:"publicIpName,optional" jsonschema:"minLength=1"`
-	// Priorities are the NSG rule priorities.
+	// PublicIPName names the NAT gateway's static public IP, default
+	// peerpod-nat-gw-ip.
+	PublicIPName string `json:"publicIpName,omitzero" pulumi:"publicIpName,optional" jsonschema:"minLength=1"`
+	// Priorities are the priorities of the stack's inbound rules on the
+	// cluster NSG, each from 100 to 4096, different from each other and
+	// from every other inbound rule of the NSG.
 	Priorities *Priorities `json:"nsgPriorities,omitzero" pulumi:"nsgPriorities,optional"`
 
-	// InstanceSize, InstanceSizes and ImageID are AZURE_INSTANCE_SIZE,
-	// AZURE_INSTANCE_SIZES and AZURE_IMAGE_ID (empty: the operator builds
-	// the image).
-	InstanceSize  string   `json:"instanceSize,omitzero" pulumi:"instanceSize,optional" jsonschema:"minLength=1"`
+	// InstanceSize is AZURE_INSTANCE_SIZE, the pod VMs' default size,
+	// default Standard_B2als_v2. It must be one of InstanceSizes:
+	// cloud-api-adaptor refuses a size that is not listed.
+	InstanceSize string `json:"instanceSize,omitzero" pulumi:"instanceSize,optional" jsonschema:"minLength=1"`
+	// InstanceSizes is AZURE_INSTANCE_SIZES, the sizes pods may ask for,
+	// default Standard_B2als_v2, Standard_D2as_v5, Standard_D4as_v5,
+	// Standard_D2ads_v5 (DefaultInstanceSizes, the docs' list).
 	InstanceSizes []string `json:"instanceSizes,omitzero" pulumi:"instanceSizes,optional"`
-	ImageID       string   `json:"imageId,omitzero" pulumi:"imageId,optional"`
+	// ImageID is AZURE_IMAGE_ID, the pod VM image: an image resource ID
+	// (/subscriptions/..., /CommunityGalleries/... or
+	// /SharedGalleries/...). Empty (the default) leaves the key to the
+	// operator's image job, which builds the image.
+	ImageID string `json:"imageId,omitzero" pulumi:"imageId,optional"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
@@ -76,10 +107,19 @@ type Args struct {
 	Identity contract.Identity `json:"-" pulumi:"identity,optional"`
 	// OIDCIssuer is the cluster's service account issuer (Authentication
 	// cluster spec.serviceAccountIssuer), which the workload identity's
-	// federated credential trusts; required in workload mode.
+	// federated credential trusts. Workload identity only, where it is
+	// required; with peerpods:kubeconfig it is read from the cluster.
 	OIDCIssuer string `json:"oidcIssuer,omitzero" pulumi:"oidcIssuer,optional"`
-	// IdentityName names the managed identity of workload mode; default
-	// osc-<resourceGroup>, the name the operator team's CI gives it.
+	// IdentityName names the user-assigned managed identity of workload
+	// identity (workload only), default osc-<resourceGroup>, the name the
+	// operator team's CI gives it. Its roles, each justified in
+	// RoleAssignments: Reader on the subscription (cloud-api-adaptor lists
+	// the region's VM sizes), Virtual Machine Contributor on ResourceGroup
+	// (and on the worker subnet when, in worker-subnet mode, it lies in
+	// another resource group), Storage Account Contributor and Compute
+	// Gallery Artifacts Publisher on ResourceGroup only without ImageID
+	// (the operator's image job), Network Contributor on ResourceGroup
+	// only with USE_PUBLIC_IP "true" in peerpods:extra.
 	IdentityName string `json:"identityName,omitzero" pulumi:"identityName,optional" jsonschema:"minLength=1"`
 	// ClientID, ClientSecret and TenantID are the service principal
 	// cloud-api-adaptor uses in static mode (an error in the others); nil
@@ -97,23 +137,37 @@ type Args struct {
 
 // PeerVNet is the dedicated peer-pod network of OutboundPeerVNet.
 type PeerVNet struct {
-	// Name of the VNet, default peerpod-vnet.
+	// Name of the VNet, default peerpod-vnet; created in ResourceGroup.
 	Name string `json:"name,omitzero" pulumi:"name,optional" jsonschema:"minLength=1"`
-	// AddressPrefix of the VNet, default 192.168.0.0/16.
+	// AddressPrefix of the VNet, default 192.168.0.0/16. It must not
+	// overlap the cluster VNet (ClusterVNetPrefixes, and the prefixes
+	// found) nor OtherPrefixes; touching ranges are fine.
 	AddressPrefix string `json:"addressPrefix,omitzero" pulumi:"addressPrefix,optional" jsonschema:"minLength=1"`
-	// SubnetName, default peerpod-subnet.
+	// SubnetName names the VNet's subnet of the pod VMs (AZURE_SUBNET_ID),
+	// default peerpod-subnet.
 	SubnetName string `json:"subnetName,omitzero" pulumi:"subnetName,optional" jsonschema:"minLength=1"`
-	// SubnetPrefix, default the whole VNet.
+	// SubnetPrefix is the subnet's prefix, within AddressPrefix; default
+	// the whole VNet (AddressPrefix). It is a source of the NSG rules, so
+	// it may cover at most one /8's worth of addresses.
 	SubnetPrefix string `json:"subnetPrefix,omitzero" pulumi:"subnetPrefix,optional" jsonschema:"minLength=1"`
-	// ClusterToPeerName and PeerToClusterName name the two peerings.
+	// ClusterToPeerName names the peering from the cluster VNet to the
+	// peer-pod VNet, default peerpod-azure-vnet-to-peerpod-vnet.
 	ClusterToPeerName string `json:"clusterToPeerName,omitzero" pulumi:"clusterToPeerName,optional" jsonschema:"minLength=1"`
+	// PeerToClusterName names the peering from the peer-pod VNet to the
+	// cluster VNet, default peerpod-peerpod-vnet-to-azure-vnet.
 	PeerToClusterName string `json:"peerToClusterName,omitzero" pulumi:"peerToClusterName,optional" jsonschema:"minLength=1"`
 }
 
 // Priorities are the priorities of the NSG rules this stack creates.
 type Priorities struct {
+	// KataAgent is the priority of rule Allow-Kata-Agent-Internal (TCP
+	// 15150, the kata agent), default 112.
 	KataAgent int `json:"kataAgent,omitzero" pulumi:"kataAgent,optional" jsonschema:"minimum=1"`
+	// TunnelTCP is the priority of rule Allow-VXLAN-Internal (the tunnel
+	// port, TCP), default 111.
 	TunnelTCP int `json:"tunnelTcp,omitzero" pulumi:"tunnelTcp,optional" jsonschema:"minimum=1"`
+	// TunnelUDP is the priority of rule Allow-VXLAN-Internal-UDP (the
+	// tunnel port, UDP), default 110.
 	TunnelUDP int `json:"tunnelUdp,omitzero" pulumi:"tunnelUdp,optional" jsonschema:"minimum=1"`
 }
 

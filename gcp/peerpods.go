@@ -19,31 +19,49 @@ import (
 // Args are the inputs of PeerPods. The json tags are the stack config names
 // (under peerpods:gcp) and the names validation errors use.
 type Args struct {
-	// ProjectID is the cluster's project (GCP_PROJECT_ID).
+	// ProjectID is the cluster's project (GCP_PROJECT_ID), also the GCP
+	// provider's project. Required; with peerpods:kubeconfig it is read
+	// from the cluster (Infrastructure cluster
+	// status.platformStatus.gcp.projectID).
 	ProjectID string `json:"projectId" pulumi:"projectId"`
-	// Zone is where pod VMs are created (GCP_ZONE).
+	// Zone is where pod VMs are created (GCP_ZONE), also the GCP
+	// provider's zone. Required; with peerpods:kubeconfig it is the first
+	// worker node's zone.
 	Zone string `json:"zone" pulumi:"zone"`
-	// Network is the cluster network's name (<infraID>-network); GCP_NETWORK
-	// is written as global/networks/<Network>.
+	// Network is the cluster network's name (<infraID>-network), which
+	// gets the firewall rule; GCP_NETWORK is written as
+	// global/networks/<Network>. It is looked up first, so a wrong name
+	// fails the preview. Required; with peerpods:kubeconfig it is
+	// <infrastructureName>-network, the installer's name.
 	Network string `json:"network" pulumi:"network"`
-	// SourceRanges may reach the ports: the workers' and pod VMs' ranges.
-	// Required; a range covering every address is refused.
+	// SourceRanges are the ranges that may reach the ports (the firewall
+	// rule's sources): the workers' and pod VMs' ranges. Required; with
+	// peerpods:kubeconfig they are the install-config's machine networks.
+	// Together they may cover at most one /8's worth of addresses (a
+	// range covering every address is refused).
 	SourceRanges []string `json:"sourceRanges" pulumi:"sourceRanges"`
-	// TargetTags, when set, limit the rule to instances with these tags.
+	// TargetTags, when set, limit the rule to instances with these
+	// network tags (default: none, every instance of the network).
 	TargetTags []string `json:"targetTags,omitzero" pulumi:"targetTags,optional"`
-	// FirewallName names the rule, default allow-port-15150-restricted.
+	// FirewallName names the firewall rule (ingress, TCP 15150 and the
+	// tunnel port), default allow-port-15150-restricted.
 	FirewallName string `json:"firewallName,omitzero" pulumi:"firewallName,optional" jsonschema:"minLength=1"`
-	// MachineType is GCP_MACHINE_TYPE, default e2-medium.
+	// MachineType is GCP_MACHINE_TYPE, the pod VMs' machine type, default
+	// e2-medium.
 	MachineType string `json:"machineType,omitzero" pulumi:"machineType,optional" jsonschema:"minLength=1"`
 	// Subnetwork is GCP_SUBNETWORK: the subnetwork of the pod VMs, needed
-	// in a custom-mode VPC (a name, or regions/<region>/subnetworks/<name>).
-	// cloud-api-adaptor reads it from OSC's osc-release-v1.12 on; 1.10
-	// ignores it and lets GCP pick the subnetwork of an auto-mode network.
+	// in a custom-mode VPC such as OpenShift installs into (a name, or
+	// regions/<region>/subnetworks/<name>; set it to the worker
+	// subnetwork). cloud-api-adaptor reads it from OSC's osc-release-v1.12
+	// on; 1.10 ignores it and lets GCP pick the subnetwork of the zone's
+	// region, which works for an auto-mode network only. Default: unset.
 	Subnetwork string `json:"subnetwork,omitzero" pulumi:"subnetwork,optional"`
 	// ImageName is PODVM_IMAGE_NAME, the pod VM image in the project.
 	// cloud-api-adaptor exits without it (entrypoint.sh gcp() test_vars),
-	// so empty leaves the key to the operator, whose image job builds an
-	// image and writes the key before it starts cloud-api-adaptor.
+	// so unset (the default) leaves the key to the operator, whose image
+	// job builds an image and writes the key before the operator starts
+	// cloud-api-adaptor. Set it empty and it is refused: leave it out
+	// instead.
 	ImageName string `json:"podvmImageName,omitzero" pulumi:"podvmImageName,optional" jsonschema:"minLength=1"`
 
 	// Settings are the common peer-pods settings; what is nil or zero

@@ -28,27 +28,41 @@ const (
 // (under peerpods:libvirt) and the names validation errors use.
 type Args struct {
 	// URI is the libvirt URI of a libvirtd the program's machine reaches
-	// directly (qemu:///system by default). Ignored with Host, which
-	// reaches the host over qemu+ssh.
+	// directly: qemu:///system (the default), or
+	// qemu+unix:///system?socket=PATH. Ignored with Host, which reaches
+	// the host over qemu+ssh.
 	URI string `json:"uri,omitzero" pulumi:"uri,optional" jsonschema:"minLength=1"`
 	// Host, when set, is a remote KVM host: a key pair gets SSH access to
-	// it and everything else goes over qemu+ssh.
+	// it and everything else goes over qemu+ssh, the URI the cluster gets
+	// as LIBVIRT_URI (without no_verify: the pinned host key goes into
+	// ssh-key-secret as known_hosts). Required when the handoff is on
+	// (cluster or manifests): the cluster reaches the host over qemu+ssh.
 	Host *Host `json:"host,omitzero" pulumi:"host,optional"`
-	// Pool is the storage pool (LIBVIRT_POOL); an existing pool of this
-	// name and Dir is adopted.
+	// Pool is the dir storage pool (LIBVIRT_POOL), default default; an
+	// existing pool of this name and Dir is adopted and left in place on
+	// destroy.
 	Pool string `json:"pool,omitzero" pulumi:"pool,optional" jsonschema:"minLength=1"`
-	// Dir is the pool's directory (LIBVIRT_DIR_NAME).
+	// Dir is the pool's directory (LIBVIRT_DIR_NAME), an absolute path
+	// whose parent exists, default /var/lib/libvirt/images.
 	Dir string `json:"dir,omitzero" pulumi:"dir,optional" jsonschema:"minLength=1"`
-	// Volume is the pod VM image volume (LIBVIRT_VOL_NAME).
+	// Volume is the pod VM image volume (LIBVIRT_VOL_NAME), default
+	// podvm-base.qcow2. When the stack uploads Image, LIBVIRT_IMAGE_ID is
+	// this name too, so the operator runs no image job of its own.
 	Volume string `json:"volume,omitzero" pulumi:"volume,optional" jsonschema:"minLength=1"`
-	// Format is the volume format, qcow2 or raw.
+	// Format is the volume format, qcow2 (the default) or raw; it must be
+	// the format of Image, when given.
 	Format string `json:"format,omitzero" pulumi:"format,optional" jsonschema:"minLength=1"`
-	// Capacity is the volume's virtual size in bytes; 0 means the image's.
+	// Capacity is the volume's virtual size in bytes, at least the
+	// image's; 0 (the default) means the image's. Required without Image.
 	Capacity int `json:"capacity,omitzero" pulumi:"capacity,optional"`
-	// Image is the local pod VM image uploaded into the volume; without
-	// it the volume is created empty and Capacity is required.
+	// Image is the absolute path of the local pod VM image uploaded
+	// (sparse) into the volume; a new image (by its SHA-256) replaces the
+	// volume. Without it the volume is created empty, Capacity is
+	// required, and the operator's image job builds the image.
 	Image string `json:"image,omitzero" pulumi:"image,optional"`
-	// Network is the libvirt network of the pod VMs (LIBVIRT_NET).
+	// Network is the libvirt network of the pod VMs (LIBVIRT_NET),
+	// default default: letters, digits, '.', '_', '+' and '-' only
+	// (cloud-api-adaptor's entrypoint passes it unquoted).
 	Network string `json:"network,omitzero" pulumi:"network,optional" jsonschema:"minLength=1"`
 
 	// Settings are the common peer-pods settings; what is nil or zero
@@ -64,17 +78,21 @@ type Args struct {
 // Host describes a remote KVM host (peerpods:libvirt.host; the
 // component's host input).
 type Host struct {
-	// Address is the host's name or address.
+	// Address is the host's name or address. Required with Host.
 	Address string `json:"address" pulumi:"address"`
-	// Port is the SSH port (22).
+	// Port is the SSH port, default 22.
 	Port int `json:"port,omitzero" pulumi:"port,optional" jsonschema:"minimum=1"`
-	// User is the SSH user (root).
+	// User is the SSH user, default root.
 	User string `json:"user,omitzero" pulumi:"user,optional" jsonschema:"minLength=1"`
-	// KnownHostKey pins the host's SSH key; empty trusts it on first use.
+	// KnownHostKey pins the host's SSH key (a known_hosts line or a public
+	// key, as ssh-keyscan prints it); empty (the default) trusts the key
+	// met on first contact and pins that. A changed host key is an error.
 	KnownHostKey string `json:"knownHostKey,omitzero" pulumi:"knownHostKey,optional"`
-	// KeyType is the type of the generated key pair, rsa or ed25519.
+	// KeyType is the type of the generated key pair, rsa (4096 bits, the
+	// default) or ed25519; unused with peerpods:sshPrivateKey.
 	KeyType string `json:"keyType,omitzero" pulumi:"keyType,optional" jsonschema:"minLength=1"`
-	// LibvirtSocket is libvirtd's socket on the host, when not the default.
+	// LibvirtSocket is libvirtd's socket on the host, an absolute path,
+	// when not libvirt's default.
 	LibvirtSocket string `json:"libvirtSocket,omitzero" pulumi:"libvirtSocket,optional"`
 
 	// Password or BootstrapPrivateKey (secrets) log in once to install

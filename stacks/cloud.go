@@ -51,7 +51,9 @@ type Stack interface {
 
 // defaulter is a Stack that tells its defaults: the settings an empty
 // peerpods:<cloud> takes (the component's WithDefaults, its nested
-// objects present), for the schema's default keywords.
+// objects present), for the schema's default keywords. A default that
+// follows another setting is left out (zero): an empty object's would be
+// wrong, and the field's description says it.
 type defaulter interface {
 	defaults() any
 }

@@ -42,10 +42,16 @@ func (awsCloud) Examples() []string { return []string{"aws-example"} }
 // awsStack is peerpods:aws: the AWS provider's settings and the component's
 // arguments.
 type awsStack struct {
-	// Region is the AWS provider's region; empty uses AWS_REGION or the
-	// profile's region.
+	// Region is the AWS provider's region, such as us-east-2, which is
+	// written as AWS_REGION of peer-pods-cm. With peerpods:kubeconfig it
+	// is read from the cluster (Infrastructure cluster
+	// status.platformStatus.aws.region); empty uses the provider's own
+	// default: the AWS_REGION environment variable, else the profile's
+	// region.
 	Region string `json:"region,omitzero"`
-	// Profile is the shared-credentials profile of the AWS provider.
+	// Profile is the shared-credentials profile of the AWS provider
+	// (default: the provider's usual credentials: environment, default
+	// profile, role).
 	Profile string `json:"profile,omitzero"`
 	aws.Args
 }

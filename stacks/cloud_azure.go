@@ -44,16 +44,25 @@ func (azureCloud) Examples() []string { return []string{"azure-worker-subnet", "
 // azureStack is peerpods:azure: the subscription of the providers and the
 // component's arguments.
 type azureStack struct {
-	// Subscription is the subscription of the azure providers and
-	// AZURE_SUBSCRIPTION_ID; empty uses the providers' default and the
-	// resource group's subscription.
+	// Subscription is the subscription ID (a GUID) of the azure providers,
+	// and the pod VMs' subscription: AZURE_SUBSCRIPTION_ID of
+	// peer-pods-secret with identity static, the operator's SUBSCRIPTIONID
+	// with identity workload. Empty uses the providers' default (the
+	// current subscription of your Azure login) and the resource group's
+	// subscription.
 	Subscription string `json:"subscriptionId,omitzero"`
 	azure.Args
 	sshPrivateKey Secret
 }
 
-// defaults implements defaulter.
-func (s *azureStack) defaults() any { return azure.Args{}.WithDefaults() }
+// defaults implements defaulter; identityName (osc-<resourceGroup>) and
+// peerVnet.subnetPrefix (the VNet's prefix) follow other settings.
+func (s *azureStack) defaults() any {
+	d := azure.Args{}.WithDefaults()
+	d.IdentityName = ""
+	d.PeerVNet.SubnetPrefix = ""
+	return d
+}
 
 // Prepare implements Stack.
 func (s *azureStack) Prepare(in Input) {

@@ -110,7 +110,7 @@ func StackFile(n NewStack) ([]byte, error) {
 	}
 	if contract.WritesSecret(id) && c != contract.Libvirt {
 		line("  # Static credentials: pulumi config set --secret <key> for each key the")
-		line("  # README lists for %s, or read the cluster's CCO root secret:", c)
+		line("  # stacks/SETTINGS.md lists for %s, or read the cluster's CCO root secret:", c)
 		line("  # peerpods:credentialsFromCluster: true")
 	}
 	for _, k := range slices.Sorted(mapsKeys(n.Secrets)) {

@@ -37,43 +37,66 @@ var (
 // (GenerateSchema); an object setting without one takes its type's doc
 // comment.
 var settingDocs = map[string]string{
-	"cloud":                   "The cloud to prepare: aws, azure, gcp or libvirt (CLOUD_PROVIDER). With peerpods:kubeconfig it may be left out: the cluster's platform names it.",
-	"handoff":                 "Where the peer-pods values go: cluster (default: peer-pods-cm and peer-pods-secret written into the cluster, needs peerpods:kubeconfig), manifests (written as stack outputs for oc apply) or off (stack outputs only).",
-	"kubeconfig":              "The cluster's kubeconfig, its contents (a secret): pulumi config set --secret kubeconfig < ~/.kube/config.",
+	"cloud":                   "The cloud to prepare: aws, azure, gcp or libvirt (CLOUD_PROVIDER). Required, unless peerpods:kubeconfig is set: the cluster's platform (Infrastructure cluster status.platformStatus.type) names it then.",
+	"handoff":                 "Where the peer-pods values go: cluster (default: peer-pods-cm, peer-pods-secret, ssh-key-secret and the optional KataConfig and node patches written into the cluster; needs peerpods:kubeconfig), manifests (the same objects rendered as YAML into the secret manifests stack output, for oc apply or GitOps) or off (the cloud side only: the values are stack outputs).",
+	"kubeconfig":              "The cluster's kubeconfig, its contents, not its path (a secret): pulumi config set --secret kubeconfig < ~/.kube/config. Required with handoff cluster; when set, the cluster is read for the settings the stack does not give (peerpods:discover).",
 	"kubeContext":             "The kubeconfig context to use (default: its current one).",
 	"adopt":                   "Cluster objects of the handoff that may exist before the stack: all, or a list of Kind/namespace/name (Kind/name for a cluster-scoped one), such as ConfigMap/openshift-sandboxed-containers-operator/peer-pods-cm or KataConfig/cluster-kataconfig. Those that exist are taken over by an import (shown in the preview) and kept on destroy. Without it, an object the stack is about to create that exists already stops the run (default: none).",
-	"identity":                "How cloud-api-adaptor gets its cloud credentials: cco (default: the operator asks the Cloud Credential Operator), static (the stack writes the keys set with pulumi config set --secret into peer-pods-secret) or workload (a cloud identity trusted by the cluster's OIDC issuer; AWS and Azure).",
-	"discover":                "Whether the cloud's settings the stack does not set are read from the cluster (default true, with peerpods:kubeconfig).",
-	"credentialsFromCluster":  "With identity static: read the keys of peer-pods-secret from the cluster's CCO root secret instead of the stack (default false).",
-	"operatorSubscription":    "The operator's OLM Subscription (workload identity), when the cluster has none of package sandboxed-containers-operator to find.",
-	"tunnelPort":              "VXLAN_PORT: the VXLAN tunnel port (default 9000).",
-	"tunnelProtocols":         "The protocols the tunnel port is opened for (default [tcp, udp]).",
-	"proxyTimeout":            "PROXY_TIMEOUT: how long a pod VM may take to answer, a duration (default 5m, 15m for libvirt).",
-	"limitPerNode":            "PEERPODS_LIMIT_PER_NODE: pod VMs per worker node, at least 1 (default 10).",
-	"rootVolumeSize":          "ROOT_VOLUME_SIZE: the pod VM root disk in GB, at least 6 (default 6).",
-	"tags":                    "TAGS: tags of every pod VM, written key=value,...",
-	"initdataFile":            "INITDATA from a file: the path of an initdata TOML file (Kata agent policy ...), checked and encoded (gzip, base64) as cloud-api-adaptor reads it. Exclusive with peerpods:initdata.",
-	"initdata":                "INITDATA as cloud-api-adaptor reads it: gzip < initdata.toml | base64 -w0. Exclusive with peerpods:initdataFile.",
-	"extra":                   "Further cloud-api-adaptor keys of peer-pods-cm, each checked against the contract (README, \"Keys\").",
-	"kataConfig":              "The operator's KataConfig, created by the handoff.",
-	"placement":               "Where peer pods may run: worker nodes labelled for the KataConfig's pool selector, or the nodes of a hosted control plane.",
+	"identity":                "How cloud-api-adaptor gets its cloud credentials: cco (default for AWS, Azure and GCP: the operator asks the Cloud Credential Operator), static (the stack writes the keys set with pulumi config set --secret into peer-pods-secret; the only mode of libvirt) or workload (a cloud identity trusted by the cluster's OIDC issuer; AWS and Azure). README, \"Credentials: peerpods:identity\", says what each mode creates.",
+	"discover":                "Whether the cloud's settings the stack does not set are read from the cluster of peerpods:kubeconfig, and the ones it sets compared with it (default true; without peerpods:kubeconfig nothing is read).",
+	"credentialsFromCluster":  "Identity static only: read the keys of peer-pods-secret from the cluster's CCO root secret (kube-system/aws-creds, azure-credentials, gcp-credentials) instead of the stack's secrets, which must then be left unset (default false).",
+	"operatorSubscription":    "Workload identity only: the name of the operator's OLM Subscription in openshift-sandboxed-containers-operator, whose spec.config.env gets the identity. Default: the Subscription of package sandboxed-containers-operator found in the cluster; required with the handoff on when there is none to find.",
+	"tunnelPort":              "VXLAN_PORT: the VXLAN tunnel port between worker and pod VM, which the cloud's rules open (default 9000; 1-65535, not 15150, the kata agent's port).",
+	"tunnelProtocols":         "The protocols the tunnel port is opened for: tcp and/or udp, each once (default [tcp, udp]; VXLAN is UDP, the docs open TCP).",
+	"proxyTimeout":            "PROXY_TIMEOUT: how long cloud-api-adaptor waits for a pod VM's agent, a positive duration such as 5m or 90s (default 5m, 15m for libvirt).",
+	"limitPerNode":            "PEERPODS_LIMIT_PER_NODE: pod VMs per worker node, at least 1 (default 10); the former PeerPodConfig's spec.limit.",
+	"rootVolumeSize":          "ROOT_VOLUME_SIZE: the pod VM root disk in GB, at least 6 (default 6). AWS, Azure and GCP only: libvirt's cloud-api-adaptor has no such key.",
+	"tags":                    "TAGS: tags of every pod VM, an object written key=value,... sorted by key (default none: the key is not written). No ',' or '=' in keys or values, and the cloud's tag limits (README, \"Bad input\"). AWS, Azure and GCP only: libvirt's cloud-api-adaptor has no such key.",
+	"initdataFile":            "INITDATA from a file: the path (absolute, or relative to the project directory) of an initdata TOML file (Kata agent policy and more), checked (algorithm sha256, sha384 or sha512, a version, a [data] table) and encoded (gzip, then base64) as cloud-api-adaptor reads it. Exclusive with peerpods:initdata; with neither, INITDATA is left to the operator.",
+	"initdata":                "INITDATA already encoded, as cloud-api-adaptor reads it: gzip < initdata.toml | base64 -w0; checked to decode to valid initdata. Exclusive with peerpods:initdataFile; with neither, INITDATA is left to the operator.",
+	"extra":                   extraDoc(),
+	"kataConfig":              "The operator's KataConfig, written by the handoff (cluster or manifests) with enablePeerPods: true, after peer-pods-cm, the Secrets and the node patches (and deleted first). Unset (the default), no KataConfig is written.",
+	"placement":               "Where peer pods may run (handoff cluster or manifests): worker nodes labelled for the KataConfig's pool selector, and the node groups of a hosted-control-plane management cluster. Labels are server-side applied (only ours owned); taints are added by a peerpods:kubernetes:NodeTaints per node (the plugin), never replacing others' taints; with manifests, the taints are oc adm taint comments (README, \"The cluster handoff\"). Default: no node is changed.",
 	"disableCvm":              "Refused: the operator writes DISABLECVM itself on every reconcile (from its osc-feature-gates ConfigMap).",
 	"peerPodConfig":           "Refused: the operator 1.10 has no PeerPodConfig; peerpods:limitPerNode sets PEERPODS_LIMIT_PER_NODE.",
-	"sshPrivateKey":           "A private key (a secret) to use instead of a generated key pair: Azure's ssh-key-secret, the libvirt KVM host's key.",
-	"libvirtHostPassword":     "The password (a secret) that logs in once to the remote KVM host to install the key pair.",
-	"libvirtHostBootstrapKey": "A private key (a secret) that logs in once to the remote KVM host to install the key pair.",
-	"awsAccessKeyId":          "AWS_ACCESS_KEY_ID of peer-pods-secret (identity static).",
-	"awsSecretAccessKey":      "AWS_SECRET_ACCESS_KEY of peer-pods-secret (a secret; identity static).",
-	"azureClientId":           "AZURE_CLIENT_ID of peer-pods-secret (identity static).",
-	"azureClientSecret":       "AZURE_CLIENT_SECRET of peer-pods-secret (a secret; identity static).",
-	"azureTenantId":           "AZURE_TENANT_ID of peer-pods-secret (identity static).",
-	"gcpCredentials":          "GCP_CREDENTIALS of peer-pods-secret: the service account's key file, its contents (a secret; identity static).",
-	"redhatOfflineToken":      "REDHAT_OFFLINE_TOKEN of peer-pods-secret (a secret): the operator's libvirt image build downloads RHEL with it.",
+	"sshPrivateKey":           "A private key (a secret, unencrypted OpenSSH or PEM) to use instead of a generated key pair: Azure's ssh-key-secret, the libvirt KVM host's key (default: a generated pair, kept secret in the state).",
+	"libvirtHostPassword":     "The password (a secret) that logs in once to the remote KVM host (peerpods:libvirt.host) to install the key pair; never kept in the state. With libvirt.host, this or peerpods:libvirtHostBootstrapKey is required.",
+	"libvirtHostBootstrapKey": "A private key the host already accepts (a secret) that logs in once to the remote KVM host (peerpods:libvirt.host) to install the key pair; never kept in the state. With libvirt.host, this or peerpods:libvirtHostPassword is required.",
+	"awsAccessKeyId":          "AWS_ACCESS_KEY_ID of peer-pods-secret (identity static)." + staticKey,
+	"awsSecretAccessKey":      "AWS_SECRET_ACCESS_KEY of peer-pods-secret (a secret; identity static)." + staticKey,
+	"azureClientId":           "AZURE_CLIENT_ID of peer-pods-secret (identity static)." + staticKey,
+	"azureClientSecret":       "AZURE_CLIENT_SECRET of peer-pods-secret (a secret; identity static)." + staticKey,
+	"azureTenantId":           "AZURE_TENANT_ID of peer-pods-secret (identity static)." + staticKey,
+	"gcpCredentials":          "GCP_CREDENTIALS of peer-pods-secret: the service account's key file, its contents, checked to be one (a secret; identity static)." + staticKey,
+	"redhatOfflineToken":      "REDHAT_OFFLINE_TOKEN of peer-pods-secret (a secret, optional): the operator's own libvirt image build downloads RHEL with it; not needed when the stack uploads peerpods:libvirt.image.",
 	"aws":                     "The AWS settings: the provider's region and profile, how to find the worker network, the pod VM instance types and image.",
 	"azure":                   "The Azure settings: the subscription, the cluster's resource groups and network, the outbound mode, the NSG priorities, the pod VM sizes and image, workload identity.",
 	"gcp":                     "The GCP settings: the project and zone, the cluster's network, the firewall, the pod VM machine type and image.",
 	"libvirt":                 "The libvirt settings: the libvirtd (local URI, or a remote KVM host over qemu+ssh), the storage pool and volume, the image uploaded, the network.",
-	"hostKeyCerts":            "HOST_KEY_CERTS of peer-pods-secret: IBM Z Secure Execution host key documents for the operator's libvirt image build.",
+	"hostKeyCerts":            "HOST_KEY_CERTS of peer-pods-secret (optional): IBM Z Secure Execution host key documents (PEM) for the operator's own libvirt image build, so refused with peerpods:libvirt.image.",
+}
+
+// staticKey ends the description of a cloud key of peer-pods-secret that
+// the stack's secrets give.
+const staticKey = " Required with identity static and the handoff on (cluster or manifests), unless peerpods:credentialsFromCluster is true; refused with the other identities (the operator writes peer-pods-secret then)."
+
+// extraDoc describes peerpods:extra, naming the keys each cloud's
+// contract lets it set.
+func extraDoc() string {
+	var b strings.Builder
+	b.WriteString("Further cloud-api-adaptor keys of peer-pods-cm, a map of key to value, each checked against the cloud's contract (the key and its format; README, \"Keys\"); any other key is refused (default none).")
+	for _, c := range contract.Clouds {
+		var names []string
+		for _, k := range contract.MustFor(c).Keys {
+			if k.Extra() {
+				names = append(names, k.Name)
+			}
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(&b, " %s: %s.", c, strings.Join(names, ", "))
+		}
+	}
+	return b.String()
 }
 
 // knownSettings returns every top-level setting and whether it must be
@@ -121,7 +144,7 @@ func checkKeys(keys []string, isSecret func(key string) bool) error {
 		sensitive, isKnown := known[name]
 		switch {
 		case !isKnown:
-			fix := "remove it, or use one of the settings listed in the README"
+			fix := "remove it, or use one of the settings listed in stacks/SETTINGS.md"
 			if near := nearest(name, names); near != "" {
 				fix = fmt.Sprintf("did you mean peerpods:%s? Rename it, or remove it", near)
 			}

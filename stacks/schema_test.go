@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"bytes"
+	"encoding/json"
 	"github.com/peerpods/provisioner/components/contract"
 	"os"
 	"path/filepath"
@@ -28,6 +29,39 @@ func TestSchemaCheckedIn(t *testing.T) {
 	}
 	if got, err := os.ReadFile(ReferenceFile); err != nil || !bytes.Equal(got, ref) {
 		t.Errorf("stacks/%s is not what the schema renders (%v): run go generate ./stacks", ReferenceFile, err)
+	}
+}
+
+// TestSchemaDescribesEverySetting: every setting and every field of an
+// object setting has a description (its own doc comment, or its entry in
+// settingDocs), so that every row of SETTINGS.md says what it is. A field
+// sharing one comment with others, or none, has no description.
+func TestSchemaDescribesEverySetting(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(schemaJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	props, _ := dig(doc, "properties", "config", "properties").(map[string]any)
+	if len(props) == 0 {
+		t.Fatal("the schema has no settings")
+	}
+	var walk func(name string, s map[string]any)
+	walk = func(name string, s map[string]any) {
+		if d, _ := s["description"].(string); strings.TrimSpace(d) == "" {
+			t.Errorf("%s has no description: give its field a doc comment of its own (or the setting an entry in settingDocs)", name)
+		}
+		sub, _ := s["properties"].(map[string]any)
+		if items, ok := s["items"].(map[string]any); ok {
+			if p, ok := items["properties"].(map[string]any); ok {
+				sub, name = p, name+"[]"
+			}
+		}
+		for f, v := range sub {
+			walk(name+"."+f, v.(map[string]any))
+		}
+	}
+	for name, s := range props {
+		walk(name, s.(map[string]any))
 	}
 }
 

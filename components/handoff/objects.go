@@ -65,10 +65,13 @@ type Object struct {
 // KataConfigOptions ask for a KataConfig (kataconfiguration.openshift.io/v1)
 // with peer pods enabled.
 type KataConfigOptions struct {
-	// Name of the KataConfig, default DefaultKataConfigName.
+	// Name of the KataConfig (cluster-scoped, a DNS-1123 subdomain),
+	// default cluster-kataconfig (DefaultKataConfigName).
 	Name string `json:"name,omitzero" pulumi:"name,optional"`
 	// PoolSelector, when set, is kataConfigPoolSelector.matchLabels: the
-	// nodes the kata runtime goes to.
+	// nodes the kata runtime goes to (default: none, the operator's own
+	// choice of nodes). The nodes of peerpods:placement.kataNodes get
+	// these labels.
 	PoolSelector map[string]string `json:"poolSelector,omitzero" pulumi:"poolSelector,optional"`
 }
 

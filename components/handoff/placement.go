@@ -28,24 +28,27 @@ const (
 // peerpods:placement setting): the nodes that get the kata pool label, and
 // the node groups of a hosted-control-plane management cluster.
 type Placement struct {
-	// KataNodes get the labels of KataConfigOptions.PoolSelector, so that
-	// the KataConfig selects them.
+	// KataNodes are node names that get the labels of
+	// KataConfigOptions.PoolSelector (peerpods:kataConfig.poolSelector),
+	// so that the KataConfig selects them; they require that pool
+	// selector.
 	KataNodes []string `json:"kataNodes,omitzero"`
-	// HostedControlPlane are node groups of a management cluster.
+	// HostedControlPlane are node groups of a hosted-control-plane
+	// management cluster, each labelled (and tainted) for its role.
 	HostedControlPlane []NodeGroup `json:"hostedControlPlane,omitzero"`
 }
 
 // NodeGroup is a group of management-cluster nodes with one role.
 type NodeGroup struct {
-	// Nodes are the node names.
+	// Nodes are the node names, at least one.
 	Nodes []string `json:"nodes"`
 	// Infra labels them node-role.kubernetes.io/infra.
 	Infra bool `json:"infra,omitzero"`
 	// ControlPlane labels and taints (NoSchedule) them
 	// hypershift.openshift.io/control-plane=true.
 	ControlPlane bool `json:"controlPlane,omitzero"`
-	// Cluster, a hosted cluster's namespace, labels and taints them
-	// hypershift.openshift.io/cluster=<Cluster>.
+	// Cluster, a hosted cluster's namespace, labels and taints
+	// (NoSchedule) them hypershift.openshift.io/cluster=<Cluster>.
 	Cluster string `json:"cluster,omitzero"`
 	// Zone labels them topology.kubernetes.io/zone=<Zone>.
 	Zone string `json:"zone,omitzero"`
