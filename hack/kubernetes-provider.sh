@@ -15,11 +15,13 @@ set -euo pipefail
 out=${1:?usage: kubernetes-provider.sh DIR}
 GO=${GO:-go}
 NICE=${NICE:-}
-# The provider's module and version, and the version the plugin reports
-# (the pseudo-version's base: what its schema and state carry).
+# The provider's module and version, and the version the plugin reports:
+# a pre-release of the patch after v4.24.0, the SDK release the module's
+# go.mod requires (so built after it), which meets the engine's check
+# against the program's SDK (>= 4.23.0) without claiming a release.
 MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 PSEUDO=v4.0.0-20260115033456-f47bc2d6f199
-VERSION=${PEERPODS_KUBERNETES_PROVIDER_VERSION:-4.0.0-20260115033456-f47bc2d6f199}
+VERSION=${PEERPODS_KUBERNETES_PROVIDER_VERSION:-4.24.1-dev.20260115033456.f47bc2d6f199}
 
 mkdir -p "$out"
 work=$(mktemp -d)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -143,7 +144,8 @@ func TestEngineClusterHandoff(t *testing.T) {
 		metav1.PatchOptions{FieldManager: "sandboxed-containers-operator"}); err != nil {
 		t.Fatal(err)
 	}
-	h.editStack("peerpods:limitPerNode: 10", "peerpods:limitPerNode: 11")
+	// (pulumi config set rewrote the stack file: set, not edit, from here.)
+	h.run("pulumi", "config", "set", "peerpods:limitPerNode", "11", "--stack", h.stack)
 	h.peerpods(0, "up")
 	cm, err = cms.Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
 	if err != nil {
@@ -260,7 +262,8 @@ func TestEngineHandoffRefusesThenAdopts(t *testing.T) {
 	untouched("after the refused up")
 
 	// Adopted: imported, then the stack's values applied; kept on destroy.
-	h.editStack("peerpods:discover: false\n", "peerpods:discover: false\n  peerpods:adopt:\n    - "+cmRef+"\n    - KataConfig/"+kata+"\n")
+	h.run("pulumi", "config", "set", "--path", "peerpods:adopt[0]", cmRef, "--stack", h.stack)
+	h.run("pulumi", "config", "set", "--path", "peerpods:adopt[1]", "KataConfig/"+kata, "--stack", h.stack)
 	reportFile := filepath.Join(h.dir, "preview.json")
 	h.peerpods(7, "preview", "--json", reportFile)
 	var imports []string
@@ -285,6 +288,12 @@ func TestEngineHandoffRefusesThenAdopts(t *testing.T) {
 		t.Errorf("second up changed something: %q", got)
 	}
 	out = h.peerpods(0, "destroy")
+	// The engine says which deletes kept the object ([retain]).
+	for _, name := range []string{"handoff-" + contract.ConfigMapName, "handoff-" + kata} {
+		if !regexp.MustCompile(regexp.QuoteMeta(name) + ` deleted \([0-9.]+s\)\[retain\]`).MatchString(out) {
+			t.Errorf("the destroy output does not say %s was retained:\n%s", name, out)
+		}
+	}
 	if _, err := cms.Get(ctx, contract.ConfigMapName, metav1.GetOptions{}); err != nil {
 		t.Errorf("the adopted peer-pods-cm after destroy: %v\n%s", err, out)
 	}

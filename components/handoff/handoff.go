@@ -255,8 +255,11 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 			child = append(child, pulumi.RetainOnDelete(true))
 		}
 		if adopt {
-			// Once in the state, the import is no longer done.
+			// Once in the state, the import is no longer done. The stack's
+			// values win over the fields others set: it takes the object
+			// over.
 			child = append(child, pulumi.Import(pulumi.ID(ref.ID())))
+			obj.Force = !obj.Retain
 		} else if slices.Contains(owned, ref) && args.lookup != nil {
 			hook, err := ownerHook(ctx, name, ref, adoption, args.lookup)
 			if err != nil {
@@ -416,6 +419,11 @@ func ownerHook(ctx *pulumi.Context, name string, r Ref, adoption Adoption, l Loo
 	return ctx.RegisterResourceHook(ownerHookName(name, r), check, &pulumi.ResourceHookOptions{OnDryRun: true})
 }
 
+// PatchForceAnnotation makes pulumi-kubernetes apply an object with
+// force, taking over the fields other managers own
+// (pulumi-kubernetes provider/pkg/await/await.go, patchForce).
+const PatchForceAnnotation = "pulumi.com/patchForce"
+
 // newObject registers the pulumi-kubernetes resource for an object of the
 // model: the typed resource of core kinds, a (patch of a) custom resource
 // otherwise.
@@ -426,6 +434,9 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 	}
 	if len(o.Labels) > 0 {
 		meta.Labels = pulumi.ToStringMap(o.Labels)
+	}
+	if o.Force {
+		meta.Annotations = pulumi.StringMap{PatchForceAnnotation: pulumi.String("true")}
 	}
 	switch {
 	case o.Kind == "Node": // labels only: the taints are a NodeTaints

@@ -54,6 +54,10 @@ type Object struct {
 	Taints []Taint
 	// Secret marks objects whose content is secret.
 	Secret bool
+	// Force applies the object's fields over those other field managers
+	// own (pulumi-kubernetes' pulumi.com/patchForce annotation): set for
+	// the adopted objects, which the stack takes over.
+	Force bool
 	// AfterAll makes the object depend on every object before it in the
 	// handoff: the KataConfig, since the operator validates peer-pods-cm and
 	// peer-pods-secret when it is created and when it is deleted, and needs
