@@ -62,6 +62,27 @@ func (h *harness) useKubernetesProvider() {
 	}
 }
 
+// newClusterHarness is the harness of a cluster-mode stack (clusterStack,
+// a KataConfig of a name of its own, returned) on the real
+// pulumi-kubernetes plugin, with the operator's CRDs installed and the
+// e2e kubeconfig set. It holds the remote host (remoteHost) for the
+// test: the engine tests that write into the operator's namespace run
+// one at a time.
+func newClusterHarness(t *testing.T, stack string) (*harness, string) {
+	t.Helper()
+	kubetest.InstallCRDs(t, kubetest.PeerPodsCRDs(t)...)
+	kata := "peerpods-e2e-" + randomHex(t, 3)
+	h := newHarness(t, stack, clusterStack(kata))
+	h.useKubernetesProvider()
+	h.remoteHost()
+	kubeconfig, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_KUBECONFIG"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
+	return h, kata
+}
+
 // TestEngineClusterHandoff runs a cluster-mode stack on the engine with
 // the real pulumi-kubernetes provider plugin against the e2e
 // kube-apiserver with the operator's CRDs: the preview plans the handoff
@@ -75,16 +96,7 @@ func TestEngineClusterHandoff(t *testing.T) {
 	t.Parallel()
 	c := kubetest.Client(t)
 	ctx := t.Context()
-	kubetest.InstallCRDs(t, kubetest.PeerPodsCRDs(t)...)
-	kata := "peerpods-e2e-" + randomHex(t, 3)
-	h := newHarness(t, "libvirt-cluster-e2e", clusterStack(kata))
-	h.useKubernetesProvider()
-	h.remoteHost()
-	kubeconfig, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_KUBECONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
+	h, kata := newClusterHarness(t, "libvirt-cluster-e2e")
 	ns := contract.Namespace
 	cms := c.Typed.CoreV1().ConfigMaps(ns)
 	secrets := c.Typed.CoreV1().Secrets(ns)
@@ -200,16 +212,7 @@ func TestEngineHandoffRefusesThenAdopts(t *testing.T) {
 	t.Parallel()
 	c := kubetest.Client(t)
 	ctx := t.Context()
-	kubetest.InstallCRDs(t, kubetest.PeerPodsCRDs(t)...)
-	kata := "peerpods-e2e-" + randomHex(t, 3)
-	h := newHarness(t, "libvirt-adopt-e2e", clusterStack(kata))
-	h.useKubernetesProvider()
-	h.remoteHost() // also one engine test at a time in the operator's namespace
-	kubeconfig, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_KUBECONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
+	h, kata := newClusterHarness(t, "libvirt-adopt-e2e")
 
 	// The admin's objects, made before the stack.
 	ns := contract.Namespace
