@@ -24,6 +24,14 @@ PSEUDO=v4.0.0-20260115033456-f47bc2d6f199
 VERSION=${PEERPODS_KUBERNETES_PROVIDER_VERSION:-4.24.1-dev.20260115033456.f47bc2d6f199}
 
 mkdir -p "$out"
+# A fresh clone's script is newer than the cached plugin: built already
+# from the same module and version, it is kept (the stamp says which).
+stamp="$MODULE@$PSEUDO $VERSION"
+if [ -x "$out/pulumi-resource-kubernetes" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
+  touch "$out/pulumi-resource-kubernetes"
+  echo "kept $out/pulumi-resource-kubernetes ($stamp)"
+  exit 0
+fi
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 dir=$(GOFLAGS=-mod=mod "$GO" mod download -json "$MODULE@$PSEUDO" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
@@ -36,4 +44,5 @@ cd "$work"
 GOFLAGS=-mod=mod CGO_ENABLED=0 $NICE "$GO" build -trimpath -o "$out/pulumi-resource-kubernetes.tmp" \
   -ldflags "-s -w -X $MODULE/pkg/version.Version=$VERSION" ./cmd/pulumi-resource-kubernetes
 mv "$out/pulumi-resource-kubernetes.tmp" "$out/pulumi-resource-kubernetes"
+echo "$stamp" >"$out/stamp"
 echo "built $out/pulumi-resource-kubernetes ($MODULE@$PSEUDO, version $VERSION)"
