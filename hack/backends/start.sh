@@ -17,6 +17,13 @@ for pid in $(pgrep -x libvirtd); do
     exit 1
   fi
 done
+# /dev/kvm as udev would leave it for the emulator's user (here no udev
+# runs: it is root's alone). Otherwise libvirtd's capability probe, which
+# runs QEMU as that user, finds KVM when it probes and not when it checks
+# its cache, and probes again at every domain define: 31 s each
+# (libvirt 9.0 virQEMUCapsIsValid: "KVM was enabled when probing ..., but
+# it is not available now").
+if [ -c /dev/kvm ]; then chmod 0666 /dev/kvm; fi
 cat >"$s/libvirtd.conf" <<CONF
 unix_sock_dir = "$s/run"
 unix_sock_group = "$PEERPODS_E2E_SSH_USER"
