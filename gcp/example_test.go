@@ -55,5 +55,5 @@ func Example() {
 	// PROXY_TIMEOUT=5m
 	// ROOT_VOLUME_SIZE=6
 	// VXLAN_PORT=9000
-	// firewall: podvms-allow-port-15150-restricted-id
+	// firewall: podvms-firewall-id
 }

@@ -3,6 +3,7 @@ package gcp
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/peerpods/provisioner/components/check"
 	"github.com/peerpods/provisioner/components/common"
@@ -43,8 +44,17 @@ type Args struct {
 	// TargetTags, when set, limit the rule to instances with these
 	// network tags (default: none, every instance of the network).
 	TargetTags []string `json:"targetTags,omitzero" pulumi:"targetTags,optional"`
+	// InfraID is the cluster's infrastructure name (Infrastructure cluster
+	// status.infrastructureName; with peerpods:kubeconfig it is read from
+	// the cluster). It names the firewall rule by default, so that two
+	// clusters in one project never share a rule name.
+	InfraID string `json:"infraId,omitzero" pulumi:"infraId,optional"`
 	// FirewallName names the firewall rule (ingress, TCP 15150 and the
-	// tunnel port), default allow-port-15150-restricted.
+	// tunnel port). Default: <infraId>-peerpods, or without infraId
+	// <network>-peerpods (cut to 63 characters): a name of this cluster,
+	// not the docs' project-wide allow-port-15150-restricted. Renaming it
+	// replaces the rule, the new one created before the old one is
+	// deleted.
 	FirewallName string `json:"firewallName,omitzero" pulumi:"firewallName,optional" jsonschema:"minLength=1"`
 	// MachineType is GCP_MACHINE_TYPE, the pod VMs' machine type, default
 	// e2-medium.
@@ -76,11 +86,27 @@ type Args struct {
 	Identity contract.Identity `json:"-" pulumi:"identity,optional"`
 }
 
-// Defaults, as in the product documentation.
+// Defaults. DocsFirewallName is the product documentation's rule name,
+// the default of this project's earlier versions: one per project.
 const (
-	DefaultFirewallName = "allow-port-15150-restricted"
-	DefaultMachineType  = "e2-medium"
+	DocsFirewallName   = "allow-port-15150-restricted"
+	DefaultMachineType = "e2-medium"
 )
+
+// DefaultFirewallName is the rule name of a cluster: <infraID>-peerpods,
+// or <network>-peerpods without an infrastructure name, cut to GCP's 63
+// characters (and to end in a letter or digit).
+func DefaultFirewallName(infraID, network string) string {
+	base := infraID
+	if base == "" {
+		base = network
+	}
+	name := base + "-peerpods"
+	if len(name) > 63 {
+		name = strings.TrimRight(name[:63], "-")
+	}
+	return name
+}
 
 // whatName describes a valid GCP name (RFC 1035, GCP's naming convention).
 func whatName(what string) string {
@@ -95,7 +121,7 @@ func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(contract.GCP)
 	a.Identity = contract.IdentityOr(contract.GCP, a.Identity)
 	if a.FirewallName == "" {
-		a.FirewallName = DefaultFirewallName
+		a.FirewallName = DefaultFirewallName(a.InfraID, a.Network)
 	}
 	if a.MachineType == "" {
 		a.MachineType = DefaultMachineType
@@ -112,7 +138,16 @@ func (a Args) Validate() error {
 	p.Add(check.Pattern("gcp.projectId", a.ProjectID, contract.GCPProjectPattern, "a project ID (6-30 lower-case letters, digits, '-')"))
 	p.Add(check.Pattern("gcp.zone", a.Zone, contract.GCPZonePattern, "a zone such as us-central1-a"))
 	p.Add(check.Pattern("gcp.network", a.Network, contract.GCPNamePattern, whatName("the cluster network's name, such as mycluster-x7k2p-network")))
-	p.Add(check.Pattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, whatName("a firewall rule name")))
+	if a.InfraID != "" {
+		p.Add(check.Pattern("gcp.infraId", a.InfraID, contract.OpenShiftInfraIDPattern, "the cluster's infrastructure name (oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}')"))
+	}
+	// A default name made of a bad infraId or network is not a second
+	// problem.
+	derivedFromBad := a.FirewallName == DefaultFirewallName(a.InfraID, a.Network) &&
+		(a.InfraID != "" && !contract.OpenShiftInfraIDPattern.MatchString(a.InfraID) || a.InfraID == "" && !contract.GCPNamePattern.MatchString(a.Network))
+	if !derivedFromBad {
+		p.Add(check.Pattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, whatName("a firewall rule name")))
+	}
 	p.Add(check.Pattern("gcp.machineType", a.MachineType, contract.GCPMachineTypePattern, "a machine type such as e2-medium"))
 	if a.ImageName != "" {
 		p.Add(check.Pattern("gcp.podvmImageName", a.ImageName, contract.GCPNamePattern, whatName("a GCP image name")))
@@ -189,7 +224,14 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		}
 		allows = append(allows, &compute.FirewallAllowArgs{Protocol: pulumi.String(string(proto)), Ports: nums})
 	}
-	fw, err := compute.NewFirewall(ctx, name+"-"+args.FirewallName, &compute.FirewallArgs{
+	// One resource name whatever the rule's name (a renamed rule is
+	// replaced, created before the old one goes); the earlier versions
+	// named the resource after the rule: those names are aliases.
+	aliases := []pulumi.Alias{{Name: pulumi.String(name + "-" + args.FirewallName)}}
+	if args.FirewallName != DocsFirewallName {
+		aliases = append(aliases, pulumi.Alias{Name: pulumi.String(name + "-" + DocsFirewallName)})
+	}
+	fw, err := compute.NewFirewall(ctx, name+"-firewall", &compute.FirewallArgs{
 		Name:         pulumi.String(args.FirewallName),
 		Project:      pulumi.String(args.ProjectID),
 		Network:      pulumi.String(net.SelfLink),
@@ -198,7 +240,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		SourceRanges: pulumi.ToStringArray(args.SourceRanges),
 		TargetTags:   pulumi.ToStringArray(args.TargetTags),
 		Description:  pulumi.String("peer pods: kata agent and tunnel, managed by peerpods"),
-	}, pulumi.Parent(c), pulumi.Provider(provider))
+	}, pulumi.Parent(c), pulumi.Provider(provider), pulumi.Aliases(aliases))
 	if err != nil {
 		return nil, err
 	}

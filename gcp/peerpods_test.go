@@ -58,6 +58,7 @@ func deploy(t *testing.T, args gcp.Args, withProvider bool) (*pulumitest.Mocks, 
 
 func TestFirewallAndValues(t *testing.T) {
 	args := baseArgs()
+	args.InfraID = "mycluster-x7k2p"
 	args.TargetTags = []string{"mycluster-x7k2p-worker"}
 	args.Credentials = pulumi.String(`{"type":"service_account"}`)
 	args.Identity = contract.IdentityStatic
@@ -66,16 +67,16 @@ func TestFirewallAndValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"gcp:compute/firewall:Firewall peerpods-allow-port-15150-restricted",
+		"gcp:compute/firewall:Firewall peerpods-firewall",
 		"peerpods:gcp:PeerPods peerpods",
 		"pulumi:providers:gcp gcp",
 	}
 	if got := m.Summary(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("graph %v\nwant %v", got, want)
 	}
-	fw := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-allow-port-15150-restricted")
+	fw := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-firewall")
 	wantFW := map[string]any{
-		"name": "allow-port-15150-restricted", "project": "my-openshift-project", "network": selfLink,
+		"name": "mycluster-x7k2p-peerpods", "project": "my-openshift-project", "network": selfLink,
 		"direction": "INGRESS",
 		"allows": []any{
 			map[string]any{"protocol": "tcp", "ports": []any{"9000", "15150"}},
@@ -135,7 +136,7 @@ func TestTunnelUDPOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allows := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-allow-port-15150-restricted").Inputs.Mappable()["allows"]
+	allows := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-firewall").Inputs.Mappable()["allows"]
 	want := []any{map[string]any{"protocol": "tcp", "ports": []any{"15150"}}, map[string]any{"protocol": "udp", "ports": []any{"4789"}}}
 	if !reflect.DeepEqual(allows, want) {
 		t.Errorf("allows %v", allows)
@@ -265,5 +266,66 @@ func TestNames(t *testing.T) {
 			c.change(&a)
 			pulumitest.RequireInputError(t, a.WithDefaults().Validate(), c.setting, "; fix: set it to")
 		})
+	}
+}
+
+// TestFirewallNamePerCluster: the rule is named after the cluster, so two
+// clusters in one project (two stacks) create two rules, never one name
+// twice; without the infrastructure name, after the network; cut to GCP's
+// 63 characters; an explicit name wins.
+func TestFirewallNamePerCluster(t *testing.T) {
+	name := func(mutate func(*gcp.Args)) string {
+		t.Helper()
+		a := baseArgs()
+		mutate(&a)
+		m, _, err := deploy(t, a, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-firewall").Inputs.Mappable()["name"].(string)
+	}
+	one := name(func(a *gcp.Args) { a.InfraID = "cluster-one-abcde" })
+	// In the same network (a shared VPC), too.
+	two := name(func(a *gcp.Args) { a.InfraID = "cluster-two-fghij" })
+	if one != "cluster-one-abcde-peerpods" || two != "cluster-two-fghij-peerpods" {
+		t.Errorf("two clusters' rules: %q, %q", one, two)
+	}
+	if got := name(func(*gcp.Args) {}); got != "mycluster-x7k2p-network-peerpods" {
+		t.Errorf("without infraId: %q", got)
+	}
+	if got := gcp.DefaultFirewallName("", strings.Repeat("n", 55)+"-network"); len(got) != 63 || got != strings.Repeat("n", 55)+"-network" {
+		t.Errorf("a long network's rule name %q (%d characters)", got, len(got))
+	}
+	if got := gcp.DefaultFirewallName("", strings.Repeat("n", 54)+"-network"); len(got) > 63 || strings.HasSuffix(got, "-") {
+		t.Errorf("cut at a dash: %q (%d characters)", got, len(got))
+	}
+	if got := name(func(a *gcp.Args) { a.InfraID = "c-abcde"; a.FirewallName = "my-rule" }); got != "my-rule" {
+		t.Errorf("explicit name: %q", got)
+	}
+}
+
+// TestFirewallKeepsItsResource: the rule's resource has one name whatever
+// the rule is called, with the names earlier versions gave it (after the
+// rule's name, and the docs' default) as aliases: upgrading moves it
+// instead of deleting it, and renaming the rule replaces it (the new rule
+// created before the old one is deleted) instead of deleting one resource
+// and creating another.
+func TestFirewallKeepsItsResource(t *testing.T) {
+	a := baseArgs()
+	a.InfraID = "mycluster-x7k2p"
+	m, _, err := deploy(t, a, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-firewall")
+	var names []string
+	for _, al := range fw.Aliases {
+		if i := strings.LastIndex(al, "::"); i >= 0 { // a URN
+			al = al[i+2:]
+		}
+		names = append(names, al)
+	}
+	if want := []string{"peerpods-mycluster-x7k2p-peerpods", "peerpods-" + gcp.DocsFirewallName}; !reflect.DeepEqual(names, want) {
+		t.Errorf("aliases %v (%v), want the names %v", names, fw.Aliases, want)
 	}
 }

@@ -75,12 +75,14 @@ func (gcpCloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftover
 	return gcp.Leftovers(ctx, cm)
 }
 
-// FromCluster implements Cloud: the project, the installer's
-// network (<infrastructure name>-network), the first worker's zone and the
-// machine networks as the firewall's source ranges.
+// FromCluster implements Cloud: the project, the infrastructure name
+// (which names the firewall rule), the installer's network (<infrastructure
+// name>-network), the first worker's zone and the machine networks as the
+// firewall's source ranges.
 func (gcpCloud) FromCluster(f cluster.Facts, _ contract.Identity) []cluster.Found {
 	var out []cluster.Found
 	if f.InfraName != "" {
+		out = append(out, cluster.Found{Setting: "gcp.infraId", Value: f.InfraName, From: cluster.FromInfrastructure + "infrastructureName"})
 		out = append(out, cluster.Found{Setting: "gcp.network", Value: f.InfraName + "-network", From: cluster.FromInfrastructure + "infrastructureName, and the installer's network name <infrastructureName>-network"})
 	}
 	if f.GCPProject != "" {

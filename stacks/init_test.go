@@ -73,7 +73,7 @@ func TestStackFileIsAValidStack(t *testing.T) {
 		{"aws workload", clustertest.For(contract.AWS), contract.IdentityWorkload, []string{"infraId", "oidcIssuer", "region"}},
 		{"azure", clustertest.For(contract.Azure), "", []string{"resourceGroup"}},
 		{"aro", clustertest.For(contract.Azure, clustertest.AsARO), "", []string{"networkResourceGroup", "resourceGroup"}},
-		{"gcp", clustertest.For(contract.GCP), "", []string{"network", "projectId", "sourceRanges", "zone"}},
+		{"gcp", clustertest.For(contract.GCP), "", []string{"infraId", "network", "projectId", "sourceRanges", "zone"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := facts(t, tc.c)

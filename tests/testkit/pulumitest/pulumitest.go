@@ -41,6 +41,7 @@ type Resource struct {
 	Dependencies []string // URNs of explicit dependencies
 	Retain       bool     // RetainOnDelete
 	ImportID     string   // the Import option's ID
+	Aliases      []string // the aliases' URNs, or their names where the SDK sends specs
 	BeforeCreate []string // names of the before-create hooks
 }
 
@@ -79,6 +80,14 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Dependencies = rpc.GetDependencies()
 		r.Retain = rpc.GetRetainOnDelete()
 		r.ImportID = rpc.GetImportId()
+		r.Aliases = append(r.Aliases, rpc.GetAliasURNs()...)
+		for _, a := range rpc.GetAliases() {
+			if u := a.GetUrn(); u != "" {
+				r.Aliases = append(r.Aliases, u)
+			} else if spec := a.GetSpec(); spec != nil {
+				r.Aliases = append(r.Aliases, spec.GetName())
+			}
+		}
 		if h := rpc.GetHooks(); h != nil {
 			r.BeforeCreate = h.GetBeforeCreate()
 		}
