@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	common "github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/libvirt/conn"
@@ -25,6 +26,11 @@ type sweepOptions struct {
 	// delete removes cloud-api-adaptor's leftovers (libvirt), after a
 	// confirmation unless yes.
 	delete, yes bool
+	// includeRunning lets --delete remove running pod VMs too.
+	includeRunning bool
+	// noCluster skips reading the cluster (destroy's check, which only
+	// needs to know whether anything is left).
+	noCluster bool
 }
 
 // addSweepFlags declares the flags of sweep, and destroy's
@@ -34,6 +40,7 @@ func addSweepFlags(fs *flag.FlagSet, cmd string, o *sweepOptions, ignore *bool) 
 	case "sweep":
 		fs.BoolVar(&o.delete, "delete", false, "remove cloud-api-adaptor's leftovers (libvirt; on a cloud the commands to run are printed)")
 		fs.BoolVar(&o.yes, "yes", false, "do not ask before --delete (needed without a terminal, as in CI)")
+		fs.BoolVar(&o.includeRunning, "include-running", false, "with --delete, also remove running pod VMs that no pod of the cluster uses (else they are kept)")
 	case "destroy":
 		fs.BoolVar(ignore, "ignore-leftovers", false, "destroy even though cloud-api-adaptor left pod VMs, disks or NICs in the stack's pool or network (see peerpods sweep)")
 	}
@@ -52,7 +59,7 @@ type found struct {
 // provider is), on a cloud with the cloud's invokes (stacks.Sweeper) in a
 // read-only program. A stack without outputs (never up, or destroyed)
 // has none.
-var findLeftovers = func(ctx context.Context, s *stack) (found, error) {
+var findLeftovers = func(ctx context.Context, s *stack, o sweepOptions) (found, error) {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
 		return found{}, fmt.Errorf("reading the outputs of %s: %w", s.name, err)
@@ -66,7 +73,13 @@ var findLeftovers = func(ctx context.Context, s *stack) (found, error) {
 		if err != nil {
 			return found{}, err
 		}
-		return libvirtLeftovers(state)
+		var acct common.Accounting
+		if !o.noCluster {
+			if acct, err = readPodVMs(ctx, s); err != nil {
+				return found{}, err
+			}
+		}
+		return libvirtLeftovers(state, acct, o.includeRunning)
 	}
 	c, ok := stacks.CloudNamed(contract.Cloud(name))
 	if !ok {
@@ -195,8 +208,32 @@ func plain(v any) string {
 	return ""
 }
 
-// libvirtLeftovers finds the leftovers in every pool of the state.
-func libvirtLeftovers(state []byte) (found, error) {
+// readPodVMs reads what the stack's cluster (peerpods:kubeconfig and
+// kubeContext) says of its pod VMs: which serve a pod that exists. A stack
+// without a kubeconfig has none to read (nil): then nothing running, and
+// nothing in a shared pool, is removed; a kubeconfig whose cluster cannot
+// be read is an error, so that nothing is removed unchecked.
+var readPodVMs = func(ctx context.Context, s *stack) (common.Accounting, error) {
+	kubeconfig, err := s.GetConfig(ctx, stacks.Namespace+":kubeconfig")
+	if err != nil || kubeconfig.Value == "" {
+		return nil, nil
+	}
+	kubeContext, _ := s.GetConfig(ctx, stacks.Namespace+":kubeContext")
+	clients, err := cluster.Connect([]byte(kubeconfig.Value), kubeContext.Value)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cluster of peerpods:kubeconfig, to keep the pod VMs that serve pods: %w", err)
+	}
+	v, err := cluster.ReadPodVMs(ctx, clients)
+	if err != nil {
+		return nil, fmt.Errorf("reading the pods of the cluster of peerpods:kubeconfig, to keep the pod VMs that serve them: %w", err)
+	}
+	return v, nil
+}
+
+// libvirtLeftovers finds the leftovers in every pool of the state, each
+// kept when acct says a pod uses it, when it runs (unless
+// includeRunning), or in a shared pool when acct does not claim it.
+func libvirtLeftovers(state []byte, acct common.Accounting, includeRunning bool) (found, error) {
 	pools, err := libvirtPools(state)
 	if err != nil {
 		return found{}, err
@@ -208,7 +245,9 @@ func libvirtLeftovers(state []byte) (found, error) {
 		if err != nil {
 			return found{}, fmt.Errorf("storage pool %q: %w", p.pool.Name, err)
 		}
-		items, err := leftovers.Find(l, p.uri, p.pool)
+		pool := p.pool
+		pool.Accounting, pool.IncludeRunning = acct, includeRunning
+		items, err := leftovers.Find(l, p.uri, pool)
 		_ = l.Disconnect()
 		if err != nil {
 			return found{}, err
@@ -243,7 +282,7 @@ func libvirtLeftovers(state []byte) (found, error) {
 // changesFound (exit 7) while leftovers remain: listed, not removable by
 // peerpods (not cloud-api-adaptor's, or on a cloud), or declined.
 func (s *stack) sweep(ctx context.Context, o sweepOptions, interactive bool, stdin io.Reader, stdout io.Writer) error {
-	f, err := findLeftovers(ctx, s)
+	f, err := findLeftovers(ctx, s, o)
 	if err != nil {
 		return err
 	}
@@ -262,12 +301,12 @@ func (s *stack) sweep(ctx context.Context, o sweepOptions, interactive bool, std
 	}
 	caa := 0
 	for _, i := range f.items {
-		if i.CAA {
+		if i.Removable() {
 			caa++
 		}
 	}
 	if caa == 0 {
-		fmt.Fprintln(stdout, "--delete: none of them is cloud-api-adaptor's; nothing was deleted: remove them by hand")
+		fmt.Fprintln(stdout, "--delete: none of them is a leftover of cloud-api-adaptor that may go (the others are kept, or not its own); nothing was deleted")
 		return changesFound
 	}
 	if !o.yes {
@@ -287,7 +326,7 @@ func (s *stack) sweep(ctx context.Context, o sweepOptions, interactive bool, std
 		return fmt.Errorf("sweep of %s: %w", s.name, err)
 	}
 	if len(done) < len(f.items) {
-		fmt.Fprintf(stdout, "%d object(s) that are not cloud-api-adaptor's are left: remove them by hand\n", len(f.items)-len(done))
+		fmt.Fprintf(stdout, "%d object(s) are left: kept, or not cloud-api-adaptor's (remove those by hand)\n", len(f.items)-len(done))
 		return changesFound
 	}
 	return nil
@@ -298,7 +337,7 @@ func (s *stack) sweep(ctx context.Context, o sweepOptions, interactive bool, std
 // the image volume they are backed by, or the network they are in from
 // under them, or fail half-way.
 func (s *stack) checkLeftovers(ctx context.Context) error {
-	f, err := findLeftovers(ctx, s)
+	f, err := findLeftovers(ctx, s, sweepOptions{noCluster: true})
 	if err != nil {
 		return fmt.Errorf("%w; fix: pass --ignore-leftovers to destroy without this check", err)
 	}

@@ -55,7 +55,7 @@ func fakeLeftovers(t *testing.T, items []common.Item, removable bool) *bool {
 	removed := new(bool)
 	old := findLeftovers
 	t.Cleanup(func() { findLeftovers = old })
-	findLeftovers = func(context.Context, *stack) (found, error) {
+	findLeftovers = func(context.Context, *stack, sweepOptions) (found, error) {
 		f := found{items: items}
 		if removable {
 			f.remove = func() ([]common.Item, error) {
@@ -104,8 +104,8 @@ func TestSweep(t *testing.T) {
 		{"declined", []common.Item{caaVolume}, true, sweepOptions{delete: true}, true, "n\n", exitCanceled, false, []string{"[y/N]", "declined"}},
 		{"confirmed", []common.Item{caaVolume}, true, sweepOptions{delete: true}, true, "yes\n", exitOK, true, []string{"deleted volume podvm-a-12345678-root.qcow2"}},
 		{"yes, others left", []common.Item{caaVolume, foreign}, true, sweepOptions{delete: true, yes: true}, false, "", exitChanges, true,
-			[]string{"deleted volume podvm-a-12345678-root.qcow2", "1 object(s) that are not cloud-api-adaptor's are left", "vol-delete --pool pp notes.img"}},
-		{"only others", []common.Item{foreign}, true, sweepOptions{delete: true, yes: true}, false, "", exitChanges, false, []string{"none of them is cloud-api-adaptor's"}},
+			[]string{"deleted volume podvm-a-12345678-root.qcow2", "1 object(s) are left: kept, or not cloud-api-adaptor's", "vol-delete --pool pp notes.img"}},
+		{"only others", []common.Item{foreign}, true, sweepOptions{delete: true, yes: true}, false, "", exitChanges, false, []string{"none of them is a leftover of cloud-api-adaptor that may go"}},
 		{"cloud", []common.Item{{Kind: "instance", Name: "podvm-a-1", ID: "i-1", Where: "subnet s", CAA: true, Command: "aws ec2 terminate-instances --instance-ids i-1"}}, false,
 			sweepOptions{delete: true, yes: true}, false, "", exitChanges, false,
 			[]string{"cloud's CLI", "\n    aws ec2 terminate-instances --instance-ids i-1", "peerpods does not delete cloud objects"}},
@@ -150,7 +150,9 @@ func TestDestroyChecksLeftovers(t *testing.T) {
 		}
 	}
 	old := findLeftovers
-	findLeftovers = func(context.Context, *stack) (found, error) { return found{}, errors.New("cloud says no") }
+	findLeftovers = func(context.Context, *stack, sweepOptions) (found, error) {
+		return found{}, errors.New("cloud says no")
+	}
 	defer func() { findLeftovers = old }()
 	if err := s.checkLeftovers(context.Background()); err == nil || !strings.Contains(err.Error(), "cloud says no; fix: pass --ignore-leftovers") {
 		t.Errorf("failed search: %v", err)

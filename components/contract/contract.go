@@ -41,6 +41,11 @@ const (
 	SecretName = "peer-pods-secret"
 	// SSHKeySecretName is the Secret CAA mounts at /root/.ssh.
 	SSHKeySecretName = "ssh-key-secret"
+	// RuntimeClass is the runtime class of peer pods, which the operator
+	// creates (controllers/openshift_controller.go,
+	// peerpodsRuntimeClassName) and its webhook selects pods by
+	// (TARGET_RUNTIMECLASS).
+	RuntimeClass = "kata-remote"
 )
 
 // Cloud is a peer-pods cloud provider, as CLOUD_PROVIDER names it.

@@ -32,6 +32,27 @@ type Item struct {
 	Note string `json:"note,omitempty"`
 	// Command removes it by hand (a cloud CLI or virsh command).
 	Command string `json:"command"`
+	// Kept says why peerpods sweep --delete leaves it although it is
+	// cloud-api-adaptor's: it serves a pod that exists, it runs, or, in a
+	// pool the stack shares, no pod of this cluster accounts for it.
+	Kept string `json:"kept,omitempty"`
+}
+
+// Removable reports whether peerpods sweep --delete removes the item:
+// cloud-api-adaptor's, and not kept.
+func (i Item) Removable() bool { return i.CAA && i.Kept == "" }
+
+// Accounting is what a cluster says of the pod VMs (package
+// components/cluster reads it): which serve a pod that exists, and which
+// are the cluster's at all.
+type Accounting interface {
+	// InUse says, for the pod VM name (and, for a running libvirt
+	// domain, its instance ID as cloud-api-adaptor records it), which
+	// object of the cluster shows that a pod it serves exists.
+	InUse(name, instanceID string) (why string, inUse bool)
+	// Claims reports whether name is the pod VM of a pod of this cluster
+	// that exists or whose PeerPod remains.
+	Claims(name string) bool
 }
 
 // String renders the item on one line.
@@ -46,6 +67,9 @@ func (i Item) String() string {
 	}
 	if !i.CAA {
 		s += ", not cloud-api-adaptor's"
+	}
+	if i.Kept != "" {
+		s += ", kept: " + i.Kept
 	}
 	return s
 }
@@ -99,7 +123,7 @@ func Report(stack string, items []Item, sweeps bool) string {
 	caa := 0
 	for _, i := range items {
 		fmt.Fprintf(&b, "  - %s\n", i)
-		if i.CAA {
+		if i.Removable() {
 			caa++
 		}
 	}
@@ -113,8 +137,10 @@ func Report(stack string, items []Item, sweeps bool) string {
 	default:
 		b.WriteString("fix: remove them by hand:")
 	}
+	// What is kept (it serves a pod, runs, or is not this cluster's) gets
+	// no command: it is not to be removed.
 	for _, i := range items {
-		if !sweeps || !i.CAA {
+		if i.Kept == "" && (!sweeps || !i.CAA) {
 			fmt.Fprintf(&b, "\n    %s", i.Command)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/digitalocean/go-libvirt"
@@ -48,16 +49,48 @@ type Pool struct {
 	// Keep are the pool's volumes that are the stack's own.
 	Keep []string
 	// Shared is true for a pool the stack did not create (adopted): only
-	// what is named as cloud-api-adaptor names it is a leftover there.
+	// what is named as cloud-api-adaptor names it is a leftover there,
+	// and only what a pod of this cluster accounts for (Accounting.Claims)
+	// is ever removed: another cluster may use the pool too.
 	Shared bool
+	// Accounting is what the cluster says of its pod VMs; nil when it was
+	// not read (then nothing in a shared pool is removed).
+	Accounting common.Accounting
+	// IncludeRunning lets a running domain be removed; else it is kept.
+	IncludeRunning bool
+}
+
+// keep says why the pod VM vm (a domain, running with instance ID id, or
+// "" when it is not running) is kept, or "" when it may go.
+func (p Pool) keep(vm, id string, running bool) string {
+	if p.Accounting != nil {
+		if why, used := p.Accounting.InUse(vm, id); used {
+			return "it serves " + why
+		}
+	}
+	if p.Shared && (p.Accounting == nil || !p.Accounting.Claims(vm)) {
+		return "the pool is shared and no pod of this cluster accounts for it"
+	}
+	if running && !p.IncludeRunning {
+		return "it is running (--include-running removes it)"
+	}
+	return ""
 }
 
 // IsCAAVolume reports whether a volume is named as cloud-api-adaptor names
 // a pod VM's root disk or cloud-init ISO.
 func IsCAAVolume(name string) bool {
-	_, root := common.PodVMOf(name, RootSuffix)
-	_, iso := common.PodVMOf(name, CloudInitSuffix)
-	return root || iso
+	_, ok := PodVMOf(name)
+	return ok
+}
+
+// PodVMOf returns the pod VM whose root disk or cloud-init ISO the volume
+// name is, and whether it is one.
+func PodVMOf(name string) (string, bool) {
+	if vm, ok := common.PodVMOf(name, RootSuffix); ok {
+		return vm, true
+	}
+	return common.PodVMOf(name, CloudInitSuffix)
 }
 
 // Find lists the leftovers in p on the libvirtd of l (uri only names it in
@@ -81,6 +114,7 @@ func Find(l *libvirt.Libvirt, uri string, p Pool) ([]common.Item, error) {
 	virsh := "virsh -c '" + settings.Redact(uri) + "'"
 	var items []common.Item
 	users := map[string][]string{} // disk path -> domains
+	kept := map[string]string{}    // domain -> why it is kept
 	doms, _, err := l.ConnectListAllDomains(1, 0)
 	if err != nil {
 		return nil, fmt.Errorf("listing domains: %w", err)
@@ -108,12 +142,25 @@ func Find(l *libvirt.Libvirt, uri string, p Pool) ([]common.Item, error) {
 			return nil, fmt.Errorf("reading domain %q: %w", d.Name, err)
 		}
 		note, cmd := "defined, not running", virsh+" undefine --nvram "+d.Name
-		if state == int32(libvirt.DomainRunning) {
+		isRunning := state == int32(libvirt.DomainRunning)
+		id := ""
+		if isRunning {
 			note = "running"
 			cmd = virsh + " destroy " + d.Name + " && " + cmd
+			// cloud-api-adaptor's instance ID of a libvirt pod VM is
+			// the running domain's ID (libvirt.go CreateDomain,
+			// dom.GetID).
+			id = strconv.Itoa(int(d.ID))
 		}
-		items = append(items, common.Item{Kind: KindDomain, Name: d.Name, Where: where, CAA: caa,
-			Note: note + "; disks " + strings.Join(disks, ", "), Command: cmd})
+		item := common.Item{Kind: KindDomain, Name: d.Name, Where: where, CAA: caa,
+			Note: note + "; disks " + strings.Join(disks, ", "), Command: cmd}
+		if caa {
+			item.Kept = p.keep(d.Name, id, isRunning)
+			if item.Kept != "" {
+				kept[d.Name] = item.Kept
+			}
+		}
+		items = append(items, item)
 	}
 	active, err := running(l, pool)
 	if err != nil {
@@ -140,9 +187,28 @@ func Find(l *libvirt.Libvirt, uri string, p Pool) ([]common.Item, error) {
 			}
 			item := common.Item{Kind: KindVolume, Name: v.Name, Where: where, CAA: caa,
 				Command: virsh + " vol-delete --pool " + p.Name + " " + v.Name}
+			var owners []string
 			if path, err := l.StorageVolGetPath(v); err == nil {
 				if u := users[path]; len(u) > 0 {
 					item.Note = "disk of domain " + strings.Join(u, ", ")
+					owners = u
+				}
+			}
+			if caa {
+				// A disk of a kept domain stays; so does one of a pod VM
+				// whose domain is gone, when its pod is kept.
+				vm, ok := PodVMOf(v.Name)
+				if ok {
+					owners = append(owners, vm)
+				}
+				for _, o := range owners {
+					if why, ok := kept[o]; ok {
+						item.Kept = "disk of domain " + o + ", kept: " + why
+						break
+					}
+				}
+				if item.Kept == "" && ok {
+					item.Kept = p.keep(vm, "", false)
 				}
 			}
 			items = append(items, item)
@@ -152,15 +218,16 @@ func Find(l *libvirt.Libvirt, uri string, p Pool) ([]common.Item, error) {
 	return items, nil
 }
 
-// Remove deletes the cloud-api-adaptor items of Find's list from pool, as
-// cloud-api-adaptor's DeleteDomain would have: each domain stopped and
-// undefined (with its NVRAM), then each volume deleted. Items that are not
-// cloud-api-adaptor's are left alone. It returns what it removed.
+// Remove deletes the removable items of Find's list from pool
+// (cloud-api-adaptor's, not kept), as cloud-api-adaptor's DeleteDomain
+// would have: each domain stopped and undefined (with its NVRAM), then
+// each volume deleted. Items that are not cloud-api-adaptor's, or kept,
+// are left alone. It returns what it removed.
 func Remove(l *libvirt.Libvirt, pool string, items []common.Item) ([]common.Item, error) {
 	var done []common.Item
 	var errs []error
 	for _, i := range items {
-		if !i.CAA || i.Kind != KindDomain {
+		if !i.Removable() || i.Kind != KindDomain {
 			continue
 		}
 		if err := removeDomain(l, i.Name); err != nil {
@@ -174,7 +241,7 @@ func Remove(l *libvirt.Libvirt, pool string, items []common.Item) ([]common.Item
 		return done, errors.Join(append(errs, fmt.Errorf("looking up storage pool %q: %w", pool, err))...)
 	}
 	for _, i := range items {
-		if !i.CAA || i.Kind != KindVolume {
+		if !i.Removable() || i.Kind != KindVolume {
 			continue
 		}
 		v, err := l.StorageVolLookupByName(p, i.Name)
