@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // recorder is a net.Conn that records what is written.
@@ -297,5 +298,26 @@ func TestUploadNoticesShrinking(t *testing.T) {
 		if _, err := s.Read(nil); err == nil {
 			t.Fatalf("%T: no error for a shrunk file", conn)
 		}
+	}
+}
+
+// TestReturnWithin: a call that never returns after its context is
+// canceled (go-libvirt waiting for a reply on a closed connection) does
+// not keep the caller: it gets the context's error after the grace; a
+// call that ends in time gives its own result.
+func TestReturnWithin(t *testing.T) {
+	old := cancelGrace
+	cancelGrace = time.Millisecond
+	t.Cleanup(func() { cancelGrace = old })
+	ctx, cancel := context.WithCancel(context.Background())
+	blocked := make(chan struct{})
+	t.Cleanup(func() { close(blocked) })
+	cancel()
+	if err := returnWithin(ctx, func() error { <-blocked; return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("a call stuck after the cancel: %v, want context.Canceled", err)
+	}
+	want := errors.New("done")
+	if err := returnWithin(context.Background(), func() error { return want }); err != want {
+		t.Errorf("a call that returns: %v", err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/peerpods/provisioner/libvirt/conn"
@@ -65,7 +66,11 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 	if err != nil {
 		return Stats{}, err
 	}
-	defer l.Disconnect()
+	// After a cancel, the connection is closed under go-libvirt, which may
+	// then wait for replies that never come: neither the upload nor the
+	// disconnect may keep the create from returning (a Ctrl-C'd up once
+	// waited for it for minutes).
+	defer func() { returnWithin(ctx, func() error { return l.Disconnect() }) }()
 	p, err := l.StoragePoolLookupByName(pool)
 	if err != nil {
 		return Stats{}, fmt.Errorf("storage pool %q: %w", pool, err)
@@ -83,7 +88,7 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 	defer stop()
 	// Length 0: up to the end of the stream; the stream's end sets the
 	// volume's size (libvirt truncates it there).
-	if err := l.StorageVolUpload(v, s, 0, 0, libvirt.StorageVolUploadSparseStream); err != nil {
+	if err := returnWithin(ctx, func() error { return l.StorageVolUpload(v, s, 0, 0, libvirt.StorageVolUploadSparseStream) }); err != nil {
 		if ctx.Err() != nil {
 			// The closed connection's error says less. Not wrapped: a
 			// context.Canceled error becomes gRPC's Canceled, which the
@@ -98,6 +103,29 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 		s.progress(s.pos, s.holes, s.size)
 	}
 	return s.stats(), nil
+}
+
+// cancelGrace is how long a call may still take once the context is
+// canceled and its connection closed.
+var cancelGrace = 10 * time.Second
+
+// returnWithin runs call and returns its error; once ctx is canceled it
+// waits at most cancelGrace more, then returns ctx's error and leaves the
+// call behind (it ends with the plugin's process).
+func returnWithin(ctx context.Context, call func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(cancelGrace):
+		return ctx.Err()
+	}
 }
 
 // source sends a file as the packets of a libvirt sparse stream: data as
