@@ -31,6 +31,11 @@ func TestReadPodVMsRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns := kubetest.UniqueNamespace(t, "ppe2e-podvms")
+	// No service-account controller runs here: the pod's default one is
+	// made by hand, as that controller would.
+	if _, err := c.Typed.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
 	runtimeClass := contract.RuntimeClass
 	web, err := c.Typed.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "web"},

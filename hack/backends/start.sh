@@ -38,6 +38,12 @@ CONF
 if [ ! -S "$PEERPODS_E2E_LIBVIRT_SOCKET" ] || ! virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" uri >/dev/null 2>&1; then
   libvirtd -d --config "$s/libvirtd.conf" --pid-file "$s/libvirtd.pid"
 fi
+# virtlogd takes the output of the domains libvirtd starts (its QEMU driver
+# refuses to start one without /run/libvirt/virtlogd-sock); the tests that
+# keep running pod VMs start TCG domains.
+if ! [ -S /run/libvirt/virtlogd-sock ]; then
+  virtlogd -d --pid-file "$s/virtlogd.pid"
+fi
 for _ in $(seq 100); do
   virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" uri >/dev/null 2>&1 && break
   sleep 0.1

@@ -11,7 +11,7 @@ if [ -S "$PEERPODS_E2E_LIBVIRT_SOCKET" ]; then
     virsh -q -c "$PEERPODS_E2E_LIBVIRT_URI" pool-undefine "$p" >/dev/null 2>&1
   done
 fi
-for pidfile in "$s/ssh/sshd.pid" "$s/libvirtd.pid"; do
+for pidfile in "$s/ssh/sshd.pid" "$s/libvirtd.pid" "$s/virtlogd.pid"; do
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")
   if kill "$pid" 2>/dev/null; then

@@ -54,6 +54,7 @@ type peerPodsArgs struct {
 	Credentials    *string              `pulumi:"credentials"`
 	FirewallName   *string              `pulumi:"firewallName"`
 	Identity       *string              `pulumi:"identity"`
+	InfraId        *string              `pulumi:"infraId"`
 	MachineType    *string              `pulumi:"machineType"`
 	Network        string               `pulumi:"network"`
 	PodvmImageName *string              `pulumi:"podvmImageName"`
@@ -70,6 +71,7 @@ type PeerPodsArgs struct {
 	Credentials    pulumi.StringPtrInput
 	FirewallName   *string
 	Identity       *string
+	InfraId        *string
 	MachineType    *string
 	Network        string
 	PodvmImageName *string
