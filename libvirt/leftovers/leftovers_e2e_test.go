@@ -3,6 +3,7 @@
 package leftovers_test
 
 import (
+	"github.com/digitalocean/go-libvirt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +40,26 @@ func (a accounting) Claims(name string) bool {
 	return used || slices.Contains(a.claimed, name)
 }
 
+// testPool defines and starts the directory pool name in the e2e pools'
+// directory sub, removed at the end of the test.
+func testPool(t *testing.T, l *libvirt.Libvirt, name, sub string) libvirt.StoragePool {
+	t.Helper()
+	dir := filepath.Join(e2eenv.Require(t, "PEERPODS_E2E_POOL_DIR"), sub)
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	px, _ := (&libvirtxml.StoragePool{Type: "dir", Name: name, Target: &libvirtxml.StoragePoolTarget{Path: dir}}).Marshal()
+	pool, err := l.StoragePoolDefineXML(px, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.StoragePoolDestroy(pool); l.StoragePoolUndefine(pool); os.RemoveAll(dir) })
+	if err := l.StoragePoolCreate(pool, 0); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
 // names lists items as "kind name".
 func names(items []common.Item) string {
 	var out []string
@@ -65,19 +86,7 @@ func TestFindEdges(t *testing.T) {
 	}
 
 	const name = "ppe2e-edges"
-	dir := filepath.Join(e2eenv.Require(t, "PEERPODS_E2E_POOL_DIR"), "edges")
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		t.Fatal(err)
-	}
-	px, _ := (&libvirtxml.StoragePool{Type: "dir", Name: name, Target: &libvirtxml.StoragePoolTarget{Path: dir}}).Marshal()
-	pool, err := l.StoragePoolDefineXML(px, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.StoragePoolDestroy(pool); l.StoragePoolUndefine(pool); os.RemoveAll(dir) })
-	if err := l.StoragePoolCreate(pool, 0); err != nil {
-		t.Fatal(err)
-	}
+	pool := testPool(t, l, name, "edges")
 	const podVM = "podvm-edges-1a2b3c4d"
 	caatest.PodVM(t, l, name, podVM, "")
 	admin := caatest.Volume(t, l, name, "admin.qcow2", "qcow2", "")
@@ -189,19 +198,7 @@ func TestFindKeepsWhatPodsUse(t *testing.T) {
 	}
 	t.Cleanup(func() { l.Disconnect() })
 	const name = "ppe2e-inuse"
-	dir := filepath.Join(e2eenv.Require(t, "PEERPODS_E2E_POOL_DIR"), "inuse")
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		t.Fatal(err)
-	}
-	px, _ := (&libvirtxml.StoragePool{Type: "dir", Name: name, Target: &libvirtxml.StoragePoolTarget{Path: dir}}).Marshal()
-	pool, err := l.StoragePoolDefineXML(px, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.StoragePoolDestroy(pool); l.StoragePoolUndefine(pool); os.RemoveAll(dir) })
-	if err := l.StoragePoolCreate(pool, 0); err != nil {
-		t.Fatal(err)
-	}
+	testPool(t, l, name, "inuse")
 	const (
 		orphan  = "podvm-orphan-1a2b3c4d"  // stopped, no pod
 		idle    = "podvm-idle-2b3c4d5e"    // running, no pod
