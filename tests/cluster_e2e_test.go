@@ -142,7 +142,7 @@ func TestEngineClusterHandoff(t *testing.T) {
 	if err != nil {
 		t.Fatalf("KataConfig %s: %v", kata, err)
 	}
-	if peer, _, _ := unstructuredBool(kc.Object, "spec", "enablePeerPods"); !peer {
+	if peer, _, _ := unstructured.NestedBool(kc.Object, "spec", "enablePeerPods"); !peer {
 		t.Errorf("KataConfig spec %v", kc.Object["spec"])
 	}
 	if got := summary(h.peerpods(0, "up"), "up of "+h.stack+": "); !strings.HasSuffix(got, " same") || strings.Contains(got, ",") {
@@ -184,20 +184,6 @@ func TestEngineClusterHandoff(t *testing.T) {
 	if _, err := c.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err != nil {
 		t.Errorf("the namespace %s after destroy: %v (it is retained)", ns, err)
 	}
-}
-
-// unstructuredBool reads a bool field of an object.
-func unstructuredBool(obj map[string]any, fields ...string) (bool, bool, error) {
-	var cur any = obj
-	for _, f := range fields {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return false, false, nil
-		}
-		cur = m[f]
-	}
-	b, ok := cur.(bool)
-	return b, ok, nil
 }
 
 // TestEngineHandoffRefusesThenAdopts: a peer-pods-cm and a KataConfig an
@@ -248,7 +234,7 @@ func TestEngineHandoffRefusesThenAdopts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if on, _, _ := unstructuredBool(got.Object, "spec", "enablePeerPods"); on {
+		if on, _, _ := unstructured.NestedBool(got.Object, "spec", "enablePeerPods"); on {
 			t.Fatalf("%s: the admin's KataConfig was changed", when)
 		}
 	}

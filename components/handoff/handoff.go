@@ -241,8 +241,8 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 	var namespace, registered []pulumi.Resource
 	labels := map[string]pulumi.Resource{} // the NodePatch of each node
 	objs := Objects(args)
-	adoption, _ := ParseAdopt("adopt", args.Adopt, Owned(objs)) // checked
 	owned := Owned(objs)
+	adoption, _ := ParseAdopt("adopt", args.Adopt, owned) // checked
 	for _, obj := range objs {
 		deps := namespace // every object waits for the namespace
 		if obj.AfterAll {
