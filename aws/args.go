@@ -59,6 +59,18 @@ type Args struct {
 	// the stack does not grant.
 	PodVMAMIID string `json:"podvmAmiId,omitzero" pulumi:"podvmAmiId,optional"`
 
+	// AdoptRules are IDs (sgr-...) of ingress rules of the worker groups
+	// that the stack uses as they are instead of creating its own: a rule
+	// made by hand or with the docs' command that lets a peer-pods port in
+	// from the group itself. An adopted rule identical to the one the
+	// stack would create is imported into the stack's state; a wider one
+	// (such as 9000-9999) replaces the stack's rule for the ports it
+	// covers. The stack never changes an adopted rule, and destroy leaves
+	// it. Without this, a rule identical to the stack's that the stack did
+	// not make stops the run before anything is created (AWS would refuse
+	// the stack's as a duplicate); the error names the ID to list here.
+	AdoptRules []string `json:"adoptRules,omitzero" pulumi:"adoptRules,optional"`
+
 	// Settings are the common peer-pods settings; what is nil or zero
 	// takes the default (Settings.WithDefaults).
 	Settings *common.Settings `json:"-" pulumi:"settings,optional"`
@@ -92,6 +104,7 @@ var DefaultInstanceTypes = []string{"t2.small", "t2.medium", "t3.medium", "t3.la
 // Setting names of the identity inputs.
 const (
 	settingIssuer          = "aws.oidcIssuer"
+	settingAdoptRules      = "aws.adoptRules"
 	settingAccessKeyID     = "awsAccessKeyId"
 	settingSecretAccessKey = "awsSecretAccessKey"
 )
@@ -104,6 +117,7 @@ const (
 	whatAMI      = "an AMI ID (ami- and 8 or 17 hex digits), or empty to let the operator build one"
 	whatInfraID  = "the cluster's infrastructure name (oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}')"
 	whatType     = "an EC2 instance type such as t3.medium"
+	whatRule     = "a security group rule ID (sgr- and 8 or 17 hex digits)"
 )
 
 // WithDefaults returns a copy of a with the AWS defaults filled in.
@@ -161,6 +175,7 @@ func (a Args) Validate() error {
 	if a.VPCID != "" {
 		p.Add(check.Pattern("aws.vpcId", a.VPCID, contract.AWSVPCIDPattern, whatVPC))
 	}
+	p.Add(check.Each(settingAdoptRules, a.AdoptRules, contract.AWSSecurityGroupRuleIDPattern, whatRule))
 	if a.PodVMAMIID != "" {
 		p.Add(check.Pattern(settingAMI, a.PodVMAMIID, contract.AWSAMIIDPattern, whatAMI))
 	}

@@ -2,11 +2,13 @@ package aws
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/netrules"
+	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/providers"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -47,8 +49,8 @@ type PeerPods struct {
 // NewPeerPods validates args, discovers the worker network through the AWS
 // provider passed with pulumi.Provider or pulumi.Providers, and opens the
 // peer-pods ports within each worker security group, with the group itself
-// as the source: a rule per group, port and protocol, unless the group
-// already has one that allows it (adopted, not created). With identity
+// as the source: a rule per group, port and protocol, unless a rule listed
+// in AdoptRules already allows it (planSlot). With identity
 // workload (which requires an AMI: workloadWithoutAMI) it creates the IAM
 // role CAA assumes, with CAA's EC2 policy only; with identity static and
 // no AMI, the bucket and vmimport role the operator's image job needs.
@@ -70,6 +72,10 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	found := args.discovered(network)
 	via := pulumi.Provider(provider)
 	ingress, err := ExistingIngress(ctx, network.SecurityGroupIDs, via)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := args.planRules(network.SecurityGroupIDs, ingress)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +110,19 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	for _, sg := range network.SecurityGroupIDs {
 		for _, port := range args.Settings.Ports() {
 			ruleName := fmt.Sprintf("%s-%s-%s", name, sg, port.Key())
-			if existing, ok := adoptable(ingress[sg], sg, port, ruleName); ok {
+			plan := plans[sg][port.Key()]
+			if existing := plan.use; existing != nil {
 				id := pulumi.ID(existing.ID).ToIDOutput()
 				c.Rules = append(c.Rules, values.Rule{Name: ruleName, ID: id, Target: sg, Ports: []netrules.Port{port}, Adopted: true})
 				ruleIDs = append(ruleIDs, id.ToStringOutput())
 				continue
+			}
+			ruleOpts := childOpts
+			if plan.importID != "" {
+				// Adopted: imported as it is (its description and tags
+				// are not compared, never rewritten) and kept on destroy.
+				ruleOpts = append(slices.Clip(childOpts), pulumi.Import(pulumi.ID(plan.importID)), pulumi.RetainOnDelete(true),
+					pulumi.IgnoreChanges([]string{"description", "tags"}))
 			}
 			rule, err := vpc.NewSecurityGroupIngressRule(ctx, ruleName, &vpc.SecurityGroupIngressRuleArgs{
 				SecurityGroupId:           pulumi.String(sg),
@@ -120,11 +134,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 				Tags: pulumi.StringMap{
 					"Name": pulumi.String(ruleName), common.ManagedByTag: pulumi.String(common.ManagedBy),
 				},
-			}, childOpts...)
+			}, ruleOpts...)
 			if err != nil {
 				return nil, err
 			}
-			c.Rules = append(c.Rules, values.Rule{Name: ruleName, ID: rule.ID(), Target: sg, Ports: []netrules.Port{port}})
+			c.Rules = append(c.Rules, values.Rule{Name: ruleName, ID: rule.ID(), Target: sg, Ports: []netrules.Port{port}, Adopted: plan.importID != ""})
 			ruleIDs = append(ruleIDs, rule.ID().ToStringOutput())
 			ready = append(ready, rule)
 		}
@@ -166,6 +180,24 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 	return c, nil
+}
+
+// planRules plans each group's rule for each port (planSlot), by group
+// and port key, after checking the adopted rule IDs; every problem comes
+// in one error.
+func (a Args) planRules(groups []string, ingress map[string][]IngressRule) (map[string]map[string]slot, error) {
+	var p problems.List
+	p.Add(checkAdopted(a.AdoptRules, ingress, a.Settings.Ports()))
+	plans := map[string]map[string]slot{}
+	for _, sg := range groups {
+		plans[sg] = map[string]slot{}
+		for _, port := range a.Settings.Ports() {
+			s, err := planSlot(ingress[sg], sg, port, a.AdoptRules)
+			p.Add(err)
+			plans[sg][port.Key()] = s
+		}
+	}
+	return plans, p.Err()
 }
 
 // providesImage tells whether the stack provides the operator's image job

@@ -45,10 +45,21 @@ func (r IngressRule) Allows(sg string, port netrules.Port) bool {
 // name.
 var ianaNumber = map[string]string{"tcp": "6", "udp": "17"}
 
-// managedBy reports whether the stack made r as the rule named name: a
-// rule it keeps managing rather than adopting.
-func (r IngressRule) managedBy(name string) bool {
-	return r.Tags[common.ManagedByTag] == common.ManagedBy && r.Tags["Name"] == name
+// taggedOurs reports whether r carries this project's managed-by tag. A
+// tag is a hint anyone can edit: it only ever stops a run (a rule that
+// has it is never adopted; one identical to the stack's without it is
+// reported), never makes the stack give up a rule of its own.
+func (r IngressRule) taggedOurs() bool {
+	return r.Tags[common.ManagedByTag] == common.ManagedBy
+}
+
+// exactly reports whether r is the very rule the stack creates for port
+// in group sg: the same protocol, the port alone, the group itself as the
+// source. AWS keeps one such rule per group: a second is refused with
+// InvalidPermission.Duplicate.
+func (r IngressRule) exactly(sg string, port netrules.Port) bool {
+	return r.Source == sg && r.FromPort == port.Number && r.ToPort == port.Number &&
+		(r.Protocol == string(port.Protocol) || r.Protocol == ianaNumber[string(port.Protocol)])
 }
 
 // ExistingIngress reads the ingress rules of each group, sorted by rule
@@ -81,24 +92,75 @@ func ExistingIngress(ctx *pulumi.Context, groups []string, via pulumi.InvokeOpti
 	return out, nil
 }
 
-// adoptable returns the rule of rules that already lets port in from sg
-// itself, which the stack uses instead of creating the rule named name
-// (AWS refuses a duplicate with InvalidPermission.Duplicate; OpenShift's
-// installer already opens such ranges between workers). It returns false
-// when the stack made that rule itself at an earlier up: it keeps managing
-// it, so that the plan does not flip between runs. A rule tagged as made by
-// this project under another name is never adopted: the stack that made it
-// (or this one, under an old name) may delete it.
-func adoptable(rules []IngressRule, sg string, port netrules.Port, name string) (IngressRule, bool) {
+// slot is what the stack declares for one port of one group.
+type slot struct {
+	// use, when set, is an adopted rule that lets the port in and is not
+	// the one the stack would create: the stack declares nothing for the
+	// port and uses it as it is.
+	use *IngressRule
+	// importID, when set, is the adopted rule identical to the stack's:
+	// the stack declares its rule with that ID imported (a no-op once the
+	// rule is in the stack's state: pulumi/pkg/v3
+	// resource/deploy/step_generator.go, isImport) and retained on
+	// destroy.
+	importID string
+}
+
+// planSlot decides what the stack declares for port in group sg, given
+// the group's rules and the rule IDs the stack may adopt (Args.AdoptRules).
+// Its own rule is always declared, unless an adopted rule that is not
+// identical to it (a wider one) lets the port in: the engine knows from
+// the stack's state whether the rule is the stack's own, which nothing in
+// AWS can tell. A rule identical to the stack's that is neither adopted
+// nor tagged as made by this project stops the run: AWS would refuse the
+// stack's as a duplicate.
+func planSlot(rules []IngressRule, sg string, port netrules.Port, adopt []string) (slot, error) {
 	for _, r := range rules {
-		if r.managedBy(name) {
-			return IngressRule{}, false
+		if !r.exactly(sg, port) {
+			continue
+		}
+		switch {
+		case slices.Contains(adopt, r.ID):
+			return slot{importID: r.ID}, nil
+		case r.taggedOurs():
+			return slot{}, nil
+		}
+		return slot{}, problems.Invalid(settingAdoptRules, fmt.Sprintf("does not list %s, a rule of security group %s that already lets %s in from the group itself and that this stack did not make (it does not carry the %s tag), so AWS would refuse the stack's own as a duplicate", r.ID, sg, port, common.ManagedByTag),
+			fmt.Sprintf("add %s to %s to use it as it is (the stack then never changes it, and destroy leaves it), or delete it so that the stack creates its own", r.ID, settingAdoptRules))
+	}
+	for i, r := range rules {
+		if slices.Contains(adopt, r.ID) && r.Allows(sg, port) {
+			return slot{use: &rules[i]}, nil
 		}
 	}
-	for _, r := range rules {
-		if r.Allows(sg, port) && r.Tags[common.ManagedByTag] != common.ManagedBy {
-			return r, true
+	return slot{}, nil
+}
+
+// checkAdopted reports the adopted rule IDs that cannot be adopted: not a
+// rule of a worker group, a rule that lets no peer-pods port in from its
+// group, or a rule tagged as made by this project (the stack's own, or
+// another stack's: adopting it would let the stack give up its own).
+func checkAdopted(adopt []string, ingress map[string][]IngressRule, ports []netrules.Port) error {
+	var p problems.List
+	for i, id := range adopt {
+		setting := fmt.Sprintf("%s[%d]", settingAdoptRules, i)
+		var found *IngressRule
+		var group string
+		for sg, rules := range ingress {
+			for j, r := range rules {
+				if r.ID == id {
+					found, group = &ingress[sg][j], sg
+				}
+			}
+		}
+		switch {
+		case found == nil:
+			p.Add(problems.Invalid(setting, fmt.Sprintf("is %s, which is not an ingress rule of the worker security groups", id), "list rules of the worker groups only, or remove the entry"))
+		case found.taggedOurs():
+			p.Add(problems.Invalid(setting, fmt.Sprintf("is %s, which carries the %s tag: a rule a peerpods stack made", id, common.ManagedByTag), "remove the entry: the stack that made the rule manages it"))
+		case !slices.ContainsFunc(ports, func(port netrules.Port) bool { return found.Allows(group, port) }):
+			p.Add(problems.Invalid(setting, fmt.Sprintf("is %s, which lets no peer-pods port in from security group %s itself", id, group), "remove the entry: the stack would not use the rule"))
 		}
 	}
-	return IngressRule{}, false
+	return p.Err()
 }

@@ -73,6 +73,23 @@ type Args struct {
 	// NATGatewayName names the NAT gateway the stack creates (Standard,
 	// in ResourceGroup), default peerpod-nat-gw.
 	NATGatewayName string `json:"natGatewayName,omitzero" pulumi:"natGatewayName,optional" jsonschema:"minLength=1"`
+	// AdoptNATGateway is the name (or ARM ID) of the NAT gateway the worker
+	// subnet already uses (the installer's with outbound type NatGateway,
+	// or an admin's), which the pod VMs then share as it is: the stack
+	// creates no gateway, never changes that one, and destroy leaves it.
+	// Worker-subnet mode only. Without it, a gateway on the worker subnet
+	// that the stack did not create stops the run before anything is
+	// created (the stack would take the subnet over); the error names it.
+	AdoptNATGateway string `json:"adoptNatGateway,omitzero" pulumi:"adoptNatGateway,optional"`
+	// AdoptRules are names of inbound rules of the cluster NSG that the
+	// stack uses as they are instead of creating its own, for the ports
+	// each lets through between the subnets (not denied by a rule before
+	// it): a rule made by hand or with the docs' command. An adopted rule
+	// by the name of one of the stack's is imported into the stack's
+	// state. The stack never changes an adopted rule, and destroy leaves
+	// it. Without this, a rule by one of the stack's names that the stack
+	// did not make stops the run before anything is created.
+	AdoptRules []string `json:"adoptRules,omitzero" pulumi:"adoptRules,optional"`
 	// PublicIPName names the NAT gateway's static public IP, default
 	// peerpod-nat-gw-ip.
 	PublicIPName string `json:"publicIpName,omitzero" pulumi:"publicIpName,optional" jsonschema:"minLength=1"`
@@ -269,6 +286,9 @@ func (a Args) Validate() error {
 			p.Add(check.Pattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 		}
 	}
+	if a.AdoptNATGateway != "" && a.Outbound != OutboundWorkerSubnet {
+		p.Add(problems.Invalid(settingAdoptNAT, "is set in "+string(a.Outbound)+" mode, whose pod VMs use the peer subnet's own gateway", "remove azure.adoptNatGateway, or use outbound worker-subnet"))
+	}
 	for _, f := range []field{{"azure.natGatewayName", a.NATGatewayName}, {"azure.publicIpName", a.PublicIPName}} {
 		p.Add(check.Pattern(f.setting, f.value, contract.AzureNetworkNamePattern, whatName))
 	}
@@ -362,6 +382,12 @@ type nsgRule struct {
 	priority int
 	setting  string
 }
+
+// Settings of the adoption lists.
+const (
+	settingAdoptNAT   = "azure.adoptNatGateway"
+	settingAdoptRules = "azure.adoptRules"
+)
 
 // rules are the NSG rules to create, one per port and protocol.
 func (a Args) rules() []nsgRule {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/peerpods/provisioner/components/common"
+	"github.com/peerpods/provisioner/components/netrules"
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
@@ -29,6 +31,9 @@ type Network struct {
 	WorkerSubnetID           string
 	WorkerSubnetPrefixes     []netip.Prefix
 	WorkerSubnetNATGatewayID string
+	// WorkerSubnetNATGatewayTagged is true when that gateway carries this
+	// project's managed-by tag (a hint, never proof of ownership).
+	WorkerSubnetNATGatewayTagged bool
 	// NSGName and NSGID describe the cluster NSG; NSGRules are its rules
 	// (not the default rules every NSG has).
 	NSGName  string
@@ -107,6 +112,11 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 	}
 	if subnet.NatGateway != nil {
 		n.WorkerSubnetNATGatewayID = subnet.NatGateway.Id
+	}
+	if id := n.WorkerSubnetNATGatewayID; id != "" && args.Outbound == OutboundWorkerSubnet && !netrules.EqualFoldID(id, natGatewayID(n.SubscriptionID, args)) {
+		if n.WorkerSubnetNATGatewayTagged, err = taggedGateway(ctx, id, native); err != nil {
+			return Network{}, err
+		}
 	}
 
 	n.NSGName = args.NSGName
@@ -187,6 +197,23 @@ func subscriptionOf(id string) string {
 		}
 	}
 	return ""
+}
+
+// taggedGateway reads the tags of the NAT gateway with ARM ID id and
+// reports whether it carries this project's managed-by tag.
+func taggedGateway(ctx *pulumi.Context, id string, native pulumi.InvokeOption) (bool, error) {
+	parts := strings.Split(strings.Trim(id, "/"), "/")
+	rg, name := "", parts[len(parts)-1]
+	for i := 0; i+1 < len(parts); i++ {
+		if strings.EqualFold(parts[i], "resourceGroups") {
+			rg = parts[i+1]
+		}
+	}
+	gw, err := network.LookupNatGateway(ctx, &network.LookupNatGatewayArgs{ResourceGroupName: rg, NatGatewayName: name}, native)
+	if err != nil {
+		return false, problems.LookupFailed("azure.workerSubnetName", "NAT gateway "+id+" of the worker subnet", err, "check that the Azure credentials may read it (Microsoft.Network/natGateways/read)")
+	}
+	return gw.Tags[common.ManagedByTag] == common.ManagedBy, nil
 }
 
 // natGatewayID is the ARM ID the NAT gateway of args will have.

@@ -13,8 +13,9 @@ import (
 )
 
 // ourDescription starts the description of every NSG rule this stack
-// creates; a rule whose description starts so is the stack's own (from an
-// earlier run), any other was made by someone else.
+// creates. It is a hint anyone can edit: it only ever stops a run (a rule
+// that has it is never adopted; one by the stack's name without it is
+// reported), never makes the stack give up a rule of its own.
 const ourDescription = "peer pods "
 
 // ExistingRule is a rule already on the cluster NSG, as discovery read it.
@@ -41,7 +42,7 @@ type ExistingRule struct {
 	WithGroups bool
 }
 
-// Ours reports whether the stack created r (on an earlier run).
+// Ours reports whether r's description says a peerpods stack made it.
 func (r ExistingRule) Ours() bool { return strings.HasPrefix(r.Description, ourDescription) }
 
 // inbound reports whether r applies to inbound traffic with access.
@@ -146,24 +147,39 @@ func shadowed(r ExistingRule, all []ExistingRule, port netrules.Port, sources, d
 // NSG as found.
 type ruleAction struct {
 	nsgRule
-	// adopt is the existing rule that already lets the port through, used
-	// as it is; nil when the stack creates (or keeps managing) its own.
+	// adopt, when set, is an adopted rule by another name that already
+	// lets the port through: the stack declares nothing for the port and
+	// uses it as it is.
 	adopt *ExistingRule
+	// importID, when set, is the adopted rule by the stack's name: the
+	// stack declares its rule with that ID imported (a no-op once the rule
+	// is in the stack's state: pulumi/pkg/v3
+	// resource/deploy/step_generator.go, isImport), retained on destroy
+	// and never rewritten.
+	importID string
 }
 
-// planRules decides, for each rule of args, whether an existing rule of
-// the NSG already allows its port between the prefixes (and is not denied
-// before), and is adopted, or the stack creates its own. The stack's own
-// rule from an earlier run is kept, not traded for one found later. A
-// rule by the stack's name that the stack did not make, and that does
-// not allow the port, cannot be adopted nor overwritten: that is an
-// error.
+// planRules decides, for each rule of args, what the stack declares. Its
+// own rule is always declared, unless a rule listed in AdoptRules by
+// another name lets the port through between the prefixes (and is not
+// denied before): the engine knows from the stack's state whether a rule
+// is the stack's own, which nothing on the NSG can tell. A rule by the
+// stack's name that is neither adopted nor described as made by this
+// project stops the run, and so does an adopted rule that the stack
+// could not use.
 func (a Args) planRules(n Network) ([]ruleAction, error) {
 	prefixes := make([]netip.Prefix, 0, len(a.nsgSources(n)))
 	for _, s := range a.nsgSources(n) {
 		prefixes = append(prefixes, s.Prefix)
 	}
+	adopted := func(e ExistingRule) bool {
+		return slices.ContainsFunc(a.AdoptRules, func(s string) bool { return strings.EqualFold(s, e.Name) })
+	}
+	effective := func(e ExistingRule, port netrules.Port) bool {
+		return e.covers(port, prefixes, prefixes) && !shadowed(e, n.NSGRules, port, prefixes, prefixes)
+	}
 	var p problems.List
+	p.Add(a.checkAdoptedRules(n, effective))
 	var out []ruleAction
 	for _, r := range a.rules() {
 		act := ruleAction{nsgRule: r}
@@ -173,21 +189,21 @@ func (a Args) planRules(n Network) ([]ruleAction, error) {
 				named = &n.NSGRules[i]
 			}
 		}
-		effective := func(e ExistingRule) bool {
-			return !e.Ours() && e.covers(r.port, prefixes, prefixes) && !shadowed(e, n.NSGRules, r.port, prefixes, prefixes)
-		}
 		switch {
+		case named != nil && adopted(*named) && effective(*named, r.port):
+			act.importID = named.ID
+		case named != nil && adopted(*named):
+			p.Add(problems.Invalid(settingAdoptRules, fmt.Sprintf("lists rule %s of NSG %s, which has the name of the stack's rule for %s but does not let it through from and to %s", named.Name, n.NSGName, r.port, joinPrefixes(prefixes)),
+				fmt.Sprintf("let that rule allow %s (inbound, source and destination %s or VirtualNetwork), or delete it and remove it from %s", r.port, joinPrefixes(prefixes), settingAdoptRules)))
 		case named != nil && named.Ours():
-			// the stack's own: keep managing it
-		case named != nil && effective(*named):
-			act.adopt = named
+			// declared as the stack's: the engine keeps it if it is
 		case named != nil:
-			p.Add(problems.Invalid("azure.nsgName", fmt.Sprintf("names NSG %s, which already has a rule %s that this stack did not create and that does not let %s through from and to %s",
-				n.NSGName, named.Name, r.port, joinPrefixes(prefixes)),
-				fmt.Sprintf("let that rule allow %s (inbound, source and destination %s or VirtualNetwork), or delete it so that the stack creates its own", r.port, joinPrefixes(prefixes))))
+			p.Add(problems.Invalid(settingAdoptRules, fmt.Sprintf("does not list rule %s of NSG %s, which has the name of the stack's rule for %s and which this stack did not make (its description does not start %q)",
+				named.Name, n.NSGName, r.port, ourDescription),
+				fmt.Sprintf("add %s to %s to use it as it is (if it lets %s through from and to %s; destroy then leaves it), or delete it so that the stack creates its own", named.Name, settingAdoptRules, r.port, joinPrefixes(prefixes))))
 		default:
 			for i, e := range n.NSGRules {
-				if effective(e) && (act.adopt == nil || e.Priority < act.adopt.Priority) {
+				if adopted(e) && effective(e, r.port) && (act.adopt == nil || e.Priority < act.adopt.Priority) {
 					act.adopt = &n.NSGRules[i]
 				}
 			}
@@ -195,6 +211,27 @@ func (a Args) planRules(n Network) ([]ruleAction, error) {
 		out = append(out, act)
 	}
 	return out, p.Err()
+}
+
+// checkAdoptedRules reports the entries of AdoptRules the stack cannot
+// adopt: no rule of the NSG, a rule described as made by this project (a
+// stack's own: adopting it would let the stack give it up), or one that
+// lets no peer-pods port through.
+func (a Args) checkAdoptedRules(n Network, effective func(ExistingRule, netrules.Port) bool) error {
+	var p problems.List
+	for i, name := range a.AdoptRules {
+		setting := fmt.Sprintf("%s[%d]", settingAdoptRules, i)
+		j := slices.IndexFunc(n.NSGRules, func(e ExistingRule) bool { return strings.EqualFold(e.Name, name) })
+		switch {
+		case j < 0:
+			p.Add(problems.Invalid(setting, fmt.Sprintf("is %q, which is not a rule of NSG %s", name, n.NSGName), "list rules of the cluster NSG only (az network nsg rule list), or remove the entry"))
+		case n.NSGRules[j].Ours():
+			p.Add(problems.Invalid(setting, fmt.Sprintf("is %q, whose description says a peerpods stack made it", name), "remove the entry: the stack that made the rule manages it"))
+		case !slices.ContainsFunc(a.Settings.Ports(), func(port netrules.Port) bool { return effective(n.NSGRules[j], port) }):
+			p.Add(problems.Invalid(setting, fmt.Sprintf("is %q, which lets no peer-pods port through between the subnets (or a deny rule before it drops it)", name), "remove the entry: the stack would not use the rule"))
+		}
+	}
+	return p.Err()
 }
 
 func joinPrefixes(ps []netip.Prefix) string {

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/azure"
+	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // nsgRule is an inbound rule of the mock NSG, as getNetworkSecurityGroup
@@ -33,14 +33,17 @@ func nsgRule(name string, priority int, access, protocol, ports, sources, destin
 }
 
 // TestWorkerSubnetReusesItsNATGateway: a worker subnet that already has a
-// NAT gateway (outbound type NatGateway, or an admin's) keeps it, and the
-// pod VMs share it: no gateway, IP or association is created, and the
-// outputs say which gateway is used.
+// NAT gateway (outbound type NatGateway, or an admin's) keeps it when
+// azure.adoptNatGateway names it, and the pod VMs share it: no gateway,
+// IP or association is created, and the outputs say which gateway is
+// used.
 func TestWorkerSubnetReusesItsNATGateway(t *testing.T) {
 	c := newCloud()
 	theirs := rgID + "/providers/Microsoft.Network/natGateways/mycluster-x7k2p-natgw"
 	c.subnetNAT = theirs
-	r := deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	args := baseArgs(azure.OutboundWorkerSubnet)
+	args.AdoptNATGateway = "mycluster-x7k2p-natgw"
+	r := deploy(t, c, args, "native", "classic", "tls")
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -80,6 +83,45 @@ func TestWorkerSubnetReusesItsNATGateway(t *testing.T) {
 	}
 }
 
+// TestWorkerSubnetGatewayNeedsAdoption: a gateway on the worker subnet
+// that the stack did not make stops the run before anything is registered,
+// naming azure.adoptNatGateway and the gateway; one tagged as a peerpods
+// stack's (the stack's own before azure.natGatewayName changed) lets the
+// stack declare its gateway, whose association to the subnet goes before
+// the new one is made (a subnet has one gateway); an adoption naming
+// another gateway is refused.
+func TestWorkerSubnetGatewayNeedsAdoption(t *testing.T) {
+	theirs := rgID + "/providers/Microsoft.Network/natGateways/mycluster-x7k2p-natgw"
+	c := newCloud()
+	c.subnetNAT = theirs
+	r := deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	pulumitest.RequireInputError(t, r.err, "azure.adoptNatGateway", "set azure.adoptNatGateway to mycluster-x7k2p-natgw")
+	if got := r.m.Summary(); len(got) != 3 { // the providers
+		t.Errorf("registered %v", got)
+	}
+
+	args := baseArgs(azure.OutboundWorkerSubnet)
+	args.AdoptNATGateway = "other-gw"
+	r = deploy(t, c, args, "native", "classic", "tls")
+	pulumitest.RequireInputError(t, r.err, "azure.adoptNatGateway", "name the gateway the worker subnet uses")
+
+	c.subnetNAT = rgID + "/providers/Microsoft.Network/natGateways/old-name"
+	c.subnetNATTags = map[string]any{common.ManagedByTag: common.ManagedBy}
+	r = deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got := r.m.Summary(); !reflect.DeepEqual(got, workerSubnetGraph) {
+		t.Fatalf("graph %v\nwant %v", got, workerSubnetGraph)
+	}
+	if a := r.m.Get(t, tAssoc, "peerpods-worker-subnet-nat"); !a.DeleteBeforeReplace {
+		t.Error("the association is not deleted before it is replaced")
+	}
+	if reused, _ := pulumitest.Await(t, r.pp.NATGatewayReused); reused != false {
+		t.Error("reported as reused")
+	}
+}
+
 // TestPeerVNetIgnoresTheWorkersNATGateway: in peer-vnet mode the pod VMs
 // use the peer subnet's own gateway, whatever the workers use.
 func TestPeerVNetIgnoresTheWorkersNATGateway(t *testing.T) {
@@ -100,10 +142,11 @@ func TestPeerVNetIgnoresTheWorkersNATGateway(t *testing.T) {
 // adoptedGraph is the worker-subnet graph without NSG rules.
 var adoptedGraph = slices.DeleteFunc(slices.Clone(workerSubnetGraph), func(s string) bool { return strings.HasPrefix(s, tRule+" ") })
 
-// TestDocsNamedRulesAdopted: rules by the docs' names that someone else
-// made, and that let the ports through from the VNet, are used as they
-// are: none is created (a second rule by the same name would overwrite
-// it), and the rules output lists them as adopted with their IDs.
+// TestDocsNamedRulesAdopted: rules by the docs' names (the stack's) that
+// someone else made stop the run unless azure.adoptRules lists them;
+// listed, and letting the ports through from the VNet, each is imported
+// into the stack's rule of its name (never rewritten, retained on
+// destroy), and the rules output lists them as adopted.
 func TestDocsNamedRulesAdopted(t *testing.T) {
 	c := newCloud()
 	c.nsgRules = append(c.nsgRules,
@@ -112,11 +155,23 @@ func TestDocsNamedRulesAdopted(t *testing.T) {
 		nsgRule("Allow-VXLAN-Internal-UDP", 110, "Allow", "Udp", "8000-9999", "VirtualNetwork", "10.0.128.0/17", ""),
 	)
 	r := deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	if r.err == nil || strings.Count(r.err.Error(), "azure.adoptRules does not list rule") != 3 {
+		t.Fatalf("want the three rules refused, got %v", r.err)
+	}
+	args := baseArgs(azure.OutboundWorkerSubnet)
+	args.AdoptRules = []string{"allow-kata-agent-internal", "Allow-VXLAN-Internal", "Allow-VXLAN-Internal-UDP"}
+	r = deploy(t, c, args, "native", "classic", "tls")
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if got := r.m.Summary(); !reflect.DeepEqual(got, adoptedGraph) {
-		t.Fatalf("graph %v\nwant %v", got, adoptedGraph)
+	if got := r.m.Summary(); !reflect.DeepEqual(got, workerSubnetGraph) {
+		t.Fatalf("graph %v\nwant %v", got, workerSubnetGraph)
+	}
+	for _, g := range r.m.OfType(tRule) {
+		name := inputs(g)["securityRuleName"].(string)
+		if g.ImportID != nsgID+"/securityRules/"+name || !g.Retain || !slices.Contains(g.IgnoreChanges, "sourceAddressPrefixes") {
+			t.Errorf("%s: import %q retain %t ignore %v", g.Name, g.ImportID, g.Retain, g.IgnoreChanges)
+		}
 	}
 	want := []struct{ name, port string }{
 		{"Allow-Kata-Agent-Internal", "15150/tcp"}, {"Allow-VXLAN-Internal", "9000/tcp"}, {"Allow-VXLAN-Internal-UDP", "9000/udp"},
@@ -127,12 +182,12 @@ func TestDocsNamedRulesAdopted(t *testing.T) {
 	for i, w := range want {
 		got := r.pp.Rules[i]
 		id, _ := pulumitest.Await(t, got.ID)
-		if got.Name != w.name || !got.Adopted || got.Target != nsgName || len(got.Ports) != 1 || got.Ports[0].String() != w.port || id != pulumi.ID(nsgID+"/securityRules/"+w.name) {
+		if got.Name != w.name || !got.Adopted || got.Target != nsgName || len(got.Ports) != 1 || got.Ports[0].String() != w.port || id == nil {
 			t.Errorf("rule %d: %+v (id %v)", i, got, id)
 		}
 	}
-	// Only the association is waited for: the adopted rules exist.
-	if len(r.pp.Values.Ready) != 1 {
+	// The association and the three imports are waited for.
+	if len(r.pp.Values.Ready) != 4 {
 		t.Errorf("ready %d", len(r.pp.Values.Ready))
 	}
 	out, _ := pulumitest.Await(t, values.RulesOutput(r.pp.Rules).ToArrayOutput())
@@ -141,15 +196,23 @@ func TestDocsNamedRulesAdopted(t *testing.T) {
 	}
 }
 
-// TestOneWideRuleAdopted: one rule that lets both ports through for every
-// protocol from the VirtualNetwork tag (as `az network nsg rule create
-// --destination-port-ranges 15150 9000 --source-address-prefixes
+// TestOneWideRuleAdopted: one adopted rule that lets both ports through
+// for every protocol from the VirtualNetwork tag (as `az network nsg rule
+// create --destination-port-ranges 15150 9000 --source-address-prefixes
 // VirtualNetwork` makes it) stands for all three, once in the output.
+// Not listed in azure.adoptRules, it is left alone and the stack makes its
+// own rules.
 func TestOneWideRuleAdopted(t *testing.T) {
 	for _, outbound := range []string{azure.OutboundWorkerSubnet, azure.OutboundPeerVNet} {
 		c := newCloud()
 		c.nsgRules = append(c.nsgRules, nsgRule("allow-peer-pods", 1000, "Allow", "*", "15150 9000", "VirtualNetwork", "*", ""))
 		r := deploy(t, c, baseArgs(outbound), "native", "classic", "tls")
+		if r.err != nil || len(r.m.OfType(tRule)) != 3 {
+			t.Fatalf("%s: not adopted: %v %v", outbound, r.err, r.m.Summary())
+		}
+		args := baseArgs(outbound)
+		args.AdoptRules = []string{"allow-peer-pods"}
+		r = deploy(t, c, args, "native", "classic", "tls")
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -163,7 +226,9 @@ func TestOneWideRuleAdopted(t *testing.T) {
 }
 
 // TestRulesNotAdopted: what does not let the traffic through for sure is
-// not adopted, and the stack creates its own rules.
+// never adopted: listed in azure.adoptRules it is refused, and unlisted
+// the stack creates its own rules. A rule a peerpods stack made (by its
+// description) is never adopted either.
 func TestRulesNotAdopted(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -200,6 +265,13 @@ func TestRulesNotAdopted(t *testing.T) {
 					t.Errorf("adopted %s", rule.Name)
 				}
 			}
+			last := tc.rules[len(tc.rules)-1].(map[string]any)["name"].(string)
+			args := baseArgs(tc.outbound)
+			args.AdoptRules = []string{last}
+			r = deploy(t, c, args, "native", "classic", "tls")
+			if r.err == nil || !strings.Contains(r.err.Error(), "azure.adoptRules[0] is \""+last+"\"") {
+				t.Errorf("adopting %s: %v", last, r.err)
+			}
 		})
 	}
 }
@@ -211,23 +283,22 @@ func TestRuleWithGroupsNotAdopted(t *testing.T) {
 	rule := nsgRule("asg", 1000, "Allow", "*", "*", "VirtualNetwork", "*", "")
 	rule["sourceApplicationSecurityGroups"] = []any{map[string]any{"id": rgID + "/providers/Microsoft.Network/applicationSecurityGroups/workers"}}
 	c.nsgRules = append(c.nsgRules, rule)
-	r := deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if n := len(r.m.OfType(tRule)); n != 3 {
-		t.Errorf("%d rules created", n)
-	}
+	args := baseArgs(azure.OutboundWorkerSubnet)
+	args.AdoptRules = []string{"asg"}
+	r := deploy(t, c, args, "native", "classic", "tls")
+	pulumitest.RequireInputError(t, r.err, "azure.adoptRules[0]", "the stack would not use the rule")
 }
 
-// TestAdoptedRuleFreesItsPriority: a docs-named rule at the stack's
-// priority is the rule itself, no clash; a rule the stack creates still
-// needs a free priority.
+// TestAdoptedRuleFreesItsPriority: an adopted docs-named rule at the
+// stack's priority is the rule itself, no clash; a rule the stack creates
+// still needs a free priority.
 func TestAdoptedRuleFreesItsPriority(t *testing.T) {
 	c := newCloud()
 	c.nsgRules = append(c.nsgRules,
 		nsgRule("Allow-Kata-Agent-Internal", 111, "Allow", "Tcp", "15150", "VirtualNetwork", "VirtualNetwork", ""))
-	r := deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	args := baseArgs(azure.OutboundWorkerSubnet)
+	args.AdoptRules = []string{"Allow-Kata-Agent-Internal"}
+	r := deploy(t, c, args, "native", "classic", "tls")
 	if r.err == nil || !strings.Contains(r.err.Error(), "azure.nsgPriorities.tunnelTcp is 111, already used by rule Allow-Kata-Agent-Internal") {
 		t.Fatalf("want the tunnel rule's priority refused, got %v", r.err)
 	}
@@ -236,12 +307,14 @@ func TestAdoptedRuleFreesItsPriority(t *testing.T) {
 	}
 }
 
-// TestRuleAdoptedForOnePort: a rule that lets only the UDP tunnel through
-// is adopted for that port; the stack creates the two TCP rules.
+// TestRuleAdoptedForOnePort: an adopted rule that lets only the UDP tunnel
+// through is used for that port; the stack creates the two TCP rules.
 func TestRuleAdoptedForOnePort(t *testing.T) {
 	c := newCloud()
 	c.nsgRules = append(c.nsgRules, nsgRule("udp", 1000, "Allow", "Udp", "*", "*", "*", ""))
-	r := deploy(t, c, baseArgs(azure.OutboundWorkerSubnet), "native", "classic", "tls")
+	args := baseArgs(azure.OutboundWorkerSubnet)
+	args.AdoptRules = []string{"udp"}
+	r := deploy(t, c, args, "native", "classic", "tls")
 	if r.err != nil {
 		t.Fatal(r.err)
 	}

@@ -118,11 +118,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		return nil, err
 	}
 
-	// The worker subnet's own NAT gateway (outbound type NatGateway, or
-	// an admin's) already gives the workers their egress: the pod VMs on
-	// that subnet share it. Replacing it would cut the workers off.
-	reuse := args.Outbound == OutboundWorkerSubnet && n.WorkerSubnetNATGatewayID != "" &&
-		!netrules.EqualFoldID(n.WorkerSubnetNATGatewayID, natGatewayID(n.SubscriptionID, args))
+	// The worker subnet's own NAT gateway, adopted (azure.adoptNatGateway:
+	// the installer's with outbound type NatGateway, or an admin's),
+	// already gives the pod VMs on that subnet their egress
+	// (checkNetwork refuses one that is not adopted).
+	reuse := args.reusesGateway(n)
 	var natgw *network.NatGateway
 	if reuse {
 		c.NATGatewayID = pulumi.String(n.WorkerSubnetNATGatewayID).ToStringOutput()
@@ -176,10 +176,12 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		// it on delete, without managing (or rewriting) the subnet itself.
 		// azure-native has no association resource; the classic provider's
 		// is the one resource that owns exactly this link.
+		// A subnet has one gateway: when the gateway is replaced (a new
+		// azure.natGatewayName), the link to the old one goes first.
 		assoc, err := classicnet.NewSubnetNatGatewayAssociation(ctx, name+"-worker-subnet-nat", &classicnet.SubnetNatGatewayAssociationArgs{
 			SubnetId:     pulumi.String(n.WorkerSubnetID),
 			NatGatewayId: natgw.ID().ToStringOutput(),
-		}, pulumi.Parent(c), pulumi.Provider(provs.Classic), pulumi.DependsOn([]pulumi.Resource{natgw}))
+		}, pulumi.Parent(c), pulumi.Provider(provs.Classic), pulumi.DependsOn([]pulumi.Resource{natgw}), pulumi.DeleteBeforeReplace(true))
 		if err != nil {
 			return nil, err
 		}
@@ -249,6 +251,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			continue
 		}
 		r := act.nsgRule
+		ruleOpts := nativeOpts()
+		if act.importID != "" {
+			// Adopted: imported as it is, never rewritten, kept on destroy.
+			ruleOpts = nativeOpts(pulumi.Import(pulumi.ID(act.importID)), pulumi.RetainOnDelete(true), pulumi.IgnoreChanges(adoptedRuleFields))
+		}
 		rule, err := network.NewSecurityRule(ctx, name+"-"+strings.ToLower(r.name), &network.SecurityRuleArgs{
 			SecurityRuleName:           pulumi.String(r.name),
 			NetworkSecurityGroupName:   pulumi.String(n.NSGName),
@@ -262,12 +269,12 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			SourceAddressPrefixes:      prefixes,
 			DestinationAddressPrefixes: prefixes,
 			Description:                pulumi.String(fmt.Sprintf("%s%s %s", ourDescription, r.port.Role, r.port)),
-		}, nativeOpts()...)
+		}, ruleOpts...)
 		if err != nil {
 			return nil, err
 		}
 		ready = append(ready, rule)
-		c.Rules = append(c.Rules, values.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []netrules.Port{r.port}})
+		c.Rules = append(c.Rules, values.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []netrules.Port{r.port}, Adopted: act.importID != ""})
 	}
 
 	c.ClientID, c.TenantID, c.SubscriptionID = null(), null(), null()
@@ -319,10 +326,55 @@ func (a Args) NeedsClassicProvider() bool {
 	return a.Outbound == OutboundWorkerSubnet || a.VNetName == "" || a.NSGName == "" || a.Identity == contract.IdentityWorkload
 }
 
+// adoptedRuleFields are the fields of an adopted NSG rule that the stack
+// neither compares on import nor ever rewrites: all it declares but the
+// names that identify the rule.
+var adoptedRuleFields = []string{"priority", "direction", "access", "protocol", "sourcePortRange", "destinationPortRange",
+	"sourceAddressPrefixes", "destinationAddressPrefixes", "description"}
+
+// reusesGateway reports whether the pod VMs use the worker subnet's NAT
+// gateway as it is: in worker-subnet mode, when azure.adoptNatGateway
+// names the gateway the subnet has.
+func (a Args) reusesGateway(n Network) bool {
+	id := n.WorkerSubnetNATGatewayID
+	if a.Outbound != OutboundWorkerSubnet || id == "" || a.AdoptNATGateway == "" {
+		return false
+	}
+	return netrules.EqualFoldID(id, a.AdoptNATGateway) || strings.EqualFold(id[strings.LastIndex(id, "/")+1:], a.AdoptNATGateway)
+}
+
+// checkGateway reports a worker-subnet gateway the stack would take the
+// subnet from without having made it, and an adoption that names another
+// gateway than the subnet's.
+func (a Args) checkGateway(n Network) error {
+	if a.Outbound != OutboundWorkerSubnet {
+		return nil
+	}
+	id := n.WorkerSubnetNATGatewayID
+	switch {
+	case a.AdoptNATGateway != "" && !a.reusesGateway(n):
+		has := "has no NAT gateway"
+		if id != "" {
+			has = "uses NAT gateway " + id
+		}
+		return problems.Invalid(settingAdoptNAT, fmt.Sprintf("is %q, but worker subnet %s %s", a.AdoptNATGateway, n.WorkerSubnetName, has),
+			"name the gateway the worker subnet uses, or remove azure.adoptNatGateway to let the stack create its own")
+	case a.reusesGateway(n) || id == "" || netrules.EqualFoldID(id, natGatewayID(n.SubscriptionID, a)) || n.WorkerSubnetNATGatewayTagged:
+		// the adopted gateway, none, the stack's own, or one a peerpods
+		// stack made under another name (azure.natGatewayName changed):
+		// the stack declares its own and the engine replaces the old one
+		// if it is in the stack's state.
+		return nil
+	}
+	return problems.Invalid(settingAdoptNAT, fmt.Sprintf("is not set, but worker subnet %s already uses NAT gateway %s, which this stack did not create (it does not carry the %s tag): the stack's gateway would take the subnet from it",
+		n.WorkerSubnetName, id, common.ManagedByTag),
+		fmt.Sprintf("set azure.adoptNatGateway to %s to let the pod VMs use it as it is (destroy then leaves it), or detach it from the subnet", id[strings.LastIndex(id, "/")+1:]))
+}
+
 // checkNetwork checks what discovery found against args, before anything
 // is registered, and plans the NSG rules: which existing ones are adopted,
-// which the stack creates. A NAT gateway already on the worker subnet is
-// no problem: it is reused.
+// which the stack creates (planRules). A NAT gateway already on the worker
+// subnet must be adopted (checkGateway).
 func (a Args) checkNetwork(n Network) ([]ruleAction, error) {
 	var p problems.List
 	var peerErr error
@@ -341,10 +393,11 @@ func (a Args) checkNetwork(n Network) ([]ruleAction, error) {
 	}
 	// an overlap would show again as a contained source range
 	p.Add(a.checkSources(n))
+	p.Add(a.checkGateway(n))
 	plan, err := a.planRules(n)
 	p.Add(err)
 	for _, act := range plan {
-		if act.adopt != nil {
+		if act.adopt != nil || act.importID != "" {
 			continue
 		}
 		for _, e := range n.NSGRules {

@@ -51,13 +51,14 @@ const (
 
 // cloud is a fake Azure subscription answering the discovery invokes.
 type cloud struct {
-	vnets        []string // in the resource group
-	nsgs         []string
-	vnetPrefixes []any
-	subnets      []string
-	subnetNAT    string // NAT gateway on the worker subnet
-	workerNets   []any  // the worker subnet's addressPrefixes; workerNet when nil
-	nsgRules     []any
+	vnets         []string // in the resource group
+	nsgs          []string
+	vnetPrefixes  []any
+	subnets       []string
+	subnetNAT     string         // NAT gateway on the worker subnet
+	subnetNATTags map[string]any // its tags
+	workerNets    []any          // the worker subnet's addressPrefixes; workerNet when nil
+	nsgRules      []any
 }
 
 func newCloud() *cloud {
@@ -108,6 +109,12 @@ func (c *cloud) mocks() *pulumitest.Mocks {
 				out["natGateway"] = map[string]any{"id": c.subnetNAT}
 			}
 			return pm(out), nil
+		},
+		"azure-native:network:getNatGateway": func(a resource.PropertyMap) (resource.PropertyMap, error) {
+			if !strings.HasSuffix(c.subnetNAT, "/"+a["natGatewayName"].StringValue()) || !strings.Contains(c.subnetNAT, "/resourceGroups/"+a["resourceGroupName"].StringValue()+"/") {
+				return nil, fmt.Errorf("NotFound")
+			}
+			return pm(map[string]any{"id": c.subnetNAT, "tags": c.subnetNATTags}), nil
 		},
 		"azure-native:network:getNetworkSecurityGroup": func(resource.PropertyMap) (resource.PropertyMap, error) {
 			return pm(map[string]any{"id": nsgID, "name": nsgName, "securityRules": c.nsgRules}), nil
@@ -491,7 +498,10 @@ func TestRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		}, nil, nil, ""},
 		{"docs-named rule that does not let the port through", func(c *cloud) {
 			c.nsgRules = append(c.nsgRules, nsgRule("Allow-Kata-Agent-Internal", 300, "Allow", "Tcp", "22", "VirtualNetwork", "VirtualNetwork", ""))
-		}, nil, nil, "azure.nsgName names NSG " + nsgName + ", which already has a rule Allow-Kata-Agent-Internal that this stack did not create and that does not let 15150/tcp through"},
+		}, nil, nil, "azure.adoptRules does not list rule Allow-Kata-Agent-Internal of NSG " + nsgName},
+		{"adopted docs-named rule that does not let the port through", func(c *cloud) {
+			c.nsgRules = append(c.nsgRules, nsgRule("Allow-Kata-Agent-Internal", 300, "Allow", "Tcp", "22", "VirtualNetwork", "VirtualNetwork", ""))
+		}, func(a *azure.Args) { a.AdoptRules = []string{"Allow-Kata-Agent-Internal"} }, nil, "azure.adoptRules[0] is \"Allow-Kata-Agent-Internal\", which lets no peer-pods port through"},
 		{"credentials in cco mode", nil, func(a *azure.Args) { a.ClientSecret = pulumi.String("app-secret") }, nil,
 			"azureClientSecret is set, but identity is cco"},
 		{"credentials in workload mode", nil, func(a *azure.Args) {

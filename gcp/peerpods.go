@@ -56,6 +56,16 @@ type Args struct {
 	// replaces the rule, the new one created before the old one is
 	// deleted.
 	FirewallName string `json:"firewallName,omitzero" pulumi:"firewallName,optional" jsonschema:"minLength=1"`
+	// AdoptFirewall is the name of an existing firewall rule (one made with
+	// the docs' gcloud command, allow-port-15150-restricted, or by hand)
+	// that the stack uses instead of creating its own: it is imported into
+	// the stack's state as the stack's rule, which the engine accepts only
+	// if the rule already is what the stack would declare (network,
+	// ingress, the peer-pods ports, gcp.sourceRanges, gcp.targetTags; the
+	// description aside), else the preview shows what differs. The stack
+	// never changes it, and destroy leaves it. Exclusive with
+	// gcp.firewallName.
+	AdoptFirewall string `json:"adoptFirewall,omitzero" pulumi:"adoptFirewall,optional"`
 	// MachineType is GCP_MACHINE_TYPE, the pod VMs' machine type, default
 	// e2-medium.
 	MachineType string `json:"machineType,omitzero" pulumi:"machineType,optional" jsonschema:"minLength=1"`
@@ -148,6 +158,12 @@ func (a Args) Validate() error {
 	if !derivedFromBad {
 		p.Add(check.Pattern("gcp.firewallName", a.FirewallName, contract.GCPNamePattern, whatName("a firewall rule name")))
 	}
+	if a.AdoptFirewall != "" {
+		p.Add(check.Pattern("gcp.adoptFirewall", a.AdoptFirewall, contract.GCPNamePattern, whatName("a firewall rule name")))
+		if a.FirewallName != DefaultFirewallName(a.InfraID, a.Network) {
+			p.Add(problems.Invalid("gcp.adoptFirewall", "and gcp.firewallName are both set", "set only one: the stack either adopts a rule or names its own"))
+		}
+	}
 	p.Add(check.Pattern("gcp.machineType", a.MachineType, contract.GCPMachineTypePattern, "a machine type such as e2-medium"))
 	if a.ImageName != "" {
 		p.Add(check.Pattern("gcp.podvmImageName", a.ImageName, contract.GCPNamePattern, whatName("a GCP image name")))
@@ -231,8 +247,19 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	if args.FirewallName != DocsFirewallName {
 		aliases = append(aliases, pulumi.Alias{Name: pulumi.String(name + "-" + DocsFirewallName)})
 	}
+	fwName := args.FirewallName
+	fwOpts := []pulumi.ResourceOption{pulumi.Parent(c), pulumi.Provider(provider), pulumi.Aliases(aliases)}
+	if args.AdoptFirewall != "" {
+		// Adopted: imported as it is (an import whose inputs differ
+		// fails, showing the difference: pulumi/pkg/v3
+		// resource/deploy/step.go, ImportStep.Apply), its description
+		// never rewritten, kept on destroy.
+		fwName = args.AdoptFirewall
+		fwOpts = append(fwOpts, pulumi.Import(pulumi.ID(fmt.Sprintf("projects/%s/global/firewalls/%s", args.ProjectID, fwName))),
+			pulumi.RetainOnDelete(true), pulumi.IgnoreChanges([]string{"description"}))
+	}
 	fw, err := compute.NewFirewall(ctx, name+"-firewall", &compute.FirewallArgs{
-		Name:         pulumi.String(args.FirewallName),
+		Name:         pulumi.String(fwName),
 		Project:      pulumi.String(args.ProjectID),
 		Network:      pulumi.String(net.SelfLink),
 		Direction:    pulumi.String("INGRESS"),
@@ -240,11 +267,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		SourceRanges: pulumi.ToStringArray(args.SourceRanges),
 		TargetTags:   pulumi.ToStringArray(args.TargetTags),
 		Description:  pulumi.String("peer pods: kata agent and tunnel, managed by peerpods"),
-	}, pulumi.Parent(c), pulumi.Provider(provider), pulumi.Aliases(aliases))
+	}, fwOpts...)
 	if err != nil {
 		return nil, err
 	}
-	c.Rules = []values.Rule{{Name: args.FirewallName, ID: fw.ID(), Target: args.Network, Ports: ports}}
+	c.Rules = []values.Rule{{Name: fwName, ID: fw.ID(), Target: args.Network, Ports: ports, Adopted: args.AdoptFirewall != ""}}
 
 	cm := args.Settings.ConfigMap(contract.GCP)
 	cm[contract.KeyGCPProjectID] = args.ProjectID

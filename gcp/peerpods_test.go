@@ -329,3 +329,28 @@ func TestFirewallKeepsItsResource(t *testing.T) {
 		t.Errorf("aliases %v (%v), want the names %v", names, fw.Aliases, want)
 	}
 }
+
+// A rule made with the docs' command is adopted by name: the stack's rule
+// resource imports it (the engine refuses the import if the rule is not
+// what the stack declares), keeps it on destroy and never rewrites its
+// description; it is reported as adopted. Naming a rule of its own too is
+// refused.
+func TestDocsMadeFirewallAdopted(t *testing.T) {
+	a := baseArgs()
+	a.AdoptFirewall = gcp.DocsFirewallName
+	m, pp, err := deploy(t, a, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-firewall")
+	if fw.ImportID != "projects/"+a.ProjectID+"/global/firewalls/"+gcp.DocsFirewallName || !fw.Retain ||
+		!reflect.DeepEqual(fw.IgnoreChanges, []string{"description"}) || fw.Inputs["name"].StringValue() != gcp.DocsFirewallName {
+		t.Errorf("firewall: import %q retain %t ignore %v name %v", fw.ImportID, fw.Retain, fw.IgnoreChanges, fw.Inputs["name"])
+	}
+	if len(pp.Rules) != 1 || !pp.Rules[0].Adopted || pp.Rules[0].Name != gcp.DocsFirewallName {
+		t.Errorf("rules %+v", pp.Rules)
+	}
+
+	a.FirewallName = "mine"
+	pulumitest.RequireInputError(t, a.WithDefaults().Validate(), "gcp.adoptFirewall", "set only one")
+}

@@ -39,7 +39,9 @@ var (
 	AWSSubnetIDPattern        = regexp.MustCompile(`^subnet-` + awsID + `$`)
 	AWSVPCIDPattern           = regexp.MustCompile(`^vpc-` + awsID + `$`)
 	AWSSecurityGroupIDPattern = regexp.MustCompile(`^sg-` + awsID + `$`)
-	AWSAMIIDPattern           = regexp.MustCompile(`^ami-` + awsID + `$`)
+	// AWSSecurityGroupRuleIDPattern is a security group rule ID (sgr-).
+	AWSSecurityGroupRuleIDPattern = regexp.MustCompile(`^sgr-` + awsID + `$`)
+	AWSAMIIDPattern               = regexp.MustCompile(`^ami-` + awsID + `$`)
 	// S3BucketPattern is an S3 bucket name (AWS general purpose bucket naming rules).
 	S3BucketPattern        = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	EC2InstanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)

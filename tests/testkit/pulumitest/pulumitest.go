@@ -43,6 +43,9 @@ type Resource struct {
 	ImportID     string   // the Import option's ID
 	Aliases      []string // the aliases' URNs, or their names where the SDK sends specs
 	BeforeCreate []string // names of the before-create hooks
+	// DeleteBeforeReplace and IgnoreChanges are the resource options.
+	DeleteBeforeReplace bool
+	IgnoreChanges       []string
 }
 
 // Invoke is one function call a program made.
@@ -79,6 +82,8 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Parent = rpc.GetParent()
 		r.Dependencies = rpc.GetDependencies()
 		r.Retain = rpc.GetRetainOnDelete()
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.ImportID = rpc.GetImportId()
 		r.Aliases = append(r.Aliases, rpc.GetAliasURNs()...)
 		for _, a := range rpc.GetAliases() {

@@ -53,6 +53,7 @@ func NewPeerPods(ctx *pulumi.Context,
 
 type peerPodsArgs struct {
 	AccessKeyId        *string              `pulumi:"accessKeyId"`
+	AdoptRules         []string             `pulumi:"adoptRules"`
 	Identity           *string              `pulumi:"identity"`
 	InfraId            *string              `pulumi:"infraId"`
 	InstanceId         *string              `pulumi:"instanceId"`
@@ -70,6 +71,7 @@ type peerPodsArgs struct {
 // The set of arguments for constructing a PeerPods resource.
 type PeerPodsArgs struct {
 	AccessKeyId        pulumi.StringPtrInput
+	AdoptRules         pulumi.StringArrayInput
 	Identity           *string
 	InfraId            *string
 	InstanceId         *string

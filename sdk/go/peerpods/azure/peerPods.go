@@ -66,6 +66,8 @@ func NewPeerPods(ctx *pulumi.Context,
 }
 
 type peerPodsArgs struct {
+	AdoptNatGateway      *string              `pulumi:"adoptNatGateway"`
+	AdoptRules           []string             `pulumi:"adoptRules"`
 	ClientId             *string              `pulumi:"clientId"`
 	ClientSecret         *string              `pulumi:"clientSecret"`
 	ClusterVnetPrefixes  []string             `pulumi:"clusterVnetPrefixes"`
@@ -94,6 +96,8 @@ type peerPodsArgs struct {
 
 // The set of arguments for constructing a PeerPods resource.
 type PeerPodsArgs struct {
+	AdoptNatGateway      *string
+	AdoptRules           pulumi.StringArrayInput
 	ClientId             pulumi.StringPtrInput
 	ClientSecret         pulumi.StringPtrInput
 	ClusterVnetPrefixes  pulumi.StringArrayInput

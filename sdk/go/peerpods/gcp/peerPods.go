@@ -51,6 +51,7 @@ func NewPeerPods(ctx *pulumi.Context,
 }
 
 type peerPodsArgs struct {
+	AdoptFirewall  *string              `pulumi:"adoptFirewall"`
 	Credentials    *string              `pulumi:"credentials"`
 	FirewallName   *string              `pulumi:"firewallName"`
 	Identity       *string              `pulumi:"identity"`
@@ -68,6 +69,7 @@ type peerPodsArgs struct {
 
 // The set of arguments for constructing a PeerPods resource.
 type PeerPodsArgs struct {
+	AdoptFirewall  *string
 	Credentials    pulumi.StringPtrInput
 	FirewallName   *string
 	Identity       *string
