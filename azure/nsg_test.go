@@ -330,3 +330,31 @@ func TestRuleAdoptedForOnePort(t *testing.T) {
 		t.Errorf("rules %+v", r.pp.Rules)
 	}
 }
+
+// TestChildrenFollowARename: every resource under the component is named
+// after it, so that a component renamed with pulumi.Aliases moves them all
+// (the engine derives a child's alias from its parent's only for a child
+// whose name starts with the parent's: pulumi/pkg/v3
+// resource/deploy/step_generator.go, inheritedChildAlias).
+func TestChildrenFollowARename(t *testing.T) {
+	for _, outbound := range []string{azure.OutboundWorkerSubnet, azure.OutboundPeerVNet} {
+		r := deploy(t, newCloud(), baseArgs(outbound), "native", "classic", "tls")
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		comp := r.m.Get(t, azure.PeerPodsType, "peerpods")
+		under := map[string]bool{comp.URN: true}
+		for _, g := range r.m.Resources() { // registered parents first
+			if !under[g.Parent] {
+				continue
+			}
+			under[g.URN] = true
+			if !strings.HasPrefix(g.Name, "peerpods-") {
+				t.Errorf("%s: %s %s is not named after the component", outbound, g.Type, g.Name)
+			}
+		}
+		if len(under) < 6 {
+			t.Errorf("%s: %d resources under the component", outbound, len(under))
+		}
+	}
+}
