@@ -52,6 +52,10 @@ type Config struct {
 	// Discovery is what was read from the cluster; nil without
 	// peerpods:kubeconfig, or with peerpods:discover false.
 	Discovery *Discovery
+	// LineNote says where the operator line (Operator.Line) comes from;
+	// a warning when LineWarns.
+	LineNote  string
+	LineWarns bool
 }
 
 // secretSetting is a stack config key whose value goes into
@@ -232,6 +236,7 @@ func load(src source, l loader) (Config, error) {
 			c.Operator.Subscription = d.Facts.Subscription
 		}
 	}
+	c.Operator.Line, c.LineNote, c.LineWarns = r.operatorLine(c.Discovery)
 	if c.Identity == contract.IdentityWorkload && c.Handoff != handoff.ModeOff && c.Operator.Subscription == "" {
 		r.fail(problems.Invalid("peerpods:operatorSubscription", "is not set, and the cluster has no OLM Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (or there is no cluster to read): workload identity reaches the operator through its Subscription's env",
 			"install the operator through OLM first, or name its Subscription (oc get subscriptions -n "+contract.Namespace+")"))
@@ -310,6 +315,48 @@ func (r *reader) str(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// operatorLine decides the operator's release line: the version of the
+// operator OLM installed in the cluster when one is read, else
+// peerpods:operatorVersion, else the newest known line. It returns what
+// to say about it, and whether that is a warning.
+func (r *reader) operatorLine(d *Discovery) (contract.Line, string, bool) {
+	pinned, hasPin := r.get("operatorVersion")
+	var pin contract.Line
+	var pinWarning string
+	if hasPin {
+		l, w, err := contract.ParseVersion(pinned)
+		if err != nil {
+			r.fail(problems.Invalid("peerpods:operatorVersion", fmt.Sprintf("is %q: %v", pinned, err),
+				"give the version of the operator the cluster runs, such as 1.12 (oc get csv -n "+contract.Namespace+")"))
+			return contract.Line{}, "", false
+		}
+		pin, pinWarning = l, w
+	}
+	if d != nil && d.Facts.OperatorVersion != "" {
+		from := fmt.Sprintf("ClusterServiceVersion %s of Subscription %s", d.Facts.OperatorCSV, d.Facts.Subscription)
+		l, w, err := contract.ParseVersion(d.Facts.OperatorVersion)
+		if err != nil {
+			r.fail(problems.Invalid("peerpods:kubeconfig", fmt.Sprintf("names a cluster whose operator is %s (%s): %v", d.Facts.OperatorVersion, from, err),
+				"upgrade the OpenShift sandboxed containers operator first"))
+			return contract.Line{}, "", false
+		}
+		switch {
+		case hasPin && pin != l:
+			return l, fmt.Sprintf("peerpods:operatorVersion is %s, but the cluster runs operator %s (%s): the objects are written for line %s; the setting pins the line only where no cluster is read (remove it)", pinned, d.Facts.OperatorVersion, from, l), true
+		case w != "":
+			return l, w + " (" + from + ")", true
+		}
+		return l, fmt.Sprintf("the cluster runs operator %s (%s): the objects are written for line %s", d.Facts.OperatorVersion, from, l), false
+	}
+	if hasPin {
+		if pinWarning != "" {
+			return pin, pinWarning + " (peerpods:operatorVersion)", true
+		}
+		return pin, fmt.Sprintf("peerpods:operatorVersion pins operator line %s", pin), false
+	}
+	return contract.NewestLine, fmt.Sprintf("no operator version is known (no cluster read, or OLM has installed no operator yet, and no peerpods:operatorVersion): the objects are written for %s, the newest line this peerpods knows; set peerpods:operatorVersion to the version the cluster will run", contract.NewestLine), true
 }
 
 // adopt reads peerpods:adopt: "all", or a list of objects (checked

@@ -248,3 +248,62 @@ func TestStackFileListWins(t *testing.T) {
 		t.Errorf("drift %+v", dr)
 	}
 }
+
+// The operator line the objects are written for: the installed operator's
+// (its Subscription's ClusterServiceVersion) when the cluster is read,
+// peerpods:operatorVersion where none is, else the newest known line,
+// each said (a warning where the stack writes for a line it is not sure
+// of); a version older than 1.10 is refused.
+func TestOperatorLine(t *testing.T) {
+	withPin := func(v string) map[string]string {
+		cfg := stackConfig(t, "aws-example")
+		cfg["peerpods:operatorVersion"] = v
+		return cfg
+	}
+	off := func(cfg map[string]string) map[string]string {
+		cfg["peerpods:handoff"] = "off"
+		delete(cfg, "peerpods:kubeconfig")
+		return cfg
+	}
+	for _, c := range []struct {
+		name    string
+		cfg     map[string]string
+		cluster string // operator version in the cluster; "-" for no cluster
+		line    contract.Line
+		warns   bool
+		says    string
+		err     string
+	}{
+		{"cluster", stackConfig(t, "aws-example"), "1.11.2", contract.Line111, false, "the cluster runs operator 1.11.2", ""},
+		{"cluster newer than known", stackConfig(t, "aws-example"), "1.14.0", contract.Line113, true, "newer than 1.13", ""},
+		{"cluster wins over the pin", withPin("1.10"), "1.12.0", contract.Line112, true, "peerpods:operatorVersion is 1.10, but the cluster runs operator 1.12.0", ""},
+		{"cluster without an installed operator", stackConfig(t, "aws-example"), "", contract.NewestLine, true, "no operator version is known", ""},
+		{"pin, no cluster", off(withPin("1.11.0")), "-", contract.Line111, false, "pins operator line 1.11", ""},
+		{"nothing", off(stackConfig(t, "aws-example")), "-", contract.NewestLine, true, "the newest line this peerpods knows", ""},
+		{"cluster too old", stackConfig(t, "aws-example"), "1.9.1", contract.Line{}, false, "", "peerpods:kubeconfig names a cluster whose operator is 1.9.1"},
+		{"pin too old", off(withPin("1.8")), "-", contract.Line{}, false, "", "peerpods:operatorVersion is \"1.8\": operator version 1.8 is older than 1.10"},
+		{"pin not a version", off(withPin("stable")), "-", contract.Line{}, false, "", "peerpods:operatorVersion is \"stable\": \"stable\" is not an operator version"},
+	} {
+		cl := clustertest.For(contract.AWS)
+		if c.cluster != "" && c.cluster != "-" {
+			cl = clustertest.For(contract.AWS, clustertest.WithOperator(c.cluster))
+		}
+		_, d, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(c.cfg), cl)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.name, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if d.Config.Operator.Line != c.line || d.Config.LineWarns != c.warns || !strings.Contains(d.Config.LineNote, c.says) {
+			t.Errorf("%s: line %s warns %t %q", c.name, d.Config.Operator.Line, d.Config.LineWarns, d.Config.LineNote)
+		}
+		if out, _ := pulumitest.Await(t, d.Outputs[stacks.OutputOperatorLine].(pulumi.StringInput).ToStringOutput()); out != c.line.String() {
+			t.Errorf("%s: output %v", c.name, out)
+		}
+	}
+}

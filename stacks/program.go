@@ -43,6 +43,9 @@ const (
 	// infrastructure name and each setting taken from it, with the value
 	// and the object and field it was read from.
 	OutputCluster = "cluster"
+	// OutputOperatorLine is the operator release line the objects are
+	// written for, such as 1.12.
+	OutputOperatorLine = "operatorLine"
 )
 
 // Deployment is what the program built: the cloud's values and rules, the
@@ -100,6 +103,13 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		return nil, err
 	}
 	d := &Deployment{Config: cfg}
+	say := ctx.Log.Info
+	if cfg.LineWarns {
+		say = ctx.Log.Warn
+	}
+	if err := say(cfg.LineNote, nil); err != nil {
+		return nil, err
+	}
 	if cfg.Discovery != nil {
 		for _, m := range cfg.Discovery.Messages(ctx.Stack()) {
 			if err := ctx.Log.Info(m, nil); err != nil {
@@ -248,6 +258,7 @@ func outputs(d *Deployment) pulumi.Map {
 	if len(discovered) > 0 {
 		out[OutputDiscovered] = pulumi.ToStringMap(discovered)
 	}
+	out[OutputOperatorLine] = pulumi.String(d.Config.Operator.Line.String())
 	out[OutputHandoff] = pulumi.Map{
 		"mode":      pulumi.String(string(d.Config.Handoff)),
 		"namespace": pulumi.String(contract.Namespace),

@@ -132,7 +132,7 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	}
 
 	outs := await(t, d.Outputs)
-	if got := keys(outs); !reflect.DeepEqual(got, []string{"bucketName", "cloud", "cluster", "configMap", "discovered", "handoff", "rules", "secret"}) {
+	if got := keys(outs); !reflect.DeepEqual(got, []string{"bucketName", "cloud", "cluster", "configMap", "discovered", "handoff", "operatorLine", "rules", "secret"}) {
 		t.Errorf("outputs %v", got)
 	}
 	if outs["cloud"].value != "aws" || !reflect.DeepEqual(toAny(outs["configMap"].value), wantCM) {

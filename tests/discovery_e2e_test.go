@@ -457,3 +457,56 @@ func TestSubscriptionRealServer(t *testing.T) {
 		t.Errorf("patching an admin's env: %v, want a conflict", err)
 	}
 }
+
+var csvs = schema.GroupVersionResource{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "clusterserviceversions"}
+
+// TestOperatorVersionRealServer: with OLM's real Subscription and
+// ClusterServiceVersion CRDs (operator-framework/api, tests/testdata/olm),
+// the operator's version is read as OLM records it: the Subscription's
+// status.installedCSV (written through the status subresource, as OLM's
+// catalog operator does) names the CSV whose spec.version is the version;
+// before OLM installs one, there is none.
+func TestOperatorVersionRealServer(t *testing.T) {
+	c := kubetest.Client(t)
+	ctx := t.Context()
+	kubetest.InstallCRDs(t,
+		kubetest.RepoFile(t, "tests/testdata/olm/operators.coreos.com_subscriptions.yaml"),
+		kubetest.RepoFile(t, "tests/testdata/olm/operators.coreos.com_clusterserviceversions.yaml"))
+	if _, err := c.Typed.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: contract.Namespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	const name = "osc-version-test"
+	subs := c.Dynamic.Resource(subscriptions).Namespace(contract.Namespace)
+	sub, err := subs.Create(ctx, clustertest.Sub(name), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = subs.Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	clients := ocp.Clients{Kube: c.Typed, Dynamic: c.Dynamic, Discovery: c.Typed.Discovery()}
+	if csv, v, err := ocp.InstalledVersion(ctx, clients, name); err != nil || csv != "" || v != "" {
+		t.Fatalf("before OLM installs: %q %q %v", csv, v, err)
+	}
+
+	const version = "1.12.1"
+	csvClient := c.Dynamic.Resource(csvs).Namespace(contract.Namespace)
+	if _, err := csvClient.Create(ctx, clustertest.CSV(version), metav1.CreateOptions{FieldValidation: "Strict"}); err != nil {
+		t.Fatalf("the CSV does not fit OLM's CRD: %v", err)
+	}
+	t.Cleanup(func() { _ = csvClient.Delete(context.Background(), clustertest.CSVName(version), metav1.DeleteOptions{}) })
+	if err := unstructured.SetNestedField(sub.Object, clustertest.CSVName(version), "status", "installedCSV"); err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedField(sub.Object, "2026-12-06T00:00:00Z", "status", "lastUpdated"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := subs.UpdateStatus(ctx, sub, metav1.UpdateOptions{FieldValidation: "Strict"}); err != nil {
+		t.Fatalf("writing the Subscription's status as OLM does: %v", err)
+	}
+	csv, v, err := ocp.InstalledVersion(ctx, clients, name)
+	if err != nil || csv != clustertest.CSVName(version) || v != version {
+		t.Fatalf("installed: %q %q %v", csv, v, err)
+	}
+	if l, w, err := contract.ParseVersion(v); err != nil || w != "" || l != contract.Line112 {
+		t.Errorf("line of %s: %s %q %v", v, l, w, err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -117,7 +118,24 @@ func initStack(ctx context.Context, o options, in initOptions, stdout io.Writer)
 		return err
 	}
 	_, id := n.Mode()
-	fmt.Fprintf(stdout, "wrote %s for the %s cluster %s (identity %s); next: peerpods preview --stack %s\n",
-		path, strings.ToLower(facts.PlatformType), facts.InfraName, id, o.stack)
+	fmt.Fprintf(stdout, "wrote %s for the %s cluster %s (identity %s, %s); next: peerpods preview --stack %s\n",
+		path, strings.ToLower(facts.PlatformType), facts.InfraName, id, operatorSays(facts), o.stack)
 	return nil
+}
+
+// operatorSays names the operator version the cluster runs and the line
+// each run writes for (read again at every run, never pinned in the
+// stack file).
+func operatorSays(f cluster.Facts) string {
+	if f.OperatorVersion == "" {
+		return "no operator installed by OLM yet: each run writes for the line the cluster then runs"
+	}
+	l, w, err := contract.ParseVersion(f.OperatorVersion)
+	switch {
+	case err != nil:
+		return "operator " + f.OperatorVersion + ": " + err.Error()
+	case w != "":
+		return w
+	}
+	return fmt.Sprintf("operator %s: objects written for line %s", f.OperatorVersion, l)
 }

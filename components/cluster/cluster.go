@@ -62,6 +62,11 @@ type Facts struct {
 	// Subscription is the name of the operator's OLM Subscription; empty
 	// when the operator is not installed through OLM (yet).
 	Subscription string
+	// OperatorCSV is the Subscription's status.installedCSV, the
+	// ClusterServiceVersion OLM installed; OperatorVersion is that CSV's
+	// spec.version (such as 1.12.1). Both are empty while OLM has not
+	// installed the operator, or without a Subscription.
+	OperatorCSV, OperatorVersion string
 }
 
 // Worker is a worker node and the instance behind it.
@@ -153,6 +158,11 @@ func Read(ctx context.Context, c Clients) (Facts, error) {
 	}
 	if f.Subscription, err = OperatorSubscription(ctx, c); err != nil {
 		return Facts{}, err
+	}
+	if f.Subscription != "" {
+		if f.OperatorCSV, f.OperatorVersion, err = InstalledVersion(ctx, c, f.Subscription); err != nil {
+			return Facts{}, err
+		}
 	}
 	return f, nil
 }

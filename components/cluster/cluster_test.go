@@ -87,3 +87,34 @@ func TestReadRefuses(t *testing.T) {
 		t.Errorf("no Authentication: %+v, %v", f, err)
 	}
 }
+
+// TestReadOperatorVersion: the operator's version is its Subscription's
+// installed ClusterServiceVersion's spec.version; none while OLM has
+// installed nothing (no installedCSV, or its CSV not there yet).
+func TestReadOperatorVersion(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		c            clustertest.Cluster
+		csv, version string
+	}{
+		{"installed", clustertest.For(contract.AWS, clustertest.WithOperator("1.12.1")), clustertest.CSVName("1.12.1"), "1.12.1"},
+		{"not yet installed", clustertest.For(contract.AWS), "", ""},
+		{"no Subscription", func() clustertest.Cluster { c := clustertest.For(contract.AWS); c.Subscription = nil; return c }(), "", ""},
+	} {
+		f, err := cluster.Read(t.Context(), c.c.Fake())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.OperatorCSV != c.csv || f.OperatorVersion != c.version {
+			t.Errorf("%s: CSV %q version %q", c.name, f.OperatorCSV, f.OperatorVersion)
+		}
+	}
+	// The CSV named is gone (OLM replacing it): no version, no error.
+	cl := clustertest.For(contract.AWS)
+	sub := cl.Subscription.DeepCopy()
+	_ = unstructured.SetNestedField(sub.Object, clustertest.CSVName("1.11.0"), "status", "installedCSV")
+	f, err := cluster.Read(t.Context(), clustertest.FakeClients(cl.Core, []runtime.Object{cl.Infrastructure(), cl.Authentication(), sub}, false))
+	if err != nil || f.OperatorCSV != clustertest.CSVName("1.11.0") || f.OperatorVersion != "" {
+		t.Errorf("CSV gone: %q %q %v", f.OperatorCSV, f.OperatorVersion, err)
+	}
+}

@@ -64,7 +64,36 @@ func Connect(kubeconfig []byte, kubeContext string) (Clients, error) {
 	return Clients{Kube: kube, Dynamic: dyn, Discovery: disc}, nil
 }
 
-var subscriptions = schema.GroupVersionResource{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}
+// OLM's objects (operator-framework/api crds/).
+var (
+	subscriptions = schema.GroupVersionResource{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}
+	csvs          = schema.GroupVersionResource{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "clusterserviceversions"}
+)
+
+// InstalledVersion returns the ClusterServiceVersion OLM installed for the
+// operator's Subscription named subscription (its status.installedCSV)
+// and that CSV's spec.version; both empty while OLM has installed none.
+func InstalledVersion(ctx context.Context, c Clients, subscription string) (csv, version string, err error) {
+	sub, err := c.Dynamic.Resource(subscriptions).Namespace(contract.Namespace).Get(ctx, subscription, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", "", nil
+	case err != nil:
+		return "", "", fmt.Errorf("reading the operator's Subscription %s: %w", subscription, err)
+	}
+	csv = str(sub, "status", "installedCSV")
+	if csv == "" {
+		return "", "", nil
+	}
+	obj, err := c.Dynamic.Resource(csvs).Namespace(contract.Namespace).Get(ctx, csv, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return csv, "", nil // being installed or replaced
+	case err != nil:
+		return "", "", fmt.Errorf("reading the operator's ClusterServiceVersion %s (the operator's version; the user needs get on clusterserviceversions.operators.coreos.com in %s): %w", csv, contract.Namespace, err)
+	}
+	return csv, str(obj, "spec", "version"), nil
+}
 
 // OperatorSubscription returns the name of the operator's OLM
 // Subscription: the one in the operator's namespace whose spec.name is its

@@ -137,6 +137,8 @@ type Options struct {
 	Adopt []string
 	// Existing are the objects found in the cluster (Args.Existing).
 	Existing []string
+	// Line is the operator's release line the objects are written for.
+	Line contract.Line
 }
 
 // NewArgs are the Args for the values a cloud component returned and the

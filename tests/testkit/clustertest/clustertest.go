@@ -54,6 +54,33 @@ type Cluster struct {
 	ARO bool
 	// Subscription, when set, is the operator's OLM Subscription.
 	Subscription *unstructured.Unstructured
+	// OperatorVersion, when set, is the spec.version of the
+	// ClusterServiceVersion OLM installed for the Subscription.
+	OperatorVersion string
+}
+
+// WithOperator makes OLM have installed the operator at version (such as
+// 1.12.1): the Subscription's status.installedCSV names a CSV of that
+// version.
+func WithOperator(version string) Option {
+	return func(c *Cluster) { c.OperatorVersion = version }
+}
+
+// CSVName is the ClusterServiceVersion name of an operator version, as
+// the operator's bundles name it (sandboxed-containers-operator.v1.12.1).
+func CSVName(version string) string { return contract.OperatorPackage + ".v" + version }
+
+// CSV is the operator's ClusterServiceVersion at version, with the fields
+// OLM's CRD requires.
+func CSV(version string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": contract.SubscriptionAPIVersion, "kind": "ClusterServiceVersion",
+		"metadata": map[string]any{"name": CSVName(version), "namespace": contract.Namespace},
+		"spec": map[string]any{
+			"displayName": "OpenShift sandboxed containers Operator", "version": version,
+			"install": map[string]any{"strategy": "deployment"},
+		},
+	}}
 }
 
 // Option changes a cluster.
@@ -174,7 +201,12 @@ func (c Cluster) Fake() cluster.Clients {
 		objs = append(objs, c.Infrastructure(), c.Authentication())
 	}
 	if c.Subscription != nil {
-		objs = append(objs, c.Subscription)
+		sub := c.Subscription.DeepCopy()
+		if c.OperatorVersion != "" {
+			_ = unstructured.SetNestedField(sub.Object, CSVName(c.OperatorVersion), "status", "installedCSV")
+			objs = append(objs, CSV(c.OperatorVersion))
+		}
+		objs = append(objs, sub)
 	}
 	return FakeClients(core, objs, c.ARO)
 }
@@ -189,9 +221,10 @@ func FakeClients(core, custom []runtime.Object, aro bool) cluster.Clients {
 		disc.Resources = append(disc.Resources, &metav1.APIResourceList{GroupVersion: "aro.openshift.io/v1alpha1", APIResources: []metav1.APIResource{{Name: "clusters", Kind: "Cluster"}}})
 	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}:      "InfrastructureList",
-		{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}:      "AuthenticationList",
-		{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}: "SubscriptionList",
+		{Group: "config.openshift.io", Version: "v1", Resource: "infrastructures"}:               "InfrastructureList",
+		{Group: "config.openshift.io", Version: "v1", Resource: "authentications"}:               "AuthenticationList",
+		{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "subscriptions"}:          "SubscriptionList",
+		{Group: "operators.coreos.com", Version: "v1alpha1", Resource: "clusterserviceversions"}: "ClusterServiceVersionList",
 	}, custom...)
 	return cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: disc}
 }
