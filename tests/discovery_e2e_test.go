@@ -492,7 +492,9 @@ func TestOperatorVersionRealServer(t *testing.T) {
 	if _, err := csvClient.Create(ctx, clustertest.CSV(version), metav1.CreateOptions{FieldValidation: "Strict"}); err != nil {
 		t.Fatalf("the CSV does not fit OLM's CRD: %v", err)
 	}
-	t.Cleanup(func() { _ = csvClient.Delete(context.Background(), clustertest.CSVName(version), metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = csvClient.Delete(context.Background(), clustertest.CSVName(version), metav1.DeleteOptions{})
+	})
 	if err := unstructured.SetNestedField(sub.Object, clustertest.CSVName(version), "status", "installedCSV"); err != nil {
 		t.Fatal(err)
 	}
