@@ -96,3 +96,22 @@ func knownLines() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// CAADaemonSet is the DaemonSet of cloud-api-adaptor the operator runs in
+// Namespace (operator controllers/openshift_controller.go
+// processDaemonsetForCAA at 1.10; controllers/peerpods.go configureCAA at
+// devel 00b58ece10a5): its pods read peer-pods-cm and peer-pods-secret as
+// their environment (envFrom) and ssh-key-secret at /root/.ssh, once, when
+// they start.
+const CAADaemonSet = "osc-caa-ds"
+
+// OperatorRollsCAA reports whether the operator of line l restarts
+// cloud-api-adaptor itself when peer-pods-cm changes: from 1.13, whose
+// operator stamps the pod template with the ConfigMap's resourceVersion
+// (annotation peer-pods-cm/version; operator PR #1950, controllers/peerpods.go
+// configureCAA at devel 00b58ece10a5, bundle version 1.13.1). Inferred for
+// 1.12 and 1.13: PR #1950 was approved on 2026-04-16, after 1.12.0 shipped
+// (operator issue #2019 reports 1.12.0 on 2026-04-09), and no 1.12.z
+// backport was found; components/contract/testdata/lines records it. On the
+// older lines the docs restart osc-caa-ds by hand.
+func (l Line) OperatorRollsCAA() bool { return l.AtLeast(Line113) }
