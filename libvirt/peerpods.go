@@ -147,9 +147,13 @@ func (a Args) values(uri pulumi.StringInput, access *lv.KvmHostAccess) values.Va
 		cm[contract.KeyLibvirtImageID] = a.Volume
 	}
 
+	// The pool and volume go into both objects (contract: the readers
+	// disagree on where they look).
 	secret := pulumi.StringMap{
-		contract.KeyCloudProvider: pulumi.String(string(contract.Libvirt)),
-		contract.KeyLibvirtURI:    pulumi.ToSecret(uri).(pulumi.StringOutput),
+		contract.KeyCloudProvider:  pulumi.String(string(contract.Libvirt)),
+		contract.KeyLibvirtURI:     pulumi.ToSecret(uri).(pulumi.StringOutput),
+		contract.KeyLibvirtPool:    pulumi.String(a.Pool),
+		contract.KeyLibvirtVolName: pulumi.String(a.Volume),
 	}
 	if a.RedHatOfflineToken != nil {
 		secret[contract.KeyRedHatOfflineToken] = pulumi.ToSecret(a.RedHatOfflineToken).(pulumi.StringOutput)

@@ -229,7 +229,7 @@ func TestRemoteHostGraph(t *testing.T) {
 		t.Errorf("ConfigMap %v\nwant %v", cm, wantCM)
 	}
 	sec, isSecret := pulumitest.Await(t, v.SecretOutput())
-	wantSec := map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": fakeURI, "REDHAT_OFFLINE_TOKEN": "offline-token"}
+	wantSec := map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": fakeURI, "LIBVIRT_POOL": "default", "LIBVIRT_VOL_NAME": "podvm-base.qcow2", "REDHAT_OFFLINE_TOKEN": "offline-token"}
 	if !isSecret || !reflect.DeepEqual(sec, wantSec) {
 		t.Errorf("Secret (secret=%v) %v\nwant %v", isSecret, sec, wantSec)
 	}

@@ -147,6 +147,7 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	// The values' keys are known here: checked before the handoff
 	// registers anything (and when nothing goes to a cluster, without the
 	// user's credentials).
+	d.Values = d.Values.OnLine(cfg.Operator.Line)
 	if cfg.Handoff == handoff.ModeOff {
 		err = d.Values.Check(false)
 	} else {

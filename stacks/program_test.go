@@ -454,21 +454,28 @@ func TestExampleStacks(t *testing.T) {
 		objects      []string
 		cm, secret   []string
 		ssh          []string
+		line         string // peerpods:operatorVersion; empty: none (the newest line)
 	}{
 		{"aws-example", "aws", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret"},
-			awsCM, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}, nil},
+			awsCM, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}, nil, ""},
+		// Azure's cloud-api-adaptor reads ssh-key-secret on 1.10 only.
+		{"azure-worker-subnet", "azure", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret"},
+			azureCM, azureSecret, nil, ""},
 		{"azure-worker-subnet", "azure", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret", "ssh-key-secret"},
-			azureCM, azureSecret, []string{"id_rsa", "id_rsa.pub"}},
-		{"azure-peer-vnet", "azure", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret", "ssh-key-secret"},
-			azureCM, azureSecret, []string{"id_rsa", "id_rsa.pub"}},
+			azureCM, azureSecret, []string{"id_rsa", "id_rsa.pub"}, "1.10"},
+		{"azure-peer-vnet", "azure", 3, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret"},
+			azureCM, azureSecret, nil, "1.11.0"},
 		{"gcp-example", "gcp", 1, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret"},
-			gcpCM, []string{"GCP_CREDENTIALS"}, nil},
+			gcpCM, []string{"GCP_CREDENTIALS"}, nil, ""},
 		{"libvirt-example", "libvirt", 0, []string{"openshift-sandboxed-containers-operator", "peer-pods-cm", "peer-pods-secret", "ssh-key-secret"},
-			libvirtCM, []string{"CLOUD_PROVIDER", "LIBVIRT_URI", "REDHAT_OFFLINE_TOKEN"}, []string{"id_rsa", "id_rsa.pub", "known_hosts"}},
+			libvirtCM, []string{"CLOUD_PROVIDER", "LIBVIRT_POOL", "LIBVIRT_URI", "LIBVIRT_VOL_NAME", "REDHAT_OFFLINE_TOKEN"}, []string{"id_rsa", "id_rsa.pub", "known_hosts"}, ""},
 	} {
 		t.Run(tc.stack, func(t *testing.T) {
 			cfg := stackConfig(t, tc.stack)
 			stacktest.Fixup(t, tc.stack, cfg)
+			if tc.line != "" {
+				cfg["peerpods:operatorVersion"] = tc.line
+			}
 			m, d, err := deploy(t, withSecrets(cfg))
 			if err != nil {
 				t.Fatal(err)
@@ -608,8 +615,9 @@ func TestManifestsMode(t *testing.T) {
 			}
 		}
 	}
+	// Azure of the newest line: no ssh-key-secret.
 	want := []string{"Namespace/openshift-sandboxed-containers-operator", "ConfigMap/peer-pods-cm", "Secret/peer-pods-secret",
-		"Secret/ssh-key-secret", "KataConfig/cluster-kataconfig"}
+		"KataConfig/cluster-kataconfig"}
 	if !reflect.DeepEqual(kinds, want) {
 		t.Errorf("manifests %v\nwant %v", kinds, want)
 	}

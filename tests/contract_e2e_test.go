@@ -41,9 +41,10 @@ func stringMap(t *testing.T, o *unstructured.Unstructured, field string) map[str
 	return m
 }
 
-// TestHandoffContract applies each example stack's handoff objects to a
-// real API server with server-side apply and reads them back as the
-// operator does: the right objects in the operator's namespace (created
+// TestHandoffContract applies each example stack's handoff objects, as
+// every known operator line gets them, to a real API server with
+// server-side apply and reads them back as the operator does (checked
+// against that line's facts, lines_test.go): the right objects in the operator's namespace (created
 // when missing), exactly the keys of the reference, secret data surviving
 // the base64 round trip, the managed-by label; re-applying changes nothing;
 // changing one value changes exactly that key.
@@ -57,118 +58,121 @@ func TestHandoffContract(t *testing.T) {
 		t.Fatalf("namespace %s exists before the first apply (err %v): the API server is not fresh", ns, err)
 	}
 
-	for _, stack := range stacktest.ExampleStacks() {
-		t.Run(stack, func(t *testing.T) {
-			cloud, objs := stacktest.RenderHandoff(t, stack, nil)
-			// The objects go again when the test ends (the namespace
-			// stays): the engine tests write the same names later.
-			t.Cleanup(func() { deleteObjects(t, c, objs) })
-			// As pulumi-kubernetes applies them: server-side apply, its
-			// own field manager, not forced; strict field validation
-			// proves every field is in the real schemas.
-			force := false
-			for _, o := range objs {
-				if _, err := c.ApplyPatch(ctx, o, metav1.PatchOptions{FieldManager: manager, Force: &force, FieldValidation: "Strict"}); err != nil {
-					t.Fatalf("apply %s/%s: %v", o.GetKind(), o.GetName(), err)
-				}
-			}
-
-			if _, err := c.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err != nil {
-				t.Fatalf("namespace %s was not created: %v", ns, err)
-			}
-			cm, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantCM := stringMap(t, find(t, objs, "ConfigMap", contract.ConfigMapName), "data")
-			if !maps.Equal(cm.Data, wantCM) {
-				t.Errorf("peer-pods-cm data %v\nwant %v", cm.Data, wantCM)
-			}
-			if cm.Labels[common.ManagedByLabel] != common.ManagedBy || cm.Data[contract.KeyCloudProvider] != string(cloud) {
-				t.Errorf("peer-pods-cm labels %v, CLOUD_PROVIDER %q", cm.Labels, cm.Data[contract.KeyCloudProvider])
-			}
-
-			secretNames := []string{contract.SecretName}
-			if contract.MustFor(cloud).SSHKeys != nil {
-				secretNames = append(secretNames, contract.SSHKeySecretName)
-			}
-			for _, name := range secretNames {
-				s, err := c.Typed.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := stringMap(t, find(t, objs, "Secret", name), "data") // base64
-				if len(s.Data) != len(want) {
-					t.Errorf("%s has %d keys, want %d", name, len(s.Data), len(want))
-				}
-				for k, v := range want { // the client decodes what comes back
-					if base64.StdEncoding.EncodeToString(s.Data[k]) != v {
-						t.Errorf("%s %s does not survive the round trip", name, k)
+	for _, line := range contract.Lines {
+		facts := readLineFacts(t, line)
+		for _, stack := range stacktest.ExampleStacks() {
+			t.Run(line.String()+"/"+stack, func(t *testing.T) {
+				cloud, objs := stacktest.RenderHandoff(t, stack, func(cfg map[string]string) { cfg["peerpods:operatorVersion"] = line.String() })
+				// The objects go again when the test ends (the namespace
+				// stays): the engine tests write the same names later.
+				t.Cleanup(func() { deleteObjects(t, c, objs) })
+				// As pulumi-kubernetes applies them: server-side apply, its
+				// own field manager, not forced; strict field validation
+				// proves every field is in the real schemas.
+				force := false
+				for _, o := range objs {
+					if _, err := c.ApplyPatch(ctx, o, metav1.PatchOptions{FieldManager: manager, Force: &force, FieldValidation: "Strict"}); err != nil {
+						t.Fatalf("apply %s/%s: %v", o.GetKind(), o.GetName(), err)
 					}
 				}
-				if s.Labels[common.ManagedByLabel] != common.ManagedBy || string(s.Type) != "Opaque" {
-					t.Errorf("%s labels %v type %s", name, s.Labels, s.Type)
-				}
-			}
-			// What the operator and CAA find, checked by their own rules
-			// (operator_test.go), read back from the server.
-			if err := operatorAccepts(cloud, readBack(t, c, objs)); err != nil {
-				t.Errorf("read back from the API server: %v", err)
-			}
 
-			kc, err := c.Get(ctx, find(t, objs, handoff.KataConfigKind, handoff.DefaultKataConfigName))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if on, _, _ := unstructured.NestedBool(kc.Object, "spec", "enablePeerPods"); !on {
-				t.Errorf("KataConfig spec %v", kc.Object["spec"])
-			}
-			// Re-applying is a no-op. (The API server records the managed
-			// fields of a namespace created by apply on the first apply after
-			// it: settle that first.)
-			kubetest.ApplyObjects(t, objs[:1], manager)
-			before := map[string]string{}
-			for _, o := range objs {
-				got, err := c.Get(ctx, o)
+				if _, err := c.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err != nil {
+					t.Fatalf("namespace %s was not created: %v", ns, err)
+				}
+				cm, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				before[o.GetKind()+"/"+o.GetName()] = got.GetResourceVersion()
-			}
-			kubetest.ApplyObjects(t, objs, manager)
-			for _, o := range objs {
-				got, err := c.Get(ctx, o)
-				if err != nil {
-					t.Fatal(err)
+				wantCM := stringMap(t, find(t, objs, "ConfigMap", contract.ConfigMapName), "data")
+				if !maps.Equal(cm.Data, wantCM) {
+					t.Errorf("peer-pods-cm data %v\nwant %v", cm.Data, wantCM)
 				}
-				if id := o.GetKind() + "/" + o.GetName(); got.GetResourceVersion() != before[id] {
-					t.Errorf("re-applying %s changed it (resourceVersion %s -> %s)", id, before[id], got.GetResourceVersion())
+				if cm.Labels[common.ManagedByLabel] != common.ManagedBy || cm.Data[contract.KeyCloudProvider] != string(cloud) {
+					t.Errorf("peer-pods-cm labels %v, CLOUD_PROVIDER %q", cm.Labels, cm.Data[contract.KeyCloudProvider])
 				}
-			}
 
-			// Changing one value changes exactly that key.
-			changed := find(t, objs, "ConfigMap", contract.ConfigMapName).DeepCopy()
-			if err := unstructured.SetNestedField(changed.Object, "9999", "data", contract.KeyVXLANPort); err != nil {
-				t.Fatal(err)
-			}
-			kubetest.ApplyObjects(t, []*unstructured.Unstructured{changed}, manager)
-			after, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range cm.Data {
-				if k == contract.KeyVXLANPort {
-					if after.Data[k] != "9999" {
-						t.Errorf("%s = %q after the change", k, after.Data[k])
+				secretNames := []string{contract.SecretName}
+				if contract.MustForLine(line, cloud).SSHKeys != nil {
+					secretNames = append(secretNames, contract.SSHKeySecretName)
+				}
+				for _, name := range secretNames {
+					s, err := c.Typed.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+					if err != nil {
+						t.Fatal(err)
 					}
-				} else if after.Data[k] != v {
-					t.Errorf("%s changed from %q to %q with VXLAN_PORT", k, v, after.Data[k])
+					want := stringMap(t, find(t, objs, "Secret", name), "data") // base64
+					if len(s.Data) != len(want) {
+						t.Errorf("%s has %d keys, want %d", name, len(s.Data), len(want))
+					}
+					for k, v := range want { // the client decodes what comes back
+						if base64.StdEncoding.EncodeToString(s.Data[k]) != v {
+							t.Errorf("%s %s does not survive the round trip", name, k)
+						}
+					}
+					if s.Labels[common.ManagedByLabel] != common.ManagedBy || string(s.Type) != "Opaque" {
+						t.Errorf("%s labels %v type %s", name, s.Labels, s.Type)
+					}
 				}
-			}
-			if len(after.Data) != len(cm.Data) {
-				t.Errorf("%d keys after the change, %d before", len(after.Data), len(cm.Data))
-			}
-		})
+				// What the operator and CAA find, checked by their own rules
+				// (operator_test.go), read back from the server.
+				if err := linesAccept(facts, cloud, readBack(t, c, objs)); err != nil {
+					t.Errorf("read back from the API server: %v", err)
+				}
+
+				kc, err := c.Get(ctx, find(t, objs, handoff.KataConfigKind, handoff.DefaultKataConfigName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if on, _, _ := unstructured.NestedBool(kc.Object, "spec", "enablePeerPods"); !on {
+					t.Errorf("KataConfig spec %v", kc.Object["spec"])
+				}
+				// Re-applying is a no-op. (The API server records the managed
+				// fields of a namespace created by apply on the first apply after
+				// it: settle that first.)
+				kubetest.ApplyObjects(t, objs[:1], manager)
+				before := map[string]string{}
+				for _, o := range objs {
+					got, err := c.Get(ctx, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					before[o.GetKind()+"/"+o.GetName()] = got.GetResourceVersion()
+				}
+				kubetest.ApplyObjects(t, objs, manager)
+				for _, o := range objs {
+					got, err := c.Get(ctx, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if id := o.GetKind() + "/" + o.GetName(); got.GetResourceVersion() != before[id] {
+						t.Errorf("re-applying %s changed it (resourceVersion %s -> %s)", id, before[id], got.GetResourceVersion())
+					}
+				}
+
+				// Changing one value changes exactly that key.
+				changed := find(t, objs, "ConfigMap", contract.ConfigMapName).DeepCopy()
+				if err := unstructured.SetNestedField(changed.Object, "9999", "data", contract.KeyVXLANPort); err != nil {
+					t.Fatal(err)
+				}
+				kubetest.ApplyObjects(t, []*unstructured.Unstructured{changed}, manager)
+				after, err := c.Typed.CoreV1().ConfigMaps(ns).Get(ctx, contract.ConfigMapName, metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, v := range cm.Data {
+					if k == contract.KeyVXLANPort {
+						if after.Data[k] != "9999" {
+							t.Errorf("%s = %q after the change", k, after.Data[k])
+						}
+					} else if after.Data[k] != v {
+						t.Errorf("%s changed from %q to %q with VXLAN_PORT", k, v, after.Data[k])
+					}
+				}
+				if len(after.Data) != len(cm.Data) {
+					t.Errorf("%d keys after the change, %d before", len(after.Data), len(cm.Data))
+				}
+			})
+		}
 	}
 }
 

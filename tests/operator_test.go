@@ -3,7 +3,6 @@ package tests
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -13,75 +12,6 @@ import (
 	"github.com/peerpods/provisioner/tests/testkit/stacktest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
-
-// What the operator and cloud-api-adaptor check, transcribed from their
-// source (test data; facts, not code):
-//
-//   - operatorRequired: openshift/sandboxed-containers-operator at
-//     8bdc9075055a76194338d2324e859a53298c01b8 (Makefile VERSION 1.10.0),
-//     controllers/image_generator.go validatePeerPodsConfigs: the keys
-//     checkKeysPresentAndNotEmpty wants present and non-empty, per
-//     provider, in peer-pods-secret and peer-pods-cm. It runs before the
-//     operator creates the CAA DaemonSet and while it deletes the
-//     KataConfig.
-//   - operatorImageKey: the same file, newImageGenerator's CMimageIDKey
-//     (peerpodsCM*ImageKey): the key the operator's image job fills before
-//     it starts CAA, unless it is already non-empty (isImageIDSet).
-//   - caaRequired: openshift/cloud-api-adaptor osc-release-v1.10
-//     (bb4e602cc18c), src/cloud-api-adaptor/entrypoint.sh, each provider
-//     function's test_vars: CAA exits when one is empty in its
-//     environment (envFrom peer-pods-secret, then peer-pods-cm).
-//   - caaUnquoted: the same file: values expanded unquoted into the
-//     command line (optionals+="-flag ${VAR} "), which white space splits.
-//   - sshMounted: operator controllers/openshift_controller.go
-//     processDaemonsetForCAA mounts the whole ssh-key-secret at
-//     /root/.ssh; CAA's Azure provider reads $HOME/.ssh/id_rsa.pub
-//     (src/cloud-providers/azure/manager.go, provider.go CreateInstance);
-//     libvirt's qemu+ssh runs OpenSSH, which needs ~/.ssh/id_rsa and, with
-//     no no_verify, ~/.ssh/known_hosts.
-type objects struct{ cm, secret []string }
-
-var operatorRequired = map[contract.Cloud]objects{
-	contract.AWS: {
-		secret: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
-		cm:     []string{"AWS_REGION", "AWS_SUBNET_ID", "AWS_VPC_ID", "AWS_SG_IDS", "CLOUD_PROVIDER"},
-	},
-	contract.Azure: {
-		secret: []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SUBSCRIPTION_ID"},
-		cm:     []string{"AZURE_RESOURCE_GROUP", "AZURE_REGION", "CLOUD_PROVIDER"},
-	},
-	contract.GCP: {
-		secret: []string{"GCP_CREDENTIALS"},
-		cm:     []string{"GCP_PROJECT_ID", "GCP_ZONE", "CLOUD_PROVIDER"},
-	},
-	contract.Libvirt: {
-		secret: []string{"CLOUD_PROVIDER", "LIBVIRT_URI"},
-		cm:     []string{"CLOUD_PROVIDER", "LIBVIRT_POOL", "LIBVIRT_VOL_NAME", "LIBVIRT_DIR_NAME"},
-	},
-}
-
-var operatorImageKey = map[contract.Cloud]string{
-	contract.AWS: "PODVM_AMI_ID", contract.Azure: "AZURE_IMAGE_ID", contract.GCP: "PODVM_IMAGE_NAME", contract.Libvirt: "LIBVIRT_IMAGE_ID",
-}
-
-var caaRequired = map[contract.Cloud][]string{
-	contract.AWS:     {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
-	contract.Azure:   {"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZURE_SUBNET_ID", "AZURE_IMAGE_ID"},
-	contract.GCP:     {"GCP_CREDENTIALS", "GCP_PROJECT_ID", "GCP_ZONE", "PODVM_IMAGE_NAME"},
-	contract.Libvirt: {"LIBVIRT_URI"},
-}
-
-var caaUnquoted = []string{
-	"PAUSE_IMAGE", "TUNNEL_TYPE", "VXLAN_PORT", "PROXY_TIMEOUT", "INITDATA", "FORWARDER_PORT", "PEERPODS_LIMIT_PER_NODE",
-	"PODVM_LAUNCHTEMPLATE_NAME", "AWS_SG_IDS", "PODVM_AMI_ID", "PODVM_INSTANCE_TYPE", "PODVM_INSTANCE_TYPES", "AWS_SUBNET_ID",
-	"AWS_REGION", "TAGS", "ROOT_VOLUME_SIZE", "AZURE_INSTANCE_SIZES", "PODVM_IMAGE_NAME", "GCP_PROJECT_ID", "GCP_ZONE",
-	"GCP_MACHINE_TYPE", "GCP_NETWORK", "GCP_DISK_TYPE", "GCP_CONFIDENTIAL_TYPE", "LIBVIRT_CPU", "LIBVIRT_MEMORY",
-}
-
-var sshMounted = map[contract.Cloud][]string{
-	contract.Azure:   {"id_rsa.pub"},
-	contract.Libvirt: {"id_rsa", "known_hosts"},
-}
 
 // data reads a ConfigMap's data, or a Secret's data decoded from base64.
 func data(t *testing.T, o *unstructured.Unstructured) map[string]string {
@@ -118,87 +48,6 @@ func clusterOf(t *testing.T, objs []*unstructured.Unstructured) cluster {
 		}
 	}
 	return c
-}
-
-// presentAndNonEmpty is the operator's checkKeysPresentAndNotEmpty rule.
-func presentAndNonEmpty(where string, m map[string]string, keys []string) error {
-	for _, k := range keys {
-		if m[k] == "" {
-			return fmt.Errorf("%s: %s missing or empty", where, k)
-		}
-	}
-	return nil
-}
-
-// operatorAccepts runs the operator's validatePeerPodsConfigs rules, then
-// CAA's entrypoint.sh start checks on the environment the DaemonSet gives
-// it: peer-pods-secret and peer-pods-cm (the ConfigMap last), with the image
-// key filled by the operator's image job when the stack left it out, and
-// ssh-key-secret mounted at /root/.ssh.
-func operatorAccepts(cloud contract.Cloud, c cluster) error {
-	req := operatorRequired[cloud]
-	if c.cm == nil || c.secret == nil {
-		return fmt.Errorf("peer-pods-cm or peer-pods-secret missing")
-	}
-	if err := presentAndNonEmpty("peer-pods-secret", c.secret, req.secret); err != nil {
-		return err
-	}
-	if err := presentAndNonEmpty("peer-pods-cm", c.cm, req.cm); err != nil {
-		return err
-	}
-	env := maps.Clone(c.secret)
-	maps.Copy(env, c.cm)
-	if k := operatorImageKey[cloud]; env[k] == "" {
-		env[k] = "built-by-the-operator-image-job"
-	}
-	if env["CLOUD_PROVIDER"] != string(cloud) {
-		return fmt.Errorf("CAA: CLOUD_PROVIDER is %q", env["CLOUD_PROVIDER"])
-	}
-	if err := presentAndNonEmpty("CAA environment", env, caaRequired[cloud]); err != nil {
-		return err
-	}
-	for _, k := range caaUnquoted {
-		if strings.ContainsAny(env[k], " \t\n") {
-			return fmt.Errorf("CAA: %s has white space, which entrypoint.sh splits", k)
-		}
-	}
-	if err := presentAndNonEmpty("/root/.ssh (ssh-key-secret)", c.ssh, sshMounted[cloud]); err != nil {
-		return err
-	}
-	if strings.Contains(env["LIBVIRT_URI"], "no_verify") {
-		return fmt.Errorf("CAA: LIBVIRT_URI turns off the host key check")
-	}
-	return nil
-}
-
-// TestOperatorAcceptsExampleStacks renders every example stack's handoff
-// and runs it through the operator's and CAA's own checks.
-func TestOperatorAcceptsExampleStacks(t *testing.T) {
-	for _, stack := range stacktest.ExampleStacks() {
-		t.Run(stack, func(t *testing.T) {
-			cloud, objs := stacktest.RenderHandoff(t, stack, nil)
-			c := clusterOf(t, objs)
-			if err := operatorAccepts(cloud, c); err != nil {
-				t.Fatal(err)
-			}
-			// The checks can fail: without one required key, or an
-			// empty one, the operator refuses.
-			for _, k := range operatorRequired[cloud].secret {
-				broken := cluster{cm: c.cm, secret: maps.Clone(c.secret), ssh: c.ssh}
-				broken.secret[k] = ""
-				if operatorAccepts(cloud, broken) == nil {
-					t.Errorf("accepted with an empty %s", k)
-				}
-			}
-			for _, k := range operatorRequired[cloud].cm {
-				broken := cluster{cm: maps.Clone(c.cm), secret: c.secret, ssh: c.ssh}
-				delete(broken.cm, k)
-				if operatorAccepts(cloud, broken) == nil {
-					t.Errorf("accepted without %s", k)
-				}
-			}
-		})
-	}
 }
 
 // TestOperatorKeysLeftToTheOperator checks the stack's desired objects:

@@ -106,8 +106,9 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	if err != nil || len(objs) == 0 {
 		t.Fatalf("manifests output: %v\n%s", err, manifests)
 	}
-	// The engine's rendered objects pass the operator's and CAA's checks.
-	if err := operatorAccepts(contract.Libvirt, clusterOf(t, objs)); err != nil {
+	// The engine's rendered objects pass the checks of the operator and
+	// CAA of the line written for (the newest: no cluster is read here).
+	if err := linesAccept(readLineFacts(t, contract.NewestLine), contract.Libvirt, clusterOf(t, objs)); err != nil {
 		t.Errorf("the engine's handoff objects: %v", err)
 	}
 	keys := data(t, find(t, objs, "Secret", "ssh-key-secret"))

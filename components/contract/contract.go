@@ -26,9 +26,12 @@ const (
 	// CAA is the cloud-api-adaptor source (branch osc-release-v1.10), the
 	// CAA facts come from.
 	CAA = "openshift/cloud-api-adaptor@bb4e602cc18c (osc-release-v1.10)"
-	// CAANext is a later cloud-api-adaptor (branch osc-release-v1.12), for
-	// keys 1.10 does not read yet.
-	CAANext = "openshift/cloud-api-adaptor@067d2068bd73 (osc-release-v1.12)"
+	// CAA111 and CAA112 are the cloud-api-adaptor of the later lines
+	// (branches osc-release-v1.11, based on upstream v0.16.0, and
+	// osc-release-v1.12, v0.18.0), for what changed since 1.10;
+	// testdata/lines/SOURCES.md has every line's sources.
+	CAA111 = "openshift/cloud-api-adaptor@f3dcc175a872 (osc-release-v1.11)"
+	CAA112 = "openshift/cloud-api-adaptor@067d2068bd73 (osc-release-v1.12)"
 )
 
 // Where the operator reads its configuration.
@@ -163,11 +166,45 @@ type Key struct {
 	// Doc says what the key means.
 	Doc string
 	// Source cites where the operator or CAA reads it: repository at
-	// Operator, CAA or CAANext, file and function.
+	// Operator, CAA, CAA111 or CAA112, file and function.
 	Source string
 	// Sensitive keys hold a credential: their setting must be stored
 	// encrypted, and no error or output shows the value.
 	Sensitive bool
+	// Since is the first line that reads the key (zero: every line);
+	// Until the first line that no longer does (zero: still read). Source
+	// names the line's source where they are set.
+	Since, Until Line
+}
+
+// ReadOn reports whether line l reads the key.
+func (k Key) ReadOn(l Line) bool {
+	return (k.Since.IsZero() || l.AtLeast(k.Since)) && (k.Until.IsZero() || l.Before(k.Until))
+}
+
+// Lines says which lines read the key, for the key tables: "all", "1.12+",
+// "1.10–1.11".
+func (k Key) Lines() string {
+	switch {
+	case k.Since.IsZero() && k.Until.IsZero():
+		return "all"
+	case k.Until.IsZero():
+		return k.Since.String() + "+"
+	}
+	first := OldestLine
+	if !k.Since.IsZero() {
+		first = k.Since
+	}
+	last := first
+	for _, l := range Lines {
+		if l.Before(k.Until) {
+			last = l
+		}
+	}
+	if last == first {
+		return first.String()
+	}
+	return first.String() + "–" + last.String()
 }
 
 // Extra reports whether the key can be set through peerpods:extra.
@@ -176,10 +213,13 @@ func (k Key) Extra() bool { return k.Setting == ExtraSetting }
 // ExtraSetting is the typed pass-through setting for further CAA keys.
 const ExtraSetting = "peerpods:extra"
 
-// Set is the contract for one cloud.
+// Set is the contract for one cloud, of one operator line (ForLine) or of
+// every line (For).
 type Set struct {
 	// Cloud is the cloud.
 	Cloud Cloud
+	// Line is the operator line; zero for the keys of every line.
+	Line Line
 	// Keys are the keys of peer-pods-cm and peer-pods-secret, in
 	// documentation order.
 	Keys []Key
@@ -188,10 +228,47 @@ type Set struct {
 	SSHKeys []Key
 }
 
-// For returns the contract of cloud; ok is false for an unknown cloud.
+// For returns the contract of cloud over every known line: each key any
+// line reads, with the lines that read it (Key.Since, Key.Until). The
+// settings and the key tables use it; what a stack writes and checks is
+// ForLine's. ok is false for an unknown cloud.
 func For(cloud Cloud) (Set, bool) {
 	s, ok := sets[cloud]
 	return s, ok
+}
+
+// ForLine returns the contract of cloud as operator line l reads it: the
+// keys and ssh-key-secret keys of that line only (nil SSHKeys where the
+// line's cloud-api-adaptor uses no ssh-key-secret). ok is false for an
+// unknown cloud or line.
+func ForLine(l Line, cloud Cloud) (Set, bool) {
+	s, ok := sets[cloud]
+	if !ok || !l.Known() {
+		return Set{}, false
+	}
+	s.Line = l
+	s.Keys = readOn(l, s.Keys)
+	s.SSHKeys = readOn(l, s.SSHKeys)
+	return s, true
+}
+
+// MustForLine is ForLine for a known cloud and line; it panics otherwise.
+func MustForLine(l Line, cloud Cloud) Set {
+	s, ok := ForLine(l, cloud)
+	if !ok {
+		panic(fmt.Sprintf("contract: unknown cloud %q or line %s", cloud, l))
+	}
+	return s
+}
+
+func readOn(l Line, keys []Key) []Key {
+	var out []Key
+	for _, k := range keys {
+		if k.ReadOn(l) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // MustFor returns the contract of a known cloud and panics otherwise.

@@ -198,9 +198,9 @@ func TestInitData(t *testing.T) {
 
 func TestMarkdown(t *testing.T) {
 	md := Markdown()
-	for _, want := range []string{"#### libvirt", "| `known_hosts` | ssh-key-secret | required (CAA) | stack |",
-		"| `LIBVIRT_POOL` | peer-pods-cm | required (operator) | stack |", "| `CLOUD_PROVIDER` | peer-pods-cm and peer-pods-secret |",
-		"| `PODVM_AMI_ID` | peer-pods-cm | optional | operator |", Operator, CAA} {
+	for _, want := range []string{"#### libvirt", "| `known_hosts` | ssh-key-secret | all | required (CAA) | stack |",
+		"| `LIBVIRT_POOL` | peer-pods-cm and peer-pods-secret | all | required (operator) | stack |", "| `CLOUD_PROVIDER` | peer-pods-cm and peer-pods-secret |",
+		"| `PODVM_AMI_ID` | peer-pods-cm | all | optional | operator |", Operator, CAA} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the tables lack %q", want)
 		}

@@ -90,6 +90,28 @@ func CheckIdentity(setting string, c Cloud, id Identity) error {
 	return fmt.Errorf("%s is %q, which %s does not support: %s; use %s", setting, id, c, why, strings.Join(names, ", "))
 }
 
+// CheckIdentityOnLine refuses an identity mode that operator line l cannot
+// run for c (a zero line accepts every mode IdentitiesOf allows):
+// workload identity needs the operator's STS flow, which reads Azure's
+// CLIENTID, TENANTID and SUBSCRIPTIONID from 1.12 and AWS's ROLEARN from
+// 1.13, and on AWS the cloud-api-adaptor of 1.13, whose entrypoint.sh
+// no longer requires static keys (CAA112 src/cloud-api-adaptor/entrypoint.sh
+// aws() test_vars AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY). Both are
+// inferred from the operator's devel branch and PR dates
+// (testdata/lines, "identities").
+func CheckIdentityOnLine(setting string, c Cloud, id Identity, l Line) error {
+	if l.IsZero() || id != IdentityWorkload {
+		return nil
+	}
+	switch {
+	case c == AWS && l.Before(Line113):
+		return fmt.Errorf("%s is workload, which operator line %s cannot run for AWS: its cloud-api-adaptor requires static keys (%s src/cloud-api-adaptor/entrypoint.sh aws() test_vars) and its operator reads no ROLEARN; use cco or static, or upgrade the operator to 1.13", setting, l, CAA112)
+	case c == Azure && l.Before(Line112):
+		return fmt.Errorf("%s is workload, which operator line %s cannot run for Azure: its operator has no workload-identity flow (checkAndSetupSTSWorkflow came with 1.12); use cco or static, or upgrade the operator to 1.12", setting, l)
+	}
+	return nil
+}
+
 // WritesSecret reports whether the stack writes peer-pods-secret in mode
 // id: only with static credentials. In the CCO and workload flows the
 // operator writes it, and skips its own flow when the Secret exists

@@ -22,6 +22,8 @@ const (
 	KeyPodVMInstanceTypes     = "PODVM_INSTANCE_TYPES"
 	KeyPodVMAMIID             = "PODVM_AMI_ID"
 	KeyPodVMLaunchTemplate    = "PODVM_LAUNCHTEMPLATE_NAME"
+	KeyUsePodVMLaunchTemplate = "USE_PODVM_LAUNCHTEMPLATE"
+	KeyEnableScratchSpace     = "ENABLE_SCRATCH_SPACE"
 	KeyBucketName             = "BUCKET_NAME"
 	KeyAWSAccessKeyID         = "AWS_ACCESS_KEY_ID"
 	KeyAWSSecretAccessKey     = "AWS_SECRET_ACCESS_KEY"
@@ -65,6 +67,8 @@ const (
 	operatorImageGenerator    = "operator controllers/image_generator.go newImageGenerator (CMimageIDKey), isImageIDSet"
 	operatorHandler           = "operator config/peerpods/podvm/"
 	caaDaemonSetMountsSSHKeys = "operator controllers/openshift_controller.go processDaemonsetForCAA (the whole ssh-key-secret at /root/.ssh, mode 0600)"
+	azureKeyInMemory          = CAA111 + " src/cloud-providers/azure/provider.go generateSSHPublicKey (a key made in memory; cherry-pick 3a7eeb126f22, PR #248)"
+	libvirtBoth               = "the 1.10 operator's validatePeerPodsConfigs wants them in peer-pods-cm, Red Hat's QE checkPeerPodSecrets in peer-pods-secret; CAA reads both through envFrom, peer-pods-cm winning"
 )
 
 var (
@@ -91,7 +95,7 @@ var (
 // common are the keys every cloud's CAA reads, in every cloud's contract;
 // cloudProvider is where CLOUD_PROVIDER goes and how much it is needed.
 func common(c Cloud, cloudProviderIn Object, cloudProviderNeed Need) []Key {
-	return []Key{
+	return join([]Key{
 		{Name: KeyCloudProvider, In: cloudProviderIn, Need: cloudProviderNeed, Owner: Stack, Format: cloudName(c),
 			Setting: "peerpods:cloud", Doc: "the cloud CAA drives",
 			Source: validator + "; " + entrypoint + "(dispatch on $CLOUD_PROVIDER)"},
@@ -107,7 +111,32 @@ func common(c Cloud, cloudProviderIn Object, cloudProviderNeed Need) []Key {
 		{Name: KeyInitData, In: ConfigMap, Owner: OperatorOwned, Format: InitData, Setting: "peerpods:initdataFile or peerpods:initdata",
 			Doc:    "default initdata (Kata agent policy and more) of every pod VM; written only when set (later operators write a default of their own)",
 			Source: entrypoint + "(-initdata); CAA pkg/initdata/initdata.go Parse, checked at start in cmd/cloud-api-adaptor/main.go"},
+	}, lineKeys())
+}
+
+// lineKeys are the keys of every cloud that only some lines read:
+// secure comms, gone in 1.12, and the scratch space, new in 1.11.
+func lineKeys() []Key {
+	var out []Key
+	for _, sc := range []struct {
+		name, flag string
+		format     Format
+		doc        string
+	}{
+		{"SECURE_COMMS", "-secure-comms", Bool, "secure communications between CAA and the pod VM (SSH tunnels)"},
+		{"SECURE_COMMS_NO_TRUSTEE", "-secure-comms-no-trustee", Bool, "secure comms without Trustee"},
+		{"SECURE_COMMS_INBOUNDS", "-secure-comms-inbounds", Word, "inbound tunnels of secure comms"},
+		{"SECURE_COMMS_OUTBOUNDS", "-secure-comms-outbounds", Word, "outbound tunnels of secure comms"},
+		{"SECURE_COMMS_PP_INBOUNDS", "-secure-comms-pp-inbounds", Word, "pod VM inbound tunnels of secure comms"},
+		{"SECURE_COMMS_PP_OUTBOUNDS", "-secure-comms-pp-outbounds", Word, "pod VM outbound tunnels of secure comms"},
+		{"SECURE_COMMS_KBS_ADDR", "-secure-comms-kbs", Word, "the Trustee (KBS) address of secure comms"},
+	} {
+		out = append(out, Key{Name: sc.name, In: ConfigMap, Owner: User, Format: sc.format, Setting: ExtraSetting, Doc: sc.doc,
+			Source: entrypoint + "(" + sc.flag + "); gone from " + CAA112 + " entrypoint.sh and cmd/cloud-api-adaptor/main.go", Until: Line112})
 	}
+	return append(out, Key{Name: KeyEnableScratchSpace, In: ConfigMap, Owner: User, Format: Bool, Setting: ExtraSetting,
+		Doc:    "give the pod VM a scratch disk for container images",
+		Source: CAA111 + " src/cloud-api-adaptor/entrypoint.sh (-enable-scratch-space); " + CAA112 + " cmd/cloud-api-adaptor/main.go BoolWithEnv", Since: Line111})
 }
 
 // vmKeys are the pod VM keys the public clouds' CAA reads.
@@ -159,7 +188,9 @@ var sets = map[Cloud]Set{
 			Doc:     "S3 bucket the operator's image job uploads the pod VM disk to before importing it as an AMI (with the vmimport role); later operators' manual-credential path needs it made beforehand (docs/credentials-handling.md), while 1.10's ami-helper.sh create_bucket makes it itself without checking (set -e), which fails outside us-east-1 on a bucket that exists",
 			Source:  operatorHandler + "osc-podvm-create-job.yaml (envFrom peer-pods-cm), aws-podvm-image-handler.sh prepare_for_prebuilt_artifact"},
 		{Name: KeyPodVMLaunchTemplate, In: ConfigMap, Owner: User, Format: Word, Setting: ExtraSetting,
-			Doc: "launch template for the pod VMs (takes precedence over the other VM keys)", Source: entrypoint + "aws() (-use-lt -aws-lt-name)"},
+			Doc: "launch template for the pod VMs (takes precedence over the other VM keys); from 1.12 it only names the template, which USE_PODVM_LAUNCHTEMPLATE turns on", Source: entrypoint + "aws() (-use-lt -aws-lt-name); " + CAA112 + " src/cloud-providers/aws/manager.go ParseCmd"},
+		{Name: KeyUsePodVMLaunchTemplate, In: ConfigMap, Owner: User, Format: Bool, Setting: ExtraSetting,
+			Doc: "use the launch template PODVM_LAUNCHTEMPLATE_NAME names", Source: CAA112 + " src/cloud-providers/aws/manager.go ParseCmd (USE_PODVM_LAUNCHTEMPLATE)", Since: Line112},
 		{Name: KeyAWSAccessKeyID, In: Secret, Need: NeededByOperator, Owner: User, Format: Pattern("an access key ID (AKIA or ASIA and 16 characters)", reAccessKeyID),
 			Setting: "peerpods:awsAccessKeyId", Doc: "CAA's AWS credentials", Source: validator + "; " + entrypoint + "aws() (test_vars)"},
 		{Name: KeyAWSSecretAccessKey, In: Secret, Need: NeededByOperator, Owner: User, Sensitive: true, Format: Opaque,
@@ -196,9 +227,10 @@ var sets = map[Cloud]Set{
 			Setting: "peerpods:azure.subscriptionId, or the resource group's", Doc: "subscription of the pod VMs", Source: validator + "; " + entrypoint + "azure() (test_vars)"},
 	}), SSHKeys: []Key{
 		{Name: KeySSHPublicKey, In: Secret, Need: NeededByCAA, Owner: Stack, Format: PublicKey, Setting: "generated, or from peerpods:sshPrivateKey",
-			Doc: "installed in the pod VMs", Source: caaFlag + "azure/manager.go ParseCmd (-ssh-key-path $HOME/.ssh/id_rsa.pub), azure/provider.go CreateInstance; " + caaDaemonSetMountsSSHKeys},
+			Doc: "installed in the pod VMs", Source: caaFlag + "azure/manager.go ParseCmd (-ssh-key-path $HOME/.ssh/id_rsa.pub), azure/provider.go CreateInstance; " + caaDaemonSetMountsSSHKeys + "; not read from 1.11: " + azureKeyInMemory,
+			Until: Line111},
 		{Name: KeySSHPrivateKey, In: Secret, Owner: Stack, Sensitive: true, Format: PrivateKey, Setting: "generated, or peerpods:sshPrivateKey",
-			Doc: "the pair's private key", Source: operatorHandler + "osc-podvm-create-job.yaml (mounts only id_rsa at /root/.ssh)"},
+			Doc: "the pair's private key", Source: operatorHandler + "osc-podvm-create-job.yaml (mounts only id_rsa at /root/.ssh)", Until: Line111},
 	}},
 
 	GCP: {Cloud: GCP, Keys: join(common(GCP, ConfigMap, NeededByOperator), []Key{
@@ -209,8 +241,8 @@ var sets = map[Cloud]Set{
 		{Name: KeyGCPNetwork, In: ConfigMap, Owner: Stack, Format: Pattern("global/networks/<network>", GCPNetworkPathPattern),
 			Setting: "peerpods:gcp.network", Doc: "VPC network of the pod VMs", Source: entrypoint + "gcp() (-network)"},
 		{Name: KeyGCPSubnetwork, In: ConfigMap, Owner: User, Format: Pattern("a subnetwork name or regions/<region>/subnetworks/<name>", GCPSubnetworkPattern),
-			Setting: "peerpods:gcp.subnetwork", Doc: "subnetwork of the pod VMs, needed in custom-mode VPCs; read by CAA from osc-release-v1.12 on (1.10 ignores it)",
-			Source: CAANext + " src/cloud-providers/gcp/manager.go ParseCmd (GCP_SUBNETWORK)"},
+			Setting: "peerpods:gcp.subnetwork", Doc: "subnetwork of the pod VMs, needed in custom-mode VPCs",
+			Source: CAA112 + " src/cloud-providers/gcp/manager.go ParseCmd (GCP_SUBNETWORK)", Since: Line112},
 		{Name: KeyGCPMachineType, In: ConfigMap, Owner: Stack, Format: gcpMachine, Setting: "peerpods:gcp.machineType",
 			Doc: "pod VM machine type", Source: entrypoint + "gcp() (-machine-type)"},
 		{Name: KeyPodVMImageName, In: ConfigMap, Need: NeededByCAA, Owner: OperatorOwned, Format: gcpImageName, Setting: "peerpods:gcp.podvmImageName",
@@ -228,10 +260,10 @@ var sets = map[Cloud]Set{
 	Libvirt: {Cloud: Libvirt, Keys: join(common(Libvirt, Both, NeededByOperator), []Key{
 		{Name: KeyLibvirtURI, In: Secret, Need: NeededByOperator, Owner: Stack, Format: LibvirtURI,
 			Setting: "from peerpods:libvirt.host", Doc: "qemu+ssh URI of the KVM host, host key checked", Source: validator + "; " + entrypoint + "libvirt() (test_vars, -uri)"},
-		{Name: KeyLibvirtPool, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: libvirtName, Setting: "peerpods:libvirt.pool",
-			Doc: "storage pool of the pod VM volumes", Source: validator + "; " + entrypoint + "libvirt() (-pool-name)"},
-		{Name: KeyLibvirtVolName, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: libvirtName, Setting: "peerpods:libvirt.volume",
-			Doc: "the pod VM base image volume", Source: validator + "; " + caaFlag + "libvirt/manager.go LoadEnv"},
+		{Name: KeyLibvirtPool, In: Both, Need: NeededByOperator, Owner: Stack, Format: libvirtName, Setting: "peerpods:libvirt.pool",
+			Doc: "storage pool of the pod VM volumes; in both objects, since the readers disagree on where (" + libvirtBoth + ")", Source: validator + "; " + entrypoint + "libvirt() (-pool-name)"},
+		{Name: KeyLibvirtVolName, In: Both, Need: NeededByOperator, Owner: Stack, Format: libvirtName, Setting: "peerpods:libvirt.volume",
+			Doc: "the pod VM base image volume; in both objects, as LIBVIRT_POOL", Source: validator + "; " + caaFlag + "libvirt/manager.go LoadEnv"},
 		{Name: KeyLibvirtNet, In: ConfigMap, Owner: Stack, Format: libvirtName, Setting: "peerpods:libvirt.network",
 			Doc: "libvirt network of the pod VMs", Source: entrypoint + "libvirt() (-network-name, default \"default\")"},
 		{Name: KeyLibvirtDirName, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("an absolute path", reAbsolutePath), Setting: "peerpods:libvirt.dir",

@@ -6,16 +6,16 @@ import (
 )
 
 // Markdown renders the contract as the README's key tables: per cloud, one
-// row per key of peer-pods-cm, peer-pods-secret and ssh-key-secret.
+// row per key of peer-pods-cm, peer-pods-secret and ssh-key-secret any
+// line reads, with the operator lines that read it.
 func Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Read from %s and %s", Operator, CAA)
-	fmt.Fprintf(&b, " (%s for keys 1.10 does not read yet).\n", CAANext)
+	fmt.Fprintf(&b, "Read from %s and %s; what later lines changed from %s and %s (the lines column; every line's sources: components/contract/testdata/lines/SOURCES.md).\n", Operator, CAA, CAA111, CAA112)
 	for _, c := range Clouds {
 		s := MustFor(c)
 		fmt.Fprintf(&b, "\n#### %s\n\n", c)
-		b.WriteString("| key | object | needed | owner | format | set by | source |\n")
-		b.WriteString("|---|---|---|---|---|---|---|\n")
+		b.WriteString("| key | object | lines | needed | owner | format | set by | source |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|\n")
 		for _, k := range s.Keys {
 			row(&b, k, k.In.String())
 		}
@@ -28,8 +28,8 @@ func Markdown() string {
 
 func row(b *strings.Builder, k Key, object string) {
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s |\n",
-		k.Name, object, k.Need, k.Owner, cell(k.Format.Describe), cell(setting(k)), cell(k.Source))
+	fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
+		k.Name, object, k.Lines(), k.Need, k.Owner, cell(k.Format.Describe), cell(setting(k)), cell(k.Source))
 }
 
 func setting(k Key) string {

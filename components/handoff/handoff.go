@@ -104,6 +104,11 @@ type Args struct {
 	// found in the cluster before this run: the operator's namespace and the
 	// adopted objects among them are imported instead of created.
 	Existing []string `pulumi:"existing,optional"`
+	// OperatorLine is the operator's release line the objects are written
+	// for, such as 1.12 (a version such as 1.12.1 names its line): the keys
+	// and objects that line reads (package contract). Default: the newest
+	// known line.
+	OperatorLine string `pulumi:"operatorLine,optional"`
 
 	// ready are the resources every object waits for (values.Values.Ready,
 	// set by NewArgs); not an input of the served component, whose maps
@@ -148,6 +153,9 @@ type Options struct {
 func NewArgs(v values.Values, o Options) Args {
 	a := Args{Cloud: string(v.Cloud), ConfigMap: v.ConfigMap, Identity: string(v.Identity), KataConfig: o.KataConfig, Nodes: o.Nodes,
 		Adopt: o.Adopt, Existing: o.Existing, ready: slices.Clone(v.Ready)}
+	if !o.Line.IsZero() {
+		a.OperatorLine = o.Line.String()
+	}
 	// A nil map in an interface would be an input.
 	if v.Secret != nil {
 		a.Secret = v.Secret
@@ -337,6 +345,11 @@ func (a Args) check() (keysChecked bool, err error) {
 		p.Add(check.DNSSubdomain("subscription", a.Subscription, "the operator's OLM Subscription", "name the Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (oc get subscriptions -n "+contract.Namespace+")"))
 	}
 	p.Add(a.KataConfig.Validate("kataConfig"))
+	if a.OperatorLine != "" {
+		if _, _, err := contract.ParseVersion(a.OperatorLine); err != nil {
+			p.Add(problems.Invalid("operatorLine", err.Error(), "give the operator's version, such as 1.12"))
+		}
+	}
 	_, adoptErr := ParseAdopt("adopt", a.Adopt, Owned(Objects(a)))
 	p.Add(adoptErr)
 	for i, n := range a.Nodes {
@@ -362,6 +375,15 @@ func (a Args) check() (keysChecked bool, err error) {
 	return true, a.checkKeys(cm, secret, ssh, env)
 }
 
+// line is the operator line of a: OperatorLine's (checked), else the
+// newest known line.
+func (a Args) line() contract.Line {
+	if l, _, err := contract.ParseVersion(a.OperatorLine); err == nil {
+		return l
+	}
+	return contract.NewestLine
+}
+
 // identity is the identity mode of a, the cloud's default when empty.
 func (a Args) identity() contract.Identity {
 	return contract.IdentityOr(contract.Cloud(a.Cloud), contract.Identity(a.Identity))
@@ -385,7 +407,7 @@ func (a Args) checkKeys(cm, secret, ssh, env pulumi.StringMap) error {
 	if len(ssh) > 0 {
 		v.SSHKey = ssh
 	}
-	return v.CheckComplete()
+	return v.OnLine(a.line()).CheckComplete()
 }
 
 // checkLater checks the keys of the maps once they resolve: the output

@@ -204,6 +204,7 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 	missingCM := change(awsValues(), func(v *values.Values) { delete(v.ConfigMap, "AWS_VPC_ID") })
 	sshForAWS := change(awsValues(), func(v *values.Values) { v.SSHKey = pulumi.StringMap{"id_rsa": pulumi.String("k")} })
 	azureNoSSH := change(awsValues(), func(v *values.Values) { v.Cloud = contract.Azure })
+	azureNoSSH.OperatorLine = "1.10" // the last line whose Azure reads ssh-key-secret
 	// Keys are known even when values are outputs: checked before
 	// anything is registered.
 	outputValue := change(awsValues(), func(v *values.Values) {
@@ -300,6 +301,7 @@ func TestArgsAreInputsOfEveryLanguage(t *testing.T) {
 			"Secret":       `pulumi:"secret,optional" provider:"secret"`,
 			"Identity":     `pulumi:"identity,optional"`,
 			"OperatorEnv":  `pulumi:"operatorEnv,optional"`,
+			"OperatorLine": `pulumi:"operatorLine,optional"`,
 			"Subscription": `pulumi:"subscription,optional"`,
 			"SSHKeySecret": `pulumi:"sshKeySecret,optional" provider:"secret"`,
 			"KataConfig":   `pulumi:"kataConfig,optional"`,
@@ -423,7 +425,7 @@ func TestClusterHandoffUnknownMapsAtPreview(t *testing.T) {
 		t.Errorf("ConfigMap data is known: %v", d)
 	}
 	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
-		map[string]any{"CLOUD_PROVIDER": "bGlidmlydA==", "LIBVIRT_URI": "cWVtdStzc2g6Ly9yb290QGgvc3lzdGVt", "REDHAT_OFFLINE_TOKEN": "dA=="})
+		map[string]any{"CLOUD_PROVIDER": "bGlidmlydA==", "LIBVIRT_POOL": "eA==", "LIBVIRT_URI": "cWVtdStzc2g6Ly9yb290QGgvc3lzdGVt", "LIBVIRT_VOL_NAME": "eA==", "REDHAT_OFFLINE_TOKEN": "dA=="})
 }
 
 // TestClusterHandoffChecksResolvedMaps: maps that are outputs are checked
@@ -473,7 +475,7 @@ func TestClusterHandoffChecksResolvedMaps(t *testing.T) {
 		t.Errorf("ConfigMap data %v\nwant %v", cm, wantCM)
 	}
 	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-peer-pods-secret"),
-		map[string]any{"CLOUD_PROVIDER": "bGlidmlydA==", "LIBVIRT_URI": "cWVtdStzc2g6Ly9yb290QGgvc3lzdGVt", "REDHAT_OFFLINE_TOKEN": "dA=="})
+		map[string]any{"CLOUD_PROVIDER": "bGlidmlydA==", "LIBVIRT_POOL": "eA==", "LIBVIRT_URI": "cWVtdStzc2g6Ly9yb290QGgvc3lzdGVt", "LIBVIRT_VOL_NAME": "eA==", "REDHAT_OFFLINE_TOKEN": "dA=="})
 	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-ssh-key-secret"),
 		map[string]any{"id_rsa": "UFJJVkFURQ==", "id_rsa.pub": "c3NoLXJzYSBBQUE=", "known_hosts": "aCBzc2gtZWQyNTUxOSBBQUE="})
 }

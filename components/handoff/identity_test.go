@@ -66,7 +66,7 @@ func TestWorkloadObjects(t *testing.T) {
 		awsOut = handoff.RenderManifests(handoff.Objects(a)[2:])
 		z := handoff.NewArgs(withIdentity(azureValues(), contract.IdentityWorkload,
 			map[string]string{"CLIENTID": "c1", "TENANTID": "t1", "SUBSCRIPTIONID": "s1"}), opts)
-		azureOut = handoff.RenderManifests(handoff.Objects(z)[3:])
+		azureOut = handoff.RenderManifests(handoff.Objects(z)[2:]) // no ssh-key-secret from 1.11
 		return nil
 	})
 	if err != nil {

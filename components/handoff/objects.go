@@ -125,7 +125,7 @@ func Objects(args Args) []Object {
 	if contract.WritesSecret(id) {
 		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: contract.SecretName, Namespace: contract.Namespace, Labels: owned(), Data: args.Secret, Secret: true})
 	}
-	if args.SSHKeySecret != nil && usesSSHKey(args.Cloud) {
+	if args.SSHKeySecret != nil && usesSSHKey(args.line(), args.Cloud) {
 		objs = append(objs, Object{APIVersion: "v1", Kind: "Secret", Name: contract.SSHKeySecretName, Namespace: contract.Namespace,
 			Labels: owned(), Data: args.SSHKeySecret, Secret: true})
 	}
@@ -183,10 +183,10 @@ func identityObjects(args Args) []Object {
 	return objs
 }
 
-// usesSSHKey reports whether the operator of cloud reads ssh-key-secret
-// (package contract).
-func usesSSHKey(cloud string) bool {
-	set, ok := contract.For(contract.Cloud(cloud))
+// usesSSHKey reports whether line l's cloud-api-adaptor of cloud reads
+// ssh-key-secret (package contract): Azure's stopped at 1.11.
+func usesSSHKey(l contract.Line, cloud string) bool {
+	set, ok := contract.ForLine(l, contract.Cloud(cloud))
 	return ok && set.SSHKeys != nil
 }
 

@@ -128,7 +128,7 @@ spec:
 // runs the dependencies backwards, removes the KataConfig first).
 func TestClusterHandoffOrder(t *testing.T) {
 	m := &pulumitest.Mocks{}
-	// Azure: a public cloud with ssh-key-secret.
+	// Azure of line 1.10: a public cloud with ssh-key-secret.
 	cm := common.DefaultSettings(contract.Azure).ConfigMap(contract.Azure)
 	cm["AZURE_REGION"], cm["AZURE_RESOURCE_GROUP"] = "eastus", "rg"
 	cm["AZURE_SUBNET_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
@@ -141,6 +141,7 @@ func TestClusterHandoffOrder(t *testing.T) {
 			return err
 		}
 		_, err = handoff.NewClusterHandoff(ctx, "handoff", handoff.NewArgs(v, handoff.Options{
+			Line:       contract.Line110,
 			KataConfig: &handoff.KataConfigOptions{PoolSelector: map[string]string{"kata": ""}},
 			Nodes:      []handoff.NodePatch{{Name: "w1", Labels: map[string]string{"kata": ""}}, {Name: "w2", Labels: map[string]string{"kata": ""}}},
 		}), pulumi.Provider(k8s))

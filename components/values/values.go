@@ -18,6 +18,10 @@ import (
 type Values struct {
 	// Cloud is the cloud the values are for.
 	Cloud contract.Cloud
+	// Line is the operator line the values are checked for (Check); zero
+	// checks them against the keys of every line, as a cloud component,
+	// which knows no line, makes them.
+	Line contract.Line
 	// ConfigMap is the peer-pods-cm data.
 	ConfigMap pulumi.StringMap
 	// Secret is the peer-pods-secret data. A key whose value the stack does
@@ -63,13 +67,16 @@ func (v Values) SSHKeyOutput() pulumi.StringMapOutput {
 // to a cluster), the user's required keys (credentials) and ssh-key-secret
 // too. Keys the operator owns are never required: the operator fills them.
 func (v Values) Check(complete bool) error {
-	set, ok := contract.For(v.Cloud)
+	set, ok := v.contract()
 	if !ok {
 		return fmt.Errorf("values for unknown cloud %q", v.Cloud)
 	}
+	all, _ := contract.For(v.Cloud)
 	var p problems.List
 	id := v.IdentityMode()
 	if err := contract.CheckIdentity("identity", v.Cloud, id); err != nil {
+		p.Add(err)
+	} else if err := contract.CheckIdentityOnLine("identity", v.Cloud, id, v.Line); err != nil {
 		p.Add(err)
 	}
 	writesSecret := contract.WritesSecret(id)
@@ -90,7 +97,10 @@ func (v Values) Check(complete bool) error {
 	}{{contract.ConfigMap, contract.ConfigMapName, v.ConfigMap}, {contract.Secret, contract.SecretName, v.Secret}} {
 		for _, k := range sortedKeys(obj.data) {
 			key, known := set.Key(k)
+			other, elsewhere := all.Key(k)
 			switch {
+			case !known && elsewhere && !v.Line.IsZero():
+				p.Add(fmt.Errorf("%s: operator line %s does not read the key %s for %s (lines %s read it; set by %s): remove it, or run the operator line that reads it", obj.name, v.Line, k, v.Cloud, other.Lines(), other.Setting))
 			case !known:
 				p.Add(fmt.Errorf("%s: the operator and cloud-api-adaptor do not read the key %s for %s", obj.name, k, v.Cloud))
 			case !key.In.Has(obj.o):
@@ -149,7 +159,8 @@ func (v Values) MissingSecrets() []string {
 	if !contract.WritesSecret(v.IdentityMode()) {
 		return nil
 	}
-	for _, k := range contract.MustFor(v.Cloud).In(contract.Secret) {
+	set, _ := v.contract()
+	for _, k := range set.In(contract.Secret) {
 		if _, ok := v.Secret[k.Name]; !ok && k.Need != contract.Optional && k.Owner == contract.User {
 			missing = append(missing, k.Name)
 		}
@@ -295,4 +306,25 @@ func (o Outputs) With(own pulumi.Map) pulumi.Map {
 		out[k] = v
 	}
 	return out
+}
+
+// contract is the contract the values are checked against: of their
+// line, or of every line.
+func (v Values) contract() (contract.Set, bool) {
+	if v.Line.IsZero() {
+		return contract.For(v.Cloud)
+	}
+	return contract.ForLine(v.Line, v.Cloud)
+}
+
+// OnLine returns v as operator line l reads it: checked for that line, and
+// without ssh-key-secret where the line's cloud-api-adaptor reads none
+// (Azure's makes its key in memory from 1.11).
+func (v Values) OnLine(l contract.Line) Values {
+	v.Line = l
+	all, _ := contract.For(v.Cloud)
+	if set, ok := contract.ForLine(l, v.Cloud); ok && set.SSHKeys == nil && all.SSHKeys != nil {
+		v.SSHKey = nil // a key of the cloud's older lines; else refused
+	}
+	return v
 }

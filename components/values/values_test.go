@@ -135,7 +135,7 @@ func TestLibvirtOfflineTokenIsOptional(t *testing.T) {
 	v := values.Values{
 		Cloud:     contract.Libvirt,
 		ConfigMap: values.PlainMap(cm),
-		Secret:    values.PlainMap(map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": "qemu+ssh://root@h/system"}),
+		Secret:    values.PlainMap(map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": "qemu+ssh://root@h/system", "LIBVIRT_POOL": "x", "LIBVIRT_VOL_NAME": "x"}),
 		SSHKey:    values.PlainMap(map[string]string{"id_rsa": "k", "id_rsa.pub": "p", "known_hosts": "h ssh-ed25519 AAA"}),
 	}
 	if err := v.Check(true); err != nil || len(v.MissingSecrets()) != 0 {

@@ -79,7 +79,7 @@ func TestServedSchema(t *testing.T) {
 	}
 	slices.Sort(inputs)
 	slices.Sort(r.RequiredInputs)
-	if want := []string{"adopt", "cloud", "configMap", "existing", "identity", "kataConfig", "kubeContext", "kubeconfig", "nodes", "operatorEnv", "secret", "sshKeySecret", "subscription"}; !reflect.DeepEqual(inputs, want) {
+	if want := []string{"adopt", "cloud", "configMap", "existing", "identity", "kataConfig", "kubeContext", "kubeconfig", "nodes", "operatorEnv", "operatorLine", "secret", "sshKeySecret", "subscription"}; !reflect.DeepEqual(inputs, want) {
 		t.Errorf("inputs %v, want %v", inputs, want)
 	}
 	if want := []string{"cloud", "configMap"}; !reflect.DeepEqual(r.RequiredInputs, want) {

@@ -42,7 +42,7 @@ func Libvirt() values.Values {
 	return values.Values{
 		Cloud:     contract.Libvirt,
 		ConfigMap: values.PlainMap(cm),
-		Secret:    values.PlainMap(map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": "qemu+ssh://root@h/system", "REDHAT_OFFLINE_TOKEN": "t"}),
+		Secret:    values.PlainMap(map[string]string{"CLOUD_PROVIDER": "libvirt", "LIBVIRT_URI": "qemu+ssh://root@h/system", "LIBVIRT_POOL": "x", "LIBVIRT_VOL_NAME": "x", "REDHAT_OFFLINE_TOKEN": "t"}),
 		SSHKey:    values.PlainMap(map[string]string{"id_rsa": "PRIVATE", "id_rsa.pub": "ssh-rsa AAA", "known_hosts": "h ssh-ed25519 AAA"}),
 	}
 }

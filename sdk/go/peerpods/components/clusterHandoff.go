@@ -61,6 +61,7 @@ type clusterHandoffArgs struct {
 	Kubeconfig   *string                    `pulumi:"kubeconfig"`
 	Nodes        []handoff.NodePatch        `pulumi:"nodes"`
 	OperatorEnv  map[string]string          `pulumi:"operatorEnv"`
+	OperatorLine *string                    `pulumi:"operatorLine"`
 	Secret       map[string]string          `pulumi:"secret"`
 	SshKeySecret map[string]string          `pulumi:"sshKeySecret"`
 	Subscription *string                    `pulumi:"subscription"`
@@ -78,6 +79,7 @@ type ClusterHandoffArgs struct {
 	Kubeconfig   pulumi.StringPtrInput
 	Nodes        handoff.NodePatchArrayInput
 	OperatorEnv  pulumi.StringMapInput
+	OperatorLine *string
 	Secret       pulumi.StringMapInput
 	SshKeySecret pulumi.StringMapInput
 	Subscription *string
