@@ -334,9 +334,15 @@ func TestFaultsInterruptedUp(t *testing.T) {
 			if !h.volume(vol) {
 				t.Fatalf("no half-written volume %s after killing every process", vol)
 			}
+			if vols := h.volumes(); !slices.ContainsFunc(vols, func(v string) bool { return strings.HasPrefix(v, vol+".peerpods-creating-") }) {
+				t.Errorf("no create marker of %s beside it after the kill: %v", vol, vols)
+			}
 			out = h.peerpods(0, "up")
-			if !strings.Contains(out, "recorded as "+h.pool+"/"+vol) {
-				t.Errorf("up after kill -9 of the tree: the pending create not resolved by ID:\n%s", out)
+			for _, want := range []string{"peerpods: the create of peerpods-volume (peerpods:libvirt:StorageVolume) was interrupted: cleared",
+				"storage volume " + h.pool + "/" + vol + " is what an interrupted create of this resource left (its create marker"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("up after kill -9 of the tree: no %q:\n%s", want, out)
+				}
 			}
 			h.converged(vol, h.image())
 
