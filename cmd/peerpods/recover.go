@@ -14,6 +14,7 @@ import (
 
 	"github.com/peerpods/provisioner/cmd/peerpods/proc"
 	"github.com/peerpods/provisioner/libvirt/provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -22,7 +23,8 @@ import (
 // What an interrupted run leaves behind, and how the next up, refresh or
 // destroy resolves it before its own engine run:
 //
-//   - a lock of a file:// backend: removed only when its pulumi process
+//   - a lock of a DIY backend (file://, s3://, azblob://, gs://; Pulumi
+//     Cloud has no lock file, its update ends by lease): removed only when its pulumi process
 //     is provably gone (judgeLock): same host name, and the lock predates
 //     this boot, or peerpods recorded that process (records.go) in this
 //     boot and PID namespace and its pid no longer runs pulumi. A live
@@ -60,7 +62,10 @@ type diyLock struct {
 	Username  string    `json:"username"`
 	Hostname  string    `json:"hostname"`
 	Timestamp time.Time `json:"timestamp"`
-	path      string
+	// path is where the lock is, as said to the user.
+	path string
+	// drop removes the lock.
+	drop func() error
 }
 
 // holder names the process that took the lock.
@@ -97,6 +102,14 @@ func stackLocks(root, project, stack string) ([]diyLock, error) {
 		var l diyLock
 		_ = json.Unmarshal(b, &l)
 		l.path = f
+		l.drop = func() error {
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			// The file blob store keeps the file's attributes beside it.
+			_ = os.Remove(f + ".attrs")
+			return nil
+		}
 		locks = append(locks, l)
 	}
 	return locks, nil
@@ -240,7 +253,7 @@ func fileBackend(backend string) (string, bool) {
 // backend, printing each thing it did to w. It removes a lock only when
 // its process is provably gone (judgeLock), and fails naming the holder
 // of a lock it cannot judge.
-func (s *stack) recoverInterrupted(ctx context.Context, backend string, w io.Writer) error {
+func (s *stack) recoverInterrupted(ctx context.Context, cmd, backend string, w io.Writer) error {
 	if backend == "" {
 		backend = os.Getenv("PULUMI_BACKEND_URL")
 	}
@@ -251,63 +264,75 @@ func (s *stack) recoverInterrupted(ctx context.Context, backend string, w io.Wri
 		}
 		backend = who.URL
 	}
-	if root, ok := fileBackend(backend); ok {
+	root, file := fileBackend(backend)
+	if file || blobBackend(backend) {
 		ps, err := s.Workspace().ProjectSettings(ctx)
 		if err != nil {
 			return err
 		}
 		parts := strings.Split(s.name, "/")
-		locks, err := stackLocks(root, ps.Name.String(), parts[len(parts)-1])
+		project, name := ps.Name.String(), parts[len(parts)-1]
+		var locks []diyLock
+		if file {
+			locks, err = stackLocks(root, project, name)
+		} else {
+			var done func()
+			locks, done, err = blobLocks(ctx, backend, project, name)
+			if err == nil {
+				defer done()
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("reading the locks of stack %s: %w", s.name, err)
 		}
-		if err := s.removeStale(ctx, locks, thisMachine(), w); err != nil {
+		live, err := s.removeStale(ctx, locks, thisMachine(), w)
+		if err != nil || live {
+			// A run holds the stack: its pending operations are its own,
+			// and the engine refuses this run, naming it.
 			return err
 		}
 	}
-	return s.resolvePending(ctx, w)
+	return s.resolvePending(ctx, cmd, w)
 }
 
 // removeStale removes the locks whose process is provably gone, then
 // waits for that run's orphaned plugins. A live lock leaves everything to
-// the engine (it refuses, naming the holder); a lock that cannot be
-// judged is an error naming its holder and what to do.
-func (s *stack) removeStale(ctx context.Context, locks []diyLock, self machine, w io.Writer) error {
+// the engine (it refuses, naming the holder): live is true; a lock that
+// cannot be judged is an error naming its holder and what to do.
+func (s *stack) removeStale(ctx context.Context, locks []diyLock, self machine, w io.Writer) (live bool, err error) {
 	var stale []diyLock
 	var why []string
 	for _, l := range locks {
 		verdict, reason := judgeLock(l, self, findRecord(l), func(pid int) bool { return running(pid, "pulumi") })
 		switch verdict {
 		case lockLive:
-			return nil
+			return true, nil
 		case lockGone:
 			stale = append(stale, l)
 			why = append(why, reason)
 		default:
-			return fmt.Errorf("stack %s is locked by %s (lock %s), which peerpods cannot prove gone: %s; if that run is over (check on %s: ps -p %d), remove the lock with pulumi cancel --stack %s, then run again",
+			return false, fmt.Errorf("stack %s is locked by %s (lock %s), which peerpods cannot prove gone: %s; if that run is over (check on %s: ps -p %d), remove the lock with pulumi cancel --stack %s, then run again",
 				s.name, l.holder(), l.path, reason, l.Hostname, l.Pid, s.name)
 		}
 	}
 	for i, l := range stale {
-		if err := os.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("removing the stale lock %s: %w", l.path, err)
+		if err := l.drop(); err != nil {
+			return false, fmt.Errorf("removing the stale lock %s: %w", l.path, err)
 		}
-		// The file blob store keeps the file's attributes beside it.
-		_ = os.Remove(l.path + ".attrs")
 		dropRecord(l)
 		fmt.Fprintf(w, "peerpods: removed the lock of stack %s left by an interrupted run (%s): %s\n", s.name, l.holder(), why[i])
 	}
 	if len(stale) > 0 {
-		return awaitOrphans(ctx, s.Workspace().WorkDir(), w)
+		return false, awaitOrphans(ctx, s.Workspace().WorkDir(), w)
 	}
-	return nil
+	return false, nil
 }
 
 // resolvePending resolves the pending operations of the stack's state
 // with one refresh of the engine's own (see the comment at the top of
-// this file), after saying what each was and what becomes of it. The
-// state is only read here; the engine edits it.
-func (s *stack) resolvePending(ctx context.Context, w io.Writer) error {
+// this file), after saying what each was and what becomes of it, before
+// the command cmd. The state is only read here; the engine edits it.
+func (s *stack) resolvePending(ctx context.Context, cmd string, w io.Writer) error {
 	exported, err := s.Export(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the state of %s: %w", s.name, err)
@@ -331,7 +356,10 @@ func (s *stack) resolvePending(ctx context.Context, w io.Writer) error {
 		opts = append(opts, optrefresh.Target(targets))
 	}
 	if _, err := s.Refresh(ctx, opts...); err != nil {
-		return s.failed("refresh (resolving what the interrupted run left)", err)
+		if auto.IsConcurrentUpdateError(err) {
+			return s.failed(cmd, err)
+		}
+		return fmt.Errorf("%s of %s: resolving what an interrupted run left (pulumi refresh --clear-pending-creates) failed: %w", cmd, s.name, err)
 	}
 	return nil
 }
@@ -367,7 +395,11 @@ func resolveOperations(d apitype.DeploymentV3) (targets, notes []string) {
 			// The engine keeps a pending create even after a later run
 			// created the resource (or while a create-before-delete
 			// replacement was cut: the old one is still live).
-			notes = append(notes, what+"; the state has it: cleared (if that create was a replacement's, check for what it made)")
+			note := "if that create was a replacement's, check for what it made"
+			if n, ours := provider.Interrupted(string(r.Type), r.Inputs); ours {
+				note = "if that create was a replacement's, " + n
+			}
+			notes = append(notes, what+"; the state has it: cleared ("+note+")")
 		default:
 			if note, ours := provider.Interrupted(string(r.Type), r.Inputs); ours {
 				notes = append(notes, what+": cleared; "+note)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,9 +13,11 @@ import (
 	"time"
 
 	"github.com/peerpods/provisioner/cmd/peerpods/proc"
+	"github.com/peerpods/provisioner/tests/testkit/s3test"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"gocloud.dev/blob"
 )
 
 // writeLock writes a DIY lock file as pulumi's backend/diy/lock.go does.
@@ -270,5 +273,54 @@ func TestResolveOperations(t *testing.T) {
 	targets, notes = resolveOperations(apitype.DeploymentV3{Resources: []apitype.ResourceV3{root}, PendingOperations: []apitype.OperationV2{{Resource: pool, Type: apitype.OperationTypeCreating}}})
 	if strings.Join(targets, ",") != string(root.URN) || !strings.Contains(notes[0], "adopted") {
 		t.Errorf("pool: %v %q", targets, notes)
+	}
+}
+
+// TestBlobLocks reads and removes the locks of one stack in a DIY backend
+// over S3 (an in-process S3 server): the keys pulumi's backend/diy/lock.go
+// writes, under a backend path too, and no other stack's.
+func TestBlobLocks(t *testing.T) {
+	store := s3test.Start(t, "state")
+	for _, kv := range store.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	ctx := context.Background()
+	backend := strings.Replace(store.Backend, "s3://state?", "s3://state/sub?", 1)
+	b, err := blob.OpenBucket(ctx, store.Backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	lock, _ := json.Marshal(diyLock{Pid: 42, Username: "u", Hostname: "h1", Timestamp: time.Now()})
+	for _, key := range []string{"sub/.pulumi/locks/organization/peerpods/dev/a.json", "sub/.pulumi/locks/organization/peerpods/prod/b.json", "sub/.pulumi/locks/organization/other/dev/c.json"} {
+		if err := b.WriteAll(ctx, key, lock, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	locks, done, err := blobLocks(ctx, backend, "peerpods", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if len(locks) != 1 || locks[0].Pid != 42 || locks[0].Hostname != "h1" || locks[0].path != "s3://state/sub/.pulumi/locks/organization/peerpods/dev/a.json" {
+		t.Fatalf("blobLocks = %+v, want the lock a.json of pid 42", locks)
+	}
+	if err := locks[0].drop(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.Exists(ctx, "sub/.pulumi/locks/organization/peerpods/dev/a.json"); ok || err != nil {
+		t.Errorf("the lock stays after drop: %v %v", ok, err)
+	}
+	if ok, _ := b.Exists(ctx, "sub/.pulumi/locks/organization/peerpods/prod/b.json"); !ok {
+		t.Error("another stack's lock was removed")
+	}
+	for key, want := range map[string]bool{
+		".pulumi/locks/o/peerpods/dev/x.json": true, ".pulumi/locks/dev/x.json": true,
+		".pulumi/locks/o/peerpods/dev/x.json.attrs": false, ".pulumi/locks/o/peerpods/devx/x.json": false,
+	} {
+		if got := lockOf(key, "peerpods", "dev"); got != want {
+			t.Errorf("lockOf(%q) = %v", key, got)
+		}
 	}
 }
