@@ -324,3 +324,40 @@ func TestBlobLocks(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoveStaleRefuses: a lock that cannot be judged stops the run with
+// its holder named and pulumi cancel, and stays; a live one is left to
+// the engine, and stays too.
+func TestRemoveStaleRefuses(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no records
+	root := t.TempDir()
+	f := writeLock(t, root, "a", 42, "other-host")
+	locks, err := stackLocks(root, "peerpods", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{name: "dev"}
+	var out strings.Builder
+	live, err := s.removeStale(context.Background(), locks, thisMachine(), &out)
+	if live || err == nil {
+		t.Fatalf("a lock of another host: live %v, err %v; want an error", live, err)
+	}
+	for _, want := range []string{"stack dev is locked by pulumi, pid 42, root@other-host", "taken on another host", "pulumi cancel --stack dev", f} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("no %q in %q", want, err)
+		}
+	}
+	if _, err := os.Stat(f); err != nil {
+		t.Errorf("the lock is gone: %v", err)
+	}
+
+	// A recorded pulumi of this machine that runs.
+	self := thisMachine()
+	p := startNamed(t, "pulumi")
+	writeRecord(p.Process.Pid, time.Now().Add(-time.Second))
+	u, _ := user.Current()
+	l := diyLock{Pid: p.Process.Pid, Username: u.Username, Hostname: self.host, Timestamp: time.Now(), path: "x", drop: func() error { t.Error("a live lock removed"); return nil }}
+	if live, err := s.removeStale(context.Background(), []diyLock{l}, self, &out); !live || err != nil || out.Len() != 0 {
+		t.Errorf("a live lock: live %v, err %v, said %q", live, err, out.String())
+	}
+}
