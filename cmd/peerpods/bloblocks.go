@@ -14,19 +14,13 @@ import (
 	"gocloud.dev/gcerrors"
 )
 
-// blobBackend reports whether backend is a DIY backend in an object
-// store (s3://, azblob://, gs://), whose locks peerpods reads as Pulumi's
-// DIY backend does (gocloud.dev/blob).
+// blobBackend reports whether backend is a DIY backend in S3 (s3://),
+// whose locks peerpods reads as Pulumi's DIY backend does
+// (gocloud.dev/blob). The other object stores (azblob://, gs://) are
+// not: their locks are left to the engine's refusal and pulumi cancel.
 func blobBackend(backend string) bool {
 	u, err := url.Parse(backend)
-	if err != nil {
-		return false
-	}
-	switch u.Scheme {
-	case "s3", "azblob", "gs":
-		return true
-	}
-	return false
+	return err == nil && u.Scheme == "s3"
 }
 
 // blobLocks returns the locks of the stack in the DIY backend at the

@@ -23,9 +23,10 @@ import (
 // What an interrupted run leaves behind, and how the next up, refresh or
 // destroy resolves it before its own engine run:
 //
-//   - a lock of a DIY backend (file://, s3://, azblob://, gs://; Pulumi
-//     Cloud has no lock file, its update ends by lease): removed only when its pulumi process
-//     is provably gone (judgeLock): same host name, and the lock predates
+//   - a lock of a DIY backend in file:// or s3:// (azblob:// and gs://
+//     are left to the engine and pulumi cancel; Pulumi Cloud has no lock
+//     file): removed only when its pulumi process is provably gone
+//     (judgeLock): same host name, and the lock predates
 //     this boot, or peerpods recorded that process (records.go) in this
 //     boot and PID namespace and its pid no longer runs pulumi. A live
 //     one is left to the engine's refusal; any other is an error naming
