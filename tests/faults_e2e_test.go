@@ -25,6 +25,7 @@ import (
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/tests/testkit/caatest"
 	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
+	"github.com/peerpods/provisioner/tests/testkit/s3test"
 )
 
 // The fault suite (make faults): runs cut by kill -9 and Ctrl-C, libvirtd
@@ -334,9 +335,15 @@ func TestFaultsInterruptedUp(t *testing.T) {
 			if !h.volume(vol) {
 				t.Fatalf("no half-written volume %s after killing every process", vol)
 			}
+			if vols := h.volumes(); !slices.ContainsFunc(vols, func(v string) bool { return strings.HasPrefix(v, vol+".peerpods-creating-") }) {
+				t.Errorf("no create marker of %s beside it after the kill: %v", vol, vols)
+			}
 			out = h.peerpods(0, "up")
-			if !strings.Contains(out, "recorded as "+h.pool+"/"+vol) {
-				t.Errorf("up after kill -9 of the tree: the pending create not resolved by ID:\n%s", out)
+			for _, want := range []string{"peerpods: the create of peerpods-volume (peerpods:libvirt:StorageVolume) was interrupted",
+				"storage volume " + h.pool + "/" + vol + " is what an interrupted create of this resource left (its create marker"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("up after kill -9 of the tree: no %q:\n%s", want, out)
+				}
 			}
 			h.converged(vol, h.image())
 
@@ -364,6 +371,63 @@ func TestFaultsInterruptedUp(t *testing.T) {
 			}
 			h.converged(vol, h.image())
 		})
+	}
+}
+
+// TestFaultsInterruptedUpS3 cuts ups with kill -9 as
+// TestFaultsInterruptedUp does, on Pulumi's DIY backend over S3 (an S3
+// server in this test's process, tests/testkit/s3test): the lock the
+// killed engine left in the bucket is proven stale and removed, the
+// pending create is cleared by the engine's refresh, and the next up
+// converges: the half-written volume of the killed tree is replaced on
+// the proof of its create marker.
+func TestFaultsInterruptedUpS3(t *testing.T) {
+	store := s3test.Start(t, "peerpods-state")
+	h := newHarness(t, "faults-s3", bigImage(localStack))
+	h.env = append(append(h.env, "PULUMI_BACKEND_URL="+store.Backend), store.Env...)
+	h.run("pulumi", "stack", "init", h.stack)
+	t.Cleanup(func() {
+		if h.poolExists() {
+			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
+		}
+	})
+	vol := "podvm-base.qcow2"
+	h.peerpods(0, "up")
+	h.converged(vol, h.image())
+	if files, _ := filepath.Glob(filepath.Join(h.state, "*")); len(files) != 0 {
+		t.Fatalf("the file:// backend was used: %v", files)
+	}
+
+	// kill -9 of peerpods alone, then of the whole tree.
+	for i, tree := range []bool{false, true} {
+		h.nextVolume(&vol, fmt.Sprintf("podvm-%d.qcow2", i+1))
+		r := h.start("up")
+		r.await("uploading " + h.image())
+		pids := proc.Tree(r.cmd.Process.Pid)
+		kill := pids[:1]
+		if tree {
+			kill = pids
+		}
+		for _, pid := range kill {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		out, _ := r.wait()
+		if strings.Contains(out, "uploaded "+h.image()) {
+			t.Fatalf("the upload ended before the kill: make imageMiB larger\n%s", out)
+		}
+		awaitGone(t, pids)
+		out = h.peerpods(0, "up")
+		want := []string{"peerpods: removed the lock of stack " + h.stack + " left by an interrupted run",
+			"peerpods: the create of peerpods-volume (peerpods:libvirt:StorageVolume) was interrupted"}
+		if tree {
+			want = append(want, "storage volume "+h.pool+"/"+vol+" is what an interrupted create of this resource left (its create marker")
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("up after kill -9 (whole tree: %v): no %q:\n%s", tree, w, out)
+			}
+		}
+		h.converged(vol, h.image())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"slices"
 	"syscall"
+	"time"
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -61,9 +62,13 @@ func (e engine) Run(ctx context.Context, workdir string, stdin io.Reader, outs, 
 	cmd.Stdout = io.MultiWriter(append(outs, &stdout)...)
 	cmd.Stderr = io.MultiWriter(append(errs, &stderr)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return "", "", -2, err
 	}
+	// The record proves later, should this engine be killed and leave its
+	// lock, in which boot and PID namespace it ran (see judgeLock).
+	record := writeRecord(cmd.Process.Pid, started)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error
@@ -85,6 +90,11 @@ func (e engine) Run(ctx context.Context, workdir string, stdin io.Reader, outs, 
 		code = exit.ExitCode()
 	case err != nil:
 		code = -2
+	}
+	if record != "" && cmd.ProcessState != nil {
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			_ = os.Remove(record) // it exited on its own: its lock is released
+		}
 	}
 	return stdout.String(), stderr.String(), code, err
 }

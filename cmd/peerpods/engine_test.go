@@ -30,6 +30,7 @@ while :; do sleep 0.02; done
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("OUT", dir)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the runner's records
 	return dir
 }
 
@@ -89,5 +90,43 @@ func TestEngineTerminate(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "ints"))
 	if got := strings.Count(string(b), "int"); got != 2 || code != 8 {
 		t.Errorf("%d SIGINTs, exit %d; want 2 and 8", got, code)
+	}
+}
+
+// TestEngineRecords: the runner records each CLI process while it runs
+// (its pid, boot and PID namespace), removes the record when it exits on
+// its own, and keeps it when it was killed (its lock stays too).
+func TestEngineRecords(t *testing.T) {
+	dir := fakePulumi(t, 1)
+	records, err := recordDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		awaitFile(t, filepath.Join(dir, "ready"))
+		m, _ := filepath.Glob(filepath.Join(records, "*.json"))
+		if len(m) != 1 {
+			t.Errorf("records while the CLI runs: %v, want 1", m)
+		}
+		cancel()
+	}()
+	e := engine{terminate: make(chan struct{})}
+	if _, _, code, _ := e.Run(ctx, dir, nil, nil, nil, nil, "up"); code != 8 {
+		t.Errorf("exit %d, want 8", code)
+	}
+	if m, _ := filepath.Glob(filepath.Join(records, "*.json")); len(m) != 0 {
+		t.Errorf("records after the CLI exited on its own: %v", m)
+	}
+
+	// A CLI killed: its record stays.
+	script := "#!/bin/sh\nkill -9 $$\n"
+	if err := os.WriteFile(filepath.Join(dir, "pulumi"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.Run(context.Background(), dir, nil, nil, nil, nil, "up")
+	m, _ := filepath.Glob(filepath.Join(records, "*.json"))
+	if len(m) != 1 {
+		t.Errorf("records after the CLI was killed: %v, want 1", m)
 	}
 }

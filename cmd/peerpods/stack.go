@@ -175,7 +175,7 @@ func findProject() (string, error) {
 // up runs the update, after showing the plan and asking when r.yes is
 // not set. The engine's progress goes to stderr, the result to stdout.
 func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io.Reader, stdout, stderr io.Writer) error {
-	if err := s.recoverInterrupted(ctx, s.backend, stderr); err != nil {
+	if err := s.recoverInterrupted(ctx, "up", s.backend, stderr); err != nil {
 		return err
 	}
 	if !r.yes {
@@ -197,7 +197,7 @@ func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io
 // destroy deletes the stack's resources, after showing the plan and
 // asking when r.yes is not set.
 func (s *stack) destroy(ctx context.Context, r runOptions, remove, interactive bool, stdin io.Reader, stdout, stderr io.Writer) error {
-	if err := s.recoverInterrupted(ctx, s.backend, stderr); err != nil {
+	if err := s.recoverInterrupted(ctx, "destroy", s.backend, stderr); err != nil {
 		return err
 	}
 	if !r.yes {
@@ -238,7 +238,7 @@ func (s *stack) refresh(ctx context.Context, r runOptions, expectNoChanges bool,
 		}
 		return nil
 	}
-	if err := s.recoverInterrupted(ctx, s.backend, stderr); err != nil {
+	if err := s.recoverInterrupted(ctx, "refresh", s.backend, stderr); err != nil {
 		return err
 	}
 	res, err := s.Refresh(ctx, append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))...)

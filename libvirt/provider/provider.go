@@ -95,7 +95,7 @@ func NewWith(resources []infer.InferredResource, components ...infer.InferredCom
 		return p.Provider{}, err
 	}
 	prov.DiffConfig = diffConfig
-	return withDeleteURN(withBootstrapStash(withUnknownInputs(prov))), nil
+	return withURN(withBootstrapStash(withUnknownInputs(prov))), nil
 }
 
 func deref[T any](v *T) T {

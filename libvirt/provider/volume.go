@@ -183,8 +183,29 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	if err != nil {
 		return infer.CreateResponse[StorageVolumeState]{}, onHost(c, errorf(err, "storage pool %q", in.Pool))
 	}
-	if _, err := l.StorageVolLookupByName(pool, in.Name); err == nil {
-		return infer.CreateResponse[StorageVolumeState]{}, fmt.Errorf("storage volume %q already exists in pool %q; fix: delete it or use another name", in.Name, in.Pool)
+	// A volume of this name is replaced only when this resource's create
+	// marker proves that an interrupted create of it made the volume
+	// (marker.go); any other is a name clash, left untouched.
+	marker := markerName(in.Name, urnHash(urnOf(ctx)))
+	marked, err := hasMarker(l, pool, marker)
+	if err != nil {
+		return infer.CreateResponse[StorageVolumeState]{}, onHost(c, errorf(err, "looking up the create marker %s in pool %q", marker, in.Pool))
+	}
+	if old, err := l.StorageVolLookupByName(pool, in.Name); err == nil {
+		if !marked {
+			return infer.CreateResponse[StorageVolumeState]{}, fmt.Errorf("storage volume %q already exists in pool %q, and nothing proves this stack made it (no create marker %s of %s): it was left untouched; fix: if it is what an interrupted run of this stack left, delete it (virsh vol-delete --pool %s %s), else set another volume name",
+				in.Name, in.Pool, marker, urnOf(ctx), in.Pool, in.Name)
+		}
+		p.GetLogger(ctx).Warningf("storage volume %s/%s is what an interrupted create of this resource left (its create marker %s proves it): it is made again", in.Pool, in.Name, marker)
+		if err := l.StorageVolDelete(old, 0); err != nil {
+			return infer.CreateResponse[StorageVolumeState]{}, onHost(c, errorf(err, "deleting the half-made storage volume %s", id))
+		}
+	}
+	if marked {
+		// The volume it proved is gone: a new marker follows the new volume.
+		if err := dropMarker(l, pool, marker); err != nil {
+			return infer.CreateResponse[StorageVolumeState]{}, onHost(c, errorf(err, "deleting the create marker %s in pool %q", marker, in.Pool))
+		}
 	}
 
 	// With an image, the volume starts as an empty sparse raw file of the
@@ -211,7 +232,7 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	}
 	undo := func(cause error) (infer.CreateResponse[StorageVolumeState], error) {
 		cause = onHost(c, cause)
-		err := removeHalfMade(l, c, vol, in)
+		err := removeHalfMade(l, c, vol, in, marker)
 		if err == nil {
 			return infer.CreateResponse[StorageVolumeState]{}, cause
 		}
@@ -223,6 +244,10 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 			cause.Error(),
 			fmt.Sprintf("the half-written volume %s could not be removed (%v): it is recorded in the state and replaced by the next up", id, onHost(c, err)),
 		}}
+	}
+	// The marker follows the volume, before the upload: see marker.go.
+	if err := makeMarker(l, pool, marker); err != nil {
+		return undo(errorf(err, "creating the create marker %s in pool %q", marker, in.Pool))
 	}
 	if in.Source != nil {
 		if err := uploadImage(ctx, c, in, info); err != nil {
@@ -253,15 +278,22 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 	if state.ActualFormat != in.Format {
 		return undo(fmt.Errorf("storage volume %s: libvirt sees format %q, not %q", id, state.ActualFormat, in.Format))
 	}
+	if err := dropMarker(l, pool, marker); err != nil {
+		// The volume is made; Delete removes the marker with it.
+		p.GetLogger(ctx).Warningf("the create marker %s in pool %q could not be deleted: %v", marker, in.Pool, onHost(c, err))
+	}
 	return infer.CreateResponse[StorageVolumeState]{ID: id, Output: state}, nil
 }
 
-// removeHalfMade deletes a volume whose create failed, on the connection
-// it was made on or, when that one is gone (libvirtd restarted), on a
-// new one.
-func removeHalfMade(l *libvirt.Libvirt, c Config, vol libvirt.StorageVol, in StorageVolumeArgs) error {
+// removeHalfMade deletes a volume whose create failed, and then its
+// create marker, on the connection it was made on or, when that one is
+// gone (libvirtd restarted), on a new one.
+func removeHalfMade(l *libvirt.Libvirt, c Config, vol libvirt.StorageVol, in StorageVolumeArgs, marker string) error {
 	err := l.StorageVolDelete(vol, 0)
 	if err == nil {
+		if pool, err := l.StoragePoolLookupByName(in.Pool); err == nil {
+			_ = dropMarker(l, pool, marker) // left, it proves nothing: no volume
+		}
 		return nil
 	}
 	l2, err2 := conn.Open(c.URI, c.credentials())
@@ -269,16 +301,18 @@ func removeHalfMade(l *libvirt.Libvirt, c Config, vol libvirt.StorageVol, in Sto
 		return errors.Join(err, err2)
 	}
 	defer l2.Disconnect()
-	v, err2 := lookupVolume(l2, in.Pool, in.Name)
-	if isNotFound(err2) {
-		return nil
-	}
-	if err2 == nil {
-		err2 = l2.StorageVolDelete(v, 0)
-	}
+	pool, err2 := l2.StoragePoolLookupByName(in.Pool)
 	if err2 != nil {
 		return errors.Join(err, err2)
 	}
+	v, err2 := l2.StorageVolLookupByName(pool, in.Name)
+	if err2 == nil {
+		err2 = l2.StorageVolDelete(v, 0)
+	}
+	if err2 != nil && !isNotFound(err2) {
+		return errors.Join(err, err2)
+	}
+	_ = dropMarker(l2, pool, marker)
 	return nil
 }
 
@@ -381,6 +415,10 @@ func (*StorageVolume) Delete(ctx context.Context, req infer.DeleteRequest[Storag
 	}
 	if err := l.StorageVolDelete(vol, 0); err != nil {
 		return infer.DeleteResponse{}, onHost(c, errorf(err, "deleting storage volume %s/%s", s.Pool, s.Name))
+	}
+	// A create marker left by a create that could not remove it.
+	if pool, err := l.StoragePoolLookupByName(s.Pool); err == nil {
+		_ = dropMarker(l, pool, markerName(s.Name, urnHash(urnOf(ctx))))
 	}
 	return infer.DeleteResponse{}, nil
 }

@@ -1,8 +1,8 @@
 // Package proc reads Linux processes from /proc: their state, parent,
-// program name and working directory. The peerpods command uses it to
-// tell a lock of a dead pulumi from a live one and to find the orphaned
-// plugins of an interrupted run; the fault tests to follow and kill
-// process trees.
+// program name and working directory, and the kernel's boot and this
+// process's PID namespace. The peerpods command uses it to tell a lock of
+// a dead pulumi from a live one and to find the orphaned plugins of an
+// interrupted run; the fault tests to follow and kill process trees.
 package proc
 
 import (
@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Zombie is the state of a process that exited and waits to be reaped.
@@ -83,4 +84,46 @@ func Tree(pid int) []int {
 		out = append(out, children[out[i]]...)
 	}
 	return out
+}
+
+// BootID returns the kernel's boot id (/proc/sys/kernel/random/boot_id): a
+// random UUID drawn at every boot, "" when it cannot be read.
+func BootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// BootTime returns when the kernel booted (btime of /proc/stat), the zero
+// time when it cannot be read.
+func BootTime() time.Time {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}
+	}
+	return bootTime(b)
+}
+
+// bootTime parses the btime line of /proc/stat.
+func bootTime(stat []byte) time.Time {
+	for _, line := range strings.Split(string(stat), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "btime" {
+			if s, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				return time.Unix(s, 0)
+			}
+		}
+	}
+	return time.Time{}
+}
+
+// PidNS returns the PID namespace of this process (/proc/self/ns/pid,
+// "pid:[inode]"), "" when it cannot be read.
+func PidNS() string {
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return ""
+	}
+	return ns
 }

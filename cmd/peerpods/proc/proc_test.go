@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -71,5 +72,26 @@ func TestStatOfAParenthesizedName(t *testing.T) {
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	if _, ppid, ok := Stat(cmd.Process.Pid); !ok || ppid != os.Getpid() || Comm(cmd.Process.Pid) != "a (b) c" {
 		t.Errorf("Stat = %d, %v, comm %q; want parent %d", ppid, ok, Comm(cmd.Process.Pid), os.Getpid())
+	}
+}
+
+// TestBootAndNamespace reads this machine's boot and PID namespace: a
+// boot id of a UUID's length, a boot in the past, a namespace named as
+// the kernel names it; and parses a /proc/stat without btime as unknown.
+func TestBootAndNamespace(t *testing.T) {
+	if id := BootID(); len(id) != 36 {
+		t.Errorf("BootID() = %q, not a UUID", id)
+	}
+	if b := BootTime(); b.IsZero() || !b.Before(time.Now()) {
+		t.Errorf("BootTime() = %v, not in the past", b)
+	}
+	if ns := PidNS(); !strings.HasPrefix(ns, "pid:[") {
+		t.Errorf("PidNS() = %q", ns)
+	}
+	if got := bootTime([]byte("cpu 1 2 3\nbtime 1700000000\nprocesses 5\n")); !got.Equal(time.Unix(1700000000, 0)) {
+		t.Errorf("bootTime = %v", got)
+	}
+	if got := bootTime([]byte("cpu 1 2 3\n")); !got.IsZero() {
+		t.Errorf("bootTime without btime = %v, want zero", got)
 	}
 }
