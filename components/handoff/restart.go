@@ -85,8 +85,12 @@ func PlanCAARestart(line contract.Line, s CAAState) CAARestart {
 // Warning is the warning of a held restart: what is not done, why, and the
 // command to restart when the user chooses.
 func (r CAARestart) Warning() string {
-	return fmt.Sprintf("cloud-api-adaptor (DaemonSet %s/%s) reads %s, %s and %s only when it starts, and this run changes them, but it is not restarted: %s. Restart it when you choose: %s",
-		contract.Namespace, contract.CAADaemonSet, contract.ConfigMapName, contract.SecretName, contract.SSHKeySecretName, r.Why, RestartCommand)
+	change := "this run changes them"
+	if r.Hash == "" {
+		change = "it carries no hash of this stack's data, so it may not run with this run's"
+	}
+	return fmt.Sprintf("cloud-api-adaptor (DaemonSet %s/%s) reads %s, %s and %s only when it starts, and %s, but it is not restarted: %s. Restart it when you choose: %s",
+		contract.Namespace, contract.CAADaemonSet, contract.ConfigMapName, contract.SecretName, contract.SSHKeySecretName, change, r.Why, RestartCommand)
 }
 
 // WithCAARestart returns a copy of a whose handoff does r with
