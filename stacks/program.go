@@ -157,6 +157,17 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		return nil, err
 	}
 	args := handoff.NewArgs(d.Values, cfg.Operator)
+	var clients cluster.Clients
+	if cfg.Handoff == handoff.ModeCluster {
+		if clients, err = clusterClients(cfg, opts); err != nil {
+			return nil, err
+		}
+		// cloud-api-adaptor reads the handoff only when it starts: what
+		// is done with its DaemonSet depends on the line and the cluster.
+		if args, err = withCAARestart(ctx, cfg.Operator.Line, clients, args); err != nil {
+			return nil, err
+		}
+	}
 	d.Objects = handoff.Objects(args)
 	if cfg.Handoff == handoff.ModeCluster {
 		k8s, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
@@ -174,7 +185,7 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		// What exists of the handoff decides what is imported (the
 		// namespace, the adopted objects); the lookup refuses, when the
 		// engine is about to create an object, one that exists already.
-		if args, err = withOwnership(ctx, cfg, opts, args, d.Objects); err != nil {
+		if args, err = withOwnership(ctx, clients, opts, args, d.Objects); err != nil {
 			return nil, err
 		}
 		// The handoff waits for the resources the values need first,
@@ -192,19 +203,39 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	return d, nil
 }
 
-// withOwnership returns args with the handoff's objects found in the
-// cluster (Existing) and the lookup that guards their creation. The
-// cluster is the one discovery read, else it is connected to here.
-func withOwnership(ctx *pulumi.Context, cfg Config, opts Options, args handoff.Args, objs []handoff.Object) (handoff.Args, error) {
-	var clients cluster.Clients
+// clusterClients are the clients of the stack's cluster: the one
+// discovery read, else it is connected to here.
+func clusterClients(cfg Config, opts Options) (cluster.Clients, error) {
 	if cfg.Discovery != nil {
-		clients = cfg.Discovery.clients
-	} else {
-		var err error
-		if clients, err = opts.connect([]byte(cfg.Kubeconfig.Reveal()), cfg.KubeContext); err != nil {
-			return args, problems.Invalid("peerpods:kubeconfig", err.Error(), "store a working kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config")
-		}
+		return cfg.Discovery.clients, nil
 	}
+	clients, err := opts.connect([]byte(cfg.Kubeconfig.Reveal()), cfg.KubeContext)
+	if err != nil {
+		return clients, problems.Invalid("peerpods:kubeconfig", err.Error(), "store a working kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config")
+	}
+	return clients, nil
+}
+
+// withCAARestart returns args with what the handoff does with
+// cloud-api-adaptor's DaemonSet on the operator's line, as the cluster
+// holds it now (handoff.PlanCAARestart). On a line whose operator rolls
+// it, the cluster is not read.
+func withCAARestart(ctx *pulumi.Context, line contract.Line, clients cluster.Clients, args handoff.Args) (handoff.Args, error) {
+	if line.OperatorRollsCAA() {
+		return args, nil
+	}
+	state, err := cluster.ReadCAA(ctx.Context(), clients)
+	if err != nil {
+		return args, problems.Invalid("peerpods:kubeconfig", "names a cluster whose cloud-api-adaptor cannot be read: "+err.Error(),
+			"check that the user may read DaemonSets in "+contract.Namespace+" and list pods")
+	}
+	return args.WithCAARestart(handoff.PlanCAARestart(line, state)), nil
+}
+
+// withOwnership returns args with the handoff's objects found in the
+// cluster of clients (Existing) and the lookup that guards their
+// creation.
+func withOwnership(ctx *pulumi.Context, clients cluster.Clients, opts Options, args handoff.Args, objs []handoff.Object) (handoff.Args, error) {
 	lookup := cluster.Lookup{Clients: clients}
 	refs := make([]handoff.Ref, 0, len(objs))
 	for _, o := range objs {

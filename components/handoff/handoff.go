@@ -15,6 +15,7 @@ import (
 	ppkube "github.com/peerpods/provisioner/sdk/go/peerpods/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -117,6 +118,9 @@ type Args struct {
 	// lookup is asked, before the engine creates an object, whether it
 	// exists already (WithLookup).
 	lookup Lookup
+	// restart is what is done with cloud-api-adaptor's DaemonSet
+	// (WithCAARestart); nil: nothing.
+	restart *CAARestart
 }
 
 // WithLookup returns a copy of a whose objects are checked with l before
@@ -252,6 +256,12 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 	labels := map[string]pulumi.Resource{} // the NodePatch of each node
 	objs := Objects(args)
 	owned := Owned(objs)
+	if r := args.restart; r != nil && r.Hold && !r.Patch {
+		// No hash of ours to keep: whether the data changed is not known.
+		if err := ctx.Log.Warn(r.Warning(), nil); err != nil {
+			return nil, err
+		}
+	}
 	adoption, _ := ParseAdopt("adopt", args.Adopt, owned) // checked
 	for _, obj := range objs {
 		deps := namespace // every object waits for the namespace
@@ -263,6 +273,9 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 		adopt := slices.Contains(args.Existing, ref.String()) && (obj.Retain || slices.Contains(owned, ref) && adoption.Adopts(ref))
 		if obj.Retain || adopt {
 			child = append(child, pulumi.RetainOnDelete(true))
+		}
+		if r := args.restart; obj.Kind == "DaemonSet" && r.Hold {
+			child = append(child, pulumi.DependsOnInputs(warnLater(ctx, r, objs)))
 		}
 		if adopt {
 			// Once in the state, the import is no longer done. The stack's
@@ -466,6 +479,14 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 	case o.Kind == "Node": // labels only: the taints are a NodeTaints
 		return corev1.NewNodePatch(ctx, name, &corev1.NodePatchArgs{
 			Metadata: &metav1.ObjectMetaPatchArgs{Name: pulumi.String(o.Name), Labels: pulumi.ToStringMap(o.Labels)},
+		}, opts...)
+	case o.Kind == "DaemonSet": // a patch of the pod template's annotations
+		meta.Annotations = pulumi.StringMap{SkipAwaitAnnotation: pulumi.String("true")}
+		return appsv1.NewDaemonSetPatch(ctx, name, &appsv1.DaemonSetPatchArgs{
+			Metadata: &metav1.ObjectMetaPatchArgs{Name: meta.Name, Namespace: meta.Namespace, Annotations: meta.Annotations},
+			Spec: &appsv1.DaemonSetSpecPatchArgs{Template: &corev1.PodTemplateSpecPatchArgs{
+				Metadata: &metav1.ObjectMetaPatchArgs{Annotations: o.TemplateAnnotations},
+			}},
 		}, opts...)
 	case o.Kind == "Namespace":
 		return corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{Metadata: meta}, opts...)

@@ -45,6 +45,10 @@ type Object struct {
 	Data pulumi.StringMapInput
 	// Spec is a custom resource's spec.
 	Spec pulumi.Map
+	// TemplateAnnotations are a workload patch's pod-template annotations
+	// (spec.template.metadata.annotations): cloud-api-adaptor's DaemonSet
+	// (HashAnnotation).
+	TemplateAnnotations pulumi.StringMap
 	// Taints are the taints a node patch adds. They are not part of the
 	// patch (its manifest and NodePatch carry metadata.labels only): a
 	// node's spec.taints is one atomic list (k8s.io/api v0.34.2
@@ -112,8 +116,9 @@ const (
 // Objects is the handoff of args: the operator's namespace (created when
 // missing, never deleted), peer-pods-cm, peer-pods-secret, ssh-key-secret
 // when args has one and the cloud uses one, the node patches of the
-// placement and, last, the optional KataConfig, in the order they are
-// applied. (The operator 1.10 has no PeerPodConfig:
+// placement, the optional KataConfig and, last, when args say so
+// (WithCAARestart), the patch of cloud-api-adaptor's DaemonSet that
+// restarts it, in the order they are applied. (The operator 1.10 has no PeerPodConfig:
 // PEERPODS_LIMIT_PER_NODE in peer-pods-cm carries the limit.)
 func Objects(args Args) []Object {
 	owned := func() map[string]string { return map[string]string{common.ManagedByLabel: common.ManagedBy} }
@@ -143,7 +148,7 @@ func Objects(args Args) []Object {
 		objs = append(objs, Object{APIVersion: KataConfigAPIVersion, Kind: KataConfigKind, Name: orDefault(k.Name, DefaultKataConfigName),
 			Labels: owned(), Spec: spec, AfterAll: true})
 	}
-	return objs
+	return append(objs, caaObjects(args.restart, objs)...)
 }
 
 // identityObjects hand a workload identity to the operator: its env in
@@ -214,6 +219,8 @@ func (o Object) Manifest() pulumi.Map {
 		content = o.SecretData()
 	case o.Spec != nil:
 		content = o.Spec
+	case o.TemplateAnnotations != nil:
+		content = pulumi.Map{"template": pulumi.Map{"metadata": pulumi.Map{"annotations": o.TemplateAnnotations}}}
 	}
 	return pulumi.ToMap(o.manifest(content))
 }
