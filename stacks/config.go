@@ -119,11 +119,20 @@ func load(src source, l loader) (Config, error) {
 		r.fail(checkKubeconfig(c.Kubeconfig.Reveal()))
 	}
 	name := r.str("cloud", "")
+	var operator *installedOperator
+	if l.discover && !r.boolean("discover", true) && c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
+		// Without discovery the cluster still says which operator runs:
+		// the objects are written for its line.
+		op, err := l.readOperator(c.Kubeconfig.Reveal(), c.KubeContext)
+		r.fail(err)
+		operator = op
+	}
 	if l.discover && r.boolean("discover", true) && c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
 		d, err := l.readCluster(c.Kubeconfig.Reveal(), c.KubeContext)
 		r.fail(err)
 		if d != nil {
 			c.Discovery = d
+			operator = &installedOperator{Version: d.Facts.OperatorVersion, CSV: d.Facts.OperatorCSV, Subscription: d.Facts.Subscription}
 			if found, err := d.cloudOf(name); err != nil {
 				r.fail(err)
 			} else {
@@ -236,7 +245,7 @@ func load(src source, l loader) (Config, error) {
 			c.Operator.Subscription = d.Facts.Subscription
 		}
 	}
-	c.Operator.Line, c.LineNote, c.LineWarns = r.operatorLine(c.Discovery)
+	c.Operator.Line, c.LineNote, c.LineWarns = r.operatorLine(operator)
 	if c.Identity == contract.IdentityWorkload && c.Handoff != handoff.ModeOff && c.Operator.Subscription == "" {
 		r.fail(problems.Invalid("peerpods:operatorSubscription", "is not set, and the cluster has no OLM Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (or there is no cluster to read): workload identity reaches the operator through its Subscription's env",
 			"install the operator through OLM first, or name its Subscription (oc get subscriptions -n "+contract.Namespace+")"))
@@ -317,11 +326,15 @@ func (r *reader) str(key, def string) string {
 	return def
 }
 
+// installedOperator is the operator OLM installed in the cluster: its
+// ClusterServiceVersion's spec.version, the CSV and its Subscription.
+type installedOperator struct{ Version, CSV, Subscription string }
+
 // operatorLine decides the operator's release line: the version of the
 // operator OLM installed in the cluster when one is read, else
 // peerpods:operatorVersion, else the newest known line. It returns what
 // to say about it, and whether that is a warning.
-func (r *reader) operatorLine(d *Discovery) (contract.Line, string, bool) {
+func (r *reader) operatorLine(d *installedOperator) (contract.Line, string, bool) {
 	pinned, hasPin := r.get("operatorVersion")
 	var pin contract.Line
 	var pinWarning string
@@ -334,21 +347,21 @@ func (r *reader) operatorLine(d *Discovery) (contract.Line, string, bool) {
 		}
 		pin, pinWarning = l, w
 	}
-	if d != nil && d.Facts.OperatorVersion != "" {
-		from := fmt.Sprintf("ClusterServiceVersion %s of Subscription %s", d.Facts.OperatorCSV, d.Facts.Subscription)
-		l, w, err := contract.ParseVersion(d.Facts.OperatorVersion)
+	if d != nil && d.Version != "" {
+		from := fmt.Sprintf("ClusterServiceVersion %s of Subscription %s", d.CSV, d.Subscription)
+		l, w, err := contract.ParseVersion(d.Version)
 		if err != nil {
-			r.fail(problems.Invalid("peerpods:kubeconfig", fmt.Sprintf("names a cluster whose operator is %s (%s): %v", d.Facts.OperatorVersion, from, err),
+			r.fail(problems.Invalid("peerpods:kubeconfig", fmt.Sprintf("names a cluster whose operator is %s (%s): %v", d.Version, from, err),
 				"upgrade the OpenShift sandboxed containers operator first"))
 			return contract.Line{}, "", false
 		}
 		switch {
 		case hasPin && pin != l:
-			return l, fmt.Sprintf("peerpods:operatorVersion is %s, but the cluster runs operator %s (%s): the objects are written for line %s; the setting pins the line only where no cluster is read (remove it)", pinned, d.Facts.OperatorVersion, from, l), true
+			return l, fmt.Sprintf("peerpods:operatorVersion is %s, but the cluster runs operator %s (%s): the objects are written for line %s; the setting pins the line only where no cluster is read (remove it)", pinned, d.Version, from, l), true
 		case w != "":
 			return l, w + " (" + from + ")", true
 		}
-		return l, fmt.Sprintf("the cluster runs operator %s (%s): the objects are written for line %s", d.Facts.OperatorVersion, from, l), false
+		return l, fmt.Sprintf("the cluster runs operator %s (%s): the objects are written for line %s", d.Version, from, l), false
 	}
 	if hasPin {
 		if pinWarning != "" {

@@ -275,6 +275,11 @@ func TestOperatorLine(t *testing.T) {
 		err     string
 	}{
 		{"cluster", stackConfig(t, "aws-example"), "1.11.2", contract.Line111, false, "the cluster runs operator 1.11.2", ""},
+		{"cluster without discovery", func() map[string]string {
+			cfg := stackConfig(t, "aws-example")
+			cfg["peerpods:discover"] = "false"
+			return cfg
+		}(), "1.10.1", contract.Line110, false, "the cluster runs operator 1.10.1", ""},
 		{"cluster newer than known", stackConfig(t, "aws-example"), "1.14.0", contract.Line113, true, "newer than 1.13", ""},
 		{"cluster wins over the pin", withPin("1.10"), "1.12.0", contract.Line112, true, "peerpods:operatorVersion is 1.10, but the cluster runs operator 1.12.0", ""},
 		{"cluster without an installed operator", stackConfig(t, "aws-example"), "", contract.NewestLine, true, "no operator version is known", ""},
