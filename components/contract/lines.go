@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -115,3 +116,72 @@ const CAADaemonSet = "osc-caa-ds"
 // backport was found; components/contract/testdata/lines records it. On the
 // older lines the docs restart osc-caa-ds by hand.
 func (l Line) OperatorRollsCAA() bool { return l.AtLeast(Line113) }
+
+// LineChange is one thing an operator line changes for the stack, with its
+// source; Inferred marks a fact taken from the nearest source that could
+// be read (testdata/lines/SOURCES.md says which and why).
+type LineChange struct {
+	Line     Line
+	Change   string
+	Source   string
+	Inferred bool
+}
+
+// lineChanges are the changes that are no key of the contract (those come
+// from Key.Since and Key.Until: Changes).
+var lineChanges = []LineChange{
+	{Line110, "the baseline: entrypoint.sh turns the environment into flags (a boolean is on only for \"true\", values expanded unquoted, a bad number stops CAA); cloud-api-adaptor reads peer-pods-cm only when its pods start, and the operator does not restart it: the stack does (osc-caa-ds pod-template hash)",
+		CAA + " src/cloud-api-adaptor/entrypoint.sh; " + Operator + " controllers/openshift_controller.go processDaemonsetForCAA", false},
+	{Line111, "the operator writes a default INITDATA for non-confidential peer pods (the pod VM image defaults to a restrictive agent policy); the stack writes INITDATA only when set, as before",
+		"openshift/sandboxed-containers-operator PR #1294 (controllers/confidential_handler.go); " + CAA111 + " PR #218 (podvm restrictive agent policy)", true},
+	{Line112, "environment parsed in Go (util.go BoolWithEnv, IntWithEnv): \"1\" or \"true\" is true, any other non-empty value false, a bad number silently the default; the stack writes only \"true\"/\"false\" and checked numbers, valid for every line",
+		CAA112 + " src/cloud-providers/util.go", false},
+	{Line112, "DISABLECVM defaults to true for libvirt in cloud-api-adaptor; the operator still writes it from its confidential feature gate",
+		CAA112 + " src/cloud-providers/libvirt/manager.go", false},
+	{Line112, "Azure workload identity: the operator's STS flow reads CLIENTID, TENANTID, SUBSCRIPTIONID (refused before)",
+		OperatorNext + " controllers/credentials_controller.go checkAndSetupSTSWorkflow; PR #879 (Azure only, 2026-02)", true},
+	{Line113, "AWS workload identity: the operator reads ROLEARN and cloud-api-adaptor no longer requires static keys (refused before, the 1.12 entrypoint.sh aws() requires them)",
+		OperatorNext + " controllers/credentials_controller.go checkAndSetupSTSWorkflow; upstream cloud-api-adaptor v0.22.0", true},
+	{Line113, "the operator restarts cloud-api-adaptor on a peer-pods-cm change (pod-template annotation peer-pods-cm/version) and offers an OnDelete update strategy: the stack no longer restarts it",
+		"openshift/sandboxed-containers-operator@00b58ece10a5 controllers/peerpods.go configureCAA, ParseCAAUpdateStrategy (devel, bundle 1.13.1); PR #1950 approved after 1.12.0", true},
+}
+
+// Changes lists what each known line changes for the stack, line by line:
+// the keys it starts or stops reading (of any cloud), then the other
+// changes.
+func Changes() []LineChange {
+	var out []LineChange
+	for _, l := range Lines {
+		seen := map[string]bool{}
+		for _, c := range Clouds {
+			s := MustFor(c)
+			keys := append(slices.Clone(s.Keys), s.SSHKeys...)
+			for _, k := range keys {
+				var verb string
+				switch {
+				case k.Since == l:
+					verb = "read from this line"
+				case k.Until == l:
+					verb = "no longer read"
+				default:
+					continue
+				}
+				what := fmt.Sprintf("%s %s", k.Name, verb)
+				if k.In != 0 && slices.ContainsFunc(s.SSHKeys, func(x Key) bool { return x.Name == k.Name }) {
+					what = fmt.Sprintf("%s of %s (%s) %s: the stack no longer writes it", k.Name, SSHKeySecretName, c, verb)
+				}
+				if seen[what] {
+					continue
+				}
+				seen[what] = true
+				out = append(out, LineChange{Line: l, Change: what, Source: k.Source})
+			}
+		}
+		for _, ch := range lineChanges {
+			if ch.Line == l {
+				out = append(out, ch)
+			}
+		}
+	}
+	return out
+}
