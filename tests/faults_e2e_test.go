@@ -286,12 +286,7 @@ func TestFaultsInterruptedUp(t *testing.T) {
 			if tc.name == "remote" {
 				h.remoteHost()
 			} else {
-				h.run("pulumi", "stack", "init", h.stack)
-				t.Cleanup(func() {
-					if h.poolExists() {
-						h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
-					}
-				})
+				h.initDestroyedAtEnd()
 			}
 			vol := "podvm-base.qcow2"
 			h.peerpods(0, "up")
@@ -385,12 +380,7 @@ func TestFaultsInterruptedUpS3(t *testing.T) {
 	store := s3test.Start(t, "peerpods-state")
 	h := newHarness(t, "faults-s3", bigImage(localStack))
 	h.env = append(append(h.env, "PULUMI_BACKEND_URL="+store.Backend), store.Env...)
-	h.run("pulumi", "stack", "init", h.stack)
-	t.Cleanup(func() {
-		if h.poolExists() {
-			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
-		}
-	})
+	h.initDestroyedAtEnd()
 	vol := "podvm-base.qcow2"
 	h.peerpods(0, "up")
 	h.converged(vol, h.image())
@@ -783,4 +773,16 @@ func TestFaultsLeftovers(t *testing.T) {
 	if h.poolExists() {
 		t.Error("the pool is still there after destroy")
 	}
+}
+
+// initDestroyedAtEnd creates the harness's stack and destroys what it made
+// when the test ends.
+func (h *harness) initDestroyedAtEnd() {
+	h.t.Helper()
+	h.run("pulumi", "stack", "init", h.stack)
+	h.t.Cleanup(func() {
+		if h.poolExists() {
+			h.exec(filepath.Join(h.bin, "peerpods"), "destroy", "--yes", "--stack", h.stack, "--dir", h.dir)
+		}
+	})
 }
