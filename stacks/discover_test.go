@@ -312,3 +312,38 @@ func TestOperatorLine(t *testing.T) {
 		}
 	}
 }
+
+// What a line does not read is refused for that line, naming the lines
+// that read it and the setting: a key the line dropped (secure comms,
+// gone in 1.12), a key it does not read yet (GCP_SUBNETWORK, from 1.12),
+// an identity it cannot run (AWS workload before 1.13).
+func TestLineRefusesWhatItCannotRead(t *testing.T) {
+	for _, c := range []struct {
+		name, stack, version string
+		change               func(map[string]string)
+		want                 string
+	}{
+		{"secure comms on 1.12", "aws-example", "1.12.0", func(cfg map[string]string) { cfg["peerpods:extra"] = `{"SECURE_COMMS":"false"}` },
+			"operator line 1.12 does not read the key SECURE_COMMS for aws (lines 1.10–1.11 read it; set by peerpods:extra)"},
+		{"GCP subnetwork on 1.11", "gcp-example", "1.11.0", func(cfg map[string]string) {
+			cfg["peerpods:gcp"] = strings.Replace(cfg["peerpods:gcp"], "{", `{"subnetwork":"regions/us-central1/subnetworks/workers",`, 1)
+		}, "operator line 1.11 does not read the key GCP_SUBNETWORK for gcp (lines 1.12+ read it; set by peerpods:gcp.subnetwork)"},
+		{"AWS workload on 1.12", "aws-example", "1.12.1", func(cfg map[string]string) {
+			cfg["peerpods:identity"] = "workload"
+			cfg["peerpods:aws"] = strings.TrimSuffix(cfg["peerpods:aws"], "}") + `,"podvmAmiId":"ami-0123456789abcdef0"}`
+			delete(cfg, "peerpods:awsAccessKeyId")
+			delete(cfg, "peerpods:awsSecretAccessKey")
+		}, "identity is workload, which operator line 1.12 cannot run for AWS"},
+	} {
+		cfg := stackConfig(t, c.stack)
+		c.change(cfg)
+		_, _, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(cfg), clustertest.For(contract.Cloud(cfg["peerpods:cloud"]), clustertest.WithOperator(c.version)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		// The same stack on the newest line is fine.
+		if _, _, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), withSecrets(cfg), clustertest.For(contract.Cloud(cfg["peerpods:cloud"]), clustertest.WithOperator("1.13.1"))); err != nil && c.name != "secure comms on 1.12" {
+			t.Errorf("%s on 1.13: %v", c.name, err)
+		}
+	}
+}
