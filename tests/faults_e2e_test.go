@@ -377,6 +377,7 @@ func TestFaultsInterruptedUp(t *testing.T) {
 // converges: the half-written volume of the killed tree is replaced on
 // the proof of its create marker.
 func TestFaultsInterruptedUpS3(t *testing.T) {
+	t.Parallel() // its own bucket, stack and pool
 	store := s3test.Start(t, "peerpods-state")
 	h := newHarness(t, "faults-s3", bigImage(localStack))
 	h.env = append(append(h.env, "PULUMI_BACKEND_URL="+store.Backend), store.Env...)
