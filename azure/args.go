@@ -361,8 +361,8 @@ func (a Args) checkPeerPrefixes(others []netrules.NamedPrefix) error {
 	p.Add(netrules.CheckDisjoint("azure.peerVnet.addressPrefix", vnet, others))
 	// The NSG rules let the subnet in: alone it must pass the exposure
 	// check already (with the worker subnet: checkSources).
-	p.Add(netrules.CheckExposure("azure.peerVnet.subnetPrefix",
-		[]netrules.NamedPrefix{{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet}}, fixPeerSources))
+	p.Add(netrules.CheckSources("azure.peerVnet.subnetPrefix",
+		[]netrules.NamedPrefix{{Name: "azure.peerVnet.subnetPrefix", Prefix: subnet}}, fixPeerSources, a.Settings.PublicAllowed()))
 	return p.Err()
 }
 

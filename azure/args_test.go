@@ -40,7 +40,7 @@ func TestValidate(t *testing.T) {
 		{"bad cluster prefix", func(a *Args) { a.ClusterVNetPrefixes = []string{"10.0.0.0"} }, "azure.clusterVnetPrefixes[0]", "192.168.0.0/16"},
 		{"peer vnet host bits", func(a *Args) { a.Outbound = OutboundPeerVNet; a.PeerVNet.AddressPrefix = "192.168.1.0/16" }, "azure.peerVnet.addressPrefix", `"192.168.0.0/16"`},
 		{"peer subnet outside vnet", func(a *Args) {
-			a.Outbound, a.PeerVNet.SubnetPrefix = OutboundPeerVNet, "192.169.0.0/24"
+			a.Outbound, a.PeerVNet.SubnetPrefix = OutboundPeerVNet, "172.16.5.0/24"
 		}, "azure.peerVnet.subnetPrefix", "inside 192.168.0.0/16"},
 		{"peer subnet larger than vnet", func(a *Args) {
 			a.Outbound, a.PeerVNet.AddressPrefix, a.PeerVNet.SubnetPrefix = OutboundPeerVNet, "192.168.0.0/24", "192.168.0.0/16"
@@ -57,7 +57,12 @@ func TestValidate(t *testing.T) {
 		}, "azure.peerVnet.addressPrefix", "azure.otherPrefixes[1]"},
 		{"peer vnet named like cluster vnet", func(a *Args) { a.Outbound, a.VNetName, a.PeerVNet.Name = OutboundPeerVNet, "vn", "vn" }, "azure.peerVnet.name", "own name"},
 		{"peer subnet larger than a /8", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "16.0.0.0/4" }, "azure.peerVnet.subnetPrefix", "smaller azure.peerVnet.subnetPrefix"},
-		{"peer subnet of a /8", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "172.0.0.0/8" }, "", ""},
+		{"peer subnet of a /8, public and allowed", func(a *Args) {
+			a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "172.0.0.0/8"
+			a.Settings.AllowPublicRanges = []string{"172.0.0.0/8"}
+		}, "", ""},
+		{"peer subnet public", func(a *Args) { a.Outbound, a.PeerVNet.AddressPrefix = OutboundPeerVNet, "172.0.0.0/8" },
+			"azure.peerVnet.subnetPrefix", "peerpods:allowPublicRanges"},
 		{"peer prefixes ignored for worker-subnet", func(a *Args) { a.PeerVNet.AddressPrefix = "10.0.0.0/8" }, "", ""},
 		{"static with credentials", func(a *Args) {
 			a.Identity, a.ClientID, a.ClientSecret, a.TenantID = contract.IdentityStatic, pulumi.String("id"), pulumi.String("s"), pulumi.String("t")

@@ -229,6 +229,8 @@ func (a Args) checkAdoptedRules(n Network, effective func(ExistingRule, netrules
 			p.Add(problems.Invalid(setting, fmt.Sprintf("is %q, whose description says a peerpods stack made it", name), "remove the entry: the stack that made the rule manages it"))
 		case !slices.ContainsFunc(a.Settings.Ports(), func(port netrules.Port) bool { return effective(n.NSGRules[j], port) }):
 			p.Add(problems.Invalid(setting, fmt.Sprintf("is %q, which lets no peer-pods port through between the subnets (or a deny rule before it drops it)", name), "remove the entry: the stack would not use the rule"))
+		default:
+			p.Add(a.checkOpen(setting, n.NSGRules[j]))
 		}
 	}
 	return p.Err()
@@ -244,3 +246,24 @@ func joinPrefixes(ps []netip.Prefix) string {
 
 // pulumiID is an existing resource's ID as an output.
 func pulumiID(id string) pulumi.IDOutput { return pulumi.ID(id).ToIDOutput() }
+
+// checkOpen refuses to adopt a rule that lets the peer-pods ports in from
+// public addresses: * (Any) and Internet count as 0.0.0.0/0, an
+// address prefix must be private (netrules.CheckPrivate), unless
+// peerpods:allowPublicRanges allows them. Other service tags
+// (VirtualNetwork, AzureLoadBalancer) name the cloud's own addresses.
+func (a Args) checkOpen(setting string, r ExistingRule) error {
+	var sources []netrules.NamedPrefix
+	name := fmt.Sprintf("%s (rule %s, source", setting, r.Name)
+	for _, s := range r.Sources {
+		switch {
+		case s == "*" || strings.EqualFold(s, "Any") || strings.EqualFold(s, "Internet"):
+			sources = append(sources, netrules.NamedPrefix{Name: name + " " + s + ", any address)", Prefix: netip.MustParsePrefix("0.0.0.0/0")})
+		default:
+			if p, ok := parseEntry(s); ok {
+				sources = append(sources, netrules.NamedPrefix{Name: name + " " + s + ")", Prefix: p})
+			}
+		}
+	}
+	return netrules.CheckPrivate(sources, a.Settings.PublicAllowed())
+}

@@ -311,7 +311,7 @@ func TestAdoptedRuleFreesItsPriority(t *testing.T) {
 // through is used for that port; the stack creates the two TCP rules.
 func TestRuleAdoptedForOnePort(t *testing.T) {
 	c := newCloud()
-	c.nsgRules = append(c.nsgRules, nsgRule("udp", 1000, "Allow", "Udp", "*", "*", "*", ""))
+	c.nsgRules = append(c.nsgRules, nsgRule("udp", 1000, "Allow", "Udp", "*", "10.0.0.0/8", "*", ""))
 	args := baseArgs(azure.OutboundWorkerSubnet)
 	args.AdoptRules = []string{"udp"}
 	r := deploy(t, c, args, "native", "classic", "tls")
@@ -355,6 +355,26 @@ func TestChildrenFollowARename(t *testing.T) {
 		}
 		if len(under) < 6 {
 			t.Errorf("%s: %d resources under the component", outbound, len(under))
+		}
+	}
+}
+
+// TestOpenRuleNotAdopted: a rule that lets the ports in from any source
+// (*, Any, a public prefix that covers the subnets) is refused for adoption, naming the rule
+// and source, unless peerpods:allowPublicRanges accepts that exposure.
+func TestOpenRuleNotAdopted(t *testing.T) {
+	for _, src := range []string{"*", "Any", "0.0.0.0/1"} {
+		c := newCloud()
+		c.nsgRules = append(c.nsgRules, nsgRule("open", 1000, "Allow", "*", "*", src, "*", ""))
+		args := baseArgs(azure.OutboundWorkerSubnet)
+		args.AdoptRules = []string{"open"}
+		r := deploy(t, c, args, "native", "classic", "tls")
+		if r.err == nil || !strings.Contains(r.err.Error(), "azure.adoptRules[0] (rule open, source "+src) || !strings.Contains(r.err.Error(), "public address space") {
+			t.Errorf("source %s: %v", src, r.err)
+		}
+		args.Settings.AllowPublicRanges = []string{"0.0.0.0/0"}
+		if r := deploy(t, c, args, "native", "classic", "tls"); r.err != nil {
+			t.Errorf("source %s, allowed: %v", src, r.err)
 		}
 	}
 }

@@ -427,13 +427,13 @@ func (a Args) nsgSources(n Network) []netrules.NamedPrefix {
 }
 
 // checkSources checks the NSG rules' source prefixes with
-// netrules.CheckExposure: their union, not each alone.
+// netrules.CheckSources: their union's size, and each private.
 func (a Args) checkSources(n Network) error {
 	setting, fix := "azure.workerSubnetName", fixWorkerSources
 	if a.Outbound == OutboundPeerVNet {
 		setting, fix = "azure.peerVnet.subnetPrefix", fixPeerSources
 	}
-	return netrules.CheckExposure(setting, a.nsgSources(n), fix)
+	return netrules.CheckSources(setting, a.nsgSources(n), fix, a.Settings.PublicAllowed())
 }
 
 // declaredPrefixes are the prefixes of OtherPrefixes (the declared cluster

@@ -537,11 +537,13 @@ func TestRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"peer subnet and worker subnet more than a /8 together", func(c *cloud) { c.workerNets = []any{"10.0.0.0/9"} },
 			func(a *azure.Args) {
 				a.Outbound, a.ClusterVNetPrefixes, a.PeerVNet.AddressPrefix = azure.OutboundPeerVNet, []string{"10.0.0.0/9"}, "11.0.0.0/8"
+				a.Settings.AllowPublicRanges = []string{"11.0.0.0/8"}
 			}, nil,
 			"azure.peerVnet.subnetPrefix has 11.0.0.0/8 (azure.peerVnet.subnetPrefix) and 10.0.0.0/9 (azure.workerSubnetName), which together open the peer-pods ports to 25165824 IPv4 addresses; fix: use a smaller azure.peerVnet.subnetPrefix"},
 		{"peer subnet and worker subnet within a /8 together", func(c *cloud) { c.workerNets = []any{"10.0.0.0/9"} },
 			func(a *azure.Args) {
 				a.Outbound, a.ClusterVNetPrefixes, a.PeerVNet.AddressPrefix = azure.OutboundPeerVNet, []string{"10.0.0.0/9"}, "11.0.0.0/9"
+				a.Settings.AllowPublicRanges = []string{"11.0.0.0/9"}
 			}, nil, ""},
 		{"no native provider", nil, nil, []string{"classic", "tls"}, "provider for azure-native is not given"},
 		{"no classic provider", nil, nil, []string{"native", "tls"}, "provider for azure (classic"},

@@ -181,7 +181,7 @@ func (a Args) Validate() error {
 		for i, r := range ranges {
 			named[i] = netrules.NamedPrefix{Name: fmt.Sprintf("gcp.sourceRanges[%d]", i), Prefix: r}
 		}
-		p.Add(netrules.CheckExposure("gcp.sourceRanges", named, fixSourceRanges))
+		p.Add(netrules.CheckSources("gcp.sourceRanges", named, fixSourceRanges, a.Settings.PublicAllowed()))
 	}
 	p.Add(check.Each("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, whatName("a network tag")))
 	return p.Err()

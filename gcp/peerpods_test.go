@@ -216,6 +216,10 @@ func TestSourceRanges(t *testing.T) {
 		{"one range over the limit", []string{"10.0.0.0/7"}, "gcp.sourceRanges[0]", "33554432 (2^25) IPv4 addresses"},
 		{"given twice", []string{"10.0.0.0/16", "10.0.0.0/16"}, "gcp.sourceRanges[1]", "gcp.sourceRanges[0] already lists"},
 		{"contained", []string{"10.0.0.0/16", "10.0.8.0/24"}, "gcp.sourceRanges[1]", "gcp.sourceRanges[0] (10.0.0.0/16) already contains"},
+		{"a public /8", []string{"34.0.0.0/8"}, "gcp.sourceRanges[0]", "has 34.0.0.0/8, which is public address space"},
+		{"a public IPv6 /8", []string{"2a00::/8"}, "gcp.sourceRanges[0]", "has 2a00::/8, which is public address space"},
+		{"IPv4-mapped public", []string{"::ffff:34.1.0.0/112"}, "gcp.sourceRanges[0]", "(the IPv4 34.1.0.0/16), which is public"},
+		{"IPv4-mapped private", []string{"::ffff:10.1.0.0/112"}, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -231,7 +235,7 @@ func TestSourceRanges(t *testing.T) {
 			if len(ies) != 1 || ies[0].Setting != c.setting || !strings.Contains(ies[0].Problem, c.problem) || ies[0].Fix == "" {
 				t.Fatalf("want one error on %s saying %q, got %v", c.setting, c.problem, ies)
 			}
-			if !strings.Contains(c.problem, "already") && !strings.Contains(ies[0].Fix, "machine network") {
+			if !strings.Contains(c.problem, "already") && !strings.Contains(c.problem, "public") && !strings.Contains(ies[0].Fix, "machine network") {
 				t.Errorf("fix %q", ies[0].Fix)
 			}
 		})

@@ -166,6 +166,7 @@ func load(src source, l loader) (Config, error) {
 	s := &c.Settings
 	s.TunnelPort = r.optInteger("tunnelPort", netrules.DefaultTunnelPort)
 	r.object("tunnelProtocols", &s.TunnelProtocols)
+	r.object("allowPublicRanges", &s.AllowPublicRanges)
 	s.ProxyTimeout = r.optStr("proxyTimeout")
 	s.LimitPerNode = r.optInteger("limitPerNode", common.DefaultLimitPerNode)
 	s.RootVolumeSize = r.optInteger("rootVolumeSize", common.DefaultRootVolumeSize)

@@ -22,7 +22,7 @@ var (
 	// plainSettings may be stored in plain text.
 	plainSettings = []string{
 		"cloud", "handoff", "kubeContext",
-		"tunnelPort", "tunnelProtocols", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
+		"tunnelPort", "tunnelProtocols", "allowPublicRanges", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
 		"initdataFile", "initdata", "extra", "kataConfig", "placement", "adopt",
 		"identity", "discover", "credentialsFromCluster", "operatorSubscription", "operatorVersion",
 		// Refused with their own advice (load).
@@ -47,6 +47,7 @@ var settingDocs = map[string]string{
 	"credentialsFromCluster":  "Identity static only: read the keys of peer-pods-secret from the cluster's CCO root secret (kube-system/aws-creds, azure-credentials, gcp-credentials) instead of the stack's secrets, which must then be left unset (default false).",
 	"operatorSubscription":    "Workload identity only: the name of the operator's OLM Subscription in openshift-sandboxed-containers-operator, whose spec.config.env gets the identity. Default: the Subscription of package sandboxed-containers-operator found in the cluster; required with the handoff on when there is none to find.",
 	"operatorVersion":         "The version of the OpenShift sandboxed containers operator the objects are written for, such as 1.12 or 1.12.1 (from 1.10; a newer one than the newest line known is written as that line, with a warning). Only where no cluster is read (handoff manifests or off, or an offline preview): with peerpods:kubeconfig the installed operator's version (its Subscription's ClusterServiceVersion) is used. Default: the newest known line, said in the preview.",
+	"allowPublicRanges":       "Public address ranges (CIDR) the cloud's rules may let reach the peer-pods ports. Every other source range must be private: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7 (an IPv4-mapped IPv6 range counts as IPv4). Default none.",
 	"tunnelPort":              "VXLAN_PORT: the VXLAN tunnel port between worker and pod VM, which the cloud's rules open (default 9000; 1-65535, not 15150, the kata agent's port).",
 	"tunnelProtocols":         "The protocols the tunnel port is opened for: tcp and/or udp, each once (default [tcp, udp]; VXLAN is UDP, the docs open TCP).",
 	"proxyTimeout":            "PROXY_TIMEOUT: how long cloud-api-adaptor waits for a pod VM's agent, a positive duration such as 5m or 90s (default 5m, 15m for libvirt).",

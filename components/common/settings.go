@@ -1,6 +1,7 @@
 package common
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/peerpods/provisioner/components/check"
@@ -36,6 +37,25 @@ type Settings struct {
 	// Extra are further CAA keys (peerpods:extra), checked against the
 	// contract by Validate.
 	Extra map[string]string `pulumi:"extra,optional"`
+	// AllowPublicRanges are public address ranges (CIDR) the network rules
+	// may let reach the peer-pods ports; every other range must be private
+	// (netrules.CheckPrivate). Default none.
+	AllowPublicRanges []string `pulumi:"allowPublicRanges,optional"`
+}
+
+// PublicAllowed returns AllowPublicRanges parsed (those that parse: Validate
+// reports the others); nil for nil settings.
+func (s *Settings) PublicAllowed() []netip.Prefix {
+	if s == nil {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, r := range s.AllowPublicRanges {
+		if p, err := netip.ParsePrefix(r); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Defaults and minimums of the common keys.
@@ -123,6 +143,9 @@ func (s Settings) Validate() error {
 		p.Add(check.AtLeast("rootVolumeSize", *s.RootVolumeSize, MinRootVolumeSize, "use at least 6 (GB), the pod VM image's size"))
 	}
 	p.Add(check.Tags("tags", s.Tags))
+	if _, err := netrules.ParsePrefixes("allowPublicRanges", s.AllowPublicRanges); err != nil {
+		p.Add(err)
+	}
 	if s.InitData != "" {
 		if err := contract.InitData.Check(s.InitData); err != nil {
 			p.Add(problems.Invalid("initdata", err.Error(), "give the initdata TOML file as peerpods:initdataFile instead, or its encoding: gzip < initdata.toml | base64 -w0"))

@@ -234,6 +234,69 @@ func (f ipFamily) coverage(total *big.Int) string {
 	return fmt.Sprintf("%s %s addresses", formatCount(total), f.name)
 }
 
+// privateRanges are the address blocks no Internet host uses: RFC 1918,
+// RFC 6598 (carrier-grade NAT, which the e2e and some on-premises networks
+// use) and IPv6 unique local addresses (RFC 4193).
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("fc00::/7"),
+}
+
+// Unmapped returns p with an IPv4-mapped IPv6 address (::ffff:a.b.c.d/n,
+// n >= 96) as the IPv4 prefix it is: such a prefix reaches IPv4 hosts.
+func Unmapped(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96).Masked()
+	}
+	return p.Masked()
+}
+
+// IsPrivate reports whether every address of p is in a private block
+// (privateRanges), an IPv4-mapped prefix judged as IPv4.
+func IsPrivate(p netip.Prefix) bool {
+	p = Unmapped(p)
+	return slices.ContainsFunc(privateRanges, func(b netip.Prefix) bool {
+		return b.Addr().Is4() == p.Addr().Is4() && b.Bits() <= p.Bits() && b.Contains(p.Addr())
+	})
+}
+
+// CheckPrivate refuses the ranges that are not private address space
+// (IsPrivate), unless one of allowed (the user's peerpods:allowPublicRanges)
+// contains them: a public range would let hosts on the Internet reach the
+// kata agent and the tunnel. Each error names the range's setting.
+func CheckPrivate(ranges []NamedPrefix, allowed []netip.Prefix) error {
+	var p problems.List
+	for _, r := range ranges {
+		u := Unmapped(r.Prefix)
+		if IsPrivate(u) || slices.ContainsFunc(allowed, func(a netip.Prefix) bool {
+			a = Unmapped(a)
+			return a.Addr().Is4() == u.Addr().Is4() && a.Bits() <= u.Bits() && a.Contains(u.Addr())
+		}) {
+			continue
+		}
+		what := fmt.Sprintf("has %s, which is public address space: hosts on the Internet could reach the peer-pods ports", r.Prefix)
+		if u != r.Prefix.Masked() {
+			what = fmt.Sprintf("has %s (the IPv4 %s), which is public address space: hosts on the Internet could reach the peer-pods ports", r.Prefix, u)
+		}
+		p.Add(problems.Invalid(r.Name, what,
+			"list private ranges only (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7), or name this range in peerpods:allowPublicRanges if it must be reachable"))
+	}
+	return p.Err()
+}
+
+// CheckSources checks the source ranges of a rule that opens the peer-pods
+// ports: their size (CheckExposure), then, once that holds, that each is
+// private or allowed (CheckPrivate); one problem per range.
+func CheckSources(setting string, ranges []NamedPrefix, fix string, allowed []netip.Prefix) error {
+	if err := CheckExposure(setting, ranges, fix); err != nil {
+		return err
+	}
+	return CheckPrivate(ranges, allowed)
+}
+
 // CheckExposure checks the source ranges of a rule that opens the
 // peer-pods ports, judged on their union, per address family:
 //
@@ -249,6 +312,11 @@ func (f ipFamily) coverage(total *big.Int) string {
 // fix says what to list instead, and is completed with the limit.
 func CheckExposure(setting string, ranges []NamedPrefix, fix string) error {
 	var p problems.List
+	// An IPv4-mapped IPv6 range reaches IPv4 hosts: judged as IPv4.
+	ranges = slices.Clone(ranges)
+	for i := range ranges {
+		ranges[i].Prefix = Unmapped(ranges[i].Prefix)
+	}
 	// Duplicates and contained ranges: each reported once, against the
 	// first range covering it; the union is not changed by them.
 	kept := make([]NamedPrefix, 0, len(ranges))

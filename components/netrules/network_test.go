@@ -173,3 +173,38 @@ func TestEqualFoldID(t *testing.T) {
 		t.Error("different IDs equal")
 	}
 }
+
+func TestCheckPrivate(t *testing.T) {
+	allowed := []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}
+	for _, c := range []struct {
+		in   string
+		want string // "" when accepted
+	}{
+		{"10.0.0.0/16", ""},
+		{"172.16.0.0/12", ""},
+		{"192.168.1.0/24", ""},
+		{"100.64.0.0/10", ""},
+		{"fd00::/8", ""},
+		{"::ffff:10.1.0.0/112", ""}, // IPv4-mapped: judged as 10.1.0.0/16
+		{"203.0.113.0/25", ""},      // allowed
+		{"34.0.0.0/8", "has 34.0.0.0/8, which is public address space"},
+		{"2a00::/8", "has 2a00::/8, which is public address space"},
+		{"172.32.0.0/16", "public address space"},
+		{"10.0.0.0/7", "public address space"}, // 11.0.0.0/8 is public
+		{"::ffff:8.8.8.0/120", "(the IPv4 8.8.8.0/24), which is public"},
+		{"203.0.112.0/23", "public address space"}, // wider than the allowed /24
+	} {
+		err := CheckPrivate([]NamedPrefix{{Name: "ranges[0]", Prefix: netip.MustParsePrefix(c.in)}}, allowed)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.in, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), "ranges[0] "+c.want) && !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.in, err, c.want)
+		}
+	}
+	// Mapped IPv6 counts as IPv4 in the size check too.
+	err := CheckExposure("ranges", []NamedPrefix{{Name: "ranges[0]", Prefix: netip.MustParsePrefix("::ffff:0.0.0.0/96")}}, "fix")
+	if err == nil || !strings.Contains(err.Error(), "every IPv4 address") {
+		t.Errorf("mapped 0.0.0.0/0: %v", err)
+	}
+}

@@ -14,14 +14,15 @@ import (
 var _ = internal.GetEnvOrDefault
 
 type Settings struct {
-	Extra           map[string]string `pulumi:"extra"`
-	Initdata        *string           `pulumi:"initdata"`
-	LimitPerNode    *int              `pulumi:"limitPerNode"`
-	ProxyTimeout    *string           `pulumi:"proxyTimeout"`
-	RootVolumeSize  *int              `pulumi:"rootVolumeSize"`
-	Tags            map[string]string `pulumi:"tags"`
-	TunnelPort      *int              `pulumi:"tunnelPort"`
-	TunnelProtocols []string          `pulumi:"tunnelProtocols"`
+	AllowPublicRanges []string          `pulumi:"allowPublicRanges"`
+	Extra             map[string]string `pulumi:"extra"`
+	Initdata          *string           `pulumi:"initdata"`
+	LimitPerNode      *int              `pulumi:"limitPerNode"`
+	ProxyTimeout      *string           `pulumi:"proxyTimeout"`
+	RootVolumeSize    *int              `pulumi:"rootVolumeSize"`
+	Tags              map[string]string `pulumi:"tags"`
+	TunnelPort        *int              `pulumi:"tunnelPort"`
+	TunnelProtocols   []string          `pulumi:"tunnelProtocols"`
 }
 
 // SettingsInput is an input type that accepts SettingsArgs and SettingsOutput values.
@@ -36,14 +37,15 @@ type SettingsInput interface {
 }
 
 type SettingsArgs struct {
-	Extra           pulumi.StringMapInput   `pulumi:"extra"`
-	Initdata        pulumi.StringPtrInput   `pulumi:"initdata"`
-	LimitPerNode    pulumi.IntPtrInput      `pulumi:"limitPerNode"`
-	ProxyTimeout    pulumi.StringPtrInput   `pulumi:"proxyTimeout"`
-	RootVolumeSize  pulumi.IntPtrInput      `pulumi:"rootVolumeSize"`
-	Tags            pulumi.StringMapInput   `pulumi:"tags"`
-	TunnelPort      pulumi.IntPtrInput      `pulumi:"tunnelPort"`
-	TunnelProtocols pulumi.StringArrayInput `pulumi:"tunnelProtocols"`
+	AllowPublicRanges pulumi.StringArrayInput `pulumi:"allowPublicRanges"`
+	Extra             pulumi.StringMapInput   `pulumi:"extra"`
+	Initdata          pulumi.StringPtrInput   `pulumi:"initdata"`
+	LimitPerNode      pulumi.IntPtrInput      `pulumi:"limitPerNode"`
+	ProxyTimeout      pulumi.StringPtrInput   `pulumi:"proxyTimeout"`
+	RootVolumeSize    pulumi.IntPtrInput      `pulumi:"rootVolumeSize"`
+	Tags              pulumi.StringMapInput   `pulumi:"tags"`
+	TunnelPort        pulumi.IntPtrInput      `pulumi:"tunnelPort"`
+	TunnelProtocols   pulumi.StringArrayInput `pulumi:"tunnelProtocols"`
 }
 
 func (SettingsArgs) ElementType() reflect.Type {
@@ -123,6 +125,10 @@ func (o SettingsOutput) ToSettingsPtrOutputWithContext(ctx context.Context) Sett
 	}).(SettingsPtrOutput)
 }
 
+func (o SettingsOutput) AllowPublicRanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Settings) []string { return v.AllowPublicRanges }).(pulumi.StringArrayOutput)
+}
+
 func (o SettingsOutput) Extra() pulumi.StringMapOutput {
 	return o.ApplyT(func(v Settings) map[string]string { return v.Extra }).(pulumi.StringMapOutput)
 }
@@ -177,6 +183,15 @@ func (o SettingsPtrOutput) Elem() SettingsOutput {
 		var ret Settings
 		return ret
 	}).(SettingsOutput)
+}
+
+func (o SettingsPtrOutput) AllowPublicRanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Settings) []string {
+		if v == nil {
+			return nil
+		}
+		return v.AllowPublicRanges
+	}).(pulumi.StringArrayOutput)
 }
 
 func (o SettingsPtrOutput) Extra() pulumi.StringMapOutput {
