@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // Namespace is the stack config namespace: keys are "peerpods:<key>".
@@ -116,7 +117,7 @@ func load(src source, l loader) (Config, error) {
 	c.KubeContext = r.str("kubeContext", "")
 	c.Kubeconfig = NewSecret(r.value("kubeconfig", true))
 	if c.Kubeconfig.IsSet() {
-		r.fail(checkKubeconfig(c.Kubeconfig.Reveal()))
+		r.fail(checkKubeconfig(c.Kubeconfig.Reveal(), c.KubeContext, r.boolean("insecureKubeconfig", false)))
 	}
 	name := r.str("cloud", "")
 	var operator *installedOperator
@@ -281,8 +282,20 @@ func load(src source, l loader) (Config, error) {
 
 // checkKubeconfig checks with client-go's own loader that kubeconfig is
 // a kubeconfig with a cluster. The error never shows its contents.
-func checkKubeconfig(kubeconfig string) error {
+func checkKubeconfig(kubeconfig, kubeContext string, insecureOK bool) error {
 	cfg, err := clientcmd.Load([]byte(kubeconfig))
+	if err == nil && !insecureOK {
+		name := kubeContext
+		if name == "" {
+			name = cfg.CurrentContext
+		}
+		if ctx, ok := cfg.Contexts[name]; ok {
+			if cl, ok := cfg.Clusters[ctx.Cluster]; ok && cl.InsecureSkipTLSVerify {
+				return problems.Invalid("peerpods:kubeconfig", fmt.Sprintf("has insecure-skip-tls-verify for cluster %s (context %s): anyone on the network path could act as the API server and receive the stack's credentials", ctx.Cluster, name),
+					"give the cluster's CA (oc config view --minify --flatten from a login that checks it), or set peerpods:insecureKubeconfig to true to accept the risk")
+			}
+		}
+	}
 	switch {
 	case err != nil:
 		return problems.Invalid("peerpods:kubeconfig", "is not a kubeconfig (client-go cannot load it)",
@@ -292,6 +305,30 @@ func checkKubeconfig(kubeconfig string) error {
 			"store the file's contents, not its path: pulumi config set --secret kubeconfig < ~/.kube/config")
 	}
 	return nil
+}
+
+// MinifyKubeconfig returns the kubeconfig reduced to one context (the
+// current one when kubeContext is empty), its cluster and its user, with
+// certificate files inlined: what the stack stores, never the other
+// contexts and tokens of the file.
+func MinifyKubeconfig(kubeconfig []byte, kubeContext string) ([]byte, error) {
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if kubeContext != "" {
+		if _, ok := cfg.Contexts[kubeContext]; !ok {
+			return nil, fmt.Errorf("the kubeconfig has no context %q", kubeContext)
+		}
+		cfg.CurrentContext = kubeContext
+	}
+	if err := clientcmdapi.MinifyConfig(cfg); err != nil {
+		return nil, err
+	}
+	if err := clientcmdapi.FlattenConfig(cfg); err != nil {
+		return nil, err
+	}
+	return clientcmd.Write(*cfg)
 }
 
 // reader reads typed config values, recording every problem.

@@ -347,3 +347,48 @@ func TestLineRefusesWhatItCannotRead(t *testing.T) {
 		}
 	}
 }
+
+// A kubeconfig that does not check the API server's identity is refused
+// unless accepted; what init stores is only the chosen context, its
+// cluster and user.
+func TestKubeconfigHardening(t *testing.T) {
+	insecure := strings.Replace(clustertest.Kubeconfig("https://api.example.com:6443"), `{server: "https://api.example.com:6443"}`,
+		`{server: "https://api.example.com:6443", insecure-skip-tls-verify: true}`, 1)
+	cfg := withSecrets(stackConfig(t, "aws-example"))
+	cfg.Values["peerpods:kubeconfig"] = insecure
+	_, _, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), cfg, clustertest.For(contract.AWS))
+	if err == nil || !strings.Contains(err.Error(), "peerpods:kubeconfig has insecure-skip-tls-verify for cluster c (context admin)") || !strings.Contains(err.Error(), "peerpods:insecureKubeconfig") {
+		t.Errorf("insecure kubeconfig: %v", err)
+	}
+	cfg.Values["peerpods:insecureKubeconfig"] = "true"
+	if _, _, err := stacktest.DeployOnCluster(t, stacktest.CloudMocks(), cfg, clustertest.For(contract.AWS)); err != nil {
+		t.Errorf("accepted insecure kubeconfig: %v", err)
+	}
+
+	two := `apiVersion: v1
+kind: Config
+clusters:
+- {name: a, cluster: {server: "https://a.example.com:6443"}}
+- {name: b, cluster: {server: "https://b.example.com:6443"}}
+users:
+- {name: ua, user: {token: token-a}}
+- {name: ub, user: {token: token-b}}
+contexts:
+- {name: ctx-a, context: {cluster: a, user: ua}}
+- {name: ctx-b, context: {cluster: b, user: ub}}
+current-context: ctx-a
+`
+	for ctx, want := range map[string]string{"": "token-a", "ctx-b": "token-b"} {
+		out, err := stacks.MinifyKubeconfig([]byte(two), ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := map[string]string{"token-a": "token-b", "token-b": "token-a"}[want]
+		if !strings.Contains(string(out), want) || strings.Contains(string(out), other) || strings.Count(string(out), "server:") != 1 {
+			t.Errorf("context %q minified to:\n%s", ctx, out)
+		}
+	}
+	if _, err := stacks.MinifyKubeconfig([]byte(two), "nope"); err == nil {
+		t.Error("an unknown context minified")
+	}
+}

@@ -24,7 +24,7 @@ var (
 		"cloud", "handoff", "kubeContext",
 		"tunnelPort", "tunnelProtocols", "allowPublicRanges", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
 		"initdataFile", "initdata", "extra", "kataConfig", "placement", "adopt",
-		"identity", "discover", "credentialsFromCluster", "operatorSubscription", "operatorVersion",
+		"identity", "discover", "credentialsFromCluster", "insecureKubeconfig", "operatorSubscription", "operatorVersion",
 		// Refused with their own advice (load).
 		"disableCvm", "peerPodConfig",
 	}
@@ -41,6 +41,7 @@ var settingDocs = map[string]string{
 	"handoff":                 "Where the peer-pods values go: cluster (default: peer-pods-cm, peer-pods-secret, ssh-key-secret and the optional KataConfig and node patches written into the cluster; needs peerpods:kubeconfig), manifests (the same objects rendered as YAML into the secret manifests stack output, for oc apply or GitOps) or off (the cloud side only: the values are stack outputs).",
 	"kubeconfig":              "The cluster's kubeconfig, its contents, not its path (a secret): pulumi config set --secret kubeconfig < ~/.kube/config. Required with handoff cluster; when set, the cluster is read for the settings the stack does not give (peerpods:discover).",
 	"kubeContext":             "The kubeconfig context to use (default: its current one).",
+	"insecureKubeconfig":      "Accept a peerpods:kubeconfig whose cluster has insecure-skip-tls-verify (default false: refused, since the API server's identity is then not checked).",
 	"adopt":                   "Cluster objects of the handoff that may exist before the stack: all, or a list of Kind/namespace/name (Kind/name for a cluster-scoped one), such as ConfigMap/openshift-sandboxed-containers-operator/peer-pods-cm or KataConfig/cluster-kataconfig. Those that exist are taken over by an import (shown in the preview) and kept on destroy. Without it, an object the stack is about to create that exists already stops the run (default: none).",
 	"identity":                "How cloud-api-adaptor gets its cloud credentials: cco (default for AWS, Azure and GCP: the operator asks the Cloud Credential Operator), static (the stack writes the keys set with pulumi config set --secret into peer-pods-secret; the only mode of libvirt) or workload (a cloud identity trusted by the cluster's OIDC issuer; AWS and Azure). README, \"Credentials: peerpods:identity\", says what each mode creates.",
 	"discover":                "Whether the cloud's settings the stack does not set are read from the cluster of peerpods:kubeconfig, and the ones it sets compared with it (default true; without peerpods:kubeconfig nothing is read).",

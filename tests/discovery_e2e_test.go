@@ -3,7 +3,9 @@
 package tests
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"maps"
 	"os"
@@ -26,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 var (
@@ -226,8 +229,23 @@ func TestDiscoveryRealServer(t *testing.T) {
 			if strings.Contains(string(file), "certificate-authority-data") || strings.Contains(string(file), "client-key-data") || !strings.Contains(string(file), "peerpods:kubeconfig:\n    secure: ") {
 				t.Errorf("the kubeconfig is not (only) encrypted in the stack file:\n%s", file)
 			}
-			if got := p.run(t, "pulumi", "config", "get", "kubeconfig", "--stack", tc.name); strings.TrimSpace(got) != strings.TrimSpace(string(kubeconfig)) {
+			// Stored: the kubeconfig reduced to its context, never in a
+			// command line.
+			minified, err := stacks.MinifyKubeconfig(kubeconfig, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.run(t, "pulumi", "config", "get", "kubeconfig", "--stack", tc.name); strings.TrimSpace(got) != strings.TrimSpace(string(minified)) {
 				t.Errorf("pulumi config get kubeconfig gives another kubeconfig")
+			}
+			cmdlines, err := os.ReadFile(p.cmdlines)
+			if err != nil || !bytes.Contains(cmdlines, []byte("config\x00set")) {
+				t.Fatalf("the pulumi command lines were not recorded (%v):\n%q", err, cmdlines)
+			}
+			for _, secret := range secretsOf(t, kubeconfig) {
+				if bytes.Contains(cmdlines, []byte(secret)) {
+					t.Errorf("a pulumi command line holds the kubeconfig's credentials")
+				}
 			}
 			if out := p.init(t, 1, tc.name, kubeconfigFile); !strings.Contains(out, "peerpods init never overwrites a stack file") {
 				t.Errorf("second init:\n%s", out)
@@ -313,6 +331,32 @@ func TestDiscoveryRealServer(t *testing.T) {
 type initProject struct {
 	dir, bin string
 	env      []string
+	// cmdlines is where each pulumi the command starts writes its
+	// command line.
+	cmdlines string
+}
+
+// secretsOf returns the credentials of a kubeconfig: tokens, client keys
+// and certificates, as they appear in the file.
+func secretsOf(t *testing.T, kubeconfig []byte) []string {
+	t.Helper()
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, u := range cfg.AuthInfos {
+		if u.Token != "" {
+			out = append(out, u.Token)
+		}
+		if len(u.ClientKeyData) > 0 {
+			out = append(out, base64.StdEncoding.EncodeToString(u.ClientKeyData))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("the e2e kubeconfig holds no credential to look for")
+	}
+	return out
 }
 
 func newInitProject(t *testing.T) *initProject {
@@ -342,6 +386,23 @@ func newInitProject(t *testing.T) *initProject {
 		t.Fatal(err)
 	}
 	p.env = pulumiEnv(t, filepath.Join(tmp, "state"), filepath.Join(tmp, "home"))
+	// Every pulumi the command starts records its own command line, as
+	// anyone on the machine can read it (/proc/<pid>/cmdline), then runs
+	// the real CLI.
+	real, err := exec.LookPath("pulumi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := filepath.Join(tmp, "shim")
+	p.cmdlines = filepath.Join(tmp, "cmdlines")
+	if err := os.MkdirAll(shim, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\ncat /proc/$$/cmdline >> " + quote(p.cmdlines) + "\necho >> " + quote(p.cmdlines) + "\nexec " + quote(real) + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shim, "pulumi"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.env = append(p.env, "PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return p
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -80,8 +81,21 @@ func initStack(ctx context.Context, o options, in initOptions, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("creating stack %s: %w", o.stack, err)
 	}
-	if err := s.SetConfig(ctx, stacks.Namespace+":kubeconfig", auto.ConfigValue{Value: string(kubeconfig), Secret: true}); err != nil {
-		return fmt.Errorf("storing the kubeconfig in stack %s: %w", o.stack, err)
+	// Only the chosen context, its cluster and user, and on the CLI's
+	// stdin: the Automation API's SetConfig would put the value in the
+	// command line, which every user of the machine can read
+	// (/proc/<pid>/cmdline).
+	minified, err := stacks.MinifyKubeconfig(kubeconfig, in.context)
+	if err != nil {
+		return fmt.Errorf("--kubeconfig %s: %w", in.kubeconfig, err)
+	}
+	var envList []string
+	for k, v := range env {
+		envList = append(envList, k+"="+v)
+	}
+	if _, stderr, _, err := pulumiCmd.Run(ctx, dir, bytes.NewReader(minified), nil, nil, envList,
+		"config", "set", "--secret", "--stack", s.Name(), stacks.Namespace+":kubeconfig"); err != nil {
+		return fmt.Errorf("storing the kubeconfig in stack %s: %w: %s", o.stack, err, strings.TrimSpace(stderr))
 	}
 	written, err := os.ReadFile(path)
 	if err != nil {
