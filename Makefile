@@ -24,6 +24,9 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
+	@# The workflows, with actionlint (pinned in tests/actionlint, its own
+	@# module; no shellcheck or pyflakes: not installed).
+	cd tests/actionlint && $(GO) run github.com/rhysd/actionlint/cmd/actionlint -shellcheck= -pyflakes= $(addprefix ../../,$(wildcard .github/workflows/*.yml))
 
 # Unit tests (mocks) with the coverage floor.
 unit:
