@@ -2,6 +2,7 @@ package diffreport
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -228,5 +229,18 @@ func TestDiagramTooLarge(t *testing.T) {
 	}
 	if len(md) > 8000 || !strings.HasSuffix(md, "cloud-api-adaptor is ready\n") || !strings.Contains(md, "more paths as the JSON report lists them") {
 		t.Errorf("report of %d bytes, ends %q", len(md), md[len(md)-80:])
+	}
+}
+
+// TestREADMEExample: the README's example diagram is the one this package
+// draws for a first AWS preview.
+func TestREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "```mermaid\n" + Diagram(FromEvents("dev", previewAWSCreated()).Paths) + "```\n"
+	if !strings.Contains(string(readme), want) {
+		t.Errorf("README.md lacks the example diagram:\n%s", want)
 	}
 }
