@@ -119,13 +119,15 @@ func previewGCP() []apitype.EngineEvent {
 
 // previewLibvirt: the first up of a remote KVM host: the host access, the
 // provider instance for its libvirtd, the pool and the volume. The
-// passwords and keys are secrets (the engine sends them masked).
+// passwords and keys are secrets (the engine sends them masked); the
+// volume's pool is the pool's name output, unknown (as the real engine
+// sends it: tests/sshkeys_e2e_test.go).
 func previewLibvirt() []apitype.EngineEvent {
 	prov := step(apitype.OpCreate, typeProvider, "pp-libvirt", nil, map[string]any{
 		"uri": "qemu+ssh://kvmadmin@kvm1.example.com:2222/system?keyfile=/x", "privateKey": unknownValue, "hostKey": unknownValue}, nil)
 	pool := step(apitype.OpCreate, typePool, "pp-pool", nil, map[string]any{"name": "peerpods", "path": "/var/lib/libvirt/peerpods"}, nil)
 	pool.ResourcePreEvent.Metadata.Provider = prov.ResourcePreEvent.Metadata.URN + "::" + unknownValue
-	vol := step(apitype.OpCreate, typeVolume, "pp-volume", nil, map[string]any{"pool": "peerpods", "name": "podvm-base.qcow2", "format": "qcow2"}, nil)
+	vol := step(apitype.OpCreate, typeVolume, "pp-volume", nil, map[string]any{"pool": unknownValue, "name": "podvm-base.qcow2", "format": "qcow2"}, nil)
 	vol.ResourcePreEvent.Metadata.Provider = pool.ResourcePreEvent.Metadata.Provider
 	return []apitype.EngineEvent{
 		step(apitype.OpCreate, typeKVMAccess, "pp-host", nil, map[string]any{"host": "kvm1.example.com", "port": float64(2222),

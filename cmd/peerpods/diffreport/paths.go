@@ -268,7 +268,9 @@ func (x extractor) of(r *resourceState, in map[string]any) []Path {
 		pool := End{Key: "pool:" + name, Label: fmt.Sprintf("storage pool %s\n%s", name, str(in, "path"))}
 		return []Path{{From: x.libvirtHost(r.provider), To: pool, Via: []string{"libvirt"}, Kind: kindKVM}}
 	case typeVolume:
-		pool := str(in, "pool")
+		// The pool input is the pool's name output: unknown while the
+		// pool is to be created.
+		pool := x.nameOf(str(in, "pool"), typePool, "name")
 		vol := End{Key: "volume:" + pool + "/" + str(in, "name"), Label: fmt.Sprintf("volume %s\n%s", str(in, "name"), str(in, "format"))}
 		return []Path{{From: End{Key: "pool:" + pool, Label: "storage pool " + pool}, To: vol, Via: []string{"pod VM image"}, Kind: kindKVM}}
 	}
