@@ -15,7 +15,7 @@ CLOUD_PACKAGES := $(filter-out %_test,$(patsubst stacks/cloud_%.go,%,$(wildcard 
 COVERED      := $(CLOUD_PACKAGES) components/common components/check components/netrules components/values components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
-.PHONY: test check lint unit build pulumi kube kubernetes-provider yaml tools clean e2e faults bench binaries demo demo-down
+.PHONY: test check lint unit build pulumi kube kubernetes-provider yaml mermaid tools clean e2e faults bench binaries demo demo-down
 
 test: lint unit
 
@@ -24,6 +24,9 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
+	@# The workflows, with actionlint (pinned in tests/actionlint, its own
+	@# module; no shellcheck or pyflakes: not installed).
+	cd tests/actionlint && $(GO) run github.com/rhysd/actionlint/cmd/actionlint -shellcheck= -pyflakes= $(addprefix ../../,$(wildcard .github/workflows/*.yml))
 
 # Unit tests (mocks) with the coverage floor.
 unit:
@@ -83,7 +86,7 @@ faults: tools
 	  $(E2E_ENV) hack/e2e.sh -run '$(FAULTS)' -skip '$(DISRUPTIVE)' -timeout 60m $(E2E_PKGS) --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS); \
 	  status=$$?; echo "fault suite: $$(( $$(date +%s) - start )) s"; exit $$status
 
-tools: pulumi kube yaml kubernetes-provider
+tools: pulumi kube yaml kubernetes-provider mermaid
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
 # it on PATH), the provider plugin into ./bin, where Pulumi.yaml's
@@ -127,6 +130,13 @@ $(CACHE)/bin/pulumi: tests/tools/go.mod tests/tools/go.sum
 yaml: $(CACHE)/bin/pulumi-language-yaml
 $(CACHE)/bin/pulumi-language-yaml: tests/yaml/go.mod tests/yaml/go.sum tests/yaml/tools.go hack/yaml-host.sh
 	GO="$(GO)" NICE="$(NICE)" hack/yaml-host.sh $(CACHE)/bin
+
+# Mermaid's parser (mermaid and jsdom from npm, pinned by
+# tests/mermaid/package-lock.json) for the preview diagram's e2e test;
+# hack/mermaid.sh installs it once per lock file (Node.js and npm from
+# Debian when missing).
+mermaid:
+	hack/mermaid.sh $(CACHE)/mermaid
 
 # kube-apiserver and etcd for the e2e tests, built from source from the
 # tools module tests/kube (pins k8s.io/kubernetes and etcd in one module);

@@ -399,8 +399,11 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The diagram: the old volume's path removed, the new one's added,
+	// from the pool on this host's libvirtd.
 	for _, want := range []string{"**1 to replace", "| **replace** | `peerpods:libvirt:StorageVolume` | `peerpods-volume` |",
-		"`name`: `podvm-base.qcow2` → `podvm-next.qcow2` **(forces replacement)**"} {
+		"`name`: `podvm-base.qcow2` → `podvm-next.qcow2` **(forces replacement)**",
+		"```mermaid\nflowchart LR\n", `["− volume podvm-base.qcow2`, `["+ volume podvm-next.qcow2`, "#### After the merge"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

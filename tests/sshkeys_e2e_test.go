@@ -88,6 +88,23 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	if h.poolExists() || readKeys() != keysBefore {
 		t.Fatal("the preview changed the host")
 	}
+	// The report's network paths, from the engine's real events: the
+	// cluster to the KVM host over SSH, the pool on that host (its
+	// provider's URI), the volume in the pool, all added.
+	var host string
+	added := map[string]string{}
+	for _, p := range report.Paths {
+		if p.State == diffreport.Added {
+			added[p.From.Key] = p.To.Key
+		}
+		if p.From.Key == "cluster" {
+			host = p.To.Key
+		}
+	}
+	if !strings.HasPrefix(host, "kvm:") || !strings.HasPrefix(added[host], "pool:") || !strings.HasPrefix(added[added[host]], "volume:") ||
+		!strings.HasPrefix(added["cluster"], "kvm:") {
+		t.Errorf("preview paths: %+v", report.Paths)
+	}
 
 	// The merge: up, then up again with nothing to do.
 	h.peerpods(0, "up")

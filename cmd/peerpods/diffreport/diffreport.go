@@ -1,7 +1,9 @@
 // Package diffreport turns a Pulumi preview into a report fit for a pull
-// request: the engine's counts per operation and one row per changed
-// resource with the properties that change (from the engine events), as
-// Markdown (cut cleanly below a size limit) and as JSON.
+// request: the engine's counts per operation, the network paths the
+// change opens and closes (a Mermaid diagram), one row per changed
+// resource with the properties that change (from the engine events), and
+// what `peerpods check` verifies after the merge, as Markdown (cut cleanly
+// below a size limit) and as JSON.
 package diffreport
 
 import (
@@ -38,6 +40,9 @@ type Report struct {
 	// event described (the event stream ended early or lost events): they
 	// are counted but have no row in Changes.
 	Unlisted int `json:"unlisted,omitempty"`
+	// Paths are the network paths of the stack's resources, from the
+	// engine events: added, removed, replaced or kept.
+	Paths []Path `json:"paths"`
 }
 
 // Change is one resource that changes.
@@ -144,6 +149,7 @@ func FromEvents(stack string, events []apitype.EngineEvent) Report {
 		}
 		r.Changes[i].Properties = merge(r.Changes[i].Properties, properties(md))
 	}
+	r.Paths = paths(events)
 	return r
 }
 
@@ -289,6 +295,9 @@ func (r Report) JSON() ([]byte, error) {
 	if r.Changes == nil {
 		r.Changes = []Change{}
 	}
+	if r.Paths == nil {
+		r.Paths = []Path{}
+	}
 	return json.MarshalIndent(r, "", "  ")
 }
 
@@ -296,7 +305,9 @@ func (r Report) JSON() ([]byte, error) {
 var opOrder = []string{"create", "update", "replace", "delete", "read", "import", "refresh", "same"}
 
 // Markdown renders the report as a pull-request comment of at most limit
-// bytes: whole rows only, with a note of how many were left out.
+// bytes: the summary, the network paths' diagram, the rows (whole rows
+// only, with a note of how many were left out), and what `peerpods check`
+// verifies after the merge.
 func (r Report) Markdown(limit int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Pulumi preview of `%s`\n\n", r.Stack)
@@ -305,26 +316,31 @@ func (r Report) Markdown(limit int) string {
 		return b.String()
 	}
 	b.WriteString(r.summary() + "\n\n")
+	b.WriteString(diagramSection(r.Paths, min(MaxDiagram, limit/3)))
+	checks := "\n" + checksSection(r.Stack, r.Paths, min(MaxChecks, limit/4))
 	unlisted := ""
 	if r.Unlisted > 0 {
 		unlisted = fmt.Sprintf("\n_The engine counts %d more changed resources that its event stream did not describe; they have no row here nor in the JSON report._\n", r.Unlisted)
 	}
 	if len(r.Changes) == 0 {
 		b.WriteString(strings.TrimPrefix(unlisted, "\n"))
+		b.WriteString(checks)
 		return b.String()
 	}
 	b.WriteString("| operation | type | name | changes |\n|---|---|---|---|\n")
-	footerRoom := 200 + len(unlisted)
+	footerRoom := 200 + len(unlisted) + len(checks)
 	for i, c := range r.Changes {
 		row := c.row()
 		if b.Len()+len(row)+footerRoom > limit {
 			fmt.Fprintf(&b, "\n_%d more changed resources are not shown; the JSON report has them all._\n", len(r.Changes)-i)
 			b.WriteString(unlisted)
+			b.WriteString(checks)
 			return b.String()
 		}
 		b.WriteString(row)
 	}
 	b.WriteString(unlisted)
+	b.WriteString(checks)
 	return b.String()
 }
 
