@@ -53,6 +53,10 @@ type Config struct {
 	// Discovery is what was read from the cluster; nil without
 	// peerpods:kubeconfig, or with peerpods:discover false.
 	Discovery *Discovery
+	// RootCredential is true when peer-pods-secret holds the cluster's CCO
+	// root credential (peerpods:credentialsFromCluster, acknowledged):
+	// every run warns.
+	RootCredential bool
 	// LineNote says where the operator line (Operator.Line) comes from;
 	// a warning when LineWarns.
 	LineNote  string
@@ -237,7 +241,13 @@ func load(src source, l loader) (Config, error) {
 		r.p.AddWithin("peerpods:", identity.CheckIdentity(c.Cloud, c.Identity, given...))
 	}
 	if fromCluster {
-		r.fail(c.credentialsFromCluster())
+		if !r.boolean("acknowledgeRootCredential", false) {
+			r.fail(problems.Invalid("peerpods:credentialsFromCluster", "is true, which copies the Cloud Credential Operator's root credential (kube-system/aws-creds, azure-credentials or gcp-credentials: rights over the whole account) into peer-pods-secret, mounted on every worker, and into the stack's state",
+				"give cloud-api-adaptor a credential of its own (identity static with its keys, or identity workload), or set peerpods:acknowledgeRootCredential to true to accept copying the root credential"))
+		} else {
+			r.fail(c.credentialsFromCluster())
+			c.RootCredential = true
+		}
 	}
 	c.Operator.Subscription = r.str("operatorSubscription", "")
 	if d := c.Discovery; d != nil {

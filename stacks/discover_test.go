@@ -164,6 +164,13 @@ func TestCredentialsFromCluster(t *testing.T) {
 	cfg := stackConfig(t, "aws-example")
 	cfg["peerpods:credentialsFromCluster"] = "true"
 	c := pulumitest.Config{Values: cfg}
+	// Refused until the root credential's copy is acknowledged.
+	maps.Copy(cfg, map[string]string{"peerpods:kubeconfig": stacktest.Kubeconfig})
+	c.Secrets = []string{"peerpods:kubeconfig"}
+	if _, _, err := stacktest.DeployOn(t, stacktest.CloudMocks(), c); err == nil || !strings.Contains(err.Error(), "peerpods:acknowledgeRootCredential") {
+		t.Fatalf("root credential copied without acknowledgement: %v", err)
+	}
+	cfg["peerpods:acknowledgeRootCredential"] = "true"
 	maps.Copy(cfg, map[string]string{"peerpods:kubeconfig": stacktest.Kubeconfig})
 	c.Secrets = []string{"peerpods:kubeconfig"}
 	m, d, err := stacktest.DeployOn(t, stacktest.CloudMocks(), c)
@@ -199,7 +206,7 @@ func TestClusterBadInput(t *testing.T) {
 	}{
 		{"platform mismatch", withCfg(func(map[string]string) {}), clustertest.For(contract.Azure), false, "peerpods:cloud", "set peerpods:cloud to azure"},
 		{"not OpenShift", withCfg(func(map[string]string) {}), clustertest.Cluster{}, false, "peerpods:kubeconfig", "OpenShift cluster"},
-		{"no CCO secret", withCfg(func(c map[string]string) { c["peerpods:credentialsFromCluster"] = "true" }),
+		{"no CCO secret", withCfg(func(c map[string]string) { c["peerpods:credentialsFromCluster"], c["peerpods:acknowledgeRootCredential"] = "true", "true" }),
 			clustertest.For(contract.AWS, clustertest.WithoutCCOSecret), false, "peerpods:credentialsFromCluster", "give the keys as stack secrets"},
 		{"unknown context", withCfg(func(c map[string]string) { c["peerpods:kubeContext"] = "prod" }), clustertest.Cluster{}, true, "peerpods:kubeContext", "one of the kubeconfig's contexts"},
 		{"unreachable", withCfg(func(map[string]string) {}), clustertest.Cluster{}, true, "peerpods:kubeconfig", "reachable"},

@@ -109,9 +109,9 @@ func StackFile(n NewStack) ([]byte, error) {
 		line("  # (see stacks/Pulumi.libvirt-example.yaml) before the first preview.")
 	}
 	if contract.WritesSecret(id) && c != contract.Libvirt {
-		line("  # Static credentials: pulumi config set --secret <key> for each key the")
-		line("  # stacks/SETTINGS.md lists for %s, or read the cluster's CCO root secret:", c)
-		line("  # peerpods:credentialsFromCluster: true")
+		line("  # Static credentials: pulumi config set --secret <key> for each key")
+		line("  # stacks/SETTINGS.md lists for %s: a credential for cloud-api-adaptor", c)
+		line("  # alone, with only the rights it needs.")
 	}
 	for _, k := range slices.Sorted(mapsKeys(n.Secrets)) {
 		line("  %s:", k)

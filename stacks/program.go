@@ -110,6 +110,11 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 	if err := say(cfg.LineNote, nil); err != nil {
 		return nil, err
 	}
+	if cfg.RootCredential {
+		if err := ctx.Log.Warn("peer-pods-secret holds the cluster's Cloud Credential Operator root credential (peerpods:credentialsFromCluster): it is mounted on every worker and kept in the stack's state; give cloud-api-adaptor a credential of its own", nil); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Discovery != nil {
 		for _, m := range cfg.Discovery.Messages(ctx.Stack()) {
 			if err := ctx.Log.Info(m, nil); err != nil {

@@ -64,7 +64,7 @@ func scalarSchema(name string) *jsonschema.Schema {
 		return enum(string(contract.IdentityCCO), string(contract.IdentityStatic), string(contract.IdentityWorkload))
 	case "tunnelPort", "limitPerNode", "rootVolumeSize":
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "integer"}, {Type: "string", Pattern: `^\s*[0-9]+\s*$`}}}
-	case "discover", "credentialsFromCluster":
+	case "discover", "credentialsFromCluster", "acknowledgeRootCredential":
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "boolean"}, {Type: "string", Enum: []any{"true", "false"}}}}
 	case "disableCvm":
 		return &jsonschema.Schema{}
