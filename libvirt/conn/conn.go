@@ -101,7 +101,7 @@ func NewSSHDialer(t settings.Target, creds Credentials) (*SSHDialer, error) {
 	}
 	return &SSHDialer{addr: t.Addr(), socket: remote, config: &ssh.ClientConfig{
 		User: t.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: pinned(t.Addr(), key), Timeout: Timeout,
+		HostKeyCallback: pinned(t.Addr(), key), HostKeyAlgorithms: settings.HostKeyAlgorithms(key), Timeout: Timeout,
 	}}, nil
 }
 

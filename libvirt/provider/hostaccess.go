@@ -320,7 +320,13 @@ func dial(addr, user, wantHostKey string, auth []ssh.AuthMethod, what string) (*
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: conn.Timeout})
+	cfg := &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: cb, Timeout: conn.Timeout}
+	if wantHostKey != "" {
+		if k, err := settings.ParseHostKey(wantHostKey); err == nil {
+			cfg.HostKeyAlgorithms = settings.HostKeyAlgorithms(k)
+		}
+	}
+	c, err := ssh.Dial("tcp", addr, cfg)
 	if err != nil {
 		if strings.Contains(err.Error(), "unable to authenticate") {
 			return nil, "", &authError{fmt.Errorf("SSH login as %s@%s with %s was refused: %w", user, addr, what, err)}
