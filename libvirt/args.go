@@ -85,9 +85,16 @@ type Host struct {
 	// User is the SSH user, default root.
 	User string `json:"user,omitzero" pulumi:"user,optional" jsonschema:"minLength=1"`
 	// KnownHostKey pins the host's SSH key (a known_hosts line or a public
-	// key, as ssh-keyscan prints it); empty (the default) trusts the key
-	// met on first contact and pins that. A changed host key is an error.
+	// key, as ssh-keyscan prints it; peerpods preview prints the key the
+	// host presents, with its fingerprint, for the reviewer to confirm).
+	// Required unless AcceptNewHostKey: the first contact sends the
+	// bootstrap password or key. A changed host key is an error.
 	KnownHostKey string `json:"knownHostKey,omitzero" pulumi:"knownHostKey,optional"`
+	// AcceptNewHostKey trusts the key the host presents at the first
+	// contact, and pins that, when KnownHostKey is not set (default false:
+	// refused, since the bootstrap password would go to whatever answers at
+	// the address).
+	AcceptNewHostKey bool `json:"acceptNewHostKey,omitzero" pulumi:"acceptNewHostKey,optional"`
 	// KeyType is the type of the generated key pair, rsa (4096 bits, the
 	// default) or ed25519; unused with peerpods:sshPrivateKey.
 	KeyType string `json:"keyType,omitzero" pulumi:"keyType,optional" jsonschema:"minLength=1"`
@@ -148,6 +155,10 @@ func (a Args) Validate() error {
 		if h.Password != nil || h.BootstrapPrivateKey != nil {
 			bootstrap = new(string)
 			*bootstrap = "given"
+		}
+		if h.KnownHostKey == "" && !h.AcceptNewHostKey {
+			p.Add(problems.Invalid("libvirt.host.knownHostKey", fmt.Sprintf("is not set: the first contact would send the bootstrap password or key to whatever answers at %s and trust the key it presents", h.Address),
+				"pin the host's key: the line ssh-keyscan -t ed25519 "+h.Address+" prints, once its fingerprint matches ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub run on the host (peerpods preview prints the key the host presents); or set libvirt.host.acceptNewHostKey to true to trust the first key met"))
 		}
 		p.Add(settings.CheckHostAccess(hostSettings, settings.HostAccess{
 			Host: h.Address, Port: h.Port, User: h.User, Password: bootstrap,

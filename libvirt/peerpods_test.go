@@ -113,8 +113,9 @@ func run(t *testing.T, args libvirt.Args, withProvider bool) result {
 func remoteArgs(t *testing.T) libvirt.Args {
 	return libvirt.Args{
 		Host: &libvirt.Host{
-			Address:  "kvm1.example.com",
-			Password: pulumi.String("bootstrap-pw"),
+			AcceptNewHostKey: true,
+			Address:          "kvm1.example.com",
+			Password:         pulumi.String("bootstrap-pw"),
 		},
 		Image:              qcow2Image(t),
 		Settings:           common.NewSettings(contract.Libvirt),
@@ -326,9 +327,11 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"control characters everywhere", base(func(a *libvirt.Args) { a.Pool, a.Volume, a.Network = "p\x1b", "v\r", "n\x7f" }),
 			[]string{"libvirt.pool", "libvirt.volume", "libvirt.network"}, "printable"},
 		{"bad uri", base(func(a *libvirt.Args) { a.URI = "qemu+ssh://root@h/system?no_verify=1" }), []string{"libvirt.uri"}, "libvirt.host"},
-		{"host without credential", base(func(a *libvirt.Args) { a.Host = &libvirt.Host{Address: "kvm1"} }), []string{"libvirtHostPassword"}, "password or an existing private key"},
+		{"host key neither pinned nor accepted", base(func(a *libvirt.Args) { a.Host = &libvirt.Host{Address: "kvm1", Password: pulumi.String("pw")} }),
+			[]string{"libvirt.host.knownHostKey"}, "libvirt.host.acceptNewHostKey"},
+		{"host without credential", base(func(a *libvirt.Args) { a.Host = &libvirt.Host{Address: "kvm1", AcceptNewHostKey: true} }), []string{"libvirtHostPassword"}, "password or an existing private key"},
 		{"host bad port and key type", base(func(a *libvirt.Args) {
-			a.Host = &libvirt.Host{Address: "kvm1", Port: 70000, KeyType: "dsa", Password: pulumi.String("pw")}
+			a.Host = &libvirt.Host{Address: "kvm1", Port: 70000, KeyType: "dsa", Password: pulumi.String("pw"), AcceptNewHostKey: true}
 		}), []string{"libvirt.host.port", "libvirt.host.keyType"}, ""},
 		{"host with user in address", base(func(a *libvirt.Args) {
 			a.Host = &libvirt.Host{Address: "root@kvm1", Password: pulumi.String("pw"), KnownHostKey: "garbage"}

@@ -38,6 +38,8 @@ func remoteStack(h *harness, root, tmp string) string {
 	return exampleStack(t, root, "libvirt-example",
 		"peerpods:handoff: cluster", "peerpods:handoff: manifests",
 		"address: kvm.example.com", "address: "+host,
+		// The test sshd's key is met on first contact.
+		"knownHostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBCO+1CcflZSbG9OhkwGsQiH5XF7eNX76At5h2iYF9Oz", "acceptNewHostKey: true",
 		"port: 22", "port: "+port,
 		"user: root", "user: "+e2eenv.Require(t, "PEERPODS_E2E_SSH_USER")+"\n      libvirtSocket: "+e2eenv.Require(t, "PEERPODS_E2E_LIBVIRT_SOCKET"),
 		"pool: peerpods", "pool: "+h.pool,
@@ -72,8 +74,14 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	// exists.
 	keysBefore := readKeys()
 	reportFile := filepath.Join(h.dir, "preview.json")
-	h.peerpods(7, "preview", "--json", reportFile)
+	previewOut := h.peerpods(7, "preview", "--json", reportFile)
 	report := readReport(t, reportFile)
+	// The host's key, read by the preview with no credential from the test
+	// sshd (OpenSSH), for the reviewer to confirm: in the output and first
+	// in the report.
+	if !strings.Contains(previewOut, "presents the SSH host key ssh-ed25519 SHA256:") || len(report.Notes) != 1 || !strings.Contains(report.Notes[0], "which no setting pins") {
+		t.Errorf("the preview does not show the host key to confirm: notes %q\n%s", report.Notes, previewOut)
+	}
 	var creates []string
 	for _, c := range report.Changes {
 		if c.Op == "create" {

@@ -248,11 +248,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return discover(ctx, o, discoverOpts, stdout)
 	}
 	if cmd == "preview" {
-		engine, err := openPreview(ctx, o, stderr)
+		engine, notes, err := openPreview(ctx, o, stderr)
 		if err != nil {
 			return err
 		}
-		return runPreview(ctx, o.stack, engine, reportFiles{json: jsonFile, markdown: mdFile}, stdout, stderr)
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "peerpods: %s\n", n)
+		}
+		return runPreview(ctx, o.stack, engine, notes, reportFiles{json: jsonFile, markdown: mdFile}, stdout, stderr)
 	}
 	s, err := open(ctx, o)
 	if err != nil {

@@ -25,13 +25,19 @@ import (
 type previewEngine func(ctx context.Context, ch chan<- events.EngineEvent) (auto.PreviewResult, error)
 
 // openPreview opens the stack of o and returns its preview engine, its
-// progress written to progress; tests replace it.
-var openPreview = func(ctx context.Context, o options, progress io.Writer) (previewEngine, error) {
+// progress written to progress, and the notes the report starts with (the
+// KVM host's key, read without credentials: hostKeyNote); tests replace
+// it.
+var openPreview = func(ctx context.Context, o options, progress io.Writer) (previewEngine, []string, error) {
 	s, err := open(ctx, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.previewEngine(o.run, progress), nil
+	var notes []string
+	if n := s.stackHostKeyNote(ctx); n != "" {
+		notes = append(notes, n)
+	}
+	return s.previewEngine(o.run, progress), notes, nil
 }
 
 // previewEngine is the stack's preview on the Pulumi engine: its progress
@@ -62,7 +68,7 @@ type reportFiles struct{ json, markdown string }
 // change summary; the rows come from the events, collected until the
 // engine closes the stream. An error diagnostic or an engine failure makes
 // it fail with the message once; changes found return changesFound.
-func runPreview(ctx context.Context, stack string, engine previewEngine, files reportFiles, stdout, stderr io.Writer) error {
+func runPreview(ctx context.Context, stack string, engine previewEngine, notes []string, files reportFiles, stdout, stderr io.Writer) error {
 	c := newCollector()
 	res, err := engine(ctx, c.ch)
 	c.wait(ctx, err != nil, stderr)
@@ -83,6 +89,7 @@ func runPreview(ctx context.Context, stack string, engine previewEngine, files r
 		fmt.Fprintf(stderr, "peerpods: warning: the engine's event stream lost an event: %v\n", e)
 	}
 	report := diffreport.FromPreview(stack, res.ChangeSummary, evs)
+	report.Notes = notes
 	md := report.Markdown(diffreport.MaxMarkdown)
 	if files.markdown != "" {
 		if err := os.WriteFile(files.markdown, []byte(md), 0o644); err != nil {

@@ -67,7 +67,7 @@ func (f fakeEngine) preview(ctx context.Context, ch chan<- events.EngineEvent) (
 func withEngine(t *testing.T, e fakeEngine) {
 	t.Helper()
 	old := openPreview
-	openPreview = func(context.Context, options, io.Writer) (previewEngine, error) { return e.preview, nil }
+	openPreview = func(context.Context, options, io.Writer) (previewEngine, []string, error) { return e.preview, nil, nil }
 	t.Cleanup(func() { openPreview = old })
 }
 

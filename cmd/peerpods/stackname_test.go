@@ -114,9 +114,9 @@ func TestFlagErrorOnce(t *testing.T) {
 // or 1), not the stack file, and no report or output file is written.
 func TestStackNameBeforeFiles(t *testing.T) {
 	old := openPreview
-	openPreview = func(context.Context, options, io.Writer) (previewEngine, error) {
+	openPreview = func(context.Context, options, io.Writer) (previewEngine, []string, error) {
 		t.Error("preview opened the project for an invalid stack name")
-		return nil, errors.New("opened")
+		return nil, nil, errors.New("opened")
 	}
 	t.Cleanup(func() { openPreview = old })
 	empty := t.TempDir()

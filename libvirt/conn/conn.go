@@ -152,3 +152,28 @@ func (w wrappedDialer) Dial() (net.Conn, error) {
 	}
 	return w.wrap(c), nil
 }
+
+// errKeySeen ends a handshake once the host key is read.
+var errKeySeen = errors.New("host key read")
+
+// PresentedHostKey connects to the SSH server at addr without any
+// credential and returns the host key it presents, offering pinned's
+// algorithms when a key is pinned (settings.HostKeyAlgorithms) and the
+// client's defaults otherwise. Nothing is authenticated: the handshake
+// ends after the key exchange.
+func PresentedHostKey(addr string, pinned ssh.PublicKey) (ssh.PublicKey, error) {
+	var seen ssh.PublicKey
+	cfg := &ssh.ClientConfig{User: "peerpods-host-key-check", Timeout: Timeout,
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error { seen = key; return errKeySeen }}
+	if pinned != nil {
+		cfg.HostKeyAlgorithms = settings.HostKeyAlgorithms(pinned)
+	}
+	c, err := ssh.Dial("tcp", addr, cfg)
+	if err == nil {
+		c.Close()
+	}
+	if seen != nil {
+		return seen, nil
+	}
+	return nil, fmt.Errorf("reading the SSH host key of %s: %w", addr, err)
+}

@@ -40,6 +40,9 @@ type Report struct {
 	// event described (the event stream ended early or lost events): they
 	// are counted but have no row in Changes.
 	Unlisted int `json:"unlisted,omitempty"`
+	// Notes are what the reviewer must confirm before the merge, shown
+	// first (the KVM host's SSH key the preview met).
+	Notes []string `json:"notes,omitempty"`
 	// Paths are the network paths of the stack's resources, from the
 	// engine events: added, removed, replaced or kept.
 	Paths []Path `json:"paths"`
@@ -311,6 +314,9 @@ var opOrder = []string{"create", "update", "replace", "delete", "read", "import"
 func (r Report) Markdown(limit int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Pulumi preview of `%s`\n\n", r.Stack)
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "> **Confirm before merging:** %s\n\n", n)
+	}
 	if !r.HasChanges() {
 		fmt.Fprintf(&b, "No changes (%d resources unchanged).\n", r.Counts["same"])
 		return b.String()

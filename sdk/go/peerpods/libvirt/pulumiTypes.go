@@ -14,6 +14,7 @@ import (
 var _ = internal.GetEnvOrDefault
 
 type Host struct {
+	AcceptNewHostKey    *bool   `pulumi:"acceptNewHostKey"`
 	Address             string  `pulumi:"address"`
 	BootstrapPrivateKey *string `pulumi:"bootstrapPrivateKey"`
 	KeyType             *string `pulumi:"keyType"`
@@ -37,6 +38,7 @@ type HostInput interface {
 }
 
 type HostArgs struct {
+	AcceptNewHostKey    pulumi.BoolPtrInput   `pulumi:"acceptNewHostKey"`
 	Address             pulumi.StringInput    `pulumi:"address"`
 	BootstrapPrivateKey pulumi.StringPtrInput `pulumi:"bootstrapPrivateKey"`
 	KeyType             pulumi.StringPtrInput `pulumi:"keyType"`
@@ -125,6 +127,10 @@ func (o HostOutput) ToHostPtrOutputWithContext(ctx context.Context) HostPtrOutpu
 	}).(HostPtrOutput)
 }
 
+func (o HostOutput) AcceptNewHostKey() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Host) *bool { return v.AcceptNewHostKey }).(pulumi.BoolPtrOutput)
+}
+
 func (o HostOutput) Address() pulumi.StringOutput {
 	return o.ApplyT(func(v Host) string { return v.Address }).(pulumi.StringOutput)
 }
@@ -183,6 +189,15 @@ func (o HostPtrOutput) Elem() HostOutput {
 		var ret Host
 		return ret
 	}).(HostOutput)
+}
+
+func (o HostPtrOutput) AcceptNewHostKey() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Host) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.AcceptNewHostKey
+	}).(pulumi.BoolPtrOutput)
 }
 
 func (o HostPtrOutput) Address() pulumi.StringPtrOutput {
