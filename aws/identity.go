@@ -137,8 +137,10 @@ func (w workloadPlan) TrustPolicy() PolicyDocument {
 // CAAPolicy is what cloud-api-adaptor's AWS provider calls (caaSource),
 // limited to the region and, where EC2 allows it, to the account's
 // resources of the kinds it makes, the cluster's subnet and security
-// groups, and pod VMs.
-func (w workloadPlan) CAAPolicy(n Network) PolicyDocument {
+// groups, pod VMs of the listed instance types from the pod VM image
+// (args.PodVMAMIID, which workload identity requires), and Elastic IPs
+// only with USE_PUBLIC_IP.
+func (w workloadPlan) CAAPolicy(n Network, args Args) PolicyDocument {
 	a := w.arns
 	region := n.Region
 	subnet := a.ec2("subnet", n.SubnetID)
@@ -147,7 +149,7 @@ func (w workloadPlan) CAAPolicy(n Network) PolicyDocument {
 		groups = append(groups, a.ec2("security-group", sg))
 	}
 	instances, volumes, nics, eips := a.ec2("instance", "*"), a.ec2("volume", "*"), a.ec2("network-interface", "*"), a.ec2("elastic-ip", "*")
-	return checkWildcards(policy(
+	d := policy(
 		// DescribeInstances: getPublicIP and the InstanceRunning waiter
 		// (getPublicIP, createAddonNICforInstance,
 		// createElasticIPforInstance); DescribeInstanceTypes:
@@ -162,10 +164,16 @@ func (w workloadPlan) CAAPolicy(n Network) PolicyDocument {
 		// groups of peer-pods-cm, the key pair (-keyname), the launch
 		// template (-use-lt), and the instance, root volume and network
 		// interface it makes.
+		// The instance only of a type PODVM_INSTANCE_TYPES lists (CAA
+		// refuses the others: util.go VerifyCloudInstanceType) and only
+		// from the pod VM image; a pod asking for another image by
+		// annotation is refused by AWS.
 		allow("CAARunInstances", []string{"ec2:RunInstances"}, append([]string{
-			instances, volumes, nics, a.ec2Public("image"), subnet,
+			volumes, nics, a.ec2Image(args.PodVMAMIID), subnet,
 			a.ec2("key-pair", "*"), a.ec2("launch-template", "*"),
 		}, groups...)).inRegion(region),
+		allow("CAARunPodVMs", []string{"ec2:RunInstances"}, []string{instances}).
+			inRegion(region).when("StringEquals", "ec2:InstanceType", slices.Clone(args.PodVMInstanceTypes)),
 		// CreateTags only while creating: CreateInstance tags the instance
 		// (TagSpecifications: Name, TAGS), createAddonNICforInstance the
 		// network interface, createElasticIPforInstance the Elastic IP;
@@ -185,13 +193,16 @@ func (w workloadPlan) CAAPolicy(n Network) PolicyDocument {
 		// fails.
 		allow("CAANetworkInterfaces", []string{"ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"},
 			append([]string{nics, instances, subnet}, groups...)).inRegion(region),
-		// Elastic IPs with USE_PUBLIC_IP and multi-NIC pods:
-		// createElasticIPforInstance allocates and associates one (and
-		// releases it when that fails), deleteElasticIPforInstance
-		// disassociates and releases it.
-		allow("CAAElasticIPs", []string{"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress", "ec2:ReleaseAddress"},
-			[]string{eips, instances, nics}).inRegion(region),
-	))
+	)
+	// Elastic IPs with USE_PUBLIC_IP: createElasticIPforInstance allocates
+	// and associates one (and releases it when that fails),
+	// deleteElasticIPforInstance disassociates and releases it. Without
+	// USE_PUBLIC_IP (peerpods:extra) no right over any address.
+	if args.Settings != nil && args.Settings.Extra[contract.KeyUsePublicIP] == "true" {
+		d.Statement = append(d.Statement, allow("CAAElasticIPs", []string{"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress", "ec2:ReleaseAddress"},
+			[]string{eips, instances, nics}).inRegion(region))
+	}
+	return checkWildcards(d)
 }
 
 // workloadRole is the workload identity's IAM role and its policy.
@@ -212,7 +223,7 @@ func newWorkloadRole(ctx *pulumi.Context, name string, args Args, w workloadPlan
 		return workloadRole{}, err
 	}
 	p, err := iam.NewRolePolicy(ctx, name+"-caa", &iam.RolePolicyArgs{
-		Role: role.Name, Name: pulumi.String("cloud-api-adaptor"), Policy: pulumi.String(w.CAAPolicy(n).JSON()),
+		Role: role.Name, Name: pulumi.String("cloud-api-adaptor"), Policy: pulumi.String(w.CAAPolicy(n, args).JSON()),
 	}, opts...)
 	if err != nil {
 		return workloadRole{}, err

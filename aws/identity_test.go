@@ -519,20 +519,26 @@ func TestWorkloadRole(t *testing.T) {
 	}
 	d := parseDoc(t, caa.Inputs["policy"].StringValue())
 	checkLeastPrivilege(t, d, "us-east-2")
+	// No Elastic IP right without USE_PUBLIC_IP.
 	wantActions := []string{
-		"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface", "ec2:CreateTags",
+		"ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface", "ec2:CreateTags",
 		"ec2:DeleteNetworkInterface", "ec2:DescribeAddresses", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances",
-		"ec2:DisassociateAddress", "ec2:ModifyNetworkInterfaceAttribute", "ec2:ReleaseAddress", "ec2:RunInstances", "ec2:TerminateInstances",
+		"ec2:ModifyNetworkInterfaceAttribute", "ec2:RunInstances", "ec2:TerminateInstances",
 	}
-	if got := d.actions(); !reflect.DeepEqual(got, wantActions) {
+	if got := slices.Compact(d.actions()); !reflect.DeepEqual(got, wantActions) {
 		t.Errorf("CAA actions %v\nwant %v", got, wantActions)
 	}
 	ec2 := "arn:aws:ec2:us-east-2:" + account + ":"
 	run := d.statement(t, "CAARunInstances")
-	wantRun := []string{ec2 + "instance/*", ec2 + "volume/*", ec2 + "network-interface/*", "arn:aws:ec2:us-east-2::image/*",
+	wantRun := []string{ec2 + "volume/*", ec2 + "network-interface/*", "arn:aws:ec2:us-east-2::image/" + podvmAMI,
 		ec2 + "subnet/" + subnet, ec2 + "key-pair/*", ec2 + "launch-template/*", ec2 + "security-group/" + sg1}
 	if got := list(run.Resource); !reflect.DeepEqual(got, wantRun) {
 		t.Errorf("RunInstances on %v\nwant %v", got, wantRun)
+	}
+	// The instance itself only of the listed types.
+	vms := d.statement(t, "CAARunPodVMs")
+	if got := list(vms.Condition["StringEquals"]["ec2:InstanceType"]); list(vms.Resource)[0] != ec2+"instance/*" || !reflect.DeepEqual(got, aws.DefaultInstanceTypes) {
+		t.Errorf("RunInstances of the instance %+v", vms)
 	}
 	term := d.statement(t, "CAATerminatePodVMs")
 	if list(term.Resource)[0] != ec2+"instance/*" || term.Condition["StringLike"]["aws:ResourceTag/Name"] != "podvm-*" {
@@ -636,5 +642,23 @@ func TestWorkloadIssuerWithTrailingSlash(t *testing.T) {
 		if i.Token == awsmock.TokenOpenIDConnectProvider && i.Args["url"].StringValue() != issuer {
 			t.Errorf("OIDC provider looked up by %v", i.Args)
 		}
+	}
+}
+
+// With USE_PUBLIC_IP the role may allocate, associate and release the pod
+// VMs' Elastic IPs (createElasticIPforInstance, deleteElasticIPforInstance),
+// in the region only; without it, not at all (TestWorkloadRole).
+func TestWorkloadRoleElasticIPsOnlyWithPublicIP(t *testing.T) {
+	args := workloadArgs()
+	args.Settings.Extra = map[string]string{"USE_PUBLIC_IP": "true"}
+	r := run(t, newCloud(), args, true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	d := parseDoc(t, r.m.Get(t, awsmock.TypeRolePolicy, "peerpods-caa").Inputs["policy"].StringValue())
+	checkLeastPrivilege(t, d, "us-east-2")
+	eip := d.statement(t, "CAAElasticIPs")
+	if got := list(eip.Action); !reflect.DeepEqual(got, []string{"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress", "ec2:ReleaseAddress"}) {
+		t.Errorf("Elastic IP actions %v", got)
 	}
 }

@@ -131,10 +131,10 @@ func (a arns) ec2(typ, id string) string {
 	return fmt.Sprintf("arn:%s:ec2:%s:%s:%s/%s", a.partition, a.region, a.account, typ, id)
 }
 
-// ec2Public is the ARN of EC2 resources that name no account (images,
-// whoever owns them) in the region.
-func (a arns) ec2Public(typ string) string {
-	return fmt.Sprintf("arn:%s:ec2:%s::%s/*", a.partition, a.region, typ)
+// ec2Image is the ARN of the image id (an AMI of any owner) in the
+// region.
+func (a arns) ec2Image(id string) string {
+	return fmt.Sprintf("arn:%s:ec2:%s::image/%s", a.partition, a.region, id)
 }
 
 // s3 is the ARN of the bucket (or bucket/key pattern) name.
