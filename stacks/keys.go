@@ -24,7 +24,7 @@ var (
 		"cloud", "handoff", "kubeContext",
 		"tunnelPort", "tunnelProtocols", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
 		"initdataFile", "initdata", "extra", "kataConfig", "placement", "adopt",
-		"identity", "discover", "credentialsFromCluster", "operatorSubscription", "operatorVersion",
+		"identity", "discover", "credentialsFromCluster", "operatorSubscription", "operatorVersion", "waitTimeout",
 		// Refused with their own advice (load).
 		"disableCvm", "peerPodConfig",
 	}
@@ -47,6 +47,7 @@ var settingDocs = map[string]string{
 	"credentialsFromCluster":  "Identity static only: read the keys of peer-pods-secret from the cluster's CCO root secret (kube-system/aws-creds, azure-credentials, gcp-credentials) instead of the stack's secrets, which must then be left unset (default false).",
 	"operatorSubscription":    "Workload identity only: the name of the operator's OLM Subscription in openshift-sandboxed-containers-operator, whose spec.config.env gets the identity. Default: the Subscription of package sandboxed-containers-operator found in the cluster; required with the handoff on when there is none to find.",
 	"operatorVersion":         "The version of the OpenShift sandboxed containers operator the objects are written for, such as 1.12 or 1.12.1 (from 1.10; a newer one than the newest line known is written as that line, with a warning). Only where no cluster is read (handoff manifests or off, or an offline preview): with peerpods:kubeconfig the installed operator's version (its Subscription's ClusterServiceVersion) is used. Default: the newest known line, said in the preview.",
+	"waitTimeout":             "How long peerpods up follows the operator after a cluster handoff (peerpods up --no-wait skips it): until the KataConfig has every node installed, osc-caa-ds rolled out, the kata-remote RuntimeClass present and the pod-VM resource advertised; a positive duration such as 90m or 2h (default 90m: installing kata reboots each node, 10 to 60 minutes or more).",
 	"tunnelPort":              "VXLAN_PORT: the VXLAN tunnel port between worker and pod VM, which the cloud's rules open (default 9000; 1-65535, not 15150, the kata agent's port).",
 	"tunnelProtocols":         "The protocols the tunnel port is opened for: tcp and/or udp, each once (default [tcp, udp]; VXLAN is UDP, the docs open TCP).",
 	"proxyTimeout":            "PROXY_TIMEOUT: how long cloud-api-adaptor waits for a pod VM's agent, a positive duration such as 5m or 90s (default 5m, 15m for libvirt).",
