@@ -214,14 +214,12 @@ func plain(v any) string {
 // nothing in a shared pool, is removed; a kubeconfig whose cluster cannot
 // be read is an error, so that nothing is removed unchecked.
 var readPodVMs = func(ctx context.Context, s *stack) (common.Accounting, error) {
-	kubeconfig, err := s.GetConfig(ctx, stacks.Namespace+":kubeconfig")
-	if err != nil || kubeconfig.Value == "" {
-		return nil, nil
-	}
-	kubeContext, _ := s.GetConfig(ctx, stacks.Namespace+":kubeContext")
-	clients, err := cluster.Connect([]byte(kubeconfig.Value), kubeContext.Value)
+	clients, ok, err := stackClients(ctx, s)
 	if err != nil {
-		return nil, fmt.Errorf("reading the cluster of peerpods:kubeconfig, to keep the pod VMs that serve pods: %w", err)
+		return nil, fmt.Errorf("reading %w, to keep the pod VMs that serve pods", err)
+	}
+	if !ok {
+		return nil, nil
 	}
 	v, err := cluster.ReadPodVMs(ctx, clients)
 	if err != nil {
