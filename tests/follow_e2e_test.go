@@ -4,18 +4,29 @@ package tests
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/readiness"
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
+
+// jsonPart is the JSON object in a command's output (the harness merges
+// standard error into it).
+func jsonPart(out string) string {
+	return out[strings.Index(out, "{") : strings.LastIndex(out, "}")+1]
+}
 
 // operatorWrites plays the operator and the kubelet on the e2e API
 // server, where neither runs: it writes the statuses they write, each
@@ -130,6 +141,72 @@ func TestEngineUpFollows(t *testing.T) {
 		if !strings.Contains(final, want) {
 			t.Errorf("the final report lacks %q:\n%s", want, final)
 		}
+	}
+
+	// peerpods check: everything holds (exit 0), in JSON too; the
+	// libvirt side connected to the e2e sshd with the handoff's key and
+	// known_hosts as the cluster holds them.
+	out = h.peerpods(0, "check")
+	for _, want := range []string{
+		"ok      ConfigMap " + contract.Namespace + "/peer-pods-cm data: ",
+		"ok      Secret " + contract.Namespace + "/peer-pods-secret data: ",
+		"ok      Secret " + contract.Namespace + "/ssh-key-secret data: ",
+		"every key operator line 1.13 requires for libvirt is set and valid",
+		"ok      KataConfig " + kata, "ok      RuntimeClass kata-remote",
+		"ok      libvirt qemu+ssh://", "connected with the handoff's key and known_hosts; pool and volume found",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check lacks %q:\n%s", want, out)
+		}
+	}
+	var report struct {
+		OK    bool `json:"ok"`
+		Facts []struct {
+			Name, State string
+		} `json:"facts"`
+	}
+	if err := json.Unmarshal([]byte(jsonPart(h.peerpods(0, "check", "--json"))), &report); err != nil || !report.OK || len(report.Facts) != 9 {
+		t.Errorf("check --json: %v %+v", err, report)
+	}
+
+	// Changed by hand: a value of peer-pods-cm, the known_hosts of
+	// ssh-key-secret; then the operator's env overriding a key with a bad
+	// value. Each is named, and check exits 7.
+	cms := c.Typed.CoreV1().ConfigMaps(contract.Namespace)
+	if _, err := cms.Patch(ctx, contract.ConfigMapName, types.MergePatchType, []byte(`{"data":{"PEERPODS_LIMIT_PER_NODE":"3"}}`), metav1.PatchOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
+	}
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := knownhosts.Line([]string{"[127.0.0.1]:2222"}, otherKey)
+	if _, err := c.Typed.CoreV1().Secrets(contract.Namespace).Patch(ctx, contract.SSHKeySecretName, types.MergePatchType,
+		[]byte(`{"stringData":{"known_hosts":"`+other+`"}}`), metav1.PatchOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
+	}
+	out = h.peerpods(7, "check")
+	for _, want := range []string{
+		`failed  ConfigMap ` + contract.Namespace + `/peer-pods-cm data: drift (changed by hand?): PEERPODS_LIMIT_PER_NODE is "3", the stack wrote "10"`,
+		"failed  Secret " + contract.Namespace + "/ssh-key-secret data: drift (changed by hand?): known_hosts changed",
+		"failed  libvirt qemu+ssh://", "cloud-api-adaptor could not connect with the handoff's key and known_hosts",
+		"is not the pinned",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check after hand edits lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := dss.Patch(ctx, contract.CAADaemonSet, types.StrategicMergePatchType,
+		[]byte(`{"spec":{"template":{"spec":{"containers":[{"name":"caa-pod","env":[{"name":"PEERPODS_LIMIT_PER_NODE","value":"0"}]}]}}}}`),
+		metav1.PatchOptions{FieldManager: "sandboxed-containers-operator"}); err != nil {
+		t.Fatal(err)
+	}
+	if out := h.peerpods(7, "check"); !strings.Contains(out, "failed  DaemonSet "+contract.Namespace+"/"+contract.CAADaemonSet+" spec.template.spec.containers[caa-pod] envFrom and env: PEERPODS_LIMIT_PER_NODE ") {
+		t.Errorf("check with the operator's env overriding a key lacks the env fact:\n%s", out)
 	}
 
 	// cloud-api-adaptor crashing: the next up fails at once and says why.

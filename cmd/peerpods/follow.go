@@ -43,9 +43,7 @@ var followSleep func(context.Context, time.Duration) error
 // false unless the handoff wrote into the cluster.
 func handoffWant(outs auto.OutputMap) (w readiness.Want, ok bool) {
 	h, _ := outs[stacks.OutputHandoff].Value.(map[string]any)
-	if h == nil || h["mode"] != string(handoff.ModeCluster) {
-		return w, false
-	}
+	ok = h != nil && h["mode"] == string(handoff.ModeCluster)
 	objects, _ := h["objects"].([]any)
 	for _, o := range objects {
 		if name, found := strings.CutPrefix(fmt.Sprint(o), handoff.KataConfigKind+"/"); found {
@@ -58,7 +56,7 @@ func handoffWant(outs auto.OutputMap) (w readiness.Want, ok bool) {
 			w.Limit = n
 		}
 	}
-	return w, true
+	return w, ok
 }
 
 // errNotReady is a follow or check whose facts do not all hold; the

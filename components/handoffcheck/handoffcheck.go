@@ -54,7 +54,7 @@ func Objects(ctx context.Context, c cluster.Clients, h Handoff) ([]readiness.Fac
 			kind = "Secret"
 		}
 		f := readiness.Fact{Name: "object", Object: kind + " " + contract.Namespace + "/" + o.Name, Field: "data"}
-		got, found, err := read(ctx, c, o.Name, o.Secret)
+		got, found, err := Data(ctx, c, o.Name, o.Secret)
 		if err != nil {
 			return nil, err
 		}
@@ -94,8 +94,9 @@ func Objects(ctx context.Context, c cluster.Clients, h Handoff) ([]readiness.Fac
 	return facts, nil
 }
 
-// read returns an object's data; found is false when it does not exist.
-func read(ctx context.Context, c cluster.Clients, name string, secret bool) (map[string]string, bool, error) {
+// Data returns the data of a ConfigMap or Secret of contract.Namespace
+// as the cluster holds it; found is false when it does not exist.
+func Data(ctx context.Context, c cluster.Clients, name string, secret bool) (map[string]string, bool, error) {
 	var data map[string]string
 	var err error
 	if secret {
@@ -165,7 +166,7 @@ func CAAEnv(ctx context.Context, c cluster.Clients) (env Env, problems []string,
 		default:
 			continue
 		}
-		data, ok, err := read(ctx, c, name, secret)
+		data, ok, err := Data(ctx, c, name, secret)
 		if err != nil {
 			return nil, nil, true, err
 		}
@@ -191,7 +192,7 @@ func CAAEnv(ctx context.Context, c cluster.Clients) (env Env, problems []string,
 			} else {
 				name, key, secret = e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key, true
 			}
-			data, ok, err := read(ctx, c, name, secret)
+			data, ok, err := Data(ctx, c, name, secret)
 			if err != nil {
 				return nil, nil, true, err
 			}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+
+	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoffcheck"
+	"github.com/peerpods/provisioner/components/readiness"
+	"github.com/peerpods/provisioner/libvirt/conn"
+	"github.com/peerpods/provisioner/libvirt/settings"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+)
+
+// checkOptions are the flags of peerpods check.
+type checkOptions struct {
+	// json prints the facts as JSON instead of lines.
+	json bool
+}
+
+// checkReport is what peerpods check --json prints.
+type checkReport struct {
+	Stack string           `json:"stack"`
+	OK    bool             `json:"ok"`
+	Facts []readiness.Fact `json:"facts"`
+}
+
+// check verifies, read-only, that the stack's peer pods work: the cluster
+// side (the handoff objects against the stack, drift per object; the
+// environment osc-caa-ds gets; the operator's facts) and the cloud side
+// (libvirt: the KVM host reached with the handoff's key and known_hosts,
+// the pool and the volume found). It prints one line (or a JSON object)
+// per fact and returns changesFound (exit 7) unless every one holds.
+func (s *stack) check(ctx context.Context, o checkOptions, stdout, stderr io.Writer) error {
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the outputs of %s: %w", s.name, err)
+	}
+	cloud, _ := outs[stacks.OutputCloud].Value.(string)
+	if cloud == "" {
+		return fmt.Errorf("stack %s has no outputs: run peerpods up --stack %s first", s.name, s.name)
+	}
+	lineText, _ := outs[stacks.OutputOperatorLine].Value.(string)
+	line, _, err := contract.ParseVersion(lineText)
+	if err != nil {
+		return fmt.Errorf("the operatorLine output of %s: %w", s.name, err)
+	}
+	h := handoffcheck.Handoff{Cloud: contract.Cloud(cloud), Line: line, Objects: handoffObjects(outs)}
+	c, connected, err := stackClients(ctx, s)
+	if err != nil {
+		return err
+	}
+	var facts []readiness.Fact
+	if connected {
+		if facts, err = clusterFacts(ctx, c, h, outs); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stderr, "peerpods: %s has no peerpods:kubeconfig: the cluster side is not checked\n", s.name)
+	}
+	if h.Cloud == contract.Libvirt {
+		f, err := libvirtFact(ctx, c, connected, h)
+		if err != nil {
+			return err
+		}
+		facts = append(facts, f)
+	}
+	report := checkReport{Stack: s.name, OK: readiness.Report(facts).Done(), Facts: facts}
+	if o.json {
+		b, err := json.MarshalIndent(report, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		for _, f := range facts {
+			fmt.Fprintln(stdout, f.Line())
+		}
+	}
+	if !report.OK {
+		return changesFound
+	}
+	return nil
+}
+
+// clusterFacts are the cluster side's facts.
+func clusterFacts(ctx context.Context, c cluster.Clients, h handoffcheck.Handoff, outs auto.OutputMap) ([]readiness.Fact, error) {
+	facts, err := handoffcheck.Objects(ctx, c, h)
+	if err != nil {
+		return nil, err
+	}
+	env, err := handoffcheck.EnvFact(ctx, c, h.Cloud, h.Line)
+	if err != nil {
+		return nil, err
+	}
+	want, _ := handoffWant(outs)
+	r, err := readiness.Read(ctx, c, want)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(facts, env), r...), nil
+}
+
+// handoffObjects are the handoff objects as the stack's outputs hold them
+// (the secret ones in plain text, as the Automation API reads outputs).
+func handoffObjects(outs auto.OutputMap) []handoffcheck.Object {
+	var objs []handoffcheck.Object
+	for _, o := range []struct {
+		output, name string
+		secret       bool
+	}{
+		{stacks.OutputConfigMap, contract.ConfigMapName, false},
+		{stacks.OutputSecret, contract.SecretName, true},
+		{stacks.OutputSSHKeySecret, contract.SSHKeySecretName, true},
+	} {
+		m, ok := outs[o.output].Value.(map[string]any)
+		if !ok {
+			continue
+		}
+		data := map[string]string{}
+		for k, v := range m {
+			if s, ok := v.(string); ok {
+				data[k] = s
+			}
+		}
+		objs = append(objs, handoffcheck.Object{Name: o.name, Secret: o.secret, Data: data})
+	}
+	return objs
+}
+
+// libvirtFact connects to the stack's libvirtd as cloud-api-adaptor does:
+// LIBVIRT_URI, LIBVIRT_POOL and LIBVIRT_VOL_NAME from its environment
+// (from the stack's outputs where the cluster is not read or osc-caa-ds
+// does not exist yet), ssh-key-secret's id_rsa and known_hosts as the
+// cluster holds them; then it looks up the pool and the volume.
+func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h handoffcheck.Handoff) (readiness.Fact, error) {
+	vals, ssh := map[string]string{}, map[string]string{}
+	for _, o := range h.Objects { // the Secret, then the ConfigMap: CAA's envFrom order
+		if o.Name == contract.SecretName {
+			maps.Copy(vals, o.Data)
+		}
+	}
+	for _, o := range h.Objects {
+		switch o.Name {
+		case contract.ConfigMapName:
+			maps.Copy(vals, o.Data)
+		case contract.SSHKeySecretName:
+			ssh = o.Data
+		}
+	}
+	if connected {
+		env, _, found, err := handoffcheck.CAAEnv(ctx, c)
+		if err != nil {
+			return readiness.Fact{}, err
+		}
+		if found {
+			vals = env
+		}
+		if held, ok, err := handoffcheck.Data(ctx, c, contract.SSHKeySecretName, true); err != nil {
+			return readiness.Fact{}, err
+		} else if ok {
+			ssh = held
+		}
+	}
+	uri, pool, vol := vals[contract.KeyLibvirtURI], vals[contract.KeyLibvirtPool], vals[contract.KeyLibvirtVolName]
+	f := readiness.Fact{Name: "libvirt", Object: "libvirt " + settings.Redact(uri), Field: "pool " + pool + ", volume " + vol}
+	fail := func(detail, fix string) (readiness.Fact, error) {
+		f.State, f.Detail, f.Fix = readiness.Failed, detail, fix
+		return f, nil
+	}
+	t, err := settings.ParseURI(uri)
+	if err != nil {
+		return fail("LIBVIRT_URI: "+err.Error(), "peerpods up --stack S writes the stack's URI")
+	}
+	var creds conn.Credentials
+	if t.Transport == "ssh" {
+		hostKey, err := settings.KnownHostsKey(ssh[contract.KeySSHKnownHosts], t.Addr())
+		if err != nil {
+			return fail("ssh-key-secret: "+err.Error(), "the host key changed, or known_hosts was edited: peerpods up --stack S writes the pinned key again")
+		}
+		creds = conn.Credentials{PrivateKey: ssh[contract.KeySSHPrivateKey], HostKey: hostKey}
+	}
+	l, err := conn.Open(uri, creds)
+	if err != nil {
+		return fail("cloud-api-adaptor could not connect with the handoff's key and known_hosts: "+err.Error(),
+			"check that the key is still in the host's authorized_keys (peerpods refresh --stack S, then up) and that libvirtd runs")
+	}
+	defer l.Disconnect()
+	p, err := l.StoragePoolLookupByName(pool)
+	if err != nil {
+		return fail("pool "+pool+" not found: "+err.Error(), "peerpods up --stack S creates it again (it was removed by hand?)")
+	}
+	if _, err := l.StorageVolLookupByName(p, vol); err != nil {
+		return fail("volume "+vol+" not found in pool "+pool+": "+err.Error(), "peerpods up --stack S uploads it again (it was removed by hand?)")
+	}
+	f.State, f.Detail = readiness.OK, "connected with the handoff's key and known_hosts; pool and volume found"
+	return f, nil
+}
