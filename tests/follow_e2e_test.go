@@ -194,7 +194,7 @@ func TestEngineUpFollows(t *testing.T) {
 		`failed  ConfigMap ` + contract.Namespace + `/peer-pods-cm data: drift (changed by hand?): PEERPODS_LIMIT_PER_NODE is "3", the stack wrote "10"`,
 		"failed  Secret " + contract.Namespace + "/ssh-key-secret data: drift (changed by hand?): known_hosts changed",
 		"failed  libvirt qemu+ssh://", "cloud-api-adaptor could not connect with the handoff's key and known_hosts",
-		"is not the pinned",
+		"not the pinned",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check after hand edits lacks %q:\n%s", want, out)

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strings"
+	"time"
 
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoffcheck"
 	"github.com/peerpods/provisioner/components/readiness"
+	"github.com/peerpods/provisioner/components/smoke"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/peerpods/provisioner/stacks"
@@ -21,6 +24,11 @@ import (
 type checkOptions struct {
 	// json prints the facts as JSON instead of lines.
 	json bool
+	// smoke runs a pod on a pod VM too, of smokeImage, each wait at most
+	// smokeTimeout.
+	smoke        bool
+	smokeImage   string
+	smokeTimeout time.Duration
 }
 
 // checkReport is what peerpods check --json prints.
@@ -63,12 +71,29 @@ func (s *stack) check(ctx context.Context, o checkOptions, stdout, stderr io.Wri
 	} else {
 		fmt.Fprintf(stderr, "peerpods: %s has no peerpods:kubeconfig: the cluster side is not checked\n", s.name)
 	}
+	var access *libvirtAccess
 	if h.Cloud == contract.Libvirt {
-		f, err := libvirtFact(ctx, c, connected, h)
+		f, a, err := libvirtFact(ctx, c, connected, h)
 		if err != nil {
 			return err
 		}
-		facts = append(facts, f)
+		facts, access = append(facts, f), a
+	}
+	if o.smoke {
+		if !connected {
+			return usageError{"--smoke needs the stack's cluster (peerpods:kubeconfig)"}
+		}
+		so := smoke.Options{Image: o.smokeImage, Backoff: readiness.DefaultBackoff, Sleep: followSleep, Progress: stderr}
+		so.Backoff.Bound = o.smokeTimeout
+		if access != nil {
+			so.PodVMs, so.Kind = access.podVMs, "libvirt domain"
+		}
+		fmt.Fprintf(stderr, "smoke test: a pod of runtime class %s in a scratch namespace\n", contract.RuntimeClass)
+		sf, err := smoke.Run(ctx, c, so)
+		if err != nil {
+			return err
+		}
+		facts = append(facts, sf...)
 	}
 	report := checkReport{Stack: s.name, OK: readiness.Report(facts).Done(), Facts: facts}
 	if o.json {
@@ -133,12 +158,40 @@ func handoffObjects(outs auto.OutputMap) []handoffcheck.Object {
 	return objs
 }
 
+// libvirtAccess is how cloud-api-adaptor reaches its libvirtd.
+type libvirtAccess struct {
+	uri, pool, volume string
+	creds             conn.Credentials
+}
+
+// podVMs lists the domains cloud-api-adaptor's libvirt provider names
+// after pod (cluster.PodVMOfPod).
+func (a *libvirtAccess) podVMs(_ context.Context, pod string) ([]string, error) {
+	l, err := conn.Open(a.uri, a.creds)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Disconnect()
+	doms, _, err := l.ConnectListAllDomains(1, 0)
+	if err != nil {
+		return nil, fmt.Errorf("listing the domains of %s: %w", settings.Redact(a.uri), err)
+	}
+	var names []string
+	for _, d := range doms {
+		if cluster.PodVMOfPod(d.Name, pod) {
+			names = append(names, d.Name)
+		}
+	}
+	return names, nil
+}
+
 // libvirtFact connects to the stack's libvirtd as cloud-api-adaptor does:
 // LIBVIRT_URI, LIBVIRT_POOL and LIBVIRT_VOL_NAME from its environment
 // (from the stack's outputs where the cluster is not read or osc-caa-ds
 // does not exist yet), ssh-key-secret's id_rsa and known_hosts as the
-// cluster holds them; then it looks up the pool and the volume.
-func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h handoffcheck.Handoff) (readiness.Fact, error) {
+// cluster holds them; then it looks up the pool and the volume. The
+// access is nil unless it connected.
+func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h handoffcheck.Handoff) (readiness.Fact, *libvirtAccess, error) {
 	vals, ssh := map[string]string{}, map[string]string{}
 	for _, o := range h.Objects { // the Secret, then the ConfigMap: CAA's envFrom order
 		if o.Name == contract.SecretName {
@@ -156,48 +209,50 @@ func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h hando
 	if connected {
 		env, _, found, err := handoffcheck.CAAEnv(ctx, c)
 		if err != nil {
-			return readiness.Fact{}, err
+			return readiness.Fact{}, nil, err
 		}
 		if found {
 			vals = env
 		}
 		if held, ok, err := handoffcheck.Data(ctx, c, contract.SSHKeySecretName, true); err != nil {
-			return readiness.Fact{}, err
+			return readiness.Fact{}, nil, err
 		} else if ok {
 			ssh = held
 		}
 	}
-	uri, pool, vol := vals[contract.KeyLibvirtURI], vals[contract.KeyLibvirtPool], vals[contract.KeyLibvirtVolName]
-	f := readiness.Fact{Name: "libvirt", Object: "libvirt " + settings.Redact(uri), Field: "pool " + pool + ", volume " + vol}
-	fail := func(detail, fix string) (readiness.Fact, error) {
+	a := &libvirtAccess{uri: vals[contract.KeyLibvirtURI], pool: vals[contract.KeyLibvirtPool], volume: vals[contract.KeyLibvirtVolName]}
+	f := readiness.Fact{Name: "libvirt", Object: "libvirt " + settings.Redact(a.uri), Field: "pool " + a.pool + ", volume " + a.volume}
+	fail := func(detail, fix string) (readiness.Fact, *libvirtAccess, error) {
 		f.State, f.Detail, f.Fix = readiness.Failed, detail, fix
-		return f, nil
+		return f, nil, nil
 	}
-	t, err := settings.ParseURI(uri)
+	t, err := settings.ParseURI(a.uri)
 	if err != nil {
 		return fail("LIBVIRT_URI: "+err.Error(), "peerpods up --stack S writes the stack's URI")
 	}
-	var creds conn.Credentials
 	if t.Transport == "ssh" {
 		hostKey, err := settings.KnownHostsKey(ssh[contract.KeySSHKnownHosts], t.Addr())
 		if err != nil {
 			return fail("ssh-key-secret: "+err.Error(), "the host key changed, or known_hosts was edited: peerpods up --stack S writes the pinned key again")
 		}
-		creds = conn.Credentials{PrivateKey: ssh[contract.KeySSHPrivateKey], HostKey: hostKey}
+		a.creds = conn.Credentials{PrivateKey: ssh[contract.KeySSHPrivateKey], HostKey: hostKey}
 	}
-	l, err := conn.Open(uri, creds)
+	l, err := conn.Open(a.uri, a.creds)
 	if err != nil {
-		return fail("cloud-api-adaptor could not connect with the handoff's key and known_hosts: "+err.Error(),
-			"check that the key is still in the host's authorized_keys (peerpods refresh --stack S, then up) and that libvirtd runs")
+		fix := "check that the key is still in the host's authorized_keys (peerpods refresh --stack S, then up) and that libvirtd runs"
+		if strings.Contains(err.Error(), "SSH host key") {
+			fix = "known_hosts of ssh-key-secret does not hold the host's key: the host was reinstalled, or known_hosts was edited (peerpods check shows the drift); peerpods up --stack S writes the pinned key again"
+		}
+		return fail("cloud-api-adaptor could not connect with the handoff's key and known_hosts: "+err.Error(), fix)
 	}
 	defer l.Disconnect()
-	p, err := l.StoragePoolLookupByName(pool)
+	p, err := l.StoragePoolLookupByName(a.pool)
 	if err != nil {
-		return fail("pool "+pool+" not found: "+err.Error(), "peerpods up --stack S creates it again (it was removed by hand?)")
+		return fail("pool "+a.pool+" not found: "+err.Error(), "peerpods up --stack S creates it again (it was removed by hand?)")
 	}
-	if _, err := l.StorageVolLookupByName(p, vol); err != nil {
-		return fail("volume "+vol+" not found in pool "+pool+": "+err.Error(), "peerpods up --stack S uploads it again (it was removed by hand?)")
+	if _, err := l.StorageVolLookupByName(p, a.volume); err != nil {
+		return fail("volume "+a.volume+" not found in pool "+a.pool+": "+err.Error(), "peerpods up --stack S uploads it again (it was removed by hand?)")
 	}
 	f.State, f.Detail = readiness.OK, "connected with the handoff's key and known_hosts; pool and volume found"
-	return f, nil
+	return f, a, nil
 }

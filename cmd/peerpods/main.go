@@ -5,7 +5,7 @@
 //	peerpods init    --stack S --kubeconfig FILE [--context C] [--identity cco|static|workload]
 //	peerpods preview --stack S [--json FILE] [--markdown FILE]
 //	peerpods up      --stack S [--no-wait]
-//	peerpods check   --stack S [--json]
+//	peerpods check   --stack S [--json] [--smoke]
 //	peerpods destroy --stack S [--remove] [--ignore-leftovers]
 //	peerpods sweep   --stack S [--delete [--yes]]
 //	peerpods refresh --stack S [--expect-no-changes]
@@ -38,7 +38,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/peerpods/provisioner/components/smoke"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
@@ -213,6 +215,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.BoolVar(&discoverOpts.write, "write", false, "update the stack file (without it nothing changes, and a difference exits 7)")
 	case "check":
 		fs.BoolVar(&checkOpts.json, "json", false, "print the facts as one JSON object (for CI) instead of one line each")
+		fs.BoolVar(&checkOpts.smoke, "smoke", false, "also run a pod on a pod VM in a scratch namespace, find its pod VM, delete both and the namespace")
+		fs.StringVar(&checkOpts.smokeImage, "smoke-image", smoke.DefaultImage, "the smoke pod's image (it runs sleep 3600)")
+		fs.DurationVar(&checkOpts.smokeTimeout, "smoke-timeout", 15*time.Minute, "how long each step of the smoke test waits at most")
 	case "up", "sweep":
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)

@@ -17,23 +17,16 @@ type Backoff struct {
 var DefaultBackoff = Backoff{First: 2 * time.Second, Max: 30 * time.Second}
 
 // Follow reads the facts until every one holds, one fails, or b.Bound has
-// passed (then ended is false), pausing between reads with exponential
+// passed (then ended is false), pausing between reads with Poll's
 // back-off. Each fact whose line changed since the last read is written
 // to progress as it is read. sleep pauses (nil: a timer that ctx ends);
 // a read error ends the follow.
 func Follow(ctx context.Context, read func(context.Context) (Report, error), b Backoff, progress io.Writer, sleep func(context.Context, time.Duration) error) (r Report, ended bool, err error) {
-	if sleep == nil {
-		sleep = timer
-	}
-	start := time.Now()
 	seen := map[string]string{}
-	pause := b.First
-	// waited counts the pauses too, so a sleep that does not take real
-	// time (a test's) still reaches the bound.
-	var waited time.Duration
-	for {
+	ended, err = Poll(ctx, b, sleep, func(ctx context.Context) (bool, error) {
+		var err error
 		if r, err = read(ctx); err != nil {
-			return r, false, err
+			return false, err
 		}
 		for _, f := range r {
 			if line := f.Line(); seen[f.Name] != line {
@@ -41,16 +34,35 @@ func Follow(ctx context.Context, read func(context.Context) (Report, error), b B
 				fmt.Fprintf(progress, "  %s\n", line)
 			}
 		}
-		if r.Done() || r.Failed() {
-			return r, true, nil
+		return r.Done() || r.Failed(), nil
+	})
+	return r, ended, err
+}
+
+// Poll calls cond until it is done, it fails, or b.Bound has passed (then
+// done is false), pausing b.First, then twice as long each time up to
+// b.Max, the last pause cut to the bound. sleep pauses (nil: a timer that
+// ctx ends).
+func Poll(ctx context.Context, b Backoff, sleep func(context.Context, time.Duration) error, cond func(context.Context) (bool, error)) (done bool, err error) {
+	if sleep == nil {
+		sleep = timer
+	}
+	start := time.Now()
+	pause := b.First
+	// waited counts the pauses too, so a sleep that does not take real
+	// time (a test's) still reaches the bound.
+	var waited time.Duration
+	for {
+		if done, err = cond(ctx); err != nil || done {
+			return done, err
 		}
 		left := b.Bound - max(time.Since(start), waited)
 		if left <= 0 {
-			return r, false, nil
+			return false, nil
 		}
 		d := min(pause, left)
 		if err := sleep(ctx, d); err != nil {
-			return r, false, err
+			return false, err
 		}
 		waited += d
 		pause = min(2*pause, b.Max)
