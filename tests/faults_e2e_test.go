@@ -126,9 +126,9 @@ func (h *harness) start(args ...string) *running {
 	return r
 }
 
-// await reads the run's output until a line holds want; the run ending
-// first fails the test.
-func (r *running) await(want string) {
+// await reads the run's output until a line holds want, and returns
+// that line; the run ending first fails the test.
+func (r *running) await(want string) string {
 	r.t.Helper()
 	timeout := time.After(3 * time.Minute)
 	for {
@@ -139,7 +139,7 @@ func (r *running) await(want string) {
 				r.t.Fatalf("the run ended (exit %d) before %q:\n%s", r.code, want, r.out)
 			}
 			if strings.Contains(line, want) {
-				return
+				return line
 			}
 		case <-timeout:
 			r.t.Fatalf("no %q in 3 minutes:\n%s", want, r.out)

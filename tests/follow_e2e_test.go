@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	k8scluster "github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/readiness"
+	"github.com/peerpods/provisioner/components/smoke"
+	"github.com/peerpods/provisioner/tests/testkit/caatest"
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -19,6 +22,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -167,6 +171,60 @@ func TestEngineUpFollows(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(jsonPart(h.peerpods(0, "check", "--json"))), &report); err != nil || !report.OK || len(report.Facts) != 9 {
 		t.Errorf("check --json: %v %+v", err, report)
+	}
+
+	// check --smoke: the test plays the kubelet (the pod runs) and
+	// cloud-api-adaptor (a PeerPod and a domain named as its libvirt
+	// provider names them appear, and go when the pod is deleted).
+	kubetest.InstallCRDs(t, kubetest.RepoFile(t, "tests/testdata/caa-crds/confidentialcontainers.org_peerpods.yaml"))
+	smokeRun := h.start("check", "--smoke", "--smoke-timeout", "2m")
+	line := smokeRun.await("smoke: created Pod " + smoke.NamespacePrefix)
+	smokeNS := strings.SplitN(strings.SplitN(line, "created Pod ", 2)[1], "/", 2)[0]
+	smokePods := c.Typed.CoreV1().Pods(smokeNS)
+	sp, err := smokePods.Get(ctx, smoke.PodName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Spec.RuntimeClassName == nil || *sp.Spec.RuntimeClassName != contract.RuntimeClass {
+		t.Errorf("the smoke pod's runtime class: %v", sp.Spec.RuntimeClassName)
+	}
+	domain := "podvm-" + smoke.PodName + "-0a1b2c3d"
+	peerPods := c.Dynamic.Resource(k8scluster.PeerPods).Namespace(smokeNS)
+	if _, err := peerPods.Create(ctx, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "confidentialcontainers.org/v1alpha1", "kind": "PeerPod",
+		"metadata": map[string]any{"name": smoke.PodName + "-resource-x1", "ownerReferences": []any{map[string]any{
+			"apiVersion": "v1", "kind": "Pod", "name": smoke.PodName, "uid": string(sp.UID), "controller": true}}},
+		"spec": map[string]any{"instanceID": "17", "cloudProvider": "libvirt"},
+	}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	root, iso := caatest.PodVM(t, h.lv, h.pool, domain, "")
+	// Running last: the smoke test looks for the pod VM once it runs.
+	sp.Status.Phase = corev1.PodRunning
+	if _, err := smokePods.UpdateStatus(ctx, sp, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	smokeRun.await("ok      PeerPod " + smokeNS + "/* spec.instanceID: instance 17; libvirt domain " + domain)
+	smokeRun.await("smoke: deleted Pod " + smokeNS + "/" + smoke.PodName)
+	if d, err := h.lv.DomainLookupByName(domain); err == nil {
+		if err := h.lv.DomainUndefine(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{root, iso} {
+		if v, err := h.lv.StorageVolLookupByPath(path); err == nil {
+			_ = h.lv.StorageVolDelete(v, 0)
+		}
+	}
+	if err := peerPods.Delete(ctx, smoke.PodName+"-resource-x1", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	out, code = smokeRun.wait()
+	if code != 0 || !strings.Contains(out, "ok      Namespace "+smokeNS+": the pod deleted, its pod VM gone (no leak), the namespace removed") {
+		t.Errorf("check --smoke: exit %d\n%s", code, out)
+	}
+	if _, err := c.Typed.CoreV1().Namespaces().Get(ctx, smokeNS, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the smoke namespace is left: %v", err)
 	}
 
 	// Changed by hand: a value of peer-pods-cm, the known_hosts of
