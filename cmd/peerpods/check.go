@@ -14,10 +14,12 @@ import (
 	"github.com/peerpods/provisioner/components/handoffcheck"
 	"github.com/peerpods/provisioner/components/readiness"
 	"github.com/peerpods/provisioner/components/smoke"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/libvirt/settings"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // checkOptions are the flags of peerpods check.
@@ -71,6 +73,11 @@ func (s *stack) check(ctx context.Context, o checkOptions, stdout, stderr io.Wri
 	} else {
 		fmt.Fprintf(stderr, "peerpods: %s has no peerpods:kubeconfig: the cluster side is not checked\n", s.name)
 	}
+	rules, err := s.ruleFacts(ctx, h.Cloud, outs, stderr)
+	if err != nil {
+		return err
+	}
+	facts = append(facts, rules...)
 	var access *libvirtAccess
 	if h.Cloud == contract.Libvirt {
 		f, a, err := libvirtFact(ctx, c, connected, h)
@@ -111,6 +118,48 @@ func (s *stack) check(ctx context.Context, o checkOptions, stdout, stderr io.Wri
 		return changesFound
 	}
 	return nil
+}
+
+// ruleFacts checks the network rules the stack declared (its rules
+// output) where the cloud can read them back (stacks.RuleChecker), in a
+// read-only program: one fact per rule.
+func (s *stack) ruleFacts(ctx context.Context, cloud contract.Cloud, outs auto.OutputMap, stderr io.Writer) ([]readiness.Fact, error) {
+	rules, err := values.ParseRules(outs[stacks.OutputRules].Value)
+	if err != nil || len(rules) == 0 {
+		return nil, err
+	}
+	c, _ := stacks.CloudNamed(cloud)
+	rc, ok := c.(stacks.RuleChecker)
+	if !ok {
+		fmt.Fprintf(stderr, "peerpods: the %d rule(s) of %s on %s are not read back (peerpods refresh --stack %s --expect-no-changes finds their drift)\n", len(rules), s.name, cloud, s.name)
+		return nil, nil
+	}
+	var found []values.RuleFinding
+	if err := s.runInvokes(ctx, "reading the stack's rules", func(pctx *pulumi.Context) (err error) {
+		found, err = rc.CheckRules(pctx, configMapOutput(outs), rules)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	facts := make([]readiness.Fact, 0, len(found))
+	for _, f := range found {
+		facts = append(facts, ruleFact(f))
+	}
+	return facts, nil
+}
+
+// ruleFact is a rule's finding as a fact of the check.
+func ruleFact(f values.RuleFinding) readiness.Fact {
+	var ports []string
+	for _, p := range f.Rule.Ports {
+		ports = append(ports, p.String())
+	}
+	fact := readiness.Fact{Name: "rule", Object: f.Rule.String(), Field: strings.Join(ports, ", "),
+		State: readiness.OK, Detail: "exists and still allows its ports as the stack declared them"}
+	if f.Problem != "" {
+		fact.State, fact.Detail, fact.Fix = readiness.Failed, f.Problem, f.Fix
+	}
+	return fact
 }
 
 // clusterFacts are the cluster side's facts.

@@ -10,7 +10,9 @@ import (
 
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/netrules"
 	"github.com/peerpods/provisioner/components/readiness"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	appsv1 "k8s.io/api/apps/v1"
@@ -102,5 +104,17 @@ func TestFollowCluster(t *testing.T) {
 	}
 	if code := exitCode(t.Context(), err, &stderr); code != exitFailure {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestRuleFact: a rule the cloud shows as declared is ok; one with a
+// problem fails with the cloud's problem and fix.
+func TestRuleFact(t *testing.T) {
+	r := values.DeclaredRule{Name: "agent", ID: "sgr-1", Target: "sg-1", Ports: []netrules.Port{{Number: 15150, Protocol: netrules.TCP}}}
+	if got := ruleFact(values.RuleFinding{Rule: r}).Line(); got != "ok      rule agent (sgr-1) of sg-1 15150/tcp: exists and still allows its ports as the stack declared them" {
+		t.Errorf("%q", got)
+	}
+	if got := ruleFact(values.RuleFinding{Rule: r, Problem: "no longer exists", Fix: "up"}).Line(); got != "failed  rule agent (sgr-1) of sg-1 15150/tcp: no longer exists; fix: up" {
+		t.Errorf("%q", got)
 	}
 }
