@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/readiness"
@@ -175,7 +176,7 @@ func TestFollow(t *testing.T) {
 			return readiness.Report{f}, nil
 		}
 	}
-	b := readiness.Backoff{First: time.Second, Max: 4 * time.Second, Bound: 10 * time.Second}
+	b := backoff.Backoff{First: time.Second, Max: 4 * time.Second, Bound: 10 * time.Second}
 	var pauses []time.Duration
 	sleep := func(_ context.Context, d time.Duration) error { pauses = append(pauses, d); return nil }
 

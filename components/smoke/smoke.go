@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/readiness"
@@ -39,7 +40,7 @@ type Options struct {
 	// "sleep 3600".
 	Image string
 	// Backoff bounds each wait (Bound: how long at most).
-	Backoff readiness.Backoff
+	Backoff backoff.Backoff
 	// Sleep pauses between polls (nil: a timer).
 	Sleep func(context.Context, time.Duration) error
 	// Progress gets a line per step.
@@ -84,7 +85,7 @@ func Run(ctx context.Context, c cluster.Clients, o Options) (facts []readiness.F
 
 	run := readiness.Fact{Name: "smoke-pod", Object: podRef, Field: "status.phase"}
 	var stuck string
-	done, err := readiness.Poll(ctx, o.Backoff, o.Sleep, func(ctx context.Context) (bool, error) {
+	done, err := backoff.Poll(ctx, o.Backoff, o.Sleep, func(ctx context.Context) (bool, error) {
 		p, err := c.Kube.CoreV1().Pods(name).Get(ctx, PodName, metav1.GetOptions{})
 		if err != nil {
 			return false, fmt.Errorf("reading the smoke pod: %w", err)
@@ -210,7 +211,7 @@ func cleanUp(ctx context.Context, c cluster.Clients, o Options, ns string, say f
 	}
 	say("deleted Pod %s/%s; waiting until it and its pod VM are gone", ns, PodName)
 	var left []string
-	gone, err := readiness.Poll(ctx, o.Backoff, o.Sleep, func(ctx context.Context) (bool, error) {
+	gone, err := backoff.Poll(ctx, o.Backoff, o.Sleep, func(ctx context.Context) (bool, error) {
 		left = nil
 		if _, err := pods.Get(ctx, PodName, metav1.GetOptions{}); err == nil {
 			left = append(left, "Pod "+ns+"/"+PodName)
@@ -247,7 +248,7 @@ func cleanUp(ctx context.Context, c cluster.Clients, o Options, ns string, say f
 		say("%s", f.Line())
 		return f, nil
 	}
-	nsGone, err := readiness.Poll(ctx, o.Backoff, o.Sleep, func(ctx context.Context) (bool, error) {
+	nsGone, err := backoff.Poll(ctx, o.Backoff, o.Sleep, func(ctx context.Context) (bool, error) {
 		_, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return true, nil

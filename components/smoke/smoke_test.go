@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/readiness"
@@ -84,7 +85,7 @@ func (w *world) sleep(ctx context.Context, _ time.Duration) error {
 func (w *world) run(t *testing.T) ([]readiness.Fact, string) {
 	var out bytes.Buffer
 	facts, err := smoke.Run(t.Context(), w.c, smoke.Options{
-		Backoff: readiness.Backoff{First: time.Second, Max: 4 * time.Second, Bound: 20 * time.Second}, Sleep: w.sleep, Progress: &out,
+		Backoff: backoff.Backoff{First: time.Second, Max: 4 * time.Second, Bound: 20 * time.Second}, Sleep: w.sleep, Progress: &out,
 		PodVMs: func(context.Context, string) ([]string, error) { return w.domains, nil }, Kind: "libvirt domain"})
 	if err != nil {
 		t.Fatal(err)
