@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/peerpods/provisioner/components/cluster"
@@ -72,7 +73,7 @@ func Objects(ctx context.Context, c cluster.Clients, h Handoff) ([]readiness.Fac
 			case v != o.Data[k] && o.Secret:
 				drift = append(drift, k+" changed")
 			case v != o.Data[k]:
-				drift = append(drift, fmt.Sprintf("%s is %q, the stack wrote %q", k, v, o.Data[k]))
+				drift = append(drift, fmt.Sprintf("%s is %s, the stack wrote %s", k, short(v), short(o.Data[k])))
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(got)) {
@@ -92,6 +93,15 @@ func Objects(ctx context.Context, c cluster.Clients, h Handoff) ([]readiness.Fac
 		facts = append(facts, f)
 	}
 	return facts, nil
+}
+
+// short quotes a value for a report, cut to 60 characters (INITDATA is
+// kilobytes of base64).
+func short(v string) string {
+	if len(v) > 60 {
+		v = v[:57] + "..."
+	}
+	return strconv.Quote(v)
 }
 
 // Data returns the data of a ConfigMap or Secret of contract.Namespace

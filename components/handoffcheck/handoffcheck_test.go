@@ -82,6 +82,8 @@ func TestObjects(t *testing.T) {
 			[]string{"ok", "ok", "failed missing"}},
 		"changed by hand": {[]runtime.Object{cm(with(with(cmData, contract.KeyPeerPodsLimitPerNode, "3"), "EXTRA", "x")), secret(with(secretData, "TOKENISH", "other"))},
 			[]string{`failed drift (changed by hand?): PEERPODS_LIMIT_PER_NODE is "3", the stack wrote "10"; EXTRA added`, "failed drift (changed by hand?): TOKENISH changed", "failed missing"}},
+		"long value": {[]runtime.Object{cm(with(cmData, contract.KeyLibvirtDirName, "/"+strings.Repeat("x", 100))), secret(secretData)},
+			[]string{`LIBVIRT_DIR_NAME is "/` + strings.Repeat("x", 56) + `...", the stack wrote "/var/lib/pp"`, "ok", "failed missing"}},
 		"removed": {[]runtime.Object{cm(with(cmData, contract.KeyLibvirtPool, "")), secret(nil)},
 			[]string{"LIBVIRT_POOL removed", "CLOUD_PROVIDER removed", "missing"}},
 	} {
