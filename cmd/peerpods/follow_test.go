@@ -69,7 +69,7 @@ func TestFollowCluster(t *testing.T) {
 	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: contract.RuntimeClass}, Handler: "kata-remote"}
 	clients := func(k *unstructured.Unstructured) cluster.Clients {
 		kube := kubefake.NewClientset(node, ds, rc)
-		dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{readiness.KataConfigs: "KataConfigList"}, k)
+		dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{readiness.KataConfigs: "KataConfigList", readiness.MachineConfigPools: "MachineConfigPoolList"}, k)
 		return cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: kube.Discovery()}
 	}
 	want := readiness.Want{KataConfig: "kc", Limit: 10}

@@ -212,7 +212,55 @@ func kataConfig(ctx context.Context, c cluster.Clients, name string) (Fact, []st
 			f.Fix = "no node is selected: check the KataConfig's kataConfigPoolSelector against the nodes' labels (peerpods:placement.kataNodes)"
 		}
 	}
+	if f.State != OK {
+		// The usual cause of a stuck install: a pool that cannot update.
+		pool, cond, message, err := degradedPool(ctx, c)
+		if err != nil {
+			return f, nil, err
+		}
+		if pool != "" {
+			f.State, f.Field = Failed, "status; MachineConfigPool "+pool+" status.conditions["+cond+"]"
+			f.Detail += "; MachineConfigPool " + pool + " is " + cond
+			if f.Message == "" {
+				f.Message = message
+			} else if message != "" {
+				f.Message += "; " + message
+			}
+			f.Fix = "the pool's nodes cannot take the kata MachineConfig: oc describe mcp " + pool + " names the node and why; fix that node (oc debug node/NODE), and the pool, then the operator, go on"
+		}
+	}
 	return f, installed, nil
+}
+
+// MachineConfigPools is OpenShift's MachineConfigPool resource
+// (machineconfiguration.openshift.io/v1, cluster-scoped), through which
+// the operator installs kata on the nodes.
+var MachineConfigPools = schema.GroupVersionResource{Group: "machineconfiguration.openshift.io", Version: "v1", Resource: "machineconfigpools"}
+
+// degradedPool returns the first MachineConfigPool (by name) with a
+// degraded condition (NodeDegraded, RenderDegraded or Degraded, status
+// True) and its message; none where the API serves no pools.
+func degradedPool(ctx context.Context, c cluster.Clients) (pool, cond, message string, err error) {
+	list, err := c.Dynamic.Resource(MachineConfigPools).List(ctx, metav1.ListOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", "", "", nil
+	case err != nil:
+		return "", "", "", fmt.Errorf("listing MachineConfigPools: %w", err)
+	}
+	slices.SortFunc(list.Items, func(a, b unstructured.Unstructured) int { return strings.Compare(a.GetName(), b.GetName()) })
+	for _, p := range list.Items {
+		conds, _, _ := unstructured.NestedSlice(p.Object, "status", "conditions")
+		for _, x := range conds {
+			m, _ := x.(map[string]any)
+			t, _ := m["type"].(string)
+			if m["status"] == "True" && slices.Contains([]string{"NodeDegraded", "RenderDegraded", "Degraded"}, t) {
+				msg, _ := m["message"].(string)
+				return p.GetName(), t, msg, nil
+			}
+		}
+	}
+	return "", "", "", nil
 }
 
 // daemonSet reads cloud-api-adaptor's rollout: the controller has seen the

@@ -41,6 +41,16 @@ func inProgress(status, reason, message string) []any {
 	return []any{map[string]any{"type": "InProgress", "status": status, "reason": reason, "message": message, "lastTransitionTime": "2026-01-01T00:00:00Z"}}
 }
 
+// pool is a MachineConfigPool whose NodeDegraded condition has status.
+func pool(name, status, message string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfigPool", "metadata": map[string]any{"name": name},
+		"status": map[string]any{"conditions": []any{
+			map[string]any{"type": "Updated", "status": "False"},
+			map[string]any{"type": "NodeDegraded", "status": status, "message": message}}},
+	}}
+}
+
 // caa is osc-caa-ds with a rollout status.
 func caa(gen, observed int64, desired, updated, ready int32) *appsv1.DaemonSet {
 	labels := map[string]string{"name": contract.CAADaemonSet}
@@ -71,7 +81,7 @@ func caaPod(name, reason string) *corev1.Pod {
 func clients(core []runtime.Object, kcs ...runtime.Object) cluster.Clients {
 	kube := kubefake.NewClientset(core...)
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{readiness.KataConfigs: "KataConfigList"}, kcs...)
+		map[schema.GroupVersionResource]string{readiness.KataConfigs: "KataConfigList", readiness.MachineConfigPools: "MachineConfigPoolList"}, kcs...)
 	return cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: kube.Discovery()}
 }
 
@@ -81,7 +91,8 @@ var kataRemote = &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: contra
 // write them: all ok; the KataConfig installing, failed (the operator's
 // message), or absent; the DaemonSet not observed, rolling, with a
 // container in CrashLoopBackOff (its last log line, a Secret's value in it
-// masked) or CreateContainerConfigError; the RuntimeClass absent; the
+// masked) or CreateContainerConfigError; a MachineConfigPool degraded
+// while kata installs (the pool's message); the RuntimeClass absent; the
 // extended resource missing or of another value than the limit.
 func TestRead(t *testing.T) {
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: contract.Namespace, Name: contract.SecretName},
@@ -107,6 +118,12 @@ func TestRead(t *testing.T) {
 			"conditions": inProgress("True", "Failed", "Node w1 is degraded: MachineConfigPool kata-oc")})},
 			want: "failed ok ok ok",
 			has:  []string{"status.kataNodes.failedToInstall", "failed to install: w1", "message: Node w1 is degraded", "MachineConfigPool degradation"}},
+		"pool degraded": {core: []runtime.Object{node("w0", -1)}, kcs: []runtime.Object{kataConfig("kc", map[string]any{
+			"kataNodes":  map[string]any{"installing": []any{"w0"}, "nodeCount": int64(1)},
+			"conditions": inProgress("True", "Installing", "Performing kata installation")}),
+			pool("master", "False", ""), pool("kata-oc", "True", `Node w0 is reporting: "unexpected on-disk state"`)},
+			want: "failed pending pending pending",
+			has:  []string{"MachineConfigPool kata-oc status.conditions[NodeDegraded]", "MachineConfigPool kata-oc is NodeDegraded", `message: Performing kata installation; Node w0 is reporting: "unexpected on-disk state"`, "oc describe mcp kata-oc"}},
 		"no kataconfig": {core: ok, want: "pending ok ok ok", has: []string{"KataConfig kc status: not found"}},
 		"rolling": {core: []runtime.Object{caa(4, 3, 2, 2, 2), kataRemote, node("w0", 10), node("w1", 5)}, kcs: []runtime.Object{done},
 			want: "ok pending ok pending", has: []string{"generation 4 observed 3", "w1 has 5, not 10 (PEERPODS_LIMIT_PER_NODE)"}},
