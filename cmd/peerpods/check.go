@@ -43,9 +43,11 @@ type checkReport struct {
 // check verifies, read-only, that the stack's peer pods work: the cluster
 // side (the handoff objects against the stack, drift per object; the
 // environment osc-caa-ds gets; the operator's facts) and the cloud side
-// (libvirt: the KVM host reached with the handoff's key and known_hosts,
-// the pool and the volume found). It prints one line (or a JSON object)
-// per fact and returns changesFound (exit 7) unless every one holds.
+// (the declared rules where the cloud reads them back; libvirt: the KVM
+// host reached with the handoff's key and known_hosts, the pool and the
+// volume found), and with o.smoke a pod on a pod VM. It prints one line
+// (or a JSON object) per fact and returns changesFound (exit 7) unless
+// every one holds.
 func (s *stack) check(ctx context.Context, o checkOptions, stdout, stderr io.Writer) error {
 	outs, err := s.Outputs(ctx)
 	if err != nil {
@@ -64,6 +66,9 @@ func (s *stack) check(ctx context.Context, o checkOptions, stdout, stderr io.Wri
 	c, connected, err := stackClients(ctx, s)
 	if err != nil {
 		return err
+	}
+	if o.smoke && !connected {
+		return usageError{"--smoke needs the stack's cluster (peerpods:kubeconfig)"}
 	}
 	var facts []readiness.Fact
 	if connected {
@@ -87,9 +92,6 @@ func (s *stack) check(ctx context.Context, o checkOptions, stdout, stderr io.Wri
 		facts, access = append(facts, f), a
 	}
 	if o.smoke {
-		if !connected {
-			return usageError{"--smoke needs the stack's cluster (peerpods:kubeconfig)"}
-		}
 		so := smoke.Options{Image: o.smokeImage, Backoff: readiness.DefaultBackoff, Sleep: followSleep, Progress: stderr}
 		so.Backoff.Bound = o.smokeTimeout
 		if access != nil {
