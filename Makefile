@@ -12,7 +12,7 @@ NICE  ?= nice -n 19 ionice -c3
 # helpers, the SDK generator and the generated SDK are not product code:
 # hack/coverage.sh).
 CLOUD_PACKAGES := $(filter-out %_test,$(patsubst stacks/cloud_%.go,%,$(wildcard stacks/cloud_*.go)))
-COVERED      := $(CLOUD_PACKAGES) components/common components/check components/netrules components/values components/contract components/handoff stacks
+COVERED      := $(CLOUD_PACKAGES) components/common components/check components/netrules components/backoff components/values components/readiness components/handoffcheck components/smoke components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
 .PHONY: test check lint unit build pulumi kube kubernetes-provider yaml mermaid tools clean e2e faults bench binaries demo demo-down

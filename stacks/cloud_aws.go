@@ -92,6 +92,12 @@ func (awsCloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftover
 	return aws.Leftovers(ctx, cm)
 }
 
+// CheckRules implements RuleChecker: the ingress rules in their security
+// groups.
+func (awsCloud) CheckRules(ctx *pulumi.Context, cm map[string]string, rules []values.DeclaredRule) ([]values.RuleFinding, error) {
+	return aws.CheckRules(ctx, cm, rules)
+}
+
 // FromCluster implements Cloud: the region and the infrastructure
 // name (which finds the workers by the installer's tags, and stays when
 // workers are replaced), and the OIDC issuer for workload identity.

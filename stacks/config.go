@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
@@ -61,6 +62,9 @@ type Config struct {
 	// a warning when LineWarns.
 	LineNote  string
 	LineWarns bool
+	// WaitTimeout bounds how long peerpods up follows the operator
+	// (peerpods:waitTimeout).
+	WaitTimeout time.Duration
 }
 
 // secretSetting is a stack config key whose value goes into
@@ -258,6 +262,9 @@ func load(src source, l loader) (Config, error) {
 		}
 	}
 	c.Operator.Line, c.LineNote, c.LineWarns = r.operatorLine(operator)
+	wait, set := r.get("waitTimeout")
+	c.WaitTimeout, err = WaitTimeout(wait, set)
+	r.fail(err)
 	if c.Identity == contract.IdentityWorkload && c.Handoff != handoff.ModeOff && c.Operator.Subscription == "" {
 		r.fail(problems.Invalid("peerpods:operatorSubscription", "is not set, and the cluster has no OLM Subscription of package "+contract.OperatorPackage+" in "+contract.Namespace+" (or there is no cluster to read): workload identity reaches the operator through its Subscription's env",
 			"install the operator through OLM first, or name its Subscription (oc get subscriptions -n "+contract.Namespace+")"))

@@ -206,7 +206,9 @@ func TestClusterBadInput(t *testing.T) {
 	}{
 		{"platform mismatch", withCfg(func(map[string]string) {}), clustertest.For(contract.Azure), false, "peerpods:cloud", "set peerpods:cloud to azure"},
 		{"not OpenShift", withCfg(func(map[string]string) {}), clustertest.Cluster{}, false, "peerpods:kubeconfig", "OpenShift cluster"},
-		{"no CCO secret", withCfg(func(c map[string]string) { c["peerpods:credentialsFromCluster"], c["peerpods:acknowledgeRootCredential"] = "true", "true" }),
+		{"no CCO secret", withCfg(func(c map[string]string) {
+			c["peerpods:credentialsFromCluster"], c["peerpods:acknowledgeRootCredential"] = "true", "true"
+		}),
 			clustertest.For(contract.AWS, clustertest.WithoutCCOSecret), false, "peerpods:credentialsFromCluster", "give the keys as stack secrets"},
 		{"unknown context", withCfg(func(c map[string]string) { c["peerpods:kubeContext"] = "prod" }), clustertest.Cluster{}, true, "peerpods:kubeContext", "one of the kubeconfig's contexts"},
 		{"unreachable", withCfg(func(map[string]string) {}), clustertest.Cluster{}, true, "peerpods:kubeconfig", "reachable"},

@@ -24,7 +24,7 @@ var (
 		"cloud", "handoff", "kubeContext",
 		"tunnelPort", "tunnelProtocols", "allowPublicRanges", "proxyTimeout", "limitPerNode", "rootVolumeSize", "tags",
 		"initdataFile", "initdata", "extra", "kataConfig", "placement", "adopt",
-		"identity", "discover", "credentialsFromCluster", "acknowledgeRootCredential", "insecureKubeconfig", "operatorSubscription", "operatorVersion",
+		"identity", "discover", "credentialsFromCluster", "acknowledgeRootCredential", "insecureKubeconfig", "operatorSubscription", "operatorVersion", "waitTimeout",
 		// Refused with their own advice (load).
 		"disableCvm", "peerPodConfig",
 	}
@@ -78,6 +78,7 @@ var settingDocs = map[string]string{
 	"gcp":                       "The GCP settings: the project and zone, the cluster's network, the firewall, the pod VM machine type and image.",
 	"libvirt":                   "The libvirt settings: the libvirtd (local URI, or a remote KVM host over qemu+ssh), the storage pool and volume, the image uploaded, the network.",
 	"hostKeyCerts":              "HOST_KEY_CERTS of peer-pods-secret (optional): IBM Z Secure Execution host key documents (PEM) for the operator's own libvirt image build, so refused with peerpods:libvirt.image.",
+	"waitTimeout":               "How long peerpods up follows the operator after a cluster handoff (peerpods up --no-wait skips it): until the KataConfig has every node installed, osc-caa-ds rolled out, the kata-remote RuntimeClass present and the pod-VM resource advertised; a positive duration such as 90m or 2h (default 90m: installing kata reboots each node, 10 to 60 minutes or more).",
 }
 
 // staticKey ends the description of a cloud key of peer-pods-secret that

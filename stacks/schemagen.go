@@ -66,6 +66,8 @@ func scalarSchema(name string) *jsonschema.Schema {
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "integer"}, {Type: "string", Pattern: `^\s*[0-9]+\s*$`}}}
 	case "discover", "credentialsFromCluster", "acknowledgeRootCredential":
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "boolean"}, {Type: "string", Enum: []any{"true", "false"}}}}
+	case "waitTimeout":
+		return &jsonschema.Schema{Type: "string", Pattern: waitTimeoutPattern}
 	case "disableCvm":
 		return &jsonschema.Schema{}
 	case "adopt":

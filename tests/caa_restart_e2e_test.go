@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
@@ -71,25 +72,25 @@ func TestEngineCAARestart(t *testing.T) {
 	// No pod of another test runs on a pod VM (one whose namespace is
 	// being deleted may linger briefly).
 	kata := contract.RuntimeClass
-	deadline := time.Now().Add(kubetest.Timeout)
-	for {
+	var others []string
+	none, err := backoff.Poll(ctx, backoff.Backoff{First: 50 * time.Millisecond, Max: time.Second, Bound: kubetest.Timeout}, nil, func(ctx context.Context) (bool, error) {
 		pods, err := c.Typed.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
 		if err != nil {
-			t.Fatal(err)
+			return false, err
 		}
-		var others []string
+		others = nil
 		for _, p := range pods.Items {
 			if p.Spec.RuntimeClassName != nil && *p.Spec.RuntimeClassName == kata {
 				others = append(others, p.Namespace+"/"+p.Name)
 			}
 		}
-		if len(others) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pods of runtime class %s exist before the test: %v", kata, others)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return len(others) == 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !none {
+		t.Fatalf("pods of runtime class %s exist before the test: %v", kata, others)
 	}
 
 	// The operator's DaemonSet, and a restartedAt of an earlier

@@ -67,7 +67,8 @@ func (h *harness) useKubernetesProvider() {
 // pulumi-kubernetes plugin, with the operator's CRDs installed and the
 // e2e kubeconfig set. It holds the remote host (remoteHost) for the
 // test: the engine tests that write into the operator's namespace run
-// one at a time.
+// one at a time. Its up does not follow the operator (h.noWait) unless
+// the test says so.
 func newClusterHarness(t *testing.T, stack string) (*harness, string) {
 	t.Helper()
 	kubetest.InstallCRDs(t, kubetest.PeerPodsCRDs(t)...)
@@ -75,6 +76,7 @@ func newClusterHarness(t *testing.T, stack string) (*harness, string) {
 	h := newHarness(t, stack, clusterStack(kata))
 	h.useKubernetesProvider()
 	h.remoteHost()
+	h.noWait = true
 	kubeconfig, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_KUBECONFIG"))
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,9 @@ type harness struct {
 	lv      *golibvirt.Libvirt
 	pool    string
 	poolDir string
+	// noWait passes --no-wait to up: a cluster-mode up would otherwise
+	// follow an operator that does not run here.
+	noWait bool
 }
 
 // newHarness makes a project for the stack whose file stackFile writes
@@ -235,6 +238,9 @@ func (h *harness) peerpods(wantCode int, args ...string) string {
 	args = append(args, "--stack", h.stack, "--dir", h.dir)
 	if args[0] == "up" || args[0] == "destroy" {
 		args = append(args, "--yes") // no terminal here, as in CI
+	}
+	if args[0] == "up" && h.noWait {
+		args = append(args, "--no-wait")
 	}
 	out, code := h.exec(filepath.Join(h.bin, "peerpods"), args...)
 	if code != wantCode {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/peerpods/provisioner/cmd/peerpods/proc"
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/libvirt/conn"
 	"github.com/peerpods/provisioner/tests/testkit/caatest"
 	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
@@ -126,9 +127,9 @@ func (h *harness) start(args ...string) *running {
 	return r
 }
 
-// await reads the run's output until a line holds want; the run ending
-// first fails the test.
-func (r *running) await(want string) {
+// await reads the run's output until a line holds want, and returns
+// that line; the run ending first fails the test.
+func (r *running) await(want string) string {
 	r.t.Helper()
 	timeout := time.After(3 * time.Minute)
 	for {
@@ -139,7 +140,7 @@ func (r *running) await(want string) {
 				r.t.Fatalf("the run ended (exit %d) before %q:\n%s", r.code, want, r.out)
 			}
 			if strings.Contains(line, want) {
-				return
+				return line
 			}
 		case <-timeout:
 			r.t.Fatalf("no %q in 3 minutes:\n%s", want, r.out)
@@ -161,13 +162,9 @@ func (r *running) wait() (string, int) {
 // awaitGone waits until none of pids runs (zombies count as gone).
 func awaitGone(t *testing.T, pids []int) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
 	for _, pid := range pids {
-		for proc.Alive(pid) {
-			if time.Now().After(deadline) {
-				t.Fatalf("process %d still runs a minute after the kill", pid)
-			}
-			time.Sleep(20 * time.Millisecond)
+		if !backoff.Until(t.Context(), backoff.Backoff{First: 10 * time.Millisecond, Max: time.Second, Bound: time.Minute}, func() bool { return !proc.Alive(pid) }) {
+			t.Fatalf("process %d still runs a minute after the kill", pid)
 		}
 	}
 }
@@ -486,13 +483,11 @@ func stopBackend(t *testing.T, pidFile string) {
 	}
 	// Gone, and reaped: start.sh refuses a second libvirtd while one,
 	// even a zombie, is listed.
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if _, _, ok := proc.Stat(pid); !ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s (pid %d) still there a minute after SIGTERM", pidFile, pid)
-		}
+	if !backoff.Until(t.Context(), backoff.Backoff{First: 10 * time.Millisecond, Max: time.Second, Bound: time.Minute}, func() bool {
+		_, _, ok := proc.Stat(pid)
+		return !ok
+	}) {
+		t.Fatalf("%s (pid %d) still there a minute after SIGTERM", pidFile, pid)
 	}
 }
 

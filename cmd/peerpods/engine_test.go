@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/peerpods/provisioner/components/backoff"
 )
 
 // fakePulumi puts on PATH a "pulumi" that records its arguments, its
@@ -37,13 +39,11 @@ while :; do sleep 0.02; done
 // awaitFile waits until path exists.
 func awaitFile(t *testing.T, path string) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s", path)
-		}
+	if !backoff.Until(t.Context(), backoff.Backoff{First: 5 * time.Millisecond, Max: time.Second, Bound: 20 * time.Second}, func() bool {
+		_, err := os.Stat(path)
+		return err == nil
+	}) {
+		t.Fatalf("no %s", path)
 	}
 }
 

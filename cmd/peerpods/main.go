@@ -4,7 +4,8 @@
 //
 //	peerpods init    --stack S --kubeconfig FILE [--context C] [--identity cco|static|workload]
 //	peerpods preview --stack S [--json FILE] [--markdown FILE]
-//	peerpods up      --stack S
+//	peerpods up      --stack S [--no-wait]
+//	peerpods check   --stack S [--json] [--smoke]
 //	peerpods destroy --stack S [--remove] [--ignore-leftovers]
 //	peerpods sweep   --stack S [--delete [--yes]]
 //	peerpods refresh --stack S [--expect-no-changes]
@@ -18,7 +19,8 @@
 // (https://www.pulumi.com/docs/iac/cli/exit-codes/): 0 success (preview: no
 // changes; refresh --expect-no-changes: no drift), 1 failure, 2 bad command
 // line, 6 no such stack (no stack file), 7 preview found changes or refresh
-// found drift, sweep found leftovers that remain, 8 canceled (SIGINT,
+// found drift, sweep found leftovers that remain, check found a fact that
+// does not hold, 8 canceled (SIGINT,
 // SIGTERM, or a confirmation answered no), 255 internal error (a panic);
 // and 64 (EX_USAGE of sysexits.h: Pulumi has no code for it) for a --stack
 // value that is not a valid stack name, refused before any file is looked
@@ -36,7 +38,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/peerpods/provisioner/components/smoke"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
@@ -58,9 +62,10 @@ const (
 	// found).
 	exitNoStack = 6
 	// exitChanges is a preview that found changes, a refresh
-	// --expect-no-changes that found drift, or a sweep that found
-	// leftovers of cloud-api-adaptor that remain (Pulumi: "no changes", an
-	// expectation about changes not met).
+	// --expect-no-changes that found drift, a sweep that found leftovers
+	// of cloud-api-adaptor that remain, or a check that found a fact that
+	// does not hold (Pulumi: "no changes", an expectation about changes
+	// not met).
 	exitChanges = 7
 	// exitCanceled is a command stopped by SIGINT or SIGTERM (Pulumi:
 	// canceled run).
@@ -117,7 +122,7 @@ func (e noStackError) Error() string { return e.msg }
 // changesFound is returned when a preview has changes or a refresh drift.
 var changesFound = errors.New("changes found")
 
-const usage = `usage: peerpods <init|discover|preview|up|destroy|refresh|outputs|sweep> --stack STACK [flags]
+const usage = `usage: peerpods <init|discover|preview|up|destroy|refresh|outputs|sweep|check> --stack STACK [flags]
 run "peerpods <command> -h" for the flags of a command`
 
 // run executes one command and returns the exit code; a panic is an
@@ -184,6 +189,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var initOpts initOptions
 	var discoverOpts discoverOptions
 	var sweepOpts sweepOptions
+	var checkOpts checkOptions
 	var ignoreLeftovers bool
 	addSweepFlags(fs, cmd, &sweepOpts, &ignoreLeftovers)
 	switch cmd {
@@ -207,6 +213,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&discoverOpts.kubeconfig, "kubeconfig", "", "the cluster's kubeconfig file (default: the stack's peerpods:kubeconfig, decrypted by Pulumi)")
 		fs.StringVar(&discoverOpts.context, "context", "", "the kubeconfig context (default: the stack's peerpods:kubeContext, else the current one)")
 		fs.BoolVar(&discoverOpts.write, "write", false, "update the stack file (without it nothing changes, and a difference exits 7)")
+	case "check":
+		fs.BoolVar(&checkOpts.json, "json", false, "print the facts as one JSON object (for CI) instead of one line each")
+		fs.BoolVar(&checkOpts.smoke, "smoke", false, "also run a pod on a pod VM in a scratch namespace, find its pod VM, delete both and the namespace")
+		fs.StringVar(&checkOpts.smokeImage, "smoke-image", smoke.DefaultImage, "the smoke pod's image (it runs sleep 3600)")
+		fs.DurationVar(&checkOpts.smokeTimeout, "smoke-timeout", 15*time.Minute, "how long each step of the smoke test waits at most")
 	case "up", "sweep":
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
@@ -273,6 +284,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return s.destroy(ctx, o.run, remove, terminal(os.Stdin), os.Stdin, stdout, stderr)
 	case "sweep":
 		return s.sweep(ctx, sweepOpts, terminal(os.Stdin), os.Stdin, stdout)
+	case "check":
+		return s.check(ctx, checkOpts, stdout, stderr)
 	case "refresh":
 		return s.refresh(ctx, o.run, expectNoChanges, stdout, stderr)
 	default:

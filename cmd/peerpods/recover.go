@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peerpods/provisioner/cmd/peerpods/proc"
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
@@ -193,26 +194,23 @@ const orphanWait = 30 * time.Second
 // (cmd/pulumi-resource-peerpods); another one would go on until its SDK's
 // health check, minutes later, and is reported after orphanWait.
 func awaitOrphans(ctx context.Context, dir string, w io.Writer) error {
-	deadline := time.Now().Add(orphanWait)
 	said := false
-	for {
-		pids := orphanPlugins(dir)
-		if len(pids) == 0 {
-			return nil
-		}
-		if !said {
+	var pids []int
+	gone, err := backoff.Poll(ctx, backoff.Backoff{First: 20 * time.Millisecond, Max: time.Second, Bound: orphanWait}, nil, func(context.Context) (bool, error) {
+		pids = orphanPlugins(dir)
+		if len(pids) > 0 && !said {
 			fmt.Fprintf(w, "peerpods: waiting for the provider plugins of the interrupted run to stop (pids %v)\n", pids)
 			said = true
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("provider plugins of an interrupted run still run after %s (pids %v); stop them (kill %v), then run again", orphanWait, pids, strings.Trim(fmt.Sprint(pids), "[]"))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+		return len(pids) == 0, nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case !gone:
+		return fmt.Errorf("provider plugins of an interrupted run still run after %s (pids %v); stop them (kill %v), then run again", orphanWait, pids, strings.Trim(fmt.Sprint(pids), "[]"))
 	}
+	return nil
 }
 
 // orphanPlugins returns the pids of the provider plugins working in dir

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peerpods/provisioner/cmd/peerpods/proc"
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/tests/testkit/s3test"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -210,13 +211,11 @@ func TestZombieIsNotRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Wait()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if st, _, _ := proc.Stat(cmd.Process.Pid); st == proc.Zombie {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the process did not exit")
-		}
+	if !backoff.Until(t.Context(), backoff.Backoff{First: 5 * time.Millisecond, Max: time.Second, Bound: 10 * time.Second}, func() bool {
+		st, _, _ := proc.Stat(cmd.Process.Pid)
+		return st == proc.Zombie
+	}) {
+		t.Fatal("the process did not exit")
 	}
 	if running(cmd.Process.Pid, "pulumi") {
 		t.Error("a zombie pulumi counts as running")

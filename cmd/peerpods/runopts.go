@@ -26,6 +26,8 @@ type runOptions struct {
 	message           string
 	// yes skips the confirmation of up and destroy.
 	yes bool
+	// noWait skips following the operator after up.
+	noWait bool
 }
 
 // list is a flag that may be given more than once.
@@ -52,6 +54,9 @@ func addRunFlags(fs *flag.FlagSet, cmd string, r *runOptions) {
 	}
 	if cmd == "up" || cmd == "destroy" || cmd == "refresh" {
 		fs.BoolVar(&r.diff, "diff", false, "show the detailed diff of each change")
+	}
+	if cmd == "up" {
+		fs.BoolVar(&r.noWait, "no-wait", false, "do not follow the operator after a cluster handoff (else up waits, at most peerpods:waitTimeout, until peer pods work)")
 	}
 	if cmd == "up" || cmd == "destroy" {
 		fs.BoolVar(&r.yes, "yes", false, "do not ask for confirmation (needed without a terminal, as in CI)")

@@ -191,7 +191,10 @@ func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io
 		return s.failed("up", err)
 	}
 	fmt.Fprintf(stdout, "\nup of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
-	return nil
+	if r.noWait {
+		return nil
+	}
+	return s.follow(ctx, stdout, stderr)
 }
 
 // destroy deletes the stack's resources, after showing the plan and

@@ -16,6 +16,7 @@ import (
 	"github.com/peerpods/provisioner/libvirt/leftovers"
 	"github.com/peerpods/provisioner/libvirt/provider"
 	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -89,6 +90,12 @@ var findLeftovers = func(ctx context.Context, s *stack, o sweepOptions) (found, 
 	if !ok {
 		return found{}, fmt.Errorf("cloud %q has no search for cloud-api-adaptor's leftovers", name)
 	}
+	items, err := s.runSweeper(ctx, sw, configMapOutput(outs))
+	return found{items: items}, err
+}
+
+// configMapOutput is the stack's peer-pods-cm (its configMap output).
+func configMapOutput(outs auto.OutputMap) map[string]string {
 	cm := map[string]string{}
 	if m, ok := outs[stacks.OutputConfigMap].Value.(map[string]any); ok {
 		for k, v := range m {
@@ -97,28 +104,33 @@ var findLeftovers = func(ctx context.Context, s *stack, o sweepOptions) (found, 
 			}
 		}
 	}
-	items, err := s.runSweeper(ctx, sw, cm)
-	return found{items: items}, err
+	return cm
 }
 
-// runSweeper runs sw in a preview of the stack whose program is only the
-// sweep's provider and invokes: nothing is created, changed or recorded
-// (the preview's plan, which would delete the stack's resources, is
-// never applied, and its display is not shown).
+// runSweeper runs sw in a read-only program of the stack (runInvokes).
 func (s *stack) runSweeper(ctx context.Context, sw stacks.Sweeper, cm map[string]string) ([]common.Item, error) {
-	ws := s.Workspace()
-	program := ws.Program()
-	defer ws.SetProgram(program)
 	var items []common.Item
-	ws.SetProgram(func(ctx *pulumi.Context) (err error) {
+	err := s.runInvokes(ctx, "searching for cloud-api-adaptor's leftovers", func(ctx *pulumi.Context) (err error) {
 		items, err = sw.Leftovers(ctx, cm)
 		return err
 	})
+	return items, err
+}
+
+// runInvokes runs program in a preview of the stack whose program is only
+// a provider and invokes: nothing is created, changed or recorded (the
+// preview's plan, which would delete the stack's resources, is never
+// applied, and its display is not shown). what names the run in errors.
+func (s *stack) runInvokes(ctx context.Context, what string, program pulumi.RunFunc) error {
+	ws := s.Workspace()
+	saved := ws.Program()
+	defer ws.SetProgram(saved)
+	ws.SetProgram(program)
 	var progress strings.Builder
 	if _, err := s.Preview(ctx, optpreview.ProgressStreams(&progress), optpreview.ErrorProgressStreams(&progress)); err != nil {
-		return nil, fmt.Errorf("searching for cloud-api-adaptor's leftovers of %s: %s", s.name, engineMessage(err))
+		return fmt.Errorf("%s of %s: %s", what, s.name, engineMessage(err))
 	}
-	return items, nil
+	return nil
 }
 
 // exportState is the stack's deployment with secrets in plain text (the
@@ -214,14 +226,12 @@ func plain(v any) string {
 // nothing in a shared pool, is removed; a kubeconfig whose cluster cannot
 // be read is an error, so that nothing is removed unchecked.
 var readPodVMs = func(ctx context.Context, s *stack) (common.Accounting, error) {
-	kubeconfig, err := s.GetConfig(ctx, stacks.Namespace+":kubeconfig")
-	if err != nil || kubeconfig.Value == "" {
-		return nil, nil
-	}
-	kubeContext, _ := s.GetConfig(ctx, stacks.Namespace+":kubeContext")
-	clients, err := cluster.Connect([]byte(kubeconfig.Value), kubeContext.Value)
+	clients, ok, err := stackClients(ctx, s)
 	if err != nil {
-		return nil, fmt.Errorf("reading the cluster of peerpods:kubeconfig, to keep the pod VMs that serve pods: %w", err)
+		return nil, fmt.Errorf("reading %w, to keep the pod VMs that serve pods", err)
+	}
+	if !ok {
+		return nil, nil
 	}
 	v, err := cluster.ReadPodVMs(ctx, clients)
 	if err != nil {

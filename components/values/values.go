@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/netrules"
@@ -327,4 +329,50 @@ func (v Values) OnLine(l contract.Line) Values {
 		v.SSHKey = nil // a key of the cloud's older lines; else refused
 	}
 	return v
+}
+
+// DeclaredRule is a rule of the "rules" stack output (Rule.Output), read
+// back: what the stack declared.
+type DeclaredRule struct {
+	Name, ID, Target string
+	Ports            []netrules.Port
+	Adopted          bool
+}
+
+// String names the rule for reports.
+func (r DeclaredRule) String() string {
+	return fmt.Sprintf("rule %s (%s) of %s", r.Name, r.ID, r.Target)
+}
+
+// ParseRules reads the "rules" stack output as the Automation API gives it
+// (a list of maps); a port that does not parse is an error.
+func ParseRules(out any) ([]DeclaredRule, error) {
+	list, _ := out.([]any)
+	rules := make([]DeclaredRule, 0, len(list))
+	for _, item := range list {
+		m, _ := item.(map[string]any)
+		str := func(k string) string { s, _ := m[k].(string); return s }
+		r := DeclaredRule{Name: str("name"), ID: str("id"), Target: str("target")}
+		r.Adopted, _ = m["adopted"].(bool)
+		ports, _ := m["ports"].([]any)
+		for _, p := range ports {
+			text, _ := p.(string)
+			num, proto, ok := strings.Cut(text, "/")
+			n, err := strconv.Atoi(num)
+			if !ok || err != nil {
+				return nil, fmt.Errorf("the rules output: %s has the port %q, not number/protocol", r.Name, text)
+			}
+			r.Ports = append(r.Ports, netrules.Port{Number: n, Protocol: netrules.Protocol(proto)})
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+// RuleFinding is what the cloud shows of a declared rule: Problem is
+// empty when the rule exists and still allows its ports from the right
+// source; Fix says what to do otherwise.
+type RuleFinding struct {
+	Rule         DeclaredRule
+	Problem, Fix string
 }

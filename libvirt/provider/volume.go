@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/components/check"
 	common "github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/libvirt/conn"
@@ -258,13 +259,13 @@ func (*StorageVolume) Create(ctx context.Context, req infer.CreateRequest[Storag
 		// an explicit refresh while that job counts). Until then it takes
 		// the volume for raw: a resize would only truncate the file. Wait,
 		// bounded, for the detection.
-		for deadline := time.Now().Add(uploadSettle); ; time.Sleep(50 * time.Millisecond) {
-			if err := readVolume(l, vol, &state); err != nil {
-				return undo(err)
-			}
-			if state.ActualFormat == in.Format || time.Now().After(deadline) {
-				break
-			}
+		// (Past the bound, as before, the volume is taken as it reads.)
+		settle := backoff.Backoff{First: 20 * time.Millisecond, Max: time.Second, Bound: uploadSettle}
+		if _, err := backoff.Poll(context.WithoutCancel(ctx), settle, nil, func(context.Context) (bool, error) {
+			err := readVolume(l, vol, &state)
+			return state.ActualFormat == in.Format, err
+		}); err != nil {
+			return undo(err)
 		}
 		if in.Capacity != nil && int64(*in.Capacity) > info.VirtualSize {
 			if err := l.StorageVolResize(vol, uint64(*in.Capacity), 0); err != nil {

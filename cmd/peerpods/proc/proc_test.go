@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peerpods/provisioner/components/backoff"
 )
 
 // TestOfRealProcesses reads real processes: this test's own, a child that
@@ -36,10 +38,8 @@ func TestOfRealProcesses(t *testing.T) {
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); Alive(pid); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the killed child still counts as alive")
-		}
+	if !backoff.Until(t.Context(), backoff.Backoff{First: 5 * time.Millisecond, Max: time.Second, Bound: 10 * time.Second}, func() bool { return !Alive(pid) }) {
+		t.Fatal("the killed child still counts as alive")
 	}
 	if state, _, ok := Stat(pid); !ok || state != Zombie {
 		t.Errorf("the unreaped child: %q, %v; want a zombie", state, ok)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/peerpods/provisioner/components/backoff"
 	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 	"io"
 	"os"
@@ -26,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
-	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -265,6 +265,9 @@ func PeerPodsCRDs(t testing.TB) []string {
 	return files
 }
 
+// crdWait polls for a CRD to be served.
+var crdWait = backoff.Backoff{First: 20 * time.Millisecond, Max: time.Second, Bound: Timeout}
+
 var crdResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
 // InstallCRDs server-side applies the CustomResourceDefinitions in the YAML
@@ -297,7 +300,7 @@ func InstallCRDs(t testing.TB, files ...string) {
 	for _, crd := range crds {
 		name := crd.GetName()
 		var last string
-		err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		ok, err := backoff.Poll(ctx, crdWait, nil, func(ctx context.Context) (bool, error) {
 			got, err := c.Dynamic.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				return false, err
@@ -312,17 +315,17 @@ func InstallCRDs(t testing.TB, files ...string) {
 			}
 			return false, nil
 		})
-		if err != nil {
+		if err != nil || !ok {
 			t.Fatalf("CRD %s not Established within %s (last: %q): %v", name, Timeout, last, err)
 		}
 		group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
 		kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
-		err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(context.Context) (bool, error) {
+		established, err := backoff.Poll(ctx, crdWait, nil, func(context.Context) (bool, error) {
 			c.Mapper.Reset()
 			_, err := c.Mapper.RESTMapping(schema.GroupKind{Group: group, Kind: kind})
 			return err == nil, nil
 		})
-		if err != nil {
+		if err != nil || !established {
 			t.Fatalf("kind %s.%s not in discovery within %s: %v", kind, group, Timeout, err)
 		}
 	}

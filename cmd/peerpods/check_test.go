@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/components/cluster"
+	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/handoffcheck"
+	"github.com/peerpods/provisioner/components/readiness"
+	"github.com/peerpods/provisioner/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+)
+
+// TestHandoffObjects: the handoff objects from the stack's outputs, the
+// Secrets marked, an absent output (no ssh-key-secret) left out.
+func TestHandoffObjects(t *testing.T) {
+	objs := handoffObjects(auto.OutputMap{
+		stacks.OutputConfigMap: {Value: map[string]any{"A": "1", "N": 2}},
+		stacks.OutputSecret:    {Value: map[string]any{"S": "x"}, Secret: true},
+	})
+	if len(objs) != 2 || objs[0].Name != contract.ConfigMapName || objs[0].Secret || objs[0].Data["A"] != "1" || len(objs[0].Data) != 1 ||
+		objs[1].Name != contract.SecretName || !objs[1].Secret || objs[1].Data["S"] != "x" {
+		t.Errorf("%+v", objs)
+	}
+}
+
+// TestLibvirtFactRefuses: without a cluster, the stack's own values (the
+// ConfigMap's over the Secret's); a URI that does not parse, and a
+// known_hosts without the host's key (as OpenSSH would refuse it), fail
+// before any connection, the key never shown.
+func TestLibvirtFactRefuses(t *testing.T) {
+	h := func(uri, knownHosts string) handoffcheck.Handoff {
+		return handoffcheck.Handoff{Cloud: contract.Libvirt, Line: contract.Line112, Objects: []handoffcheck.Object{
+			{Name: contract.SecretName, Secret: true, Data: map[string]string{contract.KeyLibvirtURI: uri, contract.KeyLibvirtPool: "from-secret"}},
+			{Name: contract.ConfigMapName, Data: map[string]string{contract.KeyLibvirtPool: "pp", contract.KeyLibvirtVolName: "vol"}},
+			{Name: contract.SSHKeySecretName, Secret: true, Data: map[string]string{contract.KeySSHPrivateKey: "PRIVATE-KEY-TEXT", contract.KeySSHKnownHosts: knownHosts}},
+		}}
+	}
+	for _, c := range []struct {
+		h    handoffcheck.Handoff
+		want string
+	}{
+		{h("http://nope", ""), "LIBVIRT_URI: "},
+		{h("qemu+ssh://root@kvm.example:2222/system", "other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"),
+			"ssh-key-secret: known_hosts has no key for [kvm.example]:2222"},
+	} {
+		f, a, err := libvirtFact(t.Context(), cluster.Clients{}, false, c.h)
+		if err != nil || a != nil || f.State != readiness.Failed || !strings.Contains(f.Detail, c.want) {
+			t.Errorf("%v %v %+v", err, a, f)
+		}
+		if f.Field != "pool pp, volume vol" || strings.Contains(f.Line(), "PRIVATE-KEY-TEXT") {
+			t.Errorf("the ConfigMap does not win, or the key is shown: %s", f.Line())
+		}
+	}
+}
