@@ -182,7 +182,8 @@ func TestDiscoveryRealServer(t *testing.T) {
 			// Static credentials read from the server's CCO root secret:
 			// peer-pods-secret holds exactly its keys, mapped as the
 			// operator maps them.
-			cco := stacktest.WithSecrets(map[string]string{"peerpods:handoff": "manifests", "peerpods:identity": "static", "peerpods:credentialsFromCluster": "true"})
+			cco := stacktest.WithSecrets(map[string]string{"peerpods:handoff": "manifests", "peerpods:identity": "static",
+				"peerpods:credentialsFromCluster": "true", "peerpods:acknowledgeRootCredential": "true"})
 			for k := range cco.Values {
 				if strings.HasPrefix(k, "peerpods:aws") || strings.HasPrefix(k, "peerpods:azureClient") || strings.HasPrefix(k, "peerpods:azureTenant") || k == "peerpods:gcpCredentials" {
 					delete(cco.Values, k)

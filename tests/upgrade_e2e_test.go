@@ -63,8 +63,11 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// This version: the pull request's preview, then the merge's up.
+	// This version: the pull request's preview, then the merge's up. It
+	// wants the host key pinned or the first key met accepted: this
+	// stack's access has met and pinned it already.
 	h.build(repoRoot(t), true)
+	h.run("pulumi", "config", "set", "--path", "peerpods:libvirt.host.acceptNewHostKey", "true", "--type", "bool", "--stack", h.stack)
 	reportFile := filepath.Join(h.dir, "preview.json")
 	h.peerpods(7, "preview", "--json", reportFile)
 	ops := map[string]string{}
