@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
@@ -128,7 +129,7 @@ func load(src source, l loader) (Config, error) {
 		r.fail(checkKubeconfig(c.Kubeconfig.Reveal(), c.KubeContext, r.boolean("insecureKubeconfig", false)))
 	}
 	name := r.str("cloud", "")
-	var operator *installedOperator
+	var operator *cluster.Operator
 	if l.discover && !r.boolean("discover", true) && c.Kubeconfig.IsSet() && !r.bad("kubeconfig") {
 		// Without discovery the cluster still says which operator runs:
 		// the objects are written for its line.
@@ -141,7 +142,8 @@ func load(src source, l loader) (Config, error) {
 		r.fail(err)
 		if d != nil {
 			c.Discovery = d
-			operator = &installedOperator{Version: d.Facts.OperatorVersion, CSV: d.Facts.OperatorCSV, Subscription: d.Facts.Subscription}
+			op := d.Facts.Operator()
+			operator = &op
 			if found, err := d.cloudOf(name); err != nil {
 				r.fail(err)
 			} else {
@@ -381,15 +383,11 @@ func (r *reader) str(key, def string) string {
 	return def
 }
 
-// installedOperator is the operator OLM installed in the cluster: its
-// ClusterServiceVersion's spec.version, the CSV and its Subscription.
-type installedOperator struct{ Version, CSV, Subscription string }
-
 // operatorLine decides the operator's release line: the version of the
 // operator OLM installed in the cluster when one is read, else
 // peerpods:operatorVersion, else the newest known line. It returns what
 // to say about it, and whether that is a warning.
-func (r *reader) operatorLine(d *installedOperator) (contract.Line, string, bool) {
+func (r *reader) operatorLine(d *cluster.Operator) (contract.Line, string, bool) {
 	pinned, hasPin := r.get("operatorVersion")
 	var pin contract.Line
 	var pinWarning string

@@ -98,25 +98,19 @@ func (l loader) readCluster(kubeconfig, kubeContext string) (*Discovery, error) 
 
 // readOperator reads only which operator the cluster runs (with
 // peerpods:discover false): its Subscription's installed CSV's version.
-func (l loader) readOperator(kubeconfig, kubeContext string) (*installedOperator, error) {
+func (l loader) readOperator(kubeconfig, kubeContext string) (*cluster.Operator, error) {
 	clients, err := l.opts.connect([]byte(kubeconfig), kubeContext)
 	if err != nil {
 		return nil, problems.Invalid("peerpods:kubeconfig", err.Error(), "store a working kubeconfig: pulumi config set --secret kubeconfig < ~/.kube/config")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*cluster.Timeout)
 	defer cancel()
-	sub, err := cluster.OperatorSubscription(ctx, clients)
-	if err == nil && sub != "" {
-		op := &installedOperator{Subscription: sub}
-		if op.CSV, op.Version, err = cluster.InstalledVersion(ctx, clients, sub); err == nil {
-			return op, nil
-		}
-	}
+	op, err := cluster.ReadOperator(ctx, clients)
 	if err != nil {
 		return nil, problems.Invalid("peerpods:kubeconfig", "names a cluster whose operator version cannot be read: "+err.Error(),
 			"check that the user may read subscriptions and clusterserviceversions.operators.coreos.com in "+contract.Namespace)
 	}
-	return nil, nil
+	return &op, nil
 }
 
 // cloudOf checks the stack's cloud against the cluster's platform, or

@@ -156,15 +156,34 @@ func Read(ctx context.Context, c Clients) (Facts, error) {
 	if f.MachineNetworks, err = machineNetworks(ctx, c); err != nil {
 		return Facts{}, err
 	}
-	if f.Subscription, err = OperatorSubscription(ctx, c); err != nil {
+	op, err := ReadOperator(ctx, c)
+	if err != nil {
 		return Facts{}, err
 	}
-	if f.Subscription != "" {
-		if f.OperatorCSV, f.OperatorVersion, err = InstalledVersion(ctx, c, f.Subscription); err != nil {
-			return Facts{}, err
-		}
-	}
+	f.Subscription, f.OperatorCSV, f.OperatorVersion = op.Subscription, op.CSV, op.Version
 	return f, nil
+}
+
+// Operator is the operator OLM installed: its Subscription (empty when
+// there is none), the ClusterServiceVersion the Subscription installed and
+// that CSV's spec.version (both empty until OLM installs one).
+type Operator struct{ Subscription, CSV, Version string }
+
+// Operator returns the operator part of the facts.
+func (f Facts) Operator() Operator {
+	return Operator{Subscription: f.Subscription, CSV: f.OperatorCSV, Version: f.OperatorVersion}
+}
+
+// ReadOperator reads the operator's Subscription (OperatorSubscription) and
+// what it installed (InstalledVersion).
+func ReadOperator(ctx context.Context, c Clients) (Operator, error) {
+	var op Operator
+	var err error
+	if op.Subscription, err = OperatorSubscription(ctx, c); err != nil || op.Subscription == "" {
+		return op, err
+	}
+	op.CSV, op.Version, err = InstalledVersion(ctx, c, op.Subscription)
+	return op, err
 }
 
 // worker reads a node's provider ID: aws:///<zone>/<instance-id>,
