@@ -189,27 +189,30 @@ func parseDiscovered(what string, values []string) ([]netip.Prefix, error) {
 }
 
 // subscriptionOf returns the subscription ID of an ARM resource ID.
-func subscriptionOf(id string) string {
+func subscriptionOf(id string) string { return idSegment(id, "subscriptions") }
+
+// idSegment returns the segment of an ARM resource ID after the segment
+// key (such as subscriptions or resourceGroups); "" when it has none.
+func idSegment(id, key string) string {
 	parts := strings.Split(id, "/")
 	for i := 0; i+1 < len(parts); i++ {
-		if strings.EqualFold(parts[i], "subscriptions") {
+		if strings.EqualFold(parts[i], key) {
 			return parts[i+1]
 		}
 	}
 	return ""
 }
 
+// idName returns the resource's name: the last segment of its ARM ID.
+func idName(id string) string {
+	id = strings.TrimSuffix(id, "/")
+	return id[strings.LastIndex(id, "/")+1:]
+}
+
 // taggedGateway reads the tags of the NAT gateway with ARM ID id and
 // reports whether it carries this project's managed-by tag.
 func taggedGateway(ctx *pulumi.Context, id string, native pulumi.InvokeOption) (bool, error) {
-	parts := strings.Split(strings.Trim(id, "/"), "/")
-	rg, name := "", parts[len(parts)-1]
-	for i := 0; i+1 < len(parts); i++ {
-		if strings.EqualFold(parts[i], "resourceGroups") {
-			rg = parts[i+1]
-		}
-	}
-	gw, err := network.LookupNatGateway(ctx, &network.LookupNatGatewayArgs{ResourceGroupName: rg, NatGatewayName: name}, native)
+	gw, err := network.LookupNatGateway(ctx, &network.LookupNatGatewayArgs{ResourceGroupName: idSegment(id, "resourceGroups"), NatGatewayName: idName(id)}, native)
 	if err != nil {
 		return false, problems.LookupFailed("azure.workerSubnetName", "NAT gateway "+id+" of the worker subnet", err, "check that the Azure credentials may read it (Microsoft.Network/natGateways/read)")
 	}

@@ -340,7 +340,7 @@ func (a Args) reusesGateway(n Network) bool {
 	if a.Outbound != OutboundWorkerSubnet || id == "" || a.AdoptNATGateway == "" {
 		return false
 	}
-	return netrules.EqualFoldID(id, a.AdoptNATGateway) || strings.EqualFold(id[strings.LastIndex(id, "/")+1:], a.AdoptNATGateway)
+	return netrules.EqualFoldID(id, a.AdoptNATGateway) || strings.EqualFold(idName(id), a.AdoptNATGateway)
 }
 
 // checkGateway reports a worker-subnet gateway the stack would take the
@@ -368,7 +368,7 @@ func (a Args) checkGateway(n Network) error {
 	}
 	return problems.Invalid(settingAdoptNAT, fmt.Sprintf("is not set, but worker subnet %s already uses NAT gateway %s, which this stack did not create (it does not carry the %s tag): the stack's gateway would take the subnet from it",
 		n.WorkerSubnetName, id, common.ManagedByTag),
-		fmt.Sprintf("set azure.adoptNatGateway to %s to let the pod VMs use it as it is (destroy then leaves it), or detach it from the subnet", id[strings.LastIndex(id, "/")+1:]))
+		fmt.Sprintf("set azure.adoptNatGateway to %s to let the pod VMs use it as it is (destroy then leaves it), or detach it from the subnet", idName(id)))
 }
 
 // checkNetwork checks what discovery found against args, before anything
