@@ -2,7 +2,6 @@ package contract
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -146,6 +145,18 @@ var lineChanges = []LineChange{
 		"openshift/sandboxed-containers-operator@00b58ece10a5 controllers/peerpods.go configureCAA, ParseCAAUpdateStrategy (devel, bundle 1.13.1); PR #1950 approved after 1.12.0", true},
 }
 
+// changeOn says what line l changes for the key: "read from this line",
+// "no longer read", or "" for no change.
+func (k Key) changeOn(l Line) string {
+	switch {
+	case k.Since == l:
+		return "read from this line"
+	case k.Until == l:
+		return "no longer read"
+	}
+	return ""
+}
+
 // Changes lists what each known line changes for the stack, line by line:
 // the keys it starts or stops reading (of any cloud), then the other
 // changes.
@@ -153,28 +164,23 @@ func Changes() []LineChange {
 	var out []LineChange
 	for _, l := range Lines {
 		seen := map[string]bool{}
-		for _, c := range Clouds {
-			s := MustFor(c)
-			keys := append(slices.Clone(s.Keys), s.SSHKeys...)
-			for _, k := range keys {
-				var verb string
-				switch {
-				case k.Since == l:
-					verb = "read from this line"
-				case k.Until == l:
-					verb = "no longer read"
-				default:
-					continue
-				}
-				what := fmt.Sprintf("%s %s", k.Name, verb)
-				if k.In != 0 && slices.ContainsFunc(s.SSHKeys, func(x Key) bool { return x.Name == k.Name }) {
-					what = fmt.Sprintf("%s of %s (%s) %s: the stack no longer writes it", k.Name, SSHKeySecretName, c, verb)
-				}
-				if seen[what] {
-					continue
-				}
+		add := func(k Key, what string) {
+			if !seen[what] {
 				seen[what] = true
 				out = append(out, LineChange{Line: l, Change: what, Source: k.Source})
+			}
+		}
+		for _, c := range Clouds {
+			s := MustFor(c)
+			for _, k := range s.Keys {
+				if verb := k.changeOn(l); verb != "" {
+					add(k, k.Name+" "+verb)
+				}
+			}
+			for _, k := range s.SSHKeys {
+				if verb := k.changeOn(l); verb != "" {
+					add(k, fmt.Sprintf("%s of %s (%s) %s: the stack no longer writes it", k.Name, SSHKeySecretName, c, verb))
+				}
 			}
 		}
 		for _, ch := range lineChanges {

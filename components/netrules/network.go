@@ -256,9 +256,13 @@ func Unmapped(p netip.Prefix) netip.Prefix {
 
 // IsPrivate reports whether every address of p is in a private block
 // (privateRanges), an IPv4-mapped prefix judged as IPv4.
-func IsPrivate(p netip.Prefix) bool {
-	p = Unmapped(p)
-	return slices.ContainsFunc(privateRanges, func(b netip.Prefix) bool {
+func IsPrivate(p netip.Prefix) bool { return withinAny(Unmapped(p), privateRanges) }
+
+// withinAny reports whether every address of p lies in one of blocks
+// (IPv4-mapped blocks judged as IPv4).
+func withinAny(p netip.Prefix, blocks []netip.Prefix) bool {
+	return slices.ContainsFunc(blocks, func(b netip.Prefix) bool {
+		b = Unmapped(b)
 		return b.Addr().Is4() == p.Addr().Is4() && b.Bits() <= p.Bits() && b.Contains(p.Addr())
 	})
 }
@@ -271,10 +275,7 @@ func CheckPrivate(ranges []NamedPrefix, allowed []netip.Prefix) error {
 	var p problems.List
 	for _, r := range ranges {
 		u := Unmapped(r.Prefix)
-		if IsPrivate(u) || slices.ContainsFunc(allowed, func(a netip.Prefix) bool {
-			a = Unmapped(a)
-			return a.Addr().Is4() == u.Addr().Is4() && a.Bits() <= u.Bits() && a.Contains(u.Addr())
-		}) {
+		if IsPrivate(u) || withinAny(u, allowed) {
 			continue
 		}
 		what := fmt.Sprintf("has %s, which is public address space: hosts on the Internet could reach the peer-pods ports", r.Prefix)
