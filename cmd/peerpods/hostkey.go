@@ -12,7 +12,9 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// hostConfig is the part of peerpods:libvirt that names a remote KVM host.
+// hostConfig is the part of peerpods:libvirt that names a remote KVM host:
+// the fields of libvirt.Host, which the command does not import (a build
+// for one public cloud links no libvirt component: stacks TestOneCloudBuild).
 type hostConfig struct {
 	Host *struct {
 		Address          string `json:"address"`

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/tests/testkit/sshtest"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -16,21 +17,7 @@ func sshServer(t *testing.T, signer ssh.Signer) string {
 	t.Helper()
 	cfg := &ssh.ServerConfig{PasswordCallback: func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) { return nil, ssh.ErrNoAuth }}
 	cfg.AddHostKey(signer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _, _, _, _ = ssh.NewServerConn(c, cfg); c.Close() }()
-		}
-	}()
-	return l.Addr().String()
+	return sshtest.Serve(t, cfg)
 }
 
 // The preview's note on the KVM host's key: read with no credential, the

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peerpods/provisioner/tests/testkit/sshtest"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -34,30 +35,9 @@ func TestHostKeyAlgorithmsMatchThePin(t *testing.T) {
 	for _, s := range signers {
 		srv.AddHostKey(s)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				if sc, chans, reqs, err := ssh.NewServerConn(c, srv); err == nil {
-					go ssh.DiscardRequests(reqs)
-					for ch := range chans {
-						_ = ch.Reject(ssh.Prohibited, "test")
-					}
-					sc.Close()
-				}
-			}()
-		}
-	}()
+	addr := sshtest.Serve(t, srv)
 	dial := func(pin ssh.PublicKey, algos []string) error {
-		c, err := ssh.Dial("tcp", l.Addr().String(), &ssh.ClientConfig{
+		c, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{
 			User: "u", HostKeyAlgorithms: algos,
 			HostKeyCallback: func(_ string, _ net.Addr, got ssh.PublicKey) error {
 				if string(got.Marshal()) != string(pin.Marshal()) {
