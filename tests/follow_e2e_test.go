@@ -17,6 +17,8 @@ import (
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -86,6 +88,52 @@ func (o operatorWrites) rolledOut(limit int64) {
 	}
 }
 
+// webhook creates the peer-pods webhook as the operator does
+// (controllers/ppwebhook.go, createMutatingWebhookConfig and
+// createMutatingWebhookDeployment): the configuration calling its
+// Service, with the CA bundle the service CA operator injects, and the
+// Deployment with one replica available as the Deployment controller
+// writes it. The webhook's object selector matches no object: the e2e API
+// server has no Service to call.
+func (o operatorWrites) webhook() {
+	o.t.Helper()
+	ctx := o.t.Context()
+	fail, none := admissionv1.Fail, admissionv1.SideEffectClassNone
+	path := "/mutate-v1-pod"
+	cfgs := o.c.Typed.AdmissionregistrationV1().MutatingWebhookConfigurations()
+	if _, err := cfgs.Create(ctx, &admissionv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: contract.WebhookConfig},
+		Webhooks: []admissionv1.MutatingWebhook{{
+			Name: contract.WebhookName, FailurePolicy: &fail, SideEffects: &none, AdmissionReviewVersions: []string{"v1"},
+			ClientConfig: admissionv1.WebhookClientConfig{CABundle: []byte("injected"),
+				Service: &admissionv1.ServiceReference{Namespace: contract.Namespace, Name: contract.WebhookService, Path: &path}},
+			ObjectSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"peerpods-e2e/never": "true"}},
+			Rules: []admissionv1.RuleWithOperations{{Operations: []admissionv1.OperationType{admissionv1.Create},
+				Rule: admissionv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}}}},
+		}},
+	}, metav1.CreateOptions{FieldManager: "sandboxed-containers-operator"}); err != nil {
+		o.t.Fatal(err)
+	}
+	o.t.Cleanup(func() { _ = cfgs.Delete(context.Background(), contract.WebhookConfig, metav1.DeleteOptions{}) })
+	labels := map[string]string{"app": contract.WebhookDeployment}
+	deps := o.c.Typed.AppsV1().Deployments(contract.Namespace)
+	d, err := deps.Create(ctx, &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: contract.WebhookDeployment, Labels: labels},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: labels},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: contract.WebhookDeployment, Image: "peer-pods-webhook",
+				Env: []corev1.EnvVar{{Name: "TARGET_RUNTIMECLASS", Value: contract.RuntimeClass}}}}}}},
+	}, metav1.CreateOptions{FieldManager: "sandboxed-containers-operator"})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	o.t.Cleanup(func() { _ = deps.Delete(context.Background(), contract.WebhookDeployment, metav1.DeleteOptions{}) })
+	d.Status.ObservedGeneration, d.Status.Replicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas, d.Status.UpdatedReplicas = d.Generation, 1, 1, 1, 1
+	if _, err := deps.UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
+		o.t.Fatal(err)
+	}
+}
+
 // TestEngineUpFollows: a cluster-mode up follows the operator on the real
 // engine, pulumi-kubernetes plugin and kube-apiserver, the statuses
 // written by the test as the operator, the DaemonSet controller and the
@@ -147,9 +195,14 @@ func TestEngineUpFollows(t *testing.T) {
 		}
 	}
 
-	// peerpods check: everything holds (exit 0), in JSON too; the
-	// libvirt side connected to the e2e sshd with the handoff's key and
-	// known_hosts as the cluster holds them.
+	// peerpods check: without the operator's webhook, it is pending (exit
+	// 7); with it everything holds (exit 0), in JSON too; the libvirt side
+	// connected to the e2e sshd with the handoff's key and known_hosts as
+	// the cluster holds them.
+	if out := h.peerpods(7, "check"); !strings.Contains(out, "pending MutatingWebhookConfiguration "+contract.WebhookConfig+" webhooks["+contract.WebhookName+"]: not created yet") {
+		t.Errorf("check without the webhook:\n%s", out)
+	}
+	o.webhook()
 	out = h.peerpods(0, "check")
 	for _, want := range []string{
 		"ok      ConfigMap " + contract.Namespace + "/peer-pods-cm data: ",
@@ -157,6 +210,7 @@ func TestEngineUpFollows(t *testing.T) {
 		"ok      Secret " + contract.Namespace + "/ssh-key-secret data: ",
 		"every key operator line 1.13 requires for libvirt is set and valid",
 		"ok      KataConfig " + kata, "ok      RuntimeClass kata-remote",
+		"ok      MutatingWebhookConfiguration " + contract.WebhookConfig + " webhooks[" + contract.WebhookName + "]: calls Service " + contract.Namespace + "/" + contract.WebhookService + "; 1 of 1 replica(s)",
 		"ok      libvirt qemu+ssh://", "connected with the handoff's key and known_hosts; pool and volume found",
 	} {
 		if !strings.Contains(out, want) {
@@ -169,7 +223,7 @@ func TestEngineUpFollows(t *testing.T) {
 			Name, State string
 		} `json:"facts"`
 	}
-	if err := json.Unmarshal([]byte(jsonPart(h.peerpods(0, "check", "--json"))), &report); err != nil || !report.OK || len(report.Facts) != 9 {
+	if err := json.Unmarshal([]byte(jsonPart(h.peerpods(0, "check", "--json"))), &report); err != nil || !report.OK || len(report.Facts) != 10 {
 		t.Errorf("check --json: %v %+v", err, report)
 	}
 

@@ -42,7 +42,8 @@ type checkReport struct {
 
 // check verifies, read-only, that the stack's peer pods work: the cluster
 // side (the handoff objects against the stack, drift per object; the
-// environment osc-caa-ds gets; the operator's facts) and the cloud side
+// environment osc-caa-ds gets; the operator's facts; its peer-pods
+// webhook) and the cloud side
 // (the declared rules where the cloud reads them back; libvirt: the KVM
 // host reached with the handoff's key and known_hosts, the pool and the
 // volume found), and with o.smoke a pod on a pod VM. It prints one line
@@ -179,7 +180,11 @@ func clusterFacts(ctx context.Context, c cluster.Clients, h handoffcheck.Handoff
 	if err != nil {
 		return nil, err
 	}
-	return append(append(facts, env), r...), nil
+	hook, err := readiness.Webhook(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(append(facts, env), r...), hook), nil
 }
 
 // handoffObjects are the handoff objects as the stack's outputs hold them

@@ -146,12 +146,12 @@ func newCollector() *collector {
 func (c *collector) wait(ctx context.Context, failed bool, stderr io.Writer) bool {
 	var grace <-chan time.Time
 	if failed {
-		t := time.NewTimer(failureGrace)
-		defer t.Stop()
-		grace = t.C
+		c, stop := newTimer(failureGrace)
+		defer stop()
+		grace = c
 	}
-	stall := time.NewTimer(stallWarning)
-	defer stall.Stop()
+	stall, stop := newTimer(stallWarning)
+	defer stop()
 	for {
 		select {
 		case <-c.done:
@@ -160,10 +160,17 @@ func (c *collector) wait(ctx context.Context, failed bool, stderr io.Writer) boo
 			return false
 		case <-grace:
 			return false
-		case <-stall.C:
+		case <-stall:
 			fmt.Fprintln(stderr, "peerpods: still waiting for the engine to close its event stream")
 		}
 	}
+}
+
+// newTimer is time.NewTimer as its channel and its Stop (tests replace
+// it to see the collector wait, with no clock).
+var newTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
 }
 
 // result returns what the collector has gathered so far.

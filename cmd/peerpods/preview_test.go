@@ -25,9 +25,11 @@ type fakeEngine struct {
 	// sent is how many of events are sent before the stream is closed (all
 	// when 0): a stream that ends early.
 	sent int
-	// late sends the events and closes the stream after the engine has
-	// returned, late by that long.
-	late time.Duration
+	// late, when set, is closed once the engine has returned; the events
+	// are sent, and the stream closed, once late is given a value.
+	late chan struct{}
+	// returned is closed when the engine call returns.
+	returned chan struct{}
 	// neverOpen leaves the stream alone: an engine that failed to start.
 	neverOpen bool
 	// panics is a panic of the engine call.
@@ -37,6 +39,9 @@ type fakeEngine struct {
 }
 
 func (f fakeEngine) preview(ctx context.Context, ch chan<- events.EngineEvent) (auto.PreviewResult, error) {
+	if f.returned != nil {
+		defer close(f.returned)
+	}
 	if f.panics != nil {
 		panic(f.panics)
 	}
@@ -52,9 +57,9 @@ func (f fakeEngine) preview(ctx context.Context, ch chan<- events.EngineEvent) (
 	}
 	switch {
 	case f.neverOpen:
-	case f.late > 0:
+	case f.late != nil:
 		go func() {
-			time.Sleep(f.late)
+			<-f.late
 			send()
 		}()
 	default:
@@ -210,12 +215,25 @@ func TestPreviewShortStream(t *testing.T) {
 }
 
 // TestPreviewWaitsForTheStream: events that arrive after the engine call
-// has returned (well past failureGrace) are all in the report: the
-// collector reads until the engine closes the stream.
+// has returned, once the collector waits and past failureGrace (every
+// timer of the collector but its stall warning fires at once), are all
+// in the report: the collector reads until the engine closes the
+// stream. No clock: the events are sent when the collector starts its
+// stall timer, which it does once it waits.
 func TestPreviewWaitsForTheStream(t *testing.T) {
-	failureGrace = 10 * time.Millisecond
-	t.Cleanup(func() { failureGrace = 5 * time.Second })
-	withEngine(t, fakeEngine{events: stream(allChanges), late: 300 * time.Millisecond, summary: allChanges})
+	late, returned := make(chan struct{}), make(chan struct{})
+	old := newTimer
+	t.Cleanup(func() { newTimer = old })
+	fired := make(chan time.Time, 1)
+	fired <- time.Time{}
+	newTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+		if d != stallWarning {
+			return fired, func() bool { return true }
+		}
+		go func() { <-returned; close(late) }() // the collector waits now
+		return nil, func() bool { return true }
+	}
+	withEngine(t, fakeEngine{events: stream(allChanges), late: late, returned: returned, summary: allChanges})
 	code, _, errOut, r := previewRun(t, context.Background())
 	if code != exitChanges || len(r.Changes) != 4 || r.Unlisted != 0 {
 		t.Errorf("exit %d, %d rows, %d unlisted (%s)", code, len(r.Changes), r.Unlisted, errOut)

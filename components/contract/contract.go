@@ -51,6 +51,24 @@ const (
 	RuntimeClass = "kata-remote"
 )
 
+// The peer-pods webhook the operator installs with peer pods: it adds
+// the pod-VM extended resource to the requests of every pod of
+// RuntimeClass, so the scheduler keeps to PEERPODS_LIMIT_PER_NODE. Names
+// from the operator's controllers/ppwebhook.go (constants webhookName,
+// webhookDeploymentName, webhookSvcName, webhookConfigName;
+// createMutatingWebhookConfig), unchanged from commit 55df65e
+// (2023-05-24) to d0632e5 (2024-10-09).
+const (
+	// WebhookConfig is its cluster-scoped MutatingWebhookConfiguration.
+	WebhookConfig = "mutating-webhook-configuration"
+	// WebhookName is the webhook's name in WebhookConfig.
+	WebhookName = "mwebhook.peerpods.io"
+	// WebhookDeployment is the Deployment in Namespace that serves it.
+	WebhookDeployment = "peer-pods-webhook"
+	// WebhookService is the Service in Namespace the webhook calls.
+	WebhookService = "peer-pods-webhook-svc"
+)
+
 // Cloud is a peer-pods cloud provider, as CLOUD_PROVIDER names it.
 type Cloud string
 
