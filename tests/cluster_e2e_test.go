@@ -68,8 +68,16 @@ func (h *harness) useKubernetesProvider() {
 // e2e kubeconfig set. It holds the remote host (remoteHost) for the
 // test: the engine tests that write into the operator's namespace run
 // one at a time. Its up does not follow the operator (h.noWait) unless
-// the test says so.
-func newClusterHarness(t *testing.T, stack string) (*harness, string) {
+// the test says so. The kubeconfig is a ServiceAccount's bound to the
+// roles of stacks/rbac.yaml every stack needs, and to roles.
+func newClusterHarness(t *testing.T, stack string, roles ...string) (*harness, string) {
+	t.Helper()
+	return newClusterHarnessAs(t, stack, kubetest.Grant{Roles: append([]string{kubetest.RolePeerpods, kubetest.RoleDiscovery}, roles...)})
+}
+
+// newClusterHarnessAs is newClusterHarness with a ServiceAccount bound
+// as g says.
+func newClusterHarnessAs(t *testing.T, stack string, g kubetest.Grant) (*harness, string) {
 	t.Helper()
 	kubetest.InstallCRDs(t, kubetest.PeerPodsCRDs(t)...)
 	kata := "peerpods-e2e-" + randomHex(t, 3)
@@ -77,11 +85,8 @@ func newClusterHarness(t *testing.T, stack string) (*harness, string) {
 	h.useKubernetesProvider()
 	h.remoteHost()
 	h.noWait = true
-	kubeconfig, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_KUBECONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
+	kubeconfig := kubetest.ServiceAccountKubeconfig(t, g)
+	h.run("pulumi", "config", "set", "--secret", "kubeconfig", kubeconfig, "--stack", h.stack)
 	return h, kata
 }
 

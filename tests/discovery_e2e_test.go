@@ -109,9 +109,11 @@ func TestDiscoveryRealServer(t *testing.T) {
 	c := kubetest.Client(t)
 	kubetest.InstallCRDs(t, kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_infrastructures.yaml"),
 		kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_authentications.yaml"))
-	kubeconfigFile := os.Getenv(kubetest.KubeconfigEnv)
-	kubeconfig, err := os.ReadFile(kubeconfigFile)
-	if err != nil {
+	// A ServiceAccount's kubeconfig, bound to the roles of stacks/rbac.yaml
+	// discovery and credentialsFromCluster need.
+	kubeconfig := []byte(kubetest.ServiceAccountKubeconfig(t, kubetest.Grant{Roles: []string{kubetest.RolePeerpods, kubetest.RoleDiscovery, kubetest.RoleCloudCredentials}}))
+	kubeconfigFile := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfigFile, kubeconfig, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
@@ -320,7 +322,7 @@ func TestDiscoveryRealServer(t *testing.T) {
 	}
 	cfg := stacktest.WithSecrets(map[string]string{"peerpods:cloud": "aws", "peerpods:handoff": "manifests"})
 	cfg.Values["peerpods:kubeconfig"] = string(kubeconfig)
-	err = pulumitest.Run(stacktest.CloudMocks(), cfg, func(ctx *pulumi.Context) error {
+	err := pulumitest.Run(stacktest.CloudMocks(), cfg, func(ctx *pulumi.Context) error {
 		_, err := stacks.DeployWith(ctx, stacks.Options{})
 		return err
 	})

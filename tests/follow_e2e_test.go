@@ -147,7 +147,7 @@ func TestEngineUpFollows(t *testing.T) {
 	t.Parallel()
 	c := kubetest.Client(t)
 	ctx := t.Context()
-	h, kata := newClusterHarness(t, "libvirt-follow-e2e")
+	h, kata := newClusterHarness(t, "libvirt-follow-e2e", kubetest.RoleSmoke)
 	h.noWait = false
 	o := operatorWrites{t: t, c: c, kata: kata, node: kata + "-w0"}
 

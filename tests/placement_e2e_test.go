@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -426,15 +425,12 @@ func pluginServer(t *testing.T) integration.Server {
 	return providertest.Server(t, plugin.New)
 }
 
-// e2eKubeconfig is the contents of the e2e API server's kubeconfig.
+// e2eKubeconfig is a kubeconfig of the e2e API server: a
+// ServiceAccount's, bound to the roles of stacks/rbac.yaml every stack
+// needs.
 func e2eKubeconfig(t *testing.T) string {
 	t.Helper()
-	kubetest.Client(t) // fails the test when the server's kubeconfig is missing
-	b, err := os.ReadFile(os.Getenv(kubetest.KubeconfigEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return kubetest.ServiceAccountKubeconfig(t, kubetest.Grant{Roles: []string{kubetest.RolePeerpods}})
 }
 
 // createNode creates a Node as the field manager "admin", with labels and

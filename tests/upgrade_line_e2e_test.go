@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/peerpods/provisioner/components/contract"
-	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -95,12 +94,9 @@ func TestEngineOperatorUpgrade(t *testing.T) {
 	// The objects' names are the operator's: one cluster test at a time.
 	remoteHostMu.Lock()
 	t.Cleanup(remoteHostMu.Unlock)
-	kubeconfig, err := os.ReadFile(e2eenv.Require(t, "PEERPODS_E2E_KUBECONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := kubetest.ServiceAccountKubeconfig(t, kubetest.Grant{Roles: []string{kubetest.RolePeerpods, kubetest.RoleDiscovery}})
 	h.run("pulumi", "stack", "init", h.stack)
-	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
+	h.run("pulumi", "config", "set", "--secret", "kubeconfig", kubeconfig, "--stack", h.stack)
 	h.run("pulumi", "config", "set", "line", "1.10", "--stack", h.stack)
 	t.Cleanup(func() { h.exec("pulumi", "destroy", "--yes", "--skip-preview", "--stack", h.stack) })
 

@@ -82,7 +82,7 @@ setsid kube-apiserver \
   --service-account-signing-key-file="$k/pki/sa.key" \
   --service-cluster-ip-range=10.96.0.0/24 \
   --token-auth-file="$k/tokens.csv" --anonymous-auth=false \
-  --authorization-mode=AlwaysAllow \
+  --authorization-mode=Node,RBAC \
   --enable-priority-and-fairness=false --endpoint-reconciler-type=none \
   </dev/null >"$k/kube-apiserver.log" 2>&1 &
 echo $! >"$k/kube-apiserver.pid"
