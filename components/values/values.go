@@ -1,6 +1,7 @@
 package values
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -395,12 +396,20 @@ func (r DeclaredRule) Prefixes(ranges []string) ([]netip.Prefix, error) {
 // fails the whole program when the rule is gone, with
 // "resource '<id>' does not exist" (pulumi/pulumi pkg/v3 v3.250.0
 // resource/deploy/step.go, ReadStep.Apply).
+//
+// An error with a Detail method (the engine's whole output, which an
+// error message may leave out) is searched there too.
 func GoneRule(err error, rules []DeclaredRule) int {
 	if err == nil {
 		return -1
 	}
+	text := err.Error()
+	var d interface{ Detail() string }
+	if errors.As(err, &d) {
+		text += "\n" + d.Detail()
+	}
 	return slices.IndexFunc(rules, func(r DeclaredRule) bool {
-		return r.ID != "" && strings.Contains(err.Error(), "resource '"+r.ID+"' does not exist")
+		return r.ID != "" && strings.Contains(text, "resource '"+r.ID+"' does not exist")
 	})
 }
 
