@@ -132,8 +132,18 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 		return Network{}, problems.LookupFailed("azure.nsgName", "NSG "+args.ResourceGroup+"/"+n.NSGName, err, "check azure.nsgName (az network nsg list)")
 	}
 	n.NSGID = deref(nsg.Id)
-	for _, r := range nsg.SecurityRules {
-		n.NSGRules = append(n.NSGRules, ExistingRule{
+	n.NSGRules = existingRules(nsg.SecurityRules)
+	if n.WorkerSubnetID == "" || n.NSGID == "" || n.VNetID == "" {
+		return Network{}, fmt.Errorf("azure: the cluster network was read without IDs (VNet %q, subnet %q, NSG %q)", n.VNetID, n.WorkerSubnetID, n.NSGID)
+	}
+	return n, nil
+}
+
+// existingRules are an NSG's rules (not its default rules) as read.
+func existingRules(rules []network.SecurityRuleResponse) []ExistingRule {
+	out := make([]ExistingRule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, ExistingRule{
 			Name: deref(r.Name), ID: deref(r.Id), Priority: r.Priority, Description: deref(r.Description),
 			Direction: r.Direction, Access: r.Access, Protocol: r.Protocol,
 			Sources:      entries(r.SourceAddressPrefix, r.SourceAddressPrefixes),
@@ -142,10 +152,7 @@ func Discover(ctx *pulumi.Context, args Args, p Providers) (Network, error) {
 			WithGroups:   len(r.SourceApplicationSecurityGroups)+len(r.DestinationApplicationSecurityGroups) > 0,
 		})
 	}
-	if n.WorkerSubnetID == "" || n.NSGID == "" || n.VNetID == "" {
-		return Network{}, fmt.Errorf("azure: the cluster network was read without IDs (VNet %q, subnet %q, NSG %q)", n.VNetID, n.WorkerSubnetID, n.NSGID)
-	}
-	return n, nil
+	return out
 }
 
 // only lists the resources of type kind in a resource group (ignoring

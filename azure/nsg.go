@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/peerpods/provisioner/components/netrules"
@@ -55,21 +54,7 @@ func (r ExistingRule) matches(port netrules.Port) bool {
 	if r.Protocol != "*" && !strings.EqualFold(r.Protocol, protocolName(port.Protocol)) {
 		return false
 	}
-	for _, p := range r.Ports {
-		if p == "*" {
-			return true
-		}
-		lo, hi, ok := strings.Cut(p, "-")
-		if !ok {
-			hi = lo
-		}
-		l, err1 := strconv.Atoi(strings.TrimSpace(lo))
-		h, err2 := strconv.Atoi(strings.TrimSpace(hi))
-		if err1 == nil && err2 == nil && l <= port.Number && port.Number <= h {
-			return true
-		}
-	}
-	return false
+	return netrules.InPortRanges(port.Number, r.Ports)
 }
 
 // covers reports whether r allows port from every prefix of sources to
@@ -193,14 +178,14 @@ func (a Args) planRules(n Network) ([]ruleAction, error) {
 		case named != nil && adopted(*named) && effective(*named, r.port):
 			act.importID = named.ID
 		case named != nil && adopted(*named):
-			p.Add(problems.Invalid(settingAdoptRules, fmt.Sprintf("lists rule %s of NSG %s, which has the name of the stack's rule for %s but does not let it through from and to %s", named.Name, n.NSGName, r.port, joinPrefixes(prefixes)),
-				fmt.Sprintf("let that rule allow %s (inbound, source and destination %s or VirtualNetwork), or delete it and remove it from %s", r.port, joinPrefixes(prefixes), settingAdoptRules)))
+			p.Add(problems.Invalid(settingAdoptRules, fmt.Sprintf("lists rule %s of NSG %s, which has the name of the stack's rule for %s but does not let it through from and to %s", named.Name, n.NSGName, r.port, netrules.JoinPrefixes(prefixes)),
+				fmt.Sprintf("let that rule allow %s (inbound, source and destination %s or VirtualNetwork), or delete it and remove it from %s", r.port, netrules.JoinPrefixes(prefixes), settingAdoptRules)))
 		case named != nil && named.Ours():
 			// declared as the stack's: the engine keeps it if it is
 		case named != nil:
 			p.Add(problems.Invalid(settingAdoptRules, fmt.Sprintf("does not list rule %s of NSG %s, which has the name of the stack's rule for %s and which this stack did not make (its description does not start %q)",
 				named.Name, n.NSGName, r.port, ourDescription),
-				fmt.Sprintf("add %s to %s to use it as it is (if it lets %s through from and to %s; destroy then leaves it), or delete it so that the stack creates its own", named.Name, settingAdoptRules, r.port, joinPrefixes(prefixes))))
+				fmt.Sprintf("add %s to %s to use it as it is (if it lets %s through from and to %s; destroy then leaves it), or delete it so that the stack creates its own", named.Name, settingAdoptRules, r.port, netrules.JoinPrefixes(prefixes))))
 		default:
 			for i, e := range n.NSGRules {
 				if adopted(e) && effective(e, r.port) && (act.adopt == nil || e.Priority < act.adopt.Priority) {
@@ -234,14 +219,6 @@ func (a Args) checkAdoptedRules(n Network, effective func(ExistingRule, netrules
 		}
 	}
 	return p.Err()
-}
-
-func joinPrefixes(ps []netip.Prefix) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = p.String()
-	}
-	return strings.Join(s, ", ")
 }
 
 // pulumiID is an existing resource's ID as an output.

@@ -78,6 +78,7 @@ func TestWorkerSubnetReusesItsNATGateway(t *testing.T) {
 		t.Errorf("AZURE_SUBNET_ID %q", got)
 	}
 	checkRules(t, r, []any{workerNet})
+	checkAttachment(t, r, "mycluster-x7k2p-natgw", theirs, subnet, subnetID, true, []any{workerNet})
 	if len(r.pp.Values.Ready) != 3 {
 		t.Errorf("ready %d, want the three rules", len(r.pp.Values.Ready))
 	}

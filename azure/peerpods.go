@@ -160,10 +160,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 	// The prefixes the NSG rules allow between: the pod VMs' subnet and the
 	// workers' (the same subnet in worker-subnet mode).
-	prefixes := pulumi.StringArray{}
+	var declared []string // as the rules output lists them, for peerpods check
 	for _, s := range args.nsgSources(n) {
-		prefixes = append(prefixes, pulumi.String(s.Prefix.String()))
+		declared = append(declared, s.Prefix.String())
 	}
+	prefixes := pulumi.ToStringArray(declared)
 	var podSubnetID pulumi.StringOutput
 	switch args.Outbound {
 	case OutboundWorkerSubnet:
@@ -235,6 +236,16 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		ready = append(ready, subnet, toPeer, toCluster)
 		podSubnetID = subnet.ID().ToStringOutput()
 	}
+	// The NAT gateway must stay on the pod VMs' subnet: the "rules" output
+	// lists the link, for peerpods check (CheckRules).
+	gwID, gwName, subnetName := pulumiID(n.WorkerSubnetNATGatewayID), idName(n.WorkerSubnetNATGatewayID), n.WorkerSubnetName
+	if !reuse {
+		gwID, gwName = natgw.ID(), args.NATGatewayName
+	}
+	if args.Outbound == OutboundPeerVNet {
+		subnetName = args.PeerVNet.SubnetName
+	}
+	c.Attachments = []values.Rule{{Name: "NAT gateway " + gwName, ID: gwID, Target: "subnet " + subnetName, AttachedTo: podSubnetID, Adopted: reuse}}
 
 	adopted := map[string]int{} // existing rule ID -> index in c.Rules
 	for _, act := range plan {
@@ -244,7 +255,8 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 				continue
 			}
 			adopted[e.ID] = len(c.Rules)
-			c.Rules = append(c.Rules, values.Rule{Name: e.Name, ID: pulumiID(e.ID), Target: n.NSGName, Ports: []netrules.Port{act.port}, Adopted: true})
+			c.Rules = append(c.Rules, values.Rule{Name: e.Name, ID: pulumiID(e.ID), Target: n.NSGName, Ports: []netrules.Port{act.port}, Adopted: true,
+				Sources: declared, Destinations: declared})
 			if err := ctx.Log.Info(fmt.Sprintf("NSG %s: rule %s already lets %s through; it is used as it is, %s is not created", n.NSGName, e.Name, act.port, act.name), &pulumi.LogArgs{Resource: c}); err != nil {
 				return nil, err
 			}
@@ -274,7 +286,8 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			return nil, err
 		}
 		ready = append(ready, rule)
-		c.Rules = append(c.Rules, values.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []netrules.Port{r.port}, Adopted: act.importID != ""})
+		c.Rules = append(c.Rules, values.Rule{Name: r.name, ID: rule.ID(), Target: n.NSGName, Ports: []netrules.Port{r.port}, Adopted: act.importID != "",
+			Sources: declared, Destinations: declared})
 	}
 
 	c.ClientID, c.TenantID, c.SubscriptionID = null(), null(), null()

@@ -14,6 +14,7 @@ import (
 	"github.com/peerpods/provisioner/azure"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	classic "github.com/pulumi/pulumi-azure/sdk/v6/go/azure"
@@ -212,6 +213,29 @@ func checkRules(t *testing.T, r run, prefixes []any) {
 	}
 }
 
+// checkAttachment checks the one attachment the stack declares, as the
+// rules output lists it: the NAT gateway gw (name, ID) on the pod VMs'
+// subnet (name, ID), adopted or not; and that every rule declares the
+// prefixes of checkRules as its sources and destinations.
+func checkAttachment(t *testing.T, r run, gw, gwID, subnet, subnetID string, adopted bool, prefixes []any) {
+	t.Helper()
+	out, _ := pulumitest.Await(t, values.RulesOutput(r.pp.Attachments).ToArrayOutput())
+	want := []any{map[string]any{"name": "NAT gateway " + gw, "id": pulumi.ID(gwID), "target": "subnet " + subnet,
+		"attachedTo": subnetID, "ports": []string{}, "adopted": adopted}}
+	if !reflect.DeepEqual(out, want) {
+		t.Errorf("attachments %#v\nwant %#v", out, want)
+	}
+	var strs []string
+	for _, p := range prefixes {
+		strs = append(strs, p.(string))
+	}
+	for _, rule := range r.pp.Rules {
+		if !reflect.DeepEqual(rule.Sources, strs) || !reflect.DeepEqual(rule.Destinations, strs) {
+			t.Errorf("rule %s declares sources %v, destinations %v, want %v", rule.Name, rule.Sources, rule.Destinations, strs)
+		}
+	}
+}
+
 func checkNAT(t *testing.T, r run) pulumitest.Resource {
 	t.Helper()
 	ip := inputs(r.m.Get(t, tPublicIP, "peerpods-nat-ip"))
@@ -303,6 +327,7 @@ func TestWorkerSubnet(t *testing.T) {
 		t.Error("the worker subnet or VNet was taken over")
 	}
 	checkRules(t, r, []any{workerNet})
+	checkAttachment(t, r, "peerpod-nat-gw", "peerpods-nat-gw-id", subnet, subnetID, false, []any{workerNet})
 
 	key := r.m.Get(t, tKey, "peerpods-ssh")
 	if !reflect.DeepEqual(inputs(key), map[string]any{"algorithm": "RSA", "rsaBits": float64(4096)}) {
@@ -430,6 +455,7 @@ func TestPeerVNet(t *testing.T) {
 		}
 	}
 	checkRules(t, r, []any{"192.168.0.0/16", workerNet})
+	checkAttachment(t, r, "peerpod-nat-gw", "peerpods-nat-gw-id", "peerpod-subnet", "peerpods-peer-subnet-id", false, []any{"192.168.0.0/16", workerNet})
 	if got := configMap(t, r.pp)["AZURE_SUBNET_ID"]; got != "peerpods-peer-subnet-id" {
 		t.Errorf("AZURE_SUBNET_ID %q, want the peer-pod subnet", got)
 	}

@@ -41,8 +41,17 @@ type Args struct {
 	// Together they may cover at most one /8's worth of addresses (a
 	// range covering every address is refused).
 	SourceRanges []string `json:"sourceRanges" pulumi:"sourceRanges"`
-	// TargetTags, when set, limit the rule to instances with these
-	// network tags (default: none, every instance of the network).
+	// DestinationRanges are the ranges the rule lets the ports in to: where
+	// the workers and pod VMs live, so that the rule never covers the
+	// whole network. Default: gcp.sourceRanges (the machine network, where
+	// both live). Checked as gcp.sourceRanges are: at most one /8's worth
+	// of addresses, private unless peerpods:allowPublicRanges names them.
+	DestinationRanges []string `json:"destinationRanges,omitzero" pulumi:"destinationRanges,optional"`
+	// TargetTags is refused when set: cloud-api-adaptor creates pod VMs
+	// with no network tags (openshift/cloud-api-adaptor
+	// osc-release-v1.12, src/cloud-providers/gcp/provider.go,
+	// CreateInstance), so a rule limited to tags would not reach them.
+	// gcp.destinationRanges limits the rule instead.
 	TargetTags []string `json:"targetTags,omitzero" pulumi:"targetTags,optional"`
 	// InfraID is the cluster's infrastructure name (Infrastructure cluster
 	// status.infrastructureName; with peerpods:kubeconfig it is read from
@@ -61,8 +70,11 @@ type Args struct {
 	// that the stack uses instead of creating its own: it is imported into
 	// the stack's state as the stack's rule, which the engine accepts only
 	// if the rule already is what the stack would declare (network,
-	// ingress, the peer-pods ports, gcp.sourceRanges, gcp.targetTags; the
-	// description aside), else the preview shows what differs. The stack
+	// ingress, the peer-pods ports, gcp.sourceRanges,
+	// gcp.destinationRanges, no target tags; the description aside), else
+	// the preview shows what differs: a rule made without destination
+	// ranges (as the docs' gcloud command makes it) needs them first
+	// (gcloud compute firewall-rules update NAME --destination-ranges=...). The stack
 	// never changes it, and destroy leaves it. Exclusive with
 	// gcp.firewallName.
 	AdoptFirewall string `json:"adoptFirewall,omitzero" pulumi:"adoptFirewall,optional"`
@@ -126,6 +138,18 @@ func whatName(what string) string {
 // fixSourceRanges is what gcp.sourceRanges should list.
 const fixSourceRanges = "list only the ranges the workers and pod VMs use, such as the cluster's machine network (10.0.0.0/16)"
 
+// fixDestinationRanges is what gcp.destinationRanges should list.
+const fixDestinationRanges = "list only the ranges where the workers and pod VMs live, such as the cluster's machine network (10.0.0.0/16), or leave gcp.destinationRanges out to use gcp.sourceRanges"
+
+// Destinations are the rule's destination ranges: DestinationRanges, else
+// SourceRanges (the machine network holds the workers and the pod VMs).
+func (a Args) Destinations() []string {
+	if len(a.DestinationRanges) > 0 {
+		return a.DestinationRanges
+	}
+	return a.SourceRanges
+}
+
 // WithDefaults returns a copy of a with the defaults filled in.
 func (a Args) WithDefaults() Args {
 	a.Settings = a.Settings.WithDefaults(contract.GCP)
@@ -174,17 +198,33 @@ func (a Args) Validate() error {
 	if len(a.SourceRanges) == 0 {
 		p.Add(problems.Invalid("gcp.sourceRanges", "is empty", fixSourceRanges))
 	}
-	if ranges, err := netrules.ParsePrefixes("gcp.sourceRanges", a.SourceRanges); err != nil {
-		p.Add(err)
-	} else {
-		named := make([]netrules.NamedPrefix, len(ranges))
-		for i, r := range ranges {
-			named[i] = netrules.NamedPrefix{Name: fmt.Sprintf("gcp.sourceRanges[%d]", i), Prefix: r}
+	p.Add(a.checkRanges("gcp.sourceRanges", a.SourceRanges, fixSourceRanges))
+	if a.DestinationRanges != nil { // else gcp.sourceRanges, checked above
+		if len(a.DestinationRanges) == 0 {
+			p.Add(problems.Invalid("gcp.destinationRanges", "is empty", fixDestinationRanges))
 		}
-		p.Add(netrules.CheckSources("gcp.sourceRanges", named, fixSourceRanges, a.Settings.PublicAllowed()))
+		p.Add(a.checkRanges("gcp.destinationRanges", a.DestinationRanges, fixDestinationRanges))
 	}
-	p.Add(check.Each("gcp.targetTags", a.TargetTags, contract.GCPNamePattern, whatName("a network tag")))
+	if len(a.TargetTags) > 0 {
+		p.Add(problems.Invalid("gcp.targetTags", fmt.Sprintf("is %v, but cloud-api-adaptor creates pod VMs with no network tags (openshift/cloud-api-adaptor osc-release-v1.12, src/cloud-providers/gcp/provider.go, CreateInstance; its TAGS are Resource Manager tags, which firewall rules do not match), so a rule limited to these tags would not let the workers reach the pod VMs on port %d", a.TargetTags, netrules.KataAgentPort),
+			"remove gcp.targetTags: the rule is limited to gcp.destinationRanges (default: gcp.sourceRanges, the machine network); set gcp.destinationRanges to narrow it"))
+	}
 	return p.Err()
+}
+
+// checkRanges checks the ranges of setting as the rule's addresses: CIDR
+// prefixes, at most one /8's worth together, private unless
+// peerpods:allowPublicRanges names them (netrules.CheckSources).
+func (a Args) checkRanges(setting string, values []string, fix string) error {
+	ranges, err := netrules.ParsePrefixes(setting, values)
+	if err != nil {
+		return err
+	}
+	named := make([]netrules.NamedPrefix, len(ranges))
+	for i, r := range ranges {
+		named[i] = netrules.NamedPrefix{Name: fmt.Sprintf("%s[%d]", setting, i), Prefix: r}
+	}
+	return netrules.CheckSources(setting, named, fix, a.Settings.PublicAllowed())
 }
 
 // PeerPodsType is the type token of PeerPods.
@@ -265,13 +305,15 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		Direction:    pulumi.String("INGRESS"),
 		Allows:       allows,
 		SourceRanges: pulumi.ToStringArray(args.SourceRanges),
-		TargetTags:   pulumi.ToStringArray(args.TargetTags),
-		Description:  pulumi.String("peer pods: kata agent and tunnel, managed by peerpods"),
+		// Not target tags: pod VMs have none (Args.TargetTags).
+		DestinationRanges: pulumi.ToStringArray(args.Destinations()),
+		Description:       pulumi.String("peer pods: kata agent and tunnel, managed by peerpods"),
 	}, fwOpts...)
 	if err != nil {
 		return nil, err
 	}
-	c.Rules = []values.Rule{{Name: fwName, ID: fw.ID(), Target: args.Network, Ports: ports, Adopted: args.AdoptFirewall != ""}}
+	c.Rules = []values.Rule{{Name: fwName, ID: fw.ID(), Target: args.Network, Ports: ports, Adopted: args.AdoptFirewall != "",
+		Sources: args.SourceRanges, Destinations: args.Destinations()}}
 
 	cm := args.Settings.ConfigMap(contract.GCP)
 	cm[contract.KeyGCPProjectID] = args.ProjectID

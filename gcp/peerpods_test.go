@@ -59,7 +59,6 @@ func deploy(t *testing.T, args gcp.Args, withProvider bool) (*pulumitest.Mocks, 
 func TestFirewallAndValues(t *testing.T) {
 	args := baseArgs()
 	args.InfraID = "mycluster-x7k2p"
-	args.TargetTags = []string{"mycluster-x7k2p-worker"}
 	args.Credentials = pulumi.String(`{"type":"service_account"}`)
 	args.Identity = contract.IdentityStatic
 	m, pp, err := deploy(t, args, true)
@@ -82,7 +81,8 @@ func TestFirewallAndValues(t *testing.T) {
 			map[string]any{"protocol": "tcp", "ports": []any{"9000", "15150"}},
 			map[string]any{"protocol": "udp", "ports": []any{"9000"}},
 		},
-		"sourceRanges": []any{"10.0.0.0/16"}, "targetTags": []any{"mycluster-x7k2p-worker"},
+		// No target tags: the rule reaches the machine network only.
+		"sourceRanges": []any{"10.0.0.0/16"}, "destinationRanges": []any{"10.0.0.0/16"},
 		"description": "peer pods: kata agent and tunnel, managed by peerpods",
 	}
 	if got := fw.Inputs.Mappable(); !reflect.DeepEqual(got, wantFW) {
@@ -108,8 +108,27 @@ func TestFirewallAndValues(t *testing.T) {
 	if err := pp.Values.Check(true); err != nil {
 		t.Error(err)
 	}
-	if len(pp.Rules) != 1 || len(pp.Rules[0].Ports) != 3 || len(pp.Values.Ready) != 1 {
+	if len(pp.Rules) != 1 || len(pp.Rules[0].Ports) != 3 || len(pp.Values.Ready) != 1 ||
+		!reflect.DeepEqual(pp.Rules[0].Sources, []string{"10.0.0.0/16"}) || !reflect.DeepEqual(pp.Rules[0].Destinations, []string{"10.0.0.0/16"}) {
 		t.Errorf("rules %+v", pp.Rules)
+	}
+}
+
+// TestDestinationRanges: gcp.destinationRanges, when set, are the rule's
+// destinations (and the declared rule's), the sources unchanged.
+func TestDestinationRanges(t *testing.T) {
+	args := baseArgs()
+	args.DestinationRanges = []string{"10.0.32.0/19", "10.0.64.0/19"}
+	m, pp, err := deploy(t, args, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.Get(t, "gcp:compute/firewall:Firewall", "peerpods-firewall").Inputs.Mappable()
+	if !reflect.DeepEqual(in["destinationRanges"], []any{"10.0.32.0/19", "10.0.64.0/19"}) || !reflect.DeepEqual(in["sourceRanges"], []any{"10.0.0.0/16"}) || in["targetTags"] != nil {
+		t.Errorf("firewall %v", in)
+	}
+	if !reflect.DeepEqual(pp.Rules[0].Destinations, args.DestinationRanges) {
+		t.Errorf("declared %v", pp.Rules[0].Destinations)
 	}
 }
 
@@ -159,7 +178,11 @@ func TestBadInputRegistersNothing(t *testing.T) {
 		{"no zone", func(a *gcp.Args) { a.Zone = "" }, false, "gcp.zone", "us-central1-a"},
 		{"region for zone", func(a *gcp.Args) { a.Zone = "us-central1" }, false, "gcp.zone", "us-central1-a"},
 		{"bad network", func(a *gcp.Args) { a.Network = "Net_1" }, false, "gcp.network", "network's name"},
-		{"bad tag", func(a *gcp.Args) { a.TargetTags = []string{"Worker"} }, false, "gcp.targetTags[0]", "network tag"},
+		{"target tags", func(a *gcp.Args) { a.TargetTags = []string{"mycluster-x7k2p-worker"} }, false, "gcp.targetTags", "remove gcp.targetTags: the rule is limited to gcp.destinationRanges"},
+		{"destinations open to the world", func(a *gcp.Args) { a.DestinationRanges = []string{"0.0.0.0/0"} }, false, "gcp.destinationRanges[0]", "opens the peer-pods ports to every IPv4 address"},
+		{"public destination", func(a *gcp.Args) { a.DestinationRanges = []string{"34.0.0.0/16"} }, false, "gcp.destinationRanges[0]", "peerpods:allowPublicRanges"},
+		{"destination not a CIDR", func(a *gcp.Args) { a.DestinationRanges = []string{"10.0.0.0"} }, false, "gcp.destinationRanges[0]", "CIDR"},
+		{"empty destinations", func(a *gcp.Args) { a.DestinationRanges = []string{} }, false, "gcp.destinationRanges", "leave gcp.destinationRanges out"},
 		{"bad machine type", func(a *gcp.Args) { a.MachineType = "medium" }, false, "gcp.machineType", "e2-medium"},
 		{"bad image", func(a *gcp.Args) { a.ImageName = "Pod VM" }, false, "gcp.podvmImageName", "image name"},
 		{"limit -1", func(a *gcp.Args) { a.Settings.LimitPerNode = pulumi.IntRef(-1) }, false, "limitPerNode", "at least 1"},
@@ -259,8 +282,6 @@ func TestNames(t *testing.T) {
 		{"network starting with a digit", func(a *gcp.Args) { a.Network = "1net" }, "gcp.network"},
 		{"63-character image", func(a *gcp.Args) { a.ImageName = name63 }, ""},
 		{"64-character image", func(a *gcp.Args) { a.ImageName = name63 + "d" }, "gcp.podvmImageName"},
-		{"64-character tag", func(a *gcp.Args) { a.TargetTags = []string{"w", name63 + "d"} }, "gcp.targetTags[1]"},
-		{"upper-case tag", func(a *gcp.Args) { a.TargetTags = []string{"Worker"} }, "gcp.targetTags[0]"},
 		{"64-character subnetwork", func(a *gcp.Args) { a.Subnetwork = name63 + "d" }, "gcp.subnetwork"},
 		{"63-character subnetwork path", func(a *gcp.Args) { a.Subnetwork = "regions/us-central1/subnetworks/" + name63 }, ""},
 	}

@@ -119,6 +119,12 @@ func (s *azureStack) Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result, 
 	return values.ResultOf(azure.NewPeerPods(ctx, "peerpods", args, pulumi.Providers(provs...)))
 }
 
+// CheckRules implements RuleChecker: the NSG rules in their NSGs, the NAT
+// gateway on the pod VMs' subnet.
+func (azureCloud) CheckRules(ctx *pulumi.Context, cm map[string]string, rules []values.DeclaredRule) ([]values.RuleFinding, error) {
+	return azure.CheckRules(ctx, cm, rules)
+}
+
 // Leftovers implements Sweeper.
 func (azureCloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
 	return azure.Leftovers(ctx, cm)

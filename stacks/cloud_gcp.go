@@ -70,6 +70,15 @@ func (s *gcpStack) Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result, er
 	return values.ResultOf(gcp.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
 }
 
+// CheckRules implements RuleChecker: the firewall rule, read as a
+// resource (gcp.CheckRules).
+func (gcpCloud) CheckRules(ctx *pulumi.Context, cm map[string]string, rules []values.DeclaredRule) ([]values.RuleFinding, error) {
+	return gcp.CheckRules(ctx, cm, rules)
+}
+
+// Gone implements GoneReporter.
+func (gcpCloud) Gone(r values.DeclaredRule) values.RuleFinding { return gcp.Gone(r) }
+
 // Leftovers implements Sweeper.
 func (gcpCloud) Leftovers(ctx *pulumi.Context, cm map[string]string) ([]leftovers.Item, error) {
 	return gcp.Leftovers(ctx, cm)

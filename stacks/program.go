@@ -26,7 +26,9 @@ const (
 	// OutputSSHKeySecret is the ssh-key-secret data, a secret; only for
 	// clouds that use one.
 	OutputSSHKeySecret = "sshKeySecret"
-	// OutputRules lists the network rules created: name, id, target, ports.
+	// OutputRules lists the network rules created (name, id, target,
+	// ports, adopted; sources and destinations where the cloud declares
+	// them), then the attachments (attachedTo: a NAT gateway on a subnet).
 	OutputRules = "rules"
 	// OutputHandoff says where the values went: mode, namespace, objects.
 	OutputHandoff = "handoff"
@@ -273,7 +275,7 @@ func outputs(d *Deployment) pulumi.Map {
 		OutputCloud:     pulumi.String(string(d.Values.Cloud)),
 		OutputConfigMap: d.Values.ConfigMap,
 		OutputSecret:    d.Values.SecretOutput(),
-		OutputRules:     values.RulesOutput(d.Rules),
+		OutputRules:     values.RulesOutput(append(slices.Clone(d.Rules), d.Attachments...)),
 	}
 	if d.Values.SSHKey != nil {
 		out[OutputSSHKeySecret] = d.Values.SSHKeyOutput()

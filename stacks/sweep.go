@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/peerpods/provisioner/components/leftovers"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -26,4 +28,59 @@ type RuleChecker interface {
 	// stack's peer-pods-cm) and reports, per rule, whether it still
 	// exists and allows its ports from the source the stack gives.
 	CheckRules(ctx *pulumi.Context, cm map[string]string, rules []values.DeclaredRule) ([]values.RuleFinding, error)
+}
+
+// GoneReporter is a RuleChecker that reads rules as resources (a resource
+// Get, where the cloud's provider has no invoke reading them: GCP's
+// firewall rules). The engine fails the whole program when such a rule
+// is gone (values.GoneRule); Gone is that rule's finding.
+type GoneReporter interface {
+	// Gone is the finding of r, which no longer exists.
+	Gone(r values.DeclaredRule) values.RuleFinding
+}
+
+// CheckRules runs c's CheckRules on rules in a read-only program (run
+// runs one) and returns one finding per rule, in the rules' order. When
+// c is a GoneReporter and the program fails because one of the rules is
+// gone, that rule's finding is Gone's and the others are read again, in
+// a new program.
+func CheckRules(c RuleChecker, run func(pulumi.RunFunc) error, cm map[string]string, rules []values.DeclaredRule) ([]values.RuleFinding, error) {
+	byRule := map[int]values.RuleFinding{}
+	left := make([]int, len(rules)) // indexes of the rules still to read
+	for i := range left {
+		left[i] = i
+	}
+	for len(left) > 0 {
+		some := make([]values.DeclaredRule, len(left))
+		for i, j := range left {
+			some[i] = rules[j]
+		}
+		var found []values.RuleFinding
+		err := run(func(ctx *pulumi.Context) (err error) {
+			found, err = c.CheckRules(ctx, cm, some)
+			return err
+		})
+		g, reports := c.(GoneReporter)
+		i := values.GoneRule(err, some)
+		if err != nil && (!reports || i < 0) {
+			return nil, err
+		}
+		if err != nil {
+			byRule[left[i]] = g.Gone(some[i])
+			left = append(left[:i:i], left[i+1:]...)
+			continue
+		}
+		if len(found) != len(some) {
+			return nil, fmt.Errorf("%d findings for %d rules", len(found), len(some))
+		}
+		for k, j := range left {
+			byRule[j] = found[k]
+		}
+		break
+	}
+	out := make([]values.RuleFinding, len(rules))
+	for j := range rules {
+		out[j] = byRule[j]
+	}
+	return out, nil
 }

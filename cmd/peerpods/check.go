@@ -137,11 +137,10 @@ func (s *stack) ruleFacts(ctx context.Context, cloud contract.Cloud, outs auto.O
 		fmt.Fprintf(stderr, "peerpods: the %d rule(s) of %s on %s are not read back (peerpods refresh --stack %s --expect-no-changes finds their drift)\n", len(rules), s.name, cloud, s.name)
 		return nil, nil
 	}
-	var found []values.RuleFinding
-	if err := s.runInvokes(ctx, "reading the stack's rules", func(pctx *pulumi.Context) (err error) {
-		found, err = rc.CheckRules(pctx, configMapOutput(outs), rules)
-		return err
-	}); err != nil {
+	found, err := stacks.CheckRules(rc, func(program pulumi.RunFunc) error {
+		return s.runInvokes(ctx, "reading the stack's rules", program)
+	}, configMapOutput(outs), rules)
+	if err != nil {
 		return nil, err
 	}
 	facts := make([]readiness.Fact, 0, len(found))
@@ -159,6 +158,9 @@ func ruleFact(f values.RuleFinding) readiness.Fact {
 	}
 	fact := readiness.Fact{Name: "rule", Object: f.Rule.String(), Field: strings.Join(ports, ", "),
 		State: readiness.OK, Detail: "exists and still allows its ports as the stack declared them"}
+	if f.Rule.AttachedTo != "" {
+		fact.Name, fact.Detail = "attachment", "still attached as the stack declared it"
+	}
 	if f.Problem != "" {
 		fact.State, fact.Detail, fact.Fix = readiness.Failed, f.Problem, f.Fix
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoffcheck"
 	"github.com/peerpods/provisioner/components/readiness"
+	"github.com/peerpods/provisioner/components/values"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
@@ -52,5 +53,34 @@ func TestLibvirtFactRefuses(t *testing.T) {
 		if f.Field != "pool pp, volume vol" || strings.Contains(f.Line(), "PRIVATE-KEY-TEXT") {
 			t.Errorf("the ConfigMap does not win, or the key is shown: %s", f.Line())
 		}
+	}
+}
+
+// TestRuleFactAttachment: a NAT gateway's link to its subnet is an
+// attachment fact, ok while attached, failed with the cloud's problem.
+func TestRuleFactAttachment(t *testing.T) {
+	r := values.DeclaredRule{Name: "NAT gateway gw", ID: "/gw", Target: "subnet s", AttachedTo: "/s"}
+	f := ruleFact(values.RuleFinding{Rule: r})
+	if f.Name != "attachment" || f.Line() != "ok      NAT gateway gw (/gw) on subnet s: still attached as the stack declared it" {
+		t.Errorf("%s %q", f.Name, f.Line())
+	}
+	if got := ruleFact(values.RuleFinding{Rule: r, Problem: "is no longer attached", Fix: "up"}).Line(); got != "failed  NAT gateway gw (/gw) on subnet s: is no longer attached; fix: up" {
+		t.Errorf("%q", got)
+	}
+}
+
+// TestEngineErrorKeepsTheGoneRule: the short message of a failed
+// read-only program drops the engine's output, but values.GoneRule still
+// finds there the rule a resource read found gone (so check reports it
+// as a finding, not as its own failure).
+func TestEngineErrorKeepsTheGoneRule(t *testing.T) {
+	rules := []values.DeclaredRule{{ID: "projects/p/global/firewalls/a"}, {ID: "projects/p/global/firewalls/b"}}
+	err := error(engineError{msg: "reading the stack's rules of s: failed to run preview: exit status 255",
+		detail: "stdout: ...\nerror: preview failed: resource 'projects/p/global/firewalls/b' does not exist\n"})
+	if strings.Contains(err.Error(), "does not exist") || values.GoneRule(err, rules) != 1 {
+		t.Errorf("%q: gone rule %d", err, values.GoneRule(err, rules))
+	}
+	if values.GoneRule(engineError{msg: "m", detail: "error: 403"}, rules) != -1 {
+		t.Error("another failure taken for a gone rule")
 	}
 }

@@ -128,10 +128,20 @@ func (s *stack) runInvokes(ctx context.Context, what string, program pulumi.RunF
 	ws.SetProgram(program)
 	var progress strings.Builder
 	if _, err := s.Preview(ctx, optpreview.ProgressStreams(&progress), optpreview.ErrorProgressStreams(&progress)); err != nil {
-		return fmt.Errorf("%s of %s: %s", what, s.name, engineMessage(err))
+		return engineError{msg: fmt.Sprintf("%s of %s: %s", what, s.name, engineMessage(err)), detail: err.Error() + "\n" + progress.String()}
 	}
 	return nil
 }
+
+// engineError is a failed engine run: the short message, and the engine's
+// whole output, where values.GoneRule finds the rule a read found gone.
+type engineError struct{ msg, detail string }
+
+// Error implements error.
+func (e engineError) Error() string { return e.msg }
+
+// Detail is the engine's whole output.
+func (e engineError) Detail() string { return e.detail }
 
 // exportState is the stack's deployment with secrets in plain text (the
 // libvirt provider's private key), as pulumi stack export --show-secrets

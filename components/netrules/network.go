@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -390,4 +391,48 @@ func joinAnd(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// Uncovered returns the prefixes of want that no prefix of have contains
+// (IPv4-mapped prefixes judged as IPv4): the ranges a rule read back from
+// the cloud no longer lets in.
+func Uncovered(want, have []netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, w := range want {
+		if !withinAny(Unmapped(w), have) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// InPortRanges reports whether port number n is in one of ranges, each
+// "*" (every port), a number or "low-high": how Azure NSG rules and GCP
+// firewall rules spell their ports.
+func InPortRanges(n int, ranges []string) bool {
+	for _, r := range ranges {
+		r = strings.TrimSpace(r)
+		if r == "*" {
+			return true
+		}
+		lo, hi, ok := strings.Cut(r, "-")
+		if !ok {
+			hi = lo
+		}
+		l, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		h, err2 := strconv.Atoi(strings.TrimSpace(hi))
+		if err1 == nil && err2 == nil && l <= n && n <= h {
+			return true
+		}
+	}
+	return false
+}
+
+// JoinPrefixes renders prefixes as "a, b".
+func JoinPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
 }

@@ -208,3 +208,35 @@ func TestCheckPrivate(t *testing.T) {
 		t.Errorf("mapped 0.0.0.0/0: %v", err)
 	}
 }
+
+// TestUncovered: the wanted ranges no range read back contains; an
+// IPv4-mapped range judged as IPv4.
+func TestUncovered(t *testing.T) {
+	p := netip.MustParsePrefix
+	want := []netip.Prefix{p("10.0.0.0/16"), p("10.1.0.0/16"), p("::ffff:10.2.0.0/120")}
+	got := Uncovered(want, []netip.Prefix{p("10.0.0.0/8")})
+	if len(got) != 0 {
+		t.Errorf("inside 10.0.0.0/8: %v", got)
+	}
+	got = Uncovered(want, []netip.Prefix{p("10.0.0.0/16"), p("10.2.0.0/24")})
+	if len(got) != 1 || got[0] != p("10.1.0.0/16") {
+		t.Errorf("%v, want 10.1.0.0/16", got)
+	}
+}
+
+// TestInPortRanges: a number, a range, every port; a range that does not
+// parse takes in nothing.
+func TestInPortRanges(t *testing.T) {
+	for _, c := range []struct {
+		n      int
+		ranges []string
+		want   bool
+	}{
+		{9000, []string{"9000"}, true}, {9000, []string{"8000-9000"}, true}, {9001, []string{"8000-9000", "15150"}, false},
+		{1, []string{"*"}, true}, {9000, nil, false}, {9000, []string{"x-9000"}, false},
+	} {
+		if got := InPortRanges(c.n, c.ranges); got != c.want {
+			t.Errorf("%d in %v: %v", c.n, c.ranges, got)
+		}
+	}
+}

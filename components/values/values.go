@@ -1,7 +1,9 @@
 package values
 
 import (
+	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -195,6 +197,11 @@ type Result struct {
 	Values Values
 	// Rules are the network rules created.
 	Rules []Rule
+	// Attachments are the links the pod VMs need that the component made
+	// or adopted besides its rules, such as Azure's NAT gateway on the pod
+	// VMs' subnet (Rule.AttachedTo set). The "rules" stack output lists
+	// them after the rules, for peerpods check.
+	Attachments []Rule
 	// CloudOutputs are cloud-specific stack outputs, such as the NAT
 	// gateway's public IP or the KVM host's pinned key.
 	CloudOutputs pulumi.Map
@@ -232,6 +239,14 @@ type Rule struct {
 	// as it is: ID is then the existing rule's, and nothing is created or
 	// deleted for it.
 	Adopted bool
+	// Sources and Destinations are the address ranges the rule must let
+	// the ports in from and to (empty: the cloud's check knows them, as
+	// AWS's group-to-itself rules).
+	Sources, Destinations []string
+	// AttachedTo, when set, makes this an attachment, not a rule: the
+	// object of ID (a NAT gateway) must stay attached to the object of
+	// this ID (the pod VMs' subnet); Target names that object for reports.
+	AttachedTo pulumi.StringInput
 }
 
 // Output renders the rule for the "rules" stack output.
@@ -240,13 +255,23 @@ func (r Rule) Output() pulumi.Map {
 	for i, p := range r.Ports {
 		ports[i] = pulumi.String(p.String())
 	}
-	return pulumi.Map{
+	out := pulumi.Map{
 		"name":    pulumi.String(r.Name),
 		"id":      r.ID,
 		"target":  pulumi.String(r.Target),
 		"ports":   ports,
 		"adopted": pulumi.Bool(r.Adopted),
 	}
+	if len(r.Sources) > 0 {
+		out["sources"] = pulumi.ToStringArray(r.Sources)
+	}
+	if len(r.Destinations) > 0 {
+		out["destinations"] = pulumi.ToStringArray(r.Destinations)
+	}
+	if r.AttachedTo != nil {
+		out["attachedTo"] = r.AttachedTo
+	}
+	return out
 }
 
 // RulesOutput renders rules for the "rules" stack output.
@@ -337,11 +362,55 @@ type DeclaredRule struct {
 	Name, ID, Target string
 	Ports            []netrules.Port
 	Adopted          bool
+	// Sources, Destinations and AttachedTo are Rule's.
+	Sources, Destinations []string
+	AttachedTo            string
 }
 
-// String names the rule for reports.
+// String names the rule (or the attachment) for reports.
 func (r DeclaredRule) String() string {
+	if r.AttachedTo != "" {
+		return fmt.Sprintf("%s (%s) on %s", r.Name, r.ID, r.Target)
+	}
 	return fmt.Sprintf("rule %s (%s) of %s", r.Name, r.ID, r.Target)
+}
+
+// Prefixes parses ranges (a DeclaredRule's Sources or Destinations, which
+// the stack validated); an entry that does not parse is an error naming
+// the rule.
+func (r DeclaredRule) Prefixes(ranges []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(ranges))
+	for _, s := range ranges {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("the rules output: %s has the range %q, not a CIDR prefix", r.Name, s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// GoneRule returns the index in rules of the rule whose ID the engine's
+// error says does not exist, or -1. A cloud whose provider has no invoke
+// reading a rule reads it as a resource (a resource Get); the engine then
+// fails the whole program when the rule is gone, with
+// "resource '<id>' does not exist" (pulumi/pulumi pkg/v3 v3.250.0
+// resource/deploy/step.go, ReadStep.Apply).
+//
+// An error with a Detail method (the engine's whole output, which an
+// error message may leave out) is searched there too.
+func GoneRule(err error, rules []DeclaredRule) int {
+	if err == nil {
+		return -1
+	}
+	text := err.Error()
+	var d interface{ Detail() string }
+	if errors.As(err, &d) {
+		text += "\n" + d.Detail()
+	}
+	return slices.IndexFunc(rules, func(r DeclaredRule) bool {
+		return r.ID != "" && strings.Contains(text, "resource '"+r.ID+"' does not exist")
+	})
 }
 
 // ParseRules reads the "rules" stack output as the Automation API gives it
@@ -352,7 +421,18 @@ func ParseRules(out any) ([]DeclaredRule, error) {
 	for _, item := range list {
 		m, _ := item.(map[string]any)
 		str := func(k string) string { s, _ := m[k].(string); return s }
-		r := DeclaredRule{Name: str("name"), ID: str("id"), Target: str("target")}
+		strs := func(k string) []string {
+			list, _ := m[k].([]any)
+			var out []string
+			for _, v := range list {
+				if s, ok := v.(string); ok {
+					out = append(out, s)
+				}
+			}
+			return out
+		}
+		r := DeclaredRule{Name: str("name"), ID: str("id"), Target: str("target"), AttachedTo: str("attachedTo"),
+			Sources: strs("sources"), Destinations: strs("destinations")}
 		r.Adopted, _ = m["adopted"].(bool)
 		ports, _ := m["ports"].([]any)
 		for _, p := range ports {
@@ -368,6 +448,17 @@ func ParseRules(out any) ([]DeclaredRule, error) {
 	}
 	return rules, nil
 }
+
+// The fixes of a finding of the stack's own rule (not an adopted one):
+// peerpods up alone does not see the cloud's drift, a refresh first
+// records it.
+const (
+	// FixGone is the fix of a rule the cloud no longer has.
+	FixGone = "peerpods refresh --stack S (the rule leaves the state), then peerpods up --stack S creates it again"
+	// FixChanged is the fix of a rule (or attachment) changed in the
+	// cloud.
+	FixChanged = "peerpods refresh --stack S (it shows the drift), then peerpods up --stack S puts it back as the stack declared it"
+)
 
 // RuleFinding is what the cloud shows of a declared rule: Problem is
 // empty when the rule exists and still allows its ports from the right

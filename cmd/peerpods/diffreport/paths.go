@@ -404,18 +404,26 @@ func azureRule(in map[string]any) []Path {
 }
 
 // gcpFirewall: an ingress rule from its source ranges to the instances of
-// its target tags (or all of the network's).
+// its target tags and destination ranges (or all of the network's).
 func gcpFirewall(in map[string]any) []Path {
 	if d := str(in, "direction"); d != "" && !strings.EqualFold(d, "INGRESS") {
 		return nil
 	}
 	network := lastSegment(str(in, "network"))
 	tags := list(in, "targetTags", "")
+	dests := list(in, "destinationRanges", "")
 	who := "every instance"
 	if len(tags) > 0 {
 		who = "instances tagged " + strings.Join(tags, ", ")
 	}
-	to := End{Key: "fw:" + network + ":" + strings.Join(tags, ","),
+	if len(dests) > 0 {
+		who += " in " + strings.Join(dests, ", ")
+	}
+	key := "fw:" + network + ":" + strings.Join(tags, ",")
+	if len(dests) > 0 {
+		key += ":" + strings.Join(dests, ",")
+	}
+	to := End{Key: key,
 		Label: fmt.Sprintf("pod VMs and workers\n%s\nof network %s\nfirewall %s", who, network, str(in, "name"))}
 	var via []string
 	allows, _ := in["allows"].([]any)

@@ -58,6 +58,10 @@ type Invoke struct {
 // FakeFunc returns a resource's ID and the outputs to add to its inputs.
 type FakeFunc func(name string, inputs resource.PropertyMap) (id string, outputs resource.PropertyMap)
 
+// ReadFunc answers a resource Get of the resource with id: its state, or
+// an error, as the engine's for a resource that does not exist.
+type ReadFunc func(id string) (resource.PropertyMap, error)
+
 // CallFunc answers an invoke.
 type CallFunc func(args resource.PropertyMap) (resource.PropertyMap, error)
 
@@ -69,6 +73,9 @@ type Mocks struct {
 	// Fakes give resources of a type token the ID and outputs their
 	// provider would; others get "<name>-id" and their inputs.
 	Fakes map[string]FakeFunc
+	// Reads answer a resource Get (ReadResource) of a type token; others
+	// are answered as new resources are.
+	Reads map[string]ReadFunc
 
 	mu        sync.Mutex
 	resources []Resource
@@ -109,6 +116,10 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	m.mu.Lock()
 	m.resources = append(m.resources, r)
 	m.mu.Unlock()
+	if f, ok := m.Reads[args.TypeToken]; ok && args.ReadRPC != nil {
+		state, err := f(args.ID)
+		return args.ID, state, err
+	}
 	if f, ok := m.Fakes[args.TypeToken]; ok {
 		id, outs := f(args.Name, args.Inputs)
 		state := args.Inputs.Copy()

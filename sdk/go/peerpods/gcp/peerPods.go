@@ -51,38 +51,40 @@ func NewPeerPods(ctx *pulumi.Context,
 }
 
 type peerPodsArgs struct {
-	AdoptFirewall  *string              `pulumi:"adoptFirewall"`
-	Credentials    *string              `pulumi:"credentials"`
-	FirewallName   *string              `pulumi:"firewallName"`
-	Identity       *string              `pulumi:"identity"`
-	InfraId        *string              `pulumi:"infraId"`
-	MachineType    *string              `pulumi:"machineType"`
-	Network        string               `pulumi:"network"`
-	PodvmImageName *string              `pulumi:"podvmImageName"`
-	ProjectId      string               `pulumi:"projectId"`
-	Settings       *components.Settings `pulumi:"settings"`
-	SourceRanges   []string             `pulumi:"sourceRanges"`
-	Subnetwork     *string              `pulumi:"subnetwork"`
-	TargetTags     []string             `pulumi:"targetTags"`
-	Zone           string               `pulumi:"zone"`
+	AdoptFirewall     *string              `pulumi:"adoptFirewall"`
+	Credentials       *string              `pulumi:"credentials"`
+	DestinationRanges []string             `pulumi:"destinationRanges"`
+	FirewallName      *string              `pulumi:"firewallName"`
+	Identity          *string              `pulumi:"identity"`
+	InfraId           *string              `pulumi:"infraId"`
+	MachineType       *string              `pulumi:"machineType"`
+	Network           string               `pulumi:"network"`
+	PodvmImageName    *string              `pulumi:"podvmImageName"`
+	ProjectId         string               `pulumi:"projectId"`
+	Settings          *components.Settings `pulumi:"settings"`
+	SourceRanges      []string             `pulumi:"sourceRanges"`
+	Subnetwork        *string              `pulumi:"subnetwork"`
+	TargetTags        []string             `pulumi:"targetTags"`
+	Zone              string               `pulumi:"zone"`
 }
 
 // The set of arguments for constructing a PeerPods resource.
 type PeerPodsArgs struct {
-	AdoptFirewall  *string
-	Credentials    pulumi.StringPtrInput
-	FirewallName   *string
-	Identity       *string
-	InfraId        *string
-	MachineType    *string
-	Network        string
-	PodvmImageName *string
-	ProjectId      string
-	Settings       components.SettingsPtrInput
-	SourceRanges   pulumi.StringArrayInput
-	Subnetwork     *string
-	TargetTags     pulumi.StringArrayInput
-	Zone           string
+	AdoptFirewall     *string
+	Credentials       pulumi.StringPtrInput
+	DestinationRanges pulumi.StringArrayInput
+	FirewallName      *string
+	Identity          *string
+	InfraId           *string
+	MachineType       *string
+	Network           string
+	PodvmImageName    *string
+	ProjectId         string
+	Settings          components.SettingsPtrInput
+	SourceRanges      pulumi.StringArrayInput
+	Subnetwork        *string
+	TargetTags        pulumi.StringArrayInput
+	Zone              string
 }
 
 func (PeerPodsArgs) ElementType() reflect.Type {
