@@ -146,7 +146,7 @@ func vmKeys(c Cloud) []Key {
 		{Name: KeyRootVolumeSize, In: ConfigMap, Owner: Stack, Format: rootVolume, Setting: "peerpods:rootVolumeSize",
 			Doc: "pod VM root volume size in GB", Source: entrypoint + fn + " (-root-volume-size)"},
 		{Name: KeyTags, In: ConfigMap, Owner: User, Format: KeyValueList, Setting: "peerpods:tags",
-			Doc: "tags of the pod VMs; written only when set", Source: entrypoint + fn + " (-tags)"},
+			Doc: "tags of the pod VMs; written only when set, and on AWS with identity workload always, with kubernetes.io/cluster/<infraID>=owned, the tag the workload role's policy requires", Source: entrypoint + fn + " (-tags)"},
 	}
 }
 
