@@ -33,9 +33,10 @@ type Action struct {
 	// Role names the role or policy that grants it, for clouds with more
 	// than one; empty for one.
 	Role string `json:"role,omitempty"`
-	// When names the CAA setting without which the action is not granted
-	// (such as USE_PUBLIC_IP); empty when it always is.
-	When string `json:"when,omitempty"`
+	// When names the cases (a CAA setting such as USE_PUBLIC_IP, or a
+	// cloud's own name for a case) in any of which the action is
+	// granted; empty when it always is.
+	When []string `json:"when,omitempty"`
 	// Uses are the calls that need it.
 	Uses []Use `json:"uses"`
 }
@@ -92,12 +93,11 @@ func (l List) check() error {
 	return nil
 }
 
-// Want are the actions of role granted when the settings named by on are
-// set, sorted.
+// Want are the actions of role granted in the cases on, sorted.
 func (l List) Want(role string, on ...string) []string {
 	var out []string
 	for _, a := range l.Actions {
-		if a.Role == role && (a.When == "" || slices.Contains(on, a.When)) {
+		if a.Role == role && (len(a.When) == 0 || slices.ContainsFunc(a.When, func(w string) bool { return slices.Contains(on, w) })) {
 			out = append(out, a.Action)
 		}
 	}

@@ -50,7 +50,7 @@ func TestReadRefusesBadLists(t *testing.T) {
 	}
 	l := List{Source: "s", Branch: "b", Actions: []Action{
 		{Action: "a", Role: "r", Uses: []Use{{File: "src/f.go", Function: "F", Call: "c"}}},
-		{Action: "b", Role: "r", When: "X", Uses: []Use{{File: "src/f.go", Function: "F", Call: "c"}}},
+		{Action: "b", Role: "r", When: []string{"Y", "X"}, Uses: []Use{{File: "src/f.go", Function: "F", Call: "c"}}},
 	}}
 	if got := l.Want("r"); !reflect.DeepEqual(got, []string{"a"}) {
 		t.Errorf("want %v", got)
