@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -26,7 +28,11 @@ type Args struct {
 	// lives). With peerpods:kubeconfig it is read from the cluster
 	// (Infrastructure cluster status.infrastructureName) unless InstanceID
 	// is set. Exclusive with InstanceID; one of them is required unless
-	// both SecurityGroupIDs and SubnetID are set.
+	// both SecurityGroupIDs and SubnetID are set. With identity workload
+	// the pod VMs are tagged kubernetes.io/cluster/<InfraID>=owned (TAGS),
+	// the only instances the workload role may create and terminate: the
+	// name is then required, from this setting (which may come with both
+	// SecurityGroupIDs and SubnetID) or from InstanceID's tags.
 	InfraID string `json:"infraId,omitzero" pulumi:"infraId,optional"`
 
 	// SecurityGroupIDs are the worker security groups (AWS_SG_IDS), each
@@ -157,6 +163,10 @@ func (a Args) Validate() error {
 		p.Add(problems.Invalid("aws", "names no way to find the worker network",
 			"set aws.instanceId (a worker instance) or aws.infraId (the cluster's infrastructure name), or both aws.securityGroupIds and aws.subnetId"))
 	}
+	if a.Identity == contract.IdentityWorkload && a.InstanceID == "" && a.InfraID == "" && !needWorker {
+		p.Add(problems.Invalid("aws.infraId", "is not set, but identity is workload: the workload role lets cloud-api-adaptor create and terminate only pod VMs tagged "+ClusterTag("<infraId>")+"=owned, and with aws.securityGroupIds and aws.subnetId no worker is read to learn the name",
+			"set aws.infraId to "+whatInfraID+", or set aws.instanceId to a worker of the cluster"))
+	}
 	if a.InstanceID != "" {
 		p.Add(check.Pattern("aws.instanceId", a.InstanceID, contract.AWSInstanceIDPattern, whatInstance))
 	}
@@ -201,4 +211,44 @@ func (a Args) discovered(n Network) map[string]string {
 		m["aws.securityGroupIds"] = strings.Join(n.SecurityGroupIDs, ",")
 	}
 	return m
+}
+
+// PodVMTagValue is the value of the pod VMs' ClusterTag, as the OpenShift
+// installer tags what the cluster owns.
+const PodVMTagValue = "owned"
+
+// podVMTags are TAGS, the tags cloud-api-adaptor puts on each pod VM
+// (CAA osc-release-v1.12 src/cloud-providers/aws/provider.go
+// CreateInstance, TagSpecifications of the instance): peerpods:tags and,
+// with identity workload, the cluster's ClusterTag, which the workload
+// role's policy requires on every instance it creates or terminates
+// (CAAPolicy).
+func (a Args) podVMTags(n Network) map[string]string {
+	tags := maps.Clone(a.Settings.Tags)
+	if a.Identity == contract.IdentityWorkload {
+		if tags == nil {
+			tags = map[string]string{}
+		}
+		tags[ClusterTag(n.InfraID)] = PodVMTagValue
+	}
+	return tags
+}
+
+// checkWorkloadNetwork checks that workload identity knows the cluster's
+// infrastructure name (from aws.infraId or the worker's tags) and that
+// peerpods:tags does not give the cluster tag another value.
+func (a Args) checkWorkloadNetwork(n Network) error {
+	if a.Identity != contract.IdentityWorkload {
+		return nil
+	}
+	if n.InfraID == "" {
+		return problems.Invalid("aws.instanceId", fmt.Sprintf("is %q, a worker without one %s=owned tag, but identity workload tags the pod VMs with the cluster's tag", n.InstanceID, ClusterTag("<infraId>")),
+			"set aws.infraId to "+whatInfraID+" instead")
+	}
+	key := ClusterTag(n.InfraID)
+	if v, ok := a.Settings.Tags[key]; ok && v != PodVMTagValue {
+		return problems.Invalid("tags."+key, fmt.Sprintf("is %q, but identity workload tags the pod VMs %s=%s: the workload role may create and terminate only instances tagged so", v, key, PodVMTagValue),
+			"remove the tag from peerpods:tags (the stack adds it)")
+	}
+	return nil
 }

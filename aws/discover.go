@@ -3,6 +3,7 @@ package aws
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/peerpods/provisioner/components/problems"
 	awsp "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -22,6 +23,10 @@ type Network struct {
 	// InstanceID is the worker instance the network was read from; empty
 	// when every value was given.
 	InstanceID string
+	// InfraID is the cluster's infrastructure name: aws.infraId, else the
+	// name in the worker's ClusterTag (tagged owned); empty when neither
+	// is known.
+	InfraID string
 }
 
 // Discover finds the worker network through the given provider: explicit
@@ -35,6 +40,7 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 	}
 	n := Network{
 		Region:           region.Name,
+		InfraID:          args.InfraID,
 		VPCID:            args.VPCID,
 		SubnetID:         args.SubnetID,
 		SecurityGroupIDs: slices.Clone(args.SecurityGroupIDs),
@@ -60,6 +66,9 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 		if n.SubnetID == "" {
 			n.SubnetID = inst.SubnetId
 		}
+		if n.InfraID == "" {
+			n.InfraID = infraIDOf(inst.Tags)
+		}
 	}
 	if n.VPCID == "" {
 		subnet, err := ec2.LookupSubnet(ctx, &ec2.LookupSubnetArgs{Id: &n.SubnetID}, via)
@@ -82,6 +91,22 @@ func Discover(ctx *pulumi.Context, args Args, provider pulumi.ProviderResource) 
 // ClusterTag is the tag key the OpenShift installer puts on every resource
 // of the cluster with infrastructure name infraID.
 func ClusterTag(infraID string) string { return "kubernetes.io/cluster/" + infraID }
+
+// infraIDOf is the infrastructure name of the cluster that owns an
+// instance with these tags (its ClusterTag with the value owned), or empty
+// when there is not exactly one.
+func infraIDOf(tags map[string]string) string {
+	var ids []string
+	for k, v := range tags {
+		if id, ok := strings.CutPrefix(k, ClusterTag("")); ok && v == "owned" && id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		return ""
+	}
+	return ids[0]
+}
 
 // findWorker returns the running worker of the cluster with the lowest
 // instance ID, so that the choice is stable from run to run.

@@ -15,8 +15,9 @@ import (
 
 // Sources the workload-identity code cites.
 const (
-	// caaSource is cloud-api-adaptor's AWS provider, OSC 1.10.
-	caaSource = "openshift/cloud-api-adaptor@osc-release-v1.10 src/cloud-providers/aws/provider.go"
+	// caaSource is cloud-api-adaptor's AWS provider, OSC 1.12 (the same
+	// calls as in 1.10 and 1.11).
+	caaSource = "openshift/cloud-api-adaptor@osc-release-v1.12 src/cloud-providers/aws/provider.go"
 	// imageHandler is the operator's AWS image job in OSC 1.10.0, which
 	// runs only with static keys (verify_vars requires AWS_ACCESS_KEY_ID
 	// and AWS_SECRET_ACCESS_KEY).
@@ -140,6 +141,17 @@ func (w workloadPlan) TrustPolicy() PolicyDocument {
 // groups, pod VMs of the listed instance types from the pod VM image
 // (args.PodVMAMIID, which workload identity requires), and Elastic IPs
 // only with USE_PUBLIC_IP.
+//
+// Instances carry the cluster's tag (ClusterTag of n.InfraID, value
+// PodVMTagValue; TAGS, podVMTags): the role may create an instance only
+// with that tag in the request (aws:RequestTag), may tag only while
+// creating (ec2:CreateAction), and may terminate, attach to or associate
+// with only instances that carry it (ec2:ResourceTag). As it cannot tag
+// an existing instance, it cannot make another instance its own; the
+// cluster's own nodes carry the tag too but are not named podvm-*, and
+// the role cannot rename them. CAA tags the network interfaces and
+// Elastic IPs it makes with a Name only (createAddonNICforInstance,
+// createElasticIPforInstance), so those are not limited by tag.
 func (w workloadPlan) CAAPolicy(n Network, args Args) PolicyDocument {
 	a := w.arns
 	region := n.Region
@@ -149,58 +161,75 @@ func (w workloadPlan) CAAPolicy(n Network, args Args) PolicyDocument {
 		groups = append(groups, a.ec2("security-group", sg))
 	}
 	instances, volumes, nics, eips := a.ec2("instance", "*"), a.ec2("volume", "*"), a.ec2("network-interface", "*"), a.ec2("elastic-ip", "*")
+	tag := ClusterTag(n.InfraID)
+	// ours limits s to instances that carry the cluster's tag.
+	ours := func(s Statement) Statement { return s.when("StringEquals", "ec2:ResourceTag/"+tag, PodVMTagValue) }
 	d := policy(
 		// DescribeInstances: getPublicIP and the InstanceRunning waiter
-		// (getPublicIP, createAddonNICforInstance,
-		// createElasticIPforInstance); DescribeInstanceTypes:
-		// getInstanceTypeInformation (updateInstanceTypeSpecList);
-		// DescribeImages: getDeviceNameAndSize (NewProvider, for
-		// ROOT_VOLUME_SIZE); DescribeAddresses: deleteElasticIPforInstance
-		// (DeleteInstance). All of caaSource.
+		// (createAddonNICforInstance, createElasticIPforInstance);
+		// DescribeInstanceTypes: getInstanceTypeInformation
+		// (updateInstanceTypeSpecList); DescribeImages:
+		// getDeviceNameAndSize (NewProvider, for ROOT_VOLUME_SIZE);
+		// DescribeAddresses: deleteElasticIPforInstance (DeleteInstance).
 		allow("CAADescribe", []string{"ec2:DescribeAddresses", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances"},
 			[]string{AnyResource}).inRegion(region),
-		// RunInstances: CreateInstance (caaSource), on what it names: the
-		// AMI (PODVM_AMI_ID or the pod's image annotation), the subnet and
-		// groups of peer-pods-cm, the key pair (-keyname), the launch
-		// template (-use-lt), and the instance, root volume and network
-		// interface it makes.
-		// The instance only of a type PODVM_INSTANCE_TYPES lists (CAA
-		// refuses the others: util.go VerifyCloudInstanceType) and only
-		// from the pod VM image; a pod asking for another image by
-		// annotation is refused by AWS.
+		// RunInstances: CreateInstance, on what it names: the AMI
+		// (PODVM_AMI_ID or the pod's image annotation), the subnet and
+		// groups of peer-pods-cm (also as the network interface
+		// specification of USE_PUBLIC_IP), the key pair (-keyname), the
+		// launch template (USE_PODVM_LAUNCHTEMPLATE), and the root volume
+		// and network interface it makes. A pod asking for another image
+		// by annotation is refused by AWS.
 		allow("CAARunInstances", []string{"ec2:RunInstances"}, append([]string{
 			volumes, nics, a.ec2Image(args.PodVMAMIID), subnet,
 			a.ec2("key-pair", "*"), a.ec2("launch-template", "*"),
 		}, groups...)).inRegion(region),
+		// The instance itself: only of a type PODVM_INSTANCE_TYPES lists
+		// (CAA refuses the others: util.go VerifyCloudInstanceType), and
+		// only with the cluster's tag in its TagSpecifications (TAGS).
 		allow("CAARunPodVMs", []string{"ec2:RunInstances"}, []string{instances}).
-			inRegion(region).when("StringEquals", "ec2:InstanceType", slices.Clone(args.PodVMInstanceTypes)),
-		// CreateTags only while creating: CreateInstance tags the instance
-		// (TagSpecifications: Name, TAGS), createAddonNICforInstance the
-		// network interface, createElasticIPforInstance the Elastic IP;
-		// a launch template may tag the root volume.
-		allow("CAATagOnCreate", []string{"ec2:CreateTags"}, []string{instances, volumes, nics, eips}).
-			inRegion(region).when("StringEquals", "ec2:CreateAction", []string{"AllocateAddress", "CreateNetworkInterface", "RunInstances"}),
-		// TerminateInstances: DeleteInstance (caaSource, also used by the
-		// peer-pods controller for leftover VMs), only on pod VMs:
-		// CreateInstance names each podvm-<pod>-<sandbox> (tag Name,
-		// src/cloud-providers/util/instance.go GenerateInstanceName).
-		allow("CAATerminatePodVMs", []string{"ec2:TerminateInstances"}, []string{instances}).
-			inRegion(region).when("StringLike", "aws:ResourceTag/Name", "podvm-*"),
+			inRegion(region).when("StringEquals", "ec2:InstanceType", slices.Clone(args.PodVMInstanceTypes)).
+			when("StringEquals", "aws:RequestTag/"+tag, PodVMTagValue),
+		// CreateTags only while creating: CreateInstance tags the
+		// instance (TagSpecifications: Name and TAGS), with the cluster's
+		// tag.
+		allow("CAATagPodVMsOnCreate", []string{"ec2:CreateTags"}, []string{instances}).
+			inRegion(region).when("StringEquals", "ec2:CreateAction", "RunInstances").
+			when("StringEquals", "aws:RequestTag/"+tag, PodVMTagValue),
+		// TerminateInstances: DeleteInstance (also how the peer-pods
+		// controller removes leftover VMs), only on pod VMs: the
+		// cluster's tag, and the name CreateInstance gives each,
+		// podvm-<pod>-<sandbox> (src/cloud-providers/util/instance.go
+		// GenerateInstanceName).
+		ours(allow("CAATerminatePodVMs", []string{"ec2:TerminateInstances"}, []string{instances}).
+			inRegion(region).when("StringLike", "ec2:ResourceTag/Name", "podvm-*")),
 		// A second network interface for multi-NIC pods:
 		// createAddonNICforInstance creates it in the subnet with the
-		// groups, attaches it, sets DeleteOnTermination
+		// groups, tagging it (Name) while creating it, ...
+		allow("CAACreateNetworkInterfaces", []string{"ec2:CreateNetworkInterface"}, append([]string{nics, subnet}, groups...)).inRegion(region),
+		allow("CAATagNetworkInterfacesOnCreate", []string{"ec2:CreateTags"}, []string{nics}).
+			inRegion(region).when("StringEquals", "ec2:CreateAction", "CreateNetworkInterface"),
+		// ... attaches it, sets DeleteOnTermination
 		// (ModifyNetworkInterfaceAttribute) and deletes it when the attach
-		// fails.
-		allow("CAANetworkInterfaces", []string{"ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"},
-			append([]string{nics, instances, subnet}, groups...)).inRegion(region),
+		// fails; ...
+		allow("CAANetworkInterfaces", []string{"ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"},
+			[]string{nics}).inRegion(region),
+		// ... on a pod VM only.
+		ours(allow("CAANetworkInterfacesOfPodVMs", []string{"ec2:AttachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"},
+			[]string{instances}).inRegion(region)),
 	)
 	// Elastic IPs with USE_PUBLIC_IP: createElasticIPforInstance allocates
-	// and associates one (and releases it when that fails),
+	// one, tagged (Name) while allocated, and associates it with the
+	// pod VM's second interface (and releases it when that fails);
 	// deleteElasticIPforInstance disassociates and releases it. Without
 	// USE_PUBLIC_IP (peerpods:extra) no right over any address.
 	if args.Settings != nil && args.Settings.Extra[contract.KeyUsePublicIP] == "true" {
-		d.Statement = append(d.Statement, allow("CAAElasticIPs", []string{"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress", "ec2:ReleaseAddress"},
-			[]string{eips, instances, nics}).inRegion(region))
+		d.Statement = append(d.Statement,
+			allow("CAAElasticIPs", []string{"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress", "ec2:ReleaseAddress"},
+				[]string{eips, nics}).inRegion(region),
+			allow("CAATagElasticIPsOnCreate", []string{"ec2:CreateTags"}, []string{eips}).
+				inRegion(region).when("StringEquals", "ec2:CreateAction", "AllocateAddress"),
+			ours(allow("CAAElasticIPsOfPodVMs", []string{"ec2:AssociateAddress", "ec2:DisassociateAddress"}, []string{instances}).inRegion(region)))
 	}
 	return checkWildcards(d)
 }

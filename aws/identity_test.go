@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"github.com/peerpods/provisioner/tests/testkit/mocks/awsmock"
 	"reflect"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/identity"
 	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/tests/testkit/actiontest"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -25,6 +27,8 @@ const (
 	issuerHost = "mycluster-x7k2p-oidc.s3.us-east-2.amazonaws.com"
 	oidcARN    = "arn:aws:iam::" + account + ":oidc-provider/" + issuerHost
 	podvmAMI   = "ami-0123456789abcdef0"
+	infraID    = "mycluster-x7k2p"
+	clusterTag = "kubernetes.io/cluster/" + infraID
 )
 
 // explicitArgs give the network, so that only the region and the group's
@@ -418,7 +422,7 @@ func TestStaticWithAMIHasNoBucket(t *testing.T) {
 // workload identity requires.
 func workloadArgs() aws.Args {
 	args := explicitArgs(contract.IdentityWorkload)
-	args.OIDCIssuer, args.PodVMAMIID = issuer, podvmAMI
+	args.OIDCIssuer, args.PodVMAMIID, args.InfraID = issuer, podvmAMI, infraID
 	return args
 }
 
@@ -519,15 +523,8 @@ func TestWorkloadRole(t *testing.T) {
 	}
 	d := parseDoc(t, caa.Inputs["policy"].StringValue())
 	checkLeastPrivilege(t, d, "us-east-2")
-	// No Elastic IP right without USE_PUBLIC_IP.
-	wantActions := []string{
-		"ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface", "ec2:CreateTags",
-		"ec2:DeleteNetworkInterface", "ec2:DescribeAddresses", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances",
-		"ec2:ModifyNetworkInterfaceAttribute", "ec2:RunInstances", "ec2:TerminateInstances",
-	}
-	if got := slices.Compact(d.actions()); !reflect.DeepEqual(got, wantActions) {
-		t.Errorf("CAA actions %v\nwant %v", got, wantActions)
-	}
+	// The actions are the written list's (no Elastic IP right without
+	// USE_PUBLIC_IP): TestWorkloadPolicyMatchesList.
 	ec2 := "arn:aws:ec2:us-east-2:" + account + ":"
 	run := d.statement(t, "CAARunInstances")
 	wantRun := []string{ec2 + "volume/*", ec2 + "network-interface/*", "arn:aws:ec2:us-east-2::image/" + podvmAMI,
@@ -535,18 +532,24 @@ func TestWorkloadRole(t *testing.T) {
 	if got := list(run.Resource); !reflect.DeepEqual(got, wantRun) {
 		t.Errorf("RunInstances on %v\nwant %v", got, wantRun)
 	}
-	// The instance itself only of the listed types.
+	// The instance itself only of the listed types, with the cluster's
+	// tag.
 	vms := d.statement(t, "CAARunPodVMs")
-	if got := list(vms.Condition["StringEquals"]["ec2:InstanceType"]); list(vms.Resource)[0] != ec2+"instance/*" || !reflect.DeepEqual(got, aws.DefaultInstanceTypes) {
+	if got := list(vms.Condition["StringEquals"]["ec2:InstanceType"]); list(vms.Resource)[0] != ec2+"instance/*" || !reflect.DeepEqual(got, aws.DefaultInstanceTypes) ||
+		vms.Condition["StringEquals"]["aws:RequestTag/"+clusterTag] != "owned" {
 		t.Errorf("RunInstances of the instance %+v", vms)
 	}
 	term := d.statement(t, "CAATerminatePodVMs")
-	if list(term.Resource)[0] != ec2+"instance/*" || term.Condition["StringLike"]["aws:ResourceTag/Name"] != "podvm-*" {
+	if list(term.Resource)[0] != ec2+"instance/*" || term.Condition["StringLike"]["ec2:ResourceTag/Name"] != "podvm-*" {
 		t.Errorf("TerminateInstances %+v", term)
 	}
-	tag := d.statement(t, "CAATagOnCreate")
-	if got := list(tag.Condition["StringEquals"]["ec2:CreateAction"]); !reflect.DeepEqual(got, []string{"AllocateAddress", "CreateNetworkInterface", "RunInstances"}) {
-		t.Errorf("CreateTags only on create: %v", tag.Condition)
+	tag := d.statement(t, "CAATagPodVMsOnCreate")
+	if tag.Condition["StringEquals"]["ec2:CreateAction"] != "RunInstances" || tag.Condition["StringEquals"]["aws:RequestTag/"+clusterTag] != "owned" {
+		t.Errorf("CreateTags on instances only on create, with the cluster's tag: %v", tag.Condition)
+	}
+	checkTagConditions(t, d)
+	if cm := configMap(t, r.pp); cm["TAGS"] != clusterTag+"=owned" {
+		t.Errorf("TAGS %q, want the cluster's tag, which the policy requires", cm["TAGS"])
 	}
 
 	checkNoIAM(t, r)
@@ -604,6 +607,15 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 		{"unknown mode", newCloud(), func(a *aws.Args) { a.Identity = "irsa" }, "identity", "not an identity mode"},
 		{"workload without AMI", newCloud(), func(a *aws.Args) { a.Identity, a.OIDCIssuer, a.PodVMAMIID = contract.IdentityWorkload, issuer, "" },
 			"aws.podvmAmiId", "aws-podvm-image-handler.sh, prepare_for_prebuilt_artifact) it always creates an S3 bucket"},
+		{"workload without infra ID", newCloud(), func(a *aws.Args) { a.Identity, a.OIDCIssuer, a.InfraID = contract.IdentityWorkload, issuer, "" },
+			"aws.infraId", "create and terminate only pod VMs tagged kubernetes.io/cluster/<infraId>=owned"},
+		{"cluster tag in peerpods:tags", newCloud(), func(a *aws.Args) {
+			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, issuer
+			a.Settings.Tags = map[string]string{clusterTag: "shared"}
+		}, "tags." + clusterTag, "remove the tag from peerpods:tags"},
+		{"worker without cluster tag", newCloud(sg1), func(a *aws.Args) {
+			a.Identity, a.OIDCIssuer, a.InfraID, a.InstanceID, a.SecurityGroupIDs = contract.IdentityWorkload, issuer, "", worker, nil
+		}, "aws.instanceId", "a worker without one kubernetes.io/cluster/<infraId>=owned tag"},
 		{"missing OIDC provider", withProvider(), func(a *aws.Args) {
 			a.Identity, a.OIDCIssuer = contract.IdentityWorkload, "https://other-oidc.s3.us-east-2.amazonaws.com"
 		}, "aws.oidcIssuer", "the IAM OIDC provider arn:aws:iam::" + account + ":oidc-provider/other-oidc.s3.us-east-2.amazonaws.com cannot be read"},
@@ -614,7 +626,7 @@ func TestIdentityFailuresRegisterNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := explicitArgs("")
-			args.PodVMAMIID = podvmAMI // which workload identity requires
+			args.PodVMAMIID, args.InfraID = podvmAMI, infraID // which workload identity requires
 			c.args(&args)
 			r := run(t, c.cloud, args, true)
 			ies := problems.InputErrors(r.err)
@@ -661,4 +673,76 @@ func TestWorkloadRoleElasticIPsOnlyWithPublicIP(t *testing.T) {
 	if got := list(eip.Action); !reflect.DeepEqual(got, []string{"ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress", "ec2:ReleaseAddress"}) {
 		t.Errorf("Elastic IP actions %v", got)
 	}
+}
+
+// checkTagConditions holds the workload policy to its tag rules: every
+// statement on instances requires the cluster's tag, in the request for
+// RunInstances and CreateTags, on the instance for the others; every
+// CreateTags statement only while creating; and no statement names both
+// instances and another resource type, whose resources lack the tag.
+func checkTagConditions(t *testing.T, d doc) {
+	t.Helper()
+	instances := "arn:aws:ec2:us-east-2:" + account + ":instance/*"
+	for _, s := range d.Statement {
+		acts, res := list(s.Action), list(s.Resource)
+		if slices.Contains(acts, "ec2:CreateTags") && s.Condition["StringEquals"]["ec2:CreateAction"] == nil {
+			t.Errorf("statement %s tags outside creation", s.Sid)
+		}
+		if !slices.Contains(res, instances) {
+			continue
+		}
+		if len(res) != 1 {
+			t.Errorf("statement %s names instances and %v", s.Sid, res)
+		}
+		key := "ec2:ResourceTag/" + clusterTag
+		if slices.Contains(acts, "ec2:RunInstances") || slices.Contains(acts, "ec2:CreateTags") {
+			key = "aws:RequestTag/" + clusterTag
+		}
+		if s.Condition["StringEquals"][key] != "owned" {
+			t.Errorf("statement %s on instances without %s=owned: %v", s.Sid, key, s.Condition)
+		}
+	}
+}
+
+// TestWorkloadPolicyMatchesList: the workload role's actions, with and
+// without USE_PUBLIC_IP, are exactly those of testdata/caa-actions.json,
+// each with the CAA calls that need it.
+func TestWorkloadPolicyMatchesList(t *testing.T) {
+	l := actiontest.Read(t, "testdata/caa-actions.json")
+	for _, public := range []bool{false, true} {
+		args := workloadArgs()
+		var on []string
+		if public {
+			args.Settings.Extra = map[string]string{contract.KeyUsePublicIP: "true"}
+			on = append(on, contract.KeyUsePublicIP)
+		}
+		r := run(t, newCloud(), args, true)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		d := parseDoc(t, r.m.Get(t, awsmock.TypeRolePolicy, "peerpods-caa").Inputs["policy"].StringValue())
+		actiontest.Check(t, fmt.Sprintf("the workload role (USE_PUBLIC_IP %t)", public), d.actions(), l.Want("", on...))
+		checkTagConditions(t, d)
+	}
+}
+
+// The cluster's infrastructure name may come from the worker's tags: the
+// pod VMs' TAGS and the policy use it, beside peerpods:tags.
+func TestWorkloadInfraIDFromWorker(t *testing.T) {
+	c := newCloud(sg1)
+	c.instances[worker]["tags"] = resource.NewPropertyValue(map[string]any{clusterTag: "owned", "Name": infraID + "-worker-a"})
+	args := workloadArgs()
+	args.InfraID, args.InstanceID, args.SecurityGroupIDs = "", worker, nil
+	args.Settings.Tags = map[string]string{"team": "kata"}
+	r := run(t, c, args, true)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.pp.Network.InfraID != infraID {
+		t.Errorf("infra ID %q", r.pp.Network.InfraID)
+	}
+	if cm := configMap(t, r.pp); cm["TAGS"] != clusterTag+"=owned,team=kata" {
+		t.Errorf("TAGS %q", cm["TAGS"])
+	}
+	checkTagConditions(t, parseDoc(t, r.m.Get(t, awsmock.TypeRolePolicy, "peerpods-caa").Inputs["policy"].StringValue()))
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/peerpods/provisioner/components/check"
 	"github.com/peerpods/provisioner/components/common"
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/netrules"
@@ -67,6 +68,9 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	}
 	network, err := Discover(ctx, args, provider)
 	if err != nil {
+		return nil, err
+	}
+	if err := args.checkWorkloadNetwork(network); err != nil {
 		return nil, err
 	}
 	found := args.discovered(network)
@@ -211,6 +215,9 @@ func (a Args) providesImage() bool {
 // values are the AWS peer-pods values for the network.
 func (a Args) values(n Network) values.Values {
 	cm := a.Settings.ConfigMap(contract.AWS)
+	if tags := a.podVMTags(n); len(tags) > 0 {
+		cm[contract.KeyTags] = check.FormatTags(tags)
+	}
 	cm[contract.KeyAWSRegion] = n.Region
 	cm[contract.KeyAWSSubnetID] = n.SubnetID
 	cm[contract.KeyAWSVPCID] = n.VPCID

@@ -106,6 +106,26 @@ type Args struct {
 	// default Standard_B2als_v2, Standard_D2as_v5, Standard_D4as_v5,
 	// Standard_D2ads_v5 (DefaultInstanceSizes, the docs' list).
 	InstanceSizes []string `json:"instanceSizes,omitzero" pulumi:"instanceSizes,optional"`
+	// PodVMResourceGroup is AZURE_RESOURCE_GROUP, the resource group of
+	// the pod VMs, their disks and network interfaces, and of the image
+	// the operator's image job builds. With identity workload it defaults
+	// to <resourceGroup>-podvms, a group the stack creates (in the
+	// cluster's region, tagged managed-by peerpods) so that the workload
+	// identity's roles cover nothing of the cluster's own (on ARO the
+	// cluster's group is locked); it must then differ from ResourceGroup
+	// and NetworkResourceGroup. In the other modes it defaults to
+	// ResourceGroup, where nothing is created for it; another name is
+	// created as with workload identity. Destroy deletes a group the stack
+	// created, with whatever is still in it.
+	PodVMResourceGroup string `json:"podvmResourceGroup,omitzero" pulumi:"podvmResourceGroup,optional"`
+	// ImageBuildRoles grants the workload identity, on PodVMResourceGroup,
+	// what the operator's image job needs to build the pod VM image there
+	// (Storage Account Contributor and Compute Gallery Artifacts
+	// Publisher). Default true without ImageID; set it to false once the
+	// image is built to remove both assignments (CAA keeps reading the
+	// image through its own role). Workload identity only; an error with
+	// ImageID.
+	ImageBuildRoles *bool `json:"imageBuildRoles,omitzero" pulumi:"imageBuildRoles,optional"`
 	// ImageID is AZURE_IMAGE_ID, the pod VM image: an image resource ID
 	// (/subscriptions/..., /CommunityGalleries/... or
 	// /SharedGalleries/...). Empty (the default) leaves the key to the
@@ -128,15 +148,17 @@ type Args struct {
 	// required; with peerpods:kubeconfig it is read from the cluster.
 	OIDCIssuer string `json:"oidcIssuer,omitzero" pulumi:"oidcIssuer,optional"`
 	// IdentityName names the user-assigned managed identity of workload
-	// identity (workload only), default osc-<resourceGroup>, the name the
-	// operator team's CI gives it. Its roles, each justified in
-	// RoleAssignments: Reader on the subscription (cloud-api-adaptor lists
-	// the region's VM sizes), Virtual Machine Contributor on ResourceGroup
-	// (and on the worker subnet when, in worker-subnet mode, it lies in
-	// another resource group), Storage Account Contributor and Compute
-	// Gallery Artifacts Publisher on ResourceGroup only without ImageID
-	// (the operator's image job), Network Contributor on ResourceGroup
-	// only with USE_PUBLIC_IP "true" in peerpods:extra.
+	// identity (workload only, created in ResourceGroup), default
+	// osc-<resourceGroup>, the name the operator team's CI gives it. Its
+	// roles, each justified in RoleAssignments, are custom roles the
+	// stack defines with only the actions cloud-api-adaptor calls: on
+	// PodVMResourceGroup its VMs, disks and network interfaces (public IPs
+	// only with USE_PUBLIC_IP "true" in peerpods:extra); on the pod VMs'
+	// subnet and on the cluster NSG only joining them; on the
+	// subscription only listing the region's VM sizes (ARM authorises
+	// that list there alone); on AZURE_IMAGE_ID, when it lies outside
+	// PodVMResourceGroup, only reading it. ImageBuildRoles adds the
+	// operator's image job's two built-in roles on PodVMResourceGroup.
 	IdentityName string `json:"identityName,omitzero" pulumi:"identityName,optional" jsonschema:"minLength=1"`
 	// ClientID, ClientSecret and TenantID are the service principal
 	// cloud-api-adaptor uses in static mode (an error in the others); nil
@@ -232,6 +254,10 @@ func (a Args) WithDefaults() Args {
 		}
 	}
 	def(&a.IdentityName, identityNamePrefix+a.ResourceGroup)
+	if a.Identity == contract.IdentityWorkload {
+		def(&a.PodVMResourceGroup, a.ResourceGroup+podVMGroupSuffix)
+	}
+	def(&a.PodVMResourceGroup, a.ResourceGroup)
 	def(&a.NetworkResourceGroup, a.ResourceGroup)
 	def(&a.Outbound, OutboundWorkerSubnet)
 	def(&a.NATGatewayName, DefaultNATGatewayName)
@@ -278,6 +304,7 @@ func (a Args) Validate() error {
 	if a.NetworkResourceGroup != a.ResourceGroup {
 		p.Add(check.Pattern("azure.networkResourceGroup", a.NetworkResourceGroup, contract.AzureResourceGroupPattern, whatRG))
 	}
+	p.Add(a.checkPodVMGroup())
 	if a.VNetName != "" {
 		p.Add(check.Pattern("azure.vnetName", a.VNetName, contract.AzureVNetNamePattern, whatVNet))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/peerpods/provisioner/components/sshkey"
 	"github.com/peerpods/provisioner/components/values"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	classicnet "github.com/pulumi/pulumi-azure/sdk/v6/go/azure/network"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -116,6 +117,22 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	key, err := sshkey.NewSSHKeyPair(ctx, name+"-ssh", keyArgs, c, opts...)
 	if err != nil {
 		return nil, err
+	}
+
+	// The pod VMs' own resource group (AZURE_RESOURCE_GROUP), in the
+	// cluster's region; the identity's roles there come after it.
+	var roleDeps []pulumi.Resource
+	if args.createsPodVMGroup() {
+		group, err := resources.NewResourceGroup(ctx, name+"-podvms", &resources.ResourceGroupArgs{
+			ResourceGroupName: pulumi.String(args.PodVMResourceGroup),
+			Location:          pulumi.String(n.Region),
+			Tags:              tags,
+		}, nativeOpts()...)
+		if err != nil {
+			return nil, err
+		}
+		roleDeps = append(roleDeps, group)
+		ready = append(ready, group)
 	}
 
 	// The worker subnet's own NAT gateway, adopted (azure.adoptNatGateway:
@@ -234,6 +251,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			return nil, err
 		}
 		ready = append(ready, subnet, toPeer, toCluster)
+		roleDeps = append(roleDeps, subnet)
 		podSubnetID = subnet.ID().ToStringOutput()
 	}
 	// The NAT gateway must stay on the pod VMs' subnet: the "rules" output
@@ -292,7 +310,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 
 	c.ClientID, c.TenantID, c.SubscriptionID = null(), null(), null()
 	if args.Identity == contract.IdentityWorkload {
-		if c.Identity, err = newWorkloadIdentity(ctx, name, args, n, pulumi.Parent(c), pulumi.Provider(provs.Classic)); err != nil {
+		if c.Identity, err = newWorkloadIdentity(ctx, name, args, n, roleDeps, pulumi.Parent(c), pulumi.Provider(provs.Classic)); err != nil {
 			return nil, err
 		}
 		// The operator is to start its flow once CAA's token is trusted
@@ -483,7 +501,7 @@ func (a Args) subscription(n Network) pulumi.StringInput {
 func (a Args) values(n Network, podSubnetID pulumi.StringOutput, key *sshkey.SSHKeyPair, w *WorkloadIdentity) values.Values {
 	cm := values.PlainMap(a.Settings.ConfigMap(contract.Azure))
 	cm[contract.KeyAzureRegion] = pulumi.String(n.Region)
-	cm[contract.KeyAzureResourceGroup] = pulumi.String(a.ResourceGroup)
+	cm[contract.KeyAzureResourceGroup] = pulumi.String(a.PodVMResourceGroup)
 	cm[contract.KeyAzureSubnetID] = podSubnetID
 	cm[contract.KeyAzureNSGID] = pulumi.String(n.NSGID)
 	cm[contract.KeyAzureInstanceSize] = pulumi.String(a.InstanceSize)

@@ -75,7 +75,9 @@ func newCloud() *cloud {
 func (c *cloud) mocks() *pulumitest.Mocks {
 	pm := resource.NewPropertyMapFromMap
 	return &pulumitest.Mocks{Fakes: map[string]pulumitest.FakeFunc{
-		tIdentity: azuremock.Mocks().Resources[tIdentity],
+		tIdentity:                    azuremock.Mocks().Resources[tIdentity],
+		azuremock.TypeRoleDefinition: azuremock.Mocks().Resources[azuremock.TypeRoleDefinition],
+		azuremock.TypeResourceGroup:  azuremock.Mocks().Resources[azuremock.TypeResourceGroup],
 	}, Calls: map[string]pulumitest.CallFunc{
 		"azure-native:resources:getResourceGroup": func(a resource.PropertyMap) (resource.PropertyMap, error) {
 			if a["resourceGroupName"].StringValue() != rg {

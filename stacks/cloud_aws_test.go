@@ -40,8 +40,8 @@ func deployAWSStack(t *testing.T, id contract.Identity) values.Result {
 	in := &awsInput{identity: id}
 	s := awsCloud{}.NewStack().(*awsStack)
 	s.SecurityGroupIDs, s.SubnetID, s.VPCID = []string{awsmock.SecurityGroup}, awsmock.Subnet, awsmock.VPC
-	if id == contract.IdentityWorkload { // which requires an AMI
-		s.OIDCIssuer, s.PodVMAMIID = awsmock.Issuer, "ami-0123456789abcdef0"
+	if id == contract.IdentityWorkload { // which requires an AMI and the infra ID
+		s.OIDCIssuer, s.PodVMAMIID, s.InfraID = awsmock.Issuer, "ami-0123456789abcdef0", "mycluster-x7k2p"
 	}
 	s.Prepare(in)
 	if len(in.problems) > 0 {

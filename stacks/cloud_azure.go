@@ -55,11 +55,14 @@ type azureStack struct {
 	sshPrivateKey Secret
 }
 
-// defaults implements defaulter; identityName (osc-<resourceGroup>) and
-// peerVnet.subnetPrefix (the VNet's prefix) follow other settings.
+// defaults implements defaulter; identityName (osc-<resourceGroup>),
+// podvmResourceGroup (<resourceGroup>-podvms with identity workload, else
+// resourceGroup) and peerVnet.subnetPrefix (the VNet's prefix) follow
+// other settings.
 func (s *azureStack) defaults() any {
 	d := azure.Args{}.WithDefaults()
 	d.IdentityName = ""
+	d.PodVMResourceGroup = ""
 	d.PeerVNet.SubnetPrefix = ""
 	return d
 }

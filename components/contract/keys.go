@@ -146,7 +146,7 @@ func vmKeys(c Cloud) []Key {
 		{Name: KeyRootVolumeSize, In: ConfigMap, Owner: Stack, Format: rootVolume, Setting: "peerpods:rootVolumeSize",
 			Doc: "pod VM root volume size in GB", Source: entrypoint + fn + " (-root-volume-size)"},
 		{Name: KeyTags, In: ConfigMap, Owner: User, Format: KeyValueList, Setting: "peerpods:tags",
-			Doc: "tags of the pod VMs; written only when set", Source: entrypoint + fn + " (-tags)"},
+			Doc: "tags of the pod VMs; written only when set, and on AWS with identity workload always, with kubernetes.io/cluster/<infraID>=owned, the tag the workload role's policy requires", Source: entrypoint + fn + " (-tags)"},
 	}
 }
 
@@ -201,7 +201,7 @@ var sets = map[Cloud]Set{
 		{Name: KeyAzureRegion, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("an Azure region such as eastus", reAzureRegion),
 			Setting: "discovered from the resource group", Doc: "region of the pod VMs", Source: validator + "; " + entrypoint + "azure() (-region)"},
 		{Name: KeyAzureResourceGroup, In: ConfigMap, Need: NeededByOperator, Owner: Stack, Format: Pattern("a resource group name", AzureResourceGroupPattern),
-			Setting: "peerpods:azure.resourceGroup", Doc: "where pod VMs are created", Source: validator + "; " + entrypoint + "azure() (test_vars)"},
+			Setting: "peerpods:azure.podvmResourceGroup (default: with identity workload <resourceGroup>-podvms, a group the stack creates; else peerpods:azure.resourceGroup)", Doc: "where pod VMs are created", Source: validator + "; " + entrypoint + "azure() (test_vars)"},
 		{Name: KeyAzureSubnetID, In: ConfigMap, Need: NeededByCAA, Owner: Stack, Format: azureSubnetID,
 			Setting: "discovered, or the peer-pod subnet", Doc: "subnet of the pod VMs", Source: entrypoint + "azure() (test_vars)"},
 		{Name: KeyAzureNSGID, In: ConfigMap, Owner: Stack, Format: azureNSGID,

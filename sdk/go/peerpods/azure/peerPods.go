@@ -73,6 +73,7 @@ type peerPodsArgs struct {
 	ClusterVnetPrefixes  []string             `pulumi:"clusterVnetPrefixes"`
 	Identity             *string              `pulumi:"identity"`
 	IdentityName         *string              `pulumi:"identityName"`
+	ImageBuildRoles      *bool                `pulumi:"imageBuildRoles"`
 	ImageId              *string              `pulumi:"imageId"`
 	InstanceSize         *string              `pulumi:"instanceSize"`
 	InstanceSizes        []string             `pulumi:"instanceSizes"`
@@ -84,6 +85,7 @@ type peerPodsArgs struct {
 	OtherPrefixes        []string             `pulumi:"otherPrefixes"`
 	Outbound             *string              `pulumi:"outbound"`
 	PeerVnet             *PeerVNet            `pulumi:"peerVnet"`
+	PodvmResourceGroup   *string              `pulumi:"podvmResourceGroup"`
 	PublicIpName         *string              `pulumi:"publicIpName"`
 	ResourceGroup        string               `pulumi:"resourceGroup"`
 	Settings             *components.Settings `pulumi:"settings"`
@@ -103,6 +105,7 @@ type PeerPodsArgs struct {
 	ClusterVnetPrefixes  pulumi.StringArrayInput
 	Identity             *string
 	IdentityName         *string
+	ImageBuildRoles      *bool
 	ImageId              *string
 	InstanceSize         *string
 	InstanceSizes        pulumi.StringArrayInput
@@ -114,6 +117,7 @@ type PeerPodsArgs struct {
 	OtherPrefixes        pulumi.StringArrayInput
 	Outbound             *string
 	PeerVnet             PeerVNetPtrInput
+	PodvmResourceGroup   *string
 	PublicIpName         *string
 	ResourceGroup        string
 	Settings             components.SettingsPtrInput

@@ -11,10 +11,23 @@ import (
 // The mocks' Azure cluster: resource group, VNet and worker subnet of an
 // installer-made cluster.
 const (
-	RG     = "mycluster-x7k2p-rg"
-	RGID   = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/" + RG
-	VNetID = RGID + "/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet"
+	Subscription = "11111111-2222-3333-4444-555555555555"
+	RG           = "mycluster-x7k2p-rg"
+	RGID         = "/subscriptions/" + Subscription + "/resourceGroups/" + RG
+	VNetID       = RGID + "/providers/Microsoft.Network/virtualNetworks/mycluster-x7k2p-vnet"
 )
+
+// Type tokens of the resources of workload identity the mocks fake.
+const (
+	TypeResourceGroup  = "azure-native:resources:ResourceGroup"
+	TypeRoleDefinition = "azure:authorization/roleDefinition:RoleDefinition"
+)
+
+// RoleDefinitionID is the ARM ID the mocks give the custom role definition
+// of Pulumi resource name: its name stands for the GUID Azure would make.
+func RoleDefinitionID(name string) string {
+	return "/subscriptions/" + Subscription + "/providers/Microsoft.Authorization/roleDefinitions/" + name
+}
 
 // The mocks' workload identity: what Azure gives a new user-assigned
 // managed identity.
@@ -40,6 +53,13 @@ func Mocks() mocks.Mocks {
 			"azure:authorization/userAssignedIdentity:UserAssignedIdentity": func(_ string, in resource.PropertyMap) (string, resource.PropertyMap) {
 				return RGID + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + in["name"].StringValue(),
 					pm(map[string]any{"clientId": IdentityClientID, "principalId": IdentityPrincipalID, "tenantId": IdentityTenantID})
+			},
+			TypeResourceGroup: func(_ string, in resource.PropertyMap) (string, resource.PropertyMap) {
+				return "/subscriptions/" + Subscription + "/resourceGroups/" + in["resourceGroupName"].StringValue(), nil
+			},
+			TypeRoleDefinition: func(name string, _ resource.PropertyMap) (string, resource.PropertyMap) {
+				id := RoleDefinitionID(name)
+				return id + "|" + name, pm(map[string]any{"roleDefinitionResourceId": id})
 			},
 			"azure-native:network:Subnet": func(name string, in resource.PropertyMap) (string, resource.PropertyMap) {
 				return RGID + "/providers/Microsoft.Network/virtualNetworks/" + in["virtualNetworkName"].StringValue() + "/subnets/" + in["subnetName"].StringValue(), nil
