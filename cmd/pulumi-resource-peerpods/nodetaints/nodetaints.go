@@ -158,7 +158,7 @@ func (s *State) Annotate(an infer.Annotator) {
 
 // Annotate describes the resource and sets its token.
 func (r *NodeTaints) Annotate(a infer.Annotator) {
-	a.Describe(r, "Adds taints to a Kubernetes node and removes exactly those it added, keeping the taints others set: a read-modify-write of the node with its resourceVersion, retried on conflict. (A node's spec.taints is one atomic list in server-side apply, so an apply would own and replace the whole list.)")
+	a.Describe(r, "Adds taints to a Kubernetes node and removes exactly those it added, keeping the taints others set: a read-modify-write of the node with its resourceVersion, retried on conflict. (A node's spec.taints is one atomic list in server-side apply, so an apply would own and replace the whole list.) It connects with its provider's kubeconfig and kubeContext settings, which the provider must have.")
 	a.SetToken(Module, Name)
 }
 
