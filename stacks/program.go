@@ -11,6 +11,7 @@ import (
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/providers"
 	"github.com/peerpods/provisioner/components/values"
+	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -186,9 +187,20 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		if err != nil {
 			return nil, err
 		}
-		// The node taints are added through the API by the handoff's
-		// NodeTaints, with the provider's kubeconfig.
-		args.Kubeconfig, args.KubeContext = cfg.Kubeconfig.Input(), cfg.KubeContext
+		handoffOpts := []pulumi.ResourceOption{pulumi.Provider(k8s)}
+		if args.TaintsNodes() {
+			// The node taints are added through the API by the handoff's
+			// NodeTaints, served by a peerpods provider with the same
+			// kubeconfig (a secret in its state, none in theirs).
+			pp, err := peerpods.NewProvider(ctx, "cluster", &peerpods.ProviderArgs{
+				Kubeconfig:  cfg.Kubeconfig.Input(),
+				KubeContext: providers.OptionalString(cfg.KubeContext),
+			})
+			if err != nil {
+				return nil, err
+			}
+			handoffOpts = append(handoffOpts, pulumi.Providers(pp))
+		}
 		// What exists of the handoff decides what is imported (the
 		// namespace, the adopted objects); the lookup refuses, when the
 		// engine is about to create an object, one that exists already.
@@ -197,7 +209,7 @@ func deploy(ctx *pulumi.Context, dir string, opts Options) (*Deployment, error) 
 		}
 		// The handoff waits for the resources the values need first,
 		// such as the network rules: args carry them (NewArgs).
-		d.Handoff, err = handoff.NewClusterHandoff(ctx, "handoff", args, pulumi.Provider(k8s))
+		d.Handoff, err = handoff.NewClusterHandoff(ctx, "handoff", args, handoffOpts...)
 		if err != nil {
 			// The handoff names its inputs as the stack's settings, under
 			// peerpods:.

@@ -151,6 +151,75 @@ func TestAWSExampleStackWithHandoff(t *testing.T) {
 	}
 }
 
+// TestPlacementTaintsGraph: a placement with taints on an AWS stack adds,
+// next to the node's NodePatch, its NodeTaints, served by a peerpods
+// provider of the program ("cluster", no libvirt settings) configured
+// with peerpods:kubeconfig as a secret; the NodeTaints' inputs are the
+// node and its taints only, it is the handoff's child, and the handoff
+// gets both providers. (Without taints there is no such provider:
+// TestAWSExampleStackWithHandoff.)
+func TestPlacementTaintsGraph(t *testing.T) {
+	cfg := withSecrets(stackConfig(t, "aws-example"))
+	cfg.Values["peerpods:kubeContext"] = "c"
+	cfg.Values["peerpods:kubeconfig"] = stacktest.Kubeconfig + "contexts:\n- name: c\n  context: {cluster: c}\ncurrent-context: c\n"
+	cfg.Values["peerpods:placement"] = `{"hostedControlPlane":[{"nodes":["infra-0"],"controlPlane":true,"cluster":"clusters-hcp1"}]}`
+	m, _, err := deploy(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handoffGraph []string
+	for _, s := range m.Summary() {
+		if strings.Contains(s, "handoff") || strings.HasPrefix(s, "pulumi:providers:") {
+			handoffGraph = append(handoffGraph, s)
+		}
+	}
+	want := []string{
+		"kubernetes:core/v1:ConfigMap handoff-peer-pods-cm",
+		"kubernetes:core/v1:Namespace handoff-openshift-sandboxed-containers-operator",
+		"kubernetes:core/v1:NodePatch handoff-infra-0",
+		"kubernetes:core/v1:Secret handoff-peer-pods-secret",
+		"peerpods:components:ClusterHandoff handoff",
+		"peerpods:kubernetes:NodeTaints handoff-infra-0",
+		"pulumi:providers:aws aws",
+		"pulumi:providers:kubernetes cluster",
+		"pulumi:providers:peerpods cluster",
+	}
+	if !reflect.DeepEqual(handoffGraph, want) {
+		t.Fatalf("graph %v\nwant %v", handoffGraph, want)
+	}
+	pp := m.Get(t, "pulumi:providers:peerpods", "cluster")
+	if kc := pp.Inputs["kubeconfig"]; !kc.IsSecret() || kc.SecretValue().Element.StringValue() != cfg.Values["peerpods:kubeconfig"] {
+		t.Errorf("the peerpods provider's kubeconfig is not peerpods:kubeconfig as a secret")
+	}
+	if c := pp.Inputs["kubeContext"]; !c.IsString() || c.StringValue() != "c" {
+		t.Errorf("the peerpods provider's kubeContext %v", c)
+	}
+	for _, k := range []resource.PropertyKey{"uri", "privateKey", "hostKey"} {
+		if v, ok := pp.Inputs[k]; ok {
+			t.Errorf("the peerpods provider has the libvirt setting %s = %v", k, v)
+		}
+	}
+	h := m.Get(t, "peerpods:components:ClusterHandoff", "handoff")
+	k8s := m.Get(t, "pulumi:providers:kubernetes", "cluster")
+	if pp.Parent != k8s.Parent {
+		t.Errorf("the peerpods provider has parent %s, want the program's (%s), as the Kubernetes provider", pp.Parent, k8s.Parent)
+	}
+	if !contains(h.Providers, k8s.Ref()) || !contains(h.Providers, pp.Ref()) {
+		t.Errorf("handoff providers %v, want the kubernetes and peerpods ones", h.Providers)
+	}
+	nt := m.Get(t, "peerpods:kubernetes:NodeTaints", "handoff-infra-0")
+	if nt.Parent != h.URN || nt.Provider != pp.Ref() {
+		t.Errorf("NodeTaints parent %s provider %s, want %s and %s", nt.Parent, nt.Provider, h.URN, pp.Ref())
+	}
+	wantInputs := map[string]any{"node": "infra-0", "taints": []any{
+		map[string]any{"key": "hypershift.openshift.io/cluster", "value": "clusters-hcp1", "effect": "NoSchedule"},
+		map[string]any{"key": "hypershift.openshift.io/control-plane", "value": "true", "effect": "NoSchedule"},
+	}}
+	if got := nt.Inputs.Mappable(); !reflect.DeepEqual(got, wantInputs) {
+		t.Errorf("NodeTaints inputs %v\nwant %v", got, wantInputs)
+	}
+}
+
 func TestHandoffOffKeepsValuesAsOutputs(t *testing.T) {
 	cfg := stackConfig(t, "aws-example")
 	cfg["peerpods:handoff"] = "off"

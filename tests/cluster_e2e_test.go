@@ -4,6 +4,8 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -99,6 +101,11 @@ func newClusterHarnessAs(t *testing.T, stack string, g kubetest.Grant) (*harness
 // every reconcile) survives the next up that changes the ConfigMap, and
 // destroy removes what the stack created, the KataConfig before the
 // objects it was created after, and retains the operator's namespace.
+// Its placement taints a node (a hosted-control-plane group) through the
+// plugin's NodeTaints, served by the stack's peerpods provider "cluster"
+// configured with peerpods:kubeconfig (a secret in its state, none in the
+// NodeTaints'), next to the libvirt host's provider instance: an admin's
+// taint stays, destroy removes exactly ours.
 func TestEngineClusterHandoff(t *testing.T) {
 	t.Parallel()
 	c := kubetest.Client(t)
@@ -113,6 +120,13 @@ func TestEngineClusterHandoff(t *testing.T) {
 		}
 	}
 
+	node := kubetest.UniqueName("hcp")
+	admin := corev1.Taint{Key: "dedicated", Value: "infra", Effect: corev1.TaintEffectNoExecute}
+	createNode(t, c, node, nil, []corev1.Taint{admin})
+	others := getNode(t, c, node).Spec.Taints // with admission's not-ready taint
+	ours := corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule}
+	h.run("pulumi", "config", "set", "peerpods:placement", fmt.Sprintf(`{"hostedControlPlane":[{"nodes":[%q],"controlPlane":true}]}`, node), "--stack", h.stack)
+
 	// The pull request's preview: the objects planned, none written.
 	reportFile := filepath.Join(h.dir, "preview.json")
 	h.peerpods(7, "preview", "--json", reportFile)
@@ -122,7 +136,7 @@ func TestEngineClusterHandoff(t *testing.T) {
 			creates = append(creates, ch.Type)
 		}
 	}
-	for _, typ := range []string{"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret", "kubernetes:" + handoff.KataConfigAPIVersion + ":" + handoff.KataConfigKind} {
+	for _, typ := range []string{"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret", "kubernetes:" + handoff.KataConfigAPIVersion + ":" + handoff.KataConfigKind, handoff.TypeNodeTaints} {
 		if !slices.Contains(creates, typ) {
 			t.Errorf("the preview plans no create of %s: %v", typ, creates)
 		}
@@ -152,6 +166,24 @@ func TestEngineClusterHandoff(t *testing.T) {
 	if peer, _, _ := unstructured.NestedBool(kc.Object, "spec", "enablePeerPods"); !peer {
 		t.Errorf("KataConfig spec %v", kc.Object["spec"])
 	}
+	requireTaints(t, c, node, append(slices.Clone(others), ours))
+	state := h.export()
+	taints := state.named(t, handoff.TypeNodeTaints, "handoff-"+node)
+	prov := state.named(t, "pulumi:providers:peerpods", "cluster")
+	if taints.Provider != prov.URN+"::"+prov.ID {
+		t.Errorf("NodeTaints provider %s, want the stack's peerpods provider cluster", taints.Provider)
+	}
+	if _, ok := taints.Outputs["kubeconfig"]; ok || strings.Contains(string(taints.Inputs), "kubeconfig") {
+		t.Errorf("the NodeTaints' state holds a kubeconfig")
+	}
+	var provInputs map[string]json.RawMessage
+	var kubeconfig map[string]any
+	if err := json.Unmarshal(prov.Inputs, &provInputs); err != nil {
+		t.Fatalf("the peerpods provider's inputs: %v", err)
+	}
+	if err := json.Unmarshal(provInputs["kubeconfig"], &kubeconfig); err != nil || kubeconfig["4dabf18193072939515e22adb298388d"] != "1b47061264138c4ac30d75fd1eb44270" {
+		t.Errorf("the peerpods provider's kubeconfig is not a secret in its state")
+	}
 	if got := summary(h.peerpods(0, "up"), "up of "+h.stack+": "); !strings.HasSuffix(got, " same") || strings.Contains(got, ",") {
 		t.Errorf("second up changed something: %q", got)
 	}
@@ -175,8 +207,10 @@ func TestEngineClusterHandoff(t *testing.T) {
 			cm.Data[contract.KeyPeerPodsLimitPerNode], cm.Data["DISABLECVM"])
 	}
 
-	// destroy: the stack's objects gone, the namespace kept.
+	// destroy: the stack's objects gone, the namespace kept, our taint
+	// removed and the others' kept.
 	out := h.peerpods(0, "destroy")
+	requireTaints(t, c, node, others)
 	if _, err := cms.Get(ctx, contract.ConfigMapName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("peer-pods-cm after destroy: %v\n%s", err, out)
 	}

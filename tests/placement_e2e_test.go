@@ -138,9 +138,11 @@ func TestNodePlacement(t *testing.T) {
 
 // TestNodeTaints drives NodeTaints as the plugin serves it (plugin.New in
 // pulumi-go-provider's integration server, as the engine calls it) with
-// the inputs the program gives it (the aws-example stack in cluster mode
-// with a hosted-control-plane placement, peerpods:kubeconfig the e2e API
-// server's), against the real kube-apiserver: a node with a taint set by
+// the inputs the program gives it and its provider configured as the
+// program configures it (the aws-example stack in cluster mode with a
+// hosted-control-plane placement, peerpods:kubeconfig the e2e API
+// server's, which reaches the resource through the provider's
+// configuration only), against the real kube-apiserver: a node with a taint set by
 // another field manager ("admin") before; the create adds ours; another
 // manager adds a taint after; a preview touches nothing; a taint of ours
 // someone removed is found by read and put back by the update; the update
@@ -171,13 +173,21 @@ func TestNodeTaints(t *testing.T) {
 	}
 	registered := m.Get(t, handoff.TypeNodeTaints, "handoff-"+name)
 	in := presource.FromResourcePropertyValue(presource.NewProperty(registered.Inputs)).AsMap()
-	if kc := in.Get("kubeconfig"); !kc.Secret() || kc.AsString() != kubeconfig {
-		t.Fatalf("the program's NodeTaints kubeconfig is not peerpods:kubeconfig as a secret")
+	if _, ok := in.GetOk("kubeconfig"); ok {
+		t.Fatal("the program's NodeTaints has a kubeconfig input")
+	}
+	prov := m.Get(t, "pulumi:providers:"+provider.Name, "cluster")
+	if registered.Provider != prov.Ref() {
+		t.Fatalf("the program's NodeTaints provider %s, want %s", registered.Provider, prov.Ref())
+	}
+	provCfg := presource.FromResourcePropertyValue(presource.NewProperty(prov.Inputs)).AsMap()
+	if kc := provCfg.Get("kubeconfig"); !kc.Secret() || kc.AsString() != kubeconfig {
+		t.Fatalf("the program's peerpods provider's kubeconfig is not peerpods:kubeconfig as a secret")
 	}
 	cp := corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule}
 	hcp := corev1.Taint{Key: handoff.LabelHCPCluster, Value: "clusters-hcp1", Effect: corev1.TaintEffectNoSchedule}
 
-	s := pluginServer(t)
+	s := pluginServer(t, provCfg)
 	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "handoff-"+name)
 	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: in})
 	if err != nil || len(chk.Failures) > 0 {
@@ -198,8 +208,8 @@ func TestNodeTaints(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireTaints(t, c, name, append(slices.Clone(others), hcp, cp))
-	if !created.Properties.Get("kubeconfig").Secret() {
-		t.Error("the state's kubeconfig is not secret")
+	if _, ok := created.Properties.GetOk("kubeconfig"); ok {
+		t.Error("the state holds a kubeconfig")
 	}
 
 	// Another manager adds a taint after (kubectl taint's way: an update
@@ -284,9 +294,9 @@ func TestNodeTaintsClash(t *testing.T) {
 	theirs := corev1.Taint{Key: handoff.LabelControlPlane, Value: "false", Effect: corev1.TaintEffectNoSchedule}
 	createNode(t, c, name, nil, []corev1.Taint{theirs})
 	before := getNode(t, c, name)
-	s := pluginServer(t)
+	s := pluginServer(t, kubeconfigConfig(e2eKubeconfig(t)))
 	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "clash")
-	in := taintsInputs(name, e2eKubeconfig(t),
+	in := taintsInputs(name,
 		corev1.Taint{Key: "extra", Effect: corev1.TaintEffectNoSchedule},
 		corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule})
 	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: in})
@@ -317,8 +327,11 @@ func TestNodeTaintsConflictRetried(t *testing.T) {
 	kubeconfig := e2eKubeconfig(t)
 	concurrent := corev1.Taint{Key: "concurrent", Value: "writer", Effect: corev1.TaintEffectPreferNoSchedule}
 	var puts, conflicts atomic.Int32
-	connect := func(kc, kubeContext string) (kubernetes.Interface, error) {
-		rest, err := clientcmd.RESTConfigFromKubeConfig([]byte(kc))
+	connect := func(cfg provider.Config) (kubernetes.Interface, error) {
+		if cfg.Kubeconfig == nil {
+			return nil, fmt.Errorf("connecting without a kubeconfig")
+		}
+		rest, err := clientcmd.RESTConfigFromKubeConfig([]byte(*cfg.Kubeconfig))
 		if err != nil {
 			return nil, err
 		}
@@ -339,9 +352,10 @@ func TestNodeTaintsConflictRetried(t *testing.T) {
 	s := providertest.Server(t, func() (p.Provider, error) {
 		return provider.NewWith([]infer.InferredResource{nodetaints.ResourceWith(connect)})
 	})
+	configure(t, s, kubeconfigConfig(kubeconfig))
 	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "conflict")
 	ours := corev1.Taint{Key: handoff.LabelControlPlane, Value: "true", Effect: corev1.TaintEffectNoSchedule}
-	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, kubeconfig, ours)})
+	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, ours)})
 	if err != nil || len(chk.Failures) > 0 {
 		t.Fatalf("check: %v %v", chk.Failures, err)
 	}
@@ -391,9 +405,9 @@ func TestNodeTaintsAfterOldPatch(t *testing.T) {
 	}
 	requireTaints(t, c, name, nil)
 	// Then the NodeTaints.
-	s := pluginServer(t)
+	s := pluginServer(t, kubeconfigConfig(e2eKubeconfig(t)))
 	urn := presource.NewURN("e2e", "peerpods", "", handoff.TypeNodeTaints, "upgrade")
-	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, e2eKubeconfig(t), ours)})
+	chk, err := s.Check(p.CheckRequest{Urn: urn, Inputs: taintsInputs(name, ours)})
 	if err != nil || len(chk.Failures) > 0 {
 		t.Fatalf("check: %v %v", chk.Failures, err)
 	}
@@ -419,10 +433,33 @@ type roundTripper func(*http.Request) (*http.Response, error)
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // pluginServer is the plugin's provider (plugin.New) in
-// pulumi-go-provider's integration server.
-func pluginServer(t *testing.T) integration.Server {
+// pulumi-go-provider's integration server, configured with cfg.
+func pluginServer(t *testing.T, cfg property.Map) integration.Server {
 	t.Helper()
-	return providertest.Server(t, plugin.New)
+	s := providertest.Server(t, plugin.New)
+	configure(t, s, cfg)
+	return s
+}
+
+// configure configures the provider s as the engine configures a
+// provider instance: CheckConfig, then Configure with the checked
+// configuration.
+func configure(t *testing.T, s integration.Server, cfg property.Map) {
+	t.Helper()
+	urn := presource.NewURN("e2e", "peerpods", "", "pulumi:providers:"+provider.Name, "cluster")
+	chk, err := s.CheckConfig(p.CheckRequest{Urn: urn, Inputs: cfg})
+	if err != nil || len(chk.Failures) > 0 {
+		t.Fatalf("CheckConfig: %v %v", chk.Failures, err)
+	}
+	if err := s.Configure(p.ConfigureRequest{Args: chk.Inputs}); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+}
+
+// kubeconfigConfig is the provider configuration of NodeTaints: the
+// kubeconfig, a secret.
+func kubeconfigConfig(kubeconfig string) property.Map {
+	return property.NewMap(map[string]property.Value{"kubeconfig": property.New(kubeconfig).WithSecret(true)})
 }
 
 // e2eKubeconfig is a kubeconfig of the e2e API server: a
@@ -497,14 +534,13 @@ func taintValue(t corev1.Taint) property.Value {
 }
 
 // taintsInputs are NodeTaints inputs as the engine sends them.
-func taintsInputs(node, kubeconfig string, taints ...corev1.Taint) property.Map {
+func taintsInputs(node string, taints ...corev1.Taint) property.Map {
 	list := make([]property.Value, len(taints))
 	for i, t := range taints {
 		list[i] = taintValue(t)
 	}
 	return property.NewMap(map[string]property.Value{
-		"node":       property.New(node),
-		"taints":     property.New(property.NewArray(list)),
-		"kubeconfig": property.New(kubeconfig).WithSecret(true),
+		"node":   property.New(node),
+		"taints": property.New(property.NewArray(list)),
 	})
 }

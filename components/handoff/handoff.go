@@ -11,7 +11,6 @@ import (
 	"github.com/peerpods/provisioner/components/problems"
 	"github.com/peerpods/provisioner/components/providers"
 	"github.com/peerpods/provisioner/components/values"
-	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	ppkube "github.com/peerpods/provisioner/sdk/go/peerpods/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -86,15 +85,12 @@ type Args struct {
 	// KataConfig, when set, adds a KataConfig with peer pods enabled.
 	KataConfig *KataConfigOptions `pulumi:"kataConfig,optional"`
 	// Nodes are the node labels and taints of the placement
-	// (Placement.Nodes).
+	// (Placement.Nodes). Nodes with taints need a peerpods provider
+	// configured with the cluster's kubeconfig among the component's
+	// providers: their taints are added by a NodeTaints (served by the
+	// plugin, cmd/pulumi-resource-peerpods/nodetaints), which talks to the
+	// API server itself.
 	Nodes []NodePatch `pulumi:"nodes,optional"`
-	// Kubeconfig is the cluster's kubeconfig (its contents, a secret): that
-	// of the Kubernetes provider. Only nodes with taints need it: their
-	// taints are added by a NodeTaints (served by the plugin, cmd/pulumi-resource-peerpods/nodetaints), which talks to
-	// the API server itself.
-	Kubeconfig pulumi.StringInput `pulumi:"kubeconfig,optional" provider:"secret"`
-	// KubeContext is the kubeconfig's context; empty: its current one.
-	KubeContext string `pulumi:"kubeContext,optional"`
 	// Adopt lists the objects of the handoff that may exist before the
 	// stack (Ref.String: Kind/namespace/name, or Kind/name; or "all"):
 	// those found (Existing) are taken over by an import, shown in the
@@ -185,8 +181,8 @@ func NewArgs(v values.Values, o Options) Args {
 // Node labels are server-side-apply patches (a NodePatch of
 // metadata.labels only); node taints are added and removed by one
 // NodeTaints per node (peerpods:kubernetes:NodeTaints), served by the
-// peerpods provider given with pulumi.Providers, or by a peerpods
-// provider instance of the component's own.
+// peerpods provider given with pulumi.Providers, configured with the
+// cluster's kubeconfig (peerpods.ProviderArgs.Kubeconfig).
 type ClusterHandoff struct {
 	pulumi.ResourceState
 
@@ -211,7 +207,10 @@ const (
 
 // NewClusterHandoff checks args and writes them into the cluster. The
 // Kubernetes provider must be passed with pulumi.Provider or
-// pulumi.Providers (a typed provider or a provider reference).
+// pulumi.Providers (a typed provider or a provider reference), and, when
+// a node has taints, a peerpods provider configured with the cluster's
+// kubeconfig too (pulumi.Providers(k8s, peerpods)): the component makes
+// no provider of its own.
 //
 // What is known when it is called is checked before anything is
 // registered: the cloud, the KataConfig and the node patches and, when
@@ -228,7 +227,7 @@ const (
 // peer-pods-cm is never written before the cloud's network rules exist,
 // and is deleted before them.
 func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*ClusterHandoff, error) {
-	checked, err := args.check()
+	checked, err := args.check(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -323,10 +322,17 @@ func NewClusterHandoff(ctx *pulumi.Context, name string, args Args, opts ...pulu
 	return h, nil
 }
 
-// check checks what is known of a before anything is registered, every
+// TaintsNodes reports whether a node of a has taints: the handoff then
+// needs a peerpods provider configured with the cluster's kubeconfig.
+func (a Args) TaintsNodes() bool {
+	return slices.ContainsFunc(a.Nodes, func(n NodePatch) bool { return len(n.Taints) > 0 })
+}
+
+// check checks what is known of a, and that opts give the providers it
+// needs besides the Kubernetes one, before anything is registered, every
 // problem in one error, and reports whether the keys of the maps were
 // known, and so checked too.
-func (a Args) check() (keysChecked bool, err error) {
+func (a Args) check(opts []pulumi.ResourceOption) (keysChecked bool, err error) {
 	var p problems.List
 	_, knownCloud := contract.For(contract.Cloud(a.Cloud))
 	if !knownCloud {
@@ -365,11 +371,18 @@ func (a Args) check() (keysChecked bool, err error) {
 	}
 	_, adoptErr := ParseAdopt("adopt", a.Adopt, Owned(Objects(a)))
 	p.Add(adoptErr)
+	tainted := -1 // the first node with taints
 	for i, n := range a.Nodes {
 		p.Add(n.Validate(fmt.Sprintf("nodes[%d]", i)))
-		if len(n.Taints) > 0 && a.Kubeconfig == nil {
-			p.Add(problems.Invalid("kubeconfig", fmt.Sprintf("is not given, and nodes[%d] (%s) has taints, which are added through the cluster's API", i, n.Name),
-				"pass the cluster's kubeconfig (a secret), the one of the Kubernetes provider"))
+		if len(n.Taints) > 0 && tainted < 0 {
+			tainted = i
+		}
+	}
+	if tainted >= 0 {
+		if _, err := providers.RequireProvider("peerpods", "peerpods", opts); err != nil {
+			n := a.Nodes[tainted]
+			p.Add(problems.Invalid("provider", fmt.Sprintf("for peerpods is not given, and nodes[%d] (%s) has taints, which a NodeTaints of the peerpods provider adds through the cluster's API", tainted, n.Name),
+				"pass a peerpods provider configured with the cluster's kubeconfig (peerpods.ProviderArgs Kubeconfig, a secret, and KubeContext) next to the Kubernetes provider, with pulumi.Providers or the providers resource option in another language"))
 		}
 	}
 	if err := p.Err(); err != nil {
@@ -510,10 +523,9 @@ func newObject(ctx *pulumi.Context, name string, o Object, opts ...pulumi.Resour
 }
 
 // newNodeTaints registers, as children of parent, a NodeTaints for each
-// node patch of args with taints, served by a peerpods provider: the one
-// among the component's options (componentOpts), or else an instance of
-// its own, also a child of parent (the resource needs no provider
-// configuration: its connection is its kubeconfig input).
+// node patch of args with taints, served by the peerpods provider among
+// the component's options (componentOpts; Args.check made sure there is
+// one), whose kubeconfig is the resources' connection.
 //
 // Each waits for what the objects wait for (wait: the resources the
 // values need, the key check) and for its node's NodePatch
@@ -531,9 +543,7 @@ func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, arg
 		if prov == nil {
 			var err error
 			if prov, err = providers.RequireProvider("peerpods", "peerpods", componentOpts); err != nil {
-				if prov, err = peerpods.NewProvider(ctx, name+"-peerpods", &peerpods.ProviderArgs{}, pulumi.Parent(parent)); err != nil {
-					return err
-				}
+				return err
 			}
 		}
 		taints := make(ppkube.TaintArray, len(n.Taints))
@@ -546,7 +556,6 @@ func newNodeTaints(ctx *pulumi.Context, name string, parent pulumi.Resource, arg
 		}
 		if _, err := ppkube.NewNodeTaints(ctx, name+"-"+n.Name, &ppkube.NodeTaintsArgs{
 			Node: pulumi.String(n.Name), Taints: taints,
-			Kubeconfig: args.Kubeconfig, Context: providers.OptionalString(args.KubeContext),
 		}, opts...); err != nil {
 			return err
 		}

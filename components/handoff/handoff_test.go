@@ -9,6 +9,7 @@ import (
 	"github.com/peerpods/provisioner/components/contract"
 	"github.com/peerpods/provisioner/components/handoff"
 	"github.com/peerpods/provisioner/components/values"
+	"github.com/peerpods/provisioner/sdk/go/peerpods"
 	"github.com/peerpods/provisioner/tests/testkit/pulumitest"
 	"github.com/peerpods/provisioner/tests/testkit/valuestest"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -32,6 +33,17 @@ func withProvider(body func(ctx *pulumi.Context, k8s pulumi.ResourceOption) erro
 		}
 		return body(ctx, pulumi.Provider(k8s))
 	}
+}
+
+// withPeerpods registers the peerpods provider the NodeTaints need, as
+// a stack does (configured with the cluster's kubeconfig, a secret), and
+// returns it as an option of the handoff.
+func withPeerpods(ctx *pulumi.Context) (pulumi.ResourceOption, error) {
+	pp, err := peerpods.NewProvider(ctx, "cluster", &peerpods.ProviderArgs{Kubeconfig: pulumi.String("kubeconfig")})
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.Providers(pp), nil
 }
 
 // runHandoff registers a Kubernetes provider (unless noProvider) and a
@@ -215,12 +227,10 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 	noMaps := handoff.Args{Cloud: "aws", Identity: "static"}
 	badNode := args(awsValues())
 	badNode.Nodes = []handoff.NodePatch{{Name: "w", Taints: []handoff.Taint{{Key: "k", Effect: "Never"}}}}
-	badNode.Kubeconfig = pulumi.String("kubeconfig")
 	twoTaintsOneSlot := args(awsValues())
 	twoTaintsOneSlot.Nodes = []handoff.NodePatch{{Name: "w", Taints: []handoff.Taint{{Key: "k", Value: "a", Effect: "NoSchedule"}, {Key: "k", Value: "b", Effect: "NoSchedule"}}}}
-	twoTaintsOneSlot.Kubeconfig = pulumi.String("kubeconfig")
-	taintsWithoutKubeconfig := args(awsValues())
-	taintsWithoutKubeconfig.Nodes = []handoff.NodePatch{{Name: "w"}, {Name: "x", Taints: []handoff.Taint{{Key: "k", Effect: "NoSchedule"}}}}
+	taintsWithoutProvider := args(awsValues())
+	taintsWithoutProvider.Nodes = []handoff.NodePatch{{Name: "w"}, {Name: "x", Taints: []handoff.Taint{{Key: "k", Effect: "NoSchedule"}}}, {Name: "y", Taints: []handoff.Taint{{Key: "k", Effect: "NoSchedule"}}}}
 
 	cases := []struct {
 		name       string
@@ -238,7 +248,8 @@ func TestClusterHandoffRefusesBadInputAndRegistersNothing(t *testing.T) {
 		{"no maps", noMaps, false, []string{"configMap is not given", "secret is not given"}},
 		{"bad node", badNode, false, []string{`nodes[0].taints[0].effect is "Never"`}},
 		{"two taints of one key and effect", twoTaintsOneSlot, false, []string{"nodes[0].taints[1] has the key and effect of nodes[0].taints[0]"}},
-		{"taints without kubeconfig", taintsWithoutKubeconfig, false, []string{"kubeconfig is not given, and nodes[1] (x) has taints", "fix: pass the cluster's kubeconfig"}},
+		{"taints without a peerpods provider", taintsWithoutProvider, false, []string{"provider for peerpods is not given, and nodes[1] (x) has taints, which a NodeTaints of the peerpods provider adds through the cluster's API",
+			"fix: pass a peerpods provider configured with the cluster's kubeconfig (peerpods.ProviderArgs Kubeconfig, a secret, and KubeContext) next to the Kubernetes provider"}},
 		{"no provider", args(awsValues()), true, []string{"provider for Kubernetes is not given"}},
 	}
 	for _, c := range cases {
@@ -306,8 +317,6 @@ func TestArgsAreInputsOfEveryLanguage(t *testing.T) {
 			"SSHKeySecret": `pulumi:"sshKeySecret,optional" provider:"secret"`,
 			"KataConfig":   `pulumi:"kataConfig,optional"`,
 			"Nodes":        `pulumi:"nodes,optional"`,
-			"Kubeconfig":   `pulumi:"kubeconfig,optional" provider:"secret"`,
-			"KubeContext":  `pulumi:"kubeContext,optional"`,
 			"Adopt":        `pulumi:"adopt,optional"`,
 			"Existing":     `pulumi:"existing,optional"`,
 		},
@@ -384,8 +393,7 @@ func runFromSources(t *testing.T, m *pulumitest.Mocks, cloud string, ssh, previe
 	t.Helper()
 	body := withProvider(func(ctx *pulumi.Context, k8s pulumi.ResourceOption) error {
 		a := handoff.Args{Cloud: cloud, Identity: "static", KataConfig: &handoff.KataConfigOptions{},
-			Nodes:      []handoff.NodePatch{{Name: "w", Labels: map[string]string{"kata": ""}, Taints: []handoff.Taint{{Key: "kata", Effect: "NoSchedule"}}}},
-			Kubeconfig: pulumi.ToSecret(pulumi.String("kubeconfig")).(pulumi.StringOutput)}
+			Nodes: []handoff.NodePatch{{Name: "w", Labels: map[string]string{"kata": ""}, Taints: []handoff.Taint{{Key: "kata", Effect: "NoSchedule"}}}}}
 		for name, field := range map[string]*pulumi.StringMapInput{"configMap": &a.ConfigMap, "secret": &a.Secret, "sshKey": &a.SSHKeySecret} {
 			if name == "sshKey" && !ssh {
 				continue
@@ -396,7 +404,11 @@ func runFromSources(t *testing.T, m *pulumitest.Mocks, cloud string, ssh, previe
 			}
 			*field = s.Data
 		}
-		_, err := handoff.NewClusterHandoff(ctx, "handoff", a, k8s)
+		pp, err := withPeerpods(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = handoff.NewClusterHandoff(ctx, "handoff", a, k8s, pp)
 		return err
 	})
 	if preview {
@@ -573,8 +585,11 @@ func TestClusterHandoffWaitsForReady(t *testing.T) {
 					a = handoff.Args{Cloud: "aws", Identity: "static", ConfigMap: o.ConfigMap, Secret: o.Secret, SSHKeySecret: o.SSHKeySecret,
 						Nodes: a.Nodes, KataConfig: a.KataConfig}
 				}
-				a.Kubeconfig = pulumi.String("kubeconfig")
-				_, err := handoff.NewClusterHandoff(ctx, "handoff", a, k8s)
+				pp, err := withPeerpods(ctx)
+				if err != nil {
+					return err
+				}
+				_, err = handoff.NewClusterHandoff(ctx, "handoff", a, k8s, pp)
 				return err
 			}))
 			if err != nil {

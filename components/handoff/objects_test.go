@@ -202,36 +202,32 @@ func placementNodes(t *testing.T) []handoff.NodePatch {
 // TestNodePlacementGraph: node labels are a NodePatch of metadata.labels
 // only (no spec.taints: an atomic list the patch would own whole); the
 // taints are one NodeTaints per node with taints, parented to the
-// handoff, served by a peerpods provider of the handoff's own (or the
-// one given), with the kubeconfig secret, depending on its node's
-// NodePatch only (the maps are known and checked: no check to wait for;
-// see newNodeTaints for why the NodePatch), and not among the
-// KataConfig's dependencies.
+// handoff, served by the peerpods provider given (the caller's,
+// configured with the kubeconfig, a secret: the NodeTaints' inputs hold
+// no connection), depending on its node's NodePatch only (the maps are
+// known and checked: no check to wait for; see newNodeTaints for why the
+// NodePatch), and not among the KataConfig's dependencies.
 func TestNodePlacementGraph(t *testing.T) {
-	for _, given := range []bool{false, true} {
-		name := "own peerpods provider"
-		if given {
-			name = "peerpods provider given"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, given := range []string{"with pulumi.Providers", "as pulumi.Provider"} {
+		t.Run(given, func(t *testing.T) {
 			m := &pulumitest.Mocks{}
 			err := pulumitest.Run(m, pulumitest.Config{}, func(ctx *pulumi.Context) error {
 				k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
 				if err != nil {
 					return err
 				}
-				providers := []pulumi.ProviderResource{k8s}
-				if given {
-					pp, err := peerpods.NewProvider(ctx, "pp", &peerpods.ProviderArgs{})
-					if err != nil {
-						return err
-					}
-					providers = append(providers, pp)
+				pp, err := peerpods.NewProvider(ctx, "cluster", &peerpods.ProviderArgs{
+					Kubeconfig: pulumi.String("kubeconfig-contents"), KubeContext: pulumi.String("admin"),
+				})
+				if err != nil {
+					return err
+				}
+				opts := []pulumi.ResourceOption{pulumi.Providers(k8s, pp)}
+				if given == "as pulumi.Provider" {
+					opts = []pulumi.ResourceOption{pulumi.Provider(pp), pulumi.Providers(k8s)}
 				}
 				a := handoff.NewArgs(awsValues(), handoff.Options{Nodes: placementNodes(t), KataConfig: &handoff.KataConfigOptions{PoolSelector: map[string]string{"kata": ""}}})
-				a.Kubeconfig = pulumi.ToSecret(pulumi.String("kubeconfig-contents")).(pulumi.StringOutput)
-				a.KubeContext = "admin"
-				_, err = handoff.NewClusterHandoff(ctx, "handoff", a, pulumi.Providers(providers...))
+				_, err = handoff.NewClusterHandoff(ctx, "handoff", a, opts...)
 				return err
 			})
 			if err != nil {
@@ -247,15 +243,18 @@ func TestNodePlacementGraph(t *testing.T) {
 				"peerpods:components:ClusterHandoff handoff",
 				"peerpods:kubernetes:NodeTaints handoff-infra-0",
 				"pulumi:providers:kubernetes k8s",
+				"pulumi:providers:peerpods cluster",
 			}
-			pp := "handoff-peerpods"
-			if given {
-				pp = "pp"
-			}
-			want = append(want, "pulumi:providers:peerpods "+pp)
-			slices.Sort(want)
 			if got := m.Summary(); !reflect.DeepEqual(got, want) {
 				t.Fatalf("registered %v\nwant %v", got, want)
+			}
+			// The provider: the caller's, its kubeconfig a secret.
+			prov := m.Get(t, "pulumi:providers:peerpods", "cluster")
+			if kc := prov.Inputs["kubeconfig"]; !kc.IsSecret() || kc.SecretValue().Element.StringValue() != "kubeconfig-contents" {
+				t.Errorf("the peerpods provider's kubeconfig %v, want the secret", kc)
+			}
+			if got := prov.Inputs["kubeContext"]; got.IsSecret() || !got.IsString() || got.StringValue() != "admin" {
+				t.Errorf("the peerpods provider's kubeContext %v", got)
 			}
 			comp := m.Get(t, handoff.ClusterHandoffType, "handoff")
 			ns := m.Get(t, "kubernetes:core/v1:Namespace", "handoff-openshift-sandboxed-containers-operator")
@@ -277,7 +276,6 @@ func TestNodePlacementGraph(t *testing.T) {
 
 			// The taints of infra-0.
 			nt := m.Get(t, handoff.TypeNodeTaints, "handoff-infra-0")
-			prov := m.Get(t, "pulumi:providers:peerpods", pp)
 			if nt.Parent != comp.URN || nt.Provider != prov.Ref() {
 				t.Errorf("NodeTaints parent %s provider %s, want %s", nt.Parent, nt.Provider, prov.Ref())
 			}
@@ -285,20 +283,11 @@ func TestNodePlacementGraph(t *testing.T) {
 			if !reflect.DeepEqual(nt.Dependencies, []string{infraLabels.URN}) {
 				t.Errorf("NodeTaints depends on %v, want its node's NodePatch only", nt.Dependencies)
 			}
-			if !given && prov.Parent != comp.URN {
-				t.Errorf("the handoff's own peerpods provider has parent %s", prov.Parent)
-			}
-			kc := nt.Inputs["kubeconfig"]
-			if !kc.IsSecret() || kc.SecretValue().Element.StringValue() != "kubeconfig-contents" {
-				t.Errorf("NodeTaints kubeconfig %v, want the secret", kc)
-			}
-			plainInputs := nt.Inputs.Copy()
-			delete(plainInputs, "kubeconfig")
-			wantInputs := map[string]any{"node": "infra-0", "context": "admin", "taints": []any{
+			wantInputs := map[string]any{"node": "infra-0", "taints": []any{
 				map[string]any{"key": handoff.LabelHCPCluster, "value": "clusters-hcp1", "effect": "NoSchedule"},
 				map[string]any{"key": handoff.LabelControlPlane, "value": "true", "effect": "NoSchedule"},
 			}}
-			if got := plainInputs.Mappable(); !reflect.DeepEqual(got, wantInputs) {
+			if got := nt.Inputs.Mappable(); !reflect.DeepEqual(got, wantInputs) {
 				t.Errorf("NodeTaints inputs %v\nwant %v", got, wantInputs)
 			}
 

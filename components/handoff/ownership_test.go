@@ -45,8 +45,11 @@ func TestClusterHandoffOwnershipGraph(t *testing.T) {
 			Adopt:    []string{cmRef, kcRef},
 			Existing: []string{nsRef, cmRef, secRef}, // the KataConfig does not exist
 		})
-		a.Kubeconfig = pulumi.String("kubeconfig")
-		_, err := handoff.NewClusterHandoff(ctx, "handoff", a, k8s)
+		pp, err := withPeerpods(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = handoff.NewClusterHandoff(ctx, "handoff", a, k8s, pp)
 		return err
 	}))
 	if err != nil {

@@ -13,10 +13,13 @@ import (
 )
 
 // Config is the provider configuration: the libvirtd that the pools and
-// volumes of this provider instance live on. One instance serves one KVM
-// host (peerpods:libvirt:PeerPods registers one per host, fed by the
+// volumes of this provider instance live on, and the cluster whose nodes
+// its NodeTaints taint. One instance serves one KVM host
+// (peerpods:libvirt:PeerPods registers one per host, fed by the
 // KvmHostAccess outputs); an instance without uri serves KvmHostAccess
-// only.
+// and NodeTaints only. Each resource needs only its own part: a provider
+// for NodeTaints has no libvirt settings, one for pools and volumes no
+// kubeconfig.
 //
 // The connection is configuration, not a resource input, so that it is
 // stored once (the private key as a secret in the provider's state, not in
@@ -30,6 +33,10 @@ type Config struct {
 	// PrivateKey and HostKey authenticate qemu+ssh (KvmHostAccess outputs).
 	PrivateKey *string `pulumi:"privateKey,optional" provider:"secret"`
 	HostKey    *string `pulumi:"hostKey,optional"`
+	// Kubeconfig is the kubeconfig (its contents) NodeTaints connects
+	// with, a secret; KubeContext its context, nil for its current one.
+	Kubeconfig  *string `pulumi:"kubeconfig,optional" provider:"secret"`
+	KubeContext *string `pulumi:"kubeContext,optional"`
 }
 
 // Annotate describes the configuration.
@@ -37,6 +44,8 @@ func (c *Config) Annotate(an infer.Annotator) {
 	an.Describe(&c.URI, "libvirt URI of the host's libvirtd: qemu:///system, qemu+unix:///system?socket=PATH or qemu+ssh://user@host[:port]/system. Needed by StoragePool and StorageVolume; KvmHostAccess does not use it.")
 	an.Describe(&c.PrivateKey, "SSH private key for qemu+ssh (KvmHostAccess.privateKey).")
 	an.Describe(&c.HostKey, "Pinned SSH host key for qemu+ssh, a known_hosts line or public key (KvmHostAccess.hostKey).")
+	an.Describe(&c.Kubeconfig, "The cluster's kubeconfig (its contents, not its path), a secret. Needed by NodeTaints, which adds and removes node taints through the cluster's API; the libvirt resources do not use it.")
+	an.Describe(&c.KubeContext, "The kubeconfig's context NodeTaints uses; default: its current one.")
 }
 
 // Check validates the configuration values that are known; unknown ones
@@ -59,6 +68,14 @@ func (Config) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckRes
 
 // check validates the known configuration values (u: the unknown ones).
 func (c Config) check(f *failures, u unknowns) {
+	if !u["kubeconfig"] {
+		// An unknown context is checked once known.
+		kubeContext := deref(c.KubeContext)
+		if u["kubeContext"] {
+			kubeContext = ""
+		}
+		f.addErr(CheckKubeconfig(deref(c.Kubeconfig), kubeContext))
+	}
 	checkHostKey := func() {
 		if _, err := settings.ParseHostKey(*c.HostKey); err != nil {
 			f.add("hostKey", err.Error())
@@ -134,6 +151,10 @@ func diffConfig(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) 
 	}
 	d.update("privateKey", deref(s.PrivateKey) != deref(in.PrivateKey))
 	d.update("hostKey", deref(s.HostKey) != deref(in.HostKey))
+	// The cluster's connection: NodeTaints keep their node whichever
+	// kubeconfig reaches it.
+	d.update("kubeconfig", deref(s.Kubeconfig) != deref(in.Kubeconfig))
+	d.update("kubeContext", deref(s.KubeContext) != deref(in.KubeContext))
 	return d.response(false), nil
 }
 
@@ -146,7 +167,8 @@ func configOf(m property.Map) Config {
 		}
 		return nil
 	}
-	return Config{URI: deref(str("uri")), PrivateKey: str("privateKey"), HostKey: str("hostKey")}
+	return Config{URI: deref(str("uri")), PrivateKey: str("privateKey"), HostKey: str("hostKey"),
+		Kubeconfig: str("kubeconfig"), KubeContext: str("kubeContext")}
 }
 
 // LegacyConnection is the connection that versions up to 0.1.0 kept in

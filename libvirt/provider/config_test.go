@@ -71,6 +71,10 @@ func TestConfigCheckKnownBad(t *testing.T) {
 		{"no connection", map[string]any{}, nil},
 		{"local", map[string]any{"uri": "qemu:///system"}, nil},
 		{"ssh with keys", map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey}, nil},
+		{"ssh with keys and a kubeconfig", map[string]any{"uri": sshURI, "privateKey": secret(keys.private), "hostKey": keys.hostKey,
+			"kubeconfig": secret(kubeconfigFor("https://api.example.com:6443"))}, nil},
+		{"a bad kubeconfig next to a host", map[string]any{"uri": "qemu:///system", "kubeconfig": secret("nonsense")},
+			map[string]string{"kubeconfig": "is not a kubeconfig (it cannot be loaded, or has no clusters); fix: pass the contents of the cluster's kubeconfig, not its path"}},
 		{"unsupported scheme", map[string]any{"uri": "http://h/system"},
 			map[string]string{"uri": `libvirt URI "http://h/system": scheme "http" is not supported; use qemu:///system, qemu+unix:///system?socket=PATH or qemu+ssh://user@host/system`}},
 		{"no_verify", map[string]any{"uri": sshURI + "?no_verify=1", "privateKey": secret(keys.private), "hostKey": keys.hostKey},
@@ -144,6 +148,9 @@ func TestConfigDiff(t *testing.T) {
 			map[string]p.DiffKind{"privateKey": p.Update, "hostKey": p.Update}},
 		{"earlier version's provider", map[string]any{}, base,
 			map[string]p.DiffKind{"uri": p.Update, "privateKey": p.Update, "hostKey": p.Update}},
+		// The cluster's connection (NodeTaints') next to the host's.
+		{"a kubeconfig added", base, plus(base, map[string]any{"kubeconfig": secret(kubeconfigFor("https://api.example.com:6443"))}),
+			map[string]p.DiffKind{"kubeconfig": p.Update}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -213,4 +220,9 @@ func TestConfigCheckEngineKeys(t *testing.T) {
 			t.Errorf("checked %s = %v, want %q", k, v, want)
 		}
 	}
+}
+
+// kubeconfigFor is a kubeconfig of one cluster at server.
+func kubeconfigFor(server string) string {
+	return "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"" + server + "\"}\n"
 }

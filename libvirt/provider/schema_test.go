@@ -62,11 +62,11 @@ func TestSchema(t *testing.T) {
 	if len(schema.Resources) != len(want) {
 		t.Errorf("resources %v", schema.Resources)
 	}
-	if got := secret(schema.Config.Variables); !equal(got, []string{"privateKey"}) {
-		t.Errorf("secret configuration %v, want [privateKey]", got)
+	if got := secret(schema.Config.Variables); !equal(got, []string{"kubeconfig", "privateKey"}) {
+		t.Errorf("secret configuration %v, want [kubeconfig privateKey]", got)
 	}
-	if got := secret(schema.Provider.InputProperties); !equal(got, []string{"privateKey"}) {
-		t.Errorf("secret provider inputs %v, want [privateKey]", got)
+	if got := secret(schema.Provider.InputProperties); !equal(got, []string{"kubeconfig", "privateKey"}) {
+		t.Errorf("secret provider inputs %v, want [kubeconfig privateKey]", got)
 	}
 	for token, w := range want {
 		r, ok := schema.Resources[token]
@@ -84,8 +84,9 @@ func TestSchema(t *testing.T) {
 }
 
 // TestNewWithServesExtraResources: NewWith serves the resources of other
-// packages (the plugin's NodeTaints) next to the libvirt ones, with the
-// kubeconfig secret in the schema, as input and output.
+// packages (the plugin's NodeTaints) next to the libvirt ones. The
+// kubeconfig is the provider's (TestSchema), not a NodeTaints input; an
+// earlier version's, in a NodeTaints' state, is a secret output.
 func TestNewWithServesExtraResources(t *testing.T) {
 	s := providertest.Server(t, func() (p.Provider, error) {
 		return provider.NewWith([]infer.InferredResource{nodetaints.Resource()})
@@ -112,8 +113,8 @@ func TestNewWithServesExtraResources(t *testing.T) {
 		t.Errorf("%d resources", len(schema.Resources))
 	}
 	r := schema.Resources[handoff.TypeNodeTaints]
-	if !r.InputProperties["kubeconfig"].Secret || !r.Properties["kubeconfig"].Secret {
-		t.Errorf("%s kubeconfig not secret: %+v", handoff.TypeNodeTaints, r)
+	if _, ok := r.InputProperties["kubeconfig"]; ok || !r.Properties["kubeconfig"].Secret {
+		t.Errorf("%s kubeconfig an input, or not secret: %+v", handoff.TypeNodeTaints, r)
 	}
 }
 

@@ -13,26 +13,32 @@
 // resourceVersion it read (a client-go Update, which the API server
 // refuses when the node changed in between), and does it again on such a
 // conflict (k8s.io/client-go/util/retry.RetryOnConflict).
+//
+// The cluster's connection is the provider's configuration (kubeconfig,
+// kubeContext; provider.Config), not an input: it is stored once, as a
+// secret, in the provider's state, and in no NodeTaints' state.
 package nodetaints
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/peerpods/provisioner/components/handoff"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/peerpods/provisioner/components/handoff"
 
 	"github.com/peerpods/provisioner/components/check"
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/problems"
+	"github.com/peerpods/provisioner/libvirt/provider"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 )
 
@@ -48,9 +54,10 @@ const (
 	FieldManager = "peerpods"
 )
 
-// Connector makes the Kubernetes client of a kubeconfig (its contents)
-// and context ("" for its current one).
-type Connector func(kubeconfig, kubeContext string) (kubernetes.Interface, error)
+// Connector makes the Kubernetes client of a provider configuration: its
+// kubeconfig (the contents) and kubeContext (nil for the kubeconfig's
+// current one). The configuration given has a kubeconfig.
+type Connector func(cfg provider.Config) (kubernetes.Interface, error)
 
 // NodeTaints adds its taints to a node and removes, on update and delete,
 // exactly the taints it added. A taint is identified by its key and effect:
@@ -62,7 +69,7 @@ type NodeTaints struct {
 }
 
 // Resource is the NodeTaints resource for a provider (infer.Resource),
-// connecting to the cluster of each resource's kubeconfig.
+// connecting to the cluster of its provider's kubeconfig.
 func Resource() infer.InferredResource { return ResourceWith(connect) }
 
 // ResourceWith is Resource with the clients made by c (such as a fake
@@ -103,28 +110,46 @@ type Args struct {
 	Node string `pulumi:"node" provider:"replaceOnChanges"`
 	// Taints are the taints the node gets.
 	Taints []Taint `pulumi:"taints"`
-	// Kubeconfig is the cluster's kubeconfig (its contents), a secret.
-	Kubeconfig string `pulumi:"kubeconfig" provider:"secret"`
-	// Context is the kubeconfig's context; nil for its current one.
-	Context *string `pulumi:"context,optional"`
 }
 
 // Annotate describes the inputs.
 func (a *Args) Annotate(an infer.Annotator) {
 	an.Describe(&a.Node, "The node's name (oc get nodes); another node replaces the resource.")
 	an.Describe(&a.Taints, "The taints the node gets. Taints of the same key and effect that someone else set are left alone: the same value is taken as it is, another value is an error.")
-	an.Describe(&a.Kubeconfig, "The cluster's kubeconfig (its contents).")
-	an.Describe(&a.Context, "The kubeconfig's context; default: its current one.")
 }
 
 // State is the state of a NodeTaints: its inputs, the taints among them
 // found on the node at the last read (Taints), and those it added.
 type State struct {
 	Args
+	Legacy
 	// Added are the taints this resource put on the node: the ones it
 	// removes. A taint the node had already is not among them.
 	Added []Taint `pulumi:"added"`
 }
+
+// Legacy is the cluster connection that earlier versions kept in each
+// NodeTaints' inputs and state (kubeconfig, context). It is read only to
+// serve resources created then: Read and Delete through a provider
+// without kubeconfig (the provider such a resource was created with).
+// The next update, and a read through a provider with a kubeconfig, drop
+// it.
+type Legacy struct {
+	// Kubeconfig and Context are as the provider's kubeconfig and
+	// kubeContext.
+	Kubeconfig *string `pulumi:"kubeconfig,optional" provider:"secret"`
+	Context    *string `pulumi:"context,optional"`
+}
+
+// Annotate describes the legacy outputs.
+func (l *Legacy) Annotate(an infer.Annotator) {
+	const deprecated = " Kept by earlier versions; dropped by the next update: the connection is the provider's configuration (kubeconfig, kubeContext) now."
+	an.Describe(&l.Kubeconfig, "The cluster's kubeconfig."+deprecated)
+	an.Describe(&l.Context, "The kubeconfig's context."+deprecated)
+}
+
+// legacyInputs are the inputs earlier versions took: the connection.
+var legacyInputs = map[string]string{"kubeconfig": "kubeconfig", "context": "kubeContext"}
 
 // Annotate describes the outputs.
 func (s *State) Annotate(an infer.Annotator) {
@@ -133,67 +158,64 @@ func (s *State) Annotate(an infer.Annotator) {
 
 // Annotate describes the resource and sets its token.
 func (r *NodeTaints) Annotate(a infer.Annotator) {
-	a.Describe(r, "Adds taints to a Kubernetes node and removes exactly those it added, keeping the taints others set: a read-modify-write of the node with its resourceVersion, retried on conflict. (A node's spec.taints is one atomic list in server-side apply, so an apply would own and replace the whole list.)")
+	a.Describe(r, "Adds taints to a Kubernetes node and removes exactly those it added, keeping the taints others set: a read-modify-write of the node with its resourceVersion, retried on conflict. (A node's spec.taints is one atomic list in server-side apply, so an apply would own and replace the whole list.) It connects with its provider's kubeconfig and kubeContext settings, which the provider must have.")
 	a.SetToken(Module, Name)
 }
 
-// WireDependencies: the added taints depend on the node and the taints,
-// not on the kubeconfig (so they are neither secret nor unknown because
-// of it).
+// WireDependencies: the added taints depend on the node and the taints;
+// a legacy kubeconfig stays secret.
 func (r *NodeTaints) WireDependencies(f infer.FieldSelector, args *Args, state *State) {
 	f.OutputField(&state.Added).DependsOn(f.InputField(&args.Node), f.InputField(&args.Taints))
 	f.OutputField(&state.Node).DependsOn(f.InputField(&args.Node))
 	f.OutputField(&state.Taints).DependsOn(f.InputField(&args.Taints))
-	f.OutputField(&state.Kubeconfig).DependsOn(f.InputField(&args.Kubeconfig))
-	f.OutputField(&state.Context).DependsOn(f.InputField(&args.Context))
+	f.OutputField(&state.Kubeconfig).AlwaysSecret()
 }
 
 // Check validates the inputs that are known; an input that is, or holds,
 // an unknown value (in a preview) is returned as it is and checked once
-// known. Problems name the input.
+// known. Problems name the input. The connection given as inputs (as
+// earlier versions took it), and a provider without kubeconfig, fail the
+// check too. (The engine checks no resource of a provider whose
+// configuration is unknown in a preview: the kubeconfig is known here.)
 func (r *NodeTaints) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[Args], error) {
-	a, f, err := infer.DefaultCheck[Args](ctx, req.NewInputs)
-	if err != nil || len(f) > 0 {
-		return infer.CheckResponse[Args]{Inputs: a, Failures: f}, err
+	in := req.NewInputs
+	var probs problems.List
+	for _, k := range slices.Sorted(maps.Keys(legacyInputs)) {
+		if _, ok := in.GetOk(k); ok {
+			probs.Add(problems.Invalid(k, "is the provider's configuration now ("+legacyInputs[k]+"), not an input of the resource",
+				"set "+legacyInputs[k]+" on the resource's peerpods provider and remove it here"))
+			in = in.Delete(k)
+		}
 	}
-	known := func(k string) bool { v, ok := req.NewInputs.GetOk(k); return !ok || !v.HasComputed() }
-	var p problems.List
+	var connection []p.CheckFailure
+	if !hasKubeconfig(ctx) {
+		connection = append(connection, p.CheckFailure{Reason: errNoKubeconfig.Error()})
+	}
+	a, f, err := infer.DefaultCheck[Args](ctx, in)
+	if err != nil || len(f) > 0 {
+		return infer.CheckResponse[Args]{Inputs: a, Failures: slices.Concat(connection, failures(probs.Err()), f)}, err
+	}
+	known := func(k string) bool { v, ok := in.GetOk(k); return !ok || !v.HasComputed() }
 	if known("node") {
-		p.Add(checkNode("node", a.Node))
+		probs.Add(checkNode("node", a.Node))
 	}
 	if known("taints") {
-		p.Add(checkTaints("taints", a.Taints))
+		probs.Add(checkTaints("taints", a.Taints))
 	} else if a.Taints == nil {
 		// infer's encoder puts an unknown back only where the checked
 		// inputs have a value: a nil slice has none (the input would be
 		// dropped, and be an empty list to the diff and the create).
 		a.Taints = []Taint{}
 	}
-	if known("kubeconfig") && known("context") {
-		p.Add(checkKubeconfig(a.Kubeconfig, deref(a.Context)))
-	}
-	return infer.CheckResponse[Args]{Inputs: a, Failures: failures(p.Err())}, nil
+	return infer.CheckResponse[Args]{Inputs: a, Failures: append(connection, failures(probs.Err())...)}, nil
 }
+
+// errNoKubeconfig is the error of a NodeTaints whose provider has no
+// kubeconfig.
+var errNoKubeconfig = errors.New("the peerpods provider of this NodeTaints has no kubeconfig, and the taints are added through the cluster's API; fix: give the resource a peerpods provider configured with the cluster's kubeconfig (its kubeconfig setting, a secret; kubeContext for another context than the kubeconfig's current one)")
 
 func checkNode(setting, name string) error {
 	return check.DNSSubdomain(setting, name, "a node name", "use the names of oc get nodes")
-}
-
-// checkKubeconfig checks that kubeconfig loads and has kubeContext. Its
-// contents never reach the error.
-func checkKubeconfig(kubeconfig, kubeContext string) error {
-	cfg, err := clientcmd.Load([]byte(kubeconfig))
-	if err != nil || len(cfg.Clusters) == 0 {
-		return problems.Invalid("kubeconfig", "is not a kubeconfig (it cannot be loaded, or has no clusters)",
-			"pass the contents of the cluster's kubeconfig, not its path")
-	}
-	if kubeContext != "" {
-		if _, ok := cfg.Contexts[kubeContext]; !ok {
-			return problems.Invalid("context", fmt.Sprintf("is %q, which is not a context of the kubeconfig", kubeContext),
-				"name one of the kubeconfig's contexts, or leave context out to use its current one")
-		}
-	}
-	return nil
 }
 
 // failures are the check failures of err's input errors.
@@ -212,7 +234,7 @@ func (r *NodeTaints) Create(ctx context.Context, req infer.CreateRequest[Args]) 
 	if req.DryRun {
 		return infer.CreateResponse[State]{ID: in.Node, Output: s}, nil
 	}
-	c, err := r.client(in)
+	c, err := r.client(ctx, Legacy{})
 	if err != nil {
 		return infer.CreateResponse[State]{}, err
 	}
@@ -225,8 +247,9 @@ func (r *NodeTaints) Create(ctx context.Context, req infer.CreateRequest[Args]) 
 }
 
 // Update removes the taints it added that are no longer wanted and adds
-// the wanted ones the node lacks; a preview touches nothing. The new
-// kubeconfig is used (and kept for the delete).
+// the wanted ones the node lacks, through the provider's kubeconfig; a
+// preview touches nothing. The state no longer holds a legacy connection
+// (Legacy): an update is what drops it.
 func (r *NodeTaints) Update(ctx context.Context, req infer.UpdateRequest[Args, State]) (infer.UpdateResponse[State], error) {
 	in, old := req.Inputs, req.State
 	keep, remove := []Taint{}, []Taint{}
@@ -244,7 +267,7 @@ func (r *NodeTaints) Update(ctx context.Context, req infer.UpdateRequest[Args, S
 	if in.Node != old.Node {
 		return infer.UpdateResponse[State]{}, fmt.Errorf("the node changed from %s to %s, which replaces the resource, not updates it", old.Node, in.Node)
 	}
-	c, err := r.client(in)
+	c, err := r.client(ctx, Legacy{})
 	if err != nil {
 		return infer.UpdateResponse[State]{}, err
 	}
@@ -256,13 +279,15 @@ func (r *NodeTaints) Update(ctx context.Context, req infer.UpdateRequest[Args, S
 	return infer.UpdateResponse[State]{Output: s}, nil
 }
 
-// Delete removes the taints it added; a node that is gone is fine.
+// Delete removes the taints it added, through the provider's kubeconfig
+// or, for a resource of an earlier version deleted by its provider
+// without one, its legacy kubeconfig; a node that is gone is fine.
 func (r *NodeTaints) Delete(ctx context.Context, req infer.DeleteRequest[State]) (infer.DeleteResponse, error) {
 	s := req.State
 	if len(s.Added) == 0 {
 		return infer.DeleteResponse{}, nil
 	}
-	c, err := r.client(s.Args)
+	c, err := r.client(ctx, s.Legacy)
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
@@ -276,15 +301,20 @@ func (r *NodeTaints) Delete(ctx context.Context, req infer.DeleteRequest[State])
 // Read reports which of its taints the node has: the inputs' and the
 // state's taints are those found (so that a taint someone removed is a
 // difference the next update repairs), and the added ones those still
-// there. A node that is gone is a resource that is gone.
+// there. A node that is gone is a resource that is gone. It connects as
+// Delete does; a legacy connection is dropped from the state once the
+// provider has a kubeconfig (the read's inputs never held it).
 func (r *NodeTaints) Read(ctx context.Context, req infer.ReadRequest[Args, State]) (infer.ReadResponse[Args, State], error) {
 	s := req.State
-	if s.Kubeconfig == "" {
-		return infer.ReadResponse[Args, State]{}, errors.New("a NodeTaints cannot be read without its kubeconfig in the state (it cannot be imported): create it instead")
+	if s.Node == "" {
+		return infer.ReadResponse[Args, State]{}, errors.New("a NodeTaints cannot be imported (which taints are its own is known only to the one that added them): create it instead")
 	}
-	c, err := r.client(s.Args)
+	c, err := r.client(ctx, s.Legacy)
 	if err != nil {
 		return infer.ReadResponse[Args, State]{}, err
+	}
+	if hasKubeconfig(ctx) {
+		s.Legacy = Legacy{}
 	}
 	node, err := c.CoreV1().Nodes().Get(ctx, s.Node, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -312,23 +342,39 @@ func present(ts []Taint, node []corev1.Taint) []Taint {
 	return out
 }
 
-func (r *NodeTaints) client(a Args) (kubernetes.Interface, error) {
+// client is the Kubernetes client of the provider's configuration or,
+// when the provider has no kubeconfig, of legacy (errNoKubeconfig when it
+// has none either).
+func (r *NodeTaints) client(ctx context.Context, legacy Legacy) (kubernetes.Interface, error) {
+	cfg := infer.GetConfig[provider.Config](ctx)
+	if !hasKubeconfig(ctx) {
+		if deref(legacy.Kubeconfig) == "" {
+			return nil, errNoKubeconfig
+		}
+		cfg = provider.Config{Kubeconfig: legacy.Kubeconfig, KubeContext: legacy.Context}
+	}
 	c := r.connect
 	if c == nil {
 		c = connect
 	}
-	return c(a.Kubeconfig, deref(a.Context))
+	return c(cfg)
 }
 
-// connect makes the client of the kubeconfig; its errors hold nothing of
-// the kubeconfig's contents.
-func connect(kubeconfig, kubeContext string) (kubernetes.Interface, error) {
-	if err := checkKubeconfig(kubeconfig, kubeContext); err != nil {
+// hasKubeconfig reports whether the resource's provider has a kubeconfig.
+func hasKubeconfig(ctx context.Context) bool {
+	return deref(infer.GetConfig[provider.Config](ctx).Kubeconfig) != ""
+}
+
+// connect makes the client of the configuration's kubeconfig; its errors
+// hold nothing of the kubeconfig's contents.
+func connect(cfg provider.Config) (kubernetes.Interface, error) {
+	kubeconfig, kubeContext := deref(cfg.Kubeconfig), deref(cfg.KubeContext)
+	if err := provider.CheckKubeconfig(kubeconfig, kubeContext); err != nil {
 		return nil, err
 	}
 	c, err := cluster.Connect([]byte(kubeconfig), kubeContext)
 	if err != nil {
-		return nil, errors.New("the kubeconfig cannot be used (its server, user and context must be complete)")
+		return nil, errors.New("the provider's kubeconfig cannot be used (its server, user and context must be complete)")
 	}
 	return c.Kube, nil
 }

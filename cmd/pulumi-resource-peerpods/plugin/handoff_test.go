@@ -3,6 +3,7 @@ package plugin
 import (
 	"encoding/json"
 	"github.com/peerpods/provisioner/tests/testkit/valuestest"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -73,13 +74,13 @@ func TestServedSchema(t *testing.T) {
 	var inputs []string
 	for k, v := range r.InputProperties {
 		inputs = append(inputs, k)
-		if secret, _ := v["secret"].(bool); secret != (k == "secret" || k == "sshKeySecret" || k == "kubeconfig") {
+		if secret, _ := v["secret"].(bool); secret != (k == "secret" || k == "sshKeySecret") {
 			t.Errorf("input %s secret %v", k, secret)
 		}
 	}
 	slices.Sort(inputs)
 	slices.Sort(r.RequiredInputs)
-	if want := []string{"adopt", "cloud", "configMap", "existing", "identity", "kataConfig", "kubeContext", "kubeconfig", "nodes", "operatorEnv", "operatorLine", "secret", "sshKeySecret", "subscription"}; !reflect.DeepEqual(inputs, want) {
+	if want := []string{"adopt", "cloud", "configMap", "existing", "identity", "kataConfig", "nodes", "operatorEnv", "operatorLine", "secret", "sshKeySecret", "subscription"}; !reflect.DeepEqual(inputs, want) {
 		t.Errorf("inputs %v, want %v", inputs, want)
 	}
 	if want := []string{"cloud", "configMap"}; !reflect.DeepEqual(r.RequiredInputs, want) {
@@ -99,16 +100,34 @@ var k8sProvider = map[tokens.Package]p.ProviderReference{"kubernetes": {
 	ID:  "k8s-id",
 }}
 
+// clusterProviders are the Kubernetes provider reference and a peerpods
+// one (configured with the cluster's kubeconfig, by the caller), which
+// the node taints need.
+var clusterProviders = map[tokens.Package]p.ProviderReference{
+	"kubernetes": k8sProvider["kubernetes"],
+	"peerpods": {
+		Urn: presource.URN("urn:pulumi:" + pulumitest.Stack + "::" + pulumitest.Project + "::pulumi:providers:peerpods::cluster"),
+		ID:  "k8s-id", // the mocks' getResource answers that ID
+	},
+}
+
 // cloudURN is a cloud component whose outputs the handoff takes.
 const cloudURN = "urn:pulumi:" + pulumitest.Stack + "::" + pulumitest.Project + "::peerpods:libvirt:PeerPods::peerpods"
 
-// construct constructs the handoff with inputs in on m.
+// construct constructs the handoff with inputs in on m, with the
+// clusterProviders.
 func construct(t *testing.T, m *pulumitest.Mocks, in map[string]property.Value, preview bool) error {
+	t.Helper()
+	return constructWith(t, m, in, clusterProviders, preview)
+}
+
+// constructWith constructs the handoff with inputs in and providers on m.
+func constructWith(t *testing.T, m *pulumitest.Mocks, in map[string]property.Value, providers map[tokens.Package]p.ProviderReference, preview bool) error {
 	t.Helper()
 	_, err := inferServer(t, m).Construct(p.ConstructRequest{
 		Urn:       presource.URN("urn:pulumi:" + pulumitest.Stack + "::" + pulumitest.Project + "::" + handoff.ClusterHandoffType + "::handoff"),
 		Inputs:    property.NewMap(in),
-		Providers: k8sProvider,
+		Providers: providers,
 		DryRun:    preview,
 	})
 	return err
@@ -124,8 +143,7 @@ func stringMap(m map[string]string) property.Value {
 }
 
 // servedInputs are libvirt's values as another language passes them:
-// the Secrets' maps secret, a KataConfig and a node patch with a taint,
-// and the kubeconfig, secret.
+// the Secrets' maps secret, a KataConfig and a node patch with a taint.
 func servedInputs() map[string]property.Value {
 	v := valuestest.Libvirt()
 	return map[string]property.Value{
@@ -141,8 +159,6 @@ func servedInputs() map[string]property.Value {
 				"key": property.New("kata"), "effect": property.New("NoSchedule"),
 			}))})),
 		}))})),
-		"kubeconfig":  property.New("kubeconfig").WithSecret(true),
-		"kubeContext": property.New("admin"),
 	}
 }
 
@@ -161,20 +177,18 @@ func TestServedHandoff(t *testing.T) {
 			t.Errorf("%s provider %q", r.Name, r.Provider)
 		}
 	}
-	// The taints: a NodeTaints of the component's own peerpods provider,
-	// with the kubeconfig secret and the context.
+	// The taints: a NodeTaints of the caller's peerpods provider, whose
+	// configuration is the connection: its inputs hold none, and the
+	// component makes no provider of its own.
 	taints := m.Get(t, handoff.TypeNodeTaints, "handoff-w")
-	own := m.Get(t, "pulumi:providers:peerpods", "handoff-peerpods")
-	// (The construct's provider reference names the project and stack of
-	// the request, the mock's those of the test run.)
-	if _, ref, _ := strings.Cut(own.Ref(), "::peerpods:components:"); !strings.HasSuffix(taints.Provider, ref) {
-		t.Errorf("NodeTaints provider %q, want %q", taints.Provider, own.Ref())
+	if want := string(clusterProviders["peerpods"].Urn) + "::" + string(clusterProviders["peerpods"].ID); taints.Provider != want {
+		t.Errorf("NodeTaints provider %q, want %q", taints.Provider, want)
 	}
-	if kc := taints.Inputs["kubeconfig"]; !kc.IsSecret() || kc.SecretValue().Element.StringValue() != "kubeconfig" {
-		t.Errorf("NodeTaints kubeconfig %v", kc)
+	if got := slices.Sorted(maps.Keys(taints.Inputs.Mappable())); !reflect.DeepEqual(got, []string{"node", "taints"}) {
+		t.Errorf("NodeTaints inputs %v, want node and taints", got)
 	}
-	if got := taints.Inputs["context"]; got.StringValue() != "admin" {
-		t.Errorf("NodeTaints context %v", got)
+	if own := m.OfType("pulumi:providers:peerpods"); len(own) != 0 {
+		t.Errorf("the component registered a peerpods provider: %v", own)
 	}
 	valuestest.RequireSecretData(t, m.Get(t, "kubernetes:core/v1:Secret", "handoff-ssh-key-secret"),
 		map[string]any{"id_rsa": "UFJJVkFURQ==", "id_rsa.pub": "c3NoLXJzYSBBQUE=", "known_hosts": "aCBzc2gtZWQyNTUxOSBBQUE="})
@@ -204,6 +218,34 @@ func TestServedHandoffBadKey(t *testing.T) {
 				t.Errorf("registered %v", got)
 			}
 		})
+	}
+}
+
+// TestServedHandoffNeedsPeerpodsProvider: node taints without a peerpods
+// provider among the providers fail the construction, naming the
+// provider and the fix, and nothing is registered; without taints, the
+// Kubernetes provider is enough.
+func TestServedHandoffNeedsPeerpodsProvider(t *testing.T) {
+	m := &pulumitest.Mocks{}
+	err := constructWith(t, m, servedInputs(), k8sProvider, false)
+	for _, want := range []string{"provider for peerpods is not given, and nodes[0] (w) has taints", "fix: pass a peerpods provider configured with the cluster's kubeconfig"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("want an error containing %q, got %v", want, err)
+		}
+	}
+	if got := m.Resources(); len(got) > 0 {
+		t.Errorf("registered %v", got)
+	}
+	in := servedInputs()
+	in["nodes"] = property.New(property.NewArray([]property.Value{property.New(property.NewMap(map[string]property.Value{
+		"name": property.New("w"), "labels": stringMap(map[string]string{"kata": ""}),
+	}))}))
+	m = &pulumitest.Mocks{}
+	if err := constructWith(t, m, in, k8sProvider, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m.OfType(handoff.TypeNodeTaints)); n != 0 {
+		t.Errorf("%d NodeTaints without taints", n)
 	}
 }
 

@@ -72,8 +72,8 @@ func (clusterHandoff) Construct(ctx *pulumi.Context, name, _ string, args handof
 func (c *clusterHandoff) Annotate(a infer.Annotator) {
 	a.Describe(c, strings.Join([]string{
 		"Writes peer-pods-cm, peer-pods-secret, ssh-key-secret (for a cloud that uses one) and the optional KataConfig and node labels into the sandboxed-containers operator's namespace,",
-		"after checking the maps' keys against the operator's contract, and adds the nodes' taints (NodeTaints, with the kubeconfig input), keeping the taints others set.",
-		"Pass the cloud component's outputs and an explicit Kubernetes provider.",
+		"after checking the maps' keys against the operator's contract, and adds the nodes' taints (NodeTaints), keeping the taints others set.",
+		"Pass the cloud component's outputs and explicit providers: a Kubernetes provider and, when nodes have taints, a peerpods provider configured with the cluster's kubeconfig (its kubeconfig setting, a secret).",
 	}, " "))
 	a.SetToken(handoff.TokenModule, handoff.TokenName)
 }

@@ -16,6 +16,10 @@ type Provider struct {
 
 	// Pinned SSH host key for qemu+ssh, a known_hosts line or public key (KvmHostAccess.hostKey).
 	HostKey pulumi.StringPtrOutput `pulumi:"hostKey"`
+	// The kubeconfig's context NodeTaints uses; default: its current one.
+	KubeContext pulumi.StringPtrOutput `pulumi:"kubeContext"`
+	// The cluster's kubeconfig (its contents, not its path), a secret. Needed by NodeTaints, which adds and removes node taints through the cluster's API; the libvirt resources do not use it.
+	Kubeconfig pulumi.StringPtrOutput `pulumi:"kubeconfig"`
 	// SSH private key for qemu+ssh (KvmHostAccess.privateKey).
 	PrivateKey pulumi.StringPtrOutput `pulumi:"privateKey"`
 	// libvirt URI of the host's libvirtd: qemu:///system, qemu+unix:///system?socket=PATH or qemu+ssh://user@host[:port]/system. Needed by StoragePool and StorageVolume; KvmHostAccess does not use it.
@@ -29,10 +33,14 @@ func NewProvider(ctx *pulumi.Context,
 		args = &ProviderArgs{}
 	}
 
+	if args.Kubeconfig != nil {
+		args.Kubeconfig = pulumi.ToSecret(args.Kubeconfig).(pulumi.StringPtrInput)
+	}
 	if args.PrivateKey != nil {
 		args.PrivateKey = pulumi.ToSecret(args.PrivateKey).(pulumi.StringPtrInput)
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
+		"kubeconfig",
 		"privateKey",
 	})
 	opts = append(opts, secrets)
@@ -48,6 +56,10 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// Pinned SSH host key for qemu+ssh, a known_hosts line or public key (KvmHostAccess.hostKey).
 	HostKey *string `pulumi:"hostKey"`
+	// The kubeconfig's context NodeTaints uses; default: its current one.
+	KubeContext *string `pulumi:"kubeContext"`
+	// The cluster's kubeconfig (its contents, not its path), a secret. Needed by NodeTaints, which adds and removes node taints through the cluster's API; the libvirt resources do not use it.
+	Kubeconfig *string `pulumi:"kubeconfig"`
 	// SSH private key for qemu+ssh (KvmHostAccess.privateKey).
 	PrivateKey *string `pulumi:"privateKey"`
 	// libvirt URI of the host's libvirtd: qemu:///system, qemu+unix:///system?socket=PATH or qemu+ssh://user@host[:port]/system. Needed by StoragePool and StorageVolume; KvmHostAccess does not use it.
@@ -58,6 +70,10 @@ type providerArgs struct {
 type ProviderArgs struct {
 	// Pinned SSH host key for qemu+ssh, a known_hosts line or public key (KvmHostAccess.hostKey).
 	HostKey pulumi.StringPtrInput
+	// The kubeconfig's context NodeTaints uses; default: its current one.
+	KubeContext pulumi.StringPtrInput
+	// The cluster's kubeconfig (its contents, not its path), a secret. Needed by NodeTaints, which adds and removes node taints through the cluster's API; the libvirt resources do not use it.
+	Kubeconfig pulumi.StringPtrInput
 	// SSH private key for qemu+ssh (KvmHostAccess.privateKey).
 	PrivateKey pulumi.StringPtrInput
 	// libvirt URI of the host's libvirtd: qemu:///system, qemu+unix:///system?socket=PATH or qemu+ssh://user@host[:port]/system. Needed by StoragePool and StorageVolume; KvmHostAccess does not use it.
@@ -104,6 +120,16 @@ func (o ProviderOutput) ToProviderOutputWithContext(ctx context.Context) Provide
 // Pinned SSH host key for qemu+ssh, a known_hosts line or public key (KvmHostAccess.hostKey).
 func (o ProviderOutput) HostKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.HostKey }).(pulumi.StringPtrOutput)
+}
+
+// The kubeconfig's context NodeTaints uses; default: its current one.
+func (o ProviderOutput) KubeContext() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.KubeContext }).(pulumi.StringPtrOutput)
+}
+
+// The cluster's kubeconfig (its contents, not its path), a secret. Needed by NodeTaints, which adds and removes node taints through the cluster's API; the libvirt resources do not use it.
+func (o ProviderOutput) Kubeconfig() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.Kubeconfig }).(pulumi.StringPtrOutput)
 }
 
 // SSH private key for qemu+ssh (KvmHostAccess.privateKey).

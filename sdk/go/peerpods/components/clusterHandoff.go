@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Writes peer-pods-cm, peer-pods-secret, ssh-key-secret (for a cloud that uses one) and the optional KataConfig and node labels into the sandboxed-containers operator's namespace, after checking the maps' keys against the operator's contract, and adds the nodes' taints (NodeTaints, with the kubeconfig input), keeping the taints others set. Pass the cloud component's outputs and an explicit Kubernetes provider.
+// Writes peer-pods-cm, peer-pods-secret, ssh-key-secret (for a cloud that uses one) and the optional KataConfig and node labels into the sandboxed-containers operator's namespace, after checking the maps' keys against the operator's contract, and adds the nodes' taints (NodeTaints), keeping the taints others set. Pass the cloud component's outputs and explicit providers: a Kubernetes provider and, when nodes have taints, a peerpods provider configured with the cluster's kubeconfig (its kubeconfig setting, a secret).
 type ClusterHandoff struct {
 	pulumi.ResourceState
 
@@ -31,9 +31,6 @@ func NewClusterHandoff(ctx *pulumi.Context,
 
 	if args.ConfigMap == nil {
 		return nil, errors.New("invalid value for required argument 'ConfigMap'")
-	}
-	if args.Kubeconfig != nil {
-		args.Kubeconfig = pulumi.ToSecret(args.Kubeconfig).(pulumi.StringPtrInput)
 	}
 	if args.Secret != nil {
 		args.Secret = pulumi.ToSecret(args.Secret).(pulumi.StringMapInput)
@@ -57,8 +54,6 @@ type clusterHandoffArgs struct {
 	Existing     []string                   `pulumi:"existing"`
 	Identity     *string                    `pulumi:"identity"`
 	KataConfig   *handoff.KataConfigOptions `pulumi:"kataConfig"`
-	KubeContext  *string                    `pulumi:"kubeContext"`
-	Kubeconfig   *string                    `pulumi:"kubeconfig"`
 	Nodes        []handoff.NodePatch        `pulumi:"nodes"`
 	OperatorEnv  map[string]string          `pulumi:"operatorEnv"`
 	OperatorLine *string                    `pulumi:"operatorLine"`
@@ -75,8 +70,6 @@ type ClusterHandoffArgs struct {
 	Existing     pulumi.StringArrayInput
 	Identity     *string
 	KataConfig   handoff.KataConfigOptionsPtrInput
-	KubeContext  *string
-	Kubeconfig   pulumi.StringPtrInput
 	Nodes        handoff.NodePatchArrayInput
 	OperatorEnv  pulumi.StringMapInput
 	OperatorLine *string

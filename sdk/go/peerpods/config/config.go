@@ -16,6 +16,16 @@ func GetHostKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "peerpods:hostKey")
 }
 
+// The kubeconfig's context NodeTaints uses; default: its current one.
+func GetKubeContext(ctx *pulumi.Context) string {
+	return config.Get(ctx, "peerpods:kubeContext")
+}
+
+// The cluster's kubeconfig (its contents, not its path), a secret. Needed by NodeTaints, which adds and removes node taints through the cluster's API; the libvirt resources do not use it.
+func GetKubeconfig(ctx *pulumi.Context) string {
+	return config.Get(ctx, "peerpods:kubeconfig")
+}
+
 // SSH private key for qemu+ssh (KvmHostAccess.privateKey).
 func GetPrivateKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "peerpods:privateKey")

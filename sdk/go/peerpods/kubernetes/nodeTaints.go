@@ -12,16 +12,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Adds taints to a Kubernetes node and removes exactly those it added, keeping the taints others set: a read-modify-write of the node with its resourceVersion, retried on conflict. (A node's spec.taints is one atomic list in server-side apply, so an apply would own and replace the whole list.)
+// Adds taints to a Kubernetes node and removes exactly those it added, keeping the taints others set: a read-modify-write of the node with its resourceVersion, retried on conflict. (A node's spec.taints is one atomic list in server-side apply, so an apply would own and replace the whole list.) It connects with its provider's kubeconfig and kubeContext settings, which the provider must have.
 type NodeTaints struct {
 	pulumi.CustomResourceState
 
 	// The taints this resource added to the node, and removes on update (when dropped) and delete; taints the node had before are not among them.
 	Added TaintArrayOutput `pulumi:"added"`
-	// The kubeconfig's context; default: its current one.
+	// The kubeconfig's context. Kept by earlier versions; dropped by the next update: the connection is the provider's configuration (kubeconfig, kubeContext) now.
 	Context pulumi.StringPtrOutput `pulumi:"context"`
-	// The cluster's kubeconfig (its contents).
-	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
+	// The cluster's kubeconfig. Kept by earlier versions; dropped by the next update: the connection is the provider's configuration (kubeconfig, kubeContext) now.
+	Kubeconfig pulumi.StringPtrOutput `pulumi:"kubeconfig"`
 	// The node's name (oc get nodes); another node replaces the resource.
 	Node pulumi.StringOutput `pulumi:"node"`
 	// The taints the node gets. Taints of the same key and effect that someone else set are left alone: the same value is taken as it is, another value is an error.
@@ -35,17 +35,11 @@ func NewNodeTaints(ctx *pulumi.Context,
 		return nil, errors.New("missing one or more required arguments")
 	}
 
-	if args.Kubeconfig == nil {
-		return nil, errors.New("invalid value for required argument 'Kubeconfig'")
-	}
 	if args.Node == nil {
 		return nil, errors.New("invalid value for required argument 'Node'")
 	}
 	if args.Taints == nil {
 		return nil, errors.New("invalid value for required argument 'Taints'")
-	}
-	if args.Kubeconfig != nil {
-		args.Kubeconfig = pulumi.ToSecret(args.Kubeconfig).(pulumi.StringInput)
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"kubeconfig",
@@ -88,10 +82,6 @@ func (NodeTaintsState) ElementType() reflect.Type {
 }
 
 type nodeTaintsArgs struct {
-	// The kubeconfig's context; default: its current one.
-	Context *string `pulumi:"context"`
-	// The cluster's kubeconfig (its contents).
-	Kubeconfig string `pulumi:"kubeconfig"`
 	// The node's name (oc get nodes); another node replaces the resource.
 	Node string `pulumi:"node"`
 	// The taints the node gets. Taints of the same key and effect that someone else set are left alone: the same value is taken as it is, another value is an error.
@@ -100,10 +90,6 @@ type nodeTaintsArgs struct {
 
 // The set of arguments for constructing a NodeTaints resource.
 type NodeTaintsArgs struct {
-	// The kubeconfig's context; default: its current one.
-	Context pulumi.StringPtrInput
-	// The cluster's kubeconfig (its contents).
-	Kubeconfig pulumi.StringInput
 	// The node's name (oc get nodes); another node replaces the resource.
 	Node pulumi.StringInput
 	// The taints the node gets. Taints of the same key and effect that someone else set are left alone: the same value is taken as it is, another value is an error.
@@ -202,14 +188,14 @@ func (o NodeTaintsOutput) Added() TaintArrayOutput {
 	return o.ApplyT(func(v *NodeTaints) TaintArrayOutput { return v.Added }).(TaintArrayOutput)
 }
 
-// The kubeconfig's context; default: its current one.
+// The kubeconfig's context. Kept by earlier versions; dropped by the next update: the connection is the provider's configuration (kubeconfig, kubeContext) now.
 func (o NodeTaintsOutput) Context() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *NodeTaints) pulumi.StringPtrOutput { return v.Context }).(pulumi.StringPtrOutput)
 }
 
-// The cluster's kubeconfig (its contents).
-func (o NodeTaintsOutput) Kubeconfig() pulumi.StringOutput {
-	return o.ApplyT(func(v *NodeTaints) pulumi.StringOutput { return v.Kubeconfig }).(pulumi.StringOutput)
+// The cluster's kubeconfig. Kept by earlier versions; dropped by the next update: the connection is the provider's configuration (kubeconfig, kubeContext) now.
+func (o NodeTaintsOutput) Kubeconfig() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *NodeTaints) pulumi.StringPtrOutput { return v.Kubeconfig }).(pulumi.StringPtrOutput)
 }
 
 // The node's name (oc get nodes); another node replaces the resource.
