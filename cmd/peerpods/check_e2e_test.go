@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,7 +45,7 @@ func newKey(t *testing.T) (private, public string) {
 
 // authorize adds line to the e2e sshd user's authorized_keys until the
 // test ends, holding the lock every edit of that file holds
-// (libvirt/provider lockName).
+// (libvirt/provider lockName), replacing the file by a rename.
 func authorize(t *testing.T, line string) {
 	t.Helper()
 	u, err := user.Lookup(e2eenv.Require(t, "PEERPODS_E2E_SSH_USER"))
@@ -65,7 +66,17 @@ func authorize(t *testing.T, line string) {
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(file, []byte(change(string(old))), 0o600); err != nil {
+		// Never in place: sshd may be reading it for another test's login.
+		tmp := file + ".check-e2e"
+		if err := os.WriteFile(tmp, []byte(change(string(old))), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(tmp, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, file); err != nil {
 			t.Fatal(err)
 		}
 	}
