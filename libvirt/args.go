@@ -38,6 +38,15 @@ type Args struct {
 	// ssh-key-secret as known_hosts). Required when the handoff is on
 	// (cluster or manifests): the cluster reaches the host over qemu+ssh.
 	Host *Host `json:"host,omitzero" pulumi:"host,optional"`
+	// AllowedSources are the address ranges (CIDR) cloud-api-adaptor
+	// connects to Host from, the workers' network: the key's
+	// authorized_keys line gets from="<ranges>" and logs in from nowhere
+	// else. Default: the cluster's machine networks (install-config
+	// networking.machineNetwork), when peerpods:kubeconfig is read; unset
+	// and not read, the line has no from= (a warning says so). The machine
+	// running peerpods must be within them too: it manages the pool and
+	// the volume with the same key. Unused without Host.
+	AllowedSources []string `json:"allowedSources,omitzero" pulumi:"allowedSources,optional"`
 	// Pool is the dir storage pool (LIBVIRT_POOL), default default; an
 	// existing pool of this name and Dir is adopted and left in place on
 	// destroy.
@@ -163,6 +172,7 @@ func (a Args) Validate() error {
 		p.Add(settings.CheckHostAccess(hostSettings, settings.HostAccess{
 			Host: h.Address, Port: h.Port, User: h.User, Password: bootstrap,
 			KnownHostKey: optional(h.KnownHostKey), KeyType: h.KeyType, LibvirtSocket: optional(h.LibvirtSocket),
+			AllowedSources: a.AllowedSources,
 		}, nil))
 	}
 	p.Add(check.Name("libvirt.pool", a.Pool))
@@ -197,6 +207,7 @@ var hostSettings = settings.HostAccessNames{
 	Host: "libvirt.host.address", Port: "libvirt.host.port", User: "libvirt.host.user",
 	Password: "libvirtHostPassword", BootstrapPrivateKey: "libvirtHostBootstrapKey", PrivateKey: "sshPrivateKey",
 	KnownHostKey: "libvirt.host.knownHostKey", KeyType: "libvirt.host.keyType", LibvirtSocket: "libvirt.host.libvirtSocket",
+	AllowedSources: "libvirt.allowedSources",
 }
 
 func optional(s string) *string {

@@ -68,6 +68,13 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 	hostConfig := peerpods.ProviderArgs{Uri: pulumi.String(uri)}
 	c.KnownHosts = pulumi.String("").ToStringOutput()
 	if h := args.Host; h != nil {
+		var allowed pulumi.StringArrayInput
+		if len(args.AllowedSources) > 0 {
+			allowed = pulumi.ToStringArray(args.AllowedSources)
+		} else {
+			_ = ctx.Log.Warn("libvirt.allowedSources is not set and no cluster was read for its machine networks: the key's authorized_keys line on "+h.Address+
+				" has no from=, so the key logs in from anywhere (restricted all the same: no pty, no agent or X11 forwarding); set peerpods:libvirt.allowedSources to the workers' network", &pulumi.LogArgs{Resource: c})
+		}
 		access, err := lv.NewKvmHostAccess(ctx, name+"-host", &lv.KvmHostAccessArgs{
 			Host: pulumi.String(h.Address), Port: pulumi.Int(h.Port), User: pulumi.String(h.User),
 			Password:            optionalSecret(h.Password),
@@ -76,6 +83,7 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 			KnownHostKey:        providers.OptionalString(h.KnownHostKey),
 			KeyType:             pulumi.String(h.KeyType),
 			LibvirtSocket:       providers.OptionalString(h.LibvirtSocket),
+			AllowedSources:      allowed,
 		}, pulumi.Parent(c), pulumi.Provider(prov))
 		if err != nil {
 			return nil, err

@@ -92,6 +92,13 @@ func (s *libvirtStack) Deploy(ctx *pulumi.Context, in DeployArgs) (values.Result
 	return values.ResultOf(libvirt.NewPeerPods(ctx, "peerpods", args, pulumi.Provider(provider)))
 }
 
-// FromCluster implements Cloud: nothing; the KVM host is not a
-// fact of the cluster.
-func (libvirtCloud) FromCluster(cluster.Facts, contract.Identity) []cluster.Found { return nil }
+// FromCluster implements Cloud: the machine networks as the ranges the
+// host's key may log in from (libvirt.allowedSources: cloud-api-adaptor
+// runs on the workers, with the host network); the KVM host itself is not
+// a fact of the cluster.
+func (libvirtCloud) FromCluster(f cluster.Facts, _ contract.Identity) []cluster.Found {
+	if len(f.MachineNetworks) == 0 {
+		return nil
+	}
+	return []cluster.Found{{Setting: "libvirt.allowedSources", Value: f.MachineNetworks, From: cluster.FromInstallConfig}}
+}

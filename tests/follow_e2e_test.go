@@ -212,6 +212,9 @@ func TestEngineUpFollows(t *testing.T) {
 		"ok      KataConfig " + kata, "ok      RuntimeClass kata-remote",
 		"ok      MutatingWebhookConfiguration " + contract.WebhookConfig + " webhooks[" + contract.WebhookName + "]: calls Service " + contract.Namespace + "/" + contract.WebhookService + "; 1 of 1 replica(s)",
 		"ok      libvirt qemu+ssh://", "connected with the handoff's key and known_hosts; pool and volume found",
+		// as cloud-api-adaptor connects: virsh, libvirt's ssh transport,
+		// OpenSSH (cmd/peerpods/checkssh.go)
+		"(virsh over libvirt's qemu+ssh transport (OpenSSH), as cloud-api-adaptor connects)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check lacks %q:\n%s", want, out)
@@ -306,7 +309,7 @@ func TestEngineUpFollows(t *testing.T) {
 		`failed  ConfigMap ` + contract.Namespace + `/peer-pods-cm data: drift (changed by hand?): PEERPODS_LIMIT_PER_NODE is "3", the stack wrote "10"`,
 		"failed  Secret " + contract.Namespace + "/ssh-key-secret data: drift (changed by hand?): known_hosts changed",
 		"failed  libvirt qemu+ssh://", "cloud-api-adaptor could not connect with the handoff's key and known_hosts",
-		"not the pinned",
+		"not the pinned", "Host key verification failed", "(virsh over libvirt's qemu+ssh transport (OpenSSH)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check after hand edits lacks %q:\n%s", want, out)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,6 +79,9 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 		"pulumi:providers:peerpods peerpods-libvirt":     "create",
 		"peerpods:libvirt:StoragePool peerpods-pool":     "update",
 		"peerpods:libvirt:StorageVolume peerpods-volume": "update",
+		// The key's line gains its options (restrict; no from=: the
+		// stack sets no libvirt.allowedSources and reads no cluster).
+		"peerpods:libvirt:KvmHostAccess peerpods-host": "update",
 	}
 	if len(ops) != len(want) {
 		t.Errorf("the upgrade's preview: %v, want %v", ops, want)
@@ -96,8 +100,18 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 	if got := h.volumeFile(vol); got != volFile {
 		t.Errorf("the volume's file changed in the upgrade (replaced or uploaded again): %+v, was %+v", got, volFile)
 	}
-	if keys, _ := os.ReadFile(authorizedKeys); !bytes.Equal(keys, keysBefore) {
-		t.Errorf("authorized_keys changed in the upgrade:\n%s\nwas\n%s", keys, keysBefore)
+	// authorized_keys: only the access's line changed, rewritten with
+	// the key options in front (the new line added, then the old one
+	// removed: it moves to the end).
+	const options = "restrict,port-forwarding "
+	sortedLines := func(b []byte) string {
+		l := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(b), options, "")), "\n")
+		slices.Sort(l)
+		return strings.Join(l, "\n")
+	}
+	if keys, _ := os.ReadFile(authorizedKeys); bytes.Count(keys, []byte(options)) != bytes.Count(keysBefore, []byte(options))+1 ||
+		sortedLines(keys) != sortedLines(keysBefore) {
+		t.Errorf("authorized_keys changed in the upgrade other than the access's line gaining %q:\n%s\nwas\n%s", options, keys, keysBefore)
 	}
 	// The access's inputs in the state lose the bootstrap password.
 	if bytes.Contains(h.exportRaw("--show-secrets"), pw) {

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -247,7 +249,10 @@ func (a *libvirtAccess) podVMs(_ context.Context, pod string) ([]string, error) 
 // LIBVIRT_URI, LIBVIRT_POOL and LIBVIRT_VOL_NAME from its environment
 // (from the stack's outputs where the cluster is not read or osc-caa-ds
 // does not exist yet), ssh-key-secret's id_rsa and known_hosts as the
-// cluster holds them; then it looks up the pool and the volume. The
+// cluster holds them; then it looks up the pool and the volume. Over
+// qemu+ssh it runs what cloud-api-adaptor runs, virsh over libvirt's ssh
+// transport and OpenSSH (opensshFact), when ssh, ssh-agent, ssh-add and
+// virsh are on PATH; otherwise Go's SSH client, and the fact says so. The
 // access is nil unless it connected.
 func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h handoffcheck.Handoff) (readiness.Fact, *libvirtAccess, error) {
 	vals, ssh := map[string]string{}, map[string]string{}
@@ -288,20 +293,25 @@ func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h hando
 	if err != nil {
 		return fail("LIBVIRT_URI: "+err.Error(), "peerpods up --stack S writes the stack's URI")
 	}
+	transport := ""
 	if t.Transport == "ssh" {
 		hostKey, err := settings.KnownHostsKey(ssh[contract.KeySSHKnownHosts], t.Addr())
 		if err != nil {
 			return fail("ssh-key-secret: "+err.Error(), "the host key changed, or known_hosts was edited: peerpods up --stack S writes the pinned key again")
 		}
 		a.creds = conn.Credentials{PrivateKey: ssh[contract.KeySSHPrivateKey], HostKey: hostKey}
+		if tools, ok := lookOpenSSH(); ok {
+			return opensshFact(ctx, f, a, tools, ssh)
+		}
+		transport = " (" + transportGo + ")"
 	}
 	l, err := conn.Open(a.uri, a.creds)
 	if err != nil {
-		fix := "check that the key is still in the host's authorized_keys (peerpods refresh --stack S, then up) and that libvirtd runs"
+		fix := "check that the key is still in the host's authorized_keys (peerpods refresh --stack S, then up), that this machine is within libvirt.allowedSources, and that libvirtd runs"
 		if strings.Contains(err.Error(), "SSH host key") {
 			fix = "known_hosts of ssh-key-secret does not hold the host's key: the host was reinstalled, or known_hosts was edited (peerpods check shows the drift); peerpods up --stack S writes the pinned key again"
 		}
-		return fail("cloud-api-adaptor could not connect with the handoff's key and known_hosts: "+err.Error(), fix)
+		return fail("cloud-api-adaptor could not connect with the handoff's key and known_hosts"+transport+": "+err.Error(), fix)
 	}
 	defer l.Disconnect()
 	p, err := l.StoragePoolLookupByName(a.pool)
@@ -311,6 +321,35 @@ func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h hando
 	if _, err := l.StorageVolLookupByName(p, a.volume); err != nil {
 		return fail("volume "+a.volume+" not found in pool "+a.pool+": "+err.Error(), "peerpods up --stack S uploads it again (it was removed by hand?)")
 	}
-	f.State, f.Detail = readiness.OK, "connected with the handoff's key and known_hosts; pool and volume found"
+	f.State, f.Detail = readiness.OK, "connected with the handoff's key and known_hosts; pool and volume found"+transport
+	return f, a, nil
+}
+
+// opensshFact is libvirtFact over OpenSSH (virshOverSSH): the pool's
+// volumes listed with ssh-key-secret's id_rsa and known_hosts, the
+// volume found among them. The fact names the transport.
+func opensshFact(ctx context.Context, f readiness.Fact, a *libvirtAccess, tools map[string]string, keys map[string]string) (readiness.Fact, *libvirtAccess, error) {
+	fail := func(detail, fix string) (readiness.Fact, *libvirtAccess, error) {
+		f.State, f.Detail, f.Fix = readiness.Failed, detail+" ("+transportOpenSSH+")", fix
+		return f, nil, nil
+	}
+	const refused = "cloud-api-adaptor could not connect with the handoff's key and known_hosts: "
+	vols, err := virshOverSSH(ctx, tools, a.uri, a.pool, keys[contract.KeySSHPrivateKey], keys[contract.KeySSHKnownHosts])
+	var oe *opensshError
+	switch {
+	case errors.As(err, &oe) && oe.kind == failHostKey:
+		return fail(refused+"the host's key is not the pinned one in known_hosts of ssh-key-secret: "+oe.output,
+			"the host was reinstalled, or known_hosts was edited (peerpods check shows the drift); peerpods up --stack S writes the pinned key again")
+	case errors.As(err, &oe) && oe.kind == failKey:
+		return fail(refused+"the host refused the key id_rsa of ssh-key-secret: "+oe.output,
+			"check that the key's line is still in the host user's authorized_keys (peerpods refresh --stack S, then up) and that this machine is within its from= (libvirt.allowedSources)")
+	case errors.As(err, &oe) && oe.kind == failPool:
+		return fail("pool "+a.pool+" not found: "+oe.output, "peerpods up --stack S creates it again (it was removed by hand?)")
+	case err != nil:
+		return fail(refused+err.Error(), "check that the host answers on its SSH port and that libvirtd runs")
+	case !slices.Contains(vols, a.volume):
+		return fail("volume "+a.volume+" not found in pool "+a.pool, "peerpods up --stack S uploads it again (it was removed by hand?)")
+	}
+	f.State, f.Detail = readiness.OK, "connected with the handoff's key and known_hosts; pool and volume found ("+transportOpenSSH+")"
 	return f, a, nil
 }

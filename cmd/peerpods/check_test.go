@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -82,5 +83,27 @@ func TestEngineErrorKeepsTheGoneRule(t *testing.T) {
 	}
 	if values.GoneRule(engineError{msg: "m", detail: "error: 403"}, rules) != -1 {
 		t.Error("another failure taken for a gone rule")
+	}
+}
+
+// TestClassify: virsh's failure over qemu+ssh named by what OpenSSH said
+// last (its warning of a changed host key does not reach libvirt whole),
+// then by virsh's words.
+func TestClassify(t *testing.T) {
+	for _, c := range []struct{ stderr, ssh, kind, has string }{
+		{"error: failed to connect to the hypervisor\nerror: Cannot recv data: Value too large for defined data type", "Host key verification failed.", failHostKey,
+			"error: failed to connect to the hypervisor error: Cannot recv data: Value too large for defined data type; ssh: Host key verification failed."},
+		{"error: Cannot recv data: u@h: Permission denied (publickey).: Connection reset by peer", "", failKey, "Permission denied (publickey)"},
+		{"error: failed to get pool 'pp'\nerror: Storage pool not found: no storage pool with matching name 'pp'", "", failPool, "no storage pool"},
+		{"error: Cannot recv data: Connection refused", "ssh: connect to host h port 22: Connection refused", failConnect, "; ssh: ssh: connect"},
+		{"", "", failConnect, "exit status 1"},
+	} {
+		e := classify(c.stderr, c.ssh, errors.New("exit status 1"))
+		if e.kind != c.kind || !strings.Contains(e.output, c.has) {
+			t.Errorf("classify(%q, %q) = %s %q", c.stderr, c.ssh, e.kind, e.output)
+		}
+	}
+	if got := lastLine("@@@ WARNING\nHost key for h has changed\r\nHost key verification failed.\r\n"); got != "Host key verification failed." {
+		t.Errorf("lastLine: %q", got)
 	}
 }

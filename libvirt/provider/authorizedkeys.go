@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -23,12 +25,36 @@ func newMarker() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// keyLine is the authorized_keys line a resource owns: the public key with
-// the comment "peerpods:<marker>", so that a replacement of the resource,
-// or a second stack installing the same key, owns a line of its own and
-// removing one never removes the other. State written before markers
-// existed has none: its line is the public key as installed then.
-func keyLine(publicKey, marker string) string {
+// keyRestrictions are the authorized_keys options of every line this
+// provider installs (sshd(8), AUTHORIZED_KEYS FILE FORMAT, OpenSSH 9.2 of
+// Debian bookworm): restrict turns off the pty, agent and X11
+// forwarding, ~/.ssh/rc and port forwarding; port-forwarding turns port
+// forwarding on again, because this program's own libvirt client reaches
+// libvirtd's unix socket over a direct-streamlocal channel
+// (libvirt/conn, SSHDialer.Dial), which restrict refuses, and so would
+// permitopen (measured against the e2e sshd: "connect failed (open
+// failed)"). libvirt's own ssh transport, cloud-api-adaptor's, needs none
+// of it: it runs a remote command (ssh -T -e none host sh -c '... nc -U
+// SOCKET', seen on the e2e sshd with libvirt 9.0), which restrict allows.
+const keyRestrictions = "restrict,port-forwarding"
+
+// keyOptions are the options of the line of a key usable from the
+// address ranges allowed only (from="...", every range as CIDR; none:
+// from anywhere), and keyRestrictions.
+func keyOptions(allowed []string) string {
+	if len(allowed) == 0 {
+		return keyRestrictions
+	}
+	return `from="` + strings.Join(allowed, ",") + `",` + keyRestrictions
+}
+
+// keyLine is the authorized_keys line a resource owns: options (see
+// keyOptions; none in state written before them), then the public key
+// with the comment "peerpods:<marker>", so that a replacement of the
+// resource, or a second stack installing the same key, owns a line of
+// its own and removing one never removes the other. State written before
+// markers existed has none: its line is the public key as installed then.
+func keyLine(publicKey, marker, options string) string {
 	if marker == "" {
 		return publicKey
 	}
@@ -36,7 +62,11 @@ func keyLine(publicKey, marker string) string {
 	if len(f) < 2 {
 		return publicKey
 	}
-	return f[0] + " " + f[1] + " " + markerPrefix + marker
+	line := f[0] + " " + f[1] + " " + markerPrefix + marker
+	if options != "" {
+		line = options + " " + line
+	}
+	return line
 }
 
 // lockName is the lock file, in ~/.ssh, that every edit of
@@ -109,6 +139,45 @@ func editAuthorizedKeys(c *ssh.Client, mode, line string) error {
 		return fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
+}
+
+// sourceAddress is the address the host's sshd sees the connection c
+// come from (the first field of $SSH_CONNECTION), which is what from=
+// matches.
+func sourceAddress(c *ssh.Client) (netip.Addr, error) {
+	sess, err := c.NewSession()
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	defer sess.Close()
+	out, err := sess.Output(`echo "$SSH_CONNECTION"`)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("reading $SSH_CONNECTION on the host: %w", err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) == 0 {
+		return netip.Addr{}, errors.New("the host's sshd sets no $SSH_CONNECTION")
+	}
+	a, err := netip.ParseAddr(f[0])
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("$SSH_CONNECTION on the host: %w", err)
+	}
+	return a.Unmap(), nil
+}
+
+// checkSource refuses key options whose from= would not let this program
+// in from src: it manages the pool and the volume with the same key.
+func checkSource(src netip.Addr, allowed []string) error {
+	if len(allowed) == 0 {
+		return nil
+	}
+	for _, r := range allowed {
+		if p, err := netip.ParsePrefix(r); err == nil && p.Contains(src) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the host sees this program connect from %s, which allowedSources (%s) does not include: the key's from= would lock out the program, which manages the pool and the volume with that key; "+
+		"fix: add %s/%d to allowedSources (peerpods:libvirt.allowedSources), or run the program from within those ranges", src, strings.Join(allowed, ","), src, src.BitLen())
 }
 
 // authorizedKeysCommand is the shell command that runs the script.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,8 +75,8 @@ func TestAuthorizedKeysOwnership(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ssh, "authorized_keys"), []byte(user), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	a, b := keyLine(testKey, "aaaa"), keyLine(testKey, "bbbb")
-	if a == b || !strings.HasSuffix(a, " peerpods:aaaa") || keyLine(testKey, "") != testKey {
+	a, b := keyLine(testKey, "aaaa", testOptions), keyLine(testKey, "bbbb", testOptions)
+	if a == b || !strings.HasSuffix(a, " peerpods:aaaa") || keyLine(testKey, "", testOptions) != testKey {
 		t.Fatalf("lines %q %q", a, b)
 	}
 	for _, line := range []string{a, b, a} {
@@ -133,13 +134,13 @@ func TestAuthorizedKeysFailureLeavesFileAlone(t *testing.T) {
 			if err := os.Mkdir(filepath.Join(home, ".ssh"), 0o700); err != nil {
 				t.Fatal(err)
 			}
-			before := "ssh-rsa AAAAB3NzaC1yc2E user@laptop\n" + keyLine(testKey, "aaaa") + "\n"
+			before := "ssh-rsa AAAAB3NzaC1yc2E user@laptop\n" + keyLine(testKey, "aaaa", testOptions) + "\n"
 			if err := os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte(before), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			line := keyLine(testKey, "aaaa")
+			line := keyLine(testKey, "aaaa", testOptions)
 			if c.mode == "add" {
-				line = keyLine(testKey, "bbbb")
+				line = keyLine(testKey, "bbbb", testOptions)
 			}
 			if err := runKeysScript(t, home, c.mode, line, c.fail); err == nil {
 				t.Fatal("the script succeeded although a command failed")
@@ -158,11 +159,11 @@ func TestAuthorizedKeysFailureLeavesFileAlone(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(home, ".ssh"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	before := keyLine(testKey, "aaaa") + "\n"
+	before := keyLine(testKey, "aaaa", testOptions) + "\n"
 	if err := os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte(before), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := runKeysScript(t, home, "remove", keyLine(testKey, "aaaa"), "grep"); err == nil {
+	if err := runKeysScript(t, home, "remove", keyLine(testKey, "aaaa", testOptions), "grep"); err == nil {
 		t.Fatal("remove succeeded with grep failing")
 	}
 	if got := readKeys(t, home); got != before {
@@ -176,7 +177,7 @@ func TestAuthorizedKeysFailureLeavesFileAlone(t *testing.T) {
 // test lost lines: each edit copied the file before the other's rename.)
 func TestKeysScriptEditsOneAtATime(t *testing.T) {
 	home := t.TempDir()
-	line := func(i int) string { return keyLine(testKey, fmt.Sprintf("m%02d", i)) }
+	line := func(i int) string { return keyLine(testKey, fmt.Sprintf("m%02d", i), testOptions) }
 	const n = 24
 	run := func(mode string, from, to int) {
 		var wg sync.WaitGroup
@@ -223,7 +224,7 @@ func TestKeysScriptEditsOneAtATime(t *testing.T) {
 // and the file is left as it was.
 func TestKeysScriptNeedsFlock(t *testing.T) {
 	home := t.TempDir()
-	if err := runKeysScript(t, home, "add", keyLine(testKey, "a")); err != nil {
+	if err := runKeysScript(t, home, "add", keyLine(testKey, "a", testOptions)); err != nil {
 		t.Fatal(err)
 	}
 	before := readKeys(t, home)
@@ -240,12 +241,39 @@ func TestKeysScriptNeedsFlock(t *testing.T) {
 	}
 	cmd := exec.Command(filepath.Join(bin, "sh"), "-c", authorizedKeysCommand("add"))
 	cmd.Env = []string{"HOME=" + home, "PATH=" + bin}
-	cmd.Stdin = strings.NewReader(keyLine(testKey, "b") + "\n")
+	cmd.Stdin = strings.NewReader(keyLine(testKey, "b", testOptions) + "\n")
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "flock (util-linux) is not installed") {
 		t.Fatalf("without flock: %v\n%s", err, out)
 	}
 	if readKeys(t, home) != before {
 		t.Error("the file changed")
+	}
+}
+
+// testOptions are key options with a from= of two ranges (quotes in the
+// line the script matches).
+var testOptions = keyOptions([]string{"10.0.0.0/16", "192.168.1.0/24"})
+
+// TestKeyOptions: the line's options, exactly: from= with every range,
+// then the restrictions; none without ranges but the restrictions; the
+// program's source inside the ranges or refused, naming the setting.
+func TestKeyOptions(t *testing.T) {
+	const restrictions = "restrict,port-forwarding"
+	if got := keyLine(testKey, "aaaa", testOptions); got != `from="10.0.0.0/16,192.168.1.0/24",`+restrictions+" "+strings.Join(strings.Fields(testKey)[:2], " ")+" peerpods:aaaa" {
+		t.Errorf("line %q", got)
+	}
+	if got := keyOptions(nil); got != restrictions {
+		t.Errorf("options without ranges %q", got)
+	}
+	if err := checkSource(netip.MustParseAddr("192.168.1.7"), []string{"10.0.0.0/16", "192.168.1.0/24"}); err != nil {
+		t.Error(err)
+	}
+	if err := checkSource(netip.MustParseAddr("127.0.0.2"), nil); err != nil {
+		t.Error(err)
+	}
+	err := checkSource(netip.MustParseAddr("172.16.0.9"), []string{"10.0.0.0/16"})
+	if err == nil || !strings.Contains(err.Error(), "from 172.16.0.9") || !strings.Contains(err.Error(), "peerpods:libvirt.allowedSources") || !strings.Contains(err.Error(), "172.16.0.9/32") {
+		t.Errorf("a source outside: %v", err)
 	}
 }

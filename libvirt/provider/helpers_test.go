@@ -51,8 +51,8 @@ func tryConfigured(t *testing.T, cfg map[string]any) (integration.Server, error)
 	return s, nil
 }
 
-// props builds a property map from plain values (int as number) and
-// property.Values.
+// props builds a property map from plain values (int as number, []string
+// as an array) and property.Values.
 func props(m map[string]any) property.Map {
 	out := map[string]property.Value{}
 	for k, v := range m {
@@ -63,6 +63,12 @@ func props(m map[string]any) property.Map {
 			out[k] = property.New(float64(v))
 		case bool:
 			out[k] = property.New(v)
+		case []string:
+			var a []property.Value
+			for _, e := range v {
+				a = append(a, property.New(e))
+			}
+			out[k] = property.New(a)
 		case property.Value:
 			out[k] = v
 		default:

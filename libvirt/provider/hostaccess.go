@@ -44,6 +44,9 @@ type KvmHostAccessArgs struct {
 	KeyType string `pulumi:"keyType,optional"`
 	// LibvirtSocket is libvirtd's socket on the host, when not the default.
 	LibvirtSocket *string `pulumi:"libvirtSocket,optional"`
+	// AllowedSources are the address ranges (CIDR) the key may log in
+	// from: the from= of its authorized_keys line; none: from anywhere.
+	AllowedSources []string `pulumi:"allowedSources,optional"`
 }
 
 // KvmHostAccessState is the state of a KvmHostAccess.
@@ -60,6 +63,11 @@ type KvmHostAccessState struct {
 	KnownHostKey        *string `pulumi:"knownHostKey,optional"`
 	KeyType             string  `pulumi:"keyType"`
 	LibvirtSocket       *string `pulumi:"libvirtSocket,optional"`
+	// AllowedSources are the ranges the installed line's from= allows.
+	AllowedSources []string `pulumi:"allowedSources,optional"`
+	// KeyOptions are the options of the installed line (keyOptions);
+	// empty in state written before them, whose line has none.
+	KeyOptions string `pulumi:"keyOptions,optional"`
 	// SuppliedKey is true when the key pair came from the privateKey input.
 	SuppliedKey bool `pulumi:"suppliedKey"`
 
@@ -100,6 +108,7 @@ func (a *KvmHostAccessArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.KeyType, "Type of the generated key: rsa (4096 bits) or ed25519.")
 	an.SetDefault(&a.KeyType, settings.KeyTypeRSA)
 	an.Describe(&a.LibvirtSocket, "libvirtd's socket on the host, if not /var/run/libvirt/libvirt-sock.")
+	an.Describe(&a.AllowedSources, "Address ranges (CIDR) the key may log in from (the from= of its authorized_keys line); default: anywhere.")
 }
 
 // Check validates the inputs that are known; unknown ones (in a preview)
@@ -119,6 +128,7 @@ func (*KvmHostAccess) Check(ctx context.Context, req infer.CheckRequest) (infer.
 var accessInputs = settings.HostAccessNames{
 	Host: "host", Port: "port", User: "user", Password: "password", BootstrapPrivateKey: "bootstrapPrivateKey",
 	PrivateKey: "privateKey", KnownHostKey: "knownHostKey", KeyType: "keyType", LibvirtSocket: "libvirtSocket",
+	AllowedSources: "allowedSources",
 }
 
 func (s KvmHostAccessState) addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
@@ -128,7 +138,8 @@ func (s KvmHostAccessState) addr() string { return net.JoinHostPort(s.Host, strc
 // depend on it); new bootstrap credentials are only recorded; a key that
 // no longer works is installed again. An input unknown in a preview is
 // reported as that change (see differ), not compared; the key type only
-// counts for a generated key.
+// counts for a generated key. New allowedSources, or a line installed
+// before the key options, are an update of the line.
 func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.DiffResponse, error) {
 	d := newDiffer(ctx)
 	s, in := req.State, req.Inputs
@@ -137,6 +148,7 @@ func (*KvmHostAccess) Diff(ctx context.Context, req infer.DiffRequest[KvmHostAcc
 	d.replace("user", s.User != in.User)
 	d.replace("knownHostKey", deref(s.KnownHostKey) != deref(in.KnownHostKey))
 	d.update("libvirtSocket", deref(s.LibvirtSocket) != deref(in.LibvirtSocket))
+	d.update("allowedSources", s.KeyOptions != keyOptions(in.AllowedSources))
 	switch {
 	case !d.known("privateKey"):
 		d.replace("privateKey", true)
@@ -168,6 +180,7 @@ func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHos
 	s := KvmHostAccessState{
 		Host: in.Host, Port: in.Port, User: in.User, KnownHostKey: in.KnownHostKey,
 		KeyType: in.KeyType, LibvirtSocket: in.LibvirtSocket, SuppliedKey: in.PrivateKey != nil,
+		AllowedSources: in.AllowedSources, KeyOptions: keyOptions(in.AllowedSources),
 		LibvirtURI: settings.LibvirtURI(in.User, in.Host, in.Port, deref(in.LibvirtSocket)),
 	}
 	id := in.User + "@" + s.addr()
@@ -188,7 +201,7 @@ func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHos
 	if s.Marker, err = newMarker(); err != nil {
 		return infer.CreateResponse[KvmHostAccessState]{}, err
 	}
-	line := keyLine(s.PublicKey, s.Marker)
+	line := keyLine(s.PublicKey, s.Marker, s.KeyOptions)
 
 	client, hostKey, err := dialBootstrap(s, in.Password, in.BootstrapPrivateKey, deref(in.KnownHostKey))
 	if err != nil {
@@ -198,6 +211,9 @@ func (*KvmHostAccess) Create(ctx context.Context, req infer.CreateRequest[KvmHos
 	s.HostKey = hostKey
 	if in.KnownHostKey == nil {
 		p.GetLogger(ctx).Infof("pinned the SSH host key of %s on first contact: %s", s.addr(), fingerprint(hostKey))
+	}
+	if err := checkSourceOf(client, s.AllowedSources); err != nil {
+		return infer.CreateResponse[KvmHostAccessState]{}, err
 	}
 	if err := editAuthorizedKeys(client, "add", line); err != nil {
 		return infer.CreateResponse[KvmHostAccessState]{}, fmt.Errorf("installing the key for %s: %w", id, err)
@@ -230,36 +246,65 @@ func (*KvmHostAccess) Read(ctx context.Context, req infer.ReadRequest[KvmHostAcc
 }
 
 // Update installs the key again where it no longer works, with the
-// bootstrap credential of the inputs, checks libvirt behind a new socket,
-// and drops credentials an earlier version stored.
+// bootstrap credential of the inputs, rewrites its line with new key
+// options (the new line added before the old one is removed, logged in
+// with the key itself while it works), checks libvirt behind a new
+// socket, and drops credentials an earlier version stored.
 func (*KvmHostAccess) Update(ctx context.Context, req infer.UpdateRequest[KvmHostAccessArgs, KvmHostAccessState]) (infer.UpdateResponse[KvmHostAccessState], error) {
 	s := req.State
 	s.Password, s.BootstrapPrivateKey = nil, nil
 	newSocket := deref(s.LibvirtSocket) != deref(req.Inputs.LibvirtSocket)
 	s.LibvirtSocket = req.Inputs.LibvirtSocket
 	s.LibvirtURI = settings.LibvirtURI(s.User, s.Host, s.Port, deref(s.LibvirtSocket))
-	if req.DryRun || (s.Installed && !newSocket) {
+	oldLine := keyLine(s.PublicKey, s.Marker, s.KeyOptions)
+	s.AllowedSources, s.KeyOptions = req.Inputs.AllowedSources, keyOptions(req.Inputs.AllowedSources)
+	newLine := keyLine(s.PublicKey, s.Marker, s.KeyOptions)
+	if req.DryRun || (s.Installed && !newSocket && oldLine == newLine) {
 		return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
 	}
-	if s.Installed {
-		if err := checkLibvirt(&s); err != nil {
-			return infer.UpdateResponse[KvmHostAccessState]{}, err
-		}
-		return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
+	var client *ssh.Client
+	var err error
+	switch {
+	case !s.Installed:
+		client, _, err = dialBootstrap(s, req.Inputs.Password, req.Inputs.BootstrapPrivateKey, s.HostKey)
+	case oldLine != newLine:
+		client, err = dialWithKey(s)
 	}
-	client, _, err := dialBootstrap(s, req.Inputs.Password, req.Inputs.BootstrapPrivateKey, s.HostKey)
 	if err != nil {
 		return infer.UpdateResponse[KvmHostAccessState]{}, err
 	}
-	defer client.Close()
-	if err := editAuthorizedKeys(client, "add", keyLine(s.PublicKey, s.Marker)); err != nil {
-		return infer.UpdateResponse[KvmHostAccessState]{}, err
+	if client != nil {
+		defer client.Close()
+		if err := checkSourceOf(client, s.AllowedSources); err != nil {
+			return infer.UpdateResponse[KvmHostAccessState]{}, err
+		}
+		if err := editAuthorizedKeys(client, "add", newLine); err != nil {
+			return infer.UpdateResponse[KvmHostAccessState]{}, fmt.Errorf("installing the key for %s@%s: %w", s.User, s.addr(), err)
+		}
+		if oldLine != newLine {
+			if err := editAuthorizedKeys(client, "remove", oldLine); err != nil {
+				return infer.UpdateResponse[KvmHostAccessState]{}, fmt.Errorf("removing the key's old line from %s@%s: %w", s.User, s.addr(), err)
+			}
+		}
 	}
 	if err := checkLibvirt(&s); err != nil {
 		return infer.UpdateResponse[KvmHostAccessState]{}, err
 	}
 	s.Installed = true
 	return infer.UpdateResponse[KvmHostAccessState]{Output: s}, nil
+}
+
+// checkSourceOf refuses allowed ranges that would lock out this program
+// connected as c (checkSource).
+func checkSourceOf(c *ssh.Client, allowed []string) error {
+	if len(allowed) == 0 {
+		return nil
+	}
+	src, err := sourceAddress(c)
+	if err != nil {
+		return err
+	}
+	return checkSource(src, allowed)
 }
 
 // Delete removes this resource's line from authorized_keys, logging in
@@ -275,13 +320,13 @@ func (*KvmHostAccess) Delete(ctx context.Context, req infer.DeleteRequest[KvmHos
 		return infer.DeleteResponse{}, fmt.Errorf("the key of %s@%s no longer logs in (%v), so its authorized_keys line cannot be removed from here, and it may still be there: "+
 			"on %s, remove this line from ~%s/.ssh/authorized_keys if it is there: %s; "+
 			"then drop this resource from the stack's state (pulumi state delete <its URN>) and run the delete again",
-			s.User, s.addr(), authErr, s.Host, s.User, keyLine(s.PublicKey, s.Marker))
+			s.User, s.addr(), authErr, s.Host, s.User, keyLine(s.PublicKey, s.Marker, s.KeyOptions))
 	}
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
 	defer client.Close()
-	if err := editAuthorizedKeys(client, "remove", keyLine(s.PublicKey, s.Marker)); err != nil {
+	if err := editAuthorizedKeys(client, "remove", keyLine(s.PublicKey, s.Marker, s.KeyOptions)); err != nil {
 		return infer.DeleteResponse{}, fmt.Errorf("removing the key from %s@%s: %w", s.User, s.addr(), err)
 	}
 	return infer.DeleteResponse{}, nil
@@ -398,7 +443,8 @@ func fingerprint(line string) string {
 // ones included, and says which outputs an Update may change.
 //
 // Update may install the key again (installed, libvirtVersion), follows
-// a new libvirtd socket (libvirtUri) and drops bootstrap credentials an
+// a new libvirtd socket (libvirtUri), rewrites the key's line for new
+// allowedSources (allowedSources, keyOptions) and drops bootstrap credentials an
 // earlier version stored; every other output changes only with a
 // replacement (see Diff). So in the preview of an update hostKey and
 // privateKey stay known, and so does the provider configuration they
@@ -414,4 +460,6 @@ func (*KvmHostAccess) WireDependencies(f infer.FieldSelector, a *KvmHostAccessAr
 	f.OutputField(&s.Installed).DependsOn(inputs)
 	f.OutputField(&s.LibvirtVersion).DependsOn(inputs)
 	f.OutputField(&s.LibvirtURI).DependsOn(f.InputField(&a.LibvirtSocket))
+	f.OutputField(&s.AllowedSources).DependsOn(f.InputField(&a.AllowedSources))
+	f.OutputField(&s.KeyOptions).DependsOn(f.InputField(&a.AllowedSources))
 }

@@ -3,6 +3,9 @@
 package provider_test
 
 import (
+	"context"
+	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -11,11 +14,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/peerpods/provisioner/libvirt/settings"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"golang.org/x/crypto/ssh"
 )
 
 // sshBackend describes the e2e sshd and its user.
@@ -72,11 +77,23 @@ func (b sshBackend) count(t *testing.T, publicKey string) int {
 	want := strings.Fields(publicKey)
 	n := 0
 	for _, l := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && len(want) >= 2 && f[0] == want[0] && f[1] == want[1] {
+		if holdsKey(l, want) {
 			n++
 		}
 	}
 	return n
+}
+
+// holdsKey reports whether the authorized_keys line l holds the key of the
+// fields of a public key line (its type and blob), after any options.
+func holdsKey(l string, want []string) bool {
+	f := strings.Fields(l)
+	for i := 0; i+1 < len(f) && len(want) >= 2; i++ {
+		if f[i] == want[0] && f[i+1] == want[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // dropKey removes every line of the key of publicKey from the user's
@@ -90,7 +107,7 @@ func (b sshBackend) dropKey(t *testing.T, publicKey string) {
 	want := strings.Fields(publicKey)
 	var keep []string
 	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == want[0] && f[1] == want[1] {
+		if holdsKey(l, want) {
 			continue
 		}
 		keep = append(keep, l)
@@ -339,4 +356,148 @@ func TestKvmHostAccessDeleteWithoutLogin(t *testing.T) {
 			t.Errorf("the error does not name %q: %v", want, err)
 		}
 	}
+}
+
+// keyLineOf is the user's authorized_keys line of the key of publicKey
+// (the only one: each test's key is its own).
+func (b sshBackend) keyLineOf(t *testing.T, publicKey string) string {
+	t.Helper()
+	data, err := os.ReadFile(b.authorizedKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.Fields(publicKey)[1]
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, " "+key+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
+// loginFrom logs in to the e2e sshd with private, from the local address
+// src (a Go client bound to it, as ssh -b does).
+func (b sshBackend) loginFrom(t *testing.T, src, private string) error {
+	t.Helper()
+	signer, err := ssh.ParsePrivateKey([]byte(private))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 10 * time.Second}
+	c, err := d.Dial("tcp", net.JoinHostPort(b.host, strconv.Itoa(b.port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(c, c.RemoteAddr().String(), &ssh.ClientConfig{
+		User: b.user, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+	})
+	if err != nil {
+		c.Close()
+		return err
+	}
+	ssh.NewClient(sc, chans, reqs).Close()
+	return nil
+}
+
+// virshFrom runs virsh over qemu+ssh (libvirt's ssh transport, OpenSSH,
+// as cloud-api-adaptor connects) from the local address src, with the
+// test's key file.
+func (b sshBackend) virshFrom(t *testing.T, src, keyFile, uri string, args ...string) (string, error) {
+	t.Helper()
+	bin := t.TempDir()
+	real, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "#!/bin/sh\nexec " + real + " -F none -b " + src + " -i " + keyFile + " -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "virsh", append([]string{"-c", uri}, args...)...)
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestKvmHostAccessAllowedSources: the key's line carries
+// from="<allowedSources>" and restrict; from an allowed source (127.0.0.1)
+// the key logs in, virsh over qemu+ssh lists the pools (restrict leaves
+// libvirt's ssh transport working) and this provider manages a pool over
+// its own connection; from 127.0.0.2 (another loopback address) the same
+// key is refused. New ranges rewrite the line in place (still one line);
+// ranges that leave out this program's own address are refused, naming
+// the setting, and the line is left as it was.
+func TestKvmHostAccessAllowedSources(t *testing.T) {
+	b, s := sshd(t), server(t)
+	keyFile := filepath.Join(t.TempDir(), "id")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keyFile).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v %s", err, out)
+	}
+	private, _ := os.ReadFile(keyFile)
+	base := map[string]any{"privateKey": property.New(string(private)).WithSecret(true), "knownHostKey": b.hostKeyLine(t)}
+	in := b.inputs(merged(base, map[string]any{"allowedSources": []string{"127.0.0.1/32"}}))
+	a := create(t, s, accessType, in)
+	defer func() { del(t, s, accessType, a) }()
+	public := a.Properties.Get("publicKey").AsString()
+	line := b.keyLineOf(t, public)
+	if !strings.HasPrefix(line, `from="127.0.0.1/32",restrict,`) || b.count(t, public) != 1 {
+		t.Fatalf("the key's line %q, want from=\"127.0.0.1/32\",restrict,... once", line)
+	}
+
+	if err := b.loginFrom(t, "127.0.0.1", string(private)); err != nil {
+		t.Errorf("login from the allowed 127.0.0.1: %v", err)
+	}
+	if err := b.loginFrom(t, "127.0.0.2", string(private)); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Errorf("login from 127.0.0.2 outside allowedSources: %v, want refused", err)
+	}
+	uri := a.Properties.Get("libvirtUri").AsString()
+	dir := poolDir(t, "allowed")
+	host := configured(t, map[string]any{
+		"uri": uri, "privateKey": a.Properties.Get("privateKey"), "hostKey": a.Properties.Get("hostKey"),
+	})
+	pool := create(t, host, poolType, props(map[string]any{"name": "ppe2e-allowed", "path": dir}))
+	defer del(t, host, poolType, pool)
+	if out, err := b.virshFrom(t, "127.0.0.1", keyFile, uri, "pool-list", "--all"); err != nil || !strings.Contains(out, "ppe2e-allowed") {
+		t.Errorf("virsh over qemu+ssh from 127.0.0.1: %v\n%s", err, out)
+	}
+	if out, err := b.virshFrom(t, "127.0.0.2", keyFile, uri, "pool-list", "--all"); err == nil || !strings.Contains(out, "Permission denied") {
+		t.Errorf("virsh over qemu+ssh from 127.0.0.2: %v, want refused\n%s", err, out)
+	}
+
+	// Wider ranges: the line is rewritten, still one.
+	update := func(ranges []string) (property.Map, error) {
+		chk, err := s.Check(p.CheckRequest{Urn: urn(accessType), Inputs: b.inputs(merged(base, map[string]any{"allowedSources": ranges}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, err := s.Update(p.UpdateRequest{ID: a.ID, Urn: urn(accessType), State: a.Properties, Inputs: chk.Inputs})
+		return up.Properties, err
+	}
+	out, err := update([]string{"127.0.0.0/8", "10.0.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Properties = out
+	if line = b.keyLineOf(t, public); !strings.HasPrefix(line, `from="127.0.0.0/8,10.0.0.0/16",restrict,`) || b.count(t, public) != 1 {
+		t.Errorf("after the update: %q, %d line(s)", line, b.count(t, public))
+	}
+	if err := b.loginFrom(t, "127.0.0.2", string(private)); err != nil {
+		t.Errorf("login from 127.0.0.2 within 127.0.0.0/8: %v", err)
+	}
+	// Ranges without this program's address: refused, the line kept.
+	_, err = update([]string{"10.0.0.0/16"})
+	wantErr(t, err, "connect from 127.0.0.1", "peerpods:libvirt.allowedSources", "127.0.0.1/32")
+	if got := b.keyLineOf(t, public); got != line {
+		t.Errorf("a refused update changed the line: %q, was %q", got, line)
+	}
+}
+
+// merged is a with b's entries added.
+func merged(a, b map[string]any) map[string]any {
+	out := map[string]any{}
+	maps.Copy(out, a)
+	maps.Copy(out, b)
+	return out
 }

@@ -111,11 +111,16 @@ func TestKvmHostAccessCheckKnownBad(t *testing.T) {
 	}
 }
 
+// restrictions are the options of every line installed (provider
+// keyRestrictions), exactly.
+const restrictions = "restrict,port-forwarding"
+
 // accessState is the state of an access to kvm1 with a generated ed25519
-// key, installed with a password.
+// key, installed with a password, its line restricted (from anywhere).
 func accessState(keys testKeys) property.Map {
 	return props(map[string]any{
-		"host": "kvm1", "port": 22, "user": "root", "keyType": settings.KeyTypeED25519,
+		"keyOptions": restrictions,
+		"host":       "kvm1", "port": 22, "user": "root", "keyType": settings.KeyTypeED25519,
 		"suppliedKey": false, "libvirtUri": "qemu+ssh://root@kvm1/system", "hostKey": keys.hostKey,
 		"publicKey": "ssh-ed25519 AAAA peerpods", "privateKey": secret(keys.private), "installed": true, "libvirtVersion": "10.0.0",
 	})
@@ -187,6 +192,12 @@ func TestKvmHostAccessDiffKnown(t *testing.T) {
 		{"other password", map[string]any{"password": secret("pw2")}, nil, nil},
 		{"password stored by an earlier version", nil, map[string]any{"password": secret("pw")}, map[string]p.DiffKind{"password": p.Update}},
 		{"key no longer installed", nil, map[string]any{"installed": false}, map[string]p.DiffKind{"installed": p.Update}},
+		// The key's line: new ranges, or a line installed before key
+		// options, are rewritten in place.
+		{"allowed sources set", map[string]any{"allowedSources": []string{"10.0.0.0/16"}}, nil, map[string]p.DiffKind{"allowedSources": p.Update}},
+		{"same allowed sources", map[string]any{"allowedSources": []string{"10.0.0.0/16"}},
+			map[string]any{"allowedSources": []string{"10.0.0.0/16"}, "keyOptions": `from="10.0.0.0/16",` + restrictions}, nil},
+		{"line of an earlier version", nil, map[string]any{"keyOptions": ""}, map[string]p.DiffKind{"allowedSources": p.Update}},
 	}
 	runDiffCases(t, s, accessType, base, state, cases)
 }

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/peerpods/provisioner/components/check"
@@ -35,18 +36,22 @@ type HostAccess struct {
 	KeyType string
 	// LibvirtSocket is libvirtd's socket on the host, when not the default.
 	LibvirtSocket *string
+	// AllowedSources are the address ranges (CIDR) the key may log in
+	// from; none: from anywhere.
+	AllowedSources []string
 }
 
 // HostAccessNames name the settings CheckHostAccess reports problems on,
 // one per HostAccess field.
 type HostAccessNames struct {
-	Host, Port, User, Password, BootstrapPrivateKey, PrivateKey, KnownHostKey, KeyType, LibvirtSocket string
+	Host, Port, User, Password, BootstrapPrivateKey, PrivateKey, KnownHostKey, KeyType, LibvirtSocket, AllowedSources string
 }
 
 // CheckHostAccess validates host access arguments (after defaults); every
 // problem names its setting in n. The arguments unknown holds, by
 // KvmHostAccess input name (host, port, user, password,
-// bootstrapPrivateKey, privateKey, knownHostKey, keyType, libvirtSocket),
+// bootstrapPrivateKey, privateKey, knownHostKey, keyType, libvirtSocket,
+// allowedSources),
 // are not known yet (in a preview) and not checked; nil checks all.
 func CheckHostAccess(n HostAccessNames, a HostAccess, unknown map[string]bool) error {
 	u := unknown
@@ -87,6 +92,14 @@ func CheckHostAccess(n HostAccessNames, a HostAccess, unknown map[string]bool) e
 	}
 	if s := deref(a.LibvirtSocket); !u["libvirtSocket"] && a.LibvirtSocket != nil && !strings.HasPrefix(s, "/") {
 		ps.Add(problems.Invalid(n.LibvirtSocket, fmt.Sprintf("is %q, which is not an absolute path", s), "give the socket's absolute path on the host, or leave it unset"))
+	}
+	if !u["allowedSources"] {
+		for i, r := range a.AllowedSources {
+			if p, err := netip.ParsePrefix(r); err != nil || p != p.Masked() {
+				ps.Add(problems.Invalid(fmt.Sprintf("%s[%d]", n.AllowedSources, i), fmt.Sprintf("is %q, which is not an address range", r),
+					"give the range cloud-api-adaptor connects from (the workers' network) as CIDR with no host bits, such as 10.0.0.0/16"))
+			}
+		}
 	}
 	return ps.Err()
 }

@@ -16,22 +16,24 @@ import (
 type KvmHostAccess struct {
 	pulumi.CustomResourceState
 
-	BootstrapPrivateKey pulumi.StringPtrOutput `pulumi:"bootstrapPrivateKey"`
-	Host                pulumi.StringOutput    `pulumi:"host"`
-	HostKey             pulumi.StringOutput    `pulumi:"hostKey"`
-	Installed           pulumi.BoolOutput      `pulumi:"installed"`
-	KeyType             pulumi.StringOutput    `pulumi:"keyType"`
-	KnownHostKey        pulumi.StringPtrOutput `pulumi:"knownHostKey"`
-	LibvirtSocket       pulumi.StringPtrOutput `pulumi:"libvirtSocket"`
-	LibvirtUri          pulumi.StringOutput    `pulumi:"libvirtUri"`
-	LibvirtVersion      pulumi.StringOutput    `pulumi:"libvirtVersion"`
-	Marker              pulumi.StringPtrOutput `pulumi:"marker"`
-	Password            pulumi.StringPtrOutput `pulumi:"password"`
-	Port                pulumi.IntOutput       `pulumi:"port"`
-	PrivateKey          pulumi.StringOutput    `pulumi:"privateKey"`
-	PublicKey           pulumi.StringOutput    `pulumi:"publicKey"`
-	SuppliedKey         pulumi.BoolOutput      `pulumi:"suppliedKey"`
-	User                pulumi.StringOutput    `pulumi:"user"`
+	AllowedSources      pulumi.StringArrayOutput `pulumi:"allowedSources"`
+	BootstrapPrivateKey pulumi.StringPtrOutput   `pulumi:"bootstrapPrivateKey"`
+	Host                pulumi.StringOutput      `pulumi:"host"`
+	HostKey             pulumi.StringOutput      `pulumi:"hostKey"`
+	Installed           pulumi.BoolOutput        `pulumi:"installed"`
+	KeyOptions          pulumi.StringPtrOutput   `pulumi:"keyOptions"`
+	KeyType             pulumi.StringOutput      `pulumi:"keyType"`
+	KnownHostKey        pulumi.StringPtrOutput   `pulumi:"knownHostKey"`
+	LibvirtSocket       pulumi.StringPtrOutput   `pulumi:"libvirtSocket"`
+	LibvirtUri          pulumi.StringOutput      `pulumi:"libvirtUri"`
+	LibvirtVersion      pulumi.StringOutput      `pulumi:"libvirtVersion"`
+	Marker              pulumi.StringPtrOutput   `pulumi:"marker"`
+	Password            pulumi.StringPtrOutput   `pulumi:"password"`
+	Port                pulumi.IntOutput         `pulumi:"port"`
+	PrivateKey          pulumi.StringOutput      `pulumi:"privateKey"`
+	PublicKey           pulumi.StringOutput      `pulumi:"publicKey"`
+	SuppliedKey         pulumi.BoolOutput        `pulumi:"suppliedKey"`
+	User                pulumi.StringOutput      `pulumi:"user"`
 }
 
 // NewKvmHostAccess registers a new resource with the given unique name, arguments, and options.
@@ -101,6 +103,8 @@ func (KvmHostAccessState) ElementType() reflect.Type {
 }
 
 type kvmHostAccessArgs struct {
+	// Address ranges (CIDR) the key may log in from (the from= of its authorized_keys line); default: anywhere.
+	AllowedSources []string `pulumi:"allowedSources"`
 	// Bootstrap private key (an existing key the host accepts).
 	BootstrapPrivateKey *string `pulumi:"bootstrapPrivateKey"`
 	// KVM host name or address.
@@ -123,6 +127,8 @@ type kvmHostAccessArgs struct {
 
 // The set of arguments for constructing a KvmHostAccess resource.
 type KvmHostAccessArgs struct {
+	// Address ranges (CIDR) the key may log in from (the from= of its authorized_keys line); default: anywhere.
+	AllowedSources pulumi.StringArrayInput
 	// Bootstrap private key (an existing key the host accepts).
 	BootstrapPrivateKey pulumi.StringPtrInput
 	// KVM host name or address.
@@ -230,6 +236,10 @@ func (o KvmHostAccessOutput) ToKvmHostAccessOutputWithContext(ctx context.Contex
 	return o
 }
 
+func (o KvmHostAccessOutput) AllowedSources() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *KvmHostAccess) pulumi.StringArrayOutput { return v.AllowedSources }).(pulumi.StringArrayOutput)
+}
+
 func (o KvmHostAccessOutput) BootstrapPrivateKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *KvmHostAccess) pulumi.StringPtrOutput { return v.BootstrapPrivateKey }).(pulumi.StringPtrOutput)
 }
@@ -244,6 +254,10 @@ func (o KvmHostAccessOutput) HostKey() pulumi.StringOutput {
 
 func (o KvmHostAccessOutput) Installed() pulumi.BoolOutput {
 	return o.ApplyT(func(v *KvmHostAccess) pulumi.BoolOutput { return v.Installed }).(pulumi.BoolOutput)
+}
+
+func (o KvmHostAccessOutput) KeyOptions() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *KvmHostAccess) pulumi.StringPtrOutput { return v.KeyOptions }).(pulumi.StringPtrOutput)
 }
 
 func (o KvmHostAccessOutput) KeyType() pulumi.StringOutput {

@@ -50,6 +50,7 @@ func NewPeerPods(ctx *pulumi.Context,
 }
 
 type peerPodsArgs struct {
+	AllowedSources     []string             `pulumi:"allowedSources"`
 	Capacity           *int                 `pulumi:"capacity"`
 	Dir                *string              `pulumi:"dir"`
 	Format             *string              `pulumi:"format"`
@@ -66,6 +67,7 @@ type peerPodsArgs struct {
 
 // The set of arguments for constructing a PeerPods resource.
 type PeerPodsArgs struct {
+	AllowedSources     pulumi.StringArrayInput
 	Capacity           *int
 	Dir                *string
 	Format             *string
