@@ -158,10 +158,10 @@ func ruleFact(f values.RuleFinding) readiness.Fact {
 	for _, p := range f.Rule.Ports {
 		ports = append(ports, p.String())
 	}
-	fact := readiness.Fact{Name: "rule", Object: f.Rule.String(), Field: strings.Join(ports, ", "),
+	fact := readiness.Fact{Name: readiness.SubjectRule, Object: f.Rule.String(), Field: strings.Join(ports, ", "),
 		State: readiness.OK, Detail: "exists and still allows its ports as the stack declared them"}
 	if f.Rule.AttachedTo != "" {
-		fact.Name, fact.Detail = "attachment", "still attached as the stack declared it"
+		fact.Name, fact.Detail = readiness.SubjectAttachment, "still attached as the stack declared it"
 	}
 	if f.Problem != "" {
 		fact.State, fact.Detail, fact.Fix = readiness.Failed, f.Problem, f.Fix
@@ -284,7 +284,7 @@ func libvirtFact(ctx context.Context, c cluster.Clients, connected bool, h hando
 		}
 	}
 	a := &libvirtAccess{uri: vals[contract.KeyLibvirtURI], pool: vals[contract.KeyLibvirtPool], volume: vals[contract.KeyLibvirtVolName]}
-	f := readiness.Fact{Name: "libvirt", Object: "libvirt " + settings.Redact(a.uri), Field: "pool " + a.pool + ", volume " + a.volume}
+	f := readiness.Fact{Name: readiness.SubjectLibvirt, Object: "libvirt " + settings.Redact(a.uri), Field: "pool " + a.pool + ", volume " + a.volume}
 	fail := func(detail, fix string) (readiness.Fact, *libvirtAccess, error) {
 		f.State, f.Detail, f.Fix = readiness.Failed, detail, fix
 		return f, nil, nil

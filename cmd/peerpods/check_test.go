@@ -2,8 +2,14 @@ package main
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	kubefake "k8s.io/client-go/kubernetes/fake"
 
 	"github.com/peerpods/provisioner/components/cluster"
 	"github.com/peerpods/provisioner/components/contract"
@@ -105,5 +111,33 @@ func TestClassify(t *testing.T) {
 	}
 	if got := lastLine("@@@ WARNING\nHost key for h has changed\r\nHost key verification failed.\r\n"); got != "Host key verification failed." {
 		t.Errorf("lastLine: %q", got)
+	}
+}
+
+// TestCheckReportsWhatTheReportAnnounces: the cluster facts check reports
+// are, in order, the subjects the preview report says it verifies
+// (readiness.ClusterSubjects), on an empty cluster as on any.
+func TestCheckReportsWhatTheReportAnnounces(t *testing.T) {
+	kube := kubefake.NewClientset()
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(k8sruntime.NewScheme(), map[schema.GroupVersionResource]string{
+		readiness.KataConfigs: "KataConfigList", readiness.MachineConfigPools: "MachineConfigPoolList"})
+	c := cluster.Clients{Kube: kube, Dynamic: dyn, Discovery: kube.Discovery()}
+	h := handoffcheck.Handoff{Cloud: contract.Libvirt, Line: contract.Lines[0],
+		Objects: []handoffcheck.Object{{Name: contract.ConfigMapName, Data: map[string]string{"CLOUD_PROVIDER": "libvirt"}}}}
+	facts, err := clusterFacts(t.Context(), c, h, auto.OutputMap{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, f := range facts {
+		if len(got) == 0 || got[len(got)-1] != f.Name {
+			got = append(got, f.Name)
+		}
+	}
+	for _, s := range readiness.ClusterSubjects {
+		want = append(want, s.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("check reports %v, the preview report announces %v", got, want)
 	}
 }

@@ -54,7 +54,7 @@ func Objects(ctx context.Context, c cluster.Clients, h Handoff) ([]readiness.Fac
 		if o.Secret {
 			kind = "Secret"
 		}
-		f := readiness.Fact{Name: "object", Object: kind + " " + contract.Namespace + "/" + o.Name, Field: "data"}
+		f := readiness.Fact{Name: readiness.SubjectObject, Object: kind + " " + contract.Namespace + "/" + o.Name, Field: "data"}
 		got, found, err := Data(ctx, c, o.Name, o.Secret)
 		if err != nil {
 			return nil, err
@@ -222,7 +222,7 @@ func CAAEnv(ctx context.Context, c cluster.Clients) (env Env, problems []string,
 // contract for the cloud: every required key set, every known key's value
 // valid (the errors never show a value).
 func EnvFact(ctx context.Context, c cluster.Clients, cloud contract.Cloud, line contract.Line) (readiness.Fact, error) {
-	f := readiness.Fact{Name: "env", Object: "DaemonSet " + contract.Namespace + "/" + contract.CAADaemonSet, Field: "spec.template.spec.containers[caa-pod] envFrom and env"}
+	f := readiness.Fact{Name: readiness.SubjectEnv, Object: "DaemonSet " + contract.Namespace + "/" + contract.CAADaemonSet, Field: "spec.template.spec.containers[caa-pod] envFrom and env"}
 	env, problems, found, err := CAAEnv(ctx, c)
 	if err != nil {
 		return f, err

@@ -133,7 +133,7 @@ func Read(ctx context.Context, c cluster.Clients, w Want) (Report, error) {
 // kataNodes (KataConfigStatus of the operator's api/v1). It returns the
 // nodes the operator installed kata on.
 func kataConfig(ctx context.Context, c cluster.Clients, name string) (Fact, []string, error) {
-	f := Fact{Name: "kataconfig", Object: "KataConfig " + name, Field: "status"}
+	f := Fact{Name: SubjectKataConfig, Object: "KataConfig " + name, Field: "status"}
 	var kc *unstructured.Unstructured
 	if name == "" {
 		list, err := c.Dynamic.Resource(KataConfigs).List(ctx, metav1.ListOptions{})
@@ -268,7 +268,7 @@ func degradedPool(ctx context.Context, c cluster.Clients) (pool, cond, message s
 // updated, ready pod. A container of its pods waiting for a reason that
 // does not pass by itself is a failure, with its last log line.
 func daemonSet(ctx context.Context, c cluster.Clients) (Fact, error) {
-	f := Fact{Name: "caa", Object: caaDS, Field: "status"}
+	f := Fact{Name: SubjectCAA, Object: caaDS, Field: "status"}
 	ds, err := c.Kube.AppsV1().DaemonSets(contract.Namespace).Get(ctx, contract.CAADaemonSet, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -322,7 +322,7 @@ func stuckContainer(ctx context.Context, c cluster.Clients, ds *appsv1.DaemonSet
 			if w == nil || !slices.Contains(stuckReasons, w.Reason) {
 				continue
 			}
-			f := &Fact{Name: "caa", State: Failed, Object: "Pod " + p.Namespace + "/" + p.Name + " of " + caaDS,
+			f := &Fact{Name: SubjectCAA, State: Failed, Object: "Pod " + p.Namespace + "/" + p.Name + " of " + caaDS,
 				Field:   fmt.Sprintf("status.containerStatuses[%d].state.waiting", i),
 				Detail:  fmt.Sprintf("container %s waiting: %s (restarted %d times)", cs.Name, w.Reason, cs.RestartCount),
 				Message: w.Message}
@@ -376,7 +376,7 @@ func lastLogLine(ctx context.Context, c cluster.Clients, p corev1.Pod, container
 // runtimeClass reads the RuntimeClass peer pods run with, which the
 // operator creates.
 func runtimeClass(ctx context.Context, c cluster.Clients) (Fact, error) {
-	f := Fact{Name: "runtimeclass", Object: "RuntimeClass " + contract.RuntimeClass}
+	f := Fact{Name: SubjectRuntimeClass, Object: "RuntimeClass " + contract.RuntimeClass}
 	rc, err := c.Kube.NodeV1().RuntimeClasses().Get(ctx, contract.RuntimeClass, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -394,7 +394,7 @@ func runtimeClass(ctx context.Context, c cluster.Clients) (Fact, error) {
 // kata nodes (those the KataConfig installed; without any, the nodes that
 // advertise it), each of which must advertise limit.
 func resource(ctx context.Context, c cluster.Clients, kataNodes []string, limit int) (Fact, error) {
-	f := Fact{Name: "resource", Object: "Node", Field: "status.allocatable[\"" + string(ExtendedResource) + "\"]"}
+	f := Fact{Name: SubjectResource, Object: "Node", Field: "status.allocatable[\"" + string(ExtendedResource) + "\"]"}
 	list, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return f, fmt.Errorf("listing nodes: %w", err)

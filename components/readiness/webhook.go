@@ -23,7 +23,7 @@ var webhookDeploy = "Deployment " + contract.Namespace + "/" + contract.WebhookD
 // request and the scheduler ignores PEERPODS_LIMIT_PER_NODE; with its
 // failure policy Fail and no replica, every pod create it selects fails.
 func Webhook(ctx context.Context, c cluster.Clients) (Fact, error) {
-	f := Fact{Name: "webhook", Object: "MutatingWebhookConfiguration " + contract.WebhookConfig, Field: "webhooks[" + contract.WebhookName + "]"}
+	f := Fact{Name: SubjectWebhook, Object: "MutatingWebhookConfiguration " + contract.WebhookConfig, Field: "webhooks[" + contract.WebhookName + "]"}
 	cfg, err := c.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, contract.WebhookConfig, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/peerpods/provisioner/components/readiness"
 )
 
 // MaxDiagram is the largest diagram section the Markdown report holds (a
@@ -131,8 +133,10 @@ func diagramSection(paths []Path, max int) string {
 }
 
 // checksSection says what `peerpods check` verifies after the merge of
-// the paths that remain: per target its ports and sources, the NAT
-// gateways, the peerings, the KVM host, and always the handoff; at most
+// the paths that remain: per target its ports and sources (its rule
+// facts), the NAT gateways' attachments, the KVM host, then the cluster's
+// subjects (readiness.ClusterSubjects, the facts check reports); the
+// peerings, which check does not read back, are named as such; at most
 // max bytes.
 func checksSection(stack string, paths []Path, max int) string {
 	var b strings.Builder
@@ -145,7 +149,7 @@ func checksSection(stack string, paths []Path, max int) string {
 	}
 	var order []string
 	groups := map[string]*group{}
-	var lines []string
+	var lines, unread []string
 	for _, p := range paths {
 		if p.State == Removed {
 			continue
@@ -161,16 +165,14 @@ func checksSection(stack string, paths []Path, max int) string {
 			g.via = append(g.via, p.Via...)
 			g.sources = append(g.sources, code(oneLine(p.From.Label)))
 		case kindNAT:
-			if p.To.Key == internet.Key {
-				lines = append(lines, fmt.Sprintf("%s exists and gives the pod VMs their outbound traffic", code(oneLine(p.From.Label))))
-			} else {
-				lines = append(lines, fmt.Sprintf("%s is attached to %s", code(oneLine(p.To.Label)), code(oneLine(p.From.Label))))
+			if p.To.Key != internet.Key {
+				lines = append(lines, fmt.Sprintf("%s is still attached to %s", code(oneLine(p.To.Label)), code(oneLine(p.From.Label))))
 			}
 		case kindPeering:
-			lines = append(lines, fmt.Sprintf("the peering %s → %s is connected", code(oneLine(p.From.Label)), code(oneLine(p.To.Label))))
+			unread = append(unread, fmt.Sprintf("the peering %s → %s", code(oneLine(p.From.Label)), code(oneLine(p.To.Label))))
 		case kindKVM:
 			if p.From.Key == cluster.Key {
-				lines = append(lines, fmt.Sprintf("%s is reachable over SSH with the handoff's key (`ssh-key-secret`), its host key the pinned one", code(oneLine(p.To.Label))))
+				lines = append(lines, fmt.Sprintf("%s answers over OpenSSH with the handoff's key and known_hosts (`ssh-key-secret`), as cloud-api-adaptor connects", code(oneLine(p.To.Label))))
 			} else {
 				lines = append(lines, fmt.Sprintf("%s exists on %s", code(oneLine(p.To.Label)), code(oneLine(p.From.Label))))
 			}
@@ -184,15 +186,23 @@ func checksSection(stack string, paths []Path, max int) string {
 	}
 	sort.Strings(lines)
 	lines = compactStrings(lines)
-	handoff := "- the handoff objects (`peer-pods-cm`, `peer-pods-secret`, `ssh-key-secret` where the cloud has one) hold the stack's values, and cloud-api-adaptor is ready\n"
+	var tail strings.Builder
+	for _, s := range readiness.ClusterSubjects {
+		tail.WriteString("- " + s.Verifies + "\n")
+	}
+	if unread = compactStrings(unread); len(unread) > 0 {
+		sort.Strings(unread)
+		fmt.Fprintf(&tail, "\nNot read back by `check` (%s finds their drift): %s.\n",
+			code("peerpods refresh --stack "+stack+" --expect-no-changes"), strings.Join(unread, ", "))
+	}
 	for i, l := range lines {
-		if b.Len()+len(l)+len(handoff)+200 > max {
+		if b.Len()+len(l)+tail.Len()+200 > max {
 			fmt.Fprintf(&b, "- %d more paths as the JSON report lists them (`paths`)\n", len(lines)-i)
 			break
 		}
 		b.WriteString("- " + l + "\n")
 	}
-	b.WriteString(handoff)
+	b.WriteString(tail.String())
 	return b.String()
 }
 

@@ -2,6 +2,7 @@ package diffreport
 
 import (
 	"fmt"
+	"github.com/peerpods/provisioner/components/readiness"
 	"os"
 	"reflect"
 	"strings"
@@ -173,6 +174,9 @@ func TestSecretsNeverInTheDiagram(t *testing.T) {
 	}
 }
 
+// lastSubject ends a report without peerings: the last thing check reads.
+var lastSubject = "- " + readiness.ClusterSubjects[len(readiness.ClusterSubjects)-1].Verifies + "\n"
+
 // TestMarkdownSections: the report has the diagram in a mermaid fence
 // with its legend before the rows, and ends with what check verifies,
 // naming the stack, the rules' ports and sources, the NAT gateway, the
@@ -189,17 +193,19 @@ func TestMarkdownSections(t *testing.T) {
 	for _, want := range []string{
 		"`peerpods check --stack prod`",
 		"- the rules of `pod VMs and workers NSG c1-nsg 192.168.0.0/24, 10.0.128.0/17` exist and allow 9000/tcp, 9000/udp, 15150/tcp from `10.0.128.0/17`, `192.168.0.0/24`\n",
-		"- `NAT gateway pp-natgw` is attached to `pod VMs subnet pp-subnet 192.168.0.0/24 VNet pp-vnet`\n",
-		"- the peering `VNet c1-vnet` → `VNet pp-vnet` is connected\n",
-		"- `KVM host kvmadmin@kvm1.example.com:2222` is reachable over SSH with the handoff's key",
+		"- `NAT gateway pp-natgw` is still attached to `pod VMs subnet pp-subnet 192.168.0.0/24 VNet pp-vnet`\n",
+		"- `KVM host kvmadmin@kvm1.example.com:2222` answers over OpenSSH with the handoff's key and known_hosts",
+		"- " + readiness.ClusterSubjects[0].Verifies + "\n",
+		"- " + readiness.ClusterSubjects[len(readiness.ClusterSubjects)-1].Verifies + "\n",
 		"- `volume podvm-base.qcow2 qcow2` exists on `storage pool peerpods`\n",
 	} {
 		if !strings.Contains(tail, want) {
 			t.Errorf("check section lacks %q:\n%s", want, tail)
 		}
 	}
-	if !strings.HasSuffix(md, "cloud-api-adaptor is ready\n") {
-		t.Errorf("the report does not end with the check list:\n%s", tail)
+	// The peerings, which check does not read back, are said to be so.
+	if !strings.HasSuffix(md, "Not read back by `check` (`peerpods refresh --stack prod --expect-no-changes` finds their drift): the peering `VNet c1-vnet` → `VNet pp-vnet`, the peering `VNet pp-vnet` → `VNet c1-vnet`.\n") {
+		t.Errorf("the report does not end with the check list and what it does not read:\n%s", tail)
 	}
 	// Removed paths are not verified.
 	tail = FromEvents("dev", previewAWSRemoved()).Markdown(MaxMarkdown)
@@ -210,7 +216,7 @@ func TestMarkdownSections(t *testing.T) {
 	// A change without network paths (a ConfigMap; a rule without its
 	// group): no diagram, the handoff check.
 	md = FromEvents("dev", sample()[:5]).Markdown(MaxMarkdown)
-	if strings.Contains(md, "mermaid") || !strings.HasSuffix(md, "cloud-api-adaptor is ready\n") {
+	if strings.Contains(md, "mermaid") || !strings.HasSuffix(md, lastSubject) {
 		t.Errorf("a ConfigMap change:\n%s", md)
 	}
 }
@@ -227,7 +233,7 @@ func TestDiagramTooLarge(t *testing.T) {
 	if strings.Contains(md, "```mermaid") || !strings.Contains(md, "_The diagram of 400 paths is too large") {
 		t.Errorf("large diagram drawn:\n%.600s", md)
 	}
-	if len(md) > 8000 || !strings.HasSuffix(md, "cloud-api-adaptor is ready\n") || !strings.Contains(md, "more paths as the JSON report lists them") {
+	if len(md) > 8000 || !strings.HasSuffix(md, lastSubject) || !strings.Contains(md, "more paths as the JSON report lists them") {
 		t.Errorf("report of %d bytes, ends %q", len(md), md[len(md)-80:])
 	}
 }
