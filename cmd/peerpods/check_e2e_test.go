@@ -3,9 +3,7 @@
 package main
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
+	"github.com/peerpods/provisioner/tests/testkit/sshtest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -23,25 +21,6 @@ import (
 	"github.com/peerpods/provisioner/tests/testkit/e2eenv"
 	"golang.org/x/crypto/ssh"
 )
-
-// newKey makes an ed25519 private key (OpenSSH PEM) and its
-// authorized_keys line.
-func newKey(t *testing.T) (private, public string) {
-	t.Helper()
-	_, k, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(k, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.PublicKey())))
-}
 
 // authorize adds line to the e2e sshd user's authorized_keys until the
 // test ends, holding the lock every edit of that file holds
@@ -125,10 +104,10 @@ func TestCheckLibvirtOpenSSH(t *testing.T) {
 	t.Cleanup(func() { _ = exec.Command("virsh", "-c", local, "pool-destroy", pool).Run() })
 	virsh("vol-create-as", pool, vol, "1M", "--format", "qcow2")
 
-	private, public := newKey(t)
+	private, public := sshtest.NewKey(t)
 	authorize(t, public+" peerpods-check-e2e")
-	other, _ := newKey(t)
-	otherHost, _ := newKey(t)
+	other, _ := sshtest.NewKey(t)
+	otherHost, _ := sshtest.NewKey(t)
 	otherSigner, err := ssh.ParsePrivateKey([]byte(otherHost))
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,7 @@
 package settings
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
+	"github.com/peerpods/provisioner/tests/testkit/sshtest"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,27 +16,8 @@ var names = HostAccessNames{
 	KeyType: "host.keyType", LibvirtSocket: "host.libvirtSocket",
 }
 
-// newKey returns an ed25519 private key (OpenSSH PEM) and its public key
-// in authorized-key format.
-func newKey(t *testing.T) (private, public string) {
-	t.Helper()
-	_, k, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(k, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ssh.NewSignerFromKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
-}
-
 func TestCheckHostAccess(t *testing.T) {
-	private, public := newKey(t)
+	private, public := sshtest.NewKey(t)
 	str := func(s string) *string { return &s }
 	valid := HostAccess{Host: "kvm1.example.com", Port: 22, User: "root", Password: str("pw"), KeyType: KeyTypeRSA}
 	with := func(change func(*HostAccess)) HostAccess {
@@ -86,7 +65,7 @@ func TestCheckHostAccess(t *testing.T) {
 }
 
 func TestParseHostKey(t *testing.T) {
-	_, public := newKey(t)
+	_, public := sshtest.NewKey(t)
 	for _, s := range []string{public, "kvm1 " + public, "[kvm1]:2222 " + public + "\n"} {
 		if k, err := ParseHostKey(s); err != nil || k.Type() != ssh.KeyAlgoED25519 {
 			t.Errorf("%q: %v", s, err)
