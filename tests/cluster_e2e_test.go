@@ -74,20 +74,13 @@ func (h *harness) useKubernetesProvider() {
 // roles of stacks/rbac.yaml every stack needs, and to roles.
 func newClusterHarness(t *testing.T, stack string, roles ...string) (*harness, string) {
 	t.Helper()
-	return newClusterHarnessAs(t, stack, kubetest.Grant{Roles: append([]string{kubetest.RolePeerpods, kubetest.RoleDiscovery}, roles...)})
-}
-
-// newClusterHarnessAs is newClusterHarness with a ServiceAccount bound
-// as g says.
-func newClusterHarnessAs(t *testing.T, stack string, g kubetest.Grant) (*harness, string) {
-	t.Helper()
 	kubetest.InstallCRDs(t, kubetest.PeerPodsCRDs(t)...)
 	kata := "peerpods-e2e-" + randomHex(t, 3)
 	h := newHarness(t, stack, clusterStack(kata))
 	h.useKubernetesProvider()
 	h.remoteHost()
 	h.noWait = true
-	kubeconfig := kubetest.ServiceAccountKubeconfig(t, g)
+	kubeconfig := kubetest.ServiceAccountKubeconfig(t, kubetest.Grant{Roles: append([]string{kubetest.RolePeerpods, kubetest.RoleDiscovery}, roles...)})
 	h.run("pulumi", "config", "set", "--secret", "kubeconfig", kubeconfig, "--stack", h.stack)
 	return h, kata
 }

@@ -4,6 +4,8 @@ package tests
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -62,8 +64,9 @@ func withoutVerb(t *testing.T, role, resource, verb string) func(*unstructured.U
 // one verb taken away fails with the API server's error naming the verb
 // and the resource: discovery without get on infrastructures, and the
 // handoff on the real engine and pulumi-kubernetes without create on
-// configmaps.
+// configmaps (a YAML program of the plugin's ClusterHandoff).
 func TestRBACMissingVerb(t *testing.T) {
+	t.Parallel()
 	kubetest.InstallCRDs(t, kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_infrastructures.yaml"),
 		kubetest.RepoFile(t, "tests/testdata/openshift-crds/config.openshift.io_authentications.yaml"))
 	kubeconfig := kubetest.ServiceAccountKubeconfig(t, kubetest.Grant{
@@ -79,15 +82,29 @@ func TestRBACMissingVerb(t *testing.T) {
 		t.Errorf("discovery without get on infrastructures: %v", err)
 	}
 
-	h, _ := newClusterHarnessAs(t, "libvirt-rbac-e2e", kubetest.Grant{
-		Roles: []string{kubetest.RolePeerpods, kubetest.RoleDiscovery},
+	// The handoff: the plugin's ClusterHandoff from a YAML program (the
+	// upgrade test's), with the real pulumi-kubernetes provider.
+	h := newHarness(t, "rbac-e2e", func(h *harness, root, tmp string) string {
+		if err := os.WriteFile(filepath.Join(h.dir, "Pulumi.yaml"), []byte(upgradeProgram), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return "config: {}\n"
+	})
+	h.useKubernetesProvider()
+	remoteHostMu.Lock() // the objects' names are the operator's
+	t.Cleanup(remoteHostMu.Unlock)
+	kubeconfig = kubetest.ServiceAccountKubeconfig(t, kubetest.Grant{
+		Roles: []string{kubetest.RolePeerpods},
 		Edit:  withoutVerb(t, kubetest.RolePeerpods, "configmaps", "create"),
 	})
+	h.run("pulumi", "stack", "init", h.stack)
+	h.run("pulumi", "config", "set", "--secret", "kubeconfig", kubeconfig, "--stack", h.stack)
+	h.run("pulumi", "config", "set", "line", "1.12", "--stack", h.stack)
 	// What the failed up made goes (as the same ServiceAccount, which may
 	// delete): the next cluster test finds the operator's namespace clean.
 	t.Cleanup(func() { h.exec("pulumi", "destroy", "--yes", "--skip-preview", "--stack", h.stack) })
-	out := h.peerpods(1, "up")
-	if !strings.Contains(out, `cannot create resource "configmaps" in API group "" in the namespace "`+contract.Namespace+`"`) {
-		t.Errorf("up without create on configmaps does not name the verb:\n%s", out)
+	out, code := h.exec("pulumi", "up", "--yes", "--skip-preview", "--stack", h.stack)
+	if code == 0 || !strings.Contains(out, `cannot create resource "configmaps" in API group "" in the namespace "`+contract.Namespace+`"`) {
+		t.Errorf("up without create on configmaps (exit %d) does not name the verb:\n%s", code, out)
 	}
 }
