@@ -35,7 +35,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -58,6 +60,14 @@ const (
 	// validation error, "invalid or missing arguments"), but for an invalid
 	// stack name (exitBadStackName).
 	exitUsage = 2
+	// exitAuthentication, exitResource, exitPolicy and exitTimeout are
+	// passed through from the engine (engineExitCode): Pulumi's
+	// authentication error, resource error (an operation of a provider
+	// failed), policy violation and timeout.
+	exitAuthentication = 3
+	exitResource       = 4
+	exitPolicy         = 5
+	exitTimeout        = 9
 	// exitNoStack is a stack without a stack file (Pulumi: stack not
 	// found).
 	exitNoStack = 6
@@ -119,6 +129,38 @@ type noStackError struct{ msg string }
 
 func (e noStackError) Error() string { return e.msg }
 
+// codedError is a failure with its exit code: an engine failure whose
+// code engineExitCode passes through.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }
+
+// engineCode finds the Pulumi CLI's exit code in an Automation API error:
+// the error type is unexported, its message says "\ncode: N\nstdout: ".
+var engineCode = regexp.MustCompile(`\ncode: (-?[0-9]+)\nstdout: `)
+
+// engineExitCode is the exit code of a failed engine run: the CLI's own
+// when it is one of the codes that name the cause (authentication,
+// resource error, policy violation, timeout), else exitFailure.
+func engineExitCode(err error) int {
+	if err == nil {
+		return exitFailure
+	}
+	m := engineCode.FindStringSubmatch(err.Error())
+	if m == nil {
+		return exitFailure
+	}
+	switch code, _ := strconv.Atoi(m[1]); code {
+	case exitAuthentication, exitResource, exitPolicy, exitTimeout:
+		return code
+	}
+	return exitFailure
+}
+
 // changesFound is returned when a preview has changes or a refresh drift.
 var changesFound = errors.New("changes found")
 
@@ -142,6 +184,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	var ue usageError
 	var ns noStackError
 	var sn stackNameError
+	var ce codedError
 	switch {
 	case err == nil:
 		return exitOK
@@ -164,9 +207,12 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	case errors.As(err, &ns):
 		fmt.Fprintf(stderr, "peerpods: %s\n", ns.msg)
 		return exitNoStack
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "peerpods: %s\n", engineMessage(err))
+		return ce.code
 	default:
 		fmt.Fprintf(stderr, "peerpods: %s\n", engineMessage(err))
-		return exitFailure
+		return engineExitCode(err)
 	}
 }
 
@@ -184,7 +230,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.backend, "backend", "", "state backend URL, such as file:///var/lib/peerpods (default: PULUMI_BACKEND_URL, else the Pulumi default)")
 	fs.StringVar(&o.dir, "dir", "", "project directory (default: the nearest directory with Pulumi.yaml)")
 	addRunFlags(fs, cmd, &o.run)
-	var jsonFile, mdFile, outFile string
+	var outFile string
+	var previewOpts previewOptions
 	var expectNoChanges, showSecrets, remove, configMap, manifests bool
 	var initOpts initOptions
 	var discoverOpts discoverOptions
@@ -194,8 +241,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addSweepFlags(fs, cmd, &sweepOpts, &ignoreLeftovers)
 	switch cmd {
 	case "preview":
-		fs.StringVar(&jsonFile, "json", "", "write the change report as JSON to this file")
-		fs.StringVar(&mdFile, "markdown", "", "write the change report as Markdown (a pull-request comment) to this file")
+		fs.BoolVar(&previewOpts.json, "json", false, "print the preview as pulumi preview --json does (steps, diagnostics, changeSummary), the change report under \"peerpods\", instead of the Markdown report")
+		fs.StringVar(&previewOpts.jsonFile, "report-json", "", "write the change report as JSON to this file")
+		fs.StringVar(&previewOpts.markdownFile, "markdown", "", "write the change report as Markdown (a pull-request comment) to this file")
+		fs.BoolVar(&previewOpts.expectNoChanges, "expect-no-changes", false, "exit 7 if the preview has changes (else changes exit 0), as pulumi preview --expect-no-changes")
 	case "refresh":
 		fs.BoolVar(&expectNoChanges, "expect-no-changes", false, "only check for drift: change no state, exit 7 on drift")
 	case "destroy":
@@ -234,6 +283,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return usageError{err.Error()}
 	}
+	if fs.NArg() > 0 && cmd == "preview" && previewOpts.json {
+		return usageError{fmt.Sprintf("unexpected argument %q: --json takes no file (it prints on standard output); write the report to a file with --report-json FILE", fs.Arg(0))}
+	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
@@ -266,7 +318,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, n := range notes {
 			fmt.Fprintf(stderr, "peerpods: %s\n", n)
 		}
-		return runPreview(ctx, o.stack, engine, notes, reportFiles{json: jsonFile, markdown: mdFile}, stdout, stderr)
+		return runPreview(ctx, o.stack, engine, notes, previewOpts, stdout, stderr)
 	}
 	s, err := open(ctx, o)
 	if err != nil {

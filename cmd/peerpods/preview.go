@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -60,15 +61,27 @@ var (
 	stallWarning = 30 * time.Second
 )
 
-// reportFiles are the files preview writes the report to; "" for none.
-type reportFiles struct{ json, markdown string }
+// previewOptions are the flags of preview: the report files ("" for
+// none), --json and --expect-no-changes.
+type previewOptions struct {
+	jsonFile, markdownFile string
+	// json prints Pulumi's preview JSON (previewDigest) on stdout instead
+	// of the Markdown report.
+	json bool
+	// expectNoChanges makes changes a failure (changesFound), as pulumi
+	// preview --expect-no-changes.
+	expectNoChanges bool
+}
 
-// runPreview previews stack on engine and writes the report (Markdown on
-// stdout, and to files). The counts and the verdict are the engine's
-// change summary; the rows come from the events, collected until the
-// engine closes the stream. An error diagnostic or an engine failure makes
-// it fail with the message once; changes found return changesFound.
-func runPreview(ctx context.Context, stack string, engine previewEngine, notes []string, files reportFiles, stdout, stderr io.Writer) error {
+// runPreview previews stack on engine and writes the report (Markdown, or
+// with o.json Pulumi's preview JSON, on stdout; and to files). The counts
+// and the verdict are the engine's change summary; the rows come from the
+// events, collected until the engine closes the stream. An error
+// diagnostic or an engine failure makes it fail with the message once
+// (with o.json after the JSON of the failure), its exit code the engine's
+// when Pulumi's (engineExitCode); changes found return changesFound with
+// o.expectNoChanges only.
+func runPreview(ctx context.Context, stack string, engine previewEngine, notes []string, o previewOptions, stdout, stderr io.Writer) error {
 	c := newCollector()
 	res, err := engine(ctx, c.ch)
 	c.wait(ctx, err != nil, stderr)
@@ -76,14 +89,22 @@ func runPreview(ctx context.Context, stack string, engine previewEngine, notes [
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	fail := func(msg string) error {
+		if o.json {
+			if werr := writeJSON(stdout, newPreviewDigest(evs, res.ChangeSummary, previewFailure{Stack: stack, Error: msg})); werr != nil {
+				return werr
+			}
+		}
+		return codedError{code: engineExitCode(err), err: errors.New(msg)}
+	}
 	if diags := errorDiagnostics(evs); len(diags) > 0 {
-		return fmt.Errorf("preview of %s failed: %s", stack, strings.Join(diags, "\n"))
+		return fail(fmt.Sprintf("preview of %s failed: %s", stack, strings.Join(diags, "\n")))
 	}
 	if err != nil {
-		return fmt.Errorf("preview of %s failed: %s", stack, engineMessage(err))
+		return fail(fmt.Sprintf("preview of %s failed: %s", stack, engineMessage(err)))
 	}
 	if res.ChangeSummary == nil {
-		return fmt.Errorf("preview of %s: the engine returned no change summary", stack)
+		return fail(fmt.Sprintf("preview of %s: the engine returned no change summary", stack))
 	}
 	for _, e := range streamErrs {
 		fmt.Fprintf(stderr, "peerpods: warning: the engine's event stream lost an event: %v\n", e)
@@ -91,22 +112,32 @@ func runPreview(ctx context.Context, stack string, engine previewEngine, notes [
 	report := diffreport.FromPreview(stack, res.ChangeSummary, evs)
 	report.Notes = notes
 	md := report.Markdown(diffreport.MaxMarkdown)
-	if files.markdown != "" {
-		if err := os.WriteFile(files.markdown, []byte(md), 0o644); err != nil {
+	if o.markdownFile != "" {
+		if err := os.WriteFile(o.markdownFile, []byte(md), 0o644); err != nil {
 			return err
 		}
 	}
-	if files.json != "" {
+	if o.jsonFile != "" {
 		b, err := report.JSON()
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(files.json, append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(o.jsonFile, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
 	}
-	fmt.Fprint(stdout, md)
-	if report.HasChanges() {
+	if o.json {
+		if report.Changes == nil {
+			report.Changes = []diffreport.Change{}
+		}
+		if err := writeJSON(stdout, newPreviewDigest(evs, res.ChangeSummary, report)); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprint(stdout, md)
+	}
+	if o.expectNoChanges && report.HasChanges() {
+		fmt.Fprintf(stderr, "peerpods: preview of %s: no changes were expected but changes were proposed\n", stack)
 		return changesFound
 	}
 	return nil

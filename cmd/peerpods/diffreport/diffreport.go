@@ -263,6 +263,10 @@ func walk(root map[string]any, pp resource.PropertyPath) any {
 	return mask(v)
 }
 
+// Mask replaces every secret inside v (a value of an engine event) with
+// Secret.
+func Mask(v any) any { return mask(v) }
+
 // mask replaces every secret inside v with Secret.
 func mask(v any) any {
 	if isSecret(v) {
