@@ -122,7 +122,7 @@ func TestEngineClusterHandoff(t *testing.T) {
 
 	// The pull request's preview: the objects planned, none written.
 	reportFile := filepath.Join(h.dir, "preview.json")
-	h.peerpods(7, "preview", "--json", reportFile)
+	h.peerpods(7, "preview", "--expect-no-changes", "--report-json", reportFile)
 	var creates []string
 	for _, ch := range readReport(t, reportFile).Changes {
 		if ch.Op == "create" {
@@ -288,7 +288,7 @@ func TestEngineHandoffRefusesThenAdopts(t *testing.T) {
 	h.run("pulumi", "config", "set", "--path", "peerpods:adopt[0]", cmRef, "--stack", h.stack)
 	h.run("pulumi", "config", "set", "--path", "peerpods:adopt[1]", "KataConfig/"+kata, "--stack", h.stack)
 	reportFile := filepath.Join(h.dir, "preview.json")
-	h.peerpods(7, "preview", "--json", reportFile)
+	h.peerpods(7, "preview", "--expect-no-changes", "--report-json", reportFile)
 	var imports []string
 	for _, ch := range readReport(t, reportFile).Changes {
 		if strings.Contains(ch.Op, "import") {

@@ -299,7 +299,7 @@ func TestDiscoveryRealServer(t *testing.T) {
 	})
 	h.run("pulumi", "stack", "init", h.stack)
 	h.run("pulumi", "config", "set", "--secret", "kubeconfig", string(kubeconfig), "--stack", h.stack)
-	if out := h.peerpods(7, "preview"); !strings.Contains(out, `peerpods:cloud = "libvirt", from the cluster (Infrastructure cluster status.platformStatus.type None: pod VMs on a KVM host)`) {
+	if out := h.peerpods(7, "preview", "--expect-no-changes"); !strings.Contains(out, `peerpods:cloud = "libvirt", from the cluster (Infrastructure cluster status.platformStatus.type None: pod VMs on a KVM host)`) {
 		t.Errorf("the preview does not report the cloud taken from the cluster:\n%s", out)
 	}
 

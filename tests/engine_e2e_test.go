@@ -356,7 +356,7 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	if got := summary(h.peerpods(0, "up"), "up of "+h.stack+": "); !strings.HasSuffix(got, " same") || strings.Contains(got, ",") {
 		t.Errorf("second up changed something: %q", got)
 	}
-	if out := h.peerpods(0, "preview"); !strings.Contains(out, "No changes") {
+	if out := h.peerpods(0, "preview", "--expect-no-changes"); !strings.Contains(out, "No changes") {
 		t.Errorf("preview after up:\n%s", out)
 	}
 
@@ -386,7 +386,7 @@ func TestEngineLibvirtLocal(t *testing.T) {
 	stackPath := h.editStack("volume: podvm-base.qcow2", "volume: podvm-next.qcow2")
 	mdFile, jsonFile := filepath.Join(h.dir, "preview.md"), filepath.Join(h.dir, "preview.json")
 	files = append(files, mdFile, jsonFile)
-	h.peerpods(7, "preview", "--markdown", mdFile, "--json", jsonFile) // 7: changes found
+	h.peerpods(7, "preview", "--expect-no-changes", "--markdown", mdFile, "--report-json", jsonFile) // 7: changes found
 	report := readReport(t, jsonFile)
 	raw, _ := json.Marshal(report)
 	if len(report.Changes) != 1 || report.Changes[0].Op != "replace" || report.Changes[0].Type != "peerpods:libvirt:StorageVolume" {

@@ -81,7 +81,7 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	// exists.
 	keysBefore := readKeys()
 	reportFile := filepath.Join(h.dir, "preview.json")
-	previewOut := h.peerpods(7, "preview", "--json", reportFile)
+	previewOut := h.peerpods(7, "preview", "--expect-no-changes", "--report-json", reportFile)
 	report := readReport(t, reportFile)
 	// The host's key, read by the preview with no credential from the test
 	// sshd (OpenSSH), for the reviewer to confirm: in the output and first
@@ -206,7 +206,7 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	// A bigger volume: previewed and applied as an update (a resize), not
 	// a replacement that would upload the image again.
 	h.editStack("    format: qcow2\n", "    format: qcow2\n    capacity: 134217728\n")
-	h.peerpods(7, "preview", "--json", reportFile)
+	h.peerpods(7, "preview", "--expect-no-changes", "--report-json", reportFile)
 	report = readReport(t, reportFile)
 	if len(report.Changes) != 1 || report.Changes[0].Op != "update" || report.Changes[0].Type != "peerpods:libvirt:StorageVolume" {
 		t.Fatalf("the resize's preview: %+v", report.Changes)
@@ -237,7 +237,7 @@ func TestEngineKnownHostsReachCAA(t *testing.T) {
 	t.Cleanup(func() { os.Remove(alias) })
 	volFile := h.volumeFile(vol)
 	h.editStack("libvirtSocket: "+sock+"\n", "libvirtSocket: "+alias+"\n")
-	h.peerpods(7, "preview", "--json", reportFile)
+	h.peerpods(7, "preview", "--expect-no-changes", "--report-json", reportFile)
 	report = readReport(t, reportFile)
 	updated := map[string]bool{}
 	for _, c := range report.Changes {

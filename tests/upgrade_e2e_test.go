@@ -70,7 +70,7 @@ func TestEngineUpgradeFromConnectionInputs(t *testing.T) {
 	h.build(repoRoot(t), true)
 	h.run("pulumi", "config", "set", "--path", "peerpods:libvirt.host.acceptNewHostKey", "true", "--type", "bool", "--stack", h.stack)
 	reportFile := filepath.Join(h.dir, "preview.json")
-	h.peerpods(7, "preview", "--json", reportFile)
+	h.peerpods(7, "preview", "--expect-no-changes", "--report-json", reportFile)
 	ops := map[string]string{}
 	for _, c := range readReport(t, reportFile).Changes {
 		ops[c.Type+" "+c.Name] = c.Op
@@ -199,7 +199,7 @@ func TestEngineUpgradeFromRecordedDiscovery(t *testing.T) {
 	// deleted (neither touches a cloud: exit 0), then the up.
 	h.build(repoRoot(t), true)
 	reportFile := filepath.Join(h.dir, "preview.json")
-	h.peerpods(0, "preview", "--json", reportFile)
+	h.peerpods(0, "preview", "--expect-no-changes", "--report-json", reportFile)
 	for _, ch := range readReport(t, reportFile).Changes {
 		if !ofTheReference(ch.Type, ch.Name) || (ch.Op != "discard" && ch.Op != "delete") {
 			t.Errorf("the upgrade's preview changes %s %s: %s", ch.Type, ch.Name, ch.Op)
