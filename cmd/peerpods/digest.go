@@ -106,7 +106,9 @@ func shown(m apitype.StepEventMetadata) bool {
 	switch m.Op {
 	case apitype.OpSame:
 		return m.Old != nil && m.New != nil && m.Old.Protect != m.New.Protect
-	case apitype.OpCreateReplacement, apitype.OpDeleteReplaced, apitype.OpDiscardReplaced, apitype.OpImportReplacement:
+	case apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced, apitype.OpReadReplacement,
+		apitype.OpDiscardReplaced, apitype.OpRemovePendingReplace, apitype.OpImportReplacement:
+		// deploy.IsReplacementStep: only the logical step (the replace).
 		return m.Logical
 	}
 	return true

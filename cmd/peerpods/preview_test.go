@@ -95,7 +95,7 @@ func previewRun(t *testing.T, ctx context.Context, flags ...string) (int, string
 		if err != nil || (string(md) != out.String() && !slices.Contains(flags, "--json")) {
 			t.Errorf("markdown file %q (%v) is not what was printed %q", md, err, out.String())
 		}
-	} else if code != exitFailure && code != exitInternal && code != exitCanceled {
+	} else if code == exitOK || code == exitChanges {
 		t.Errorf("exit %d without a report: %v", code, err)
 	}
 	return code, out.String(), errOut.String(), r
