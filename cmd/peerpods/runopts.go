@@ -28,6 +28,9 @@ type runOptions struct {
 	yes bool
 	// noWait skips following the operator after up.
 	noWait bool
+	// json prints the engine events as JSON lines (runJSON) on stdout, as
+	// pulumi --json; for refresh --expect-no-changes the preview's JSON.
+	json bool
 }
 
 // list is a flag that may be given more than once.
@@ -57,6 +60,9 @@ func addRunFlags(fs *flag.FlagSet, cmd string, r *runOptions) {
 	}
 	if cmd == "up" {
 		fs.BoolVar(&r.noWait, "no-wait", false, "do not follow the operator after a cluster handoff (else up waits, at most peerpods:waitTimeout, until peer pods work)")
+	}
+	if cmd == "up" || cmd == "destroy" || cmd == "refresh" {
+		fs.BoolVar(&r.json, "json", false, "print the engine events as JSON lines, as pulumi --json (with --expect-no-changes the preview's JSON, as pulumi preview --json), then the result under \"peerpods\"")
 	}
 	if cmd == "up" || cmd == "destroy" {
 		fs.BoolVar(&r.yes, "yes", false, "do not ask for confirmation (needed without a terminal, as in CI)")

@@ -17,6 +17,7 @@ import (
 	"github.com/peerpods/provisioner/cmd/peerpods/diffreport"
 	"github.com/peerpods/provisioner/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
@@ -186,13 +187,23 @@ func (s *stack) up(ctx context.Context, r runOptions, interactive bool, stdin io
 			return err
 		}
 	}
-	res, err := s.Up(ctx, append(r.up(), optup.ProgressStreams(stderr), optup.ErrorProgressStreams(stderr))...)
-	if err != nil {
-		return s.failed("up", err)
+	op := func(ctx context.Context, ch chan<- events.EngineEvent) (map[string]int, error) {
+		o := append(r.up(), optup.ProgressStreams(stderr), optup.ErrorProgressStreams(stderr))
+		if ch != nil {
+			o = append(o, optup.EventStreams(ch))
+		}
+		res, err := s.Up(ctx, o...)
+		return deref(res.Summary.ResourceChanges), err
 	}
-	fmt.Fprintf(stdout, "\nup of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
+	if err := s.run(ctx, "up", "update", r.json, op, stdout, stderr); err != nil {
+		return err
+	}
 	if r.noWait {
 		return nil
+	}
+	if r.json {
+		// Standard output holds the JSON alone.
+		stdout = stderr
 	}
 	return s.follow(ctx, stdout, stderr)
 }
@@ -211,11 +222,20 @@ func (s *stack) destroy(ctx context.Context, r runOptions, remove, interactive b
 			return err
 		}
 	}
-	res, err := s.Destroy(ctx, append(r.destroy(), optdestroy.ProgressStreams(stderr), optdestroy.ErrorProgressStreams(stderr))...)
-	if err != nil {
-		return s.failed("destroy", err)
+	op := func(ctx context.Context, ch chan<- events.EngineEvent) (map[string]int, error) {
+		o := append(r.destroy(), optdestroy.ProgressStreams(stderr), optdestroy.ErrorProgressStreams(stderr))
+		if ch != nil {
+			o = append(o, optdestroy.EventStreams(ch))
+		}
+		res, err := s.Destroy(ctx, o...)
+		return deref(res.Summary.ResourceChanges), err
 	}
-	fmt.Fprintf(stdout, "\ndestroy of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
+	if err := s.run(ctx, "destroy", "destroy", r.json, op, stdout, stderr); err != nil {
+		return err
+	}
+	if r.json {
+		stdout = stderr
+	}
 	if remove {
 		// Workspace.RemoveStack would delete stacks/Pulumi.<stack>.yaml, a
 		// file of the repository: keep it.
@@ -227,14 +247,36 @@ func (s *stack) destroy(ctx context.Context, r runOptions, remove, interactive b
 	return nil
 }
 
+// refresh refreshes the state; with expectNoChanges it only previews the
+// refresh and returns changesFound on drift.
 func (s *stack) refresh(ctx context.Context, r runOptions, expectNoChanges bool, stdout, stderr io.Writer) error {
 	if expectNoChanges {
 		// A drift check changes no state.
-		res, err := s.PreviewRefresh(ctx, append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))...)
+		o := append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))
+		var c *collector
+		if r.json {
+			c = newCollector()
+			o = append(o, optrefresh.EventStreams(c.ch))
+		}
+		res, err := s.PreviewRefresh(ctx, o...)
+		if r.json {
+			c.wait(ctx, err != nil, stderr)
+			evs, _ := c.result()
+			sum := runSummary{Stack: s.name, Operation: "refresh", Changes: stringKeys(res.ChangeSummary)}
+			if err != nil {
+				sum.Error = engineMessage(err)
+			}
+			if werr := writeJSON(stdout, newPreviewDigest(evs, res.ChangeSummary, sum)); werr != nil && err == nil {
+				return werr
+			}
+			stdout = stderr
+		}
 		if err != nil {
 			return fmt.Errorf("refresh preview of %s failed: %w", s.name, err)
 		}
-		fmt.Fprintf(stdout, "\nrefresh of %s: %s\n", s.name, counts(res.ChangeSummary))
+		if !r.json {
+			fmt.Fprintf(stdout, "\nrefresh of %s: %s\n", s.name, counts(res.ChangeSummary))
+		}
 		if changed(res.ChangeSummary) {
 			fmt.Fprintf(stdout, "drift: the cloud differs from the state of %s\n", s.name)
 			return changesFound
@@ -244,12 +286,44 @@ func (s *stack) refresh(ctx context.Context, r runOptions, expectNoChanges bool,
 	if err := s.recoverInterrupted(ctx, "refresh", s.backend, stderr); err != nil {
 		return err
 	}
-	res, err := s.Refresh(ctx, append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))...)
-	if err != nil {
-		return s.failed("refresh", err)
+	op := func(ctx context.Context, ch chan<- events.EngineEvent) (map[string]int, error) {
+		o := append(r.refreshOpts(), optrefresh.ProgressStreams(stderr), optrefresh.ErrorProgressStreams(stderr))
+		if ch != nil {
+			o = append(o, optrefresh.EventStreams(ch))
+		}
+		res, err := s.Refresh(ctx, o...)
+		return deref(res.Summary.ResourceChanges), err
 	}
-	fmt.Fprintf(stdout, "\nrefresh of %s: %s\n", s.name, counts(deref(res.Summary.ResourceChanges)))
+	return s.run(ctx, "refresh", "refresh", r.json, op, stdout, stderr)
+}
+
+// run runs op, the engine's operation of cmd: with asJSON its events and
+// its result as JSON lines (runJSON), else its result as one line.
+func (s *stack) run(ctx context.Context, cmd, operation string, asJSON bool, op eventOp, stdout, stderr io.Writer) error {
+	if asJSON {
+		if err := runJSON(ctx, s.name, operation, op, stdout, stderr); err != nil {
+			return s.failed(cmd, err)
+		}
+		return nil
+	}
+	changes, err := op(ctx, nil)
+	if err != nil {
+		return s.failed(cmd, err)
+	}
+	fmt.Fprintf(stdout, "\n%s of %s: %s\n", cmd, s.name, counts(changes))
 	return nil
+}
+
+// stringKeys is m with string keys.
+func stringKeys[K ~string](m map[K]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
 }
 
 // pulumi runs a Pulumi CLI command the Automation API has no method for,

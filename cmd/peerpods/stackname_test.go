@@ -125,7 +125,7 @@ func TestStackNameBeforeFiles(t *testing.T) {
 	for _, args := range [][]string{
 		{"up", "--stack", "../x", "--dir", missing, "--yes"},
 		{"up", "--stack", "../x"},
-		{"preview", "--stack", "../x", "--dir", missing, "--json", "p.json", "--markdown", "p.md"},
+		{"preview", "--stack", "../x", "--dir", missing, "--report-json", "p.json", "--markdown", "p.md"},
 		{"destroy", "--stack", "../x", "--dir", missing, "--yes", "--remove"},
 		{"refresh", "--stack", `..\x`, "--dir", missing},
 		{"outputs", "--stack", "../x", "--dir", missing, "--file", "out.json"},
