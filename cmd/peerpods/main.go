@@ -3,24 +3,30 @@
 // the stack files are those of stacks/.
 //
 //	peerpods init    --stack S --kubeconfig FILE [--context C] [--identity cco|static|workload]
-//	peerpods preview --stack S [--json FILE] [--markdown FILE]
-//	peerpods up      --stack S [--no-wait]
+//	peerpods preview --stack S [--json] [--report-json FILE] [--markdown FILE] [--expect-no-changes]
+//	peerpods up      --stack S [--no-wait] [--json]
 //	peerpods check   --stack S [--json] [--smoke]
-//	peerpods destroy --stack S [--remove] [--ignore-leftovers]
+//	peerpods destroy --stack S [--remove] [--ignore-leftovers] [--json]
 //	peerpods sweep   --stack S [--delete [--yes]]
-//	peerpods refresh --stack S [--expect-no-changes]
+//	peerpods refresh --stack S [--expect-no-changes] [--json]
 //	peerpods outputs --stack S [--show-secrets] [--configmap | --manifests] [--file FILE]
 //
 // Common flags: --backend URL (default PULUMI_BACKEND_URL, else the Pulumi
 // default), --dir DIR (the project; default: the directory of the nearest
 // Pulumi.yaml). File backends need PULUMI_CONFIG_PASSPHRASE (or _FILE).
 //
+// --json prints what the Pulumi CLI prints with --json: preview its
+// preview digest (previewDigest), up, refresh and destroy the engine
+// events as JSON lines (runJSON); peerpods' own result under the key
+// "peerpods".
+//
 // Exit codes, those of the Pulumi CLI where the meaning is the same
-// (https://www.pulumi.com/docs/iac/cli/exit-codes/): 0 success (preview: no
-// changes; refresh --expect-no-changes: no drift), 1 failure, 2 bad command
-// line, 6 no such stack (no stack file), 7 preview found changes or refresh
-// found drift, sweep found leftovers that remain, check found a fact that
-// does not hold, 8 canceled (SIGINT,
+// (https://www.pulumi.com/docs/iac/cli/exit-codes/): 0 success (with
+// --expect-no-changes: no changes, no drift), 1 failure, 2 bad command
+// line, 3, 4, 5 and 9 the engine's (authentication, resource error, policy
+// violation, timeout), 6 no such stack (no stack file), 7 preview or
+// refresh --expect-no-changes found changes, sweep found leftovers that
+// remain, check found a fact that does not hold, 8 canceled (SIGINT,
 // SIGTERM, or a confirmation answered no), 255 internal error (a panic);
 // and 64 (EX_USAGE of sysexits.h: Pulumi has no code for it) for a --stack
 // value that is not a valid stack name, refused before any file is looked
@@ -50,8 +56,8 @@ import (
 // from v3.226.1) where peerpods means the same. The Go runtime's own exit
 // status for a crash outside the main goroutine is 2; it is a failure too.
 const (
-	// exitOK is success; preview: no changes, refresh --expect-no-changes:
-	// no drift.
+	// exitOK is success; preview and refresh --expect-no-changes: no
+	// changes.
 	exitOK = 0
 	// exitFailure is any other failure (Pulumi: generic error), an engine
 	// failure or an error diagnostic among them.
@@ -71,8 +77,8 @@ const (
 	// exitNoStack is a stack without a stack file (Pulumi: stack not
 	// found).
 	exitNoStack = 6
-	// exitChanges is a preview that found changes, a refresh
-	// --expect-no-changes that found drift, a sweep that found leftovers
+	// exitChanges is a preview --expect-no-changes that found changes, a
+	// refresh --expect-no-changes that found drift, a sweep that found leftovers
 	// of cloud-api-adaptor that remain, or a check that found a fact that
 	// does not hold (Pulumi: "no changes", an expectation about changes
 	// not met).
@@ -161,7 +167,8 @@ func engineExitCode(err error) int {
 	return exitFailure
 }
 
-// changesFound is returned when a preview has changes or a refresh drift.
+// changesFound is returned when a preview or refresh with --expect-no-changes
+// has changes.
 var changesFound = errors.New("changes found")
 
 const usage = `usage: peerpods <init|discover|preview|up|destroy|refresh|outputs|sweep|check> --stack STACK [flags]
