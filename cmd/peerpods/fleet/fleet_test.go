@@ -1,0 +1,162 @@
+package fleet
+
+import (
+	"flag"
+	"os"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/manifests.yaml from the rendering")
+
+// TestRenderExample: the two-cluster example renders exactly to
+// testdata/manifests.yaml (go test -update rewrites it after a deliberate
+// change).
+func TestRenderExample(t *testing.T) {
+	f := parseFile(t, "testdata/clusters.yaml")
+	got, err := YAML(Render(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("testdata/manifests.yaml", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile("testdata/manifests.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("rendering differs from testdata/manifests.yaml (go test -update after a deliberate change):\n%s", got)
+	}
+	// The same input renders the same bytes (map order does not leak).
+	again, _ := YAML(Render(f))
+	if string(again) != string(got) {
+		t.Error("two renderings of the same file differ")
+	}
+}
+
+// TestFiles: fleet.yaml holds the ServiceAccount and its binding, each
+// cluster's file its Program and Stack, nothing lost or doubled.
+func TestFiles(t *testing.T) {
+	f := parseFile(t, "testdata/clusters.yaml")
+	files, err := Files(f, Render(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"fleet.yaml":         {"ServiceAccount/peerpods-fleet", "ClusterRoleBinding/peerpods-fleet:peerpods-fleet:system:auth-delegator"},
+		"peerpods-east.yaml": {"Program/peerpods-east", "Stack/peerpods-east"},
+		"peerpods-lab.yaml":  {"Program/peerpods-lab", "Stack/peerpods-lab"},
+	}
+	if len(files) != len(want) {
+		t.Errorf("files %v, want %v", keys(files), want)
+	}
+	for name, kinds := range want {
+		var got []string
+		for _, doc := range strings.Split(string(files[name]), "\n---\n") {
+			var o Object
+			if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got = append(got, o["kind"].(string)+"/"+o["metadata"].(Object)["name"].(string))
+		}
+		if strings.Join(got, " ") != strings.Join(kinds, " ") {
+			t.Errorf("%s holds %v, want %v", name, got, kinds)
+		}
+	}
+}
+
+// TestClusterEnv: a cluster's env adds to the fleet's and wins over it.
+func TestClusterEnv(t *testing.T) {
+	f := parseFile(t, "testdata/clusters.yaml")
+	f.Clusters[1].Env = map[string]SecretRef{"AWS_ACCESS_KEY_ID": {Secret: "lab-state", Key: "id"}, "EXTRA": {Secret: "lab", Key: "extra"}}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := Render(f)[5]["spec"].(Object)["envRefs"].(Object)
+	if got := env["AWS_ACCESS_KEY_ID"].(Object)["secret"].(Object)["name"]; got != "lab-state" {
+		t.Errorf("AWS_ACCESS_KEY_ID from %v, want the cluster's Secret lab-state", got)
+	}
+	if env["EXTRA"] == nil || env["AWS_SECRET_ACCESS_KEY"] == nil || env["PULUMI_CONFIG_PASSPHRASE"] == nil {
+		t.Errorf("envRefs %v: want the cluster's and the fleet's", keys(env))
+	}
+}
+
+// TestInvalid: each mistake is refused with the field it is in and what
+// to do; all mistakes of a file are reported at once.
+func TestInvalid(t *testing.T) {
+	base, err := os.ReadFile("testdata/clusters.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"unknown field", "    cloud: aws\n", "    cloud: aws\n    region: us-east-1\n", []string{"clusters[0].region: unknown field: remove it or fix its spelling (fields here: cloud, config, env, handoff, inputs, kubeconfig, name, secrets, stack)"}},
+		{"unknown field in a reference", "{secret: east, key: kubeconfig}", "{secret: east, key: kubeconfig, value: x}", []string{"clusters[0].kubeconfig.value: unknown field"}},
+		{"unknown field in env", "{secret: fleet-state, key: access-key-id}", "{secret: fleet-state, keys: access-key-id}", []string{"env.AWS_ACCESS_KEY_ID.keys: unknown field"}},
+		{"cloud", "cloud: aws", "cloud: openstack", []string{`clusters[0].cloud: "openstack" is not a cloud: set one of aws, azure, gcp, libvirt`}},
+		{"duplicate name", "name: lab", "name: east", []string{`clusters[1].name: "east" is also clusters[0]'s name`}},
+		{"name", "name: east", "name: East_1", []string{`clusters[0].name: "East_1" is not a cluster name`}},
+		{"version", "version: 0.4.0", "version: v0.4.0", []string{`plugin.version: "v0.4.0" is not a release version: write it as 1.2.3`}},
+		{"download URL", "downloadURL: https://downloads.example.com/peerpods/v0.4.0", "downloadURL: downloads.example.com", []string{"plugin.downloadURL:", "is not an http(s) URL"}},
+		{"namespace", "namespace: peerpods-fleet", "namespace: Fleet", []string{`namespace: "Fleet" is not a namespace name`}},
+		{"kubeconfig missing", "    kubeconfig: {secret: lab, key: kubeconfig}\n", "", []string{`clusters[1].kubeconfig.secret: "" is not a Secret name`, `clusters[1].kubeconfig.key: "" is not a Secret key`}},
+		{"secret value instead of a reference", "redhatOfflineToken: {secret: lab-rh, key: token}", "redhatOfflineToken: the-token-itself", []string{"cannot unmarshal string into Go struct field", "fleet.SecretRef"}},
+		{"kubeconfig as a secret input", "redhatOfflineToken: {secret: lab-rh, key: token}", "kubeconfig: {secret: lab, key: kubeconfig}", []string{"clusters[1].secrets.kubeconfig: the kubeconfig is the cluster's kubeconfig field"}},
+		{"input both plain and secret", "      vpcId: vpc-0123456789abcdef0\n", "      vpcId: vpc-0123456789abcdef0\n      accessKeyId: AKIA\n", []string{"clusters[0].inputs.accessKeyId: also a secret input"}},
+		{"handoff output", "      identity: static\n  - name", "      configMap: {}\n  - name", []string{"clusters[0].handoff.configMap: set from the aws component's output"}},
+		{"config namespace", "aws:region: us-east-1", "region: us-east-1", []string{"clusters[0].config.region: not a provider setting: write <provider>:<key>"}},
+		{"peerpods config", "aws:region: us-east-1", "peerpods:region: us-east-1", []string{"clusters[0].config.peerpods:region: not a provider setting"}},
+		{"passphrase as env", "  AWS_ACCESS_KEY_ID:", "  PULUMI_CONFIG_PASSPHRASE: {secret: s, key: k}\n  AWS_ACCESS_KEY_ID:", []string{"env.PULUMI_CONFIG_PASSPHRASE: set the passphrase with the top-level passphrase field"}},
+		{"reserved env", "  AWS_ACCESS_KEY_ID:", "  PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: {secret: s, key: k}\n  AWS_ACCESS_KEY_ID:", []string{"env.PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: set by the rendered Stack"}},
+		{"stack", "stack: lab-kvm", "stack: a/b/c/d", []string{`clusters[1].stack: "a/b/c/d" is not a stack name`}},
+		{"two mistakes", "cloud: libvirt", "cloud: kvm", []string{`clusters[1].cloud: "kvm"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(string(base), c.old) {
+				t.Fatalf("the example has no %q", c.old)
+			}
+			data := strings.Replace(string(base), c.old, c.new, 1)
+			_, err := Parse([]byte(data))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+	// All problems at once.
+	data := strings.NewReplacer("cloud: aws", "cloud: x", "cloud: libvirt", "cloud: y").Replace(string(base))
+	_, err = Parse([]byte(data))
+	if err == nil || !strings.Contains(err.Error(), "clusters[0].cloud") || !strings.Contains(err.Error(), "clusters[1].cloud") {
+		t.Errorf("two bad clouds: %v; want both named", err)
+	}
+	if _, err := Parse([]byte("namespace: n\nplugin: {version: 1.0.0, downloadURL: https://x}\n")); err == nil || !strings.Contains(err.Error(), "clusters: empty: list at least one cluster") {
+		t.Errorf("no clusters: %v", err)
+	}
+}
+
+func parseFile(t *testing.T, path string) *File {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func keys[V any](m map[string]V) []string { return sortedKeys(m) }
