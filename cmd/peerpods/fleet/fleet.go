@@ -298,17 +298,7 @@ func meta(name, namespace string) Object {
 // the handoff, each secret input a configuration value its Stack sets from
 // a Secret.
 func program(f *File, c Cluster) Object {
-	opts := func(providers ...string) Object {
-		o := Object{"version": f.Plugin.Version}
-		if len(providers) > 0 {
-			refs := make([]any, len(providers))
-			for i, p := range providers {
-				refs[i] = "${" + p + "}"
-			}
-			o["providers"] = refs
-		}
-		return o
-	}
+	opts := Object{"version": f.Plugin.Version}
 	config := Object{"kubeconfig": Object{"type": "String"}}
 	inputs := Object{}
 	for k, v := range c.Inputs {
@@ -341,20 +331,20 @@ func program(f *File, c Cluster) Object {
 						"enableSecretMutable":    true,
 					},
 				},
-				"peerpods": Object{
-					"type":       "pulumi:providers:peerpods",
-					"properties": Object{"kubeconfig": "${kubeconfig}"},
-					"options":    opts(),
-				},
 				"podvms": Object{
 					"type":       "peerpods:" + c.Cloud + ":PeerPods",
 					"properties": inputs,
-					"options":    opts("peerpods"),
+					"options":    opts,
 				},
 				"handoff": Object{
 					"type":       "peerpods:components:ClusterHandoff",
 					"properties": handoff,
-					"options":    opts("k8s", "peerpods"),
+					// provider, not providers: PKO's Program declares
+					// providers a map, which Pulumi YAML refuses (it
+					// takes a list); on a component, provider reaches
+					// the children of its package. NodeTaints use the
+					// default peerpods provider (peerpods:kubeconfig).
+					"options": Object{"version": f.Plugin.Version, "provider": "${k8s}"},
 				},
 			},
 			"outputs": Object{
@@ -374,7 +364,9 @@ func stack(f *File, c Cluster) Object {
 	if name == "" {
 		name = c.Name
 	}
-	secrets := Object{"kubeconfig": secretRef(c.Kubeconfig)}
+	// The kubeconfig twice: the program's, for its Kubernetes provider,
+	// and the default peerpods provider's, for NodeTaints.
+	secrets := Object{"kubeconfig": secretRef(c.Kubeconfig), "peerpods:kubeconfig": secretRef(c.Kubeconfig)}
 	for k, r := range c.Secrets {
 		secrets[k] = secretRef(r)
 	}
