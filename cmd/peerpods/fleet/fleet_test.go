@@ -103,8 +103,8 @@ func TestInvalid(t *testing.T) {
 		{"cloud", "cloud: aws", "cloud: openstack", []string{`clusters[0].cloud: "openstack" is not a cloud: set one of aws, azure, gcp, libvirt`}},
 		{"duplicate name", "name: lab", "name: east", []string{`clusters[1].name: "east" is also clusters[0]'s name`}},
 		{"name", "name: east", "name: East_1", []string{`clusters[0].name: "East_1" is not a cluster name`}},
-		{"version", "version: 0.4.0", "version: v0.4.0", []string{`plugin.version: "v0.4.0" is not a release version: write it as 1.2.3`}},
-		{"download URL", "downloadURL: https://downloads.example.com/peerpods/v0.4.0", "downloadURL: downloads.example.com", []string{"plugin.downloadURL:", "is not an http(s) URL"}},
+		{"version", "version: 0.2.0", "version: v0.2.0", []string{`plugin.version: "v0.2.0" is not a release version: write it as 1.2.3`}},
+		{"download URL", "downloadURL: https://downloads.example.com/peerpods/v0.2.0", "downloadURL: downloads.example.com", []string{"plugin.downloadURL:", "is not an http(s) URL"}},
 		{"namespace", "namespace: peerpods-fleet", "namespace: Fleet", []string{`namespace: "Fleet" is not a namespace name`}},
 		{"kubeconfig missing", "    kubeconfig: {secret: lab, key: kubeconfig}\n", "", []string{`clusters[1].kubeconfig.secret: "" is not a Secret name`, `clusters[1].kubeconfig.key: "" is not a Secret key`}},
 		{"secret value instead of a reference", "redhatOfflineToken: {secret: lab-rh, key: token}", "redhatOfflineToken: the-token-itself", []string{"cannot unmarshal string into Go struct field", "fleet.SecretRef"}},
@@ -160,3 +160,25 @@ func parseFile(t *testing.T, path string) *File {
 }
 
 func keys[V any](m map[string]V) []string { return sortedKeys(m) }
+
+// TestREADMEExample: the clusters file of README.md's fleet section is
+// accepted.
+func TestREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Fleets on the Pulumi Kubernetes Operator\n")
+	_, block, ok2 := strings.Cut(section, "\n```yaml\n")
+	block, _, ok3 := strings.Cut(block, "\n```\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no fleet section with a yaml block")
+	}
+	f, err := Parse([]byte(block))
+	if err != nil {
+		t.Fatalf("README.md's clusters file: %v", err)
+	}
+	if len(f.Clusters) != 2 {
+		t.Errorf("README.md's clusters file has %d clusters, want 2", len(f.Clusters))
+	}
+}
