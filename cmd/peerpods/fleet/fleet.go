@@ -73,7 +73,8 @@ type Cluster struct {
 	Kubeconfig SecretRef `json:"kubeconfig"`
 	// Inputs are the non-secret inputs of peerpods:<cloud>:PeerPods.
 	Inputs map[string]any `json:"inputs,omitempty"`
-	// Secrets are its secret inputs, from Secrets.
+	// Secrets are its secret inputs, from Secrets: an input's name, or a
+	// field of one as input.field (host.password).
 	Secrets map[string]SecretRef `json:"secrets,omitempty"`
 	// Handoff are extra inputs of the ClusterHandoff (identity,
 	// operatorLine, kataConfig, nodes, ...).
@@ -221,17 +222,24 @@ func (f *File) Validate() error {
 			bad(at+".cloud", "%q is not a cloud: set one of %s", c.Cloud, strings.Join(Clouds, ", "))
 		}
 		checkRef(at+".kubeconfig", c.Kubeconfig)
+		keys := map[string]string{}
 		for _, name := range sortedKeys(c.Secrets) {
+			field := at + ".secrets." + name
+			parts := strings.Split(name, ".")
 			switch {
-			case !identifier.MatchString(name):
-				bad(at+".secrets."+name, "not an input name of peerpods:%s:PeerPods (letters, digits, '_')", c.Cloud)
-			case slices.Contains(reservedSecrets, name):
-				bad(at+".secrets."+name, "the kubeconfig is the cluster's kubeconfig field: move it there")
+			case slices.ContainsFunc(parts, func(p string) bool { return !identifier.MatchString(p) }):
+				bad(field, "not an input of peerpods:%s:PeerPods: name it, or a field of one as input.field (letters, digits, '_')", c.Cloud)
+			case slices.Contains(reservedSecrets, configKey(name)):
+				bad(field, "the kubeconfig is the cluster's kubeconfig field: move it there")
 			default:
-				checkRef(at+".secrets."+name, c.Secrets[name])
-			}
-			if _, both := c.Inputs[name]; both {
-				bad(at+".inputs."+name, "also a secret input: keep it under secrets only")
+				if other, dup := keys[configKey(name)]; dup {
+					bad(field, "its configuration key %s is also %s's: rename one", configKey(name), other)
+				}
+				keys[configKey(name)] = name
+				checkRef(field, c.Secrets[name])
+				if _, both := lookup(c.Inputs, parts); both {
+					bad(at+".inputs."+name, "also a secret input: keep it under secrets only")
+				}
 			}
 		}
 		for _, name := range sortedKeys(c.Inputs) {
@@ -243,6 +251,10 @@ func (f *File) Validate() error {
 			switch name {
 			case "cloud", "configMap", "secret", "sshKeySecret":
 				bad(at+".handoff."+name, "set from the %s component's output: remove it", c.Cloud)
+			case "nodes":
+				if hasTaints(c.Handoff[name]) {
+					bad(at+".handoff.nodes", "node taints need a peerpods provider next to the Kubernetes one, which a PKO Program cannot pass (its providers option is a map, Pulumi YAML takes a list): leave the taints out, or run this cluster's stack outside PKO")
+				}
 			default:
 				if !identifier.MatchString(name) {
 					bad(at+".handoff."+name, "not an input name of peerpods:components:ClusterHandoff")
@@ -257,6 +269,58 @@ func (f *File) Validate() error {
 		checkEnv(at+".env", c.Env)
 	}
 	return errors.Join(errs...)
+}
+
+// configKey is the program's configuration key of a secret input: its
+// path in lower camel case (host.password: hostPassword).
+func configKey(path string) string {
+	parts := strings.Split(path, ".")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// lookup returns the value at path in m.
+func lookup(m map[string]any, path []string) (any, bool) {
+	v, ok := m[path[0]]
+	if !ok || len(path) == 1 {
+		return v, ok
+	}
+	sub, isMap := v.(map[string]any)
+	if !isMap {
+		return nil, false
+	}
+	return lookup(sub, path[1:])
+}
+
+// set sets the value at path in m, making the maps on the way (m's own
+// are copies already, see literal).
+func set(m map[string]any, path []string, v any) {
+	if len(path) == 1 {
+		m[path[0]] = v
+		return
+	}
+	sub, ok := m[path[0]].(map[string]any)
+	if !ok {
+		sub = map[string]any{}
+		m[path[0]] = sub
+	}
+	set(sub, path[1:], v)
+}
+
+// hasTaints reports whether handoff.nodes (a list of node patches) sets
+// taints.
+func hasTaints(nodes any) bool {
+	list, _ := nodes.([]any)
+	for _, n := range list {
+		if m, ok := n.(map[string]any); ok && m["taints"] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Object is one manifest.
@@ -304,9 +368,9 @@ func program(f *File, c Cluster) Object {
 	for k, v := range c.Inputs {
 		inputs[k] = literal(v)
 	}
-	for k := range c.Secrets {
-		config[k] = Object{"type": "String"}
-		inputs[k] = "${" + k + "}"
+	for _, k := range sortedKeys(c.Secrets) {
+		config[configKey(k)] = Object{"type": "String"}
+		set(inputs, strings.Split(k, "."), "${"+configKey(k)+"}")
 	}
 	handoff := Object{}
 	for k, v := range c.Handoff {
@@ -331,10 +395,15 @@ func program(f *File, c Cluster) Object {
 						"enableSecretMutable":    true,
 					},
 				},
+				// The components use no default provider.
+				"peerpods": Object{
+					"type":    "pulumi:providers:peerpods",
+					"options": opts,
+				},
 				"podvms": Object{
 					"type":       "peerpods:" + c.Cloud + ":PeerPods",
 					"properties": inputs,
-					"options":    opts,
+					"options":    Object{"version": f.Plugin.Version, "provider": "${peerpods}"},
 				},
 				"handoff": Object{
 					"type":       "peerpods:components:ClusterHandoff",
@@ -342,8 +411,7 @@ func program(f *File, c Cluster) Object {
 					// provider, not providers: PKO's Program declares
 					// providers a map, which Pulumi YAML refuses (it
 					// takes a list); on a component, provider reaches
-					// the children of its package. NodeTaints use the
-					// default peerpods provider (peerpods:kubeconfig).
+					// the children of its package.
 					"options": Object{"version": f.Plugin.Version, "provider": "${k8s}"},
 				},
 			},
@@ -364,11 +432,9 @@ func stack(f *File, c Cluster) Object {
 	if name == "" {
 		name = c.Name
 	}
-	// The kubeconfig twice: the program's, for its Kubernetes provider,
-	// and the default peerpods provider's, for NodeTaints.
-	secrets := Object{"kubeconfig": secretRef(c.Kubeconfig), "peerpods:kubeconfig": secretRef(c.Kubeconfig)}
+	secrets := Object{"kubeconfig": secretRef(c.Kubeconfig)}
 	for k, r := range c.Secrets {
-		secrets[k] = secretRef(r)
+		secrets[configKey(k)] = secretRef(r)
 	}
 	env := Object{}
 	for k, r := range f.Env {

@@ -86,6 +86,40 @@ func TestClusterEnv(t *testing.T) {
 	}
 }
 
+// TestNestedSecret: a secret field of an input (host.password) is set in
+// the input from the configuration key hostPassword, next to the input's
+// plain fields, and the Stack takes it from its Secret under that key; the
+// same field also given plainly is refused.
+func TestNestedSecret(t *testing.T) {
+	f := parseFile(t, "testdata/clusters.yaml")
+	lab := &f.Clusters[1]
+	lab.Inputs["host"] = map[string]any{"address": "kvm.lab.example.com", "user": "root"}
+	lab.Secrets["host.password"] = SecretRef{Secret: "lab-host", Key: "password"}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	objs := Render(f)
+	prog := objs[4]["program"].(Object)
+	host := prog["resources"].(Object)["podvms"].(Object)["properties"].(Object)["host"].(map[string]any)
+	if host["password"] != "${hostPassword}" || host["address"] != "kvm.lab.example.com" || host["user"] != "root" {
+		t.Errorf("podvms.host = %v", host)
+	}
+	if prog["configuration"].(Object)["hostPassword"] == nil {
+		t.Errorf("configuration %v has no hostPassword", keys(prog["configuration"].(Object)))
+	}
+	ref := objs[5]["spec"].(Object)["secretsRef"].(Object)["hostPassword"]
+	if ref == nil || ref.(Object)["secret"].(Object)["name"] != "lab-host" {
+		t.Errorf("secretsRef.hostPassword = %v", ref)
+	}
+	if _, isThere := f.Clusters[1].Inputs["host"].(map[string]any)["password"]; isThere {
+		t.Error("rendering changed the file's inputs")
+	}
+	lab.Inputs["host"] = map[string]any{"address": "kvm", "password": "plain"}
+	if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "clusters[1].inputs.host.password: also a secret input") {
+		t.Errorf("host.password plain and secret: %v", err)
+	}
+}
+
 // TestInvalid: each mistake is refused with the field it is in and what
 // to do; all mistakes of a file are reported at once.
 func TestInvalid(t *testing.T) {
@@ -111,6 +145,9 @@ func TestInvalid(t *testing.T) {
 		{"kubeconfig as a secret input", "redhatOfflineToken: {secret: lab-rh, key: token}", "kubeconfig: {secret: lab, key: kubeconfig}", []string{"clusters[1].secrets.kubeconfig: the kubeconfig is the cluster's kubeconfig field"}},
 		{"input both plain and secret", "      vpcId: vpc-0123456789abcdef0\n", "      vpcId: vpc-0123456789abcdef0\n      accessKeyId: AKIA\n", []string{"clusters[0].inputs.accessKeyId: also a secret input"}},
 		{"handoff output", "      identity: static\n  - name", "      configMap: {}\n  - name", []string{"clusters[0].handoff.configMap: set from the aws component's output"}},
+		{"node taints", "      identity: static\n  - name", "      identity: static\n      nodes: [{name: w1, taints: [{key: k, effect: NoSchedule}]}]\n  - name", []string{"clusters[0].handoff.nodes: node taints need a peerpods provider"}},
+		{"two secrets, one key", "redhatOfflineToken: {secret: lab-rh, key: token}", "redhatOfflineToken: {secret: lab-rh, key: token}\n      host.password: {secret: a, key: b}\n      hostPassword: {secret: a, key: b}", []string{"clusters[1].secrets.hostPassword: its configuration key hostPassword is also host.password's: rename one"}},
+		{"bad secret path", "redhatOfflineToken: {secret: lab-rh, key: token}", "host..password: {secret: a, key: b}", []string{"clusters[1].secrets.host..password: not an input of peerpods:libvirt:PeerPods"}},
 		{"config namespace", "aws:region: us-east-1", "region: us-east-1", []string{"clusters[0].config.region: not a provider setting: write <provider>:<key>"}},
 		{"peerpods config", "aws:region: us-east-1", "peerpods:region: us-east-1", []string{"clusters[0].config.peerpods:region: not a provider setting"}},
 		{"passphrase as env", "  AWS_ACCESS_KEY_ID:", "  PULUMI_CONFIG_PASSPHRASE: {secret: s, key: k}\n  AWS_ACCESS_KEY_ID:", []string{"env.PULUMI_CONFIG_PASSPHRASE: set the passphrase with the top-level passphrase field"}},
