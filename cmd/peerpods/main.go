@@ -172,6 +172,7 @@ func engineExitCode(err error) int {
 var changesFound = errors.New("changes found")
 
 const usage = `usage: peerpods <init|discover|preview|up|destroy|refresh|outputs|sweep|check> --stack STACK [flags]
+       peerpods fleet render --clusters FILE [--out DIR]
 run "peerpods <command> -h" for the flags of a command`
 
 // run executes one command and returns the exit code; a panic is an
@@ -228,6 +229,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"no command"}
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "fleet" {
+		return fleetCommand(rest, stdout)
+	}
 	fs := flag.NewFlagSet("peerpods "+cmd, flag.ContinueOnError)
 	// The flag package would print a parse error and the flags; exitCode
 	// prints the error once, -h prints the flags below.
