@@ -89,8 +89,10 @@ faults: tools
 tools: pulumi kube yaml kubernetes-provider mermaid
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
-# it on PATH), the provider plugin into ./bin, where Pulumi.yaml's
-# plugins.providers entry points the engine. CLOUDS="aws" (or several)
+# it on PATH), the provider plugin next to it, where the engine finds it on
+# PATH (Pulumi.yaml names no plugin folder: stacks that do not load the
+# plugin need none), and into ./bin, the folder the README's YAML and
+# TypeScript examples point plugins.providers at. CLOUDS="aws" (or several)
 # builds them for those clouds only (build tags peerpods_clouds,<cloud>);
 # empty builds every cloud.
 CLOUDS   ?=
@@ -102,6 +104,7 @@ binaries:
 	@mkdir -p $(CACHE)/bin bin
 	$(GO) build $(GOTAGS) -o $(CACHE)/bin/peerpods ./cmd/peerpods
 	$(GO) build $(GOTAGS) -o bin/pulumi-resource-peerpods ./cmd/pulumi-resource-peerpods
+	cp bin/pulumi-resource-peerpods $(CACHE)/bin/pulumi-resource-peerpods
 
 # The release files of VERSION (x.y.z, no leading v) in dist/
 # (hack/release.sh): the provider plugin as Pulumi downloads it,

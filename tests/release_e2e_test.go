@@ -105,3 +105,56 @@ func TestReleaseInstalls(t *testing.T) {
 		t.Errorf("the server was asked for %v, want [%s]", requests, want)
 	}
 }
+
+// TestAWSStackNeedsNoBin: the AWS example stack runs on the repository's
+// Pulumi.yaml in a project without bin/ (no plugin folder, no plugin
+// anywhere): peerpods preview gets to the program, which stops at its own
+// settings check (no kubeconfig, no credentials: nothing reaches AWS).
+// With a plugins.providers entry naming ./bin, as Pulumi.yaml had, the
+// engine refuses the project before any program runs.
+func TestAWSStackNeedsNoBin(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(project), "\nplugins:") {
+		t.Fatalf("Pulumi.yaml has a plugins section:\n%s", project)
+	}
+	stack, err := os.ReadFile(filepath.Join(root, "stacks", "Pulumi.aws-example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	peerpods := filepath.Join(binaries(t, root, true), "peerpods")
+	for _, c := range []struct {
+		name, extra, want, not string
+	}{
+		{"Pulumi.yaml", "", "invalid settings", "no folder at path"},
+		{"with plugins.providers ./bin", treePlugin, "no folder at path", "invalid settings"},
+	} {
+		tmp := t.TempDir()
+		h := &harness{t: t, dir: filepath.Join(tmp, "project"), stack: "aws-example", bin: tmp}
+		for _, d := range []string{filepath.Join(h.dir, "stacks"), filepath.Join(tmp, "state")} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for path, data := range map[string][]byte{"Pulumi.yaml": append(project, c.extra...), "stacks/Pulumi.aws-example.yaml": stack} {
+			if err := os.WriteFile(filepath.Join(h.dir, path), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := link(peerpods, filepath.Join(h.bin, "peerpods")); err != nil {
+			t.Fatal(err)
+		}
+		h.env = append(pulumiEnv(t, filepath.Join(tmp, "state"), filepath.Join(tmp, "home")), "PULUMI_IGNORE_AMBIENT_PLUGINS=true")
+		out := h.peerpods(1, "preview")
+		if !strings.Contains(out, c.want) || strings.Contains(out, c.not) {
+			t.Errorf("%s: peerpods preview says %q, want %q and no %q", c.name, out, c.want, c.not)
+		}
+	}
+}
