@@ -15,7 +15,7 @@ CLOUD_PACKAGES := $(filter-out %_test,$(patsubst stacks/cloud_%.go,%,$(wildcard 
 COVERED      := $(CLOUD_PACKAGES) components/common components/check components/netrules components/backoff components/values components/readiness components/handoffcheck components/smoke components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
-.PHONY: test check lint unit build pulumi kube kubernetes-provider yaml mermaid tools clean e2e faults bench binaries demo demo-down
+.PHONY: test check lint unit build pulumi kube kubernetes-provider yaml mermaid tools clean e2e faults bench binaries demo demo-down release
 
 test: lint unit
 
@@ -89,8 +89,10 @@ faults: tools
 tools: pulumi kube yaml kubernetes-provider mermaid
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
-# it on PATH), the provider plugin into ./bin, where Pulumi.yaml's
-# plugins.providers entry points the engine. CLOUDS="aws" (or several)
+# it on PATH), the provider plugin next to it, where the engine finds it on
+# PATH (Pulumi.yaml names no plugin folder: stacks that do not load the
+# plugin need none), and into ./bin, the folder the README's YAML and
+# TypeScript examples point plugins.providers at. CLOUDS="aws" (or several)
 # builds them for those clouds only (build tags peerpods_clouds,<cloud>);
 # empty builds every cloud.
 CLOUDS   ?=
@@ -102,6 +104,19 @@ binaries:
 	@mkdir -p $(CACHE)/bin bin
 	$(GO) build $(GOTAGS) -o $(CACHE)/bin/peerpods ./cmd/peerpods
 	$(GO) build $(GOTAGS) -o bin/pulumi-resource-peerpods ./cmd/pulumi-resource-peerpods
+	cp bin/pulumi-resource-peerpods $(CACHE)/bin/pulumi-resource-peerpods
+
+# The release files of VERSION (x.y.z, no leading v) in dist/
+# (hack/release.sh): the provider plugin as Pulumi downloads it,
+# pulumi-resource-peerpods-v<VERSION>-<os>-<arch>.tar.gz, the command as
+# peerpods-v<VERSION>-<os>-<arch>.tar.gz, and SHA256SUMS; for each os/arch
+# of PLATFORMS (default: linux and darwin on amd64 and arm64); DIST
+# names another directory.
+VERSION   ?=
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+DIST      ?= dist
+release:
+	GO="$(GO)" NICE="$(NICE)" PLATFORMS="$(PLATFORMS)" DIST="$(DIST)" hack/release.sh "$(VERSION)"
 
 # The main job, offline: this machine's libvirtd, the libvirt-local stack on
 # a file:// backend; demo-down destroys it.

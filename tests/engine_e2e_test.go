@@ -80,7 +80,7 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(h.dir, "Pulumi.yaml"), project, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(h.dir, "Pulumi.yaml"), append(project, treePlugin...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	h.env = append(pulumiEnv(t, h.state, filepath.Join(tmp, "home")), "PATH="+h.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -95,6 +95,15 @@ func newHarness(t *testing.T, stack string, stackFile func(h *harness, root, tmp
 	h.writeStack(stackFile(h, root, tmp))
 	return h
 }
+
+// treePlugin is what the harness adds to the project file: the engine
+// takes the plugin under test from the project's bin/ (build puts it
+// there), before any plugin on PATH or in the Pulumi home.
+const treePlugin = `plugins:
+  providers:
+    - name: peerpods
+      path: ./bin
+`
 
 // pulumiEnv is the environment of the Pulumi CLI and the peerpods command
 // in a test: a file:// backend at state, a random passphrase, its own
@@ -115,8 +124,8 @@ func pulumiEnv(t *testing.T, state, home string) []string {
 
 // build puts the command and the plugin built from the source tree src
 // (the repository, or an earlier version of it) into the harness: the
-// command on PATH, the plugin only into the project's bin/, where
-// Pulumi.yaml's plugins.providers entry points the engine (so these tests
+// command on PATH, the plugin only into the project's bin/, where the
+// plugins.providers entry newHarness adds (treePlugin) points the engine (so these tests
 // prove that route: no PATH, no release lookup). They are built once per
 // test process (binaries). With cover and PEERPODS_E2E_BIN_COVERDIR (make
 // e2e), the binaries record coverage there (GOCOVERDIR in h.env); an

@@ -14,6 +14,7 @@ import (
 
 // workflow is the part of a GitHub Actions workflow the checks read.
 type workflow struct {
+	On          any               `yaml:"on"`
 	Permissions any               `yaml:"permissions"`
 	Env         map[string]string `yaml:"env"`
 	Jobs        map[string]struct {
@@ -41,7 +42,9 @@ var (
 // code unless the job waits for an environment's approval and runs for
 // the repository's own branches only (forks never get secrets). A job
 // that may write to the repository or its pull requests runs no
-// checked-out code.
+// checked-out code of a pull request. Jobs of a workflow that pull
+// requests do not trigger (such as a release on tag push) run no pull
+// request's code.
 func workflowProblems(src []byte) []string {
 	var w workflow
 	if err := yaml.Unmarshal(src, &w); err != nil {
@@ -64,7 +67,7 @@ func workflowProblems(src []byte) []string {
 		}
 	}) {
 		j := w.Jobs[name]
-		onPR := !strings.Contains(j.If, "github.event_name == 'push'")
+		onPR := triggeredByPullRequests(w.On) && !strings.Contains(j.If, "github.event_name == 'push'")
 		checksOut, usesSecrets := false, false
 		for _, v := range j.Env {
 			usesSecrets = usesSecrets || secrets.MatchString(v)
@@ -98,6 +101,77 @@ func workflowProblems(src []byte) []string {
 		}
 	}
 	return out
+}
+
+// triggeredByPullRequests reports whether a workflow's on: (a string, a
+// list or a map of events) has a pull request event, or is unreadable.
+func triggeredByPullRequests(on any) bool {
+	var events []string
+	switch v := on.(type) {
+	case string:
+		events = []string{v}
+	case []any:
+		for _, e := range v {
+			events = append(events, fmt.Sprint(e))
+		}
+	case map[string]any:
+		for e := range v {
+			events = append(events, e)
+		}
+	default:
+		return true
+	}
+	return slices.ContainsFunc(events, func(e string) bool { return strings.HasPrefix(e, "pull_request") })
+}
+
+// TestWorkflows holds every workflow of the repository to
+// workflowProblems.
+func TestWorkflows(t *testing.T) {
+	dir := kubetest.RepoFile(t, ".github/workflows")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".yml") && !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		n++
+		src, err := os.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := workflowProblems(src); len(p) != 0 {
+			t.Errorf("%s: %s", e.Name(), strings.Join(p, "; "))
+		}
+	}
+	if n < 2 {
+		t.Errorf("%d workflows in %s, want preview.yml and release.yml at least", n, dir)
+	}
+}
+
+// TestReleaseWorkflow: the release workflow runs on tag pushes only, with
+// the right to write the repository's contents (the release) in its job
+// alone; the same job on pull requests would be refused.
+func TestReleaseWorkflow(t *testing.T) {
+	src, err := os.ReadFile(kubetest.RepoFile(t, ".github/workflows/release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := workflowProblems(src); len(p) != 0 {
+		t.Fatalf("release.yml: %s", strings.Join(p, "; "))
+	}
+	for _, want := range []string{"tags: [\"v*\"]", "permissions: {contents: write}", "make release VERSION=\"${TAG#v}\"", "gh release create"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("release.yml has no %q", want)
+		}
+	}
+	onPR := strings.Replace(strings.Replace(string(src), "  push:\n    tags: [\"v*\"]\n", "  pull_request:\n", 1),
+		"    if: github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')\n", "", 1)
+	if p := workflowProblems([]byte(onPR)); !slices.ContainsFunc(p, func(s string) bool { return strings.Contains(s, "may write contents and runs a pull request's code") }) {
+		t.Errorf("release.yml on pull requests: not caught (%v)", p)
+	}
 }
 
 // TestWorkflowLeastPrivilege holds the repository's workflow to

@@ -10,6 +10,7 @@
 //	peerpods sweep   --stack S [--delete [--yes]]
 //	peerpods refresh --stack S [--expect-no-changes] [--json]
 //	peerpods outputs --stack S [--show-secrets] [--configmap | --manifests] [--file FILE]
+//	peerpods version (also --version)
 //
 // Common flags: --backend URL (default PULUMI_BACKEND_URL, else the Pulumi
 // default), --dir DIR (the project; default: the directory of the nearest
@@ -115,6 +116,10 @@ func main() {
 	os.Exit(code)
 }
 
+// version is this command's version: make release sets it at link time
+// (-ldflags -X main.version=X.Y.Z); peerpods version prints it.
+var version = "dev"
+
 // runner returns the Pulumi CLI runner of the workspaces; main sets it to
 // an engine, tests leave the Automation API's own.
 var runner = func() (auto.PulumiCommand, error) { return auto.NewPulumiCommand(nil) }
@@ -173,6 +178,7 @@ var changesFound = errors.New("changes found")
 
 const usage = `usage: peerpods <init|discover|preview|up|destroy|refresh|outputs|sweep|check> --stack STACK [flags]
        peerpods fleet render --clusters FILE [--out DIR]
+       peerpods version
 run "peerpods <command> -h" for the flags of a command`
 
 // run executes one command and returns the exit code; a panic is an
@@ -231,6 +237,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cmd, rest := args[0], args[1:]
 	if cmd == "fleet" {
 		return fleetCommand(rest, stdout)
+	}
+	if cmd == "version" || cmd == "--version" || cmd == "-version" {
+		_, err := fmt.Fprintf(stdout, "peerpods %s\n", version)
+		return err
 	}
 	fs := flag.NewFlagSet("peerpods "+cmd, flag.ContinueOnError)
 	// The flag package would print a parse error and the flags; exitCode

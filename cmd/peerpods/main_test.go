@@ -29,6 +29,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"preview", "--stack", "s", "extra"}, exitUsage, `unexpected argument "extra"`},
 		{[]string{"outputs", "--stack", "s", "--json", "x"}, exitUsage, "flag provided but not defined: -json"},
 		{[]string{"help"}, exitOK, "usage: peerpods"},
+		{[]string{"version"}, exitOK, "peerpods dev\n"},
+		{[]string{"--version"}, exitOK, "peerpods dev\n"},
 		{[]string{"outputs", "--stack", "s", "--manifests"}, exitUsage, "add --show-secrets"},
 		{[]string{"outputs", "--stack", "s", "--manifests", "--show-secrets", "--configmap"}, exitUsage, "exclude each other"},
 		{[]string{"up", "-h"}, exitOK, "  -stack string"},

@@ -155,8 +155,9 @@ var errDeclined = errors.New("declined: nothing was changed")
 // terminal reports whether f is an interactive terminal.
 func terminal(f *os.File) bool {
 	// A character device is not enough: /dev/null is one (the standard
-	// input of a job without one). A terminal answers TCGETS.
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	// input of a job without one). A terminal answers TCGETS (TIOCGETA
+	// on darwin).
+	_, err := unix.IoctlGetTermios(int(f.Fd()), getTermios)
 	return err == nil
 }
 

@@ -77,6 +77,7 @@ func TestSchemaLanguages(t *testing.T) {
 // registration is what the engine saw of one resource registration.
 type registration struct {
 	version       string
+	downloadURL   string
 	inputs        resource.PropertyMap
 	secretOutputs []string
 }
@@ -92,7 +93,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	defer r.mu.Unlock()
 	outs := slices.Clone(args.RegisterRPC.GetAdditionalSecretOutputs())
 	slices.Sort(outs)
-	r.regs[args.TypeToken] = registration{version: args.RegisterRPC.GetVersion(), inputs: args.Inputs, secretOutputs: outs}
+	r.regs[args.TypeToken] = registration{version: args.RegisterRPC.GetVersion(), downloadURL: args.RegisterRPC.GetPluginDownloadURL(), inputs: args.Inputs, secretOutputs: outs}
 	return args.Name + "-id", args.Inputs, nil
 }
 
@@ -133,7 +134,8 @@ func register(t *testing.T) map[string]registration {
 }
 
 // TestRegisteredVersion: the engine is asked for the provider plugin of
-// the provider's own version, for the provider and for every resource.
+// the provider's own version, downloaded from the project's GitHub
+// releases, for the provider and for every resource.
 func TestRegisteredVersion(t *testing.T) {
 	regs := register(t)
 	tokens := []string{"pulumi:providers:peerpods", "peerpods:libvirt:StoragePool", "peerpods:libvirt:StorageVolume", "peerpods:libvirt:KvmHostAccess"}
@@ -147,6 +149,8 @@ func TestRegisteredVersion(t *testing.T) {
 			t.Errorf("%s not registered", token)
 		case reg.version != provider.Version:
 			t.Errorf("%s registered with version %q, want %s", token, reg.version, provider.Version)
+		case reg.downloadURL != provider.PluginDownloadURL:
+			t.Errorf("%s registered with plugin download URL %q, want %s", token, reg.downloadURL, provider.PluginDownloadURL)
 		}
 	}
 }

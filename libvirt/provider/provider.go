@@ -17,10 +17,24 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
 
-// Name and Version of the provider plugin (pulumi-resource-peerpods).
+// Version is the provider plugin's version. Its default is the version of
+// this source tree, which the checked-in SDK is generated at (hack/sdkgen);
+// make release sets the released version at link time
+// (-ldflags -X github.com/peerpods/provisioner/libvirt/provider.Version=X.Y.Z).
+var Version = "0.2.0"
+
+// Repository is the project's GitHub repository (owner/name), where the
+// release workflow publishes the plugin's tarballs.
+const Repository = "peerpods/provisioner"
+
+// PluginDownloadURL is where the engine downloads the plugin from: the
+// GitHub releases of Repository, whose assets are named
+// pulumi-resource-peerpods-v<version>-<os>-<arch>.tar.gz.
+const PluginDownloadURL = "github://api.github.com/" + Repository
+
+// Name of the provider plugin (pulumi-resource-peerpods).
 const (
-	Name    = "peerpods"
-	Version = "0.2.0"
+	Name = "peerpods"
 	// Module is the token module of the libvirt resources.
 	Module = "libvirt"
 	// GoImportBasePath is the import path of the Go SDK generated from
@@ -79,6 +93,11 @@ func NewWith(resources []infer.InferredResource, components ...infer.InferredCom
 		WithDisplayName("peerpods").
 		WithDescription("Cloud side of OpenShift sandboxed containers peer pods: the AWS, Azure, GCP and libvirt components, the cluster handoff and its node taints, libvirt storage and KVM host access.").
 		WithNamespace("peerpods").
+		WithPublisher("peerpods").
+		WithRepository("https://github.com/" + Repository).
+		WithHomepage("https://github.com/" + Repository).
+		WithLicense("Apache-2.0").
+		WithPluginDownloadURL(PluginDownloadURL).
 		WithLanguageMap(languages()).
 		// The common settings type (Go package components/common) keeps
 		// the token it had as package components': peerpods:components:Settings.

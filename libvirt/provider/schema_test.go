@@ -13,6 +13,38 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
 
+// TestSchemaMetadata: the schema names where the engine downloads the
+// plugin (the GitHub releases of the repository), the repository, the
+// publisher and the license, which the generated SDKs carry.
+func TestSchemaMetadata(t *testing.T) {
+	resp, err := server(t).GetSchema(p.GetSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		PluginDownloadURL string `json:"pluginDownloadURL"`
+		Repository        string `json:"repository"`
+		Publisher         string `json:"publisher"`
+		License           string `json:"license"`
+		Version           string `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(resp.Schema), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"pluginDownloadURL": {got.PluginDownloadURL, "github://api.github.com/peerpods/provisioner"},
+		"repository":        {got.Repository, "https://github.com/peerpods/provisioner"},
+		"publisher":         {got.Publisher, "peerpods"},
+		"license":           {got.License, "Apache-2.0"},
+		"version":           {got.Version, provider.Version},
+	}
+	for field, v := range want {
+		if v[0] != v[1] {
+			t.Errorf("schema %s = %q, want %q", field, v[0], v[1])
+		}
+	}
+}
+
 // TestSchema checks the resource tokens and that every secret field is
 // marked secret in the schema, as input and as output, the provider's
 // configuration included. The pool's and volume's privateKey outputs are

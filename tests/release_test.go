@@ -1,0 +1,196 @@
+package tests
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"encoding/hex"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/peerpods/provisioner/tests/testkit/kubetest"
+)
+
+// releaseVersion is the version the release tests build.
+const releaseVersion = "0.0.1-test"
+
+// makeRelease runs make release for linux/amd64 alone into a temporary
+// directory and returns it.
+func makeRelease(t *testing.T) string {
+	t.Helper()
+	dist := t.TempDir()
+	cmd := exec.Command("make", "-s", "release", "VERSION="+releaseVersion, "PLATFORMS=linux/amd64", "DIST="+dist)
+	cmd.Dir = kubetest.RepoFile(t, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make release: %v\n%s", err, out)
+	}
+	return dist
+}
+
+// TestRelease: make release packs the plugin as the Pulumi engine
+// downloads it (pulumi-resource-peerpods-v<version>-<os>-<arch>.tar.gz,
+// the executable pulumi-resource-peerpods alone at the archive root) and
+// the command likewise, both static, -trimpath builds with the version
+// set at link time, and SHA256SUMS verifies them.
+func TestRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two binaries")
+	}
+	dist := makeRelease(t)
+	archives := map[string]string{
+		"pulumi-resource-peerpods-v" + releaseVersion + "-linux-amd64.tar.gz": "pulumi-resource-peerpods",
+		"peerpods-v" + releaseVersion + "-linux-amd64.tar.gz":                 "peerpods",
+	}
+	entries, err := os.ReadDir(dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{"SHA256SUMS"}
+	for a := range archives {
+		want = append(want, a)
+	}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("dist holds %v, want %v", names, want)
+	}
+	for archive, binary := range archives {
+		path := unpackOnly(t, filepath.Join(dist, archive), binary)
+		info, err := buildinfo.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v", archive, err)
+		}
+		settings := map[string]string{}
+		for _, s := range info.Settings {
+			settings[s.Key] = s.Value
+		}
+		for key, want := range map[string]string{"CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": "amd64", "-trimpath": "true"} {
+			if settings[key] != want {
+				t.Errorf("%s: built with %s=%q, want %q", archive, key, settings[key], want)
+			}
+		}
+		// -trimpath leaves -ldflags out of the build information: the
+		// command says its version, the plugin's is in its data.
+		if binary == "peerpods" {
+			out, err := exec.Command(path, "version").Output()
+			if err != nil || string(out) != "peerpods "+releaseVersion+"\n" {
+				t.Errorf("peerpods version: %q, %v; want %q", out, err, "peerpods "+releaseVersion+"\n")
+			}
+		} else if data, err := os.ReadFile(path); err != nil || !bytes.Contains(data, []byte(releaseVersion)) {
+			t.Errorf("%s: the plugin holds no version %s (%v)", archive, releaseVersion, err)
+		}
+	}
+	verifySums(t, dist, slices.Collect(func(yield func(string) bool) {
+		for a := range archives {
+			if !yield(a) {
+				return
+			}
+		}
+	}))
+}
+
+// TestReleaseRefusesBadVersions: make release wants a semantic version
+// without the tag's v, and builds nothing otherwise.
+func TestReleaseRefusesBadVersions(t *testing.T) {
+	for _, v := range []string{"", "v1.2.3", "1.2", "1.2.3.4", "01.2.3", "1.2.3-"} {
+		dist := filepath.Join(t.TempDir(), "dist")
+		cmd := exec.Command("make", "-s", "release", "VERSION="+v, "PLATFORMS=linux/amd64", "DIST="+dist)
+		cmd.Dir = kubetest.RepoFile(t, ".")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "is not a semantic version") {
+			t.Errorf("VERSION=%q: %v, %s; want refused", v, err, out)
+		}
+		if _, err := os.Stat(dist); !os.IsNotExist(err) {
+			t.Errorf("VERSION=%q: %s made (%v)", v, dist, err)
+		}
+	}
+}
+
+// unpackOnly checks that the gzipped tarball holds exactly one entry, the
+// executable regular file name at its root, and returns it extracted.
+func unpackOnly(t *testing.T, archive, name string) string {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", archive, err)
+	}
+	tr := tar.NewReader(gz)
+	out := filepath.Join(t.TempDir(), name)
+	var seen []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", archive, err)
+		}
+		seen = append(seen, h.Name)
+		if h.Name != name {
+			continue
+		}
+		if h.Typeflag != tar.TypeReg || h.Mode&0o111 != 0o111 {
+			t.Errorf("%s: %s is type %c mode %o, want an executable regular file", archive, name, h.Typeflag, h.Mode)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(seen, []string{name}) {
+		t.Fatalf("%s holds %v, want [%s] alone", archive, seen, name)
+	}
+	return out
+}
+
+// verifySums checks that dist/SHA256SUMS lists exactly files (in
+// sha256sum's format) with their digests.
+func verifySums(t *testing.T, dist string, files []string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dist, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var listed []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		sum, name, ok := strings.Cut(sc.Text(), "  ")
+		if !ok {
+			t.Fatalf("SHA256SUMS line %q is not sha256sum's", sc.Text())
+		}
+		listed = append(listed, name)
+		data, err := os.ReadFile(filepath.Join(dist, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := sha256.Sum256(data)
+		if hex.EncodeToString(got[:]) != sum {
+			t.Errorf("SHA256SUMS: %s has digest %x, listed %s", name, got, sum)
+		}
+	}
+	slices.Sort(listed)
+	slices.Sort(files)
+	if !slices.Equal(listed, files) {
+		t.Errorf("SHA256SUMS lists %v, want %v", listed, files)
+	}
+}
