@@ -34,6 +34,7 @@ var strictDryRun = metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, Fiel
 // (which is why the handoff takes provider), so the check can fail. PKO itself does not
 // run here: its workspaces are pods, and this API server has no kubelet.
 func TestFleetManifestsDryRun(t *testing.T) {
+	t.Parallel()
 	crds, err := filepath.Glob(kubetest.RepoFile(t, "tests/testdata/pko/*.yaml"))
 	if err != nil || len(crds) != 4 {
 		t.Fatalf("PKO's CRDs under tests/testdata/pko: %v %v", crds, err)
@@ -115,6 +116,7 @@ func TestFleetManifestsDryRun(t *testing.T) {
 // Kubernetes provider (provider: reaches the component's children), the
 // components on the program's peerpods provider (they take no default).
 func TestFleetProgramPreview(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("pulumi-language-yaml"); err != nil {
 		t.Fatalf("the YAML language host is not on PATH (make e2e builds it with make yaml): %v", err)
 	}

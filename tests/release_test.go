@@ -8,12 +8,14 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/peerpods/provisioner/tests/testkit/kubetest"
@@ -22,17 +24,37 @@ import (
 // releaseVersion is the version the release tests build.
 const releaseVersion = "0.0.1-test"
 
-// makeRelease runs make release for linux/amd64 alone into a temporary
-// directory and returns it.
+// The one release build of this test binary, which the release tests
+// share (built once: a build of two binaries is the costly part).
+var (
+	releaseOnce sync.Once
+	releaseDir  string
+	releaseErr  error
+)
+
+// makeRelease runs make release for linux/amd64 alone, once per test
+// binary, into a temporary directory and returns it. The directory
+// outlives the test binary; the next one removes it (its name's prefix).
 func makeRelease(t *testing.T) string {
 	t.Helper()
-	dist := t.TempDir()
-	cmd := exec.Command("make", "-s", "release", "VERSION="+releaseVersion, "PLATFORMS=linux/amd64", "DIST="+dist)
-	cmd.Dir = kubetest.RepoFile(t, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make release: %v\n%s", err, out)
+	releaseOnce.Do(func() {
+		old, _ := filepath.Glob(filepath.Join(os.TempDir(), "peerpods-release-*"))
+		for _, d := range old {
+			_ = os.RemoveAll(d)
+		}
+		if releaseDir, releaseErr = os.MkdirTemp("", "peerpods-release-"); releaseErr != nil {
+			return
+		}
+		cmd := exec.Command("make", "-s", "release", "VERSION="+releaseVersion, "PLATFORMS=linux/amd64", "DIST="+releaseDir)
+		cmd.Dir = kubetest.RepoFile(t, ".")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			releaseErr = fmt.Errorf("make release: %v\n%s", err, out)
+		}
+	})
+	if releaseErr != nil {
+		t.Fatal(releaseErr)
 	}
-	return dist
+	return releaseDir
 }
 
 // TestRelease: make release packs the plugin as the Pulumi engine
@@ -44,6 +66,7 @@ func TestRelease(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two binaries")
 	}
+	t.Parallel()
 	dist := makeRelease(t)
 	archives := map[string]string{
 		"pulumi-resource-peerpods-v" + releaseVersion + "-linux-amd64.tar.gz": "pulumi-resource-peerpods",
