@@ -20,6 +20,18 @@ if [[ ! $version =~ $semver ]]; then
 	echo "release: VERSION=\"$version\" is not a semantic version (x.y.z[-pre][+build], no leading v)" >&2
 	exit 2
 fi
+# REQUIRE_SDK_VERSION=1 (the release workflow): VERSION must be the version
+# the checked-in SDKs ask the engine for (sdk/go/peerpods/pulumi-plugin.json,
+# generated from libvirt/provider.Version): a program on the SDK of this
+# tag downloads that plugin version, so a tag that differs would publish a
+# plugin its own SDK never loads.
+if [[ ${REQUIRE_SDK_VERSION:-} == 1 ]]; then
+	sdk=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' sdk/go/peerpods/pulumi-plugin.json)
+	if [[ $sdk != "$version" ]]; then
+		echo "release: VERSION=$version, but the SDKs of this tree ask for plugin version ${sdk:-(none)} (sdk/go/peerpods/pulumi-plugin.json): set Version in libvirt/provider/provider.go to $version, run go run ./hack/sdkgen/cmd, commit, and tag that commit v$version" >&2
+		exit 2
+	fi
+fi
 GO=${GO:-go}
 NICE=${NICE:-nice -n 19}
 DIST=${DIST:-dist}

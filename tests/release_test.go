@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -137,6 +138,39 @@ func TestReleaseRefusesBadVersions(t *testing.T) {
 		if _, err := os.Stat(dist); !os.IsNotExist(err) {
 			t.Errorf("VERSION=%q: %s made (%v)", v, dist, err)
 		}
+	}
+}
+
+// TestReleaseRefusesAnotherSDKVersion: with REQUIRE_SDK_VERSION=1 (the
+// release workflow), make release refuses a version other than the one
+// the checked-in SDK asks the engine for (a program on that SDK would
+// never load the released plugin), before building anything, and names
+// the fix; the SDK's own version passes the check.
+func TestReleaseRefusesAnotherSDKVersion(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(kubetest.RepoFile(t, "sdk/go/peerpods/pulumi-plugin.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plugin struct{ Version string }
+	if err := json.Unmarshal(raw, &plugin); err != nil || plugin.Version == "" {
+		t.Fatalf("sdk/go/peerpods/pulumi-plugin.json: no version (%v)", err)
+	}
+	release := func(version, platforms string) (string, error) {
+		cmd := exec.Command("make", "-s", "release", "VERSION="+version, "PLATFORMS="+platforms, "DIST="+filepath.Join(t.TempDir(), "dist"))
+		cmd.Dir = kubetest.RepoFile(t, ".")
+		cmd.Env = append(os.Environ(), "REQUIRE_SDK_VERSION=1")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := release("9.9.9", "linux/amd64")
+	if err == nil || !strings.Contains(out, "ask for plugin version "+plugin.Version) || !strings.Contains(out, "hack/sdkgen/cmd") {
+		t.Errorf("VERSION=9.9.9 against the SDK's %s: %v\n%s; want refused, naming both and the fix", plugin.Version, err, out)
+	}
+	// The SDK's version gets past the check to the platforms, which an
+	// unknown one stops before any build.
+	if out, err := release(plugin.Version, "nowhere"); err == nil || strings.Contains(out, "ask for plugin version") || !strings.Contains(out, `platform "nowhere" is not os/arch`) {
+		t.Errorf("VERSION=%s (the SDK's): %v\n%s; want past the version check", plugin.Version, err, out)
 	}
 }
 

@@ -162,7 +162,7 @@ func TestReleaseWorkflow(t *testing.T) {
 	if p := workflowProblems(src); len(p) != 0 {
 		t.Fatalf("release.yml: %s", strings.Join(p, "; "))
 	}
-	for _, want := range []string{"tags: [\"v*\"]", "permissions: {contents: write}", "make release VERSION=\"${TAG#v}\"", "gh release create"} {
+	for _, want := range []string{"tags: [\"v*\"]", "permissions: {contents: write}", "make release VERSION=\"${TAG#v}\"", "REQUIRE_SDK_VERSION: \"1\"", "gh release create"} {
 		if !strings.Contains(string(src), want) {
 			t.Errorf("release.yml has no %q", want)
 		}
