@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Markdown renders the contract as the README's key tables: per cloud, one
+// Markdown renders the contract as the key tables of docs/handoff.md: per cloud, one
 // row per key of peer-pods-cm, peer-pods-secret and ssh-key-secret any
 // line reads, with the operator lines that read it.
 func Markdown() string {
