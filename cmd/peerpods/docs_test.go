@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,29 +18,77 @@ import (
 // they are merged; drop an entry once its page is in the tree.
 var pending = []string{"docs/packages.md", "docs/upstream"}
 
-// commands returns every subcommand of peerpods with its flags, as the
-// command itself prints them: the list of its usage, then each
-// subcommand's -h.
-func commands(t *testing.T) map[string][]string {
+var update = flag.Bool("update", false, "rewrite the generated flag reference of docs/commands.md")
+
+// subcommands lists peerpods' subcommands as its usage names them, with
+// the arguments that print each one's flags.
+func subcommands(t *testing.T) [][]string {
 	t.Helper()
 	m := regexp.MustCompile(`peerpods <([a-z|]+)>`).FindStringSubmatch(usage)
 	if m == nil {
 		t.Fatalf("the usage lists no subcommands: %s", usage)
 	}
+	var cmds [][]string
+	for _, name := range strings.Split(m[1], "|") {
+		cmds = append(cmds, []string{name, "-h"})
+	}
+	return append(cmds, []string{"fleet", "render", "-h"})
+}
+
+// help is what peerpods args prints.
+func help(t *testing.T, args []string) string {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), args, &out, &errs); code != exitOK {
+		t.Fatalf("peerpods %s: exit %d: %s", strings.Join(args, " "), code, errs.String())
+	}
+	return out.String()
+}
+
+// TestCommandReference fails when the flag reference of docs/commands.md
+// is not what each subcommand's -h prints; -update rewrites it.
+func TestCommandReference(t *testing.T) {
+	const begin, end = "<!-- BEGIN generated flags -->\n", "<!-- END generated flags -->"
+	var b strings.Builder
+	for _, args := range subcommands(t) {
+		name := strings.Join(args[:len(args)-1], " ")
+		fmt.Fprintf(&b, "### `peerpods %s`\n\n```text\n%s```\n\n", name, help(t, args))
+	}
+	path := filepath.Join("..", "..", "docs", "commands.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, rest, ok := strings.Cut(string(data), begin)
+	_, after, ok2 := strings.Cut(rest, end)
+	if !ok || !ok2 {
+		t.Fatalf("docs/commands.md has no %q ... %q section", begin, end)
+	}
+	want := before + begin + b.String() + end + after
+	if want == string(data) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Error("docs/commands.md's flag reference differs from the command: go test ./cmd/peerpods -run TestCommandReference -update")
+}
+
+// commands returns every subcommand of peerpods with its flags, as the
+// command itself prints them: the list of its usage, then each
+// subcommand's -h.
+func commands(t *testing.T) map[string][]string {
+	t.Helper()
 	cmds := map[string][]string{"version": nil, "help": nil}
-	for _, name := range append(strings.Split(m[1], "|"), "fleet") {
-		args := []string{name, "-h"}
-		if name == "fleet" {
-			args = []string{"fleet", "render", "-h"}
+	for _, args := range subcommands(t) {
+		flags := docscheck.Flags(help(t, args))
+		if len(flags) == 0 {
+			t.Fatalf("peerpods %s printed no flags", strings.Join(args, " "))
 		}
-		var out, errs bytes.Buffer
-		if code := run(context.Background(), args, &out, &errs); code != exitOK {
-			t.Fatalf("peerpods %s: exit %d: %s", strings.Join(args, " "), code, errs.String())
-		}
-		cmds[name] = docscheck.Flags(out.String())
-		if len(cmds[name]) == 0 {
-			t.Fatalf("peerpods %s printed no flags:\n%s", strings.Join(args, " "), out.String())
-		}
+		cmds[args[0]] = flags
 	}
 	return cmds
 }
