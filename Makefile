@@ -55,7 +55,7 @@ E2E_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rl --include='*_test.go
 DISRUPTIVE_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rlE --include='*_test.go' '^func (TestFaultsLibvirtd|TestFaultsSSHDown|TestFaultsInterruptedUp)\b' . | sed 's|^\./||'))))
 E2E_ENV   = PATH="$(CACHE)/bin:$$PATH" PEERPODS_CACHE="$(CACHE)"
 
-# CI (.ci/run, the README's test command): lint, then every test at once:
+# CI (.ci/run, the test command of docs/development.md): lint, then every test at once:
 # the unit tests, the e2e tests and the fault suite in one go test over the
 # module (test binaries built once, packages run side by side), then the
 # tests that stop or restart a backend, alone; one coverage gate over
@@ -91,8 +91,8 @@ tools: pulumi kube yaml kubernetes-provider mermaid
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
 # it on PATH), the provider plugin next to it, where the engine finds it on
 # PATH (Pulumi.yaml names no plugin folder: stacks that do not load the
-# plugin need none), and into ./bin, the folder the README's YAML and
-# TypeScript examples point plugins.providers at. CLOUDS="aws" (or several)
+# plugin need none), and into ./bin, the folder the YAML and
+# TypeScript examples of docs/languages.md point plugins.providers at. CLOUDS="aws" (or several)
 # builds them for those clouds only (build tags peerpods_clouds,<cloud>);
 # empty builds every cloud.
 CLOUDS   ?=

@@ -14,8 +14,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
-// A Go program of one's own using the libvirt component (the README's Go
-// example): this machine's libvirtd, a pool and the pod VM image, the
+// A Go program of one's own using the libvirt component (the Go example of
+// docs/languages.md): this machine's libvirtd, a pool and the pod VM image, the
 // offline token a secret of the stack's configuration. The peerpods
 // provider is the program's. (Here on Pulumi's mocks; a real program is
 // pulumi.Run(program).)

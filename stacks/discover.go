@@ -305,7 +305,7 @@ func (c *Config) credentialsFromCluster() error {
 	keys, err := cluster.ReadCCOSecret(ctx, c.Discovery.clients, c.Cloud)
 	if errors.Is(err, cluster.ErrNoCCOSecret) {
 		return problems.Invalid(setting, fmt.Sprintf("is true, but the cluster has no %s/%s (the Cloud Credential Operator is in manual mode, or its root credentials were removed after install)", s.Namespace, s.Name),
-			"give the keys as stack secrets instead (stacks/SETTINGS.md lists them), or use peerpods:identity workload on a cluster with short-lived credentials")
+			"give the keys as stack secrets instead (docs/settings.md lists them), or use peerpods:identity workload on a cluster with short-lived credentials")
 	}
 	if err != nil {
 		return problems.Invalid(setting, "is true, but the CCO secret cannot be read: "+err.Error(), "check that the kubeconfig's user may read secrets in kube-system")

@@ -110,7 +110,7 @@ func StackFile(n NewStack) ([]byte, error) {
 	}
 	if contract.WritesSecret(id) && c != contract.Libvirt {
 		line("  # Static credentials: pulumi config set --secret <key> for each key")
-		line("  # stacks/SETTINGS.md lists for %s: a credential for cloud-api-adaptor", c)
+		line("  # docs/settings.md lists for %s: a credential for cloud-api-adaptor", c)
 		line("  # alone, with only the rights it needs.")
 	}
 	for _, k := range slices.Sorted(mapsKeys(n.Secrets)) {

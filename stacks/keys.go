@@ -43,7 +43,7 @@ var settingDocs = map[string]string{
 	"kubeContext":               "The kubeconfig context to use (default: its current one).",
 	"insecureKubeconfig":        "Accept a peerpods:kubeconfig whose cluster has insecure-skip-tls-verify (default false: refused, since the API server's identity is then not checked).",
 	"adopt":                     "Cluster objects of the handoff that may exist before the stack: all, or a list of Kind/namespace/name (Kind/name for a cluster-scoped one), such as ConfigMap/openshift-sandboxed-containers-operator/peer-pods-cm or KataConfig/cluster-kataconfig. Those that exist are taken over by an import (shown in the preview) and kept on destroy. Without it, an object the stack is about to create that exists already stops the run (default: none).",
-	"identity":                  "How cloud-api-adaptor gets its cloud credentials: cco (default for AWS, Azure and GCP: the operator asks the Cloud Credential Operator), static (the stack writes the keys set with pulumi config set --secret into peer-pods-secret; the only mode of libvirt) or workload (a cloud identity trusted by the cluster's OIDC issuer; AWS and Azure). README, \"Credentials: peerpods:identity\", says what each mode creates.",
+	"identity":                  "How cloud-api-adaptor gets its cloud credentials: cco (default for AWS, Azure and GCP: the operator asks the Cloud Credential Operator), static (the stack writes the keys set with pulumi config set --secret into peer-pods-secret; the only mode of libvirt) or workload (a cloud identity trusted by the cluster's OIDC issuer; AWS and Azure). docs/identity.md says what each mode creates.",
 	"discover":                  "Whether the cloud's settings the stack does not set are read from the cluster of peerpods:kubeconfig, and the ones it sets compared with it (default true; without peerpods:kubeconfig nothing is read).",
 	"credentialsFromCluster":    "Identity static only: read the keys of peer-pods-secret from the cluster's CCO root secret (kube-system/aws-creds, azure-credentials, gcp-credentials) instead of the stack's secrets, which must then be left unset (default false). That credential has rights over the whole account: refused unless peerpods:acknowledgeRootCredential is true, and every run warns.",
 	"acknowledgeRootCredential": "Accept that peerpods:credentialsFromCluster copies the cluster's root cloud credential into peer-pods-secret and the stack's state (default false).",
@@ -55,12 +55,12 @@ var settingDocs = map[string]string{
 	"proxyTimeout":              "PROXY_TIMEOUT: how long cloud-api-adaptor waits for a pod VM's agent, a positive duration such as 5m or 90s (default 5m, 15m for libvirt).",
 	"limitPerNode":              "PEERPODS_LIMIT_PER_NODE: pod VMs per worker node, at least 1 (default 10); the former PeerPodConfig's spec.limit.",
 	"rootVolumeSize":            "ROOT_VOLUME_SIZE: the pod VM root disk in GB, at least 6 (default 6). AWS, Azure and GCP only: libvirt's cloud-api-adaptor has no such key.",
-	"tags":                      "TAGS: tags of every pod VM, an object written key=value,... sorted by key (default none: the key is not written). No ',' or '=' in keys or values, and the cloud's tag limits (README, \"Bad input\"). AWS, Azure and GCP only: libvirt's cloud-api-adaptor has no such key.",
+	"tags":                      "TAGS: tags of every pod VM, an object written key=value,... sorted by key (default none: the key is not written). No ',' or '=' in keys or values, and the cloud's tag limits (docs/validation.md, \"Bad input\"). AWS, Azure and GCP only: libvirt's cloud-api-adaptor has no such key.",
 	"initdataFile":              "INITDATA from a file: the path (absolute, or relative to the project directory) of an initdata TOML file (Kata agent policy and more), checked (algorithm sha256, sha384 or sha512, a version, a [data] table) and encoded (gzip, then base64) as cloud-api-adaptor reads it. Exclusive with peerpods:initdata; with neither, INITDATA is left to the operator.",
 	"initdata":                  "INITDATA already encoded, as cloud-api-adaptor reads it: gzip < initdata.toml | base64 -w0; checked to decode to valid initdata. Exclusive with peerpods:initdataFile; with neither, INITDATA is left to the operator.",
 	"extra":                     extraDoc(),
 	"kataConfig":                "The operator's KataConfig, written by the handoff (cluster or manifests) with enablePeerPods: true, after peer-pods-cm, the Secrets and the node patches (and deleted first). Unset (the default), no KataConfig is written.",
-	"placement":                 "Where peer pods may run (handoff cluster or manifests): worker nodes labelled for the KataConfig's pool selector, and the node groups of a hosted-control-plane management cluster. Labels are server-side applied (only ours owned); taints are added by a peerpods:kubernetes:NodeTaints per node (the plugin), never replacing others' taints; with manifests, the taints are oc adm taint comments (README, \"The cluster handoff\"). Default: no node is changed.",
+	"placement":                 "Where peer pods may run (handoff cluster or manifests): worker nodes labelled for the KataConfig's pool selector, and the node groups of a hosted-control-plane management cluster. Labels are server-side applied (only ours owned); taints are added by a peerpods:kubernetes:NodeTaints per node (the plugin), never replacing others' taints; with manifests, the taints are oc adm taint comments (docs/handoff.md). Default: no node is changed.",
 	"disableCvm":                "Refused: the operator writes DISABLECVM itself on every reconcile (from its osc-feature-gates ConfigMap).",
 	"peerPodConfig":             "Refused: the operator 1.10 has no PeerPodConfig; peerpods:limitPerNode sets PEERPODS_LIMIT_PER_NODE.",
 	"sshPrivateKey":             "A private key (a secret, unencrypted OpenSSH or PEM) to use instead of a generated key pair: Azure's ssh-key-secret, the libvirt KVM host's key (default: a generated pair, kept secret in the state).",
@@ -89,7 +89,7 @@ const staticKey = " Required with identity static and the handoff on (cluster or
 // contract lets it set.
 func extraDoc() string {
 	var b strings.Builder
-	b.WriteString("Further cloud-api-adaptor keys of peer-pods-cm, a map of key to value, each checked against the cloud's contract (the key and its format; README, \"Keys\"); any other key is refused (default none).")
+	b.WriteString("Further cloud-api-adaptor keys of peer-pods-cm, a map of key to value, each checked against the cloud's contract (the key and its format; docs/handoff.md, \"Keys\"); any other key is refused (default none).")
 	for _, c := range contract.Clouds {
 		var names []string
 		for _, k := range contract.MustFor(c).Keys {
@@ -149,7 +149,7 @@ func checkKeys(keys []string, isSecret func(key string) bool) error {
 		sensitive, isKnown := known[name]
 		switch {
 		case !isKnown:
-			fix := "remove it, or use one of the settings listed in stacks/SETTINGS.md"
+			fix := "remove it, or use one of the settings listed in docs/settings.md"
 			if near := nearest(name, names); near != "" {
 				fix = fmt.Sprintf("did you mean peerpods:%s? Rename it, or remove it", near)
 			}

@@ -22,8 +22,9 @@ import (
 // Makefile's coverage list and the build tags go by) and served by the
 // plugin's cmd/pulumi-resource-peerpods/plugin/cloud_<name>.go, example stacks of
 // that cloud that deploy on the cloud's own mocks alone, a Stack that
-// decodes from a JSON object, and a README section. A cloud added with
-// any of these missing fails here.
+// decodes from a JSON object, and a page docs/<name>.md, linked from
+// README.md's quick start, naming each example stack file. A cloud added
+// with any of these missing fails here.
 func TestRegistry(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join(stacktest.StacksDir(t), "..", "README.md"))
 	if err != nil {
@@ -52,16 +53,23 @@ func TestRegistry(t *testing.T) {
 			if st := reflect.TypeOf(c.NewStack()); st.Kind() != reflect.Pointer || st.Elem().Kind() != reflect.Struct {
 				t.Errorf("NewStack gives %s, not a pointer to a struct the JSON object decodes into", st)
 			}
-			heading := regexp.MustCompile(`(?mi)^## ` + regexp.QuoteMeta(name) + `$`)
-			if !heading.Match(readme) {
-				t.Errorf("README.md has no section %q", "## "+name)
+			page, err := os.ReadFile(filepath.Join(stacktest.StacksDir(t), "..", "docs", name+".md"))
+			if err != nil {
+				t.Errorf("the cloud has no page: %v", err)
+			}
+			heading := regexp.MustCompile(`(?mi)\A# ` + regexp.QuoteMeta(name) + `\n`)
+			if !heading.Match(page) {
+				t.Errorf("docs/%s.md does not start with %q", name, "# "+name)
+			}
+			if !strings.Contains(string(readme), "](docs/"+name+".md)") {
+				t.Errorf("README.md does not link docs/%s.md", name)
 			}
 			if len(c.Examples()) == 0 {
 				t.Fatalf("%s has no example stack", name)
 			}
 			for _, stack := range c.Examples() {
-				if !strings.Contains(string(readme), "stacks/Pulumi."+stack+".yaml") {
-					t.Errorf("README.md does not mention stacks/Pulumi.%s.yaml", stack)
+				if !strings.Contains(string(page), "stacks/Pulumi."+stack+".yaml") {
+					t.Errorf("docs/%s.md does not mention stacks/Pulumi.%s.yaml", name, stack)
 				}
 				cfg := stacktest.StackConfig(t, stack)
 				if got := cfg["peerpods:cloud"]; got != name {

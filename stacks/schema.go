@@ -103,7 +103,7 @@ func checkShape(key string, v any) []error {
 			// One problem, not one per form it is not.
 			setting := Namespace + ":" + key + instancePath(key, e.InstanceLocation)
 			out = append(out, problems.Invalid(setting, "cannot be read: it has none of the forms the setting allows",
-				"check the setting's forms in stacks/"+ReferenceFile+" and the example stack files in stacks/"))
+				"check the setting's forms in docs/settings.md and the example stack files in stacks/"))
 			return
 		}
 		if len(e.Causes) > 0 {

@@ -28,13 +28,13 @@ func TestSchemaCheckedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, err := os.ReadFile(ReferenceFile); err != nil || !bytes.Equal(got, ref) {
-		t.Errorf("stacks/%s is not what the schema renders (%v): run go generate ./stacks", ReferenceFile, err)
+		t.Errorf("docs/settings.md is not what the schema renders (%v): run go generate ./stacks", err)
 	}
 }
 
 // TestSchemaDescribesEverySetting: every setting and every field of an
 // object setting has a description (its own doc comment, or its entry in
-// settingDocs), so that every row of SETTINGS.md says what it is. A field
+// settingDocs), so that every row of docs/settings.md says what it is. A field
 // sharing one comment with others, or none, has no description.
 func TestSchemaDescribesEverySetting(t *testing.T) {
 	var doc map[string]any

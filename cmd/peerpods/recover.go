@@ -49,7 +49,7 @@ import (
 //     operation into a pending "importing" one (refresh.go,
 //     pendingCreatesToImports) that nothing reads and the refresh's
 //     snapshot drops: the resource is lost from the state, not imported
-//     (measured: README, Interrupted runs).
+//     (measured: docs/operations.md, Interrupted runs).
 //   - the engine's edit of pending creates is a read of the state and a
 //     write under the lock (cmd/pulumi/state/io.go, TotalStateEdit;
 //     backend/diy/backend.go, ImportDeployment locks only the write), not

@@ -284,7 +284,7 @@ func Extra(setting string, cloud contract.Cloud, extra map[string]string) error 
 		switch {
 		case !known:
 			p.Add(problems.Invalid(setting+"."+k, fmt.Sprintf("is not a key cloud-api-adaptor reads for %s", cloud),
-				fmt.Sprintf("use one of %s (see the README's %s key table)", names, cloud)))
+				fmt.Sprintf("use one of %s (see the %s key table of docs/handoff.md)", names, cloud)))
 		case !key.Extra():
 			p.Add(problems.Invalid(setting+"."+k, "is not set through peerpods:extra",
 				fmt.Sprintf("set %s instead", key.Setting)))

@@ -7,7 +7,7 @@
 //
 // Everything else derives from this package: the validation of the values a
 // cloud component hands on, the typed pass-through peerpods:extra, which
-// keys the handoff leaves to the operator, and the README key tables. The
+// keys the handoff leaves to the operator, and the key tables of docs/handoff.md. The
 // references are pinned: Operator and CAA name the commits read.
 package contract
 

@@ -11,17 +11,17 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's generated key tables")
+var update = flag.Bool("update", false, "rewrite the generated key tables of docs/handoff.md")
 
 const (
 	beginTables = "<!-- BEGIN generated key tables -->\n"
 	endTables   = "<!-- END generated key tables -->"
 )
 
-// TestREADME fails when the README's key tables differ from the contract;
-// -update rewrites them.
-func TestREADME(t *testing.T) {
-	path := filepath.Join("..", "..", "README.md")
+// TestKeyTables fails when the key tables of docs/handoff.md differ from
+// the contract; -update rewrites them.
+func TestKeyTables(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "handoff.md")
 	readme, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func TestREADME(t *testing.T) {
 	before, rest, ok := strings.Cut(string(readme), beginTables)
 	_, after, ok2 := strings.Cut(rest, endTables)
 	if !ok || !ok2 {
-		t.Fatalf("README.md has no %q ... %q section", beginTables, endTables)
+		t.Fatalf("docs/handoff.md has no %q ... %q section", beginTables, endTables)
 	}
 	want := before + beginTables + Markdown() + endTables + after
 	if want == string(readme) {
@@ -41,7 +41,7 @@ func TestREADME(t *testing.T) {
 		}
 		return
 	}
-	t.Error("README.md's key tables differ from the contract: go test ./components/contract -run TestREADME -update")
+	t.Error("the key tables of docs/handoff.md differ from the contract: go test ./components/contract -run TestKeyTables -update")
 }
 
 // Every key names where it comes from and how it is set; names are unique

@@ -5,12 +5,12 @@ import (
 	"strings"
 )
 
-// Markdown renders the contract as the README's key tables: per cloud, one
+// Markdown renders the contract as the key tables of docs/handoff.md: per cloud, one
 // row per key of peer-pods-cm, peer-pods-secret and ssh-key-secret any
 // line reads, with the operator lines that read it.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("#### Operator lines\n\n")
+	b.WriteString("### Operator lines\n\n")
 	fmt.Fprintf(&b, "The stack writes for the line the cluster runs (peerpods:operatorVersion where no cluster is read; the newest, %s, otherwise). What each line changes for the stack; *inferred*: taken from the nearest source that could be read, not the line's own.\n\n", NewestLine)
 	b.WriteString("| line | change | source |\n|---|---|---|\n")
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
@@ -21,7 +21,7 @@ func Markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", ch.Line, cell(ch.Change), src)
 	}
-	b.WriteString("\n#### Keys per cloud\n\n")
+	b.WriteString("\n### Keys per cloud\n\n")
 	fmt.Fprintf(&b, "Read from %s and %s; what later lines changed from %s and %s (the lines column; every line's sources: components/contract/testdata/lines/SOURCES.md).\n", Operator, CAA, CAA111, CAA112)
 	for _, c := range Clouds {
 		s := MustFor(c)

@@ -1,6 +1,6 @@
 // Command settingsschema writes stacks/settings.schema.json, the JSON
 // Schema of the stack files, from the settings' Go types
-// (stacks.GenerateSchema), and stacks/SETTINGS.md, the reference rendered
+// (stacks.GenerateSchema), and docs/settings.md, the reference rendered
 // from it (stacks.SettingsReference). Run it as go generate ./stacks.
 package main
 

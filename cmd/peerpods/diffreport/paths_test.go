@@ -238,15 +238,15 @@ func TestDiagramTooLarge(t *testing.T) {
 	}
 }
 
-// TestREADMEExample: the README's example diagram is the one this package
-// draws for a first AWS preview.
-func TestREADMEExample(t *testing.T) {
-	readme, err := os.ReadFile("../../../README.md")
+// TestDocsExample: the example diagram of docs/commands.md is the one this
+// package draws for a first AWS preview.
+func TestDocsExample(t *testing.T) {
+	readme, err := os.ReadFile("../../../docs/commands.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := "```mermaid\n" + Diagram(FromEvents("dev", previewAWSCreated()).Paths) + "```\n"
 	if !strings.Contains(string(readme), want) {
-		t.Errorf("README.md lacks the example diagram:\n%s", want)
+		t.Errorf("docs/commands.md lacks the example diagram:\n%s", want)
 	}
 }

@@ -198,24 +198,24 @@ func parseFile(t *testing.T, path string) *File {
 
 func keys[V any](m map[string]V) []string { return sortedKeys(m) }
 
-// TestREADMEExample: the clusters file of README.md's fleet section is
-// accepted.
-func TestREADMEExample(t *testing.T) {
-	readme, err := os.ReadFile("../../../README.md")
+// TestDocsExample: the clusters file of docs/fleets.md (its first yaml
+// block) is accepted.
+func TestDocsExample(t *testing.T) {
+	readme, err := os.ReadFile("../../../docs/fleets.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Fleets on the Pulumi Kubernetes Operator\n")
+	section, ok := string(readme), strings.HasPrefix(string(readme), "# Fleets on the Pulumi Kubernetes Operator\n")
 	_, block, ok2 := strings.Cut(section, "\n```yaml\n")
 	block, _, ok3 := strings.Cut(block, "\n```\n")
 	if !ok || !ok2 || !ok3 {
-		t.Fatal("README.md has no fleet section with a yaml block")
+		t.Fatal("docs/fleets.md has no fleet title and yaml block")
 	}
 	f, err := Parse([]byte(block))
 	if err != nil {
-		t.Fatalf("README.md's clusters file: %v", err)
+		t.Fatalf("docs/fleets.md's clusters file: %v", err)
 	}
 	if len(f.Clusters) != 2 {
-		t.Errorf("README.md's clusters file has %d clusters, want 2", len(f.Clusters))
+		t.Errorf("docs/fleets.md's clusters file has %d clusters, want 2", len(f.Clusters))
 	}
 }

@@ -16,7 +16,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// RBACFile holds the roles a peerpods kubeconfig needs, as the README
+// RBACFile holds the roles a peerpods kubeconfig needs, as docs/identity.md
 // gives them to users.
 const RBACFile = "stacks/rbac.yaml"
 
