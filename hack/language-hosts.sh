@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Pulumi language hosts pulumi-language-go, pulumi-language-nodejs
-# and pulumi-language-python into a bin directory, from a pulumi/pulumi
+# and pulumi-language-python (with its script pulumi-language-python-exec)
+# into a bin directory, from a pulumi/pulumi
 # source checkout. The Go module proxy does not serve these modules (403
 # for every version), so they cannot be built from tests/tools like the
 # CLI; each one is a module of the checkout whose go.mod replaces pulumi's
@@ -69,12 +70,18 @@ for h in $HOSTS; do
 	done
 	if [ "$fresh" = 1 ]; then
 		echo "language-hosts: $out is up to date"
-		continue
+	else
+		# shellcheck disable=SC2086 # NICE is a command line
+		(cd "$dir" && CGO_ENABLED=0 $NICE "$GO" build -trimpath -o "$out" \
+			-ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" .)
+		touch "$out"
+		echo "language-hosts: built $out from $dir ($version)"
 	fi
-	# shellcheck disable=SC2086 # NICE is a command line
-	(cd "$dir" && CGO_ENABLED=0 $NICE "$GO" build -trimpath -o "$out" \
-		-ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" .)
-	touch "$out"
-	echo "language-hosts: built $out from $dir ($version)"
+	# The Python host runs programs and reads its options through the
+	# script pulumi-language-python-exec next to it (as pulumi's release
+	# archives ship it); without, it refuses to start.
+	if [ "$h" = python ]; then
+		install -m 0755 "$src/sdk/python/cmd/pulumi-language-python-exec" "$bin/"
+	fi
 done
 echo "language-hosts: put $bin first on PATH"
