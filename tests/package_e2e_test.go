@@ -4,6 +4,7 @@ package tests
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -237,10 +238,16 @@ func TestPackageAddSource(t *testing.T) {
 	t.Parallel()
 	languageHost(t, "yaml")
 	languageHost(t, "go")
-	root, err := filepath.Abs("..")
+	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A copy of the source tree: a source-based package writes into it
+	// (the Go host's InstallDependencies runs go mod tidy in the module;
+	// the YAML host caches the schema next to the plugin's directory,
+	// cmd/schema-peerpods.json: pulumi sdk/v3 v3.230.0
+	// go/common/workspace/plugins.go, PluginInfo.SchemaPath).
+	root := copyTree(t, repo)
 	dir := filepath.Join(root, "cmd", "pulumi-resource-peerpods")
 	h := packageHarness(t, "package-source")
 	// The Go host builds the plugin with -trimpath (compileProgram), as
@@ -266,6 +273,45 @@ func TestPackageAddSource(t *testing.T) {
 		t.Errorf("the package lock:\n%s", lock)
 	}
 	h.deploy()
+}
+
+// copyTree copies the files of the repository at repo that git tracks or
+// would track (the working tree's, edits included) into a temporary
+// directory and returns it.
+func copyTree(t *testing.T, repo string) string {
+	t.Helper()
+	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	cmd.Dir = repo
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	dst := t.TempDir()
+	for _, name := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		src := filepath.Join(repo, name)
+		fi, err := os.Lstat(src)
+		if errors.Is(err, os.ErrNotExist) { // deleted in the working tree
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fi.Mode().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := filepath.Join(dst, name)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, fi.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
 }
 
 // seedGoDependencies marks the provider plugins that the Go language
