@@ -15,7 +15,7 @@ CLOUD_PACKAGES := $(filter-out %_test,$(patsubst stacks/cloud_%.go,%,$(wildcard 
 COVERED      := $(CLOUD_PACKAGES) components/common components/check components/netrules components/backoff components/values components/readiness components/handoffcheck components/smoke components/contract components/handoff stacks
 MIN_COVERAGE := 80
 
-.PHONY: test check lint unit build pulumi kube kubernetes-provider yaml mermaid tools clean e2e faults bench binaries demo demo-down release
+.PHONY: test check lint unit build pulumi kube kubernetes-provider yaml language-hosts mermaid tools clean e2e faults bench binaries demo demo-down release
 
 test: lint unit
 
@@ -86,7 +86,7 @@ faults: tools
 	  $(E2E_ENV) hack/e2e.sh -run '$(FAULTS)' -skip '$(DISRUPTIVE)' -timeout 60m $(E2E_PKGS) --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS); \
 	  status=$$?; echo "fault suite: $$(( $$(date +%s) - start )) s"; exit $$status
 
-tools: pulumi kube yaml kubernetes-provider mermaid
+tools: pulumi kube yaml language-hosts kubernetes-provider mermaid
 
 # The binaries of this project: the command for CI into $(CACHE)/bin (put
 # it on PATH), the provider plugin next to it, where the engine finds it on
@@ -145,6 +145,16 @@ $(CACHE)/bin/pulumi: tests/tools/go.mod tests/tools/go.sum
 yaml: $(CACHE)/bin/pulumi-language-yaml
 $(CACHE)/bin/pulumi-language-yaml: tests/yaml/go.mod tests/yaml/go.sum tests/yaml/tools.go hack/yaml-host.sh
 	GO="$(GO)" NICE="$(NICE)" hack/yaml-host.sh $(CACHE)/bin
+
+# The Go, Node.js and Python language hosts (pulumi-language-go, -nodejs,
+# -python) next to the CLI, for the package e2e tests that need one
+# (TestPackageAddSource, TestPackageSDKs). The Go module proxy does not
+# serve them: hack/language-hosts.sh builds them from a pulumi/pulumi
+# checkout at the CLI's version, PULUMI_SRC; without one it builds nothing
+# and those tests skip.
+PULUMI_SRC ?=
+language-hosts:
+	GO="$(GO)" NICE="$(NICE)" PULUMI_SRC="$(PULUMI_SRC)" hack/language-hosts.sh $(CACHE)/bin
 
 # Mermaid's parser (mermaid and jsdom from npm, pinned by
 # tests/mermaid/package-lock.json) for the preview diagram's e2e test;

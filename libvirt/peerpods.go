@@ -42,6 +42,16 @@ type PeerPods struct {
 	KnownHosts pulumi.StringOutput `pulumi:"knownHosts"`
 }
 
+// PluginVersion, when set, is the version of the peerpods plugin that the
+// component's own provider instance (PeerPods.Libvirt) asks the engine
+// for; empty, the generated SDK's (sdk/go/peerpods, the source tree's
+// version: hack/sdkgen). The plugin sets its own version here
+// (cmd/pulumi-resource-peerpods/plugin): a plugin released at another
+// version (make release VERSION=x.y.z) then serves the pool and the
+// volume itself, where the SDK's version would have the engine look for
+// (and download) that other plugin.
+var PluginVersion string
+
 // NewPeerPods validates args and registers, with Host, the host access,
 // through the peerpods provider passed with pulumi.Provider or
 // pulumi.Providers, and a peerpods provider instance configured for the
@@ -96,7 +106,11 @@ func NewPeerPods(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Res
 		uri = settings.LibvirtURI(h.User, h.Address, h.Port, h.LibvirtSocket)
 		hostConfig = peerpods.ProviderArgs{Uri: pulumi.String(uri), PrivateKey: access.PrivateKey, HostKey: access.HostKey}
 	}
-	libvirtd, err := peerpods.NewProvider(ctx, name+"-libvirt", &hostConfig, pulumi.Parent(c))
+	providerOpts := []pulumi.ResourceOption{pulumi.Parent(c)}
+	if PluginVersion != "" {
+		providerOpts = append(providerOpts, pulumi.Version(PluginVersion))
+	}
+	libvirtd, err := peerpods.NewProvider(ctx, name+"-libvirt", &hostConfig, providerOpts...)
 	if err != nil {
 		return nil, err
 	}

@@ -368,3 +368,21 @@ func TestRequiresProvider(t *testing.T) {
 		t.Fatalf("%d resources registered without provider", n)
 	}
 }
+
+// TestPluginVersion: the component's own provider instance asks for the
+// generated SDK's version, or PluginVersion when set (the plugin's own:
+// a release at another version must not send the engine looking for the
+// source tree's).
+func TestPluginVersion(t *testing.T) {
+	for _, c := range []struct{ set, want string }{{"", provider.Version}, {"9.8.7-test", "9.8.7-test"}} {
+		libvirt.PluginVersion = c.set
+		r := run(t, remoteArgs(t), true)
+		libvirt.PluginVersion = ""
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if got := r.m.Get(t, providerType, "lv-libvirt").Version; got != c.want {
+			t.Errorf("PluginVersion %q: the component's provider asks for version %q, want %q", c.set, got, c.want)
+		}
+	}
+}

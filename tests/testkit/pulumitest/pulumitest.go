@@ -46,6 +46,8 @@ type Resource struct {
 	// DeleteBeforeReplace and IgnoreChanges are the resource options.
 	DeleteBeforeReplace bool
 	IgnoreChanges       []string
+	// Version is the Version resource option (the plugin version asked for).
+	Version string
 }
 
 // Invoke is one function call a program made.
@@ -92,6 +94,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.ImportID = rpc.GetImportId()
+		r.Version = rpc.GetVersion()
 		r.Aliases = append(r.Aliases, rpc.GetAliasURNs()...)
 		for _, a := range rpc.GetAliases() {
 			if u := a.GetUrn(); u != "" {
