@@ -16,9 +16,9 @@ import (
 // yamlProgram is a Pulumi YAML program (runtime yaml) that uses the
 // plugin's libvirt component against the test libvirtd: the provider is
 // declared in YAML and passed as a provider reference, the offline token
-// is a secret input. (The YAML host v1.19.1 under the CLI v3.250.0 does
-// not see values declared in the project-level config: section; the
-// program's configuration: section works, with a deprecation warning.)
+// is a secret input, declared in the program's configuration: section
+// (what the YAML hosts from v1.19.1 to v1.32.0 under the CLI v3.250.0
+// read; v1.19.1 did not see the project-level config: section).
 const yamlProgram = `name: peerpods-yaml
 runtime: yaml
 stackConfigDir: stacks
