@@ -34,16 +34,6 @@ type build struct {
 	err  error
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	shared.mu.Lock()
-	if shared.dir != "" {
-		os.RemoveAll(shared.dir)
-	}
-	shared.mu.Unlock()
-	os.Exit(code)
-}
-
 // binaries returns the directory holding the command and the plugin built
 // from the source tree src, building them the first time it is asked in
 // this test process. With cover and PEERPODS_E2E_BIN_COVERDIR (make e2e),
@@ -69,6 +59,7 @@ func binaries(t testing.TB, src string, cover bool) string {
 			t.Fatal(err)
 		}
 		shared.dir = dir
+		onExit(func() { os.RemoveAll(dir) })
 	}
 	base := shared.dir
 	n := len(shared.builds)

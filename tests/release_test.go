@@ -34,18 +34,17 @@ var (
 )
 
 // makeRelease runs make release for linux/amd64 alone, once per test
-// binary, into a temporary directory and returns it. The directory
-// outlives the test binary; the next one removes it (its name's prefix).
+// binary, into a temporary directory and returns it. The directory is
+// removed once every test of the binary has run (onExit), never by
+// another test binary, whose build may be under way.
 func makeRelease(t *testing.T) string {
 	t.Helper()
 	releaseOnce.Do(func() {
-		old, _ := filepath.Glob(filepath.Join(os.TempDir(), "peerpods-release-*"))
-		for _, d := range old {
-			_ = os.RemoveAll(d)
-		}
 		if releaseDir, releaseErr = os.MkdirTemp("", "peerpods-release-"); releaseErr != nil {
 			return
 		}
+		dir := releaseDir
+		onExit(func() { os.RemoveAll(dir) })
 		cmd := exec.Command("make", "-s", "release", "VERSION="+releaseVersion, "PLATFORMS=linux/amd64", "DIST="+releaseDir)
 		cmd.Dir = kubetest.RepoFile(t, ".")
 		if out, err := cmd.CombinedOutput(); err != nil {
