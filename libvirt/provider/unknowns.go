@@ -106,8 +106,10 @@ func keepUnknowns(check func(context.Context, p.CheckRequest) (p.CheckResponse, 
 // convert to an Output is up to the pulumi SDK
 // (resource.ToResourcePropertyValue): up to v3.250.0 a secret unknown,
 // which KvmHostAccess.privateKey is in the preview of its creation; at
-// v3.256.0 a value with dependencies. TestConfigCheckUnknowns has the
-// secret unknown case; tests/upstream TestComplexConfigOutputOverflows
+// v3.256.0 a value with dependencies. (The engine's CheckConfig, pulumi
+// pkg v3.256.0 resource/plugin/provider_plugin.go, sends neither secrets
+// nor output values over gRPC.) TestConfigCheckUnknowns has the secret
+// unknown case; tests/upstream TestComplexConfigOutputOverflows
 // fails once upstream fixes fixEncoding
 // (docs/upstream/pulumi-go-provider.md).
 func hideUnknownConfig(check func(context.Context, p.CheckRequest) (p.CheckResponse, error)) func(context.Context, p.CheckRequest) (p.CheckResponse, error) {
