@@ -10,6 +10,9 @@
 #   peerpods-v<VERSION>-<os>-<arch>.tar.gz  the peerpods command
 # and SHA256SUMS over them (sha256sum -c SHA256SUMS in DIST verifies).
 # Static binaries (CGO_ENABLED=0), -trimpath, the version set at link time.
+# The Go SDK is a module of its own (sdk/go/peerpods): a release tags it
+# sdk/go/peerpods/v<VERSION> on the commit of v<VERSION> (the release
+# workflow, .github/workflows/release.yml, does it after publishing).
 # Usage: hack/release.sh VERSION (from the module root, as make release
 # runs it)
 set -euo pipefail

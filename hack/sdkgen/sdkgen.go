@@ -1,10 +1,19 @@
 // Package sdkgen generates the Go SDK of the peerpods provider plugin
 // (pulumi-resource-peerpods) from the schema the provider itself serves,
 // with Pulumi's Go code generator (github.com/pulumi/pulumi/pkg/v3/codegen/go).
-// The SDK is checked in under sdk/go/peerpods (import path
-// github.com/peerpods/provisioner/sdk/go/peerpods, part of the main
-// module); the program and its components use it, so they link neither the
-// provider nor go-libvirt.
+// The SDK is checked in under sdk/go/peerpods, a Go module of its own
+// (github.com/peerpods/provisioner/sdk/go/peerpods), so that a Go program
+// can depend on the SDK alone; the main module requires it with a replace
+// to that directory. The program and its components use it, so they link
+// neither the provider nor go-libvirt.
+//
+// The SDK module's go.mod and go.sum are kept by hand, not generated
+// (Kept): Generate leaves them out, Diff does not report them and Write
+// does not remove them. They require the oldest pulumi Go SDK the
+// generated code builds with; TestSDKModuleTidy fails when they are not
+// what go mod tidy makes them, TestSDKAlone builds a program that
+// depends on the SDK module alone. The release tags the SDK module
+// sdk/go/peerpods/vX.Y.Z next to vX.Y.Z.
 //
 // After a change of the provider's resources, inputs, outputs,
 // configuration, descriptions or version, regenerate the SDK from the
@@ -33,6 +42,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/blang/semver"
@@ -46,6 +56,13 @@ import (
 // Dir is where the SDK lives, relative to the module root; the paths
 // Generate returns are relative to it.
 const Dir = "sdk/go"
+
+// Kept are the files under Dir, by path relative to it, that are kept by
+// hand: the SDK module's go.mod and go.sum.
+var Kept = []string{"peerpods/go.mod", "peerpods/go.sum"}
+
+// kept reports whether path (relative to Dir) is one of Kept.
+func kept(path string) bool { return slices.Contains(Kept, path) }
 
 // tool names the generator in the generated files' headers.
 const tool = "hack/sdkgen"
@@ -108,7 +125,7 @@ func (l noPackages) LoadPackageV2(_ context.Context, d *schema.PackageDescriptor
 // Diff compares the files under dir with files (by path relative to dir)
 // and returns the differences, sorted by path: "changed: PATH",
 // "missing: PATH" (generated, not under dir) and "extra: PATH" (under dir,
-// not generated). A missing dir holds no files.
+// not generated, and not one of Kept). A missing dir holds no files.
 func Diff(dir string, files map[string][]byte) ([]string, error) {
 	have, err := list(dir)
 	if err != nil {
@@ -130,7 +147,7 @@ func Diff(dir string, files map[string][]byte) ([]string, error) {
 		}
 	}
 	for path := range have {
-		if _, ok := files[path]; !ok {
+		if _, ok := files[path]; !ok && !kept(path) {
 			changes = append(changes, change{path, "extra"})
 		}
 	}
@@ -165,15 +182,16 @@ func list(dir string) (map[string]bool, error) {
 	return have, err
 }
 
-// Write makes dir hold exactly files: it writes them (0644) and removes
-// the other files under dir, and the directories left empty.
+// Write makes dir hold exactly files and Kept: it writes files (0644) and
+// removes the other files under dir but Kept, and the directories left
+// empty.
 func Write(dir string, files map[string][]byte) error {
 	have, err := list(dir)
 	if err != nil {
 		return err
 	}
 	for path := range have {
-		if _, ok := files[path]; !ok {
+		if _, ok := files[path]; !ok && !kept(path) {
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(path))); err != nil {
 				return err
 			}

@@ -54,11 +54,13 @@ func unknownInputs(m property.Map) unknowns {
 //
 //   - Check and CheckConfig: an input unknown in the request is unknown in the checked
 //     inputs. infer returns a secret unknown input as a known secret ""
-//     (pulumi-go-provider v1.4.0 infer/apply_secrets.go,
-//     secretsWalker.walk: the deferred MakeSecret(p) overwrites what the
-//     deferred MakeComputed(p) returned), which would turn
-//     KvmHostAccess.privateKey, unknown in a preview, into an empty key.
-//     The value the engine sent is put back.
+//     (pulumi-go-provider v1.4.0 and v1.5.0 infer/apply_secrets.go,
+//     secretsWalker.walk, lines 50-58 at v1.5.0: the deferred
+//     MakeSecret(p) overwrites what the deferred MakeComputed(p)
+//     returned), which would turn KvmHostAccess.privateKey, unknown in a
+//     preview, into an empty key. The value the engine sent is put back.
+//     tests/upstream TestInferCheckSecretUnknownBecomesKnown fails once
+//     upstream fixes it (docs/upstream/pulumi-go-provider.md).
 //   - Diff and DiffConfig: the inputs unknown in the request are put in
 //     the context for the typed Diff methods (unknownsOf).
 //
@@ -97,13 +99,19 @@ func keepUnknowns(check func(context.Context, p.CheckRequest) (p.CheckResponse, 
 // (unknownsOf) and put back, as sent, into the checked configuration.
 //
 // infer wraps CheckConfig with pulumi-go-provider's complexconfig
-// middleware (infer/provider.go), whose fixEncoding (v1.4.0,
-// middleware/complexconfig/provider.go) recurses on itself, without end,
-// for a value that converts to a resource.Output: a secret unknown, which
-// KvmHostAccess.privateKey is in the preview of its creation
-// (resource.ToResourcePropertyValue makes secret unknowns Outputs). The
-// plugin would die of a stack overflow in the preview of every new
-// remote-host stack. TestConfigCheckUnknowns has that case.
+// middleware (infer/provider.go, Wrap), whose fixEncoding (v1.4.0 and
+// v1.5.0, middleware/complexconfig/provider.go, lines 109-112 at v1.5.0)
+// recurses on itself, without end, for a value that converts to a
+// resource.Output: the process dies of a stack overflow. Which values
+// convert to an Output is up to the pulumi SDK
+// (resource.ToResourcePropertyValue): up to v3.250.0 a secret unknown,
+// which KvmHostAccess.privateKey is in the preview of its creation; at
+// v3.256.0 a value with dependencies. (The engine's CheckConfig, pulumi
+// pkg v3.256.0 resource/plugin/provider_plugin.go, sends neither secrets
+// nor output values over gRPC.) TestConfigCheckUnknowns has the secret
+// unknown case; tests/upstream TestComplexConfigOutputOverflows
+// fails once upstream fixes fixEncoding
+// (docs/upstream/pulumi-go-provider.md).
 func hideUnknownConfig(check func(context.Context, p.CheckRequest) (p.CheckResponse, error)) func(context.Context, p.CheckRequest) (p.CheckResponse, error) {
 	if check == nil {
 		return nil
