@@ -34,6 +34,13 @@ if [[ ${REQUIRE_SDK_VERSION:-} == 1 ]]; then
 		echo "release: VERSION=$version, but the SDKs of this tree ask for plugin version ${sdk:-(none)} (sdk/go/peerpods/pulumi-plugin.json): set Version in libvirt/provider/provider.go to $version, run go run ./hack/sdkgen/cmd, commit, and tag that commit v$version" >&2
 		exit 2
 	fi
+	# The root module requires the SDK module at the version it tags
+	# (sdk/go/peerpods/v<VERSION>): the replace of go.mod applies to this
+	# repository alone, a library user resolves that requirement.
+	if ! grep -qE "^[[:space:]]*github.com/peerpods/provisioner/sdk/go/peerpods v$version\$" go.mod; then
+		echo "release: go.mod does not require github.com/peerpods/provisioner/sdk/go/peerpods v$version, the SDK module version this release tags: set that requirement (the replace stays), commit, and tag that commit v$version" >&2
+		exit 2
+	fi
 fi
 GO=${GO:-go}
 NICE=${NICE:-nice -n 19}

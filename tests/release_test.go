@@ -166,10 +166,35 @@ func TestReleaseRefusesAnotherSDKVersion(t *testing.T) {
 	if err == nil || !strings.Contains(out, "ask for plugin version "+plugin.Version) || !strings.Contains(out, "hack/sdkgen/cmd") {
 		t.Errorf("VERSION=9.9.9 against the SDK's %s: %v\n%s; want refused, naming both and the fix", plugin.Version, err, out)
 	}
-	// The SDK's version gets past the check to the platforms, which an
-	// unknown one stops before any build.
+	// The SDK's version gets past the checks (the tree's go.mod requires
+	// the SDK module at that version) to the platforms, which an unknown
+	// one stops before any build.
 	if out, err := release(plugin.Version, "nowhere"); err == nil || strings.Contains(out, "ask for plugin version") || !strings.Contains(out, `platform "nowhere" is not os/arch`) {
-		t.Errorf("VERSION=%s (the SDK's): %v\n%s; want past the version check", plugin.Version, err, out)
+		t.Errorf("VERSION=%s (the SDK's): %v\n%s; want past the version checks", plugin.Version, err, out)
+	}
+	// A tree whose go.mod requires the SDK module at another version is
+	// refused: a library user would resolve that version, not this one.
+	tree := t.TempDir()
+	for _, f := range []string{"hack/release.sh", "sdk/go/peerpods/pulumi-plugin.json", "go.mod"} {
+		data, err := os.ReadFile(kubetest.RepoFile(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "go.mod" {
+			data = bytes.Replace(data, []byte("sdk/go/peerpods v"+plugin.Version+"\n"), []byte("sdk/go/peerpods v0.0.0-00010101000000-000000000000\n"), 1)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(tree, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tree, f), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("hack/release.sh", plugin.Version)
+	cmd.Dir = tree
+	cmd.Env = append(os.Environ(), "REQUIRE_SDK_VERSION=1", "PLATFORMS=nowhere")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "go.mod does not require github.com/peerpods/provisioner/sdk/go/peerpods v"+plugin.Version) {
+		t.Errorf("go.mod requiring another SDK module version: %v\n%s; want refused, naming the requirement", err, out)
 	}
 }
 

@@ -14,10 +14,6 @@ import (
 	"github.com/peerpods/provisioner/tests/testkit/docscheck"
 )
 
-// pending are pages other branches add, linked from the docs index before
-// they are merged; drop an entry once its page is in the tree.
-var pending = []string{"docs/packages.md", "docs/upstream"}
-
 var update = flag.Bool("update", false, "rewrite the generated flag reference of docs/commands.md")
 
 // subcommands lists peerpods' subcommands as its usage names them, with
@@ -116,7 +112,6 @@ func facts(t *testing.T) docscheck.Facts {
 		Targets:   docscheck.MakeTargets(read("Makefile")),
 		GoVersion: docscheck.GoVersion(read("go.mod")),
 		Root:      root,
-		Pending:   pending,
 	}
 }
 

@@ -24,7 +24,6 @@ func facts(t *testing.T) Facts {
 		Targets:   map[string]bool{"check": true, "demo": true},
 		GoVersion: "1.26.8",
 		Root:      root,
-		Pending:   []string{"docs/packages.md"},
 	}
 }
 
@@ -36,7 +35,7 @@ func TestCheck(t *testing.T) {
 		want       []string // substrings of the problems, in order; none: clean
 	}{
 		{"clean", "Run `peerpods up --stack S --yes`, `make check` and see [AWS](aws.md#bad-input),\n" +
-			"[packages](packages.md), [home](https://example.com/x). Set `peerpods:aws.region` or `aws.region`,\n" +
+			"[home](https://example.com/x). Set `peerpods:aws.region` or `aws.region`,\n" +
 			"a type `peerpods:aws:PeerPods`, in `libvirt.go`. Go 1.26.8.\n\n" +
 			"```sh\npeerpods preview --stack S --json   # --not-a-flag in a comment\nmake -j3 demo CLOUDS=aws\n" +
 			"# the peerpods kubeconfig, prose in a comment\n```\n\n```text\npeerpods:tunelPort is not a setting\n```\n", nil},
