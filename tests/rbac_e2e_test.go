@@ -4,8 +4,6 @@ package tests
 
 import (
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -85,9 +83,7 @@ func TestRBACMissingVerb(t *testing.T) {
 	// The handoff: the plugin's ClusterHandoff from a YAML program (the
 	// upgrade test's), with the real pulumi-kubernetes provider.
 	h := newHarness(t, "rbac-e2e", func(h *harness, root, tmp string) string {
-		if err := os.WriteFile(filepath.Join(h.dir, "Pulumi.yaml"), []byte(upgradeProgram), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeUpgradeProgram(t, h.dir, "1.12")
 		return "config: {}\n"
 	})
 	h.useKubernetesProvider()
@@ -99,7 +95,6 @@ func TestRBACMissingVerb(t *testing.T) {
 	})
 	h.run("pulumi", "stack", "init", h.stack)
 	h.run("pulumi", "config", "set", "--secret", "kubeconfig", kubeconfig, "--stack", h.stack)
-	h.run("pulumi", "config", "set", "line", "1.12", "--stack", h.stack)
 	// What the failed up made goes (as the same ServiceAccount, which may
 	// delete): the next cluster test finds the operator's namespace clean.
 	t.Cleanup(func() { h.exec("pulumi", "destroy", "--yes", "--skip-preview", "--stack", h.stack) })

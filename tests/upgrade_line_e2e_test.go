@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -18,8 +19,12 @@ import (
 )
 
 // upgradeProgram hands Azure values to the plugin's ClusterHandoff from a
-// Pulumi YAML program, written for the operator line the stack's line
-// setting names, with the real pulumi-kubernetes provider.
+// Pulumi YAML program, written for the operator line %LINE%, with the
+// real pulumi-kubernetes provider (writeUpgradeProgram). The line is a
+// literal of the program, not a config value: the YAML host v1.32.0 under
+// the CLI v3.250.0 passes the config value "1.10" on as the number 1.1,
+// even declared type string and set with --type string (v1.19.1 passed
+// the string), and the handoff rightly refuses a number.
 const upgradeProgram = `name: peerpods-upgrade
 runtime: yaml
 stackConfigDir: stacks
@@ -27,12 +32,10 @@ plugins:
   providers:
     - name: peerpods
       path: ./bin
-configuration:
+config:
   kubeconfig:
-    type: String
+    type: string
     secret: true
-  line:
-    type: String
 resources:
   k8s:
     type: pulumi:providers:kubernetes
@@ -45,7 +48,7 @@ resources:
     properties:
       cloud: azure
       identity: static
-      operatorLine: ${line}
+      operatorLine: "%LINE%"
       configMap:
         CLOUD_PROVIDER: azure
         AZURE_REGION: eastus
@@ -64,6 +67,35 @@ resources:
       providers:
         - ${k8s}
 `
+
+// writeUpgradeProgram writes upgradeProgram for the operator line line
+// as dir's Pulumi.yaml.
+func writeUpgradeProgram(t *testing.T, dir, line string) {
+	t.Helper()
+	program := strings.Replace(upgradeProgram, "%LINE%", line, 1)
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte(program), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setUpgradeLine sets the operator line of the upgradeProgram in dir's
+// Pulumi.yaml to line, keeping what the harness added to the file (the
+// plugins' paths).
+func setUpgradeLine(t *testing.T, dir, line string) {
+	t.Helper()
+	path := filepath.Join(dir, "Pulumi.yaml")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^(\s+operatorLine: )"[^"]*"$`)
+	if !re.Match(src) {
+		t.Fatalf("%s has no operatorLine", path)
+	}
+	if err := os.WriteFile(path, re.ReplaceAll(src, []byte(`${1}"`+line+`"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // previewStep is one step of pulumi preview --json.
 type previewStep struct {
@@ -85,9 +117,7 @@ func TestEngineOperatorUpgrade(t *testing.T) {
 	c := kubetest.Client(t)
 	ctx := t.Context()
 	h := newHarness(t, "upgrade-e2e", func(h *harness, root, tmp string) string {
-		if err := os.WriteFile(filepath.Join(h.dir, "Pulumi.yaml"), []byte(upgradeProgram), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeUpgradeProgram(t, h.dir, "1.10")
 		return "config: {}\n"
 	})
 	h.useKubernetesProvider()
@@ -97,7 +127,6 @@ func TestEngineOperatorUpgrade(t *testing.T) {
 	kubeconfig := kubetest.ServiceAccountKubeconfig(t, kubetest.Grant{Roles: []string{kubetest.RolePeerpods, kubetest.RoleDiscovery}})
 	h.run("pulumi", "stack", "init", h.stack)
 	h.run("pulumi", "config", "set", "--secret", "kubeconfig", kubeconfig, "--stack", h.stack)
-	h.run("pulumi", "config", "set", "line", "1.10", "--stack", h.stack)
 	t.Cleanup(func() { h.exec("pulumi", "destroy", "--yes", "--skip-preview", "--stack", h.stack) })
 
 	h.run("pulumi", "up", "--yes", "--skip-preview", "--stack", h.stack)
@@ -114,7 +143,7 @@ func TestEngineOperatorUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h.run("pulumi", "config", "set", "line", "1.12", "--stack", h.stack)
+	setUpgradeLine(t, h.dir, "1.12")
 	var preview struct {
 		Steps []previewStep `json:"steps"`
 	}
