@@ -52,11 +52,11 @@ build:
 # interrupted runs, whose Ctrl-C once hung under the parallel load), which
 # run alone, after every other test.
 FAULTS     := ^(TestFaults|TestNodeTaints|TestStoragePoolRefusesLeftovers)
-DISRUPTIVE := ^(TestFaultsLibvirtd|TestFaultsSSHDown|TestFaultsInterruptedUp)$$
+DISRUPTIVE := ^(TestFaultsLibvirtd|TestFaultsSSHDown|TestFaultsInterruptedUp|TestFaultsUploadStalled)$$
 # The packages with e2e tests (files with the build tag e2e).
 E2E_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | sed 's|^\./||'))))
 # The packages of the DISRUPTIVE tests.
-DISRUPTIVE_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rlE --include='*_test.go' '^func (TestFaultsLibvirtd|TestFaultsSSHDown|TestFaultsInterruptedUp)\b' . | sed 's|^\./||'))))
+DISRUPTIVE_PKGS := $(sort $(patsubst %/,./%,$(dir $(shell grep -rlE --include='*_test.go' '^func (TestFaultsLibvirtd|TestFaultsSSHDown|TestFaultsInterruptedUp|TestFaultsUploadStalled)\b' . | sed 's|^\./||'))))
 E2E_ENV   = PATH="$(CACHE)/bin:$$PATH" PEERPODS_CACHE="$(CACHE)"
 
 # CI (.ci/run, the test command of docs/development.md): lint, then every test at once:
@@ -69,7 +69,7 @@ E2E_ENV   = PATH="$(CACHE)/bin:$$PATH" PEERPODS_CACHE="$(CACHE)"
 # tests, minutes) is the longest.
 check: lint tools
 	@start=$$(date +%s); status=0; \
-	  $(E2E_ENV) PEERPODS_COVERDIR=$(CURDIR)/.cover/check hack/e2e.sh -skip '$(DISRUPTIVE)' -timeout 60m ./tests $(E2E_PKGS) ./... --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS) || status=$$?; \
+	  $(E2E_ENV) PEERPODS_COVERDIR=$(CURDIR)/.cover/check hack/e2e.sh -skip '$(DISRUPTIVE)' -timeout 60m ./tests $(E2E_PKGS) ./... --- -p 1 -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS) || status=$$?; \
 	  $(GO) test -count=1 -tags peerpods_clouds,aws -run TestSelectedBuild ./stacks/ || status=1; \
 	  echo "tests: $$(( $$(date +%s) - start )) s"; \
 	  echo "coverage of every product package, unit, e2e and fault tests together:"; \
@@ -87,7 +87,7 @@ e2e: tools
 # The fault suite alone; its runtime is printed at the end.
 faults: tools
 	@start=$$(date +%s); \
-	  $(E2E_ENV) hack/e2e.sh -run '$(FAULTS)' -skip '$(DISRUPTIVE)' -timeout 60m $(E2E_PKGS) --- -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS); \
+	  $(E2E_ENV) hack/e2e.sh -run '$(FAULTS)' -skip '$(DISRUPTIVE)' -timeout 60m $(E2E_PKGS) --- -p 1 -run '$(DISRUPTIVE)' $(DISRUPTIVE_PKGS); \
 	  status=$$?; echo "fault suite: $$(( $$(date +%s) - start )) s"; exit $$status
 
 tools: pulumi kube yaml language-hosts kubernetes-provider mermaid

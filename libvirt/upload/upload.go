@@ -26,6 +26,8 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,18 +68,33 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 	if err != nil {
 		return Stats{}, err
 	}
+	// A libvirtd that moves no byte for stallTimeout (hung, stopped, or
+	// stuck in its shutdown with the connection open) has the connection
+	// closed and the calls given up (wctx), as on a cancel: nothing else
+	// bounds them, the engine does not cancel a create.
+	wctx, giveUp := context.WithCancel(ctx)
+	defer giveUp()
+	stalled := watchStall(sc, stallTimeout, giveUp)
+	defer stalled()
 	// After a cancel, the connection is closed under go-libvirt, which may
 	// then wait for replies that never come: neither the upload nor the
 	// disconnect may keep the create from returning (a Ctrl-C'd up once
 	// waited for it for minutes).
-	defer func() { returnWithin(ctx, func() error { return l.Disconnect() }) }()
+	defer func() { returnWithin(wctx, func() error { return l.Disconnect() }) }()
+	// stallError names a stall as the reason of err, when it was.
+	stallError := func(err error) error {
+		if stalled() {
+			return fmt.Errorf("libvirtd moved no data for %s, hung or gone: the connection was closed (the wait: PEERPODS_UPLOAD_STALL)", stallTimeout)
+		}
+		return err
+	}
 	p, err := l.StoragePoolLookupByName(pool)
 	if err != nil {
-		return Stats{}, fmt.Errorf("storage pool %q: %w", pool, err)
+		return Stats{}, fmt.Errorf("storage pool %q: %w", pool, stallError(err))
 	}
 	v, err := l.StorageVolLookupByName(p, vol)
 	if err != nil {
-		return Stats{}, fmt.Errorf("storage volume %q in pool %q: %w", vol, pool, err)
+		return Stats{}, fmt.Errorf("storage volume %q in pool %q: %w", vol, pool, stallError(err))
 	}
 	s := &source{f: f, size: fi.Size(), conn: sc, progress: progress, ctx: ctx}
 	// A write blocked on a full connection (qemu+ssh: the SSH window) does
@@ -86,10 +103,15 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 	// waiting.
 	stop := context.AfterFunc(ctx, func() { sc.Close() })
 	defer stop()
+	if beforeUpload != nil {
+		beforeUpload()
+	}
 	// Length 0: up to the end of the stream; the stream's end sets the
 	// volume's size (libvirt truncates it there).
-	if err := returnWithin(ctx, func() error { return l.StorageVolUpload(v, s, 0, 0, libvirt.StorageVolUploadSparseStream) }); err != nil {
-		if ctx.Err() != nil {
+	if err := returnWithin(wctx, func() error { return l.StorageVolUpload(v, s, 0, 0, libvirt.StorageVolUploadSparseStream) }); err != nil {
+		if stalled() {
+			err = stallError(err)
+		} else if ctx.Err() != nil {
 			// The closed connection's error says less. Not wrapped: a
 			// context.Canceled error becomes gRPC's Canceled, which the
 			// engine takes for an interrupted operation and keeps pending,
@@ -103,6 +125,56 @@ func File(ctx context.Context, uri string, creds conn.Credentials, pool, vol, pa
 		s.progress(s.pos, s.holes, s.size)
 	}
 	return s.stats(), nil
+}
+
+// stallTimeout is how long an upload's connection may move no byte, in
+// either direction, before it is closed and the upload fails. libvirtd
+// takes each packet as it comes and answers the stream's end at once, so
+// a quiet minute means it is hung. PEERPODS_UPLOAD_STALL (a Go duration)
+// overrides it.
+var stallTimeout = durationFromEnv("PEERPODS_UPLOAD_STALL", 2*time.Minute)
+
+// beforeUpload, when set (tests), runs just before the upload call.
+var beforeUpload func()
+
+// watchStall closes c and calls giveUp once no byte has moved on c for d;
+// the function it returns stops the watch (further calls are harmless)
+// and reports whether it did so.
+func watchStall(c *streamConn, d time.Duration, giveUp func()) func() bool {
+	var stalled atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(d / 8)
+		defer tick.Stop()
+		last, since := c.moved.Load(), time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				if m := c.moved.Load(); m != last {
+					last, since = m, now
+				} else if now.Sub(since) >= d {
+					stalled.Store(true)
+					c.Close()
+					giveUp()
+					return
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() bool {
+		once.Do(func() { close(done) })
+		return stalled.Load()
+	}
+}
+
+func durationFromEnv(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil && d > 0 {
+		return d
+	}
+	return def
 }
 
 // cancelGrace is how long a call may still take once the context is
@@ -244,6 +316,8 @@ type streamConn struct {
 	// raw is the socket when data can go to it with sendfile.
 	raw syscall.RawConn
 	buf []byte // packet buffer when it cannot
+	// moved counts the bytes read and written, for watchStall.
+	moved atomic.Int64
 }
 
 func newStreamConn(c net.Conn) *streamConn {
@@ -258,8 +332,22 @@ func newStreamConn(c net.Conn) *streamConn {
 
 // Write implements net.Conn.
 func (c *streamConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
+	n, err := c.write(p)
 	c.track(p[:n])
+	return n, err
+}
+
+// Read implements net.Conn.
+func (c *streamConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.moved.Add(int64(n))
+	return n, err
+}
+
+// write writes p to the connection, counting what went.
+func (c *streamConn) write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.moved.Add(int64(n))
 	return n, err
 }
 
@@ -309,7 +397,7 @@ func (c *streamConn) sendHole(n int64) error {
 	}
 	binary.BigEndian.PutUint64(b[packetPrefix:], uint64(n))
 	binary.BigEndian.PutUint32(b[packetPrefix+8:], 0)
-	_, err := c.Conn.Write(b[:])
+	_, err := c.write(b[:])
 	return err
 }
 
@@ -320,7 +408,7 @@ func (c *streamConn) sendData(f *os.File, off int64, n int) error {
 		if err := c.header(h[:], typeStream, n); err != nil {
 			return err
 		}
-		if _, err := c.Conn.Write(h[:]); err != nil {
+		if _, err := c.write(h[:]); err != nil {
 			return err
 		}
 		sent, err := c.sendfile(f, off, n)
@@ -334,7 +422,7 @@ func (c *streamConn) sendData(f *os.File, off int64, n int) error {
 		if err := readFull(f, b[packetPrefix:], off); err != nil {
 			return err
 		}
-		_, err = c.Conn.Write(b[packetPrefix:])
+		_, err = c.write(b[packetPrefix:])
 		return err
 	}
 	b := c.buffer(n)
@@ -344,7 +432,7 @@ func (c *streamConn) sendData(f *os.File, off int64, n int) error {
 	if err := readFull(f, b[packetPrefix:], off); err != nil {
 		return err
 	}
-	_, err := c.Conn.Write(b)
+	_, err := c.write(b)
 	return err
 }
 
@@ -367,6 +455,7 @@ func (c *streamConn) sendfile(f *os.File, off int64, n int) (int, error) {
 			k, err := unix.Sendfile(int(fd), int(f.Fd()), &o, n-sent)
 			if k > 0 {
 				sent += k
+				c.moved.Add(int64(k))
 			}
 			switch {
 			case err == unix.EAGAIN:
