@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"net"
-	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/peerpods/provisioner/libvirt/conn"
@@ -178,16 +176,7 @@ func TestPackageAddYAML(t *testing.T) {
 	t.Parallel()
 	languageHost(t, "yaml")
 	dist := makeRelease(t)
-	var mu sync.Mutex
-	var requests []string
-	files := http.FileServer(http.Dir(dist))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		requests = append(requests, r.URL.Path)
-		mu.Unlock()
-		files.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	srv, requests := releaseServer(t, dist)
 
 	h := packageHarness(t, "package-yaml")
 	// The override maps the plugin's github:// download URL to the server
@@ -223,10 +212,8 @@ func TestPackageAddYAML(t *testing.T) {
 	h.deploy()
 
 	want := "/pulumi-resource-peerpods-v" + releaseVersion + "-linux-amd64.tar.gz"
-	mu.Lock()
-	defer mu.Unlock()
-	if !slices.Equal(requests, []string{want, want}) {
-		t.Errorf("the server was asked for %v, want %s twice (install, then up in a new home)", requests, want)
+	if got := requests(); !slices.Equal(got, []string{want, want}) {
+		t.Errorf("the server was asked for %v, want %s twice (install, then up in a new home)", got, want)
 	}
 }
 

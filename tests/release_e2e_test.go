@@ -44,16 +44,7 @@ func TestReleaseInstalls(t *testing.T) {
 	dist := makeRelease(t)
 	tarball := filepath.Join(dist, "pulumi-resource-peerpods-v"+releaseVersion+"-linux-amd64.tar.gz")
 
-	var mu sync.Mutex
-	var requests []string
-	files := http.FileServer(http.Dir(dist))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		requests = append(requests, r.URL.Path)
-		mu.Unlock()
-		files.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	srv, requests := releaseServer(t, dist)
 
 	tmp := t.TempDir()
 	for _, c := range []struct {
@@ -99,10 +90,8 @@ func TestReleaseInstalls(t *testing.T) {
 		}
 	}
 	want := "/pulumi-resource-peerpods-v" + releaseVersion + "-linux-amd64.tar.gz"
-	mu.Lock()
-	defer mu.Unlock()
-	if !slices.Equal(requests, []string{want}) {
-		t.Errorf("the server was asked for %v, want [%s]", requests, want)
+	if got := requests(); !slices.Equal(got, []string{want}) {
+		t.Errorf("the server was asked for %v, want [%s]", got, want)
 	}
 }
 
@@ -156,5 +145,27 @@ func TestAWSStackNeedsNoBin(t *testing.T) {
 		if !strings.Contains(out, c.want) || strings.Contains(out, c.not) {
 			t.Errorf("%s: peerpods preview says %q, want %q and no %q", c.name, out, c.want, c.not)
 		}
+	}
+}
+
+// releaseServer serves the release folder dist over HTTP, as GitHub
+// serves a release's assets, until the test ends; requests returns the
+// paths asked for so far, in order.
+func releaseServer(t *testing.T, dist string) (srv *httptest.Server, requests func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var paths []string
+	files := http.FileServer(http.Dir(dist))
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(paths)
 	}
 }
