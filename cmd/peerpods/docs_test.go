@@ -50,27 +50,8 @@ func TestCommandReference(t *testing.T) {
 		name := strings.Join(args[:len(args)-1], " ")
 		fmt.Fprintf(&b, "### `peerpods %s`\n\n```text\n%s```\n\n", name, help(t, args))
 	}
-	path := filepath.Join("..", "..", "docs", "commands.md")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, rest, ok := strings.Cut(string(data), begin)
-	_, after, ok2 := strings.Cut(rest, end)
-	if !ok || !ok2 {
-		t.Fatalf("docs/commands.md has no %q ... %q section", begin, end)
-	}
-	want := before + begin + b.String() + end + after
-	if want == string(data) {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Error("docs/commands.md's flag reference differs from the command: go test ./cmd/peerpods -run TestCommandReference -update")
+	docscheck.Generated(t, filepath.Join("..", "..", "docs", "commands.md"), begin, end, b.String(), *update,
+		"docs/commands.md's flag reference differs from the command: go test ./cmd/peerpods -run TestCommandReference -update")
 }
 
 // commands returns every subcommand of peerpods with its flags, as the

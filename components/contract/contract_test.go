@@ -5,10 +5,11 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/peerpods/provisioner/tests/testkit/docscheck"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated key tables of docs/handoff.md")
@@ -21,27 +22,8 @@ const (
 // TestKeyTables fails when the key tables of docs/handoff.md differ from
 // the contract; -update rewrites them.
 func TestKeyTables(t *testing.T) {
-	path := filepath.Join("..", "..", "docs", "handoff.md")
-	readme, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, rest, ok := strings.Cut(string(readme), beginTables)
-	_, after, ok2 := strings.Cut(rest, endTables)
-	if !ok || !ok2 {
-		t.Fatalf("docs/handoff.md has no %q ... %q section", beginTables, endTables)
-	}
-	want := before + beginTables + Markdown() + endTables + after
-	if want == string(readme) {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Error("the key tables of docs/handoff.md differ from the contract: go test ./components/contract -run TestKeyTables -update")
+	docscheck.Generated(t, filepath.Join("..", "..", "docs", "handoff.md"), beginTables, endTables, Markdown(), *update,
+		"the key tables of docs/handoff.md differ from the contract: go test ./components/contract -run TestKeyTables -update")
 }
 
 // Every key names where it comes from and how it is set; names are unique
