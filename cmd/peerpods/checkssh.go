@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,7 +182,7 @@ func classify(stderr, ssh string, err error) *opensshError {
 }
 
 // startAgent runs an ssh-agent of its own in the foreground on sock, waits
-// for the socket and gives it privateKey through ssh-add's stdin. stop
+// until the socket accepts a connection and gives it privateKey through ssh-add's stdin. stop
 // ends the agent (the key goes with its memory).
 func startAgent(ctx context.Context, tools map[string]string, sock, privateKey string) (stop func(), err error) {
 	agent := exec.Command(tools["ssh-agent"], "-D", "-a", sock)
@@ -205,8 +206,13 @@ func startAgent(ctx context.Context, tools map[string]string, sock, privateKey s
 				return false, errors.New("ssh-agent exited: " + strings.TrimSpace(agentErr.String()))
 			default:
 			}
-			_, err := os.Stat(sock)
-			up = err == nil
+			// Up when it accepts a connection: the socket file exists
+			// from ssh-agent's bind, before its listen, and a connect
+			// in between is refused (seen under load).
+			c, err := net.Dial("unix", sock)
+			if up = err == nil; up {
+				c.Close()
+			}
 			return up, nil
 		}); err != nil || !up {
 		stop()
